@@ -1,0 +1,76 @@
+import crypto from 'node:crypto';
+import express, { type Express } from 'express';
+import type { Store } from 'express-session';
+import type pg from 'pg';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { devRouter } from './features/dev/dev.routes.js';
+import { healthRouter } from './features/health/health.routes.js';
+import { publicRouter, townRouter } from './features/home/home.routes.js';
+import type { Clock } from './lib/clock.js';
+import * as format from './lib/format.js';
+import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
+import { layoutEngine } from './lib/views.js';
+import { csrfProtection } from './middleware/csrf.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { noStore, securityHeaders } from './middleware/security.js';
+import { sessionMiddleware } from './middleware/session.js';
+import { townMiddleware } from './middleware/town.js';
+import { urls } from './routes.js';
+
+export interface AppDeps {
+  config: Config;
+  pool: pg.Pool;
+  logger: Logger;
+  clock: Clock;
+  sessionStore: Store;
+}
+
+/** The middleware, in order, top to bottom. Nothing else lives here. */
+export function createApp(deps: AppDeps): Express {
+  const { config, pool, logger } = deps;
+  const app = express();
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.engine('ejs', layoutEngine(config.isProduction));
+  app.set('view engine', 'ejs');
+  app.set('views', VIEWS_DIR);
+  app.set('view cache', config.isProduction);
+  app.locals.urls = urls;
+  app.locals.format = format;
+  app.locals.isProduction = config.isProduction;
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || (req.url ?? '').startsWith('/public/') },
+    }),
+  );
+  app.use(securityHeaders(config.isProduction));
+  app.use('/public', express.static(PUBLIC_DIR, { maxAge: config.isProduction ? '1d' : 0, index: false }));
+  app.use(healthRouter(pool));
+  app.use(noStore);
+  // Forms are small: a body over 100 kB or with hundreds of fields is refused (413).
+  app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(sessionMiddleware(config, deps.sessionStore));
+  app.use(csrfProtection());
+
+  app.use(publicRouter(deps));
+  if (!config.isProduction) app.use(devRouter(deps));
+  app.use('/:town', townMiddleware(pool), townRouter(deps));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

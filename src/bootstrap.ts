@@ -1,0 +1,100 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type pg from 'pg';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { loadDemoData } from './db/demo-data.js';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { migrate } from './db/migrate.js';
+import { createPool } from './db/pool.js';
+import { createDelivery, MailWorker } from './jobs/mail-worker.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
+import { DATA_DIR } from './lib/paths.js';
+import { createSessionStore } from './middleware/session.js';
+
+export interface RunningApp {
+  url: string;
+  server: http.Server;
+  pool: pg.Pool;
+  mailWorker: MailWorker;
+  /** Stops accepting, finishes in-flight requests, stops the worker, closes the pool and the embedded server. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  /** Where the embedded server keeps its data (default .data/pg). */
+  embeddedDataDir?: string;
+  /** Set to false to skip the background mail worker (tests drive it by hand). */
+  mailWorker?: boolean;
+}
+
+export async function start({
+  config,
+  logger,
+  clock = systemClock,
+  embeddedDataDir,
+  mailWorker = true,
+}: StartOptions): Promise<RunningApp> {
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: embeddedDataDir ?? path.join(DATA_DIR, 'pg'),
+      port: config.embeddedPgPort,
+      logger,
+    });
+    await ensureDatabase(embedded.adminUrl, 'espace_famille');
+    databaseUrl = embedded.urlFor('espace_famille');
+    logger.info({ port: config.embeddedPgPort }, 'embedded PostgreSQL started');
+  }
+
+  const pool = createPool(databaseUrl, logger, 20);
+  try {
+    await migrate(pool, logger);
+    if (config.demoData) await loadDemoData(pool);
+  } catch (err) {
+    await pool.end();
+    await embedded?.stop();
+    throw err;
+  }
+
+  const sessionStore = createSessionStore(pool, logger);
+  const app = createApp({ config, pool, logger, clock, sessionStore });
+  const worker = new MailWorker(pool, createDelivery(config.smtpUrl), { from: config.mailFrom, clock, logger });
+  if (mailWorker) worker.start();
+
+  const server = http.createServer(app);
+  // Behind a load balancer, keep-alive must outlast the balancer's idle timeout.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://localhost:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      });
+      await worker.stop();
+      (sessionStore as unknown as { close?: () => void }).close?.();
+      await pool.end();
+      if (embedded) await embedded.stop();
+      logger.info('stopped');
+    })());
+
+  return { url, server, pool, mailWorker: worker, stop };
+}

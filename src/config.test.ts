@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('configuration', () => {
+  it('has development defaults and needs nothing to start', () => {
+    const config = loadConfig({ NODE_ENV: 'development', SESSION_SECRET: 'x'.repeat(40) });
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.publicBaseUrl).toBe('http://localhost:3000');
+  });
+
+  it('names each bad variable in one message', () => {
+    try {
+      loadConfig({ PORT: 'abc', DATABASE_URL: 'not a url', SESSION_SECRET: 'x'.repeat(40) });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toContain('PORT');
+      expect((err as Error).message).toContain('DATABASE_URL');
+    }
+  });
+
+  it('requires the production settings and refuses the test CAPTCHA in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET[\s\S]*|DATABASE_URL/);
+    const message = (() => {
+      try {
+        loadConfig({
+          NODE_ENV: 'production',
+          DATABASE_URL: 'postgres://u:p@db/ef',
+          SESSION_SECRET: 'x'.repeat(40),
+          PUBLIC_BASE_URL: 'https://famille.example.fr',
+          CAPTCHA_TEST_SOLUTION: 'abc',
+        });
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    expect(message).toContain('CAPTCHA_TEST_SOLUTION');
+  });
+
+  it('refuses TRUST_PROXY=true, which would let anyone spoof their address', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'true', SESSION_SECRET: 'x'.repeat(40) })).toThrow(/TRUST_PROXY/);
+    expect(loadConfig({ TRUST_PROXY: '1', SESSION_SECRET: 'x'.repeat(40) }).trustProxy).toBe(1);
+  });
+});

@@ -1,0 +1,130 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DATA_DIR } from './lib/paths.js';
+
+/**
+ * One schema over the environment, parsed once at boot. Development defaults exist only
+ * outside production: a production deployment must say everything that matters.
+ */
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+
+const trustProxySchema = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v, ctx): boolean | number | string => {
+      if (v === undefined || v === 'false') return false;
+      if (/^\d+$/.test(v)) return Number(v);
+      if (v === 'true') {
+        ctx.addIssue({
+          code: 'custom',
+          message: "'true' trusts any X-Forwarded-For: give a hop count (1) or a subnet list",
+        });
+        return z.NEVER;
+      }
+      return v;
+    }),
+);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: optionalUrl,
+    EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+    PUBLIC_BASE_URL: optionalUrl,
+    SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32).optional()),
+    SMTP_URL: optionalUrl,
+    MAIL_FROM: z.preprocess(emptyToUndefined, z.string().default('Espace Famille <no-reply@espace-famille.localhost>')),
+    TRUST_PROXY: trustProxySchema,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CAPTCHA_TEST_SOLUTION: optionalString,
+    DEMO_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
+    ARGON2_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.DATABASE_URL) ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required in production' });
+    if (!env.SESSION_SECRET)
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'required in production (32 characters or more)' });
+    if (!env.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required in production' });
+    if (env.CAPTCHA_TEST_SOLUTION) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CAPTCHA_TEST_SOLUTION'],
+        message: 'is for automated tests only and must not be set in production',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  port: number;
+  host: string;
+  /** Undefined means: start an embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  embeddedPgPort: number;
+  publicBaseUrl: string;
+  sessionSecret: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  trustProxy: boolean | number | string;
+  logLevel: Env['LOG_LEVEL'];
+  captchaTestSolution: string | undefined;
+  demoData: boolean;
+  argon2MaxConcurrency: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Turns zod's issues into one readable message naming each bad variable. */
+function describe(error: z.ZodError): string {
+  const lines = error.issues.map((issue) => `  - ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  return `Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every variable.`;
+}
+
+/** A development session secret, generated once and kept under .data/ so sessions survive restarts. */
+function developmentSecret(): string {
+  const file = path.join(DATA_DIR, 'session-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    fs.mkdirSync(DATA_DIR, { recursive: true });
+    const secret = crypto.randomBytes(48).toString('base64url');
+    fs.writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(describe(parsed.error));
+  const env = parsed.data;
+  const port = env.PORT;
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    port,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    embeddedPgPort: env.EMBEDDED_PG_PORT,
+    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    sessionSecret: env.SESSION_SECRET ?? developmentSecret(),
+    smtpUrl: env.SMTP_URL,
+    mailFrom: env.MAIL_FROM,
+    trustProxy: env.TRUST_PROXY,
+    logLevel: env.LOG_LEVEL,
+    captchaTestSolution: env.CAPTCHA_TEST_SOLUTION,
+    demoData: env.DEMO_DATA ? env.DEMO_DATA === 'true' : true,
+    argon2MaxConcurrency: env.ARGON2_MAX_CONCURRENCY,
+  };
+}

@@ -1,0 +1,196 @@
+import type pg from 'pg';
+import { withTransaction } from './pool.js';
+
+/**
+ * The four demo towns of PRODUCT.md, with what their seeds say of them. Loaded at every
+ * start-up and idempotent: rows are only inserted when missing, so an agent's edits to a
+ * town survive restarts.
+ */
+export interface DemoTown {
+  slug: string;
+  name: string;
+  colour: string;
+  schoolZone: 'A' | 'B' | 'C';
+  welcomeText: string;
+  passwordPolicy: { minLength: number; upper: boolean; lower: boolean; digit: boolean };
+  deadlineRules: Record<string, unknown>;
+  services: { name: string; address?: string; phone?: string; email?: string }[];
+  news: { title: string; body: string; publishedAt: string }[];
+}
+
+const DEFAULT_POLICY = { minLength: 8, upper: false, lower: true, digit: true };
+const DEFAULT_DEADLINE = { kind: 'days_before', days: 15, calendar: 'calendar' };
+
+const CGU = `CONDITIONS GÉNÉRALES D'UTILISATION DU SERVICE EN LIGNE
+
+Article 1 – Objet
+La ville propose un guichet en ligne pour le service périscolaire contribuant à simplifier les démarches administratives des usagers. L'utilisation du Service est facultative et gratuite hors coûts de connexion. Les usagers choisissent librement les services en ligne auxquels ils souhaitent accéder de façon privilégiée et les données qu'ils souhaitent conserver dans leur compte citoyen. Toute utilisation du Service suppose la consultation et l'acceptation préalable des présentes conditions générales d'utilisation (CGU).
+
+Article 2 – Définitions
+La Collectivité : la mairie. Le Service : le guichet en ligne accessible depuis le site institutionnel de la collectivité. L'Usager : l'utilisateur du Service, quel que soit son profil.
+
+Article 3 – Accès au Service
+Le Service est accessible à tout usager disposant d'un accès à internet. L'usager crée son espace personnel au moyen d'un identifiant et d'un mot de passe qu'il s'engage à garder secrets.
+
+Article 4 – Données personnelles
+Les données recueillies sont nécessaires au traitement des démarches de l'usager. Elles sont destinées aux seuls services de la Collectivité. Conformément au règlement général sur la protection des données, l'usager dispose d'un droit d'accès, de rectification, d'effacement et de portabilité de ses données, qu'il exerce auprès des services de la Collectivité ou depuis son espace personnel (« Télécharger mes données »).
+
+Article 5 – Espace de stockage
+L'usager dispose d'un espace de stockage sécurisé pour ses pièces justificatives. Lui seul peut en consulter le contenu.
+
+Article 6 – Engagements de l'usager
+L'usager s'engage à fournir des informations exactes et à signaler tout changement de situation.
+
+Article 7 – Modification des CGU
+La Collectivité peut modifier les présentes CGU. Toute nouvelle version doit être acceptée par l'usager lors de sa connexion suivante.`;
+
+const mentionsLegales = (townName: string) => `MENTIONS LÉGALES
+
+Éditeur : ${townName}.
+Directeur de la publication : le maire ou le président de la collectivité.
+Hébergement : l'hébergeur choisi par la collectivité.
+
+Données personnelles : les informations saisies dans l'Espace Famille sont traitées par ${townName} pour la gestion des services à la famille (restauration scolaire, accueils périscolaires, activités). Elles sont conservées pendant la durée nécessaire à ces services. Vous pouvez exercer vos droits d'accès, de rectification et d'effacement auprès des services de la collectivité.
+
+Accessibilité : ce service vise la conformité au référentiel général d'amélioration de l'accessibilité (RGAA 4.1).`;
+
+export const DEMO_TOWNS: DemoTown[] = [
+  {
+    slug: 'bayeux',
+    name: 'Ville de Bayeux et Bayeux Intercom',
+    colour: '#7a1f2b',
+    schoolZone: 'B',
+    welcomeText:
+      'Bienvenue sur le portail famille de la Ville de Bayeux et de Bayeux Intercom, cet espace est destiné à faciliter vos démarches liées à la vie scolaire et aux activités du 3 dix-huit.',
+    passwordPolicy: { minLength: 8, upper: true, lower: false, digit: true },
+    deadlineRules: DEFAULT_DEADLINE,
+    services: [
+      {
+        name: 'Service Enseignement de Bayeux Intercom',
+        address: 'Place Gauquelin-Despallières',
+        phone: '02 31 51 63 00',
+        email: 'enseignement@bayeux-intercom.fr',
+      },
+      {
+        name: 'Service Sports et Jeunesse de Bayeux',
+        address: 'Place Aux Pommes',
+        phone: '02 31 51 60 65',
+        email: '3dix-huit@mairie-bayeux.fr',
+      },
+    ],
+    news: [
+      {
+        title: 'Les services en ligne sont ouverts',
+        body: "Transmettez-nous vos demandes à partir des formulaires disponibles en ligne : inscription et réservation aux activités enfance, jeunesse et sport du 3 dix-huit, préinscription dans les écoles maternelles et élémentaires de Bayeux Intercom, préinscription annuelle à la garderie, à la restauration scolaire et à l'étude.",
+        publishedAt: '2026-09-01T08:00:00+02:00',
+      },
+    ],
+  },
+  {
+    slug: 'villennes',
+    name: 'Villennes-sur-Seine',
+    colour: '#1d5b79',
+    schoolZone: 'C',
+    welcomeText:
+      "Bienvenue sur l'Espace Famille de Villennes-sur-Seine : vos démarches scolaires et périscolaires, vos réservations et vos échanges avec les services de la mairie.",
+    passwordPolicy: DEFAULT_POLICY,
+    deadlineRules: DEFAULT_DEADLINE,
+    services: [
+      {
+        name: 'Service Relations à la Population - Communication',
+        phone: '01 39 08 25 40',
+        email: 'mc.filipe@ville-villennes-sur-seine.fr',
+      },
+      { name: 'Pôle Scolaire', phone: '01 39 08 25 67' },
+    ],
+    news: [
+      {
+        title: 'Papa et maman peuvent désormais avoir un compte chacun',
+        body: 'Chaque parent peut créer son propre espace et le rattacher au même dossier famille grâce à la clé Enfance.',
+        publishedAt: '2026-09-15T09:00:00+02:00',
+      },
+    ],
+  },
+  {
+    slug: 'bondoufle',
+    name: 'Bondoufle',
+    colour: '#2e6b30',
+    schoolZone: 'C',
+    welcomeText:
+      "L'Espace Citoyens Familles est le passage obligatoire pour vos démarches et réservations liées aux services petite enfance, enfance, jeunesse et restauration scolaire.",
+    passwordPolicy: DEFAULT_POLICY,
+    deadlineRules: {
+      kind: 'bondoufle',
+      wednesday: { days: 7, calendar: 'calendar' },
+      holidaySession: { weeks: 4 },
+    },
+    services: [
+      { name: 'Service Petite Enfance', phone: '01 60 76 59 20' },
+      { name: 'Service Enfance Jeunesse', phone: '01 69 91 46 56' },
+    ],
+    news: [
+      {
+        title: 'Réservations des mercredis',
+        body: 'Les réservations des mercredis en période scolaire se font au plus tard 7 jours avant. Celles des vacances scolaires, 4 semaines avant le premier jour de la session.',
+        publishedAt: '2026-10-05T09:00:00+02:00',
+      },
+    ],
+  },
+  {
+    slug: 'tarnos',
+    name: 'Ville de Tarnos',
+    colour: '#005f73',
+    schoolZone: 'A',
+    welcomeText:
+      'Dans cet espace sécurisé, vous pourrez saisir vos demandes de réservation de repas pour vos enfants, vérifier leur inscription aux services et activités proposés par la ville, consulter et payer les factures en ligne pour les services de la direction éducation enfance, jeunesse.',
+    passwordPolicy: { minLength: 8, upper: true, lower: true, digit: true },
+    deadlineRules: { kind: 'days_before', days: 15, calendar: 'calendar' },
+    services: [{ name: 'Direction Éducation Enfance Jeunesse' }],
+    news: [
+      {
+        title: 'Réservation des repas',
+        body: 'Les repas se réservent au plus tard 15 jours avant. Passé ce délai, signalez une absence depuis la page de votre enfant.',
+        publishedAt: '2026-11-02T09:00:00+01:00',
+      },
+    ],
+  },
+];
+
+export async function loadDemoData(pool: pg.Pool, towns: DemoTown[] = DEMO_TOWNS): Promise<void> {
+  await withTransaction(pool, async (client) => {
+    for (const town of towns) {
+      const inserted = await client.query<{ id: string }>(
+        `insert into towns (slug, name, colour, school_zone, welcome_text, password_policy, deadline_rules)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (slug) do nothing
+         returning id`,
+        [town.slug, town.name, town.colour, town.schoolZone, town.welcomeText, town.passwordPolicy, town.deadlineRules],
+      );
+      const townId = inserted.rows[0]?.id;
+      // Only a town created just now gets its demo services, texts and news.
+      if (!townId) continue;
+      for (const [position, s] of town.services.entries()) {
+        await client.query(`insert into town_services (town_id, position, name, address, phone, email) values ($1, $2, $3, $4, $5, $6)`, [
+          townId,
+          position,
+          s.name,
+          s.address ?? '',
+          s.phone ?? '',
+          s.email ?? '',
+        ]);
+      }
+      await client.query(
+        `insert into town_texts (town_id, kind, version, body) values ($1, 'cgu', 1, $2), ($1, 'mentions_legales', 1, $3)`,
+        [townId, CGU, mentionsLegales(town.name)],
+      );
+      for (const n of town.news) {
+        await client.query(`insert into news (town_id, title, body, published_at) values ($1, $2, $3, $4)`, [
+          townId,
+          n.title,
+          n.body,
+          n.publishedAt,
+        ]);
+      }
+    }
+  });
+}

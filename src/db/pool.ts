@@ -1,0 +1,60 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+/** Dates stay 'YYYY-MM-DD' strings: a calendar day has no time zone and must not become a Date. */
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+/** bigint counts (count(*)) fit comfortably in a JS number here. */
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+/** What repositories take first: the pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+export function createPool(connectionString: string, logger: Logger, max = 10): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // A stuck query or a forgotten transaction must not hold a connection forever.
+    statement_timeout: 30_000,
+    idle_in_transaction_session_timeout: 60_000,
+    application_name: 'espace-famille',
+  });
+  // An idle client losing its connection (database restart) emits here; without a
+  // listener the process would crash. The pool drops the client and makes a new one.
+  pool.on('error', (err) => logger.warn({ err }, 'idle database client error'));
+  return pool;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
+
+/**
+ * Runs `work` in one transaction. Serialization failures and deadlocks are retried a
+ * bounded number of times, so `work` must be safe to run again (no side effects outside
+ * the database: emails go through the outbox table, inside the same transaction).
+ */
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  options: { isolation?: 'read committed' | 'repeatable read' | 'serializable'; retries?: number } = {},
+): Promise<T> {
+  const retries = options.retries ?? 3;
+  for (let attempt = 0; ; attempt++) {
+    const client = await pool.connect();
+    try {
+      await client.query(options.isolation ? `begin isolation level ${options.isolation}` : 'begin');
+      const result = await work(client);
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      const code = (err as { code?: string }).code;
+      if (code && RETRYABLE.has(code) && attempt < retries) continue;
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import ejs from 'ejs';
+import type { Queryable } from '../db/pool.js';
+import { VIEWS_DIR } from './paths.js';
+
+export interface MailRequest {
+  townId: string | null;
+  to: string;
+  /** A file pair in views/emails/: `<template>.html.ejs` and `<template>.text.ejs`. */
+  template: string;
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+/** Header injection is impossible by construction: one plain address, no CR/LF. */
+function assertSingleAddress(to: string): void {
+  if (!/^[^\s@<>",;]+@[^\s@<>",;]+$/.test(to) || to.length > 254) {
+    throw new Error('refusing to queue mail to a malformed address');
+  }
+}
+
+function cleanSubject(subject: string): string {
+  // eslint-disable-next-line no-control-regex
+  return subject.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
+async function render(template: string, kind: 'html' | 'text', data: Record<string, unknown>): Promise<string> {
+  const file = path.join(VIEWS_DIR, 'emails', `${template}.${kind}.ejs`);
+  // The text part is not HTML: EJS must not escape it (it only ever reaches a text/plain body).
+  const options = kind === 'text' ? { escape: (s: unknown) => String(s ?? '') } : {};
+  return ejs.renderFile(file, data, { ...options, async: false, views: [VIEWS_DIR] });
+}
+
+/**
+ * Renders the mail and writes it to the outbox. Call it with the transaction's client so
+ * the mail exists if and only if the change that causes it is committed.
+ */
+export async function enqueueMail(db: Queryable, mail: MailRequest): Promise<string> {
+  assertSingleAddress(mail.to);
+  const subject = cleanSubject(mail.subject);
+  const data = { ...mail.data, subject };
+  const [html, text] = await Promise.all([render(mail.template, 'html', data), render(mail.template, 'text', data)]);
+  const { rows } = await db.query<{ id: string }>(
+    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body)
+     values ($1, $2, $3, $4, $5, $6) returning id`,
+    [mail.townId, mail.template, mail.to, subject, text, html],
+  );
+  return rows[0]!.id;
+}

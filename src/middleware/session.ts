@@ -1,0 +1,70 @@
+import connectPgSimple from 'connect-pg-simple';
+import session, { type SessionData, type Store } from 'express-session';
+import type { RequestHandler } from 'express';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** When this session was created or last regenerated (absolute lifetime). */
+    createdAt: number;
+    /** The town this session belongs to: a session opens nothing in another town. */
+    townId: string;
+  }
+}
+
+const PgStore = connectPgSimple(session);
+
+/**
+ * connect-pg-simple writes the expiry on every request (touch). The idle timeout does not
+ * need that precision: touching a session at most once a minute per process removes a
+ * write from almost every page view.
+ */
+class ThrottledPgStore extends PgStore {
+  readonly #lastTouch = new Map<string, number>();
+  override touch(sid: string, sess: SessionData, callback?: (err?: unknown) => void): void {
+    const now = Date.now();
+    const last = this.#lastTouch.get(sid);
+    if (last !== undefined && now - last < 60_000) {
+      callback?.();
+      return;
+    }
+    if (this.#lastTouch.size > 50_000) this.#lastTouch.clear();
+    this.#lastTouch.set(sid, now);
+    super.touch(sid, sess, callback);
+  }
+}
+
+export const SESSION_COOKIE = 'ef.sid';
+/** The longest idle time of any persona; guards enforce shorter ones (agents: 15 min). */
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
+
+export function createSessionStore(pool: pg.Pool, logger: Logger): Store {
+  return new ThrottledPgStore({
+    pool,
+    tableName: 'session',
+    createTableIfMissing: false,
+    pruneSessionInterval: 15 * 60,
+    errorLog: (...args: unknown[]) => logger.warn({ args }, 'session store error'),
+  });
+}
+
+export function sessionMiddleware(config: Config, store: Store): RequestHandler {
+  return session({
+    name: config.isProduction ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE,
+    secret: config.sessionSecret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    proxy: config.trustProxy !== false,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.isProduction,
+      path: '/',
+      maxAge: SESSION_IDLE_MS,
+    },
+  });
+}

@@ -1,0 +1,147 @@
+import express from 'express';
+import pg from 'pg';
+import supertest from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../../src/db/migrate.js';
+import { createPool } from '../../../src/db/pool.js';
+import { healthRouter } from '../../../src/features/health/health.routes.js';
+import { createDelivery, MailWorker } from '../../../src/jobs/mail-worker.js';
+import { FixedClock } from '../../../src/lib/clock.js';
+import { createLogger } from '../../../src/lib/logger.js';
+import { enqueueMail } from '../../../src/lib/mailer.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
+import { TestSmtpServer } from '../../helpers/smtp.js';
+import { TcpProxy } from '../../helpers/tcp-proxy.js';
+
+const logger = createLogger('silent');
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => db.drop());
+
+describe('health', () => {
+  it('/readyz answers 503 while the database is down and 200 again once it is back, without a restart', async () => {
+    const target = new URL(db.url);
+    const proxy = new TcpProxy(target.hostname, Number(target.port));
+    await proxy.start();
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    const pool = createPool(viaProxy.toString(), logger, 2);
+    const app = express().use(healthRouter(pool));
+    try {
+      expect((await supertest(app).get('/readyz')).status).toBe(200);
+      proxy.cut();
+      const down = await supertest(app).get('/readyz');
+      expect(down.status).toBe(503);
+      expect((await supertest(app).get('/healthz')).status).toBe(200);
+      proxy.restore();
+      expect((await supertest(app).get('/readyz')).status).toBe(200);
+    } finally {
+      await pool.end().catch(() => undefined);
+      await proxy.stop();
+    }
+  });
+});
+
+describe('migrations', () => {
+  it('applies each file once even when two instances start together', async () => {
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    await admin.query('create database ef_migrate_race');
+    await admin.end();
+    const url = new URL(db.url);
+    url.pathname = '/ef_migrate_race';
+    const a = createPool(url.toString(), logger, 2);
+    const b = createPool(url.toString(), logger, 2);
+    try {
+      const [first, second] = await Promise.all([migrate(a, logger), migrate(b, logger)]);
+      expect(first.length + second.length).toBeGreaterThan(0);
+      expect(new Set([...first, ...second]).size).toBe(first.length + second.length);
+      const { rows } = await a.query('select count(*)::int as n from schema_migrations');
+      expect(rows[0].n).toBe(first.length + second.length);
+      expect(await migrate(a, logger)).toEqual([]);
+    } finally {
+      await a.end();
+      await b.end();
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      await c.query('drop database ef_migrate_race with (force)');
+      await c.end();
+    }
+  });
+});
+
+describe('mail that is never lost', () => {
+  it('keeps a mail queued while SMTP is unreachable and delivers it once SMTP answers', async () => {
+    const smtp = new TestSmtpServer();
+    await smtp.start();
+    const port = smtp.port;
+    await smtp.stop(); // SMTP is down
+
+    const clock = new FixedClock('2026-11-23T10:00:00Z');
+    const worker = new MailWorker(db.pool, createDelivery(`smtp://127.0.0.1:${port}`), { from: 'mairie@test.fr', clock, logger });
+    const id = await enqueueMail(db.pool, {
+      townId: null,
+      to: 'parent@example.fr',
+      template: 'notification',
+      subject: 'Votre demande a été reçue',
+      data: { greeting: 'Bonjour Madame DUPONT,', paragraphs: ['Votre demande est bien arrivée.'], townName: 'Ville de Tarnos' },
+    });
+
+    expect(await worker.runOnce()).toBe(1);
+    let row = (await db.pool.query('select status, attempts, next_attempt_at from mail_outbox where id = $1', [id])).rows[0];
+    expect(row.status).toBe('pending');
+    expect(row.attempts).toBe(1);
+    expect(row.next_attempt_at.getTime()).toBeGreaterThan(clock.now().getTime());
+
+    // Not due yet: nothing is tried.
+    expect(await worker.runOnce()).toBe(0);
+
+    await smtp.start(port); // SMTP is back
+    clock.advance(60 * 60 * 1000);
+    expect(await worker.runOnce()).toBe(1);
+    row = (await db.pool.query('select status, attempts from mail_outbox where id = $1', [id])).rows[0];
+    expect(row.status).toBe('sent');
+    expect(smtp.to('parent@example.fr')).toHaveLength(1);
+    expect(smtp.mails[0]!.subject).toBe('Votre demande a été reçue');
+    expect(smtp.mails[0]!.text).toContain('Bonjour Madame DUPONT,');
+
+    // Sent once: another pass sends nothing more.
+    clock.advance(60 * 60 * 1000);
+    expect(await worker.runOnce()).toBe(0);
+    expect(smtp.mails).toHaveLength(1);
+    await smtp.stop();
+  });
+
+  it('does not queue a mail when the transaction that causes it rolls back', async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query('begin');
+      await enqueueMail(client, {
+        townId: null,
+        to: 'rollback@example.fr',
+        template: 'notification',
+        subject: 'Jamais envoyé',
+        data: { greeting: 'Bonjour,', paragraphs: [] },
+      });
+      await client.query('rollback');
+    } finally {
+      client.release();
+    }
+    const { rowCount } = await db.pool.query(`select 1 from mail_outbox where to_address = 'rollback@example.fr'`);
+    expect(rowCount).toBe(0);
+  });
+
+  it('refuses an address that could inject headers', async () => {
+    await expect(
+      enqueueMail(db.pool, {
+        townId: null,
+        to: 'a@b.fr\r\nBcc: x@y.fr',
+        template: 'notification',
+        subject: 's',
+        data: { greeting: '', paragraphs: [] },
+      }),
+    ).rejects.toThrow();
+  });
+});

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_TOWNS } from '../../../src/db/demo-data.js';
+import { createTestApp, type TestApp } from '../../helpers/app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t.close());
+
+describe('towns and pages', () => {
+  it('lists every demo town with a link to its home', async () => {
+    const res = await t.agent().get('/');
+    expect(res.status).toBe(200);
+    for (const town of DEMO_TOWNS) expect(res.text).toContain(`href="/${town.slug}/"`);
+  });
+
+  it.each(DEMO_TOWNS.map((town) => [town.slug, town] as const))('serves the home page of %s', async (_slug, town) => {
+    const res = await t.agent().get(`/${town.slug}/`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<html lang="fr">');
+    expect(res.text).toContain(`<title>Accueil – ${town.name} – Espace Famille</title>`);
+    expect(res.text).toMatch(/Mon espace perso/i);
+    expect(res.text).toContain('Identifiant');
+    expect(res.text).toContain("J'ai oublié mon mot de passe.");
+    expect(res.text).toContain('Connexion');
+    expect(res.text).toMatch(/Je n'ai pas d'espace/i);
+    expect(res.text).toContain('Créer mon espace');
+    expect(res.text).toContain('Actualités');
+    expect(res.text).toContain(town.news[0]!.title.replace(/'/g, '&#39;'));
+    for (const service of town.services) {
+      expect(res.text).toContain(service.name);
+      if (service.phone) expect(res.text).toContain(service.phone);
+      if (service.email) expect(res.text).toContain(service.email);
+    }
+    expect(res.text).toContain('href="#contenu"');
+    expect(res.text).toContain('<main id="contenu"');
+  });
+
+  it('shows news from the database, newest first, and hides unpublished ones', async () => {
+    const town = await t.db.pool.query<{ id: string }>(`select id from towns where slug = 'tarnos'`);
+    const townId = town.rows[0]!.id;
+    await t.db.pool.query(
+      `insert into news (town_id, title, body, published_at) values ($1, 'Menu de Noël', 'Repas de fête le 18 décembre.', now())`,
+      [townId],
+    );
+    await t.db.pool.query(
+      `insert into news (town_id, title, body, published_at) values ($1, 'Brouillon secret', 'Pas encore publié.', null)`,
+      [townId],
+    );
+    const res = await t.agent().get('/tarnos/');
+    expect(res.text).toContain('Menu de Noël');
+    expect(res.text).not.toContain('Brouillon secret');
+    expect(res.text.indexOf('Menu de Noël')).toBeLessThan(res.text.indexOf('Réservation des repas'));
+  });
+
+  it('keeps towns apart: one town shows nothing of another', async () => {
+    const res = await t.agent().get('/bayeux/');
+    expect(res.text).not.toContain('Direction Éducation Enfance Jeunesse');
+    expect(res.text).toContain('Service Enseignement de Bayeux Intercom');
+  });
+
+  it('answers an unknown town with the French 404 page', async () => {
+    const res = await t.agent().get('/paris/');
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('Page introuvable');
+    expect(res.text).toContain('<html lang="fr">');
+  });
+
+  it('answers an unknown page inside a town with a 404 in the town layout', async () => {
+    const res = await t.agent().get('/tarnos/nulle-part');
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('Page introuvable – Ville de Tarnos – Espace Famille');
+  });
+
+  it('renders the town texts behind the footer links', async () => {
+    const home = await t.agent().get('/villennes/');
+    expect(home.text).toContain('href="/villennes/mentions-legales"');
+    expect(home.text).toContain('href="/villennes/cgu"');
+    const cgu = await t.agent().get('/villennes/cgu');
+    expect(cgu.status).toBe(200);
+    expect(cgu.text).toContain('CONDITIONS GÉNÉRALES');
+    const mentions = await t.agent().get('/villennes/mentions-legales');
+    expect(mentions.text).toContain('Villennes-sur-Seine');
+  });
+
+  it("serves the town's colour as a stylesheet", async () => {
+    const res = await t.agent().get('/tarnos/theme.css');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('text/css');
+    expect(res.text).toContain('--town-colour:#005f73');
+  });
+});
