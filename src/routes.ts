@@ -2,18 +2,44 @@
  * Every URL the app builds, in one place: views, redirects and mails call these rather
  * than writing paths by hand.
  */
-const t = (town: string | { slug: string }) => `/${typeof town === 'string' ? town : town.slug}`;
+type TownRef = string | { slug: string };
+const t = (town: TownRef) => `/${typeof town === 'string' ? town : town.slug}`;
+
+export const SIGNUP_STEPS = ['identite', 'adresse', 'contact', 'authentification'] as const;
+export type SignupStep = (typeof SIGNUP_STEPS)[number];
 
 export const urls = {
   root: () => '/',
-  townHome: (town: string | { slug: string }) => `${t(town)}/`,
-  townTheme: (town: string | { slug: string }) => `${t(town)}/theme.css`,
-  mentionsLegales: (town: string | { slug: string }) => `${t(town)}/mentions-legales`,
-  cgu: (town: string | { slug: string }) => `${t(town)}/cgu`,
-  accessibilite: (town: string | { slug: string }) => `${t(town)}/accessibilite`,
-  signIn: (town: string | { slug: string }) => `${t(town)}/connexion`,
-  forgotPassword: (town: string | { slug: string }) => `${t(town)}/mot-de-passe-oublie`,
-  signupStart: (town: string | { slug: string }) => `${t(town)}/creer-mon-espace`,
+  townHome: (town: TownRef) => `${t(town)}/`,
+  townTheme: (town: TownRef) => `${t(town)}/theme.css`,
+  mentionsLegales: (town: TownRef) => `${t(town)}/mentions-legales`,
+  cgu: (town: TownRef) => `${t(town)}/cgu`,
+  accessibilite: (town: TownRef) => `${t(town)}/accessibilite`,
+
+  // Sign-up wizard (BIENVENUE, then the four steps, then the confirmation)
+  signupStart: (town: TownRef) => `${t(town)}/creer-mon-espace`,
+  signupStep: (town: TownRef, step: SignupStep) => `${t(town)}/creer-mon-espace/${step}`,
+  signupCancel: (town: TownRef) => `${t(town)}/creer-mon-espace/annuler`,
+  signupDone: (town: TownRef) => `${t(town)}/creer-mon-espace/confirmation`,
+  signupPhoto: (town: TownRef) => `${t(town)}/creer-mon-espace/photo`,
+
+  // Activation, sign-in, password
+  activate: (town: TownRef) => `${t(town)}/activation`,
+  resendActivation: (town: TownRef) => `${t(town)}/renvoyer-activation`,
+  signIn: (town: TownRef) => `${t(town)}/connexion`,
+  signOut: (town: TownRef) => `${t(town)}/deconnexion`,
+  forgotPassword: (town: TownRef) => `${t(town)}/mot-de-passe-oublie`,
+  resetPassword: (town: TownRef) => `${t(town)}/reinitialiser-mot-de-passe`,
+  sessionExtend: (town: TownRef) => `${t(town)}/session/prolonger`,
+  sessionExpired: (town: TownRef) => `${t(town)}/session/expiree`,
+
+  // The parent's space
+  dashboard: (town: TownRef) => `${t(town)}/mon-espace`,
+  credentials: (town: TownRef) => `${t(town)}/mon-espace/identifiants`,
+  firstCredentials: (town: TownRef) => `${t(town)}/mon-espace/modification-identifiants`,
+  acceptCgu: (town: TownRef) => `${t(town)}/mon-espace/conditions-generales`,
+  accountPhoto: (town: TownRef) => `${t(town)}/mon-espace/photo`,
+
   devMail: () => '/_dev/mail',
   healthz: () => '/healthz',
   readyz: () => '/readyz',

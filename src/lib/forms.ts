@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+
+export interface FieldError {
+  /** The input's id (= name = zod key), for the error summary's link. */
+  field: string;
+  message: string;
+}
+
+export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldError[]; values: Record<string, string> };
+
+/** Arrays in scalar fields (HTTP parameter pollution) are reduced to their first value. */
+export function formValues(body: unknown): Record<string, string> {
+  const values: Record<string, string> = {};
+  if (!body || typeof body !== 'object') return values;
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (key === '_csrf') continue;
+    const v = Array.isArray(value) ? value[0] : value;
+    if (typeof v === 'string') values[key] = v;
+  }
+  return values;
+}
+
+/**
+ * Validates a form body with its zod schema. On failure: one French message per field
+ * (the first), in the form's order, and the typed values to show again. Password fields
+ * are never sent back.
+ */
+export function parseForm<S extends z.ZodType>(schema: S, body: unknown, options: { secret?: string[] } = {}): FormResult<z.infer<S>> {
+  const values = formValues(body);
+  const result = schema.safeParse(values);
+  if (result.success) return { ok: true, data: result.data };
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  for (const issue of result.error.issues) {
+    const field = String(issue.path[0] ?? '');
+    if (seen.has(field)) continue;
+    seen.add(field);
+    errors.push({ field, message: issue.message });
+  }
+  for (const key of options.secret ?? []) delete values[key];
+  return { ok: false, errors, values };
+}
+
+/** Errors keyed by field, for the views. */
+export function errorMap(errors: FieldError[]): Record<string, string> {
+  return Object.fromEntries(errors.map((e) => [e.field, e.message]));
+}
