@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { authRouter } from './features/auth/auth.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
@@ -12,6 +13,7 @@ import type { Clock } from './lib/clock.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
 import { layoutEngine } from './lib/views.js';
+import { flashMessages, loadAccount } from './middleware/auth.js';
 import { csrfProtection } from './middleware/csrf.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { noStore, securityHeaders } from './middleware/security.js';
@@ -65,10 +67,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(sessionMiddleware(config, deps.sessionStore));
   app.use(csrfProtection());
+  app.use(flashMessages);
+  app.use((req, res, next) => {
+    res.locals.currentPath = req.originalUrl;
+    next();
+  });
 
   app.use(publicRouter(deps));
   if (!config.isProduction) app.use(devRouter(deps));
-  app.use('/:town', townMiddleware(pool), townRouter(deps));
+  app.use('/:town', townMiddleware(pool), loadAccount(pool, deps.clock), townRouter(deps), authRouter(deps));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -16,6 +16,41 @@ export interface DemoTown {
   deadlineRules: Record<string, unknown>;
   services: { name: string; address?: string; phone?: string; email?: string }[];
   news: { title: string; body: string; publishedAt: string }[];
+  /** Family files known to the town, with the Clé Enfance sent to them by post. */
+  families: DemoFamily[];
+}
+
+export interface DemoFamily {
+  cleEnfance: string;
+  name: string;
+  address: string;
+  postalCode: string;
+  city: string;
+  children: { firstNames: string; birthDate: string; school: string; className: string }[];
+}
+
+function demoFamilies(postalCode: string, city: string, school: string): DemoFamily[] {
+  return [
+    {
+      cleEnfance: `${postalCode}-MARTIN1`,
+      name: 'MARTIN',
+      address: '12 rue des Écoles',
+      postalCode,
+      city,
+      children: [
+        { firstNames: 'Léa', birthDate: '2017-03-14', school, className: 'CE2' },
+        { firstNames: 'Hugo', birthDate: '2020-09-02', school, className: 'Moyenne section' },
+      ],
+    },
+    {
+      cleEnfance: `${postalCode}-DURAND2`,
+      name: 'DURAND',
+      address: '4 avenue de la Gare',
+      postalCode,
+      city,
+      children: [{ firstNames: 'Chloé', birthDate: '2016-11-20', school, className: 'CM1' }],
+    },
+  ];
 }
 
 const DEFAULT_POLICY = { minLength: 8, upper: false, lower: true, digit: true };
@@ -64,6 +99,7 @@ export const DEMO_TOWNS: DemoTown[] = [
       'Bienvenue sur le portail famille de la Ville de Bayeux et de Bayeux Intercom, cet espace est destiné à faciliter vos démarches liées à la vie scolaire et aux activités du 3 dix-huit.',
     passwordPolicy: { minLength: 8, upper: true, lower: false, digit: true },
     deadlineRules: DEFAULT_DEADLINE,
+    families: demoFamilies('14400', 'Bayeux', 'École Létot'),
     services: [
       {
         name: 'Service Enseignement de Bayeux Intercom',
@@ -95,6 +131,7 @@ export const DEMO_TOWNS: DemoTown[] = [
       "Bienvenue sur l'Espace Famille de Villennes-sur-Seine : vos démarches scolaires et périscolaires, vos réservations et vos échanges avec les services de la mairie.",
     passwordPolicy: DEFAULT_POLICY,
     deadlineRules: DEFAULT_DEADLINE,
+    families: demoFamilies('78670', 'Villennes-sur-Seine', 'École des Marronniers'),
     services: [
       {
         name: 'Service Relations à la Population - Communication',
@@ -124,6 +161,7 @@ export const DEMO_TOWNS: DemoTown[] = [
       wednesday: { days: 7, calendar: 'calendar' },
       holidaySession: { weeks: 4 },
     },
+    families: demoFamilies('91070', 'Bondoufle', 'École Saint-Exupéry'),
     services: [
       { name: 'Service Petite Enfance', phone: '01 60 76 59 20' },
       { name: 'Service Enfance Jeunesse', phone: '01 69 91 46 56' },
@@ -145,6 +183,7 @@ export const DEMO_TOWNS: DemoTown[] = [
       'Dans cet espace sécurisé, vous pourrez saisir vos demandes de réservation de repas pour vos enfants, vérifier leur inscription aux services et activités proposés par la ville, consulter et payer les factures en ligne pour les services de la direction éducation enfance, jeunesse.',
     passwordPolicy: { minLength: 8, upper: true, lower: true, digit: true },
     deadlineRules: { kind: 'days_before', days: 15, calendar: 'calendar' },
+    families: demoFamilies('40220', 'Tarnos', 'École Jean Jaurès'),
     services: [{ name: 'Direction Éducation Enfance Jeunesse' }],
     news: [
       {
@@ -167,30 +206,54 @@ export async function loadDemoData(pool: pg.Pool, towns: DemoTown[] = DEMO_TOWNS
         [town.slug, town.name, town.colour, town.schoolZone, town.welcomeText, town.passwordPolicy, town.deadlineRules],
       );
       const townId = inserted.rows[0]?.id;
-      // Only a town created just now gets its demo services, texts and news.
-      if (!townId) continue;
-      for (const [position, s] of town.services.entries()) {
-        await client.query(`insert into town_services (town_id, position, name, address, phone, email) values ($1, $2, $3, $4, $5, $6)`, [
-          townId,
-          position,
-          s.name,
-          s.address ?? '',
-          s.phone ?? '',
-          s.email ?? '',
-        ]);
-      }
-      await client.query(
-        `insert into town_texts (town_id, kind, version, body) values ($1, 'cgu', 1, $2), ($1, 'mentions_legales', 1, $3)`,
-        [townId, CGU, mentionsLegales(town.name)],
-      );
-      for (const n of town.news) {
-        await client.query(`insert into news (town_id, title, body, published_at) values ($1, $2, $3, $4)`, [
-          townId,
-          n.title,
-          n.body,
-          n.publishedAt,
-        ]);
-      }
+      if (townId) await loadTownContent(client, townId, town);
+      const { rows } = await client.query<{ id: string }>(`select id from towns where slug = $1`, [town.slug]);
+      await loadFamilies(client, rows[0]!.id, town.families);
     }
   });
+}
+
+async function loadFamilies(client: pg.PoolClient, townId: string, families: DemoFamily[]): Promise<void> {
+  for (const f of families) {
+    const inserted = await client.query<{ id: string }>(
+      `insert into families (town_id, cle_enfance, name, address_line, postal_code, city) values ($1, $2, $3, $4, $5, $6)
+       on conflict (town_id, cle_enfance) do nothing returning id`,
+      [townId, f.cleEnfance, f.name, f.address, f.postalCode, f.city],
+    );
+    const familyId = inserted.rows[0]?.id;
+    if (!familyId) continue; // already there, perhaps edited by an agent since
+    for (const c of f.children) {
+      await client.query(
+        `insert into children (town_id, family_id, first_names, last_name, birth_date, school, class_name) values ($1, $2, $3, $4, $5, $6, $7)`,
+        [townId, familyId, c.firstNames, f.name, c.birthDate, c.school, c.className],
+      );
+    }
+  }
+}
+
+/** Only a town created just now gets its demo services, texts and news. */
+async function loadTownContent(client: pg.PoolClient, townId: string, town: DemoTown): Promise<void> {
+  for (const [position, s] of town.services.entries()) {
+    await client.query(`insert into town_services (town_id, position, name, address, phone, email) values ($1, $2, $3, $4, $5, $6)`, [
+      townId,
+      position,
+      s.name,
+      s.address ?? '',
+      s.phone ?? '',
+      s.email ?? '',
+    ]);
+  }
+  await client.query(`insert into town_texts (town_id, kind, version, body) values ($1, 'cgu', 1, $2), ($1, 'mentions_legales', 1, $3)`, [
+    townId,
+    CGU,
+    mentionsLegales(town.name),
+  ]);
+  for (const n of town.news) {
+    await client.query(`insert into news (town_id, title, body, published_at) values ($1, $2, $3, $4)`, [
+      townId,
+      n.title,
+      n.body,
+      n.publishedAt,
+    ]);
+  }
 }

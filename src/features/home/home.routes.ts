@@ -21,7 +21,8 @@ export function townRouter(deps: AppDeps): Router {
   router.get('/', async (req, res) => {
     const town = requireTown(req);
     const [news, services] = await Promise.all([listPublishedNews(pool, town.id), listServices(pool, town.id)]);
-    res.render('home/town', { title: 'Accueil', news, services });
+    if (req.query.deconnexion === '1') res.locals.flash = { kind: 'success', message: 'Vous êtes déconnecté. À bientôt !' };
+    res.render('home/town', { title: 'Accueil', news, services, values: {} });
   });
 
   // The town's colour as a stylesheet: the CSP forbids inline styles.

@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config.js';
+import { migrate } from './db/migrate.js';
+import { createPool } from './db/pool.js';
+import { ensureDatabase, startEmbeddedPostgres } from './db/embedded.js';
+import { precreateAccount } from './features/accounts/accounts.service.js';
+import { systemClock } from './lib/clock.js';
+import { createLogger } from './lib/logger.js';
+import { DATA_DIR } from './lib/paths.js';
+import { findTownBySlug } from './repositories/towns.repository.js';
+import path from 'node:path';
+
+/**
+ * Administration commands: `npm run cli -- <command> [options]`. They use DATABASE_URL,
+ * or the embedded server's data under .data/ (stop `npm start` first: one server at a time
+ * owns that directory).
+ */
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  precreate-account --town <slug> --civility <M|Mme> --last-name <nom> --first-name <prénom> --email <courriel> [--family-key <clé>]
+      Création rapide: creates a parent's account and queues the welcome mail (activation link,
+      username, temporary password).
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    const embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), port: config.embeddedPgPort, logger });
+    await ensureDatabase(embedded.adminUrl, 'espace_famille');
+    databaseUrl = embedded.urlFor('espace_famille');
+    stopEmbedded = () => embedded.stop();
+  }
+  const pool = createPool(databaseUrl, logger, 2);
+  try {
+    await migrate(pool, logger);
+    const ctx = { pool, clock: systemClock, config };
+    switch (command) {
+      case 'precreate-account': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            town: { type: 'string' },
+            civility: { type: 'string' },
+            'last-name': { type: 'string' },
+            'first-name': { type: 'string' },
+            email: { type: 'string' },
+            'family-key': { type: 'string' },
+          },
+          strict: true,
+        });
+        const missing = ['town', 'civility', 'last-name', 'first-name', 'email'].filter((k) => !values[k as keyof typeof values]);
+        if (missing.length) throw new UsageError(`missing option(s): ${missing.map((m) => `--${m}`).join(', ')}`);
+        if (values.civility !== 'M' && values.civility !== 'Mme') throw new UsageError('--civility must be M or Mme');
+        if (!/^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/.test(values.email!)) throw new UsageError('--email is not a valid address');
+        const town = await findTownBySlug(pool, values.town!);
+        if (!town) throw new UsageError(`unknown town: ${values.town}`);
+        const result = await precreateAccount(ctx, town, {
+          civility: values.civility,
+          lastName: values['last-name']!,
+          firstName: values['first-name']!,
+          email: values.email!,
+          familyKey: values['family-key'] ?? null,
+        });
+        if (result.kind === 'email_taken') throw new UsageError(`an account already uses ${values.email} in ${town.slug}`);
+        if (result.kind === 'unknown_key') throw new UsageError(`no family file of ${town.slug} has the key ${values['family-key']}`);
+        console.log(
+          `Account created in ${town.slug}: username "${result.account.username}". The welcome mail is queued for ${result.account.email}.`,
+        );
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command: ${command}`);
+    }
+  } finally {
+    await pool.end();
+    await stopEmbedded?.();
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`Error: ${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+const text = (max: number) => z.string().trim().max(max, `Ce champ doit contenir ${max} caractères au maximum`);
+
+export const signInSchema = z.object({
+  identifiant: text(254).min(1, 'Saisissez votre identifiant'),
+  motDePasse: z.string().max(1024, 'Le mot de passe est trop long').min(1, 'Saisissez votre mot de passe'),
+});
+
+export const identifierSchema = z.object({
+  identifiant: text(254).min(1, "Saisissez votre nom d'utilisateur ou votre courriel"),
+});
+
+export const resetSchema = z.object({
+  jeton: z.string().max(100),
+  motDePasse: z.string(),
+  confirmationMotDePasse: z.string(),
+});
+
+export const newPasswordSchema = z.object({
+  motDePasse: z.string(),
+  confirmationMotDePasse: z.string(),
+});
+
+export const credentialsSchema = z.object({
+  nomUtilisateur: text(50),
+  motDePasseActuel: z.string().max(1024),
+  motDePasse: z.string().max(1024),
+  confirmationMotDePasse: z.string().max(1024),
+});
+
+export const cguSchema = z.object({
+  version: z.coerce.number().int().positive(),
+});
+
+export const returnToSchema = z.object({
+  retour: z.string().max(500).optional(),
+});

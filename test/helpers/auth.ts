@@ -1,0 +1,8 @@
+import type supertest from 'supertest';
+import { csrfToken } from './app.js';
+
+/** Signs in through the home page form, as a parent would. Returns the sign-in response. */
+export async function signIn(agent: supertest.Agent, townSlug: string, identifiant: string, motDePasse: string) {
+  const token = await csrfToken(agent, `/${townSlug}/`);
+  return agent.post(`/${townSlug}/connexion`).type('form').send({ _csrf: token, identifiant, motDePasse });
+}

@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, csrfToken, type TestApp } from '../../helpers/app.js';
+import { signIn } from '../../helpers/auth.js';
+import { createParent, familyByKey } from '../../helpers/fixtures.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ now: '2026-11-23T10:00:00Z' });
+});
+afterAll(async () => t.close());
+// Every request here comes from 127.0.0.1: each test starts with a fresh per-address budget.
+beforeEach(async () => {
+  await t.db.pool.query('delete from rate_limits');
+});
+
+const GENERIC = 'Identifiant ou mot de passe incorrect';
+
+function sessionCookie(res: { headers: Record<string, unknown> }): string | undefined {
+  const cookies = ([] as string[]).concat((res.headers['set-cookie'] as string[] | undefined) ?? []);
+  return cookies.find((c) => c.startsWith('ef.sid='))?.split(';')[0];
+}
+
+describe('signing in', () => {
+  it('opens the dashboard with the greeting, then shows the previous sign-in in French format', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos', { lastName: 'Toulemonde' });
+    const agent = t.agent();
+    const res = await signIn(agent, 'tarnos', parent.username, parent.password);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/tarnos/mon-espace');
+    const dashboard = await agent.get('/tarnos/mon-espace');
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.text).toContain('Bonjour Monsieur TOULEMONDE.');
+    expect(dashboard.text).toContain('première connexion');
+    expect(dashboard.text).toContain('Mes identifiants');
+
+    t.clock.set('2026-11-24T07:30:00Z');
+    const again = t.agent();
+    await signIn(again, 'tarnos', parent.email.toUpperCase(), parent.password);
+    const second = await again.get('/tarnos/mon-espace');
+    // The previous sign-in, in Europe/Paris: 10:00 UTC = 11:00 in November.
+    expect(second.text).toContain('Dernière connexion le 23/11/2026 à 11:00');
+    t.clock.set('2026-11-23T10:00:00Z');
+  });
+
+  it('accepts the username without case, and the email', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    expect((await signIn(t.agent(), 'tarnos', parent.username.toUpperCase(), parent.password)).status).toBe(303);
+    expect((await signIn(t.agent(), 'tarnos', ` ${parent.email} `, parent.password)).status).toBe(303);
+  });
+
+  it('regenerates the session id at sign-in', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    const home = await agent.get('/tarnos/');
+    const before = sessionCookie(home);
+    const res = await signIn(agent, 'tarnos', parent.username, parent.password);
+    const after = sessionCookie(res);
+    expect(before).toBeDefined();
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+  });
+
+  it('answers every failure with the same generic message and status', async () => {
+    const wrongPassword = await createParent(t.db.pool, 'tarnos');
+    const notActivated = await createParent(t.db.pool, 'tarnos', { emailConfirmed: false });
+    const disabled = await createParent(t.db.pool, 'tarnos');
+    await t.db.pool.query('update accounts set disabled_at = now() where id = $1', [disabled.id]);
+    const refused = await createParent(t.db.pool, 'tarnos', { validationStatus: 'refused', validatedAt: null });
+    const cases: [string, string][] = [
+      ['inconnu-total', 'Nimporte-1'],
+      [wrongPassword.username, 'Mauvais-Mot-1'],
+      [notActivated.username, notActivated.password],
+      [disabled.username, disabled.password],
+      [refused.username, refused.password],
+    ];
+    const bodies: string[] = [];
+    for (const [identifiant, motDePasse] of cases) {
+      const res = await signIn(t.agent(), 'tarnos', identifiant, motDePasse);
+      expect(res.status).toBe(401);
+      expect(res.text).toContain(GENERIC);
+      expect(res.text).toContain('<title>Erreur : Accueil');
+      expect(res.text).not.toContain(motDePasse);
+      bodies.push(res.text.replace(/name="_csrf" value="[^"]+"/, '').replace(/value="[^"]*" aria/, ''));
+    }
+    // Nothing on the page tells the cases apart (apart from the echoed identifier).
+    const normalised = bodies.map((b, i) => b.replaceAll(cases[i]![0], 'X'));
+    expect(new Set(normalised).size).toBe(1);
+  });
+
+  it('asks for both fields when empty', async () => {
+    const agent = t.agent();
+    const token = await csrfToken(agent, '/tarnos/');
+    const res = await agent.post('/tarnos/connexion').type('form').send({ _csrf: token, identifiant: '', motDePasse: '' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('href="#identifiant"');
+    expect(res.text).toContain('Saisissez votre identifiant');
+    expect(res.text).toContain('Saisissez votre mot de passe');
+  });
+
+  it('refuses a sign-in without the CSRF token', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const res = await t.agent().post('/tarnos/connexion').type('form').send({ identifiant: parent.username, motDePasse: parent.password });
+    expect(res.status).toBe(403);
+  });
+
+  it('slows down after 5 failures, locks at 10, and unlocks 30 minutes later', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    for (let i = 0; i < 5; i++) expect((await signIn(t.agent(), 'tarnos', parent.username, 'Faux-Mot-1')).status).toBe(401);
+    // Right password, but too soon after the 5th failure.
+    expect((await signIn(t.agent(), 'tarnos', parent.username, parent.password)).status).toBe(401);
+    t.clock.advance(31_000);
+    expect((await signIn(t.agent(), 'tarnos', parent.username, parent.password)).status).toBe(303);
+
+    // The success reset the count; ten failures (waiting out each delay) lock the account.
+    for (let i = 0; i < 10; i++) {
+      expect((await signIn(t.agent(), 'tarnos', parent.username, 'Faux-Mot-1')).status).toBe(401);
+      t.clock.advance(20 * 60 * 1000);
+    }
+    const { rows } = await t.db.pool.query('select locked_until from accounts where id = $1', [parent.id]);
+    expect(rows[0].locked_until).not.toBeNull();
+    t.clock.set(new Date(rows[0].locked_until.getTime() - 60_000));
+    expect((await signIn(t.agent(), 'tarnos', parent.username, parent.password)).status).toBe(401);
+    t.clock.set(new Date(rows[0].locked_until.getTime() + 1_000));
+    expect((await signIn(t.agent(), 'tarnos', parent.username, parent.password)).status).toBe(303);
+    t.clock.set('2026-11-23T10:00:00Z');
+  });
+
+  it('limits attempts per address, across the whole town', async () => {
+    const app = await createTestApp({ now: '2026-11-23T10:00:00Z' });
+    try {
+      let last = 0;
+      for (let i = 0; i < 31; i++) last = (await signIn(app.agent(), 'bondoufle', `x${i}`, 'y')).status;
+      expect(last).toBe(429);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('sessions', () => {
+  it('belong to their town: a Tarnos session opens nothing in Bayeux', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signIn(agent, 'tarnos', parent.username, parent.password);
+    expect((await agent.get('/tarnos/mon-espace')).status).toBe(200);
+    const other = await agent.get('/bayeux/mon-espace');
+    expect(other.status).toBe(303);
+    expect(other.headers.location).not.toBe('/bayeux/mon-espace');
+    // And the account cannot sign in at Bayeux with its Tarnos identifiers.
+    expect((await signIn(t.agent(), 'bayeux', parent.username, parent.password)).status).toBe(401);
+  });
+
+  it('end after 12 hours in all, with an explanation page', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signIn(agent, 'tarnos', parent.username, parent.password);
+    t.clock.advance(12 * 60 * 60 * 1000 + 1000);
+    const res = await agent.get('/tarnos/mon-espace');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/tarnos/session/expiree');
+    const page = await agent.get('/tarnos/session/expiree');
+    expect(page.text).toContain('Votre session a expiré');
+    t.clock.set('2026-11-23T10:00:00Z');
+  });
+
+  it('offer a "Rester connecté" form on every page of the space', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signIn(agent, 'tarnos', parent.username, parent.password);
+    const page = await agent.get('/tarnos/mon-espace');
+    expect(page.text).toContain('Rester connecté');
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const res = await agent.post('/tarnos/session/prolonger').type('form').send({ _csrf: token, retour: '/tarnos/mon-espace' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/tarnos/mon-espace');
+    const evil = await agent.post('/tarnos/session/prolonger').type('form').send({ _csrf: token, retour: '//evil.example/x' });
+    expect(evil.headers.location).toBe('/tarnos/mon-espace');
+  });
+
+  it('end at sign-out, which is a POST', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signIn(agent, 'tarnos', parent.username, parent.password);
+    const page = await agent.get('/tarnos/mon-espace');
+    expect((await agent.get('/tarnos/deconnexion')).status).toBe(404);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const out = await agent.post('/tarnos/deconnexion').type('form').send({ _csrf: token });
+    expect(out.status).toBe(303);
+    const home = await agent.get(out.headers.location!);
+    expect(home.text).toContain('Vous êtes déconnecté');
+    const after = await agent.get('/tarnos/mon-espace');
+    expect(after.status).toBe(303);
+    const { rowCount } = await t.db.pool.query(`select 1 from session where sess::jsonb ->> 'accountId' = $1`, [parent.id]);
+    expect(rowCount).toBe(0);
+  });
+
+  it('refuse sign-out without the CSRF token', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signIn(agent, 'tarnos', parent.username, parent.password);
+    expect((await agent.post('/tarnos/deconnexion').type('form').send({})).status).toBe(403);
+    expect((await agent.get('/tarnos/mon-espace')).status).toBe(200);
+  });
+});
+
+describe('the account status on the dashboard', () => {
+  it('says an account without a key waits for the services, and keeps the family closed', async () => {
+    const parent = await createParent(t.db.pool, 'villennes', { validationStatus: 'awaiting_services', validatedAt: null });
+    const agent = t.agent();
+    await signIn(agent, 'villennes', parent.username, parent.password);
+    const res = await agent.get('/villennes/mon-espace');
+    expect(res.text).toContain('en attente de validation par les services');
+    expect(res.text).toContain('48 heures ouvrées');
+    expect(res.text).toContain('Votre famille sera accessible dès que les services auront validé votre espace');
+  });
+
+  it('shows the family of an account linked by its Clé Enfance', async () => {
+    const family = await familyByKey(t.db.pool, 'villennes', '78670-MARTIN1');
+    const parent = await createParent(t.db.pool, 'villennes', { familyId: family.id, lastName: 'Martin' });
+    const agent = t.agent();
+    await signIn(agent, 'villennes', parent.username, parent.password);
+    const res = await agent.get('/villennes/mon-espace');
+    expect(res.text).toContain('Léa MARTIN');
+    expect(res.text).toContain('Hugo MARTIN');
+    expect(res.text).not.toContain('en attente de validation');
+  });
+
+  it('sends anonymous visitors of the space to the town home', async () => {
+    const res = await t.agent().get('/tarnos/mon-espace');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/tarnos/');
+  });
+});
