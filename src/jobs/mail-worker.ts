@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.js';
 
 export const MAX_ATTEMPTS = 10;
+/** How long a claimed mail is reserved for the worker that claimed it. */
+export const LEASE_SECONDS = 300;
 
 /** Exponential backoff with jitter: ~10 s, 20 s, 40 s … capped at one hour (about a day in all). */
 export function backoffSeconds(attempts: number, random: () => number = Math.random): number {
@@ -20,10 +22,13 @@ export interface Delivery {
 
 export function createDelivery(smtpUrl: string | undefined): Delivery {
   if (!smtpUrl) return { name: 'local', send: async () => undefined, close: () => undefined };
-  const transporter: Transporter = nodemailer.createTransport(smtpUrl, {
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
+  // An unreachable or stalled server must fail fast: the mail is retried later anyway.
+  // nodemailer reads transport options from the URL's query; the operator's own win.
+  const url = new URL(smtpUrl);
+  for (const [key, value] of Object.entries({ connectionTimeout: '10000', greetingTimeout: '10000', socketTimeout: '60000' })) {
+    if (!url.searchParams.has(key)) url.searchParams.set(key, value);
+  }
+  const transporter: Transporter = nodemailer.createTransport(url.toString(), { disableFileAccess: true, disableUrlAccess: true });
   return {
     name: 'smtp',
     send: async (message) => {
@@ -75,59 +80,52 @@ export class MailWorker {
     this.#timer.unref();
   }
 
-  /** One pass: returns how many mails were handled (sent or rescheduled). */
+  /**
+   * One pass: returns how many mails were handled (sent or rescheduled). Due mails are
+   * claimed in one statement that pushes their next attempt LEASE_SECONDS ahead, so no
+   * transaction stays open while SMTP answers; a process dying mid-send leaves the lease
+   * to expire and the mail is tried again (at least once, never lost).
+   */
   async runOnce(): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
-      const now = this.options.clock.now();
-      const { rows } = await client.query<OutboxRow>(
-        `select id, to_address, subject, text_body, html_body, attempts
-           from mail_outbox
+    const now = this.options.clock.now();
+    const { rows } = await this.pool.query<OutboxRow>(
+      `with due as (
+         select id from mail_outbox
           where status = 'pending' and next_attempt_at <= $1
           order by next_attempt_at
           limit $2
-          for update skip locked`,
-        [now, this.options.batchSize ?? 20],
-      );
-      for (const row of rows) {
-        try {
-          await this.delivery.send({
-            from: this.options.from,
-            to: row.to_address,
-            subject: row.subject,
-            text: row.text_body,
-            html: row.html_body,
-          });
-          await client.query(
-            `update mail_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, transport = $3, last_error = null where id = $1`,
-            [row.id, now, this.delivery.name],
-          );
-        } catch (err) {
-          const attempts = row.attempts + 1;
-          const failed = attempts >= MAX_ATTEMPTS;
-          const next = new Date(now.getTime() + backoffSeconds(attempts) * 1000);
-          await client.query(`update mail_outbox set attempts = $2, status = $3, next_attempt_at = $4, last_error = $5 where id = $1`, [
-            row.id,
-            attempts,
-            failed ? 'failed' : 'pending',
-            next,
-            String((err as Error).message).slice(0, 500),
-          ]);
-          this.options.logger[failed ? 'error' : 'warn'](
-            { mailId: row.id, attempts, err },
-            failed ? 'mail given up' : 'mail delivery failed, will retry',
-          );
-        }
+          for update skip locked
+       )
+       update mail_outbox m set next_attempt_at = $1::timestamptz + make_interval(secs => $3)
+         from due where m.id = due.id
+       returning m.id, m.to_address, m.subject, m.text_body, m.html_body, m.attempts`,
+      [now, this.options.batchSize ?? 20, LEASE_SECONDS],
+    );
+    for (const row of rows) {
+      try {
+        await this.delivery.send({ from: this.options.from, to: row.to_address, subject: row.subject, text: row.text_body, html: row.html_body });
+        await this.pool.query(
+          `update mail_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, transport = $3, last_error = null where id = $1`,
+          [row.id, this.options.clock.now(), this.delivery.name],
+        );
+      } catch (err) {
+        const attempts = row.attempts + 1;
+        const failed = attempts >= MAX_ATTEMPTS;
+        const next = new Date(this.options.clock.now().getTime() + backoffSeconds(attempts) * 1000);
+        await this.pool.query(`update mail_outbox set attempts = $2, status = $3, next_attempt_at = $4, last_error = $5 where id = $1`, [
+          row.id,
+          attempts,
+          failed ? 'failed' : 'pending',
+          next,
+          String((err as Error).message).slice(0, 500),
+        ]);
+        this.options.logger[failed ? 'error' : 'warn'](
+          { mailId: row.id, attempts, err },
+          failed ? 'mail given up' : 'mail delivery failed, will retry',
+        );
       }
-      await client.query('commit');
-      return rows.length;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
     }
+    return rows.length;
   }
 
   async stop(): Promise<void> {

@@ -50,9 +50,14 @@ export function createSessionStore(pool: pg.Pool, logger: Logger): Store {
   });
 }
 
+export function sessionCookieName(config: Config): string {
+  return config.secureCookies ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
 export function sessionMiddleware(config: Config, store: Store): RequestHandler {
   return session({
-    name: config.isProduction ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE,
+    // The __Host- prefix pins the cookie to this host and path; browsers require Secure with it.
+    name: sessionCookieName(config),
     secret: config.sessionSecret,
     store,
     resave: false,
@@ -62,7 +67,7 @@ export function sessionMiddleware(config: Config, store: Store): RequestHandler 
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
-      secure: config.isProduction,
+      secure: config.secureCookies,
       path: '/',
       maxAge: SESSION_IDLE_MS,
     },

@@ -27,7 +27,8 @@ export async function resolveTown(db: Queryable, slug: string): Promise<Town | u
   const now = Date.now();
   if (hit && hit.until > now) return hit.town;
   const town = await findTownBySlug(db, slug);
-  cache.set(slug, { town, until: now + TOWN_CACHE_MS });
+  // Only known towns are kept: unknown slugs from crawlers must not grow the cache.
+  if (town) cache.set(slug, { town, until: now + TOWN_CACHE_MS });
   return town;
 }
 

@@ -6,6 +6,7 @@ import { describePolicy, passwordProblem } from '../../lib/passwords.js';
 import { hit } from '../../lib/rate-limit.js';
 import { AUTH_HINT_COOKIE, PARENT_ABSOLUTE_MS, requireParent } from '../../middleware/auth.js';
 import { freshCsrfToken } from '../../middleware/csrf.js';
+import { sessionCookieName } from '../../middleware/session.js';
 import { requireTown } from '../../middleware/town.js';
 import { getAccountPhoto } from '../../repositories/accounts.repository.js';
 import { listPublishedNews, listServices } from '../../repositories/towns.repository.js';
@@ -95,7 +96,7 @@ export function authRouter(deps: AppDeps): Router {
     const town = requireTown(req);
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
     res.clearCookie(AUTH_HINT_COOKIE, { path: '/' });
-    res.clearCookie(config.isProduction ? '__Host-ef.sid' : 'ef.sid', { path: '/' });
+    res.clearCookie(sessionCookieName(config), { path: '/' });
     res.redirect(303, `${urls.townHome(town)}?deconnexion=1`);
   });
 
