@@ -12,6 +12,7 @@ import { getAccountPhoto } from '../../repositories/accounts.repository.js';
 import { listPublishedNews, listServices } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
 import * as service from '../accounts/accounts.service.js';
+import { currentCguVersionNumber } from '../accounts/cgu.js';
 import { findFamily, listAccountHolders, listChildren } from '../../repositories/families.repository.js';
 import {
   cguSchema,
@@ -35,25 +36,12 @@ function safeReturn(value: string | undefined, fallback: string): string {
   return value && /^\/[a-z][a-z0-9-]*\/[^/\\]*/.test(value) && !value.startsWith('//') ? value : fallback;
 }
 
-/** The CGU version is read on every page of the space: cached a few seconds per town. */
-const cguCache = new Map<string, { version: number | undefined; until: number }>();
-
 export function authRouter(deps: AppDeps): Router {
   const { pool, clock, config } = deps;
   const ctx: service.ServiceContext = { pool, clock, config };
   const router = Router();
 
-  const cguVersion = async (townId: string) => {
-    const hitCache = cguCache.get(townId);
-    if (hitCache && hitCache.until > Date.now()) return hitCache.version;
-    const { rows } = await pool.query<{ version: number }>(
-      `select max(version) as version from town_texts where town_id = $1 and kind = 'cgu'`,
-      [townId],
-    );
-    const version = rows[0]?.version ?? undefined;
-    cguCache.set(townId, { version, until: Date.now() + 5_000 });
-    return version;
-  };
+  const cguVersion = (townId: string) => currentCguVersionNumber(pool, townId);
   const parentOnly = requireParent({ cguVersion });
 
   async function renderHome(req: Request, res: Response, status: number, errors: FieldError[], values: Record<string, string>) {
