@@ -5,14 +5,19 @@ import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { agentsAuthRouter } from './features/agents/agents-auth.routes.js';
+import { agentsHomeRouter } from './features/agents/agents-home.routes.js';
 import { authRouter } from './features/auth/auth.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
+import { signupRouter } from './features/signup/signup.routes.js';
 import type { Clock } from './lib/clock.js';
+import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
 import { layoutEngine } from './lib/views.js';
+import { loadAgent } from './middleware/agent-auth.js';
 import { flashMessages, loadAccount } from './middleware/auth.js';
 import { csrfProtection } from './middleware/csrf.js';
 import { errorHandler, notFound } from './middleware/errors.js';
@@ -42,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('view cache', config.isProduction);
   app.locals.urls = urls;
   app.locals.format = format;
+  app.locals.auditActions = AUDIT_ACTIONS;
   app.locals.isProduction = config.isProduction;
 
   app.use(
@@ -75,7 +81,17 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(publicRouter(deps));
   if (!config.isProduction) app.use(devRouter(deps));
-  app.use('/:town', townMiddleware(pool), loadAccount(pool, deps.clock), townRouter(deps), authRouter(deps));
+  app.use(
+    '/:town',
+    townMiddleware(pool),
+    loadAccount(pool, deps.clock),
+    loadAgent(pool, deps.clock),
+    townRouter(deps),
+    signupRouter(deps),
+    authRouter(deps),
+    agentsAuthRouter(deps),
+    agentsHomeRouter(deps),
+  );
 
   app.use(notFound);
   app.use(errorHandler(logger));

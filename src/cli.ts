@@ -4,6 +4,7 @@ import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { ensureDatabase, startEmbeddedPostgres } from './db/embedded.js';
 import { precreateAccount } from './features/accounts/accounts.service.js';
+import { createAgent } from './features/agents/agents.service.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { DATA_DIR } from './lib/paths.js';
@@ -21,6 +22,9 @@ Commands:
   precreate-account --town <slug> --civility <M|Mme> --last-name <nom> --first-name <prénom> --email <courriel> [--family-key <clé>]
       Création rapide: creates a parent's account and queues the welcome mail (activation link,
       username, temporary password).
+  create-agent --town <slug> --username <identifiant> --password <mot de passe> [--name <nom affiché>] [--email <courriel>] [--admin]
+      Creates an agent of the back-office (an admin with --admin). The password needs 12
+      characters with an uppercase, a lowercase and a digit.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -74,6 +78,41 @@ async function main(argv: string[]): Promise<number> {
         if (result.kind === 'unknown_key') throw new UsageError(`no family file of ${town.slug} has the key ${values['family-key']}`);
         console.log(
           `Account created in ${town.slug}: username "${result.account.username}". The welcome mail is queued for ${result.account.email}.`,
+        );
+        return 0;
+      }
+      case 'create-agent': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            town: { type: 'string' },
+            username: { type: 'string' },
+            password: { type: 'string' },
+            name: { type: 'string' },
+            email: { type: 'string' },
+            admin: { type: 'boolean', default: false },
+          },
+          strict: true,
+        });
+        const missing = ['town', 'username', 'password'].filter((k) => !values[k as keyof typeof values]);
+        if (missing.length) throw new UsageError(`missing option(s): ${missing.map((m) => `--${m}`).join(', ')}`);
+        const town = await findTownBySlug(pool, values.town!);
+        if (!town) throw new UsageError(`unknown town: ${values.town}`);
+        const result = await createAgent(
+          ctx,
+          town,
+          {
+            username: values.username!,
+            displayName: values.name ?? values.username!,
+            email: values.email ?? null,
+            password: values.password!,
+            role: values.admin ? 'admin' : 'agent',
+          },
+          { agentId: null, actorLabel: 'ligne de commande', ip: null },
+        );
+        if (result.kind === 'errors') throw new UsageError(result.errors.map((e) => `${e.field}: ${e.message}`).join('\n'));
+        console.log(
+          `${result.agent.role === 'admin' ? 'Admin' : 'Agent'} "${result.agent.username}" created in ${town.slug}: sign in at /${town.slug}/agents/connexion`,
         );
         return 0;
       }

@@ -40,6 +40,11 @@ export const urls = {
   acceptCgu: (town: TownRef) => `${t(town)}/mon-espace/conditions-generales`,
   accountPhoto: (town: TownRef) => `${t(town)}/mon-espace/photo`,
 
+  // The agents' back-office ("Espace agents")
+  agentSignIn: (town: TownRef) => `${t(town)}/agents/connexion`,
+  agentSignOut: (town: TownRef) => `${t(town)}/agents/deconnexion`,
+  agentHome: (town: TownRef) => `${t(town)}/agents`,
+
   devMail: () => '/_dev/mail',
   healthz: () => '/healthz',
   readyz: () => '/readyz',

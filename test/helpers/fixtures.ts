@@ -55,3 +55,20 @@ export async function familyByKey(db: Queryable, townSlug: string, key: string):
   if (!rows[0]) throw new Error(`no family ${key}`);
   return rows[0];
 }
+
+export const AGENT_PASSWORD = 'Mairie-Agent-2026';
+
+/** An agent (or admin) of a town, ready to sign in with AGENT_PASSWORD. */
+export async function createAgentFixture(db: Queryable, townSlug: string, role: 'agent' | 'admin' = 'agent') {
+  const t = await town(db, townSlug);
+  counter += 1;
+  const { insertAgent } = await import('../../src/repositories/agents.repository.js');
+  const agent = await insertAgent(db, {
+    townId: t.id,
+    username: `agent${counter}${Math.random().toString(36).slice(2, 6)}`,
+    displayName: `Agent ${counter}`,
+    passwordHash: await hashPassword(AGENT_PASSWORD),
+    role,
+  });
+  return { ...agent, password: AGENT_PASSWORD };
+}

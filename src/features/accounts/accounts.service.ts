@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import type { Clock } from '../../lib/clock.js';
+import { isBlocked, lockAfterFailure } from '../../lib/lockout.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import { generateTemporaryPassword, hashPassword, needsRehash, passwordProblem, verifyDummy, verifyPassword } from '../../lib/passwords.js';
 import { hit } from '../../lib/rate-limit.js';
@@ -21,10 +22,6 @@ const DAY = 24 * 60 * 60 * 1000;
 export const ACTIVATION_TTL_MS = 7 * DAY;
 export const RESET_TTL_MS = 30 * 60 * 1000;
 export const TEMPORARY_PASSWORD_TTL_MS = 14 * DAY;
-/** After this many failures each new try must wait longer; at LOCK_AFTER the account locks. */
-export const SLOW_DOWN_AFTER = 5;
-export const LOCK_AFTER = 10;
-export const LOCK_MS = 30 * 60 * 1000;
 
 /** One normalisation for every flow: sign-up, sign-in, reset, rate-limit keys. */
 export function normaliseEmail(email: string): string {
@@ -251,8 +248,7 @@ export type SignInResult = { ok: true; account: Account } | { ok: false };
 /**
  * One generic failure whatever failed (unknown, wrong password, not activated, locked,
  * disabled, expired temporary password), each path running one argon2 verification so
- * their timing is alike. Failures slow the account down after SLOW_DOWN_AFTER and lock
- * it for LOCK_MS at LOCK_AFTER.
+ * their timing is alike. Failures slow the account down, then lock it (lib/lockout.ts).
  */
 export async function signIn(ctx: ServiceContext, town: Town, identifier: string, password: string): Promise<SignInResult> {
   const now = ctx.clock.now();
@@ -261,19 +257,13 @@ export async function signIn(ctx: ServiceContext, town: Town, identifier: string
     await verifyDummy(password);
     return { ok: false };
   }
-  const locked = account.lockedUntil && account.lockedUntil.getTime() > now.getTime();
-  const waitUntil =
-    account.failedSignIns >= SLOW_DOWN_AFTER && account.lastFailedSignInAt
-      ? account.lastFailedSignInAt.getTime() + slowDownMs(account.failedSignIns)
-      : 0;
-  if (locked || waitUntil > now.getTime()) {
+  if (isBlocked(account, now)) {
     await verifyDummy(password);
     return { ok: false };
   }
   const valid = await verifyPassword(account.passwordHash, password);
   if (!valid) {
-    const failures = account.failedSignIns + 1;
-    await accounts.recordFailedSignIn(ctx.pool, account.id, now, failures >= LOCK_AFTER ? new Date(now.getTime() + LOCK_MS) : null);
+    await accounts.recordFailedSignIn(ctx.pool, account.id, now, lockAfterFailure(account, now));
     return { ok: false };
   }
   const temporaryExpired =
@@ -287,12 +277,6 @@ export async function signIn(ctx: ServiceContext, town: Town, identifier: string
     await accounts.updatePassword(ctx.pool, account.id, await hashPassword(password), null, now).catch(() => undefined);
   }
   return { ok: true, account: (await accounts.findAccountById(ctx.pool, town.id, account.id))! };
-}
-
-/** 5 failures: wait 30 s; then 1 min, 2 min, 4 min … until the lock at LOCK_AFTER. */
-export function slowDownMs(failures: number): number {
-  if (failures < SLOW_DOWN_AFTER) return 0;
-  return 30_000 * 2 ** (failures - SLOW_DOWN_AFTER);
 }
 
 /** Per-IP limit for sign-in attempts, shared by every instance. */

@@ -1,0 +1,82 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../app.js';
+import { audit, auditActor } from '../../lib/audit.js';
+import { TooManyRequestsError } from '../../lib/errors.js';
+import { errorMap, parseForm } from '../../lib/forms.js';
+import { hit } from '../../lib/rate-limit.js';
+import { requireAgent } from '../../middleware/agent-auth.js';
+import { requireTown } from '../../middleware/town.js';
+import { urls } from '../../routes.js';
+import { signInAgent } from './agents.service.js';
+
+const signInSchema = z.object({
+  identifiant: z.string().trim().min(1, "Saisissez votre nom d'utilisateur").max(100, "Le nom d'utilisateur est trop long"),
+  motDePasse: z.string().min(1, 'Saisissez votre mot de passe').max(1024, 'Le mot de passe est trop long'),
+});
+
+function regenerate(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+}
+function save(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+}
+
+/** Sign-in and sign-out of the back-office ("Espace agents"). */
+export function agentsAuthRouter(deps: AppDeps): Router {
+  const { pool, clock, config } = deps;
+  const router = Router();
+
+  router.get('/agents/connexion', (req, res) => {
+    const town = requireTown(req);
+    if (req.agent) return res.redirect(303, urls.agentHome(town));
+    res.render('agents/signin', { title: 'Espace agents – Connexion', values: {} });
+  });
+
+  router.post('/agents/connexion', async (req, res) => {
+    const town = requireTown(req);
+    const limit = await hit(pool, clock, `agent-signin:${town.id}:${req.ip}`, 20, 15 * 60);
+    if (!limit.allowed) throw new TooManyRequestsError(limit.retryAfterSeconds);
+    const form = parseForm(signInSchema, req.body, { secret: ['motDePasse'] });
+    if (!form.ok) {
+      return res
+        .status(400)
+        .render('agents/signin', {
+          title: 'Espace agents – Connexion',
+          errors: form.errors,
+          fieldErrors: errorMap(form.errors),
+          values: form.values,
+        });
+    }
+    const result = await signInAgent({ pool, clock, config }, town, form.data.identifiant, form.data.motDePasse, req.ip ?? null);
+    if (!result.ok) {
+      const errors = [{ field: 'identifiant', message: 'Identifiant ou mot de passe incorrect' }];
+      return res
+        .status(401)
+        .render('agents/signin', {
+          title: 'Espace agents – Connexion',
+          errors,
+          fieldErrors: errorMap(errors),
+          values: { identifiant: form.data.identifiant },
+        });
+    }
+    // A new session id, and nothing of a parent's session carried over.
+    await regenerate(req);
+    const now = clock.now().getTime();
+    req.session.agentId = result.agent.id;
+    req.session.townId = town.id;
+    req.session.createdAt = now;
+    req.session.agentSeenAt = now;
+    await save(req);
+    res.redirect(303, urls.agentHome(town));
+  });
+
+  router.post('/agents/deconnexion', requireAgent, async (req, res) => {
+    const town = requireTown(req);
+    await audit(pool, { townId: town.id, ...auditActor(req), action: 'agent.sign_out', at: clock.now() });
+    await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    res.redirect(303, `${urls.agentSignIn(town)}?deconnexion=1`);
+  });
+
+  return router;
+}

@@ -1,0 +1,69 @@
+import type { Request } from 'express';
+import type { Queryable } from '../db/pool.js';
+
+/** Every agent action the audit log knows, so the admin's filter can list them. */
+export const AUDIT_ACTIONS = {
+  'agent.sign_in': 'Connexion',
+  'agent.sign_in_failed': 'Échec de connexion',
+  'agent.sign_out': 'Déconnexion',
+  'agent.create': "Création d'un agent",
+  'agent.disable': "Désactivation d'un agent",
+  'agent.enable': "Réactivation d'un agent",
+  'account.activate': "Activation d'un compte",
+  'account.refuse': "Refus d'un compte",
+  'account.precreate': "Création rapide d'un compte",
+  'account.precreate_resend': 'Nouvel envoi du courriel de Création rapide',
+  'family.create': "Création d'un dossier famille",
+  'family.update': "Modification d'un dossier famille",
+  'family.key_regenerate': 'Nouvelle clé Enfance',
+  'family.letter': 'Courrier de clé Enfance imprimé',
+  'child.create': "Ajout d'un enfant",
+  'child.update': "Modification d'un enfant",
+  'import.start': "Import d'un fichier de familles",
+  'settings.update': 'Modification des paramètres de la commune',
+  'news.create': "Création d'une actualité",
+  'news.update': "Modification d'une actualité",
+  'news.publish': "Publication d'une actualité",
+  'news.unpublish': "Retrait d'une actualité",
+  'cgu.publish': 'Nouvelle version des CGU',
+} as const;
+
+export type AuditAction = keyof typeof AUDIT_ACTIONS;
+
+export interface AuditEntry {
+  townId: string;
+  agentId: string | null;
+  /** Who, in words, as it stays readable if the agent is later deleted. */
+  actorLabel: string;
+  action: AuditAction;
+  targetType?: string;
+  targetId?: string;
+  details?: Record<string, unknown>;
+  ip?: string | null;
+  at: Date;
+}
+
+/** Writes one audit row; call it with the transaction's client so it lands with the change. */
+export async function audit(db: Queryable, entry: AuditEntry): Promise<void> {
+  await db.query(
+    `insert into audit_log (town_id, agent_id, actor_label, action, target_type, target_id, details, ip, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      entry.townId,
+      entry.agentId,
+      entry.actorLabel,
+      entry.action,
+      entry.targetType ?? null,
+      entry.targetId ?? null,
+      entry.details ?? {},
+      entry.ip ?? null,
+      entry.at,
+    ],
+  );
+}
+
+/** The fields of an audit entry that come from the request: the signed-in agent and the address. */
+export function auditActor(req: Request): Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'> {
+  const agent = req.agent;
+  return { agentId: agent?.id ?? null, actorLabel: agent ? `${agent.displayName} (${agent.username})` : 'système', ip: req.ip ?? null };
+}

@@ -1,0 +1,70 @@
+import type { NextFunction, Request, Response } from 'express';
+import type pg from 'pg';
+import type { Clock } from '../lib/clock.js';
+import { NotFoundError } from '../lib/errors.js';
+import { findAgentById, type Agent } from '../repositories/agents.repository.js';
+import { requireTown } from './town.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The signed-in agent (never together with a parent's accountId). */
+    agentId: string;
+    /** Last request of the agent, for the 15-minute idle limit (written at most once a minute). */
+    agentSeenAt: number;
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    agent?: Agent;
+  }
+}
+
+/** Agents: 15 minutes idle, 8 hours in all. */
+export const AGENT_IDLE_MS = 15 * 60 * 1000;
+export const AGENT_ABSOLUTE_MS = 8 * 60 * 60 * 1000;
+
+function destroy(req: Request): Promise<void> {
+  return new Promise((resolve) => req.session.destroy(() => resolve()));
+}
+
+/**
+ * Loads the signed-in agent of this town. A session of another town, idle or too old, or
+ * of a disabled agent is ended. The idle limit is checked here because the session cookie
+ * lives 30 minutes (the parents' limit).
+ */
+export function loadAgent(pool: pg.Pool, clock: Clock) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const session = req.session;
+    if (!session?.agentId) return next();
+    const town = requireTown(req);
+    if (session.townId !== town.id) return next();
+    const now = clock.now().getTime();
+    if (!session.createdAt || now - session.createdAt > AGENT_ABSOLUTE_MS || now - (session.agentSeenAt ?? 0) > AGENT_IDLE_MS) {
+      await destroy(req);
+      return next();
+    }
+    const agent = await findAgentById(pool, town.id, session.agentId);
+    if (!agent || agent.disabledAt) {
+      await destroy(req);
+      return next();
+    }
+    // Writing the session costs a query: a minute's precision is enough for 15 minutes.
+    if (now - session.agentSeenAt! > 60_000) session.agentSeenAt = now;
+    req.agent = agent;
+    res.locals.agent = agent;
+    next();
+  };
+}
+
+/** Back-office pages: anyone but a signed-in agent of this town gets the same 404 as an unknown page. */
+export function requireAgent(req: Request, _res: Response, next: NextFunction): void {
+  if (!req.agent) return next(new NotFoundError('agents only'));
+  next();
+}
+
+/** Pages for the town's admins (agents, settings, audit log). */
+export function requireAdmin(req: Request, _res: Response, next: NextFunction): void {
+  if (!req.agent || req.agent.role !== 'admin') return next(new NotFoundError('admins only'));
+  next();
+}

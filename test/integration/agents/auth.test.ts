@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
+import { signIn, signInAgent } from '../../helpers/auth.js';
+import { createAgentFixture, createParent } from '../../helpers/fixtures.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ now: '2026-11-23T09:00:00Z' });
+});
+afterAll(async () => t.close());
+beforeEach(async () => {
+  await t.db.pool.query('delete from rate_limits');
+  t.clock.set('2026-11-23T09:00:00Z');
+});
+
+describe('agents signing in', () => {
+  it('opens the back-office home and writes the sign-in to the audit log', async () => {
+    const a = await createAgentFixture(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    const res = await signInAgent(agent, 'tarnos', a.username, a.password);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/tarnos/agents');
+    const home = await agent.get('/tarnos/agents');
+    expect(home.status).toBe(200);
+    expect(home.text).toContain(`Bonjour ${a.displayName}`);
+    const { rows } = await t.db.pool.query(`select action, ip from audit_log where agent_id = $1`, [a.id]);
+    expect(rows.map((r) => r.action)).toContain('agent.sign_in');
+    expect(rows[0].ip).toBeTruthy();
+  });
+
+  it('fails generically, and locks after repeated failures', async () => {
+    const a = await createAgentFixture(t.db.pool, 'tarnos');
+    const unknown = await signInAgent(t.agent(), 'tarnos', 'personne', 'X');
+    const wrong = await signInAgent(t.agent(), 'tarnos', a.username, 'Faux-Mot-2026');
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('Identifiant ou mot de passe incorrect');
+    for (let i = 0; i < 9; i++) {
+      await signInAgent(t.agent(), 'tarnos', a.username, 'Faux-Mot-2026');
+      t.clock.advance(20 * 60 * 1000);
+    }
+    expect((await signInAgent(t.agent(), 'tarnos', a.username, a.password)).status).toBe(401);
+  });
+
+  it('refuses sign-in without the CSRF token', async () => {
+    const a = await createAgentFixture(t.db.pool, 'tarnos');
+    expect(
+      (await t.agent().post('/tarnos/agents/connexion').type('form').send({ identifiant: a.username, motDePasse: a.password })).status,
+    ).toBe(403);
+  });
+});
+
+describe('the back-office is closed to everyone else', () => {
+  it('answers 404 to anonymous visitors and to parents', async () => {
+    expect((await t.agent().get('/tarnos/agents')).status).toBe(404);
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signIn(agent, 'tarnos', parent.username, parent.password);
+    expect((await agent.get('/tarnos/agents')).status).toBe(404);
+  });
+
+  it("answers 404 to an agent of another town, and an agent's session opens no parent page", async () => {
+    const a = await createAgentFixture(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signInAgent(agent, 'tarnos', a.username, a.password);
+    expect((await agent.get('/bayeux/agents')).status).toBe(404);
+    expect((await signInAgent(t.agent(), 'bayeux', a.username, a.password)).status).toBe(401);
+    expect((await agent.get('/tarnos/mon-espace')).status).toBe(303);
+  });
+
+  it('ends the session after 15 minutes idle and 8 hours in all', async () => {
+    const a = await createAgentFixture(t.db.pool, 'tarnos');
+    const idle = t.agent();
+    await signInAgent(idle, 'tarnos', a.username, a.password);
+    t.clock.advance(14 * 60 * 1000);
+    expect((await idle.get('/tarnos/agents')).status).toBe(200);
+    t.clock.advance(14 * 60 * 1000);
+    expect((await idle.get('/tarnos/agents')).status).toBe(200);
+    t.clock.advance(16 * 60 * 1000);
+    expect((await idle.get('/tarnos/agents')).status).toBe(404);
+
+    t.clock.set('2026-11-23T09:00:00Z');
+    const busy = t.agent();
+    await signInAgent(busy, 'tarnos', a.username, a.password);
+    for (let i = 0; i < 8 * 6; i++) {
+      t.clock.advance(10 * 60 * 1000);
+      expect((await busy.get('/tarnos/agents')).status).toBe(200);
+    }
+    t.clock.advance(60 * 1000);
+    expect((await busy.get('/tarnos/agents')).status).toBe(404);
+  });
+
+  it('ends every session of a disabled agent at once', async () => {
+    const a = await createAgentFixture(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signInAgent(agent, 'tarnos', a.username, a.password);
+    expect((await agent.get('/tarnos/agents')).status).toBe(200);
+    await t.db.pool.query('update agents set disabled_at = now() where id = $1', [a.id]);
+    expect((await agent.get('/tarnos/agents')).status).toBe(404);
+    expect((await signInAgent(t.agent(), 'tarnos', a.username, a.password)).status).toBe(401);
+  });
+
+  it('signs out with a POST', async () => {
+    const a = await createAgentFixture(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signInAgent(agent, 'tarnos', a.username, a.password);
+    const home = await agent.get('/tarnos/agents');
+    expect((await agent.post('/tarnos/agents/deconnexion').type('form').send({})).status).toBe(403);
+    const out = await agent
+      .post('/tarnos/agents/deconnexion')
+      .type('form')
+      .send({ _csrf: csrfFrom(home.text) });
+    expect(out.status).toBe(303);
+    expect((await agent.get('/tarnos/agents')).status).toBe(404);
+  });
+});
+
+describe('the audit log', () => {
+  it('can be neither changed nor deleted', async () => {
+    const a = await createAgentFixture(t.db.pool, 'tarnos');
+    await signInAgent(t.agent(), 'tarnos', a.username, a.password);
+    await expect(t.db.pool.query(`update audit_log set action = 'x' where agent_id = $1`, [a.id])).rejects.toThrow(/cannot be changed/);
+    await expect(t.db.pool.query(`delete from audit_log where agent_id = $1`, [a.id])).rejects.toThrow(/cannot be changed/);
+  });
+});
