@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { frenchLongDate, parisDay, parseDateInput, parseMonth } from './date-input.js';
+
+const rules = { label: 'La date de naissance', before: '2026-11-21', earliest: '1900-01-01' };
+const parse = (day: string, month: string, year: string) => parseDateInput({ day, month, year }, rules);
+
+describe('parseDateInput', () => {
+  it('reads a complete date', () => {
+    expect(parse('27', '3', '1985')).toEqual({ kind: 'valid', iso: '1985-03-27' });
+    expect(parse(' 5 ', '09', '2001')).toEqual({ kind: 'valid', iso: '2001-09-05' });
+  });
+
+  it('reads month names as people type them', () => {
+    expect(parse('27', 'mars', '1985')).toEqual({ kind: 'valid', iso: '1985-03-27' });
+    expect(parse('1', 'Févr.', '1990')).toEqual({ kind: 'valid', iso: '1990-02-01' });
+    expect(parse('14', 'AOUT', '1975')).toEqual({ kind: 'valid', iso: '1975-08-14' });
+  });
+
+  it('treats three empty boxes as no date (the field is optional)', () => {
+    expect(parse('', ' ', '')).toEqual({ kind: 'empty' });
+  });
+
+  it('says which part is missing', () => {
+    expect(parse('', '3', '1985')).toEqual({ kind: 'invalid', message: 'La date de naissance doit comporter un jour', parts: ['day'] });
+    expect(parse('27', '', '')).toEqual({
+      kind: 'invalid',
+      message: 'La date de naissance doit comporter un mois et une année',
+      parts: ['month', 'year'],
+    });
+  });
+
+  it('refuses impossible dates', () => {
+    expect(parse('32', '1', '1985')).toMatchObject({ message: 'La date de naissance doit être une date réelle', parts: ['day'] });
+    expect(parse('12', '13', '1985')).toMatchObject({ message: 'La date de naissance doit être une date réelle', parts: ['month'] });
+    expect(parse('31', '2', '1985')).toMatchObject({ message: 'La date de naissance doit être une date réelle' });
+    expect(parse('29', '2', '2023')).toMatchObject({ message: 'La date de naissance doit être une date réelle' });
+    expect(parse('29', '2', '2024')).toEqual({ kind: 'valid', iso: '2024-02-29' });
+    expect(parse('a', 'b', 'c')).toMatchObject({ parts: ['day', 'month', 'year'] });
+  });
+
+  it('wants a four-digit year', () => {
+    expect(parse('27', '3', '85')).toEqual({ kind: 'invalid', message: "L'année doit comporter 4 chiffres", parts: ['year'] });
+  });
+
+  it('wants a past date from 1900 on', () => {
+    expect(parse('21', '11', '2026')).toMatchObject({ message: 'La date de naissance doit être dans le passé' });
+    expect(parse('1', '1', '2030')).toMatchObject({ message: 'La date de naissance doit être dans le passé' });
+    expect(parse('20', '11', '2026')).toEqual({ kind: 'valid', iso: '2026-11-20' });
+    expect(parse('31', '12', '1899')).toMatchObject({ message: 'La date de naissance doit être le 1er janvier 1900 ou après' });
+    expect(parse('1', '1', '1900')).toEqual({ kind: 'valid', iso: '1900-01-01' });
+  });
+});
+
+describe('helpers', () => {
+  it('parses months', () => {
+    expect(parseMonth('décembre')).toBe(12);
+    expect(parseMonth('0')).toBeUndefined();
+    expect(parseMonth('brumaire')).toBeUndefined();
+  });
+
+  it('writes long French dates', () => {
+    expect(frenchLongDate('1900-01-01')).toBe('1er janvier 1900');
+    expect(frenchLongDate('1985-03-27')).toBe('27 mars 1985');
+  });
+
+  it('finds the day in Paris, not in UTC', () => {
+    expect(parisDay(new Date('2026-11-20T23:30:00Z'))).toBe('2026-11-21');
+    expect(parisDay(new Date('2026-07-01T21:59:00Z'))).toBe('2026-07-01');
+    expect(parisDay(new Date('2026-07-01T22:00:00Z'))).toBe('2026-07-02');
+  });
+});
