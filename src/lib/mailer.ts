@@ -41,8 +41,9 @@ export async function enqueueMail(db: Queryable, mail: MailRequest): Promise<str
   const data = { ...mail.data, subject };
   const [html, text] = await Promise.all([render(mail.template, 'html', data), render(mail.template, 'text', data)]);
   const { rows } = await db.query<{ id: string }>(
-    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body)
-     values ($1, $2, $3, $4, $5, $6) returning id`,
+    // Due at once, whatever the clock says: the worker compares with its own (injectable) clock.
+    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, next_attempt_at)
+     values ($1, $2, $3, $4, $5, $6, '-infinity') returning id`,
     [mail.townId, mail.template, mail.to, subject, text, html],
   );
   return rows[0]!.id;
