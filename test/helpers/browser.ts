@@ -1,0 +1,182 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Store } from 'express-session';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createDelivery, MailWorker } from '../../src/jobs/mail-worker.js';
+import { systemClock, type Clock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { createSessionStore } from '../../src/middleware/session.js';
+import { TEST_CAPTCHA } from './app.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+/** WCAG 2.1 A and AA: what RGAA 4.1 maps onto and what axe can check automatically. */
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** RGAA 10.11 / WCAG 1.4.10: content must reflow at 320 CSS pixels without horizontal scrolling. */
+export const NARROW_VIEWPORT = { width: 320, height: 640 } as const;
+export const DESKTOP_VIEWPORT = { width: 1280, height: 900 } as const;
+
+/**
+ * Debian's Chromium through playwright-core (which never downloads a browser). The
+ * background-networking flags matter: offline, Chromium otherwise keeps retrying
+ * update and sync endpoints.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh, cookie-less context as a French user would have it. */
+export async function newContext(
+  browser: Browser,
+  options: { baseURL?: string; viewport?: { width: number; height: number } } = {},
+): Promise<BrowserContext> {
+  return browser.newContext({
+    locale: 'fr-FR',
+    timezoneId: 'Europe/Paris',
+    viewport: options.viewport ?? DESKTOP_VIEWPORT,
+    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+  });
+}
+
+export interface E2eServer {
+  /** `http://127.0.0.1:<port>`, without a trailing slash. */
+  baseUrl: string;
+  db: TestDatabase;
+  config: Config;
+  clock: Clock;
+  mailWorker: MailWorker;
+  close(): Promise<void>;
+}
+
+export interface E2eServerOptions {
+  /** Where the mail worker sends (a TestSmtpServer's `url`); unset keeps mail in the outbox. */
+  smtpUrl?: string;
+  /** A FixedClock when a test needs to move time; the system clock otherwise. */
+  clock?: Clock;
+  env?: Record<string, string>;
+  /** How often the background mail worker polls the outbox (default 200 ms, so tests wait little). */
+  mailIntervalMs?: number;
+}
+
+/**
+ * The real app over real HTTP, on its own cloned database, for a browser to drive. Unlike
+ * createTestApp, the mail worker runs in the background as in production: a test just
+ * waits for the mail to reach its TestSmtpServer.
+ */
+export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2eServer> {
+  const db = await createTestDatabase();
+  // Listen first: the port goes into PUBLIC_BASE_URL, so links in mails open in the browser.
+  const server = http.createServer();
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Chromium keeps idle keep-alive sockets open; they would hold close() forever.
+      server.closeAllConnections();
+    });
+  let started: Omit<E2eServer, 'close' | 'db'> & { sessionStore: Store };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      SESSION_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789',
+      PUBLIC_BASE_URL: baseUrl,
+      CAPTCHA_TEST_SOLUTION: TEST_CAPTCHA,
+      LOG_LEVEL: 'silent',
+      ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}),
+      ...options.env,
+    });
+    const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+    const clock = options.clock ?? systemClock;
+    const sessionStore = createSessionStore(db.pool, logger);
+    server.on('request', createApp({ config, pool: db.pool, logger, clock, sessionStore }));
+    const mailWorker = new MailWorker(db.pool, createDelivery(config.smtpUrl), {
+      from: config.mailFrom,
+      clock,
+      logger,
+      intervalMs: options.mailIntervalMs ?? 200,
+    });
+    mailWorker.start();
+    started = { baseUrl, config, clock, mailWorker, sessionStore };
+  } catch (err) {
+    await closeServer();
+    await db.drop();
+    throw err;
+  }
+
+  const { sessionStore, ...rest } = started;
+  return {
+    ...rest,
+    db,
+    close: async () => {
+      await closeServer();
+      await rest.mailWorker.stop();
+      (sessionStore as unknown as { close?: () => void }).close?.();
+      await db.drop();
+    },
+  };
+}
+
+/**
+ * Runs axe (WCAG 2.1 A + AA) on the page as it is now and fails with one readable line
+ * per violation and node, so the report says what to fix without a debugger.
+ */
+export async function expectNoAxeViolations(page: Page, label: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  const lines = results.violations.flatMap((v) => [
+    `- ${v.id} (${v.impact ?? 'n/a'}): ${v.help} — ${v.helpUrl}`,
+    ...v.nodes.map((n) => `    at ${n.target.join(' ')}${n.failureSummary ? `: ${n.failureSummary.replace(/\s*\n\s*/g, ' ')}` : ''}`),
+  ]);
+  if (lines.length > 0) throw new Error(`${results.violations.length} axe violation(s) on ${label} (${page.url()}):\n${lines.join('\n')}`);
+}
+
+interface ScrollBox {
+  document: { documentElement: { scrollWidth: number; clientWidth: number } };
+}
+
+/**
+ * Reflow at 320 CSS pixels (WCAG 1.4.10): resizes the page to 320 px wide if needed and
+ * checks that nothing overflows sideways.
+ */
+export async function expectNoHorizontalScroll(page: Page, label = page.url()): Promise<void> {
+  const viewport = page.viewportSize();
+  if (viewport?.width !== NARROW_VIEWPORT.width) await page.setViewportSize(NARROW_VIEWPORT);
+  const size = await page.evaluate(() => {
+    const w = globalThis as unknown as ScrollBox;
+    return { scrollWidth: w.document.documentElement.scrollWidth, clientWidth: w.document.documentElement.clientWidth };
+  });
+  expect(
+    size.scrollWidth,
+    `horizontal scroll at ${NARROW_VIEWPORT.width}px on ${label}: content is ${size.scrollWidth}px wide for ${size.clientWidth}px`,
+  ).toBeLessThanOrEqual(size.clientWidth);
+}
+
+/** Waits until `predicate` holds (e.g. a mail reached the TestSmtpServer), or fails after `timeoutMs`. */
+export async function waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
