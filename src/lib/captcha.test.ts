@@ -60,6 +60,17 @@ describe('captchaImage', () => {
     expect(svg).not.toContain('<text');
     expect(svg.toUpperCase()).not.toContain(c.text);
   });
+
+  it('draws dark glyphs, readable on the white behind the image', () => {
+    const svg = Buffer.from(captchaImage(newChallenge(now)).split(',')[1]!, 'base64').toString('utf8');
+    const fills = [...svg.matchAll(/<path fill="(#[0-9a-f]{3,6})"/gi)].map((m) => m[1]!);
+    expect(fills.length).toBe(CAPTCHA_LENGTH);
+    for (const fill of fills) {
+      const hex = fill.length === 4 ? [...fill.slice(1)].map((d) => d + d).join('') : fill.slice(1);
+      const [r, g, b] = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+      expect(Math.max(r!, g!, b!)).toBeLessThanOrEqual(0x55);
+    }
+  });
 });
 
 describe('answers', () => {

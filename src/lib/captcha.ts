@@ -22,7 +22,9 @@ const ALPHABET = 'ACDEFGHJKMNPQRTUVWXY34679';
 const LOOK_ALIKES = '0oO1iIlL2zZ5sS8bB';
 /** svg-captcha's CommonJS export is itself a function drawing a given text; its typings omit it. */
 const drawText = svgCaptchaModule as unknown as (text: string, options: object) => string;
-const IMAGE_OPTIONS = { width: 240, height: 80, fontSize: 70, noise: 3, color: false, background: '#ffffff', ignoreChars: LOOK_ALIKES };
+// No `background`: svg-captcha then switches to random light colours, unreadable for many. Without it the glyphs
+// are near-black on the white the stylesheet gives the image.
+const IMAGE_OPTIONS = { width: 240, height: 80, fontSize: 70, noise: 3, color: false, ignoreChars: LOOK_ALIKES };
 
 export interface CaptchaChallenge {
   /** Names the challenge for the single-use check. */
