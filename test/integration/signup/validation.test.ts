@@ -38,15 +38,6 @@ beforeEach(async () => {
   await t.db.pool.query('delete from rate_limits');
 });
 
-/**
- * The outbox stamps a mail with the database's clock, the worker reads the app's fixed
- * one: let the app's time catch up, as it does in real life, then deliver.
- */
-async function deliver(): Promise<void> {
-  t.clock.set(new Date(Date.now() + 1000));
-  await t.deliverMail();
-}
-
 async function townId(slug: string): Promise<string> {
   const { rows } = await t.db.pool.query<{ id: string }>(`select id from towns where slug = $1`, [slug]);
   return rows[0]!.id;
@@ -174,7 +165,7 @@ describe('VALIDER', () => {
       contact: { ...CONTACT, courriel: email },
       auth: authentification({ nomUtilisateur: username }),
     });
-    await deliver();
+    await t.deliverMail();
     const mail = smtp.to(email).at(-1)!;
     expect(mail).toBeDefined();
     expect(mail.subject).toBe('Activez votre espace famille');
@@ -195,7 +186,7 @@ describe('VALIDER', () => {
       contact: { ...CONTACT, courriel: email },
       auth: authentification({ nomUtilisateur: uniqueUsername(), cleEnfance: '14400-BAYEUX1' }),
     });
-    await deliver();
+    await t.deliverMail();
     const mail = smtp.to(email).at(-1)!;
     expect(mail.text).toContain('Bonjour M. MARTIN,');
     expect(mail.text).not.toContain('48 heures');
@@ -255,7 +246,7 @@ describe('an email that already has an account', () => {
       auth: authentification({ nomUtilisateur: ownerName }),
     });
     const firstDone = await first.agent.get(first.result.headers.location!);
-    await deliver();
+    await t.deliverMail();
     const before = await countRows(t, 'accounts');
 
     const second = await runWizard('tarnos', {
@@ -272,7 +263,7 @@ describe('an email that already has an account', () => {
     // The photo of an account that was not created does not linger.
     expect(await countRows(t, 'signup_photos')).toBe(0);
 
-    await deliver();
+    await t.deliverMail();
     const mails = smtp.to(email);
     const notice = mails.at(-1)!;
     expect(notice.subject).toBe('Vous avez déjà un espace famille');
