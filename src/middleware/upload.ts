@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import multer from 'multer';
 import { HttpError } from '../lib/errors.js';
-import { freshCsrfToken, verifyCsrf } from './csrf.js';
+import { currentCsrfToken, verifyCsrf } from './csrf.js';
 
 /** A file that passed every check: its type comes from its content, never from its name. */
 export interface UploadedFile {
@@ -116,10 +116,9 @@ export function uploadSingle(options: UploadOptions): RequestHandler {
 
 /**
  * The global CSRF middleware skips multipart requests, so it did not give the views a
- * token for a page re-rendered after this POST. One token per response: the form and
- * the ANNULER form share it.
+ * token for a page re-rendered after this POST.
  */
 function exposeCsrfToken(req: Request, res: Response): void {
-  let token: string | undefined;
-  res.locals.csrfToken = () => (token ??= freshCsrfToken(req));
+  // The session's current token, not a new one: another open tab keeps working.
+  res.locals.csrfToken = () => currentCsrfToken(req);
 }

@@ -104,3 +104,27 @@ describe('security in place before any form', () => {
     }
   });
 });
+
+describe('where a form comes from', () => {
+  it('accepts our own form from Chromium, which sends Origin: null under Referrer-Policy no-referrer', async () => {
+    const agent = t.agent();
+    const token = await csrfToken(agent, '/tarnos/');
+    const res = await agent
+      .post('/tarnos/connexion')
+      .set('Origin', 'null')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .type('form')
+      .send({ _csrf: token, identifiant: 'personne', motDePasse: 'x' });
+    // The token was accepted: the answer is the sign-in failure, not the expired-form page.
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses a multipart POST the browser does not vouch for as same-origin', async () => {
+    const agent = t.agent();
+    const token = await csrfToken(agent, '/tarnos/');
+    const res = await agent.post('/tarnos/deconnexion').field('_csrf', token);
+    expect(res.status).toBe(403);
+    const crossOrigin = await agent.post('/tarnos/deconnexion').set('Origin', 'https://evil.example').field('_csrf', token);
+    expect(crossOrigin.status).toBe(403);
+  });
+});

@@ -83,7 +83,8 @@ export function postIdentite(
   fields: Record<string, string> = IDENTITE,
   options: { photo?: Photo; action?: string } = {},
 ) {
-  let req = agent.post(stepUrl(town, 'identite'));
+  // As a browser sends it: the app only lets a multipart post through when it is same-origin.
+  let req = agent.post(stepUrl(town, 'identite')).set('Sec-Fetch-Site', 'same-origin');
   if (token !== undefined) req = req.field('_csrf', token);
   for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
   if (options.photo) {
