@@ -40,6 +40,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
 
   app.disable('x-powered-by');
+  // Pages are never cached (no-store): an ETag would only cost a hash of every body.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.engine('ejs', layoutEngine(config.isProduction));
   app.set('view engine', 'ejs');

@@ -55,7 +55,7 @@ export async function start({
     logger.info({ port: config.embeddedPgPort }, 'embedded PostgreSQL started');
   }
 
-  const pool = createPool(databaseUrl, logger, 20);
+  const pool = createPool(databaseUrl, logger, config.databasePoolMax);
   try {
     await migrate(pool, logger);
     if (config.demoData) await loadDemoData(pool);

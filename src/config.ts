@@ -47,6 +47,7 @@ const envSchema = z
     CAPTCHA_TEST_SOLUTION: optionalString,
     DEMO_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
     ARGON2_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -85,6 +86,8 @@ export interface Config {
   captchaTestSolution: string | undefined;
   demoData: boolean;
   argon2MaxConcurrency: number;
+  /** Connections per process: more than a few per core only adds contention. */
+  databasePoolMax: number;
 }
 
 export class ConfigError extends Error {}
@@ -131,5 +134,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     // Demo towns by default for development only; a production deployment opts in.
     demoData: env.DEMO_DATA ? env.DEMO_DATA === 'true' : env.NODE_ENV !== 'production',
     argon2MaxConcurrency: env.ARGON2_MAX_CONCURRENCY,
+    databasePoolMax: env.DATABASE_POOL_MAX,
   };
 }

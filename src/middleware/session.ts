@@ -46,6 +46,7 @@ export function createSessionStore(pool: pg.Pool, logger: Logger): Store {
     tableName: 'session',
     createTableIfMissing: false,
     pruneSessionInterval: 15 * 60,
+    ttl: SESSION_IDLE_MS / 1000,
     errorLog: (...args: unknown[]) => logger.warn({ args }, 'session store error'),
   });
 }
@@ -62,14 +63,16 @@ export function sessionMiddleware(config: Config, store: Store): RequestHandler 
     store,
     resave: false,
     saveUninitialized: false,
-    rolling: true,
+    // The cookie lives as long as the browser; the idle limit is the store's expiry, pushed
+    // forward by touch (at most once a minute, see ThrottledPgStore). Not re-signing and
+    // re-sending the cookie on every response saves work on every page.
+    rolling: false,
     proxy: config.trustProxy !== false,
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
       secure: config.secureCookies,
       path: '/',
-      maxAge: SESSION_IDLE_MS,
     },
   });
 }
