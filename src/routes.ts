@@ -40,6 +40,36 @@ export const urls = {
   acceptCgu: (town: TownRef) => `${t(town)}/mon-espace/conditions-generales`,
   accountPhoto: (town: TownRef) => `${t(town)}/mon-espace/photo`,
 
+  // Reservations (issue 6): a child's agenda, the week grid, the periodicity, the recap
+  childAgenda: (town: TownRef, childId: string, month?: string) =>
+    `${t(town)}/mon-espace/enfants/${childId}/agenda${month ? `?mois=${month}` : ''}`,
+  childReservations: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}/reservations`,
+  reservationGrid: (town: TownRef, childId: string, enrolmentId: string, view?: { mois?: string; semaine?: string }) =>
+    `${t(town)}/mon-espace/enfants/${childId}/reservations/${enrolmentId}${
+      view?.semaine ? `?semaine=${view.semaine}` : view?.mois ? `?mois=${view.mois}` : ''
+    }`,
+  reservationPeriodicity: (town: TownRef, childId: string, enrolmentId: string) =>
+    `${t(town)}/mon-espace/enfants/${childId}/reservations/${enrolmentId}/periodicite`,
+  reservationPeriodicityConfirm: (town: TownRef, childId: string, enrolmentId: string) =>
+    `${t(town)}/mon-espace/enfants/${childId}/reservations/${enrolmentId}/periodicite/confirmer`,
+  reservationRecap: (town: TownRef, childId: string, enrolmentId: string) =>
+    `${t(town)}/mon-espace/enfants/${childId}/reservations/${enrolmentId}/recapitulatif`,
+  reservationValidate: (town: TownRef, childId: string, enrolmentId: string) =>
+    `${t(town)}/mon-espace/enfants/${childId}/reservations/${enrolmentId}/valider`,
+  reservationDiscard: (town: TownRef, childId: string, enrolmentId: string) =>
+    `${t(town)}/mon-espace/enfants/${childId}/reservations/${enrolmentId}/abandonner`,
+  reservationSubmission: (town: TownRef, submissionId: string) => `${t(town)}/mon-espace/reservations/demandes/${submissionId}`,
+
+  // Activities, enrolments and reservations in the back-office (issue 6)
+  agentActivities: (town: TownRef) => `${t(town)}/agents/activites`,
+  agentActivityNew: (town: TownRef) => `${t(town)}/agents/activites/nouvelle`,
+  agentActivity: (town: TownRef, id: string, month?: string) => `${t(town)}/agents/activites/${id}${month ? `?mois=${month}` : ''}`,
+  agentActivityEdit: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/modifier`,
+  agentEnrolmentNew: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/inscriptions/nouvelle`,
+  agentActivityDay: (town: TownRef, id: string, day: string) => `${t(town)}/agents/activites/${id}/jours/${day}`,
+  agentReservationQueue: (town: TownRef) => `${t(town)}/agents/reservations/a-confirmer`,
+  agentReservationDecision: (town: TownRef, id: string) => `${t(town)}/agents/reservations/a-confirmer/${id}`,
+
   // The agents' back-office ("Espace agents")
   agentSignIn: (town: TownRef) => `${t(town)}/agents/connexion`,
   agentSignOut: (town: TownRef) => `${t(town)}/agents/deconnexion`,

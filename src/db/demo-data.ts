@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { loadDemoActivities } from './demo-activities.js';
 import { withTransaction } from './pool.js';
 
 /**
@@ -209,6 +210,7 @@ export async function loadDemoData(pool: pg.Pool, towns: DemoTown[] = DEMO_TOWNS
       if (townId) await loadTownContent(client, townId, town);
       const { rows } = await client.query<{ id: string }>(`select id from towns where slug = $1`, [town.slug]);
       await loadFamilies(client, rows[0]!.id, town.families);
+      await loadDemoActivities(client, rows[0]!.id, town.slug, town.schoolZone);
     }
   });
 }

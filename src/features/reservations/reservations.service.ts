@@ -1,0 +1,515 @@
+import type pg from 'pg';
+import type { Config } from '../../config.js';
+import { withTransaction, type Queryable } from '../../db/pool.js';
+import { addDays, parisDay } from '../../lib/calendar-days.js';
+import type { Clock } from '../../lib/clock.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { formatLongDate } from '../../lib/format.js';
+import { enqueueMail } from '../../lib/mailer.js';
+import {
+  findActivity,
+  findFamilyChild,
+  findFamilyEnrolment,
+  listClosures,
+  listFamilyEnrolments,
+  type ActivityRow,
+  type EnrolmentRow,
+  type FamilyChild,
+} from '../../repositories/activities.repository.js';
+import * as repo from '../../repositories/reservations.repository.js';
+import type { Town } from '../../repositories/towns.repository.js';
+import { absoluteUrl, urls } from '../../routes.js';
+import { dayStates, TownCalendar, type ActivityCalendar, type DayState } from './day-states.js';
+import { activityCalendar } from './rules.js';
+
+export interface ReservationContext {
+  pool: pg.Pool;
+  clock: Clock;
+  config: Config;
+}
+
+/** Who acts: a validated parent's account, linked to a family file. */
+export interface Parent {
+  id: string;
+  familyId: string;
+  email: string;
+  civility: 'M' | 'Mme';
+  lastName: string;
+}
+
+export interface EnrolmentContext {
+  child: FamilyChild;
+  enrolment: EnrolmentRow;
+  activity: ActivityRow;
+  calendar: ActivityCalendar;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A malformed id is just another unknown object: the same 404, never a database error. */
+export function assertUuid(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !UUID.test(value)) throw new NotFoundError('malformed id');
+}
+
+export async function familyChild(db: Queryable, town: Town, parent: Parent, childId: string): Promise<FamilyChild> {
+  assertUuid(childId);
+  const child = await findFamilyChild(db, town.id, parent.familyId, childId);
+  if (!child) throw new NotFoundError('child of another family');
+  return child;
+}
+
+/** The child's enrolment with its activity, or 404 when either belongs to someone else. */
+export async function enrolmentContext(
+  db: Queryable,
+  town: Town,
+  parent: Parent,
+  childId: string,
+  enrolmentId: string,
+): Promise<EnrolmentContext> {
+  const child = await familyChild(db, town, parent, childId);
+  assertUuid(enrolmentId);
+  const enrolment = await findFamilyEnrolment(db, town.id, parent.familyId, enrolmentId);
+  if (!enrolment || enrolment.childId !== child.id) throw new NotFoundError('enrolment of another child');
+  const activity = await findActivity(db, town.id, enrolment.activityId);
+  if (!activity) throw new NotFoundError('activity');
+  return { child, enrolment, activity, calendar: activityCalendar(activity, town.deadlineRules) };
+}
+
+export async function townCalendar(db: Queryable, town: Town): Promise<TownCalendar> {
+  return new TownCalendar(await listClosures(db, town.id));
+}
+
+/** Each day's state for one enrolment between two days, as the parent may act on it now. */
+export async function enrolmentDays(
+  db: Queryable,
+  town: Town,
+  ec: EnrolmentContext,
+  from: string,
+  to: string,
+  now: Date,
+  calendar?: TownCalendar,
+): Promise<DayState[]> {
+  const [cal, reservations, counts] = await Promise.all([
+    calendar ?? townCalendar(db, town),
+    repo.listReservations(db, town.id, ec.activity.id, [ec.child.id], from, to),
+    repo.listDayCounts(db, ec.activity.id, from, to),
+  ]);
+  return dayStates(
+    {
+      activity: ec.calendar,
+      enrolment: ec.enrolment,
+      calendar: cal,
+      reservations: reservations.map((r) => ({
+        day: r.day,
+        status: r.status,
+        confirmed: r.confirmed,
+        ...(r.position ? { position: r.position } : {}),
+      })),
+      counts,
+      now,
+    },
+    from,
+    to,
+  );
+}
+
+/** The other children of the family enrolled in the same activity (brothers and sisters). */
+export async function siblingEnrolments(db: Queryable, town: Town, parent: Parent, ec: EnrolmentContext): Promise<EnrolmentRow[]> {
+  const all = await listFamilyEnrolments(db, town.id, parent.familyId);
+  const seen = new Set<string>();
+  return all.filter((e) => {
+    if (e.activityId !== ec.activity.id || e.childId === ec.child.id || seen.has(e.childId)) return false;
+    seen.add(e.childId);
+    return true;
+  });
+}
+
+// ------------------------------------------------------------------ the agenda
+
+export interface AgendaEntry {
+  enrolment: EnrolmentRow;
+  activity: ActivityRow;
+  days: Map<string, DayState>;
+}
+
+/** MON AGENDA: every enrolment of the child that overlaps the days, with each day's state. */
+export async function childAgenda(ctx: ReservationContext, town: Town, parent: Parent, childId: string, from: string, to: string) {
+  const child = await familyChild(ctx.pool, town, parent, childId);
+  const now = ctx.clock.now();
+  const [enrolments, calendar, reservations] = await Promise.all([
+    listFamilyEnrolments(ctx.pool, town.id, parent.familyId, child.id),
+    townCalendar(ctx.pool, town),
+    repo.listChildReservations(ctx.pool, town.id, child.id, from, to),
+  ]);
+  const entries: AgendaEntry[] = [];
+  for (const enrolment of enrolments) {
+    if (enrolment.endDate < from || enrolment.startDate > to) continue;
+    const activity = await findActivity(ctx.pool, town.id, enrolment.activityId);
+    if (!activity) continue;
+    const counts = await repo.listDayCounts(ctx.pool, activity.id, from, to);
+    const states = dayStates(
+      {
+        activity: activityCalendar(activity, town.deadlineRules),
+        enrolment,
+        calendar,
+        reservations: reservations
+          .filter((r) => r.activityId === activity.id)
+          .map((r) => ({ day: r.day, status: r.status, confirmed: r.confirmed, ...(r.position ? { position: r.position } : {}) })),
+        counts,
+        now,
+      },
+      from,
+      to,
+    );
+    entries.push({ enrolment, activity, days: new Map(states.map((s) => [s.day, s])) });
+  }
+  return { child, entries, calendar, enrolments };
+}
+
+// ------------------------------------------------------------------ saving
+
+export interface ChangeSet {
+  enrolmentId: string;
+  book: string[];
+  cancel: string[];
+}
+
+export interface RefusedDay {
+  enrolmentId: string;
+  firstNames: string;
+  day: string;
+  reason: string;
+}
+
+/**
+ * Nothing was saved: some days could no longer be changed when the parent validated (the
+ * deadline passed since the page was shown, a closure was added…). All or nothing, so
+ * the parent is never left with half a request; the page lists the days.
+ */
+export class ChangesRefusedError extends Error {
+  constructor(readonly refused: RefusedDay[]) {
+    super('some days can no longer be changed');
+  }
+}
+
+export type SaveResult =
+  { duplicate: true; submissionId: string } | { duplicate: false; submissionId: string; outcome: repo.OutcomeLine[] };
+
+/**
+ * VALIDER: the parent's changes for one activity, for one or several children of the family,
+ * in one transaction. The idempotency key makes a double click or a retried form one
+ * submission. Deadlines are decided here, with the clock read after the day rows are
+ * locked, whatever the page showed. Cancellations go first and their places go to the
+ * waiting list; then each booking takes a place or joins the waiting list.
+ */
+export async function saveReservations(
+  ctx: ReservationContext,
+  town: Town,
+  parent: Parent,
+  input: { activityId: string; key: string; changes: ChangeSet[] },
+): Promise<SaveResult> {
+  return withTransaction(ctx.pool, async (db) => {
+    const submissionId = await repo.insertSubmission(db, {
+      townId: town.id,
+      familyId: parent.familyId,
+      accountId: parent.id,
+      activityId: input.activityId,
+      key: input.key,
+      createdAt: ctx.clock.now(),
+    });
+    if (!submissionId) {
+      const existing = await repo.findSubmissionByKey(db, town.id, parent.familyId, input.key);
+      if (!existing) throw new NotFoundError('idempotency key of another family');
+      return { duplicate: true, submissionId: existing.id };
+    }
+
+    const activity = await findActivity(db, town.id, input.activityId);
+    if (!activity) throw new NotFoundError('activity');
+    const enrolments = new Map<string, EnrolmentRow>();
+    for (const change of input.changes) {
+      const enrolment = await findFamilyEnrolment(db, town.id, parent.familyId, change.enrolmentId);
+      if (!enrolment || enrolment.activityId !== activity.id) throw new NotFoundError('enrolment of another family');
+      enrolments.set(enrolment.id, enrolment);
+    }
+    const allDays = [...new Set(input.changes.flatMap((c) => [...c.book, ...c.cancel]))].sort();
+    if (allDays.length === 0) return { duplicate: false, submissionId, outcome: [] };
+
+    const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays);
+    const now = ctx.clock.now();
+    const from = allDays[0]!;
+    const to = allDays[allDays.length - 1]!;
+    const calendar = await townCalendar(db, town);
+    const cal = activityCalendar(activity, town.deadlineRules);
+    const childIds = [...new Set([...enrolments.values()].map((e) => e.childId))];
+    const existing = await repo.listReservations(db, town.id, activity.id, childIds, from, to);
+
+    const refused: RefusedDay[] = [];
+    const toBook: { enrolment: EnrolmentRow; day: string }[] = [];
+    const toCancel: { enrolment: EnrolmentRow; day: string }[] = [];
+    for (const change of input.changes) {
+      const enrolment = enrolments.get(change.enrolmentId)!;
+      const states = new Map(
+        dayStates(
+          {
+            activity: cal,
+            enrolment,
+            calendar,
+            reservations: existing
+              .filter((r) => r.childId === enrolment.childId)
+              .map((r) => ({ day: r.day, status: r.status, confirmed: r.confirmed })),
+            counts: locked,
+            now,
+          },
+          from,
+          to,
+        ).map((s) => [s.day, s]),
+      );
+      const check = (day: string, wantReserved: boolean) => {
+        const state = states.get(day)!;
+        if ((state.reservation !== undefined) === wantReserved) return false; // already so: nothing to do
+        if (!state.changeable) {
+          refused.push({
+            enrolmentId: enrolment.id,
+            firstNames: enrolment.childFirstNames,
+            day,
+            reason: state.reason?.label ?? 'Pas d’activité ce jour-là',
+          });
+          return false;
+        }
+        return true;
+      };
+      for (const day of new Set(change.book)) if (check(day, true)) toBook.push({ enrolment, day });
+      for (const day of new Set(change.cancel)) if (check(day, false)) toCancel.push({ enrolment, day });
+    }
+    if (refused.length > 0) throw new ChangesRefusedError(refused);
+
+    const counts = new Map(locked.map((c) => [c.day, { ...c }]));
+    const confirmedAt = activity.confirmation === 'immediate' ? now : null;
+    const outcome: repo.OutcomeLine[] = [];
+
+    // Cancellations first: a freed place goes to whoever was already waiting for it.
+    const removed = await repo.deleteReservations(
+      db,
+      town.id,
+      activity.id,
+      toCancel.map((c) => ({ childId: c.enrolment.childId, day: c.day })),
+    );
+    const names = new Map([...enrolments.values()].map((e) => [e.childId, e.childFirstNames]));
+    for (const r of removed) {
+      outcome.push({ childId: r.childId, firstNames: names.get(r.childId) ?? '', day: r.day, result: 'cancelled' });
+      if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
+    }
+    const freedDays = [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))].sort();
+    for (const day of freedDays) await fillFreedPlaces(ctx, db, town, activity, day, counts.get(day)!, now);
+
+    const lines: repo.NewReservation[] = [];
+    toBook.sort((a, b) => (a.day === b.day ? a.enrolment.childId.localeCompare(b.enrolment.childId) : a.day < b.day ? -1 : 1));
+    for (const { enrolment, day } of toBook) {
+      const count = counts.get(day)!;
+      const hasPlace = count.capacity === null || count.booked < count.capacity;
+      if (hasPlace) count.booked += 1;
+      lines.push({ enrolmentId: enrolment.id, childId: enrolment.childId, day, status: hasPlace ? 'booked' : 'waiting' });
+      outcome.push({ childId: enrolment.childId, firstNames: enrolment.childFirstNames, day, result: hasPlace ? 'booked' : 'waiting' });
+    }
+    await repo.insertReservations(db, town.id, activity.id, submissionId, confirmedAt, lines);
+
+    outcome.sort((a, b) => (a.day === b.day ? a.firstNames.localeCompare(b.firstNames, 'fr') : a.day < b.day ? -1 : 1));
+    const status = activity.confirmation === 'agent' && lines.length > 0 ? 'awaiting_agent' : 'confirmed';
+    await repo.setSubmissionOutcome(db, submissionId, status, outcome);
+    await submissionMails(ctx, db, town, parent, activity, submissionId, status, outcome);
+    return { duplicate: false, submissionId, outcome };
+  });
+}
+
+/**
+ * A place freed on a locked day goes to the first children waiting, who are told by mail.
+ * Days already past keep their waiting list as it is: nobody can come yesterday.
+ */
+export async function fillFreedPlaces(
+  ctx: ReservationContext,
+  db: Queryable,
+  town: Town,
+  activity: ActivityRow,
+  day: string,
+  count: { capacity: number | null; booked: number },
+  now: Date,
+): Promise<repo.Promoted[]> {
+  if (day < parisDay(now)) return [];
+  const free = count.capacity === null ? 10_000 : count.capacity - count.booked;
+  const promoted = await repo.promoteWaiting(db, activity.id, day, free, activity.confirmation === 'immediate' ? now : null);
+  count.booked += promoted.length;
+  for (const p of promoted) {
+    for (const to of await repo.familyRecipients(db, town.id, p.familyId)) {
+      await enqueueMail(db, {
+        townId: town.id,
+        to: to.email,
+        template: 'notification',
+        subject: `Une place s'est libérée : ${activity.name} le ${formatLongDate(day)}`,
+        data: {
+          townName: town.name,
+          greeting: greeting(to),
+          paragraphs: [
+            `Une place s'est libérée pour ${p.firstNames} : ${activity.name} (${activity.unit}), ${formatLongDate(day)}.`,
+            `${p.firstNames} était en liste d'attente ; sa réservation est maintenant enregistrée${activity.confirmation === 'agent' ? ', sous réserve de confirmation par les services' : ''}.`,
+            "Si vous n'en avez plus besoin, vous pouvez l'annuler depuis l'agenda de votre enfant, dans les délais de réservation.",
+          ],
+          link: { label: "Voir l'agenda", url: absoluteUrl(ctx.config.publicBaseUrl, urls.childAgenda(town, p.childId, day.slice(0, 7))) },
+        },
+      });
+    }
+  }
+  return promoted;
+}
+
+function greeting(a: { civility: 'M' | 'Mme'; lastName: string }): string {
+  return `Bonjour ${a.civility === 'M' ? 'M.' : 'Mme'} ${a.lastName.toUpperCase()},`;
+}
+
+function outcomeParagraphs(activity: ActivityRow, outcome: repo.OutcomeLine[]): string[] {
+  const words = { booked: 'réservé', waiting: "en liste d'attente", cancelled: 'annulé' } as const;
+  return outcome.map((o) => `${o.firstNames} – ${activity.unit}, ${formatLongDate(o.day)} : ${words[o.result]}`);
+}
+
+/**
+ * Seed 004: "Un mail vous indiquera la prise en compte de votre demande, puis de votre
+ * réservation." The first mail always; the second at once when the activity confirms by
+ * itself, or when an agent confirms.
+ */
+async function submissionMails(
+  ctx: ReservationContext,
+  db: Queryable,
+  town: Town,
+  parent: Parent,
+  activity: ActivityRow,
+  submissionId: string,
+  status: 'confirmed' | 'awaiting_agent',
+  outcome: repo.OutcomeLine[],
+): Promise<void> {
+  const link = { label: 'Voir ma demande', url: absoluteUrl(ctx.config.publicBaseUrl, urls.reservationSubmission(town, submissionId)) };
+  await enqueueMail(db, {
+    townId: town.id,
+    to: parent.email,
+    template: 'notification',
+    subject: `Votre demande de réservation a été prise en compte – ${activity.name}`,
+    data: {
+      townName: town.name,
+      greeting: greeting(parent),
+      paragraphs: [
+        `Votre demande de réservation pour ${activity.name} a bien été prise en compte.`,
+        ...outcomeParagraphs(activity, outcome),
+        status === 'awaiting_agent'
+          ? 'Les places sont retenues ; un nouveau courriel vous indiquera la confirmation de votre réservation par les services.'
+          : 'Un second courriel vous confirme votre réservation.',
+      ],
+      link,
+    },
+  });
+  if (status === 'confirmed') await confirmationMail(ctx, db, town, parent, activity, outcome, link);
+}
+
+async function confirmationMail(
+  ctx: ReservationContext,
+  db: Queryable,
+  town: Town,
+  to: { email: string; civility: 'M' | 'Mme'; lastName: string },
+  activity: ActivityRow,
+  outcome: repo.OutcomeLine[],
+  link: { label: string; url: string },
+): Promise<void> {
+  const waiting = outcome.some((o) => o.result === 'waiting');
+  await enqueueMail(db, {
+    townId: town.id,
+    to: to.email,
+    template: 'notification',
+    subject: `Votre réservation est confirmée – ${activity.name}`,
+    data: {
+      townName: town.name,
+      greeting: greeting(to),
+      paragraphs: [
+        `Votre réservation pour ${activity.name} est confirmée.`,
+        ...outcomeParagraphs(activity, outcome),
+        ...(waiting ? ["Pour les jours en liste d'attente, un courriel vous préviendra si une place se libère."] : []),
+        'Tous les repas et journées réservés sont facturés, sauf absence justifiée.',
+      ],
+      link,
+    },
+  });
+}
+
+export async function findSubmissionForFamily(ctx: ReservationContext, town: Town, parent: Parent, id: string) {
+  assertUuid(id);
+  const submission = await repo.findFamilySubmission(ctx.pool, town.id, parent.familyId, id);
+  if (!submission) throw new NotFoundError('submission of another family');
+  return submission;
+}
+
+// ------------------------------------------------------------------ agents
+
+/** An agent confirms a held request (activities confirmed by the services): the second mail. */
+export async function decideSubmission(
+  ctx: ReservationContext,
+  town: Town,
+  agent: { id: string },
+  submissionId: string,
+  decision: { accept: true } | { accept: false; reason: string },
+  auditWrite: (db: Queryable, details: Record<string, unknown>) => Promise<void>,
+): Promise<boolean> {
+  assertUuid(submissionId);
+  return withTransaction(ctx.pool, async (db) => {
+    const submission = await repo.findSubmission(db, town.id, submissionId, true);
+    if (!submission) throw new NotFoundError('submission of another town');
+    if (submission.status !== 'awaiting_agent') return false;
+    const activity = (await findActivity(db, town.id, submission.activityId))!;
+    const now = ctx.clock.now();
+    const recipients = await repo.familyRecipients(db, town.id, submission.familyId);
+    const link = { label: 'Voir ma demande', url: absoluteUrl(ctx.config.publicBaseUrl, urls.reservationSubmission(town, submission.id)) };
+    if (decision.accept) {
+      await repo.confirmSubmissionReservations(db, submission.id, now);
+      await repo.decideSubmission(db, town.id, submission.id, { status: 'confirmed', agentId: agent.id, at: now, reason: null });
+      for (const to of recipients) await confirmationMail(ctx, db, town, to, activity, submission.outcome, link);
+    } else {
+      const lines = await repo.unconfirmedLines(db, submission.id);
+      const days = [...new Set(lines.map((l) => l.day))].sort();
+      if (days.length > 0) {
+        const locked = await repo.lockDays(db, activity.id, activity.capacity, days);
+        const counts = new Map(locked.map((c) => [c.day, { ...c }]));
+        const removed = await repo.deleteReservations(db, town.id, activity.id, lines);
+        for (const r of removed) if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
+        for (const day of [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))]) {
+          await fillFreedPlaces(ctx, db, town, activity, day, counts.get(day)!, now);
+        }
+      }
+      await repo.decideSubmission(db, town.id, submission.id, { status: 'refused', agentId: agent.id, at: now, reason: decision.reason });
+      for (const to of recipients) {
+        await enqueueMail(db, {
+          townId: town.id,
+          to: to.email,
+          template: 'notification',
+          subject: `Votre demande de réservation n'a pas pu être acceptée – ${activity.name}`,
+          data: {
+            townName: town.name,
+            greeting: greeting(to),
+            paragraphs: [
+              `Les services n'ont pas pu accepter votre demande de réservation pour ${activity.name}.`,
+              `Motif : ${decision.reason}`,
+              ...outcomeParagraphs(
+                activity,
+                submission.outcome.filter((o) => o.result !== 'cancelled'),
+              ),
+            ],
+            link,
+          },
+        });
+      }
+    }
+    await auditWrite(db, { submissionId: submission.id, decision: decision.accept ? 'confirmed' : 'refused' });
+    return true;
+  });
+}
+
+/** The first day of the month of `day`, and its last. */
+export function monthBounds(month: string): { from: string; to: string } {
+  const from = `${month}-01`;
+  const next = addDays(`${month}-28`, 4).slice(0, 7);
+  return { from, to: addDays(`${next}-01`, -1) };
+}

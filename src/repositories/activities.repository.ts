@@ -1,0 +1,241 @@
+import type { Queryable } from '../db/pool.js';
+
+/** An activity row; rules are raw JSON here, parsed by the reservations feature. */
+export interface ActivityRow {
+  id: string;
+  name: string;
+  site: string;
+  unit: string;
+  startDate: string;
+  endDate: string;
+  weekdays: number[];
+  runsDuring: 'school_weeks' | 'school_holidays' | 'all';
+  capacity: number | null;
+  bookingRule: unknown;
+  cancellationRule: unknown;
+  confirmation: 'immediate' | 'agent';
+}
+
+export interface ActivityInput {
+  name: string;
+  site: string;
+  unit: string;
+  startDate: string;
+  endDate: string;
+  weekdays: number[];
+  runsDuring: ActivityRow['runsDuring'];
+  capacity: number | null;
+  bookingRule: unknown;
+  cancellationRule: unknown;
+  confirmation: ActivityRow['confirmation'];
+}
+
+const ACTIVITY_COLUMNS = `a.id, a.name, a.site, a.unit, a.start_date as "startDate", a.end_date as "endDate", a.weekdays,
+  a.runs_during as "runsDuring", a.capacity, a.booking_rule as "bookingRule", a.cancellation_rule as "cancellationRule",
+  a.confirmation`;
+
+export async function listActivities(db: Queryable, townId: string): Promise<(ActivityRow & { enrolled: number })[]> {
+  const { rows } = await db.query<ActivityRow & { enrolled: number }>(
+    `select ${ACTIVITY_COLUMNS}, (select count(*) from enrolments e where e.activity_id = a.id)::int as enrolled
+       from activities a where a.town_id = $1 order by a.start_date desc, a.name, a.site`,
+    [townId],
+  );
+  return rows;
+}
+
+export async function findActivity(db: Queryable, townId: string, id: string): Promise<ActivityRow | undefined> {
+  const { rows } = await db.query<ActivityRow>(`select ${ACTIVITY_COLUMNS} from activities a where a.town_id = $1 and a.id = $2`, [
+    townId,
+    id,
+  ]);
+  return rows[0];
+}
+
+export async function insertActivity(db: Queryable, townId: string, a: ActivityInput): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `insert into activities (town_id, name, site, unit, start_date, end_date, weekdays, runs_during, capacity, booking_rule, cancellation_rule, confirmation)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id`,
+    [
+      townId,
+      a.name,
+      a.site,
+      a.unit,
+      a.startDate,
+      a.endDate,
+      a.weekdays,
+      a.runsDuring,
+      a.capacity,
+      a.bookingRule,
+      a.cancellationRule,
+      a.confirmation,
+    ],
+  );
+  return rows[0]!.id;
+}
+
+export async function updateActivity(db: Queryable, townId: string, id: string, a: ActivityInput): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update activities set name = $3, site = $4, unit = $5, start_date = $6, end_date = $7, weekdays = $8, runs_during = $9,
+            capacity = $10, booking_rule = $11, cancellation_rule = $12, confirmation = $13, updated_at = now()
+      where town_id = $1 and id = $2`,
+    [
+      townId,
+      id,
+      a.name,
+      a.site,
+      a.unit,
+      a.startDate,
+      a.endDate,
+      a.weekdays,
+      a.runsDuring,
+      a.capacity,
+      a.bookingRule,
+      a.cancellationRule,
+      a.confirmation,
+    ],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** True when another activity of the town already has this name, site and first day. */
+export async function activityNameTaken(
+  db: Queryable,
+  townId: string,
+  a: Pick<ActivityInput, 'name' | 'site' | 'startDate'>,
+  exceptId?: string,
+) {
+  const { rows } = await db.query(
+    `select 1 from activities where town_id = $1 and name = $2 and site = $3 and start_date = $4 and id is distinct from $5::uuid`,
+    [townId, a.name, a.site, a.startDate, exceptId ?? null],
+  );
+  return rows.length > 0;
+}
+
+export interface ClosureRow {
+  kind: 'closure' | 'school_holiday';
+  label: string;
+  startDate: string;
+  endDate: string;
+}
+
+export async function listClosures(db: Queryable, townId: string): Promise<ClosureRow[]> {
+  const { rows } = await db.query<ClosureRow>(
+    `select kind, label, start_date as "startDate", end_date as "endDate" from town_closures where town_id = $1 order by start_date`,
+    [townId],
+  );
+  return rows;
+}
+
+export interface EnrolmentRow {
+  id: string;
+  activityId: string;
+  childId: string;
+  familyId: string;
+  childFirstNames: string;
+  childLastName: string;
+  startDate: string;
+  endDate: string;
+}
+
+const ENROLMENT_COLUMNS = `e.id, e.activity_id as "activityId", e.child_id as "childId", c.family_id as "familyId",
+  c.first_names as "childFirstNames", c.last_name as "childLastName", e.start_date as "startDate", e.end_date as "endDate"`;
+
+/** The enrolments of a family's children (`familyId` is the session's: another family's id finds nothing). */
+export async function listFamilyEnrolments(db: Queryable, townId: string, familyId: string, childId?: string): Promise<EnrolmentRow[]> {
+  const { rows } = await db.query<EnrolmentRow>(
+    `select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+      where e.town_id = $1 and c.family_id = $2 and ($3::uuid is null or e.child_id = $3)
+      order by e.start_date, e.id`,
+    [townId, familyId, childId ?? null],
+  );
+  return rows;
+}
+
+export async function findFamilyEnrolment(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  enrolmentId: string,
+): Promise<EnrolmentRow | undefined> {
+  const { rows } = await db.query<EnrolmentRow>(
+    `select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+      where e.town_id = $1 and c.family_id = $2 and e.id = $3`,
+    [townId, familyId, enrolmentId],
+  );
+  return rows[0];
+}
+
+export async function listActivityEnrolments(db: Queryable, townId: string, activityId: string): Promise<EnrolmentRow[]> {
+  const { rows } = await db.query<EnrolmentRow>(
+    `select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+      where e.town_id = $1 and e.activity_id = $2 order by c.last_name, c.first_names, e.start_date`,
+    [townId, activityId],
+  );
+  return rows;
+}
+
+export async function insertEnrolment(
+  db: Queryable,
+  townId: string,
+  e: { activityId: string; childId: string; startDate: string; endDate: string; createdBy: string | null },
+): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `insert into enrolments (town_id, activity_id, child_id, start_date, end_date, created_by)
+     select $1, $2, c.id, $4, $5, $6 from children c where c.town_id = $1 and c.id = $3
+     on conflict (activity_id, child_id, start_date) do nothing
+     returning id`,
+    [townId, e.activityId, e.childId, e.startDate, e.endDate, e.createdBy],
+  );
+  return rows[0]?.id;
+}
+
+/** Whether the child already has an enrolment in the activity overlapping these dates. */
+export async function enrolmentOverlaps(
+  db: Queryable,
+  townId: string,
+  activityId: string,
+  childId: string,
+  startDate: string,
+  endDate: string,
+) {
+  const { rows } = await db.query(
+    `select 1 from enrolments where town_id = $1 and activity_id = $2 and child_id = $3 and start_date <= $5 and end_date >= $4`,
+    [townId, activityId, childId, startDate, endDate],
+  );
+  return rows.length > 0;
+}
+
+export interface TownChild {
+  id: string;
+  firstNames: string;
+  lastName: string;
+  familyName: string;
+  cleEnfance: string;
+}
+
+export async function listTownChildren(db: Queryable, townId: string): Promise<TownChild[]> {
+  const { rows } = await db.query<TownChild>(
+    `select c.id, c.first_names as "firstNames", c.last_name as "lastName", f.name as "familyName", f.cle_enfance as "cleEnfance"
+       from children c join families f on f.id = c.family_id
+      where c.town_id = $1 order by c.last_name, c.first_names, f.cle_enfance limit 2000`,
+    [townId],
+  );
+  return rows;
+}
+
+export interface FamilyChild {
+  id: string;
+  familyId: string;
+  firstNames: string;
+  lastName: string;
+}
+
+/** A child of the family, or nothing: the family filter is what keeps other families out. */
+export async function findFamilyChild(db: Queryable, townId: string, familyId: string, childId: string): Promise<FamilyChild | undefined> {
+  const { rows } = await db.query<FamilyChild>(
+    `select id, family_id as "familyId", first_names as "firstNames", last_name as "lastName"
+       from children where town_id = $1 and family_id = $2 and id = $3`,
+    [townId, familyId, childId],
+  );
+  return rows[0];
+}

@@ -1,0 +1,346 @@
+import type { Queryable } from '../db/pool.js';
+
+export interface ReservationRow {
+  id: string;
+  childId: string;
+  enrolmentId: string;
+  day: string;
+  status: 'booked' | 'waiting';
+  confirmed: boolean;
+  /** Rank on the waiting list (waiting rows only). */
+  position: number | null;
+  submissionId: string | null;
+}
+
+/** Reservations of some children in one activity between two days, with waiting ranks. */
+export async function listReservations(
+  db: Queryable,
+  townId: string,
+  activityId: string,
+  childIds: string[],
+  from: string,
+  to: string,
+): Promise<ReservationRow[]> {
+  const { rows } = await db.query<ReservationRow>(
+    `select r.id, r.child_id as "childId", r.enrolment_id as "enrolmentId", r.day, r.status, r.confirmed_at is not null as confirmed,
+            r.submission_id as "submissionId",
+            case when r.status = 'waiting' then
+              (select count(*)::int from reservations w where w.activity_id = r.activity_id and w.day = r.day and w.status = 'waiting' and w.seq <= r.seq)
+            end as position
+       from reservations r
+      where r.town_id = $1 and r.activity_id = $2 and r.child_id = any($3::uuid[]) and r.day between $4 and $5
+      order by r.day`,
+    [townId, activityId, childIds, from, to],
+  );
+  return rows;
+}
+
+/** Every reservation of a child between two days, all activities (the agenda). */
+export async function listChildReservations(db: Queryable, townId: string, childId: string, from: string, to: string) {
+  const { rows } = await db.query<ReservationRow & { activityId: string }>(
+    `select r.id, r.activity_id as "activityId", r.child_id as "childId", r.enrolment_id as "enrolmentId", r.day, r.status,
+            r.confirmed_at is not null as confirmed, r.submission_id as "submissionId",
+            case when r.status = 'waiting' then
+              (select count(*)::int from reservations w where w.activity_id = r.activity_id and w.day = r.day and w.status = 'waiting' and w.seq <= r.seq)
+            end as position
+       from reservations r
+      where r.town_id = $1 and r.child_id = $2 and r.day between $3 and $4
+      order by r.day`,
+    [townId, childId, from, to],
+  );
+  return rows;
+}
+
+export interface DayCountRow {
+  day: string;
+  capacity: number | null;
+  booked: number;
+}
+
+export async function listDayCounts(db: Queryable, activityId: string, from: string, to: string): Promise<DayCountRow[]> {
+  const { rows } = await db.query<DayCountRow>(
+    `select day, capacity, booked from activity_days where activity_id = $1 and day between $2 and $3 order by day`,
+    [activityId, from, to],
+  );
+  return rows;
+}
+
+/**
+ * Creates the missing day rows and locks them all, in day order: whoever books or cancels
+ * these days after us waits for our commit, and two batches lock in the same order, so
+ * they cannot deadlock. Returns the counters as they are under the lock.
+ */
+export async function lockDays(db: Queryable, activityId: string, capacity: number | null, days: string[]): Promise<DayCountRow[]> {
+  await db.query(
+    `insert into activity_days (activity_id, day, capacity)
+     select $1, d, $2 from unnest($3::date[]) d order by d
+     on conflict (activity_id, day) do nothing`,
+    [activityId, capacity, days],
+  );
+  const { rows } = await db.query<DayCountRow>(
+    `select day, capacity, booked from activity_days where activity_id = $1 and day = any($2::date[]) order by day for update`,
+    [activityId, days],
+  );
+  return rows;
+}
+
+export interface NewReservation {
+  enrolmentId: string;
+  childId: string;
+  day: string;
+  status: 'booked' | 'waiting';
+}
+
+/** Inserts lines; a line that already exists (same child and day) is left as it is. */
+export async function insertReservations(
+  db: Queryable,
+  townId: string,
+  activityId: string,
+  submissionId: string | null,
+  confirmedAt: Date | null,
+  lines: NewReservation[],
+): Promise<number> {
+  if (lines.length === 0) return 0;
+  const { rowCount } = await db.query(
+    `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at, submission_id)
+     select $1, $2, l.enrolment_id, l.child_id, l.day, l.status, $3, $4
+       from unnest($5::uuid[], $6::uuid[], $7::date[], $8::text[]) as l(enrolment_id, child_id, day, status)
+      order by l.day
+     on conflict (activity_id, child_id, day) do nothing`,
+    [
+      townId,
+      activityId,
+      confirmedAt,
+      submissionId,
+      lines.map((l) => l.enrolmentId),
+      lines.map((l) => l.childId),
+      lines.map((l) => l.day),
+      lines.map((l) => l.status),
+    ],
+  );
+  return rowCount ?? 0;
+}
+
+/** Removes lines; returns what was removed (the booked ones free a place). */
+export async function deleteReservations(
+  db: Queryable,
+  townId: string,
+  activityId: string,
+  lines: { childId: string; day: string }[],
+): Promise<{ childId: string; day: string; status: 'booked' | 'waiting' }[]> {
+  if (lines.length === 0) return [];
+  const { rows } = await db.query<{ childId: string; day: string; status: 'booked' | 'waiting' }>(
+    `delete from reservations r using unnest($3::uuid[], $4::date[]) as l(child_id, day)
+      where r.town_id = $1 and r.activity_id = $2 and r.child_id = l.child_id and r.day = l.day
+      returning r.child_id as "childId", r.day, r.status`,
+    [townId, activityId, lines.map((l) => l.childId), lines.map((l) => l.day)],
+  );
+  return rows;
+}
+
+export interface Promoted {
+  id: string;
+  childId: string;
+  day: string;
+  familyId: string;
+  firstNames: string;
+}
+
+/**
+ * Gives free places of a locked day to the first children waiting, in arrival order.
+ * The caller holds the day's lock, so `free` is exact. A line an agent already confirmed
+ * stays confirmed; otherwise `confirmedAt` (null when an agent must still confirm).
+ */
+export async function promoteWaiting(
+  db: Queryable,
+  activityId: string,
+  day: string,
+  free: number,
+  confirmedAt: Date | null,
+): Promise<Promoted[]> {
+  if (free <= 0) return [];
+  const { rows } = await db.query<Promoted>(
+    `with next as (
+       select id from reservations where activity_id = $1 and day = $2 and status = 'waiting' order by seq limit $3
+     )
+     update reservations r set status = 'booked', confirmed_at = coalesce(r.confirmed_at, $4), updated_at = now()
+       from next, children c
+      where r.id = next.id and c.id = r.child_id
+      returning r.id, r.child_id as "childId", r.day, c.family_id as "familyId", c.first_names as "firstNames"`,
+    [activityId, day, free, confirmedAt],
+  );
+  return rows;
+}
+
+export async function insertSubmission(
+  db: Queryable,
+  s: { townId: string; familyId: string; accountId: string; activityId: string; key: string; createdAt: Date },
+): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `insert into reservation_submissions (town_id, family_id, account_id, activity_id, idempotency_key, status, created_at)
+     values ($1, $2, $3, $4, $5, 'confirmed', $6)
+     on conflict (town_id, idempotency_key) do nothing
+     returning id`,
+    [s.townId, s.familyId, s.accountId, s.activityId, s.key, s.createdAt],
+  );
+  return rows[0]?.id;
+}
+
+export async function findSubmissionByKey(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  key: string,
+): Promise<{ id: string } | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `select id from reservation_submissions where town_id = $1 and family_id = $2 and idempotency_key = $3`,
+    [townId, familyId, key],
+  );
+  return rows[0];
+}
+
+export interface OutcomeLine {
+  childId: string;
+  firstNames: string;
+  day: string;
+  result: 'booked' | 'waiting' | 'cancelled';
+}
+
+export interface SubmissionRow {
+  id: string;
+  familyId: string;
+  accountId: string | null;
+  activityId: string;
+  activityName: string;
+  unit: string;
+  status: 'confirmed' | 'awaiting_agent' | 'refused';
+  outcome: OutcomeLine[];
+  refusalReason: string | null;
+  createdAt: Date;
+  decidedAt: Date | null;
+}
+
+const SUBMISSION_COLUMNS = `s.id, s.family_id as "familyId", s.account_id as "accountId", s.activity_id as "activityId",
+  a.name as "activityName", a.unit, s.status, s.outcome, s.refusal_reason as "refusalReason", s.created_at as "createdAt",
+  s.decided_at as "decidedAt"`;
+
+export async function setSubmissionOutcome(
+  db: Queryable,
+  id: string,
+  status: SubmissionRow['status'],
+  outcome: OutcomeLine[],
+): Promise<void> {
+  await db.query(`update reservation_submissions set status = $2, outcome = $3 where id = $1`, [id, status, JSON.stringify(outcome)]);
+}
+
+export async function findFamilySubmission(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  id: string,
+): Promise<SubmissionRow | undefined> {
+  const { rows } = await db.query<SubmissionRow>(
+    `select ${SUBMISSION_COLUMNS} from reservation_submissions s join activities a on a.id = s.activity_id
+      where s.town_id = $1 and s.family_id = $2 and s.id = $3`,
+    [townId, familyId, id],
+  );
+  return rows[0];
+}
+
+export async function findSubmission(db: Queryable, townId: string, id: string, forUpdate = false): Promise<SubmissionRow | undefined> {
+  const { rows } = await db.query<SubmissionRow>(
+    `select ${SUBMISSION_COLUMNS} from reservation_submissions s join activities a on a.id = s.activity_id
+      where s.town_id = $1 and s.id = $2 ${forUpdate ? 'for update of s' : ''}`,
+    [townId, id],
+  );
+  return rows[0];
+}
+
+export async function listAwaitingSubmissions(db: Queryable, townId: string): Promise<(SubmissionRow & { familyName: string })[]> {
+  const { rows } = await db.query<SubmissionRow & { familyName: string }>(
+    `select ${SUBMISSION_COLUMNS}, f.name as "familyName"
+       from reservation_submissions s join activities a on a.id = s.activity_id join families f on f.id = s.family_id
+      where s.town_id = $1 and s.status = 'awaiting_agent' order by s.created_at limit 200`,
+    [townId],
+  );
+  return rows;
+}
+
+export async function decideSubmission(
+  db: Queryable,
+  townId: string,
+  id: string,
+  decision: { status: 'confirmed' | 'refused'; agentId: string; at: Date; reason: string | null },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update reservation_submissions set status = $3, decided_by = $4, decided_at = $5, refusal_reason = $6
+      where town_id = $1 and id = $2 and status = 'awaiting_agent'`,
+    [townId, id, decision.status, decision.agentId, decision.at, decision.reason],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** The children of one activity and day, booked then waiting in arrival order (agents). */
+export async function listDayRoster(db: Queryable, townId: string, activityId: string, day: string) {
+  const { rows } = await db.query<{
+    id: string;
+    childId: string;
+    firstNames: string;
+    lastName: string;
+    className: string;
+    familyName: string;
+    status: 'booked' | 'waiting';
+    confirmed: boolean;
+  }>(
+    `select r.id, c.id as "childId", c.first_names as "firstNames", c.last_name as "lastName", c.class_name as "className",
+            f.name as "familyName", r.status, r.confirmed_at is not null as confirmed
+       from reservations r join children c on c.id = r.child_id join families f on f.id = c.family_id
+      where r.town_id = $1 and r.activity_id = $2 and r.day = $3
+      order by r.status, case when r.status = 'waiting' then r.seq end, c.last_name, c.first_names`,
+    [townId, activityId, day],
+  );
+  return rows;
+}
+
+/** Booked and waiting counts per day of an activity between two days (occupancy). */
+export async function occupancy(db: Queryable, townId: string, activityId: string, from: string, to: string) {
+  const { rows } = await db.query<{ day: string; booked: number; waiting: number }>(
+    `select day, count(*) filter (where status = 'booked')::int as booked, count(*) filter (where status = 'waiting')::int as waiting
+       from reservations where town_id = $1 and activity_id = $2 and day between $3 and $4
+      group by day order by day`,
+    [townId, activityId, from, to],
+  );
+  return rows;
+}
+
+/** Confirms the held places of a submission (activities confirmed by an agent). */
+export async function confirmSubmissionReservations(db: Queryable, submissionId: string, at: Date): Promise<number> {
+  const { rowCount } = await db.query(
+    `update reservations set confirmed_at = $2, updated_at = now() where submission_id = $1 and confirmed_at is null`,
+    [submissionId, at],
+  );
+  return rowCount ?? 0;
+}
+
+/** The unconfirmed lines of a submission, for a refusal. */
+export async function unconfirmedLines(
+  db: Queryable,
+  submissionId: string,
+): Promise<{ childId: string; day: string; status: 'booked' | 'waiting' }[]> {
+  const { rows } = await db.query<{ childId: string; day: string; status: 'booked' | 'waiting' }>(
+    `select child_id as "childId", day, status from reservations where submission_id = $1 and confirmed_at is null order by day`,
+    [submissionId],
+  );
+  return rows;
+}
+
+/** Addresses of the family's active accounts with a confirmed email, for mails. */
+export async function familyRecipients(db: Queryable, townId: string, familyId: string) {
+  const { rows } = await db.query<{ email: string; civility: 'M' | 'Mme'; lastName: string }>(
+    `select email, civility, last_name as "lastName" from accounts
+      where town_id = $1 and family_id = $2 and disabled_at is null and email_confirmed_at is not null and validation_status = 'validated'
+      order by created_at`,
+    [townId, familyId],
+  );
+  return rows;
+}
