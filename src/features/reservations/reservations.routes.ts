@@ -517,12 +517,20 @@ export function reservationsRouter(deps: AppDeps): Router {
       req.session.flash = { kind: 'info', message: 'Aucune modification en attente.' };
       return res.redirect(303, urls.reservationGrid(town, ec.child.id, ec.enrolment.id));
     }
+    // Every pending day goes to the service, even one the recap would now call blocked: the
+    // service alone decides, at the moment of saving, and refuses all if one is too late.
     const lines = await recap(req, town, ec, draft);
     const changes = lines
-      .map((l) => ({ enrolmentId: l.enrolment.id, book: l.book.map((s) => s.day), cancel: l.cancel.map((s) => s.day) }))
+      .map((l) => {
+        const wanted = (s: DayState) => draft.changes[l.enrolment.id]?.[s.day] === 1;
+        return {
+          enrolmentId: l.enrolment.id,
+          book: [...l.book, ...l.blocked.filter(wanted)].map((s) => s.day).sort(),
+          cancel: [...l.cancel, ...l.blocked.filter((s) => !wanted(s))].map((s) => s.day).sort(),
+        };
+      })
       .filter((c) => c.book.length + c.cancel.length > 0);
-    const blockedCount = lines.reduce((n, l) => n + l.blocked.length, 0);
-    if (changes.length === 0 || blockedCount > 0) return renderRecap(req, res, ec, blockedCount > 0 ? 409 : 200, []);
+    if (changes.length === 0) return renderRecap(req, res, ec, 200, []);
     try {
       const result = await service.saveReservations(ctx, town, parentOf(req), { activityId: ec.activity.id, key, changes });
       for (const c of changes) forget(draft, c.enrolmentId, [...c.book, ...c.cancel]);

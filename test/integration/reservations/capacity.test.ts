@@ -1,0 +1,157 @@
+import type supertest from 'supertest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { signIn } from '../../helpers/auth.js';
+import { createParent } from '../../helpers/fixtures.js';
+import { createActivity, createFamilyWithChild, enrol, prepareBooking } from './helpers.js';
+
+const NOW = '2026-11-23T09:00:00Z';
+const DAY = '2026-12-10';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ now: NOW });
+});
+afterAll(async () => t.close());
+beforeEach(async () => {
+  t.clock.set(NOW);
+  await t.db.pool.query('delete from rate_limits');
+});
+
+interface Family {
+  agent: supertest.Agent;
+  childId: string;
+  enrolmentId: string;
+  email: string;
+}
+
+async function family(activityId: string, name: string): Promise<Family> {
+  const f = await createFamilyWithChild(t.db.pool, 'tarnos', name);
+  const enrolmentId = await enrol(t.db.pool, 'tarnos', activityId, f.childId);
+  const parent = await createParent(t.db.pool, 'tarnos', { familyId: f.familyId });
+  const agent = t.agent();
+  await t.db.pool.query('delete from rate_limits');
+  const res = await signIn(agent, 'tarnos', parent.username, parent.password);
+  if (res.status !== 303) throw new Error('sign-in failed');
+  return { agent, childId: f.childId, enrolmentId, email: parent.email };
+}
+
+async function book(f: Family, days: string[], untick: string[] = []) {
+  const b = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, days, untick);
+  return f.agent.post(b.path).type('form').send(b.fields);
+}
+
+async function counts(activityId: string, day = DAY) {
+  const { rows } = await t.db.pool.query<{ booked: number; waiting: number; counter: number }>(
+    `select count(*) filter (where status = 'booked')::int as booked, count(*) filter (where status = 'waiting')::int as waiting,
+            (select booked from activity_days where activity_id = $1 and day = $2) as counter
+       from reservations where activity_id = $1 and day = $2`,
+    [activityId, day],
+  );
+  return rows[0]!;
+}
+
+describe('capacity under concurrency', () => {
+  it('gives the last place to exactly one of 50 families posting at once; the 49 others wait in line', { timeout: 180_000 }, async () => {
+    const activityId = await createActivity(t.db.pool, 'tarnos', { capacity: 10 });
+    // Nine places already taken.
+    for (let i = 0; i < 9; i++) {
+      const f = await createFamilyWithChild(t.db.pool, 'tarnos', `PRIS${i}`);
+      const enrolmentId = await enrol(t.db.pool, 'tarnos', activityId, f.childId);
+      const town = await t.db.pool.query<{ id: string }>(`select id from towns where slug = 'tarnos'`);
+      await t.db.pool.query(
+        `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at) values ($1, $2, $3, $4, $5, 'booked', now())`,
+        [town.rows[0]!.id, activityId, enrolmentId, f.childId, DAY],
+      );
+    }
+    const families: Family[] = [];
+    for (let i = 0; i < 50; i++) families.push(await family(activityId, `COURSE${i}`));
+    const forms = [];
+    for (const f of families) forms.push({ f, b: await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, [DAY]) });
+
+    const responses = await Promise.all(forms.map(({ f, b }) => f.agent.post(b.path).type('form').send(b.fields)));
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(303));
+    expect(await counts(activityId)).toEqual({ booked: 10, waiting: 49, counter: 10 });
+    // The waiting list is an order: ranks 1 to 49, each once.
+    const { rows } = await t.db.pool.query<{ n: number }>(
+      `select count(distinct seq)::int as n from reservations where activity_id = $1 and day = $2 and status = 'waiting'`,
+      [activityId, DAY],
+    );
+    expect(rows[0]!.n).toBe(49);
+    const submissions = await t.db.pool.query(`select outcome from reservation_submissions where activity_id = $1`, [activityId]);
+    const results = submissions.rows.map((r) => (r.outcome as { result: string }[])[0]!.result).sort();
+    expect(results.filter((r) => r === 'booked')).toHaveLength(1);
+    expect(results.filter((r) => r === 'waiting')).toHaveLength(49);
+  });
+
+  it('makes one reservation of a double click and of a retried form', async () => {
+    const activityId = await createActivity(t.db.pool, 'tarnos', { capacity: 5 });
+    const f = await family(activityId, 'DOUBLE');
+    const b = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, [DAY, '2026-12-11']);
+    const [first, second] = await Promise.all([
+      f.agent.post(b.path).type('form').send(b.fields),
+      f.agent.post(b.path).type('form').send(b.fields),
+    ]);
+    expect(first.status).toBe(303);
+    expect(second.status).toBe(303);
+    expect(second.headers.location).toBe(first.headers.location);
+    const retried = await f.agent.post(b.path).type('form').send(b.fields);
+    expect(retried.headers.location).toBe(first.headers.location);
+    const { rows } = await t.db.pool.query(`select day from reservations where child_id = $1 order by day`, [f.childId]);
+    expect(rows.map((r) => r.day)).toEqual([DAY, '2026-12-11']);
+    expect((await t.db.pool.query(`select 1 from reservation_submissions where activity_id = $1`, [activityId])).rowCount).toBe(1);
+    // The second response shows the existing request, not an error.
+    const page = await f.agent.get(second.headers.location!);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Votre demande de réservation');
+  });
+
+  it('gives a freed place to the first child waiting, who is told by mail', async () => {
+    const activityId = await createActivity(t.db.pool, 'tarnos', { capacity: 1 });
+    const a = await family(activityId, 'PREMIER');
+    const b = await family(activityId, 'SECOND');
+    const c = await family(activityId, 'TROISIEME');
+    await book(a, [DAY]);
+    await book(b, [DAY]);
+    await book(c, [DAY]);
+    expect(await counts(activityId)).toEqual({ booked: 1, waiting: 2, counter: 1 });
+    const waitingPage = await b.agent.get(`/tarnos/mon-espace/enfants/${b.childId}/agenda?mois=2026-12`);
+    expect(waitingPage.text).toMatch(/jeudi 10 décembre<\/th>\s*<td>Liste d&#39;attente \(1re\)<\/td>/);
+
+    const cancelled = await book(a, [], [DAY]);
+    expect(cancelled.status).toBe(303);
+    expect(await counts(activityId)).toEqual({ booked: 1, waiting: 1, counter: 1 });
+    const { rows } = await t.db.pool.query(`select child_id, status from reservations where activity_id = $1 and day = $2`, [
+      activityId,
+      DAY,
+    ]);
+    expect(rows.find((r) => r.child_id === b.childId)?.status).toBe('booked');
+    expect(rows.find((r) => r.child_id === c.childId)?.status).toBe('waiting');
+    const mail = await t.db.pool.query<{ subject: string; text_body: string }>(
+      `select subject, text_body from mail_outbox where to_address = $1 and subject like 'Une place%'`,
+      [b.email],
+    );
+    expect(mail.rows).toHaveLength(1);
+    expect(mail.rows[0]!.text_body).toContain("Une place s'est libérée pour Emma : ");
+    expect(
+      (await t.db.pool.query(`select 1 from mail_outbox where to_address = $1 and subject like 'Une place%'`, [c.email])).rowCount,
+    ).toBe(0);
+    const cPage = await c.agent.get(`/tarnos/mon-espace/enfants/${c.childId}/agenda?mois=2026-12`);
+    expect(cPage.text).toMatch(/jeudi 10 décembre<\/th>\s*<td>Liste d&#39;attente \(1re\)<\/td>/);
+  });
+
+  it('never exceeds the capacity when a cancellation and new bookings race', async () => {
+    const activityId = await createActivity(t.db.pool, 'tarnos', { capacity: 2 });
+    const holders = [await family(activityId, 'H1'), await family(activityId, 'H2')];
+    for (const h of holders) await book(h, [DAY]);
+    const newcomers: Family[] = [];
+    for (let i = 0; i < 6; i++) newcomers.push(await family(activityId, `N${i}`));
+    const cancel = await prepareBooking(holders[0]!.agent, 'tarnos', holders[0]!.childId, holders[0]!.enrolmentId, [], [DAY]);
+    const forms = await Promise.all(newcomers.map((n) => prepareBooking(n.agent, 'tarnos', n.childId, n.enrolmentId, [DAY])));
+    await Promise.all([
+      holders[0]!.agent.post(cancel.path).type('form').send(cancel.fields),
+      ...forms.map((b, i) => newcomers[i]!.agent.post(b.path).type('form').send(b.fields)),
+    ]);
+    expect(await counts(activityId)).toEqual({ booked: 2, waiting: 5, counter: 2 });
+  });
+});
