@@ -26,6 +26,11 @@ export const AUDIT_ACTIONS = {
   'news.publish': "Publication d'une actualité",
   'news.unpublish': "Retrait d'une actualité",
   'cgu.publish': 'Nouvelle version des CGU',
+  'activity.create': "Création d'une activité",
+  'activity.update': "Modification d'une activité",
+  'enrolment.create': "Inscription d'un enfant à une activité",
+  'reservation.confirm': 'Confirmation de réservations',
+  'reservation.refuse': 'Refus de réservations',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
