@@ -2,6 +2,16 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import multer from 'multer';
 import { HttpError } from '../lib/errors.js';
+import {
+  checkDocumentFile,
+  DOCUMENT_MAX_BYTES,
+  DOCUMENT_MAX_FILES,
+  fileProblemMessage,
+  sanitiseFileName,
+  type CheckedFile,
+  type FileCheck,
+  type RawFile,
+} from '../lib/file-checks.js';
 import { currentCsrfToken, verifyCsrf } from './csrf.js';
 
 /** A file that passed every check: its type comes from its content, never from its name. */
@@ -31,6 +41,8 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** Set by `uploadSingle` on the routes that take a file. */
     upload?: UploadResult;
+    /** Set by `uploadFiles` / `uploadDocuments` on the routes that take several files. */
+    uploads?: FilesUploadResult;
   }
 }
 
@@ -121,4 +133,114 @@ export function uploadSingle(options: UploadOptions): RequestHandler {
 function exposeCsrfToken(req: Request, res: Response): void {
   // The session's current token, not a new one: another open tab keeps working.
   res.locals.csrfToken = () => currentCsrfToken(req);
+}
+
+// ---------------------------------------------------------------- several files (justificatifs)
+
+/**
+ * What `uploadFiles` leaves on `req.uploads`: either every file passed (`files`, possibly
+ * none) or there is a `problem` and `files` is empty — all or nothing, so a route never
+ * stores some files of a refused form.
+ */
+export interface FilesUploadResult {
+  files: CheckedFile[];
+  problem?: UploadProblem;
+  /** How many files the browser sent (to tell "none chosen" from "all refused"). */
+  received: number;
+}
+
+export interface FilesUploadOptions {
+  /** The file input's name (= id); the input has `multiple`. */
+  field: string;
+  maxFiles: number;
+  maxBytes: number;
+  /** Content checks for one file (src/lib/file-checks.ts). */
+  check: (raw: RawFile) => Promise<FileCheck>;
+  messages: { tooLarge: string; tooMany: string };
+  maxFields?: number;
+}
+
+/**
+ * Up to `maxFiles` files from one multipart field, in the order of `uploadSingle`:
+ * multer into memory with strict limits (per file size, file count, fields, parts), then
+ * the CSRF token from the parsed body (a missing token throws CsrfError: 403, nothing
+ * stored), then each file's content check. Put the file input LAST in the form: when
+ * multer stops at an oversized or extra file, the fields after it are lost, while those
+ * before it (the token, the typed values) are kept to re-render the form.
+ */
+export function uploadFiles(options: FilesUploadOptions): RequestHandler {
+  const maxFields = options.maxFields ?? 30;
+  const parser = multer({
+    storage: multer.memoryStorage(),
+    // File names as the browser sends them: UTF-8 ("Attestation CAF été.pdf").
+    defParamCharset: 'utf8',
+    limits: {
+      fileSize: options.maxBytes,
+      files: options.maxFiles,
+      fields: maxFields,
+      fieldSize: 16 * 1024,
+      fieldNameSize: 100,
+      parts: maxFields + options.maxFiles + 1,
+    },
+  }).array(options.field, options.maxFiles);
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    parser(req, res, (err: unknown) => {
+      void finish(err).then(next, next);
+    });
+
+    async function finish(err: unknown): Promise<void> {
+      let problem: UploadProblem | undefined;
+      const sent = Array.isArray(req.files) ? req.files : [];
+      req.files = undefined;
+      if (err instanceof multer.MulterError) {
+        // multer ≥ 2.1 names the file that went over the limit: say which one.
+        const fileName = (err as { filename?: unknown }).filename;
+        const tooMany = err.code === 'LIMIT_FILE_COUNT' || (err.code === 'LIMIT_UNEXPECTED_FILE' && err.field === options.field);
+        let message: string;
+        if (err.code === 'LIMIT_FILE_SIZE') {
+          message = typeof fileName === 'string' ? fileProblemMessage('too_large', sanitiseFileName(fileName)) : options.messages.tooLarge;
+        } else if (tooMany) {
+          message = options.messages.tooMany;
+        } else {
+          message = GENERIC[err.code] ?? "Le formulaire envoyé n'est pas valide : rechargez la page et recommencez";
+        }
+        problem = { field: options.field, status: err.code === 'LIMIT_FILE_SIZE' ? 413 : 400, message };
+      } else if (err) {
+        throw new HttpError(400, `malformed multipart body: ${(err as Error).message}`);
+      }
+      verifyCsrf(req);
+      exposeCsrfToken(req, res);
+      if (problem) {
+        req.uploads = { files: [], problem, received: sent.length };
+        return;
+      }
+      const checked: CheckedFile[] = [];
+      const messages: string[] = [];
+      for (const raw of sent) {
+        const result = await options.check({ buffer: raw.buffer, originalName: raw.originalname });
+        if (result.ok) checked.push(result.file);
+        else messages.push(result.message);
+      }
+      req.uploads =
+        messages.length > 0
+          ? { files: [], problem: { field: options.field, status: 400, message: messages.join('. ') }, received: sent.length }
+          : { files: checked, received: sent.length };
+    }
+  };
+}
+
+/** The justificatifs' rules (seed 004): pdf, png, jpg, bmp, odt, docx, doc; 3200 Ko a file; 4 files. */
+export function uploadDocuments(field = 'fichiers', maxFields = 30): RequestHandler {
+  return uploadFiles({
+    field,
+    maxFiles: DOCUMENT_MAX_FILES,
+    maxBytes: DOCUMENT_MAX_BYTES,
+    maxFields,
+    check: checkDocumentFile,
+    messages: {
+      tooLarge: 'Chaque fichier doit faire 3200 Ko au maximum',
+      tooMany: `Joignez ${DOCUMENT_MAX_FILES} fichiers au maximum`,
+    },
+  });
 }
