@@ -599,12 +599,16 @@ export async function precreateAccount(ctx: ServiceContext, town: Town, input: P
   return db ? run(db) : withTransaction(ctx.pool, run);
 }
 
-/** "Renvoyer le courriel": a new link and a new temporary password; the previous ones stop working. */
-export async function resendPrecreation(ctx: ServiceContext, town: Town, accountId: string): Promise<boolean> {
-  return withTransaction(ctx.pool, async (db) => {
-    const account = await accounts.findAccountById(db, town.id, accountId);
+/**
+ * "Renvoyer le courriel": a new link and a new temporary password; the previous ones stop
+ * working. Pass `db` to run inside the caller's transaction (the back-office audits it there).
+ */
+export async function resendPrecreation(ctx: ServiceContext, town: Town, accountId: string, db?: Queryable): Promise<boolean> {
+  const run = async (client: Queryable): Promise<boolean> => {
+    const account = await accounts.findAccountById(client, town.id, accountId);
     if (!account || account.createdVia !== 'precreated' || !account.passwordIsTemporary) return false;
-    await sendPrecreationMail(db, ctx, town, account);
+    await sendPrecreationMail(client, ctx, town, account);
     return true;
-  });
+  };
+  return db ? run(db) : withTransaction(ctx.pool, run);
 }
