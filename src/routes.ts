@@ -40,6 +40,16 @@ export const urls = {
   acceptCgu: (town: TownRef) => `${t(town)}/mon-espace/conditions-generales`,
   accountPhoto: (town: TownRef) => `${t(town)}/mon-espace/photo`,
 
+  // Private document storage, "Pièces justificatives" (issue 5): the owner's only
+  documents: (town: TownRef) => `${t(town)}/mon-espace/pieces-justificatives`,
+  documentNew: (town: TownRef) => `${t(town)}/mon-espace/pieces-justificatives/ajouter`,
+  documentFile: (town: TownRef, documentId: string, fileId: string) =>
+    `${t(town)}/mon-espace/pieces-justificatives/${documentId}/fichiers/${fileId}`,
+  documentDelete: (town: TownRef, documentId: string) => `${t(town)}/mon-espace/pieces-justificatives/${documentId}/supprimer`,
+  // Data rights: "Télécharger mes données" (a page, and the POST that streams the ZIP)
+  myData: (town: TownRef) => `${t(town)}/mon-espace/mes-donnees`,
+  myDataDownload: (town: TownRef) => `${t(town)}/mon-espace/mes-donnees/telecharger`,
+
   // Reservations (issue 6): a child's agenda, the week grid, the periodicity, the recap
   childAgenda: (town: TownRef, childId: string, month?: string) =>
     `${t(town)}/mon-espace/enfants/${childId}/agenda${month ? `?mois=${month}` : ''}`,
@@ -74,6 +84,31 @@ export const urls = {
   agentSignIn: (town: TownRef) => `${t(town)}/agents/connexion`,
   agentSignOut: (town: TownRef) => `${t(town)}/agents/deconnexion`,
   agentHome: (town: TownRef) => `${t(town)}/agents`,
+
+  // Family files, Clé Enfance, Création rapide and the import of known families (issue 4)
+  agentFamilies: (town: TownRef, query?: { q?: string; page?: number }) => {
+    const params = new URLSearchParams();
+    if (query?.q) params.set('q', query.q);
+    if (query?.page && query.page > 1) params.set('page', String(query.page));
+    const search = params.toString();
+    return `${t(town)}/agents/familles${search ? `?${search}` : ''}`;
+  },
+  agentFamilyNew: (town: TownRef) => `${t(town)}/agents/familles/nouveau`,
+  agentFamily: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}`,
+  agentFamilyEdit: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/modifier`,
+  agentFamilyKey: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/cle-enfance`,
+  agentFamilyLetter: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/courrier-cle-enfance.pdf`,
+  agentChildNew: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/enfants/nouveau`,
+  agentChildEdit: (town: TownRef, id: string, childId: string) => `${t(town)}/agents/familles/${id}/enfants/${childId}`,
+  agentAdultNew: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/adultes/nouveau`,
+  agentAdultEdit: (town: TownRef, id: string, adultId: string) => `${t(town)}/agents/familles/${id}/adultes/${adultId}`,
+  agentAdultPrecreate: (town: TownRef, id: string, adultId: string) =>
+    `${t(town)}/agents/familles/${id}/adultes/${adultId}/creation-rapide`,
+  agentAccountResend: (town: TownRef, id: string, accountId: string) =>
+    `${t(town)}/agents/familles/${id}/comptes/${accountId}/renvoyer-courriel`,
+  agentImport: (town: TownRef) => `${t(town)}/agents/import`,
+  agentImportJob: (town: TownRef, jobId: string) => `${t(town)}/agents/import/${jobId}`,
+  agentImportJobStatus: (town: TownRef, jobId: string) => `${t(town)}/agents/import/${jobId}/etat`,
 
   devMail: () => '/_dev/mail',
   healthz: () => '/healthz',
