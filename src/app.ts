@@ -11,6 +11,7 @@ import { authRouter } from './features/auth/auth.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
+import { agentsActivitiesRouter } from './features/reservations/agents-activities.routes.js';
 import { reservationsRouter } from './features/reservations/reservations.routes.js';
 import { signupRouter } from './features/signup/signup.routes.js';
 import type { Clock } from './lib/clock.js';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
     agentsAuthRouter(deps),
     agentsHomeRouter(deps),
     reservationsRouter(deps),
+    agentsActivitiesRouter(deps),
   );
 
   app.use(notFound);

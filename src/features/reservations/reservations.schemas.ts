@@ -120,3 +120,139 @@ export const decisionSchema = z.object({
   decision: z.enum(['confirmer', 'refuser'], { message: 'Choisissez de confirmer ou de refuser' }),
   motif: z.string().trim().max(500, 'Le motif doit contenir 500 caractères au maximum').optional().default(''),
 });
+
+// ------------------------------------------------------------------ agents: activities
+
+const optionalCount = (max: number, message: string) =>
+  z
+    .string()
+    .trim()
+    .max(6, message)
+    .refine((v) => v === '' || (/^\d+$/.test(v) && Number(v) <= max), message);
+const HOUR = /^([01]\d|2[0-3]):[0-5]\d$/;
+const optionalHour = z
+  .string()
+  .trim()
+  .max(5, "Saisissez l'heure limite au format HH:MM, par exemple 12:00")
+  .refine((v) => v === '' || HOUR.test(v), "Saisissez l'heure limite au format HH:MM, par exemple 12:00");
+
+export const activityFormSchema = z
+  .object({
+    nom: z.string().trim().min(1, "Saisissez le nom de l'activité").max(120, 'Le nom doit contenir 120 caractères au maximum'),
+    site: z.string().trim().max(120, 'Le lieu doit contenir 120 caractères au maximum'),
+    unite: z
+      .string()
+      .trim()
+      .min(1, 'Saisissez ce qui est réservé, par exemple Repas')
+      .max(40, 'Ce champ doit contenir 40 caractères au maximum'),
+    du: dayField('la date de début'),
+    au: dayField('la date de fin'),
+    jours: z.array(z.string().regex(/^[1-7]$/, 'Choisissez des jours de la semaine')).min(1, "Choisissez les jours où l'activité a lieu"),
+    periode: z.enum(['school_weeks', 'school_holidays', 'all'], { message: 'Choisissez quand a lieu l’activité' }),
+    capacite: optionalCount(10_000, 'La capacité doit être un nombre entier entre 1 et 10 000, ou vide pour ne pas limiter'),
+    regle: z.enum(['commune', 'jours', 'bondoufle'], { message: 'Choisissez la règle de réservation' }),
+    delai: optionalCount(365, 'Le délai doit être un nombre de jours entre 0 et 365'),
+    calendrier: z.enum(['calendar', 'business']).optional(),
+    heure: optionalHour,
+    delaiMercredi: optionalCount(365, 'Le délai des mercredis doit être un nombre de jours entre 0 et 365'),
+    semainesVacances: optionalCount(52, 'Le délai des vacances doit être un nombre de semaines entre 0 et 52'),
+    annulation: z.enum(['identique', 'jours'], { message: "Choisissez la règle d'annulation" }),
+    delaiAnnulation: optionalCount(365, "Le délai d'annulation doit être un nombre de jours entre 0 et 365"),
+    confirmation: z.enum(['immediate', 'agent'], { message: 'Choisissez comment les réservations sont confirmées' }),
+  })
+  .superRefine((v, ctx) => {
+    if (v.au < v.du)
+      ctx.addIssue({ code: 'custom', path: ['au'], message: 'La date de fin doit être la même que la date de début ou après' });
+  });
+
+/**
+ * Fields required by the choice of another: checked on the raw values, so they are reported
+ * together with every other error (zod skips refinements once a field has failed).
+ */
+function conditionalErrors(v: Record<string, string>): FieldError[] {
+  const errors: FieldError[] = [];
+  const blank = (k: string) => (v[k] ?? '').trim() === '';
+  if (v.capacite?.trim() === '0') {
+    errors.push({ field: 'capacite', message: 'La capacité doit être un nombre entier entre 1 et 10 000, ou vide pour ne pas limiter' });
+  }
+  if (v.regle === 'jours' && blank('delai')) errors.push({ field: 'delai', message: 'Saisissez le délai en jours' });
+  if (v.regle === 'jours' && blank('calendrier'))
+    errors.push({ field: 'calendrier', message: 'Choisissez jours calendaires ou jours ouvrés' });
+  if (v.regle === 'bondoufle' && blank('delaiMercredi'))
+    errors.push({ field: 'delaiMercredi', message: 'Saisissez le délai des mercredis en jours' });
+  if (v.regle === 'bondoufle' && blank('semainesVacances'))
+    errors.push({ field: 'semainesVacances', message: 'Saisissez le délai des vacances en semaines' });
+  if (v.annulation === 'jours' && blank('delaiAnnulation'))
+    errors.push({ field: 'delaiAnnulation', message: "Saisissez le délai d'annulation en jours" });
+  return errors;
+}
+
+export type ActivityForm = z.infer<typeof activityFormSchema>;
+
+const ACTIVITY_FIELDS = [
+  'nom',
+  'site',
+  'unite',
+  'du',
+  'au',
+  'jours',
+  'periode',
+  'capacite',
+  'regle',
+  'delai',
+  'calendrier',
+  'heure',
+  'delaiMercredi',
+  'semainesVacances',
+  'annulation',
+  'delaiAnnulation',
+  'confirmation',
+];
+
+export function parseActivityForm(body: unknown) {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const values = formValues(b);
+  const jours = asArray(b.jours, 7);
+  const result = activityFormSchema.safeParse({
+    nom: '',
+    unite: '',
+    du: '',
+    au: '',
+    ...values,
+    jours,
+    site: values.site ?? '',
+    capacite: values.capacite ?? '',
+    delai: values.delai ?? '',
+    heure: values.heure ?? '',
+    delaiMercredi: values.delaiMercredi ?? '',
+    semainesVacances: values.semainesVacances ?? '',
+    delaiAnnulation: values.delaiAnnulation ?? '',
+  });
+  const extra = conditionalErrors(values);
+  if (result.success && extra.length === 0) return { ok: true as const, data: result.data };
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  for (const e of extra) {
+    seen.add(e.field);
+    errors.push(e);
+  }
+  for (const issue of result.success ? [] : result.error.issues) {
+    const field = String(issue.path[0] ?? '');
+    if (seen.has(field)) continue;
+    seen.add(field);
+    errors.push({ field, message: issue.message });
+  }
+  errors.sort((a, c) => ACTIVITY_FIELDS.indexOf(a.field) - ACTIVITY_FIELDS.indexOf(c.field));
+  return { ok: false as const, errors, values, jours };
+}
+
+export const enrolmentFormSchema = z
+  .object({
+    enfant: z.string().regex(UUID, "Choisissez l'enfant à inscrire"),
+    du: dayField('la date de début'),
+    au: dayField('la date de fin'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.au < v.du)
+      ctx.addIssue({ code: 'custom', path: ['au'], message: 'La date de fin doit être la même que la date de début ou après' });
+  });

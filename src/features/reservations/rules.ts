@@ -55,8 +55,7 @@ export function describeRule(rule: DeadlineRule): string {
   const at = (c: string | undefined) => (c ? ` à ${c.replace(':', ' h ')}` : '');
   const plural = (n: number, word: string) => `${n} ${word}${n > 1 ? 's' : ''}`;
   if (rule.kind === 'days_before') {
-    const unit =
-      rule.calendar === 'business' ? plural(rule.days, 'jour ouvré').replace('jours ouvré', 'jours ouvrés') : plural(rule.days, 'jour');
+    const unit = rule.calendar === 'business' ? `${plural(rule.days, 'jour')} ouvré${rule.days > 1 ? 's' : ''}` : plural(rule.days, 'jour');
     return rule.days === 0 ? `jusqu'au jour même${at(rule.cutoff)}` : `au plus tard ${unit} avant${at(rule.cutoff)}`;
   }
   return (
