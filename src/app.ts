@@ -9,6 +9,7 @@ import { agentsAuthRouter } from './features/agents/agents-auth.routes.js';
 import { agentsHomeRouter } from './features/agents/agents-home.routes.js';
 import { authRouter } from './features/auth/auth.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
+import { familyFilesRouter } from './features/family-files/family-files.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
 import { agentsActivitiesRouter } from './features/reservations/agents-activities.routes.js';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
     authRouter(deps),
     agentsAuthRouter(deps),
     agentsHomeRouter(deps),
+    familyFilesRouter(deps),
     reservationsRouter(deps),
     agentsActivitiesRouter(deps),
   );

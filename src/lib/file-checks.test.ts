@@ -5,6 +5,7 @@ import {
   checkDocumentFile,
   DOCUMENT_MAX_BYTES,
   extensionOf,
+  formatBytes,
   inspectZip,
   isUnsafeZipPath,
   sanitiseFileName,
@@ -126,5 +127,20 @@ describe('names', () => {
     const long = sanitiseFileName(`${'a'.repeat(300)}.pdf`);
     expect(long).toHaveLength(150);
     expect(long.endsWith('.pdf')).toBe(true);
+  });
+});
+
+describe('formatBytes', () => {
+  it.each([
+    [1, '1 octet'],
+    [850, '850 octets'],
+    [1024, '1 Ko'],
+    [1024 * 1024, '1 Mo'],
+    [2_621_440, '2,5 Mo'],
+    [104_857_600, '100 Mo'],
+  ])('%i → %s', (n, text) => expect(formatBytes(n)).toBe(text.replace(' ', '\u00a0')));
+  it("says a file's size in Ko, like the seed's limit", () => {
+    expect(formatBytes(3_276_800, 'Ko')).toBe('3200\u00a0Ko');
+    expect(formatBytes(3_276_801, 'Ko')).toBe('3201\u00a0Ko');
   });
 });

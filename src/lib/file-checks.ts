@@ -230,3 +230,19 @@ function isPlausibleBmp(buffer: Buffer): boolean {
   const dibSize = buffer.readUInt32LE(14);
   return [12, 40, 52, 56, 64, 108, 124].includes(dibSize) && pixelOffset >= 14 + dibSize && pixelOffset <= buffer.length;
 }
+
+// ---------------------------------------------------------------- sizes in French
+
+const oneDecimal = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
+
+/**
+ * "850 octets", "120 Ko", "2,5 Mo" (a no-break space before the unit): binary units, as
+ * the seed's "3200 Ko" (= 3,276,800 bytes) and the 100 Mo quota (= 104,857,600 bytes)
+ * count them. A file's size is said in Ko like the seed's limit (`unit: 'Ko'`), rounded
+ * up so a file one byte over 3200 Ko never reads "3200 Ko"; totals switch to Mo.
+ */
+export function formatBytes(bytes: number, unit: 'auto' | 'Ko' = 'auto'): string {
+  if (bytes < 1024) return `${bytes}\u00a0octet${bytes > 1 ? 's' : ''}`;
+  if (unit === 'Ko' || bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)}\u00a0Ko`;
+  return `${oneDecimal.format(Math.floor((bytes / (1024 * 1024)) * 10) / 10)}\u00a0Mo`;
+}

@@ -209,8 +209,9 @@ export function uploadFiles(options: FilesUploadOptions): RequestHandler {
       } else if (err) {
         throw new HttpError(400, `malformed multipart body: ${(err as Error).message}`);
       }
-      verifyCsrf(req);
+      // Before the check: the 403 page of a signed-in parent has a sign-out form too.
       exposeCsrfToken(req, res);
+      verifyCsrf(req);
       if (problem) {
         req.uploads = { files: [], problem, received: sent.length };
         return;
