@@ -8,7 +8,9 @@ import type { Config } from './config.js';
 import { agentsAuthRouter } from './features/agents/agents-auth.routes.js';
 import { agentsHomeRouter } from './features/agents/agents-home.routes.js';
 import { authRouter } from './features/auth/auth.routes.js';
+import { dataRightsRouter } from './features/data-rights/data-rights.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
+import { documentsRouter } from './features/documents/documents.routes.js';
 import { familyFilesRouter } from './features/family-files/family-files.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
@@ -99,6 +101,8 @@ export function createApp(deps: AppDeps): Express {
     familyFilesRouter(deps),
     reservationsRouter(deps),
     agentsActivitiesRouter(deps),
+    documentsRouter(deps),
+    dataRightsRouter(deps),
   );
 
   app.use(notFound);
