@@ -14,8 +14,10 @@ import { documentsRouter } from './features/documents/documents.routes.js';
 import { familyFilesRouter } from './features/family-files/family-files.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
+import { agentsNewsRouter } from './features/news/news.routes.js';
 import { agentsActivitiesRouter } from './features/reservations/agents-activities.routes.js';
 import { reservationsRouter } from './features/reservations/reservations.routes.js';
+import { agentsSettingsRouter } from './features/settings/settings.routes.js';
 import { signupRouter } from './features/signup/signup.routes.js';
 import type { Clock } from './lib/clock.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
@@ -98,6 +100,8 @@ export function createApp(deps: AppDeps): Express {
     authRouter(deps),
     agentsAuthRouter(deps),
     agentsHomeRouter(deps),
+    agentsSettingsRouter(deps),
+    agentsNewsRouter(deps),
     familyFilesRouter(deps),
     reservationsRouter(deps),
     agentsActivitiesRouter(deps),

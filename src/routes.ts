@@ -11,7 +11,9 @@ export type SignupStep = (typeof SIGNUP_STEPS)[number];
 export const urls = {
   root: () => '/',
   townHome: (town: TownRef) => `${t(town)}/`,
-  townTheme: (town: TownRef) => `${t(town)}/theme.css`,
+  // With the colour in the query string, a new colour is a new address: browsers keep the sheet 5 minutes.
+  townTheme: (town: string | { slug: string; colour?: string }) =>
+    `${t(town)}/theme.css${typeof town === 'object' && town.colour ? `?v=${town.colour.slice(1)}` : ''}`,
   mentionsLegales: (town: TownRef) => `${t(town)}/mentions-legales`,
   cgu: (town: TownRef) => `${t(town)}/cgu`,
   accessibilite: (town: TownRef) => `${t(town)}/accessibilite`,
@@ -109,6 +111,26 @@ export const urls = {
   agentImport: (town: TownRef) => `${t(town)}/agents/import`,
   agentImportJob: (town: TownRef, jobId: string) => `${t(town)}/agents/import/${jobId}`,
   agentImportJobStatus: (town: TownRef, jobId: string) => `${t(town)}/agents/import/${jobId}/etat`,
+
+  // Town settings (admins) and news (every agent) in the back-office (issue 4)
+  agentSettings: (town: TownRef) => `${t(town)}/agents/parametres`,
+  agentSettingsTown: (town: TownRef) => `${t(town)}/agents/parametres/commune`,
+  agentSettingsServices: (town: TownRef) => `${t(town)}/agents/parametres/services`,
+  agentSettingsServiceNew: (town: TownRef) => `${t(town)}/agents/parametres/services/nouveau`,
+  agentSettingsService: (town: TownRef, id: string) => `${t(town)}/agents/parametres/services/${id}`,
+  agentSettingsServiceMove: (town: TownRef, id: string) => `${t(town)}/agents/parametres/services/${id}/deplacer`,
+  agentSettingsServiceDelete: (town: TownRef, id: string) => `${t(town)}/agents/parametres/services/${id}/supprimer`,
+  agentSettingsPasswords: (town: TownRef) => `${t(town)}/agents/parametres/mots-de-passe`,
+  agentSettingsCalendar: (town: TownRef) => `${t(town)}/agents/parametres/calendrier`,
+  agentSettingsCalendarDelete: (town: TownRef, id: string) => `${t(town)}/agents/parametres/calendrier/${id}/supprimer`,
+  agentSettingsText: (town: TownRef, kind: 'cgu' | 'mentions-legales') => `${t(town)}/agents/parametres/${kind}`,
+  agentSettingsTextVersion: (town: TownRef, kind: 'cgu' | 'mentions-legales', version: number) =>
+    `${t(town)}/agents/parametres/${kind}/versions/${version}`,
+  agentNews: (town: TownRef) => `${t(town)}/agents/actualites`,
+  agentNewsNew: (town: TownRef) => `${t(town)}/agents/actualites/nouvelle`,
+  agentNewsEdit: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/modifier`,
+  agentNewsPublish: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/publier`,
+  agentNewsUnpublish: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/retirer`,
 
   devMail: () => '/_dev/mail',
   healthz: () => '/healthz',

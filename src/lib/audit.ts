@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = {
   'news.publish': "Publication d'une actualité",
   'news.unpublish': "Retrait d'une actualité",
   'cgu.publish': 'Nouvelle version des CGU',
+  'mentions_legales.publish': 'Nouvelle version des mentions légales',
   'account.data_export': 'Téléchargement de ses données par un parent',
   'activity.create': "Création d'une activité",
   'activity.update': "Modification d'une activité",

@@ -1,0 +1,106 @@
+import { Router, type Request, type Response } from 'express';
+import type { AppDeps } from '../../app.js';
+import { auditActor } from '../../lib/audit.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { errorMap, parseForm, type FieldError } from '../../lib/forms.js';
+import { requireAgent } from '../../middleware/agent-auth.js';
+import { requireTown } from '../../middleware/town.js';
+import * as news from '../../repositories/news.repository.js';
+import { urls } from '../../routes.js';
+import { assertId, type SettingsContext } from '../settings/settings.service.js';
+import { newsFormSchema } from './news.schemas.js';
+import * as service from './news.service.js';
+
+/**
+ * ACTUALITÉS in the back-office, for every agent of the town (requireAgent): the list with
+ * drafts, writing and editing, publishing and unpublishing. Published items appear on the
+ * town home and the parent's dashboard.
+ */
+export function agentsNewsRouter(deps: AppDeps): Router {
+  const { pool, clock } = deps;
+  const ctx: SettingsContext = { pool, clock };
+  const router = Router();
+
+  const itemId = (req: Request): string => {
+    const v = req.params.newsId;
+    return typeof v === 'string' ? v : '';
+  };
+
+  router.get('/agents/actualites', requireAgent, async (req, res) => {
+    const town = requireTown(req);
+    res.render('agents/news/list', { title: 'Actualités', items: await news.listNews(pool, town.id) });
+  });
+
+  function renderForm(
+    req: Request,
+    res: Response,
+    status: number,
+    options: { item?: news.NewsRow; errors: FieldError[]; values: Record<string, string> },
+  ) {
+    const town = requireTown(req);
+    res.status(status).render('agents/news/form', {
+      title: options.item ? `Modifier l’actualité ${options.item.title}` : 'Nouvelle actualité',
+      item: options.item,
+      action: options.item ? urls.agentNewsEdit(town, options.item.id) : urls.agentNewsNew(town),
+      errors: options.errors,
+      fieldErrors: errorMap(options.errors),
+      values: options.values,
+    });
+  }
+
+  async function loadItem(req: Request): Promise<news.NewsRow> {
+    const town = requireTown(req);
+    const id = itemId(req);
+    assertId(id);
+    const item = await news.findNews(pool, town.id, id);
+    if (!item) throw new NotFoundError('news of another town');
+    return item;
+  }
+
+  router.get('/agents/actualites/nouvelle', requireAgent, (req, res) => {
+    renderForm(req, res, 200, { errors: [], values: {} });
+  });
+
+  router.post('/agents/actualites/nouvelle', requireAgent, async (req, res) => {
+    const town = requireTown(req);
+    const form = parseForm(newsFormSchema, req.body);
+    if (!form.ok) return renderForm(req, res, 400, { errors: form.errors, values: form.values });
+    await service.createNews(ctx, town, auditActor(req), { title: form.data.titre, body: form.data.texte });
+    req.session.flash = {
+      kind: 'success',
+      message: `L’actualité « ${form.data.titre} » est enregistrée comme brouillon : publiez-la pour l’afficher sur le portail.`,
+    };
+    res.redirect(303, urls.agentNews(town));
+  });
+
+  router.get('/agents/actualites/:newsId/modifier', requireAgent, async (req, res) => {
+    const item = await loadItem(req);
+    renderForm(req, res, 200, { item, errors: [], values: { titre: item.title, texte: item.body } });
+  });
+
+  router.post('/agents/actualites/:newsId/modifier', requireAgent, async (req, res) => {
+    const town = requireTown(req);
+    const item = await loadItem(req);
+    const form = parseForm(newsFormSchema, req.body);
+    if (!form.ok) return renderForm(req, res, 400, { item, errors: form.errors, values: form.values });
+    await service.updateNews(ctx, town, auditActor(req), item.id, { title: form.data.titre, body: form.data.texte });
+    req.session.flash = { kind: 'success', message: `L’actualité « ${form.data.titre} » a été enregistrée.` };
+    res.redirect(303, urls.agentNews(town));
+  });
+
+  router.post('/agents/actualites/:newsId/publier', requireAgent, async (req, res) => {
+    const town = requireTown(req);
+    const title = await service.setPublished(ctx, town, auditActor(req), itemId(req), true);
+    req.session.flash = { kind: 'success', message: `L’actualité « ${title} » est publiée sur le portail.` };
+    res.redirect(303, urls.agentNews(town));
+  });
+
+  router.post('/agents/actualites/:newsId/retirer', requireAgent, async (req, res) => {
+    const town = requireTown(req);
+    const title = await service.setPublished(ctx, town, auditActor(req), itemId(req), false);
+    req.session.flash = { kind: 'success', message: `L’actualité « ${title} » est retirée du portail : elle redevient un brouillon.` };
+    res.redirect(303, urls.agentNews(town));
+  });
+
+  return router;
+}
