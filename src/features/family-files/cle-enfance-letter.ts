@@ -1,0 +1,194 @@
+import PDFDocument from 'pdfkit';
+import type { TownService } from '../../repositories/towns.repository.js';
+
+/**
+ * The "courrier" of seed 000: a letter that gives the family its Clé Enfance and tells
+ * them how to create their space with it. A tagged PDF (PDF 1.7, structure tree, language
+ * fr-FR, title shown instead of the file name) so a screen reader reads it in order, with
+ * its headings and its list.
+ */
+export interface LetterInput {
+  townName: string;
+  /** `${PUBLIC_BASE_URL}/<town>/`, where the family creates its space. */
+  townUrl: string;
+  familyName: string;
+  /** The people the letter is addressed to ("M. Jean DUPONT"); may be empty. */
+  recipients: string[];
+  addressLine: string;
+  postalCode: string;
+  city: string;
+  cleEnfance: string;
+  /** "23 novembre 2026" */
+  date: string;
+  /** The PDF's creation date (from the injected clock). */
+  createdAt: Date;
+  services: TownService[];
+}
+
+/**
+ * Characters the standard PDF fonts (WinAnsi) can draw. Others are replaced: the thin
+ * spaces French typography puts before « ; : ! ? » by a no-break space, letters with
+ * diacritics WinAnsi lacks by their base letter (Ł → L), anything else by "?".
+ */
+const WIN_ANSI_EXTRA = '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ';
+const SPECIAL: Record<string, string> = {
+  '\u202f': '\u00a0',
+  '\u2009': '\u00a0',
+  '\u2007': '\u00a0',
+  Ł: 'L',
+  ł: 'l',
+  Đ: 'D',
+  đ: 'd',
+  ı: 'i',
+};
+
+export function toWinAnsi(value: string): string {
+  let out = '';
+  for (const ch of value.normalize('NFC')) {
+    const code = ch.codePointAt(0)!;
+    if ((code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || WIN_ANSI_EXTRA.includes(ch)) out += ch;
+    else if (ch === '\n') out += ch;
+    else if (SPECIAL[ch]) out += SPECIAL[ch];
+    else {
+      const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
+      out += base && [...base].every((c) => c.charCodeAt(0) <= 0x7e) ? base : '?';
+    }
+  }
+  return out;
+}
+
+const MARGIN = 56;
+
+/** French spacing: a no-break space inside « » and before : ; ! ? (a thin one would not survive toWinAnsi). */
+function frenchSpaces(value: string): string {
+  return value
+    .replace(/« /g, '«\u00a0')
+    .replace(/ »/g, '\u00a0»')
+    .replace(/ ([:;!?])/g, '\u00a0$1');
+}
+
+export function renderCleEnfanceLetter(input: LetterInput): Promise<Buffer> {
+  const t = (value: string) => toWinAnsi(frenchSpaces(value));
+  const title = t(`Votre clé Enfance – Famille ${input.familyName.toUpperCase()}`);
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
+    lang: 'fr-FR',
+    tagged: true,
+    pdfVersion: '1.7',
+    displayTitle: true,
+    info: {
+      Title: title,
+      Author: t(input.townName),
+      Subject: t('Création de votre espace famille avec votre clé Enfance'),
+      Creator: 'Espace Famille',
+      CreationDate: input.createdAt,
+    },
+  });
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  const width = doc.page.width - 2 * MARGIN;
+  const root = doc.struct('Document');
+  doc.addStructure(root);
+  const block = (type: string, draw: () => void) => {
+    const element = doc.struct(type, {}, draw);
+    root.add(element);
+    element.end();
+  };
+  const paragraph = (text: string, options: PDFKit.Mixins.TextOptions = {}) =>
+    block('P', () => {
+      doc
+        .font('Helvetica')
+        .fontSize(11)
+        .fillColor('#000000')
+        .text(t(text), { width, lineGap: 2, ...options });
+    });
+  const heading = (level: 'H1' | 'H2', text: string) =>
+    block(level, () => {
+      doc.moveDown(level === 'H1' ? 1 : 0.8);
+      doc
+        .font('Helvetica-Bold')
+        .fontSize(level === 'H1' ? 18 : 13)
+        .fillColor('#000000')
+        .text(t(text), { width });
+      doc.moveDown(0.3);
+    });
+
+  // Sender: the town.
+  block('P', () => {
+    doc.font('Helvetica-Bold').fontSize(12).text(t(input.townName), { width });
+    doc.font('Helvetica').fontSize(10).text('Espace Famille', { width });
+  });
+
+  // Recipient, where a window envelope shows it.
+  block('P', () => {
+    const lines = [
+      `Famille ${input.familyName.toUpperCase()}`,
+      ...input.recipients,
+      input.addressLine,
+      [input.postalCode, input.city.toUpperCase()].filter(Boolean).join(' '),
+    ].filter((l) => l.trim() !== '');
+    doc
+      .font('Helvetica')
+      .fontSize(11)
+      .text(t(lines.join('\n')), MARGIN + width / 2, MARGIN + 70, { width: width / 2, lineGap: 2 });
+  });
+  doc.x = MARGIN;
+  doc.y = Math.max(doc.y, MARGIN + 170);
+  paragraph(`Le ${input.date}`, { align: 'right' });
+
+  heading('H1', 'Votre clé Enfance pour créer votre espace famille');
+  paragraph('Madame, Monsieur,');
+  doc.moveDown(0.5);
+  paragraph(
+    `${input.townName} met à votre disposition l’Espace Famille, votre espace personnel en ligne pour les démarches liées à la vie scolaire et aux activités de vos enfants. Pour relier votre espace au dossier de votre famille, voici votre clé Enfance :`,
+  );
+  block('P', () => {
+    doc.moveDown(0.6);
+    doc.font('Courier-Bold').fontSize(22).text(t(input.cleEnfance), { width, align: 'center', characterSpacing: 1 });
+    doc.moveDown(0.6);
+  });
+
+  heading('H2', 'Comment créer votre espace personnel');
+  const steps = [
+    `Rendez-vous à l’adresse ${input.townUrl}`,
+    'Cliquez sur « Créer mon espace », puis sur « Je crée mon espace ».',
+    'Renseignez votre identité, votre adresse et vos moyens de contact. Votre adresse de courriel doit être valide : un lien vous y sera envoyé.',
+    'À l’étape AUTHENTIFICATION, choisissez votre nom d’utilisateur et votre mot de passe, puis, dans le bloc SERVICES, saisissez votre clé Enfance sur la ligne « Enfance ».',
+    'Validez, puis cliquez sur le lien du courriel de confirmation : votre espace est activé et déjà relié au dossier de votre famille.',
+  ];
+  const list = doc.struct('L');
+  root.add(list);
+  doc.font('Helvetica').fontSize(11).fillColor('#000000');
+  doc.list(
+    steps.map((s) => t(s)),
+    { width, listType: 'numbered', lineGap: 2, paragraphGap: 4, structParent: list, structTypes: ['LI', 'Lbl', 'LBody'] },
+  );
+  list.end();
+
+  heading('H2', 'Bon à savoir');
+  paragraph('Chaque parent peut créer son propre espace avec la même clé Enfance : vos deux espaces seront reliés au même dossier.');
+  doc.moveDown(0.3);
+  paragraph(
+    'Gardez cette clé pour vous : elle donne accès au dossier de votre famille. Si vous pensez qu’une autre personne la connaît, demandez-en une nouvelle à nos services : l’ancienne cessera aussitôt de fonctionner.',
+  );
+
+  if (input.services.length > 0) {
+    heading('H2', 'Besoin d’aide ?');
+    paragraph('Nos services sont à votre disposition pour tout renseignement :');
+    for (const s of input.services) {
+      doc.moveDown(0.3);
+      const lines = [s.name, s.address, s.phone ? `Tél. : ${s.phone}` : '', s.email ? `Courriel : ${s.email}` : ''].filter(Boolean);
+      paragraph(lines.join('\n'));
+    }
+  }
+
+  root.end();
+  doc.end();
+  return done;
+}

@@ -1,0 +1,320 @@
+import { z } from 'zod';
+import { parseDateInput } from '../../lib/date-input.js';
+import { parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
+import { normalisePhone } from '../../lib/phones.js';
+import { checkFrenchPostalCode } from '../../lib/postal-codes.js';
+import type { AdultFields, AuthorisedPerson, ChildFields, FamilyFields } from '../../repositories/family-files.repository.js';
+import { normaliseEmail } from '../accounts/accounts.service.js';
+
+/**
+ * The back-office forms of a family file. Field name = input id = zod key, in the form's
+ * order. The rules (names, email, phone, postal code) are exported for the import, which
+ * applies the same ones to each row of a file.
+ */
+
+// Line breaks and other invisible control characters have no place in a one-line field.
+// eslint-disable-next-line no-control-regex
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// In a multi-line field, line breaks and tabs are fine; the other control characters are not.
+// eslint-disable-next-line no-control-regex
+const CONTROL_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
+export const NAME = /^[\p{L}\p{M}'’.,-]+(?: +[\p{L}\p{M}'’.,-]+)*$/u;
+export const EMAIL = z.regexes.email;
+/** The town's own file number: letters, digits and a few separators, as exported by its software. */
+export const REFERENCE = /^[\p{L}\p{N}][\p{L}\p{N} ._/-]*$/u;
+
+function text(subject: string, max: number) {
+  return z
+    .string()
+    .trim()
+    .max(max, `${subject} doit comporter ${max} caractères au maximum`)
+    .refine((v) => !CONTROL.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`);
+}
+
+/** `plural`: "Les allergies doivent …" rather than "doit". */
+function multiline(subject: string, max: number, plural = false) {
+  return z
+    .string()
+    .trim()
+    .max(max, `${subject} ${plural ? 'doivent' : 'doit'} comporter ${max} caractères au maximum`)
+    .refine((v) => !CONTROL_MULTILINE.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`)
+    .transform((v) => v.replace(/\r\n?/g, '\n'));
+}
+
+function name(subject: string, max: number) {
+  return text(subject, max).refine(
+    (v) => v === '' || NAME.test(v),
+    `${subject} ne doit contenir que des lettres, des espaces, des tirets et des apostrophes`,
+  );
+}
+
+function requiredName(empty: string, subject: string, max: number) {
+  return z.string().trim().min(1, empty).pipe(name(subject, max));
+}
+
+function phone(message: string) {
+  return z
+    .string()
+    .trim()
+    .transform((v, ctx) => {
+      const result = normalisePhone(v);
+      if (!result.ok) {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      return result.value;
+    });
+}
+
+const PHONE_MESSAGE = 'Saisissez un numéro de téléphone valide, par exemple 05 59 64 00 00 ou +44 20 7946 0958';
+
+/** Every listed field present as a string (absent ones empty), nothing else. */
+function pick(body: unknown, fields: readonly string[]): Record<string, string> {
+  const source = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const values: Record<string, string> = {};
+  for (const field of fields) {
+    const v = source[field];
+    const first = Array.isArray(v) ? v[0] : v;
+    values[field] = typeof first === 'string' ? first : '';
+  }
+  return values;
+}
+
+function withErrors<T>(
+  result: FormResult<T>,
+  extra: FieldError[],
+  fields: readonly string[],
+  values: Record<string, string>,
+): FormResult<T> {
+  const errors = result.ok ? [] : [...result.errors];
+  const seen = new Set(errors.map((e) => e.field));
+  for (const e of extra) if (!seen.has(e.field)) errors.push(e);
+  if (result.ok && errors.length === 0) return result;
+  errors.sort((a, b) => fields.indexOf(a.field) - fields.indexOf(b.field));
+  return { ok: false, errors, values };
+}
+
+// ---------------------------------------------------------------- family file
+
+export const FAMILY_FIELDS = ['nom', 'reference', 'adresse', 'codePostal', 'ville'] as const;
+
+const familySchema = z.object({
+  nom: requiredName('Saisissez le nom de la famille', 'Le nom de la famille', 100),
+  reference: text('La référence', 50).refine(
+    (v) => v === '' || REFERENCE.test(v),
+    'La référence ne doit contenir que des lettres, des chiffres, des espaces, des points, des tirets et des barres obliques',
+  ),
+  adresse: text("L'adresse", 200),
+  codePostal: text('Le code postal', 10).refine(
+    (v) => v === '' || checkFrenchPostalCode(v).ok,
+    'Saisissez un code postal français valide de 5 chiffres, par exemple 40220',
+  ),
+  ville: text('La ville', 100),
+});
+
+export function parseFamilyForm(body: unknown): FormResult<FamilyFields> {
+  const values = pick(body, FAMILY_FIELDS);
+  const result = parseForm(familySchema, values);
+  if (!result.ok) return result;
+  const d = result.data;
+  const postal = d.codePostal ? checkFrenchPostalCode(d.codePostal) : undefined;
+  return {
+    ok: true,
+    data: {
+      name: d.nom,
+      externalRef: d.reference || null,
+      addressLine: d.adresse,
+      postalCode: postal?.ok ? postal.value : '',
+      city: d.ville,
+    },
+  };
+}
+
+export function familyValues(f: FamilyFields): Record<string, string> {
+  return { nom: f.name, reference: f.externalRef ?? '', adresse: f.addressLine, codePostal: f.postalCode, ville: f.city };
+}
+
+// ---------------------------------------------------------------- adult
+
+export const ADULT_FIELDS = ['civilite', 'nom', 'prenoms', 'courriel', 'telephone'] as const;
+
+const adultSchema = z.object({
+  civilite: z.enum(['M', 'Mme'], { error: 'Sélectionnez la civilité' }),
+  nom: requiredName('Saisissez le nom', 'Le nom', 100),
+  prenoms: requiredName('Saisissez le prénom ou les prénoms', 'Le prénom', 150),
+  courriel: z
+    .string()
+    .trim()
+    .max(254, "L'adresse de courriel doit comporter 254 caractères au maximum")
+    .refine((v) => v === '' || EMAIL.test(v), 'Saisissez une adresse de courriel valide, par exemple nom@exemple.fr')
+    .transform((v) => (v ? normaliseEmail(v) : '')),
+  telephone: phone(PHONE_MESSAGE),
+});
+
+export function parseAdultForm(body: unknown): FormResult<AdultFields> {
+  const values = pick(body, ADULT_FIELDS);
+  const result = parseForm(adultSchema, values);
+  if (!result.ok) return result;
+  const d = result.data;
+  return { ok: true, data: { civility: d.civilite, lastName: d.nom, firstNames: d.prenoms, email: d.courriel, phone: d.telephone } };
+}
+
+export function adultValues(a: AdultFields): Record<string, string> {
+  return { civilite: a.civility, nom: a.lastName, prenoms: a.firstNames, courriel: a.email, telephone: a.phone };
+}
+
+// ---------------------------------------------------------------- child
+
+/** How many persons allowed to collect the child the form offers. */
+export const AUTHORISED_SLOTS = 4;
+const PERSON_FIELDS = Array.from({ length: AUTHORISED_SLOTS }, (_, i) => [
+  `personne${i + 1}Nom`,
+  `personne${i + 1}Lien`,
+  `personne${i + 1}Telephone`,
+]).flat();
+
+export const CHILD_FIELDS = [
+  'prenoms',
+  'nom',
+  'dateNaissanceJour',
+  'dateNaissanceMois',
+  'dateNaissanceAnnee',
+  'ecole',
+  'classe',
+  'sante',
+  'allergies',
+  'medecinNom',
+  'medecinTelephone',
+  'autorisationPhoto',
+  'sortieSeul',
+  ...PERSON_FIELDS,
+] as const;
+
+const yesNo = (message: string) => z.enum(['oui', 'non'], { error: message });
+
+const childShape: Record<string, z.ZodType> = {
+  prenoms: requiredName("Saisissez le prénom ou les prénoms de l'enfant", 'Le prénom', 150),
+  nom: requiredName("Saisissez le nom de l'enfant", 'Le nom', 100),
+  dateNaissanceJour: z.string(),
+  dateNaissanceMois: z.string(),
+  dateNaissanceAnnee: z.string(),
+  ecole: text("Le nom de l'école", 150),
+  classe: text('La classe', 50),
+  sante: multiline('Les informations de santé', 2000, true),
+  allergies: multiline('Les allergies', 1000, true),
+  medecinNom: text('Le nom du médecin', 150),
+  medecinTelephone: phone('Saisissez un numéro de téléphone valide pour le médecin, par exemple 05 59 64 00 00'),
+  autorisationPhoto: yesNo("Indiquez si l'enfant peut être photographié"),
+  sortieSeul: yesNo("Indiquez si l'enfant peut partir seul"),
+};
+for (let i = 1; i <= AUTHORISED_SLOTS; i++) {
+  childShape[`personne${i}Nom`] = name(`Le nom de la personne ${i}`, 150);
+  childShape[`personne${i}Lien`] = text(`Le lien de la personne ${i} avec l'enfant`, 50);
+  childShape[`personne${i}Telephone`] = phone(`Saisissez un numéro de téléphone valide pour la personne ${i}, par exemple 06 12 34 56 78`);
+}
+const childSchema = z.object(childShape);
+
+export const CHILD_DATE_FIELDS = { day: 'dateNaissanceJour', month: 'dateNaissanceMois', year: 'dateNaissanceAnnee' } as const;
+/** Children of the files are born this century or the end of the last one. */
+export const EARLIEST_CHILD_BIRTH = '1990-01-01';
+
+function childBirthDate(values: Record<string, string>, today: string) {
+  return parseDateInput(
+    { day: values.dateNaissanceJour ?? '', month: values.dateNaissanceMois ?? '', year: values.dateNaissanceAnnee ?? '' },
+    { label: 'La date de naissance', before: today, earliest: EARLIEST_CHILD_BIRTH },
+  );
+}
+
+export interface ChildFormResult {
+  form: FormResult<ChildFields>;
+  /** The date boxes to mark in error. */
+  dateErrorFields: string[];
+}
+
+/** `today`: 'YYYY-MM-DD' in Europe/Paris — a birth date must be before it. */
+export function parseChildForm(body: unknown, today: string): ChildFormResult {
+  const values = pick(body, CHILD_FIELDS);
+  const result = parseForm(childSchema, values);
+  const extra: FieldError[] = [];
+  const date = childBirthDate(values, today);
+  const dateErrorFields = date.kind === 'invalid' ? date.parts.map((p) => CHILD_DATE_FIELDS[p]) : [];
+  if (date.kind === 'invalid') extra.push({ field: CHILD_DATE_FIELDS[date.parts[0]!], message: date.message });
+  // A person allowed to collect the child needs a name; a phone or a relationship alone says nobody.
+  for (let i = 1; i <= AUTHORISED_SLOTS; i++) {
+    const hasName = (values[`personne${i}Nom`] ?? '').trim() !== '';
+    const hasOther = (values[`personne${i}Lien`] ?? '').trim() !== '' || (values[`personne${i}Telephone`] ?? '').trim() !== '';
+    if (!hasName && hasOther) extra.push({ field: `personne${i}Nom`, message: `Saisissez le nom de la personne ${i}` });
+  }
+  const checked = withErrors(result, extra, CHILD_FIELDS, values);
+  if (!checked.ok) return { form: checked, dateErrorFields };
+  const data = checked.data as Record<string, string>;
+  const persons: AuthorisedPerson[] = [];
+  for (let i = 1; i <= AUTHORISED_SLOTS; i++) {
+    const fullName = data[`personne${i}Nom`] ?? '';
+    if (fullName) persons.push({ fullName, relationship: data[`personne${i}Lien`] ?? '', phone: data[`personne${i}Telephone`] ?? '' });
+  }
+  return {
+    form: {
+      ok: true,
+      data: {
+        firstNames: data.prenoms!,
+        lastName: data.nom!,
+        birthDate: date.kind === 'valid' ? date.iso : null,
+        school: data.ecole!,
+        className: data.classe!,
+        healthNotes: data.sante!,
+        allergies: data.allergies!,
+        doctorName: data.medecinNom!,
+        doctorPhone: data.medecinTelephone!,
+        photoConsent: data.autorisationPhoto === 'oui',
+        mayLeaveAlone: data.sortieSeul === 'oui',
+        authorisedPersons: persons,
+      },
+    },
+    dateErrorFields,
+  };
+}
+
+export function childValues(c: ChildFields): Record<string, string> {
+  const [year, month, day] = c.birthDate ? c.birthDate.split('-') : ['', '', ''];
+  const values: Record<string, string> = {
+    prenoms: c.firstNames,
+    nom: c.lastName,
+    dateNaissanceJour: day ? String(Number(day)) : '',
+    dateNaissanceMois: month ? String(Number(month)) : '',
+    dateNaissanceAnnee: year ?? '',
+    ecole: c.school,
+    classe: c.className,
+    sante: c.healthNotes,
+    allergies: c.allergies,
+    medecinNom: c.doctorName,
+    medecinTelephone: c.doctorPhone,
+    autorisationPhoto: c.photoConsent ? 'oui' : 'non',
+    sortieSeul: c.mayLeaveAlone ? 'oui' : 'non',
+  };
+  c.authorisedPersons.forEach((p, i) => {
+    values[`personne${i + 1}Nom`] = p.fullName;
+    values[`personne${i + 1}Lien`] = p.relationship;
+    values[`personne${i + 1}Telephone`] = p.phone;
+  });
+  return values;
+}
+
+// ---------------------------------------------------------------- search
+
+export const searchSchema = z.object({
+  q: z.string().trim().max(100).catch(''),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+});
+
+/** The query string of the list, cleaned: nothing a user types there can fail the page. */
+export function parseSearch(query: unknown): { q: string; page: number } {
+  const source = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
+  const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+  const q = first(source.q);
+  const page = first(source.page);
+  return searchSchema.parse({
+    q: typeof q === 'string' ? q.replace(new RegExp(CONTROL.source, 'gu'), ' ') : '',
+    page: typeof page === 'string' ? page : '1',
+  });
+}
