@@ -4,11 +4,15 @@
 -- not understand must never get in, whatever writes it. The bounds are the settings
 -- page's (8 to 64 characters); 128 characters at most always applies on top.
 alter table towns add constraint towns_password_policy_check check (
-  jsonb_typeof(password_policy -> 'minLength') = 'number'
-  and (password_policy ->> 'minLength')::numeric between 8 and 64
-  and jsonb_typeof(password_policy -> 'upper') = 'boolean'
-  and jsonb_typeof(password_policy -> 'lower') = 'boolean'
-  and jsonb_typeof(password_policy -> 'digit') = 'boolean'
+  -- coalesce: a missing key gives null, and a check that is null passes.
+  coalesce(
+    jsonb_typeof(password_policy -> 'minLength') = 'number'
+    and (password_policy ->> 'minLength')::numeric between 8 and 64
+    and jsonb_typeof(password_policy -> 'upper') = 'boolean'
+    and jsonb_typeof(password_policy -> 'lower') = 'boolean'
+    and jsonb_typeof(password_policy -> 'digit') = 'boolean',
+    false
+  )
 );
 
 -- Agents list drafts and published news together, newest first; "modifiée le" in the list.
