@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * "No agent page, export or URL reaches these files" (issue 5; security.md §3.14), made
+ * structural: only the parent-facing features may import the private storage, and only
+ * its repository may write SQL on its tables. A new importer must be added here, in a
+ * reviewed change — the absences of issue 6 ("Ajouter depuis mon espace de stockage",
+ * "Dupliquer cette pièce…") will add their PARENT-side file, never an agent one.
+ */
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+
+/** Outside src/features/documents/ itself: the app mounts the parent's router; the data export reads the owner's files. */
+const ALLOWED_IMPORTERS = ['src/app.ts', 'src/features/data-rights/data-rights.service.ts'];
+
+function filesUnder(dir: string, ext: RegExp): string[] {
+  return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = `${dir}/${e.name}`;
+    if (e.isDirectory()) return filesUnder(rel, ext);
+    return ext.test(e.name) ? [rel] : [];
+  });
+}
+
+const sources = filesUnder('src', /\.ts$/).filter((f) => !f.endsWith('.test.ts'));
+const read = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8');
+
+describe('the private document storage is out of the back-office’s reach', () => {
+  it('is imported only by the parent-facing features', () => {
+    const importers = sources.filter((f) => {
+      if (f === 'src/repositories/documents.repository.ts') return false;
+      const text = read(f);
+      if (/from '[^']*documents\.repository\.js'/.test(text)) return true;
+      return !f.startsWith('src/features/documents/') && /from '[^']*(features\/documents\/|\.\.\/documents\/)/.test(text);
+    });
+    const outsideTheFeature = importers.filter((f) => !f.startsWith('src/features/documents/'));
+    expect(outsideTheFeature.sort()).toEqual([...ALLOWED_IMPORTERS].sort());
+    expect(importers.some((f) => f.startsWith('src/features/documents/'))).toBe(true);
+  });
+
+  it('has its tables written and read by its repository only', () => {
+    const sql = sources.filter((f) => /private_document/.test(read(f)));
+    expect(sql).toEqual(['src/repositories/documents.repository.ts']);
+  });
+
+  it('has no link in any back-office view', () => {
+    const views = filesUnder('views/agents', /\.ejs$/).concat(['views/partials/agent-nav.ejs']);
+    for (const view of views) {
+      expect(read(view), view).not.toMatch(/urls\.(documents|documentNew|documentFile|documentDelete|myData|myDataDownload)\b/);
+    }
+  });
+});
