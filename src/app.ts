@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { agentsAuthRouter } from './features/agents/agents-auth.routes.js';
 import { agentsHomeRouter } from './features/agents/agents-home.routes.js';
+import { activationRouter } from './features/agents/activation.routes.js';
+import { auditLogRouter } from './features/agents/audit-log.routes.js';
+import { teamRouter } from './features/agents/team.routes.js';
 import { authRouter } from './features/auth/auth.routes.js';
 import { dataRightsRouter } from './features/data-rights/data-rights.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
@@ -100,6 +103,9 @@ export function createApp(deps: AppDeps): Express {
     authRouter(deps),
     agentsAuthRouter(deps),
     agentsHomeRouter(deps),
+    activationRouter(deps),
+    teamRouter(deps),
+    auditLogRouter(deps),
     agentsSettingsRouter(deps),
     agentsNewsRouter(deps),
     familyFilesRouter(deps),

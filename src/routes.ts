@@ -5,6 +5,17 @@
 type TownRef = string | { slug: string };
 const t = (town: TownRef) => `/${typeof town === 'string' ? town : town.slug}`;
 
+/** `?a=1&b=2` from the non-empty values (a page 1 is left out: it is the default). */
+function queryString(query: Record<string, string | number | undefined> | undefined): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === '' || (key === 'page' && Number(value) <= 1)) continue;
+    params.set(key, String(value));
+  }
+  const search = params.toString();
+  return search ? `?${search}` : '';
+}
+
 export const SIGNUP_STEPS = ['identite', 'adresse', 'contact', 'authentification'] as const;
 export type SignupStep = (typeof SIGNUP_STEPS)[number];
 
@@ -86,6 +97,19 @@ export const urls = {
   agentSignIn: (town: TownRef) => `${t(town)}/agents/connexion`,
   agentSignOut: (town: TownRef) => `${t(town)}/agents/deconnexion`,
   agentHome: (town: TownRef) => `${t(town)}/agents`,
+
+  // Accounts to activate, the team of agents, the audit log (issue 4)
+  agentAccounts: (town: TownRef, query?: { q?: string; page?: number }) => `${t(town)}/agents/comptes${queryString(query)}`,
+  agentAccount: (town: TownRef, id: string, query?: { famille?: string }) => `${t(town)}/agents/comptes/${id}${queryString(query)}`,
+  agentAccountPhoto: (town: TownRef, id: string) => `${t(town)}/agents/comptes/${id}/photo`,
+  agentAccountActivate: (town: TownRef, id: string) => `${t(town)}/agents/comptes/${id}/activer`,
+  agentAccountRefuse: (town: TownRef, id: string) => `${t(town)}/agents/comptes/${id}/refuser`,
+  agentTeam: (town: TownRef) => `${t(town)}/agents/equipe`,
+  agentTeamNew: (town: TownRef) => `${t(town)}/agents/equipe/nouveau`,
+  agentTeamDisable: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/desactiver`,
+  agentTeamEnable: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/reactiver`,
+  agentJournal: (town: TownRef, query?: { action?: string; agent?: string; du?: string; au?: string; page?: number }) =>
+    `${t(town)}/agents/journal${queryString(query)}`,
 
   // Family files, Clé Enfance, Création rapide and the import of known families (issue 4)
   agentFamilies: (town: TownRef, query?: { q?: string; page?: number }) => {

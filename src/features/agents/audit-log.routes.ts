@@ -1,0 +1,95 @@
+import { Router } from 'express';
+import type { AppDeps } from '../../app.js';
+import { AUDIT_ACTIONS } from '../../lib/audit.js';
+import { addDays, parisInstant } from '../../lib/calendar-days.js';
+import { errorMap, parseForm } from '../../lib/forms.js';
+import { requireAdmin } from '../../middleware/agent-auth.js';
+import { requireTown } from '../../middleware/town.js';
+import { listAgents } from '../../repositories/agents.repository.js';
+import { listAuditRows, type AuditFilter } from '../../repositories/audit-log.repository.js';
+import { journalFilterSchema, pageNumber, parseFrenchDate } from './back-office.schemas.js';
+
+export const JOURNAL_PAGE_SIZE = 50;
+
+/** What an audit row is about, in words. */
+const TARGET_LABELS: Record<string, string> = {
+  account: 'Compte',
+  agent: 'Agent',
+  family: 'Dossier famille',
+  child: 'Enfant',
+  adult: 'Adulte',
+  import: 'Import',
+  news: 'Actualité',
+  town: 'Commune',
+  activity: 'Activité',
+  enrolment: 'Inscription',
+  submission: 'Demande de réservation',
+};
+
+/** A detail value as one line of text (objects as JSON): the view escapes it. */
+function detailText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'oui' : 'non';
+  if (typeof value === 'number') return value.toLocaleString('fr-FR');
+  return JSON.stringify(value);
+}
+
+/**
+ * The audit log, for the town's admins: its rows only, newest first, filtered by action,
+ * agent and dates (Europe/Paris days), 50 a page. Read-only: no route here changes a row,
+ * and the table's trigger refuses any update or delete anyway.
+ */
+export function auditLogRouter({ pool }: AppDeps): Router {
+  const router = Router();
+
+  router.get('/agents/journal', requireAdmin, async (req, res) => {
+    const town = requireTown(req);
+    const agents = await listAgents(pool, town.id);
+    const actions = Object.entries(AUDIT_ACTIONS)
+      .map(([value, label]) => ({ value, label }))
+      .sort((a, b) => a.label.localeCompare(b.label, 'fr'));
+    const form = parseForm(journalFilterSchema, req.query);
+    const page = pageNumber(req.query.page);
+    const view = { title: 'Journal des actions', agents, actions, targetLabels: TARGET_LABELS, detailText };
+
+    if (!form.ok) {
+      return res.status(400).render('agents/journal', {
+        ...view,
+        errors: form.errors,
+        fieldErrors: errorMap(form.errors),
+        values: form.values,
+        filters: null,
+        rows: [],
+        total: 0,
+        page: 1,
+        pages: 1,
+      });
+    }
+    const f = form.data;
+    const from = f.du ? parseFrenchDate(f.du)! : null;
+    const to = f.au ? parseFrenchDate(f.au)! : null;
+    const filter: AuditFilter = {
+      action: f.action || null,
+      agentId: f.agent || null,
+      from: from ? parisInstant(from) : null,
+      // The whole last day, up to the next Paris midnight.
+      to: to ? parisInstant(addDays(to, 1)) : null,
+    };
+    const { rows, total } = await listAuditRows(pool, town.id, filter, JOURNAL_PAGE_SIZE, (page - 1) * JOURNAL_PAGE_SIZE);
+    const pages = Math.max(1, Math.ceil(total / JOURNAL_PAGE_SIZE));
+    res.render('agents/journal', {
+      ...view,
+      title: page > 1 ? `Journal des actions (page ${page} sur ${pages})` : view.title,
+      values: f,
+      filters: { action: f.action, agent: f.agent, du: f.du, au: f.au },
+      filtered: Boolean(f.action || f.agent || f.du || f.au),
+      rows,
+      total,
+      page,
+      pages,
+    });
+  });
+
+  return router;
+}

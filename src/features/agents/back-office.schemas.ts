@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { AUDIT_ACTIONS } from '../../lib/audit.js';
+
+/**
+ * The back-office forms of issue 4 (accounts to activate, the team, the audit log's
+ * filters). Field name = input id = zod key, in the form's order. A field missing from
+ * the body gets the same French message as an empty one.
+ */
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const LINK_FAMILY_MESSAGE = 'Choisissez le dossier famille auquel rattacher le compte';
+
+/** "Activer" with an existing family file: the file chosen among the search results. */
+export const linkFamilySchema = z.object({
+  dossier: z.string({ error: LINK_FAMILY_MESSAGE }).regex(UUID, LINK_FAMILY_MESSAGE),
+});
+
+export const REFUSAL_MAX = 1000;
+
+export const refuseSchema = z.object({
+  motif: z
+    .string({ error: 'Saisissez le motif du refus' })
+    .trim()
+    .min(1, 'Saisissez le motif du refus')
+    .max(REFUSAL_MAX, `Le motif doit comporter ${REFUSAL_MAX.toLocaleString('fr-FR')} caractères au maximum`)
+    .refine((v) => !CONTROL_EXCEPT_NEWLINES.test(v), "Le motif contient un caractère qui n'est pas accepté : retirez-le"),
+});
+
+/** A search box: trimmed, bounded, one line. Anything else is treated as no search. */
+export function searchText(value: unknown, max = 100): string {
+  if (typeof value !== 'string') return '';
+  const v = value.trim().slice(0, max);
+  return CONTROL.test(v) ? '' : v;
+}
+
+/** `?page=` as a page number from 1, anything else is page 1. */
+export function pageNumber(value: unknown): number {
+  const n = typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : 1;
+  return n >= 1 ? n : 1;
+}
+
+// ---------------------------------------------------------------- the team
+
+function oneLine(empty: string, subject: string, max: number) {
+  return z
+    .string({ error: empty })
+    .trim()
+    .min(1, empty)
+    .max(max, `${subject} doit comporter ${max} caractères au maximum`)
+    .refine((v) => !CONTROL.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`);
+}
+
+export const newAgentSchema = z.object({
+  nom: oneLine("Saisissez le nom de l'agent", "Le nom de l'agent", 100),
+  nomUtilisateur: oneLine("Saisissez un nom d'utilisateur", "Le nom d'utilisateur", 100),
+  courriel: z
+    .string()
+    .trim()
+    .max(254, "L'adresse de courriel doit comporter 254 caractères au maximum")
+    .refine(
+      (v) => v === '' || /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/.test(v),
+      'Saisissez une adresse de courriel valide, comme nom@exemple.fr',
+    )
+    .optional()
+    .default(''),
+  role: z.enum(['agent', 'admin'], { error: 'Choisissez le rôle de l’agent' }),
+  motDePasse: z
+    .string({ error: 'Saisissez un mot de passe' })
+    .min(1, 'Saisissez un mot de passe')
+    .max(1024, 'Le mot de passe est trop long'),
+  confirmation: z
+    .string({ error: 'Confirmez le mot de passe' })
+    .min(1, 'Confirmez le mot de passe')
+    .max(1024, 'Le mot de passe est trop long'),
+});
+
+// ---------------------------------------------------------------- audit log filters
+
+const FRENCH_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+
+/** 'JJ/MM/AAAA' → 'YYYY-MM-DD', or undefined when it is not a real date. */
+export function parseFrenchDate(value: string): string | undefined {
+  const m = FRENCH_DATE.exec(value.trim());
+  if (!m) return undefined;
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined;
+  return `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+const dateFilter = (subject: string) =>
+  z
+    .string()
+    .trim()
+    .max(20, `${subject} doit être une date réelle, comme 21/11/2026`)
+    .refine((v) => v === '' || parseFrenchDate(v) !== undefined, `${subject} doit être une date réelle, comme 21/11/2026`)
+    .optional()
+    .default('');
+
+export const journalFilterSchema = z
+  .object({
+    action: z
+      .string()
+      .refine((v) => v === '' || Object.hasOwn(AUDIT_ACTIONS, v), 'Choisissez une action de la liste')
+      .optional()
+      .default(''),
+    agent: z
+      .string()
+      .refine((v) => v === '' || UUID.test(v), 'Choisissez un agent de la liste')
+      .optional()
+      .default(''),
+    du: dateFilter('La date de début'),
+    au: dateFilter('La date de fin'),
+  })
+  .superRefine((f, ctx) => {
+    const from = f.du ? parseFrenchDate(f.du) : undefined;
+    const to = f.au ? parseFrenchDate(f.au) : undefined;
+    if (from && to && to < from)
+      ctx.addIssue({ code: 'custom', path: ['au'], message: 'La date de fin doit être la même que la date de début ou après' });
+  });
+export type JournalFilter = z.infer<typeof journalFilterSchema>;
