@@ -11,12 +11,17 @@ import { activationRouter } from './features/agents/activation.routes.js';
 import { auditLogRouter } from './features/agents/audit-log.routes.js';
 import { teamRouter } from './features/agents/team.routes.js';
 import { authRouter } from './features/auth/auth.routes.js';
+import { contactRouter } from './features/contact/contact.routes.js';
+import { dashboardRouter } from './features/dashboard/dashboard.routes.js';
 import { dataRightsRouter } from './features/data-rights/data-rights.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
 import { documentsRouter } from './features/documents/documents.routes.js';
 import { familyFilesRouter } from './features/family-files/family-files.routes.js';
+import { familyRouter } from './features/family/family.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
+import { agentsRequestsRouter } from './features/requests/agents-requests.routes.js';
+import { requestsRouter } from './features/requests/requests.routes.js';
 import { agentsNewsRouter } from './features/news/news.routes.js';
 import { agentsActivitiesRouter } from './features/reservations/agents-activities.routes.js';
 import { reservationsRouter } from './features/reservations/reservations.routes.js';
@@ -103,6 +108,11 @@ export function createApp(deps: AppDeps): Express {
     authRouter(deps),
     agentsAuthRouter(deps),
     agentsHomeRouter(deps),
+    dashboardRouter(deps),
+    requestsRouter(deps),
+    familyRouter(deps),
+    contactRouter(deps),
+    agentsRequestsRouter(deps),
     activationRouter(deps),
     teamRouter(deps),
     auditLogRouter(deps),

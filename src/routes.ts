@@ -53,6 +53,26 @@ export const urls = {
   acceptCgu: (town: TownRef) => `${t(town)}/mon-espace/conditions-generales`,
   accountPhoto: (town: TownRef) => `${t(town)}/mon-espace/photo`,
 
+  // The parent's space (issue 5): dashboard entries, requests and messages, family, contact details
+  myAccount: (town: TownRef) => `${t(town)}/mon-espace/compte`,
+  invoices: (town: TownRef) => `${t(town)}/mon-espace/factures`,
+  documentEditions: (town: TownRef) => `${t(town)}/mon-espace/edition-de-documents`,
+  requests: (town: TownRef, page?: number) => `${t(town)}/mon-espace/demandes${page && page > 1 ? `?page=${page}` : ''}`,
+  request: (town: TownRef, id: string) => `${t(town)}/mon-espace/demandes/${id}`,
+  requestMessages: (town: TownRef, id: string) => `${t(town)}/mon-espace/demandes/${id}/messages`,
+  requestAttachment: (town: TownRef, id: string, fileId: string) => `${t(town)}/mon-espace/demandes/${id}/pieces/${fileId}`,
+  inbox: (town: TownRef, page?: number) => `${t(town)}/mon-espace/echanges${page && page > 1 ? `?page=${page}` : ''}`,
+  family: (town: TownRef) => `${t(town)}/mon-espace/famille`,
+  addMember: (town: TownRef, kind?: 'enfant' | 'adulte') => `${t(town)}/mon-espace/famille/ajouter-un-membre${kind ? `/${kind}` : ''}`,
+  child: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}`,
+  childFile: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}/dossier`,
+  contactDetails: (town: TownRef) => `${t(town)}/mon-espace/coordonnees`,
+  contactAddress: (town: TownRef) => `${t(town)}/mon-espace/coordonnees/adresse`,
+  contactEmail: (town: TownRef) => `${t(town)}/mon-espace/coordonnees/courriel`,
+  contactPhones: (town: TownRef) => `${t(town)}/mon-espace/coordonnees/telephones`,
+  // Opened from the new mailbox, signed in or not: the token says whose address it is.
+  confirmEmail: (town: TownRef) => `${t(town)}/confirmer-courriel`,
+
   // Private document storage, "Pièces justificatives" (issue 5): the owner's only
   documents: (town: TownRef) => `${t(town)}/mon-espace/pieces-justificatives`,
   documentNew: (town: TownRef) => `${t(town)}/mon-espace/pieces-justificatives/ajouter`,
@@ -97,6 +117,16 @@ export const urls = {
   agentSignIn: (town: TownRef) => `${t(town)}/agents/connexion`,
   agentSignOut: (town: TownRef) => `${t(town)}/agents/deconnexion`,
   agentHome: (town: TownRef) => `${t(town)}/agents`,
+
+  // Requests in the back-office (issue 5): the queue, a request, its actions and messages
+  agentRequests: (town: TownRef, query?: Record<string, string>) => {
+    const qs = new URLSearchParams(Object.entries(query ?? {}).filter(([, v]) => v !== '')).toString();
+    return `${t(town)}/agents/demandes${qs ? `?${qs}` : ''}`;
+  },
+  agentRequest: (town: TownRef, id: string) => `${t(town)}/agents/demandes/${id}`,
+  agentRequestStatus: (town: TownRef, id: string) => `${t(town)}/agents/demandes/${id}/statut`,
+  agentRequestMessages: (town: TownRef, id: string) => `${t(town)}/agents/demandes/${id}/messages`,
+  agentRequestAttachment: (town: TownRef, id: string, fileId: string) => `${t(town)}/agents/demandes/${id}/pieces/${fileId}`,
 
   // Accounts to activate, the team of agents, the audit log (issue 4)
   agentAccounts: (town: TownRef, query?: { q?: string; page?: number }) => `${t(town)}/agents/comptes${queryString(query)}`,

@@ -36,6 +36,11 @@ export const AUDIT_ACTIONS = {
   'enrolment.create': "Inscription d'un enfant à une activité",
   'reservation.confirm': 'Confirmation de réservations',
   'reservation.refuse': 'Refus de réservations',
+  'request.take': "Prise en charge d'une demande",
+  'request.accept': "Acceptation d'une demande",
+  'request.refuse': "Refus d'une demande",
+  'request.complement': 'Demande de complément à une famille',
+  'request.message': 'Message à une famille',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

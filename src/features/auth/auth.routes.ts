@@ -13,7 +13,6 @@ import { listPublishedNews, listServices } from '../../repositories/towns.reposi
 import { urls } from '../../routes.js';
 import * as service from '../accounts/accounts.service.js';
 import { currentCguVersionNumber } from '../accounts/cgu.js';
-import { findFamily, listAccountHolders, listChildren } from '../../repositories/families.repository.js';
 import {
   cguSchema,
   credentialsSchema,
@@ -201,27 +200,7 @@ export function authRouter(deps: AppDeps): Router {
 
   // ------------------------------------------------------------------ the parent's space
 
-  router.get('/mon-espace', parentOnly, async (req, res) => {
-    const town = requireTown(req);
-    const account = req.account!;
-    // The family opens only to an account the services validated and linked to a family file.
-    const familyOpen = account.validationStatus === 'validated' && account.familyId !== null;
-    const [family, adults, children, news] = await Promise.all([
-      familyOpen ? findFamily(pool, town.id, account.familyId!) : undefined,
-      familyOpen ? listAccountHolders(pool, town.id, account.familyId!) : [],
-      familyOpen ? listChildren(pool, town.id, account.familyId!) : [],
-      listPublishedNews(pool, town.id, 3),
-    ]);
-    res.render('dashboard/index', {
-      title: 'Mon espace',
-      familyOpen,
-      family,
-      adults,
-      children,
-      news,
-      civilityWord: service.civilityWord(account.civility),
-    });
-  });
+  // The dashboard itself (GET /mon-espace) lives in src/features/dashboard/.
 
   router.get('/mon-espace/photo', parentOnly, async (req, res) => {
     const town = requireTown(req);

@@ -1,0 +1,137 @@
+import type { RequestType } from '../../repositories/requests.repository.js';
+
+/**
+ * What each type of request is called and how its payload reads. The payload of a request
+ * is written once, when it is made, by the feature that makes it (family, contact
+ * details, reservations…); these helpers only read it, defensively, for the views.
+ */
+
+export const REQUEST_TYPES: readonly RequestType[] = [
+  'child_update',
+  'add_member',
+  'contact_change',
+  'reservation',
+  'absence',
+  'enrolment',
+];
+
+export const TYPE_LABELS: Record<RequestType, string> = {
+  child_update: "Modification du dossier d'un enfant",
+  add_member: "Ajout d'un membre",
+  contact_change: 'Changement de coordonnées',
+  reservation: 'Réservation',
+  absence: "Signalement d'absence",
+  enrolment: 'Inscription',
+};
+
+/** The types this issue implements; issue 6 adds its own to the queue filter when they exist. */
+export function isRequestType(value: unknown): value is RequestType {
+  return typeof value === 'string' && (REQUEST_TYPES as readonly string[]).includes(value);
+}
+
+/** One changed value, kept with what it was, in words (`before`/`after`) and as data (`from`/`to`). */
+export interface Change {
+  field: string;
+  label: string;
+  before: string;
+  after: string;
+  from?: unknown;
+  to?: unknown;
+}
+
+export interface ChildUpdatePayload {
+  childName: string;
+  changes: Change[];
+}
+
+export type AddMemberPayload =
+  | { kind: 'child'; firstNames: string; lastName: string; birthDate: string | null; school: string; className: string }
+  | { kind: 'adult'; civility: 'M' | 'Mme'; firstNames: string; lastName: string; email: string; phone: string };
+
+export interface ContactChangePayload {
+  kind: 'address' | 'email' | 'phones';
+  changes: Change[];
+  /** What the family file takes over on acceptance. */
+  address?: { line: string; postalCode: string; city: string };
+  email?: string;
+  phone?: string;
+}
+
+/** What the detail pages show of a payload: a table of changes and/or a list of fields. */
+export interface RequestDetails {
+  changes: Change[];
+  fields: { label: string; value: string }[];
+  /** What accepting will do, in words, for the agent. */
+  onAccept: string | null;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+function changesOf(payload: Record<string, unknown>): Change[] {
+  const list = Array.isArray(payload.changes) ? payload.changes : [];
+  return list
+    .filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null)
+    .map((c) => ({ field: str(c.field), label: str(c.label), before: str(c.before), after: str(c.after) }));
+}
+
+export function requestDetails(type: RequestType, payload: Record<string, unknown>): RequestDetails {
+  switch (type) {
+    case 'child_update':
+      return {
+        changes: changesOf(payload),
+        fields: [{ label: 'Enfant', value: str(payload.childName) }],
+        onAccept: 'Les modifications sont déjà enregistrées dans le dossier de l’enfant : accepter en prend acte.',
+      };
+    case 'contact_change': {
+      const kind = str(payload.kind);
+      return {
+        changes: changesOf(payload),
+        fields: [],
+        onAccept:
+          kind === 'address'
+            ? 'L’espace du parent est déjà à jour ; accepter reporte la nouvelle adresse sur le dossier famille.'
+            : kind === 'email'
+              ? 'L’adresse a été confirmée par son titulaire ; accepter la reporte sur la fiche de l’adulte dans le dossier famille.'
+              : 'L’espace du parent est déjà à jour ; accepter reporte le numéro sur la fiche de l’adulte dans le dossier famille.',
+      };
+    }
+    case 'add_member': {
+      if (payload.kind === 'child') {
+        return {
+          changes: [],
+          fields: [
+            { label: 'Membre à ajouter', value: 'Un enfant' },
+            { label: 'Prénom(s)', value: str(payload.firstNames) },
+            { label: 'Nom', value: str(payload.lastName).toUpperCase() },
+            { label: 'Date de naissance', value: str(payload.birthDate) ? formatDay(str(payload.birthDate)) : 'Non renseignée' },
+            { label: 'École', value: str(payload.school) || 'Non renseignée' },
+            { label: 'Classe', value: str(payload.className) || 'Non renseignée' },
+          ],
+          onAccept: 'Accepter ajoute cet enfant au dossier famille.',
+        };
+      }
+      return {
+        changes: [],
+        fields: [
+          { label: 'Membre à ajouter', value: 'Un adulte (co-représentant)' },
+          { label: 'Civilité', value: payload.civility === 'Mme' ? 'Madame' : 'Monsieur' },
+          { label: 'Prénom(s)', value: str(payload.firstNames) },
+          { label: 'Nom', value: str(payload.lastName).toUpperCase() },
+          { label: 'Courriel', value: str(payload.email) || 'Non renseigné' },
+          { label: 'Téléphone', value: str(payload.phone) || 'Non renseigné' },
+        ],
+        onAccept: 'Accepter ajoute cet adulte au dossier famille (sans lui créer de compte).',
+      };
+    }
+    default:
+      return { changes: changesOf(payload), fields: [], onAccept: null };
+  }
+}
+
+/** 'YYYY-MM-DD' → 'DD/MM/YYYY' without going through a time zone. */
+export function formatDay(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
+}
