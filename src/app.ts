@@ -20,7 +20,6 @@ import { familyFilesRouter } from './features/family-files/family-files.routes.j
 import { familyRouter } from './features/family/family.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
-import { agentsNewsRouter } from './features/news/news.routes.js';
 import { agentsRequestsRouter } from './features/requests/agents-requests.routes.js';
 import { requestsRouter } from './features/requests/requests.routes.js';
 import { agentsNewsRouter } from './features/news/news.routes.js';
@@ -109,8 +108,6 @@ export function createApp(deps: AppDeps): Express {
     authRouter(deps),
     agentsAuthRouter(deps),
     agentsHomeRouter(deps),
-    agentsSettingsRouter(deps),
-    agentsNewsRouter(deps),
     dashboardRouter(deps),
     requestsRouter(deps),
     familyRouter(deps),
