@@ -79,19 +79,30 @@ export async function exportFamily(db: Queryable, scope: ExportScope): Promise<F
     `select to_jsonb(c) as row from children c where c.town_id = $1 and c.family_id = $2 order by c.birth_date nulls last, c.first_names`,
     p,
   );
+  // The town's record of the file's adults (where that table exists), plus the accounts
+  // linked to the file that this record does not list.
+  const accountAdult = `jsonb_build_object('civility', a.civility, 'last_name', a.last_name, 'first_names', a.first_names,
+                                             'has_account', true, 'is_me', a.id = $3::uuid)`;
   const adults = (await tableExists(db, 'family_adults'))
     ? await jsonRows(
         db,
-        `select jsonb_build_object('civility', fa.civility, 'last_name', fa.last_name, 'first_names', fa.first_names,
-                                   'has_account', fa.account_id is not null, 'is_me', fa.account_id is not distinct from $3::uuid) as row
-           from family_adults fa where fa.town_id = $1 and fa.family_id = $2 order by fa.created_at`,
+        `select row from (
+           select jsonb_build_object('civility', fa.civility, 'last_name', fa.last_name, 'first_names', fa.first_names,
+                                     'has_account', fa.account_id is not null,
+                                     'is_me', fa.account_id is not distinct from $3::uuid) as row, fa.created_at
+             from family_adults fa where fa.town_id = $1 and fa.family_id = $2
+           union all
+           select ${accountAdult} as row, a.created_at
+             from accounts a
+            where a.town_id = $1 and a.family_id = $2 and a.disabled_at is null
+              and not exists (select 1 from family_adults fa where fa.town_id = $1 and fa.family_id = $2 and fa.account_id = a.id)
+         ) adults order by created_at`,
         [...p, scope.accountId],
       )
     : await jsonRows(
         db,
-        `select jsonb_build_object('civility', a.civility, 'last_name', a.last_name, 'first_names', a.first_names,
-                                   'has_account', true, 'is_me', a.id = $3::uuid) as row
-           from accounts a where a.town_id = $1 and a.family_id = $2 order by a.created_at`,
+        `select ${accountAdult} as row from accounts a
+          where a.town_id = $1 and a.family_id = $2 and a.disabled_at is null order by a.created_at`,
         [...p, scope.accountId],
       );
   const childrenOf = `select c.id from children c where c.town_id = $1 and c.family_id = $2`;

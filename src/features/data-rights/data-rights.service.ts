@@ -21,13 +21,7 @@ export interface DataRightsContext {
 export const EXPORT_RATE_LIMIT = { count: 5, windowSeconds: 3600 } as const;
 
 export function exportRateLimit(ctx: DataRightsContext, account: Account): Promise<RateLimitResult> {
-  return hit(
-    ctx.pool,
-    ctx.clock,
-    `data-export:${account.townId}:${account.id}`,
-    EXPORT_RATE_LIMIT.count,
-    EXPORT_RATE_LIMIT.windowSeconds,
-  );
+  return hit(ctx.pool, ctx.clock, `data-export:${account.townId}:${account.id}`, EXPORT_RATE_LIMIT.count, EXPORT_RATE_LIMIT.windowSeconds);
 }
 
 /** A file to put in the archive, read from the database only when the archive gets to it. */
@@ -46,7 +40,7 @@ export interface ExportPlan {
 
 /** A path segment a ZIP and every file system accept: no separators, no reserved characters. */
 function segment(value: string, fallback: string): string {
-  const clean = sanitiseFileName(value, 'txt')
+  const clean = sanitiseFileName(value.replace(/[/\\]/g, '-'), 'txt')
     .replace(/[<>:"|?*]/g, '_')
     .slice(0, 80)
     .trim();
