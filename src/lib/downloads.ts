@@ -15,7 +15,6 @@ export function contentDisposition(fileName: string): string {
     fileName
       .normalize('NFD')
       .replace(/\p{M}/gu, '')
-      // eslint-disable-next-line no-control-regex
       .replace(/[^\x20-\x7e]|["\\%]/g, '_')
       .trim() || 'document';
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeRfc5987(fileName)}`;
