@@ -268,7 +268,9 @@ describe('the fields: every kind of invalid input', () => {
       expect(res.status).toBe(400);
       expect(titleOf(res.text)).toMatch(/^Erreur : /);
       expect(summaryOf(res.text)).toEqual([[field, message]]);
-      expect(res.text).toMatch(new RegExp(`<input[^>]*id="${field}"[^>]*aria-invalid="true"|<select[^>]*id="${field}"[^>]*aria-invalid="true"`));
+      expect(res.text).toMatch(
+        new RegExp(`<input[^>]*id="${field}"[^>]*aria-invalid="true"|<select[^>]*id="${field}"[^>]*aria-invalid="true"`),
+      );
     });
   });
 
@@ -280,7 +282,13 @@ describe('the fields: every kind of invalid input', () => {
   });
 
   it('lists every error in the form’s order', async () => {
-    const res = await postDocument(p.agent, 'tarnos', p.token, { ...FIELDS, qualification: '', intitule: '', dateDelivranceJour: '40' }, []);
+    const res = await postDocument(
+      p.agent,
+      'tarnos',
+      p.token,
+      { ...FIELDS, qualification: '', intitule: '', dateDelivranceJour: '40' },
+      [],
+    );
     expect(summaryOf(res.text).map(([f]) => f)).toEqual(['qualification', 'intitule', 'dateDelivranceJour', 'fichiers']);
   });
 });
@@ -316,6 +324,31 @@ describe('quota and rate limit', () => {
     }
   });
 
+  it('holds under concurrency: two uploads that each fit, but not together, store exactly one', async () => {
+    const a = await signedInParent(t, 'tarnos', '40220-MARTIN1');
+    const b = await signedInParent(t, 'tarnos', '40220-MARTIN1');
+    const { rows } = await t.db.pool.query<{ used: number }>(
+      `select coalesce(sum(f.size_bytes), 0)::int as used from private_document_files f
+         join private_documents d on d.id = f.document_id join accounts ac on ac.id = d.account_id
+        where ac.family_id = $1`,
+      [a.familyId],
+    );
+    // Room for one 2 MB file and a half, whatever the family already stores.
+    await t.db.pool.query(`update towns set document_quota_bytes = $1 where slug = 'tarnos'`, [rows[0]!.used + 3 * 1024 * 1024]);
+    try {
+      const [ra, rb] = await Promise.all(
+        [a, b].map((p, i) =>
+          postDocument(p.agent, 'tarnos', p.token, { ...FIELDS, intitule: `Course ${i}` }, [
+            { content: pdf(`c${i}`, 2 * 1024 * 1024), filename: `c${i}.pdf` },
+          ]),
+        ),
+      );
+      expect([ra!.status, rb!.status].sort()).toEqual([303, 413]);
+    } finally {
+      await t.db.pool.query(`update towns set document_quota_bytes = default where slug = 'tarnos'`);
+    }
+  });
+
   it('has a default quota of 100 Mo per town', async () => {
     const { rows } = await t.db.pool.query<{ q: number }>(`select distinct document_quota_bytes as q from towns`);
     expect(rows).toEqual([{ q: 104_857_600 }]);
@@ -326,11 +359,15 @@ describe('quota and rate limit', () => {
     const b = await signedInParent(t, 'tarnos', '40220-MARTIN1');
     for (let i = 0; i < 20; i++) {
       const who = i % 2 === 0 ? a : b;
-      const res = await postDocument(who.agent, 'tarnos', who.token, { ...FIELDS, intitule: `Envoi ${i}` }, [{ content: pdf(), filename: 'a.pdf' }]);
+      const res = await postDocument(who.agent, 'tarnos', who.token, { ...FIELDS, intitule: `Envoi ${i}` }, [
+        { content: pdf(), filename: 'a.pdf' },
+      ]);
       expect(res.status).toBe(303);
     }
     await expectNothingStored(async () => {
-      const res = await postDocument(b.agent, 'tarnos', b.token, { ...FIELDS, intitule: 'Envoi de trop' }, [{ content: pdf(), filename: 'a.pdf' }]);
+      const res = await postDocument(b.agent, 'tarnos', b.token, { ...FIELDS, intitule: 'Envoi de trop' }, [
+        { content: pdf(), filename: 'a.pdf' },
+      ]);
       expect(res.status).toBe(429);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       expect(textOf(res.text)).toContain('Vous avez ajouté beaucoup de documents en peu de temps');
@@ -341,7 +378,13 @@ describe('quota and rate limit', () => {
     // An hour later the family can upload again.
     t.clock.advance(3600 * 1000);
     try {
-      expect((await postDocument(a.agent, 'tarnos', a.token, { ...FIELDS, intitule: 'Après une heure' }, [{ content: pdf(), filename: 'a.pdf' }])).status).toBe(303);
+      expect(
+        (
+          await postDocument(a.agent, 'tarnos', a.token, { ...FIELDS, intitule: 'Après une heure' }, [
+            { content: pdf(), filename: 'a.pdf' },
+          ])
+        ).status,
+      ).toBe(303);
     } finally {
       t.clock.set('2026-03-10T10:00:00+01:00');
     }
