@@ -88,7 +88,7 @@ describe('closure days and school holidays', () => {
     ['libelle', { libelle: 'x'.repeat(121) }, 'Le libellé doit contenir 120 caractères au maximum'],
     ['type', { type: 'holiday' }, 'Choisissez le type de période : fermeture des services ou vacances scolaires'],
     ['type', { type: undefined }, 'Choisissez le type de période : fermeture des services ou vacances scolaires'],
-  ])('refuses %s in %j, keeping what was typed', async (field, override, message) => {
+  ])('refuses an invalid %s (case %#), keeping what was typed', async (field, override, message) => {
     const before = await periods();
     const values: Record<string, string | undefined> = {
       type: 'closure',

@@ -69,7 +69,7 @@ describe('services and their contact details', () => {
     ['courriel', { courriel: 'enfance mairie.fr' }, 'Saisissez une adresse de courriel valide, par exemple enfance@mairie.fr'],
     ['courriel', { courriel: 'a\r\nBcc: x@evil.test' }, 'Saisissez une adresse de courriel valide, par exemple enfance@mairie.fr'],
     ['courriel', { courriel: `${'a'.repeat(250)}@x.fr` }, 'L’adresse de courriel doit contenir 254 caractères au maximum'],
-  ])('refuses %s = %j, keeping what was typed', async (field, override, message) => {
+  ])('refuses an invalid %s (case %#), keeping what was typed', async (field, override, message) => {
     const before = await names();
     const values = { ...VALID, nom: 'Service Jeunesse', ...override };
     const res = await post(admin, NEW, values);

@@ -117,7 +117,7 @@ describe('name, colour and welcome text', () => {
     ['couleur', { couleur: '#1f4e79;}body{display:none' }, 'Saisissez la couleur au format #rrggbb'],
     ['couleur', { couleur: '#777777' }, 'contraste de 4,47:1'],
     ['accueil', { accueil: 'x'.repeat(2001) }, 'Le texte d’accueil doit contenir 2 000 caractères au maximum'],
-  ])('refuses %s = %j', async (field, override, message) => {
+  ])('refuses an invalid %s (case %#)', async (field, override, message) => {
     const before = await town(t.db.pool, 'tarnos');
     const res = await post(admin, PAGE, { ...VALID, ...override });
     expect(res.status).toBe(400);
@@ -175,7 +175,7 @@ describe('password policy and activation delay', () => {
     ['delaiActivation', { delaiActivation: '0' }, 'Le délai d’activation doit être un nombre entier d’heures ouvrées entre 1 et 720'],
     ['delaiActivation', { delaiActivation: '721' }, 'Le délai d’activation doit être un nombre entier d’heures ouvrées entre 1 et 720'],
     ['delaiActivation', { delaiActivation: '-48' }, 'Le délai d’activation doit être un nombre entier d’heures ouvrées entre 1 et 720'],
-  ])('refuses %s = %j, keeping what was typed', async (field, override, message) => {
+  ])('refuses an invalid %s (case %#), keeping what was typed', async (field, override, message) => {
     const before = await town(t.db.pool, 'tarnos');
     const res = await post(admin, PASSWORDS, { ...RULES, majuscule: 'oui', ...override });
     expect(res.status).toBe(400);
