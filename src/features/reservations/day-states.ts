@@ -1,3 +1,4 @@
+import { businessCalendar, type BusinessCalendar } from '../../lib/business-hours.js';
 import { addDays, eachDay, weekday } from '../../lib/calendar-days.js';
 import { changeWindow, type CalendarFacts, type DeadlineRule } from '../../lib/deadlines.js';
 import { publicHolidayName } from '../../lib/public-holidays.js';
@@ -74,7 +75,11 @@ export function isoWeekday(day: string): number {
 
 /** The town's calendar, indexed for day look-ups. */
 export class TownCalendar {
-  constructor(readonly closures: Closure[]) {}
+  /** Business days as the 48-hour promise counts them: one definition for the whole app. */
+  readonly #business: BusinessCalendar;
+  constructor(readonly closures: Closure[]) {
+    this.#business = businessCalendar(closures.filter((c) => c.kind === 'closure'));
+  }
 
   closureOn(day: string): Closure | undefined {
     return this.closures.find((c) => c.kind === 'closure' && c.startDate <= day && day <= c.endDate);
@@ -85,8 +90,7 @@ export class TownCalendar {
   }
 
   isBusinessDay(day: string): boolean {
-    const wd = isoWeekday(day);
-    return wd <= 5 && !publicHolidayName(day) && !this.closureOn(day);
+    return this.#business.isBusinessDay(day);
   }
 }
 

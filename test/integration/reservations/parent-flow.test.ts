@@ -71,7 +71,9 @@ describe('MON AGENDA and the grid', () => {
     expect(res.status).toBe(200);
     for (const day of ['LUNDI', 'MARDI', 'MERCREDI', 'JEUDI', 'VENDREDI', 'SAMEDI', 'DIMANCHE'])
       expect(res.text).toContain(`<th scope="col">${day}</th>`);
-    expect(res.text).toContain('<label for="jour-2026-12-08">Repas<span class="visually-hidden">, mardi 8 décembre</span></label>');
+    expect(res.text).toContain(
+      '<label for="jour-2026-12-08"><span aria-hidden="true">Repas</span><span class="visually-hidden">Repas, mardi 8 décembre</span></label>',
+    );
     expect(res.text).toContain("Modifiable jusqu'au lundi 23 novembre à 23:59.");
     // Monday 7 December closed on Sunday 22 at midnight: said in words, no checkbox.
     expect(res.text).not.toContain('id="jour-2026-12-07"');
