@@ -17,20 +17,32 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import argon2 from 'argon2';
 import autocannon from 'autocannon';
 import express from 'express';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type pg from 'pg';
 import { start, type RunningApp } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { createPool } from '../src/db/pool.js';
+import { currentCguVersionNumber } from '../src/features/accounts/cgu.js';
 import { createLogger, type Logger } from '../src/lib/logger.js';
+import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../src/lib/passwords.js';
+import { insertAccount } from '../src/repositories/accounts.repository.js';
+import { findTownBySlug } from '../src/repositories/towns.repository.js';
 
 /** What every request of a scenario looks like. */
 export interface RequestShape {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Absolute path of a CommonJS module whose default export rewrites each request before it
+   * is sent (autocannon's `setupRequest`; it runs in the load generator's worker thread, so
+   * it must be a file, not a function).
+   */
+  setupRequest?: string;
 }
 
 export interface BenchContext {
@@ -41,6 +53,14 @@ export interface BenchContext {
   appHeaders: Record<string, string>;
   /** The app's database, for setups that need fixtures (an account to sign in with…). */
   pool: pg.Pool;
+  /** A scratch directory, removed at the end (request generators, their data). */
+  tmpDir: string;
+  /**
+   * Waits for the work a run leaves behind: autocannon drops its connections when time is
+   * up, but requests queued for a password hash are still served, and would eat into the
+   * next run (a second or so of sign-ins at 50 connections).
+   */
+  settle(): Promise<void>;
 }
 
 export interface Scenario {
@@ -62,6 +82,13 @@ export interface Scenario {
   expectStatus?: number;
   /** One line for the reader: what the row measures. */
   note: string;
+  /**
+   * Measure in this many alternating slices with the `baseline` row (baseline, app, app,
+   * baseline…), the ratio then coming from those slices: on a shared machine, two rows
+   * measured a minute apart see different neighbours, and a CPU-bound comparison (argon2)
+   * moved by a factor of five between runs. The baseline row keeps its own line too.
+   */
+  paired?: number;
 }
 
 /**
@@ -72,7 +99,27 @@ const BASELINE_VIEW = `<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title><%= title %></title></head>
 <body><main><h1><%= title %></h1><p><%= message %></p></main></body></html>`;
 
-function baselineRoutes(pool: pg.Pool): Record<string, express.RequestHandler> {
+/** Slices of the rows measured alternately with their baseline (see `Scenario.paired`). */
+const PAIRED_ROUNDS = 5;
+
+/**
+ * Sign-in rows: four times the app's bound on concurrent hashes (4 by default) keeps its
+ * queue full; more connections would only add waiting, and requests left queued at the end
+ * of each slice.
+ */
+const SIGN_IN_CONNECTIONS = 16;
+
+/** The password of every account the bench signs in with (and of the raw argon2 baseline). */
+const BENCH_PASSWORD = 'Banc-Essai-2026';
+
+/**
+ * `hashes`: the bound on concurrent argon2 work of the `/argon2` route, of the same size as
+ * the app's (ARGON2_MAX_CONCURRENCY).
+ */
+export function baselineRoutes(pool: pg.Pool, hashes: LimitFunction): Record<string, express.RequestHandler> {
+  // The sign-in's floor: argon2id verification with the app's parameters, behind the same
+  // bound on concurrent hashes, and nothing else.
+  let hash: Promise<string> | undefined;
   return {
     '/': (_req, res) => {
       res.render('page', { title: 'Baseline', message: 'Express 5 + EJS, nothing else.' });
@@ -80,6 +127,12 @@ function baselineRoutes(pool: pg.Pool): Record<string, express.RequestHandler> {
     '/db': async (_req, res) => {
       const { rows } = await pool.query<{ one: number }>('select 1 as one');
       res.render('page', { title: 'Baseline', message: `One query: ${rows[0]?.one}` });
+    },
+    '/argon2': async (_req, res) => {
+      hash ??= argon2.hash(BENCH_PASSWORD, ARGON2_OPTIONS);
+      const h = await hash;
+      const ok = await hashes(() => argon2.verify(h, BENCH_PASSWORD));
+      res.status(ok ? 200 : 500).render('page', { title: 'Baseline', message: `Verified: ${ok}` });
     },
   };
 }
@@ -94,6 +147,167 @@ async function sessionCookie(ctx: BenchContext, pagePath: string): Promise<strin
     .find((c) => c.includes('ef.sid='));
   if (!cookie) throw new Error(`GET ${pagePath} set no session cookie`);
   return cookie;
+}
+
+/** Cookie pairs (`name=value`) from a response's Set-Cookie headers. */
+function cookiesOf(res: Response): string[] {
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]!);
+}
+
+function csrfFrom(html: string): string {
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error('no CSRF token in the page');
+  return token;
+}
+
+/** A different client address for each sign-in, as families behind the proxy have (see `signInForm`). */
+function clientIp(i: number): string {
+  return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+}
+
+/**
+ * Parents of Tarnos as the wizard and the activation link leave them, then validated by
+ * the services and with the current CGU accepted: through the app's own repository and
+ * password hashing. They share one hash (verifying costs the same whatever the salt).
+ */
+async function createBenchParents(ctx: BenchContext, prefix: string, count: number, familyKey?: string): Promise<string[]> {
+  const town = await findTownBySlug(ctx.pool, 'tarnos');
+  if (!town) throw new Error('no demo town tarnos');
+  const cgu = await currentCguVersionNumber(ctx.pool, town.id);
+  const family = familyKey
+    ? (await ctx.pool.query<{ id: string }>(`select id from families where town_id = $1 and cle_enfance = $2`, [town.id, familyKey]))
+        .rows[0]
+    : undefined;
+  if (familyKey && !family) throw new Error(`no demo family ${familyKey}`);
+  const passwordHash = await hashPassword(BENCH_PASSWORD);
+  const now = new Date();
+  const usernames: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const username = `${prefix}${i}`;
+    const account = await insertAccount(ctx.pool, {
+      townId: town.id,
+      familyId: family?.id ?? null,
+      username,
+      email: `${username}@example.fr`,
+      civility: i % 2 ? 'Mme' : 'M',
+      lastName: 'Banc',
+      firstNames: 'Essai',
+      passwordHash,
+      passwordIsTemporary: false,
+      temporaryPasswordExpiresAt: null,
+      createdVia: 'wizard',
+      validationStatus: 'validated',
+      validatedAt: now,
+      createdAt: now,
+    });
+    await ctx.pool.query(`update accounts set email_confirmed_at = $2, cgu_version_accepted = $3, cgu_accepted_at = $2 where id = $1`, [
+      account.id,
+      now,
+      cgu ?? null,
+    ]);
+    usernames.push(username);
+  }
+  return usernames;
+}
+
+/** A visitor on the town home: the session cookie and the sign-in form's CSRF token. */
+async function homeVisit(ctx: BenchContext, ip: string): Promise<{ cookie: string; token: string }> {
+  const res = await fetch(`${ctx.appUrl}/tarnos/`, { headers: { ...ctx.appHeaders, 'x-forwarded-for': ip } });
+  if (res.status !== 200) throw new Error(`GET /tarnos/ answered ${res.status}`);
+  const cookie = cookiesOf(res).find((c) => c.includes('ef.sid='));
+  if (!cookie) throw new Error('GET /tarnos/ set no session cookie');
+  return { cookie, token: csrfFrom(await res.text()) };
+}
+
+function signInForm(token: string, identifiant: string): string {
+  return new URLSearchParams({ _csrf: token, identifiant, motDePasse: BENCH_PASSWORD }).toString();
+}
+
+/** Signs a parent in through the home page's form and returns the signed-in browser's cookies. */
+async function signedInCookies(ctx: BenchContext, username: string): Promise<string> {
+  const visit = await homeVisit(ctx, clientIp(1));
+  const res = await fetch(`${ctx.appUrl}/tarnos/connexion`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      ...ctx.appHeaders,
+      'x-forwarded-for': clientIp(1),
+      cookie: visit.cookie,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: signInForm(visit.token, username),
+  });
+  if (res.status !== 303 || !res.headers.get('location')?.endsWith('/tarnos/mon-espace')) {
+    throw new Error(`sign-in of ${username} answered ${res.status} ${res.headers.get('location') ?? ''}`);
+  }
+  return cookiesOf(res).join('; ');
+}
+
+/**
+ * Every measured sign-in must be a real, successful one. Success regenerates the session,
+ * so a session and its CSRF token serve once: the setup opens enough sessions on the town
+ * home beforehand (with as many client addresses), and a request generator in the load
+ * generator's thread hands each request the next unused one. The warm-up and each measured
+ * slice are separate runs of autocannon (each its own worker thread): a cursor file carries
+ * the position over, so no session is ever used twice. Each request also comes from its own address (the
+ * proxy's X-Forwarded-For, trusted for one hop as in production): the per-address limit
+ * (30 sign-ins in 15 minutes) is there against one client guessing, not for this load.
+ * A session used twice would answer 403, any failure 401: both fail the row.
+ */
+async function signInRequests(ctx: BenchContext): Promise<RequestShape> {
+  const usernames = await createBenchParents(ctx, 'banc-connexion-', 50);
+  // How many sessions: the raw verification rate through the app's own bound (the app
+  // cannot beat its argon2), twice over and never below 50/s, since neighbours on a shared
+  // machine may slow the sample down; plus, for each run, the requests still queued when it
+  // stops, which are served (and use their session) afterwards.
+  const sample = 24;
+  const hash = await hashPassword(BENCH_PASSWORD);
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: sample }, () => verifyPassword(hash, BENCH_PASSWORD)));
+  const rate = (sample * 1000) / (performance.now() - t0);
+  const needed = Math.ceil(Math.max(rate, 50) * 2 * (WARMUP + DURATION)) + (PAIRED_ROUNDS + 1) * SIGN_IN_CONNECTIONS;
+  process.stdout.write(`  (setup: argon2 ≈ ${Math.round(rate)}/s here, ${needed} sessions opened for as many sign-ins)\n`);
+
+  const pairs: { cookie: string; body: string }[] = [];
+  const parallel = pLimit(8);
+  await Promise.all(
+    Array.from({ length: needed }, (_, i) =>
+      parallel(async () => {
+        const visit = await homeVisit(ctx, clientIp(i + 2));
+        pairs[i] = { cookie: visit.cookie, body: signInForm(visit.token, usernames[i % usernames.length]!) };
+      }),
+    ),
+  );
+
+  const dir = fs.mkdtempSync(path.join(ctx.tmpDir, 'signin-'));
+  const pairsFile = path.join(dir, 'pairs.json');
+  const cursorFile = path.join(dir, 'cursor');
+  fs.writeFileSync(pairsFile, JSON.stringify(pairs));
+  fs.writeFileSync(cursorFile, '0');
+  const generator = path.join(dir, 'next-sign-in.cjs');
+  fs.writeFileSync(
+    generator,
+    `'use strict';
+const fs = require('node:fs');
+const pairs = JSON.parse(fs.readFileSync(${JSON.stringify(pairsFile)}, 'utf8'));
+let next = Number(fs.readFileSync(${JSON.stringify(cursorFile)}, 'utf8'));
+const OFFSET = ${needed + 2};
+module.exports = function nextSignIn(request) {
+  const i = next++;
+  fs.writeFileSync(${JSON.stringify(cursorFile)}, String(next));
+  // Past the end, sessions come round again: the app answers 403 and the row fails, visibly.
+  const pair = pairs[i % pairs.length];
+  const n = OFFSET + i;
+  const ip = '10.' + ((n >> 16) & 255) + '.' + ((n >> 8) & 255) + '.' + (n & 255);
+  return { ...request, headers: { ...request.headers, cookie: pair.cookie, 'x-forwarded-for': ip }, body: pair.body };
+};
+`,
+  );
+  return {
+    method: 'POST',
+    headers: { ...ctx.appHeaders, 'content-type': 'application/x-www-form-urlencoded' },
+    setupRequest: generator,
+  };
 }
 
 export const scenarios: Scenario[] = [
@@ -134,11 +348,52 @@ export const scenarios: Scenario[] = [
     note: 'the same page with 5 connections: latency when busy but not saturated',
     setup: async (ctx) => ({ headers: { ...ctx.appHeaders, cookie: await sessionCookie(ctx, '/tarnos/') } }),
   },
+  {
+    name: 'dashboard /tarnos/mon-espace',
+    server: 'app',
+    path: '/tarnos/mon-espace',
+    baseline: 'db baseline',
+    targetRatio: 0.5,
+    paired: PAIRED_ROUNDS,
+    note: 'signed-in parent (validated, CGU accepted, linked to a demo family file): the dashboard with the family, children and news',
+    setup: async (ctx) => {
+      const [username] = await createBenchParents(ctx, 'banc-tableau-', 1, '40220-MARTIN1');
+      const cookie = await signedInCookies(ctx, username!);
+      // A dashboard, not a redirect to the CGU or the sign-in.
+      const check = await fetch(`${ctx.appUrl}/tarnos/mon-espace`, { headers: { ...ctx.appHeaders, cookie }, redirect: 'manual' });
+      const html = await check.text();
+      if (check.status !== 200 || !html.includes('Bonjour Madame BANC.') || !html.includes('Membres du foyer')) {
+        throw new Error(`GET /tarnos/mon-espace answered ${check.status}, not the family's dashboard`);
+      }
+      return { headers: { ...ctx.appHeaders, cookie } };
+    },
+  },
+  {
+    name: 'argon2 baseline',
+    server: 'baseline',
+    path: '/argon2',
+    connections: SIGN_IN_CONNECTIONS,
+    note: 'bare Express 5: one argon2id verification (ARGON2_OPTIONS, same concurrency bound as the app), then the EJS page',
+  },
+  {
+    name: 'sign-in POST /tarnos/connexion',
+    server: 'app',
+    path: '/tarnos/connexion',
+    baseline: 'argon2 baseline',
+    targetRatio: 0.8,
+    paired: PAIRED_ROUNDS,
+    connections: SIGN_IN_CONNECTIONS,
+    expectStatus: 303,
+    note: 'successful sign-ins only, each with its own session, CSRF token and client address (50 parents, one password hash)',
+    setup: signInRequests,
+  },
 ];
 
 interface Measured {
   scenario: Scenario;
   requestsPerSecond: number;
+  /** For a `paired` row: the baseline's requests/s in the slices alternating with this row's. */
+  pairedBaseline?: number;
   /** CPU the servers' thread spent per request, in ms: steadier than req/s on a busy machine. */
   cpuMsPerRequest: number | undefined;
   p50: number;
@@ -179,46 +434,121 @@ function runAutocannon(url: string, shape: RequestShape, duration: number, conne
         method: shape.method ?? 'GET',
         ...(shape.headers ? { headers: shape.headers } : {}),
         ...(shape.body ? { body: shape.body } : {}),
+        ...(shape.setupRequest
+          ? { requests: [{ method: shape.method ?? 'GET', path: new URL(url).pathname, setupRequest: shape.setupRequest }] }
+          : {}),
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
   });
 }
 
+async function shapeOf(scenario: Scenario, ctx: BenchContext): Promise<RequestShape> {
+  return scenario.setup ? scenario.setup(ctx) : scenario.server === 'app' ? { headers: ctx.appHeaders } : {};
+}
+
+const urlOf = (scenario: Scenario, ctx: BenchContext) => `${scenario.server === 'app' ? ctx.appUrl : ctx.baselineUrl}${scenario.path}`;
+
+/** One autocannon run, the servers' main-thread CPU it cost, then the work it left behind. */
+async function timedRun(url: string, shape: RequestShape, duration: number, connections: number, ctx: BenchContext) {
+  const cpuBefore = mainThreadCpuMs();
+  const result = await runAutocannon(url, shape, duration, connections);
+  const cpuAfter = mainThreadCpuMs();
+  await ctx.settle();
+  return { result, cpuMs: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined };
+}
+
+function unexpectedStatuses(result: autocannon.Result, expectStatus = 200): number {
+  const stats = (result.statusCodeStats ?? {}) as Record<string, { count?: number }>;
+  return Object.entries(stats)
+    .filter(([code]) => code !== String(expectStatus))
+    .reduce((sum, [, s]) => sum + (s.count ?? 0), 0);
+}
+
 async function measure(scenario: Scenario, ctx: BenchContext): Promise<Measured> {
-  const shape = scenario.setup ? await scenario.setup(ctx) : scenario.server === 'app' ? { headers: ctx.appHeaders } : {};
-  const url = `${scenario.server === 'app' ? ctx.appUrl : ctx.baselineUrl}${scenario.path}`;
+  const base = scenario.paired && scenario.baseline ? scenarios.find((b) => b.name === scenario.baseline) : undefined;
+  if (base) return measurePaired(scenario, base, scenario.paired!, ctx);
+  const shape = await shapeOf(scenario, ctx);
+  const url = urlOf(scenario, ctx);
   const connections = scenario.connections ?? CONNECTIONS;
   process.stdout.write(`  ${scenario.name}: ${connections} connections, warm-up ${WARMUP} s, then ${DURATION} s… `);
-  if (WARMUP > 0) await runAutocannon(url, shape, WARMUP, connections);
-  const cpuBefore = mainThreadCpuMs();
-  const result = await runAutocannon(url, shape, DURATION, connections);
-  const cpuAfter = mainThreadCpuMs();
-  const expected = String(scenario.expectStatus ?? 200);
-  const stats = (result.statusCodeStats ?? {}) as Record<string, { count?: number }>;
-  const unexpected = Object.entries(stats)
-    .filter(([code]) => code !== expected)
-    .reduce((sum, [, s]) => sum + (s.count ?? 0), 0);
+  if (WARMUP > 0) {
+    await runAutocannon(url, shape, WARMUP, connections);
+    await ctx.settle();
+  }
+  const { result, cpuMs } = await timedRun(url, shape, DURATION, connections, ctx);
   const measured = {
     scenario,
     requestsPerSecond: result.requests.average,
-    cpuMsPerRequest:
-      cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0
-        ? (cpuAfter - cpuBefore) / result.requests.total
-        : undefined,
+    cpuMsPerRequest: cpuMs !== undefined && result.requests.total > 0 ? cpuMs / result.requests.total : undefined,
     p50: result.latency.p50,
     p99: result.latency.p99,
     total: result.requests.total,
     errors: result.errors + result.timeouts,
-    unexpected,
+    unexpected: unexpectedStatuses(result, scenario.expectStatus),
   };
   process.stdout.write(`${Math.round(measured.requestsPerSecond)} req/s\n`);
   return measured;
 }
 
+/**
+ * A row measured in `rounds` slices alternating with its baseline's (the order flips each
+ * round, so neither always follows the other), BENCH_DURATION in all for each. Requests/s
+ * are totals over the slices; p50 is the median of the slices', p99 the worst.
+ */
+async function measurePaired(scenario: Scenario, base: Scenario, rounds: number, ctx: BenchContext): Promise<Measured> {
+  const shape = await shapeOf(scenario, ctx);
+  const baseShape = await shapeOf(base, ctx);
+  const url = urlOf(scenario, ctx);
+  const baseUrl = urlOf(base, ctx);
+  const connections = scenario.connections ?? CONNECTIONS;
+  const slice = Math.max(1, Math.round(DURATION / rounds));
+  process.stdout.write(
+    `  ${scenario.name}: ${connections} connections, warm-up ${WARMUP} s, then ${rounds} × ${slice} s alternating with ${base.name}… `,
+  );
+  if (WARMUP > 0) {
+    await runAutocannon(url, shape, WARMUP, connections);
+    await ctx.settle();
+  }
+  const runs: Awaited<ReturnType<typeof timedRun>>[] = [];
+  const baseRuns: Awaited<ReturnType<typeof timedRun>>[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const app = async () => runs.push(await timedRun(url, shape, slice, connections, ctx));
+    const bare = async () => baseRuns.push(await timedRun(baseUrl, baseShape, slice, connections, ctx));
+    if (round % 2 === 0) {
+      await bare();
+      await app();
+    } else {
+      await app();
+      await bare();
+    }
+  }
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const rate = (list: typeof runs) => sum(list.map((r) => r.result.requests.total)) / sum(list.map((r) => r.result.duration));
+  const total = sum(runs.map((r) => r.result.requests.total));
+  const cpu = runs.every((r) => r.cpuMs !== undefined) ? sum(runs.map((r) => r.cpuMs!)) : undefined;
+  const p50s = runs.map((r) => r.result.latency.p50).sort((a, b) => a - b);
+  const measured: Measured = {
+    scenario,
+    requestsPerSecond: rate(runs),
+    pairedBaseline: rate(baseRuns),
+    cpuMsPerRequest: cpu !== undefined && total > 0 ? cpu / total : undefined,
+    p50: p50s[Math.floor(p50s.length / 2)]!,
+    p99: Math.max(...runs.map((r) => r.result.latency.p99)),
+    total,
+    errors: sum([...runs, ...baseRuns].map((r) => r.result.errors + r.result.timeouts)),
+    unexpected:
+      sum(runs.map((r) => unexpectedStatuses(r.result, scenario.expectStatus))) +
+      sum(baseRuns.map((r) => unexpectedStatuses(r.result, base.expectStatus))),
+  };
+  process.stdout.write(`${Math.round(measured.requestsPerSecond)} req/s (${base.name}: ${Math.round(measured.pairedBaseline!)} req/s)\n`);
+  return measured;
+}
+
 function verdict(m: Measured, all: Measured[]): { ratio: string; target: string; result: string } {
   const base = m.scenario.baseline ? all.find((b) => b.scenario.name === m.scenario.baseline) : undefined;
-  const ratio = base ? m.requestsPerSecond / base.requestsPerSecond : undefined;
+  const baseRps = m.pairedBaseline ?? base?.requestsPerSecond;
+  const ratio = baseRps ? m.requestsPerSecond / baseRps : undefined;
   const targets: string[] = [];
   let pass = true;
   if (m.scenario.targetRatio !== undefined) {
@@ -252,7 +582,13 @@ function printTable(all: Measured[]): void {
   console.log(`|${widths.map((w, i) => (i >= 1 && i <= 4 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
   for (const r of rows) console.log(line(r));
   console.log();
-  for (const m of all) console.log(`  ${m.scenario.name}: ${m.scenario.note} (${m.total} requests).`);
+  for (const m of all) {
+    const paired =
+      m.pairedBaseline === undefined
+        ? ''
+        : `; ${m.scenario.paired} slices alternating with ${m.scenario.baseline}, which made ${Math.round(m.pairedBaseline)} req/s in its slices`;
+    console.log(`  ${m.scenario.name}: ${m.scenario.note} (${m.total} requests${paired}).`);
+  }
 }
 
 async function listen(app: express.Express): Promise<http.Server> {
@@ -341,7 +677,8 @@ async function main(): Promise<void> {
     bare.set('view engine', 'ejs');
     bare.set('views', viewsDir);
     bare.set('view cache', true);
-    for (const [route, handler] of Object.entries(baselineRoutes(pool))) bare.get(route, handler);
+    const baselineHashes = pLimit(config.argon2MaxConcurrency);
+    for (const [route, handler] of Object.entries(baselineRoutes(pool, baselineHashes))) bare.get(route, handler);
     const baselineServer = await listen(bare);
     cleanup.push(
       () =>
@@ -352,7 +689,14 @@ async function main(): Promise<void> {
     );
     const baselineUrl = `http://127.0.0.1:${(baselineServer.address() as AddressInfo).port}`;
 
-    const ctx: BenchContext = { baselineUrl, appUrl, appHeaders: { 'x-forwarded-proto': 'https' }, pool };
+    const settle = async () => {
+      // Both bounds are FIFO queues: a no-op queued now runs once everything queued before it
+      // has started (the app's through its own verifyPassword, with a hash that fails at once).
+      await Promise.all([verifyPassword('not-a-hash', ''), baselineHashes(() => undefined)]);
+      // The last hashes and the queries that follow them.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    };
+    const ctx: BenchContext = { baselineUrl, appUrl, appHeaders: { 'x-forwarded-proto': 'https' }, pool, tmpDir: tmp, settle };
     const results: Measured[] = [];
     for (const scenario of selected) results.push(await measure(scenario, ctx));
     printTable(results);
