@@ -50,7 +50,11 @@ export function documentsRouter(deps: AppDeps): Router {
     res.render('documents/index', { title: 'Pièces justificatives', documents, usage, attention, formatBytes, formatLabel });
   });
 
-  function renderNew(res: Response, status: number, form: { errors?: FieldError[]; values?: Record<string, string>; dateErrorFields?: string[] }) {
+  function renderNew(
+    res: Response,
+    status: number,
+    form: { errors?: FieldError[]; values?: Record<string, string>; dateErrorFields?: string[] },
+  ) {
     const errors = form.errors ?? [];
     res.status(status).render('documents/new', {
       title: 'Ajouter un document',
