@@ -172,17 +172,3 @@ export async function findFamilyChoice(db: Queryable, townId: string, id: string
   ]);
   return rows[0];
 }
-
-/** A new family file made from an account's identity, with its new Clé Enfance. */
-export async function insertFamilyFromAccount(
-  db: Queryable,
-  townId: string,
-  f: { name: string; cleEnfance: string; addressLine: string; postalCode: string; city: string; now: Date },
-): Promise<{ id: string; name: string; cleEnfance: string }> {
-  const { rows } = await db.query<{ id: string; name: string; cleEnfance: string }>(
-    `insert into families (town_id, cle_enfance, name, address_line, postal_code, city, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $7) returning id, name, cle_enfance as "cleEnfance"`,
-    [townId, f.cleEnfance, f.name, f.addressLine, f.postalCode, f.city, f.now],
-  );
-  return rows[0]!;
-}

@@ -5,6 +5,7 @@ import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import * as validation from '../../repositories/account-validation.repository.js';
+import { insertFamily } from '../../repositories/family-files.repository.js';
 import { cancelTokens, deleteSessionsOf, findAccountById, type Account } from '../../repositories/accounts.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
@@ -161,12 +162,13 @@ export async function validateAccount(
       family = { id: found.id, name: found.name, cleEnfance: found.cleEnfance, created: false };
     } else {
       const fields = familyFromAccount(account);
-      const created = await validation.insertFamilyFromAccount(db, town.id, {
+      const created = await insertFamily(db, town.id, {
         ...fields,
+        externalRef: null,
         cleEnfance: await uniqueCleEnfance(db, town.id),
         now,
       });
-      family = { ...created, created: true };
+      family = { id: created.id, name: created.name, cleEnfance: created.cleEnfance, created: true };
       await audit(db, {
         townId: town.id,
         ...actor,
