@@ -1,4 +1,5 @@
 import type { Agent } from '../../repositories/agents.repository.js';
+import { countToProcess } from '../../repositories/requests.repository.js';
 import { listAwaitingSubmissions } from '../../repositories/reservations.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
@@ -48,4 +49,12 @@ const reservationsToConfirm: HomeLineSource = async (ctx, town) => {
   };
 };
 
-export const HOME_LINES: HomeLineSource[] = [accountsToActivate, reservationsToConfirm];
+const requestsToProcess: HomeLineSource = async (ctx, town) => ({
+  one: 'demande des familles à traiter',
+  many: 'demandes des familles à traiter',
+  none: 'Aucune demande des familles à traiter.',
+  count: await countToProcess(ctx.pool, town.id),
+  href: urls.agentRequests(town),
+});
+
+export const HOME_LINES: HomeLineSource[] = [accountsToActivate, requestsToProcess, reservationsToConfirm];
