@@ -151,6 +151,27 @@ export async function listFamilyEnrolments(db: Queryable, townId: string, family
   return rows;
 }
 
+/** A child's enrolments with their activities, in one query (the agenda). */
+export async function listChildEnrolmentsWithActivities(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  childId: string,
+): Promise<{ enrolment: EnrolmentRow; activity: ActivityRow }[]> {
+  const { rows } = await db.query<EnrolmentRow & { activity: ActivityRow }>(
+    `select ${ENROLMENT_COLUMNS},
+            json_build_object('id', a.id, 'name', a.name, 'site', a.site, 'unit', a.unit, 'startDate', a.start_date,
+              'endDate', a.end_date, 'weekdays', a.weekdays, 'runsDuring', a.runs_during, 'capacity', a.capacity,
+              'bookingRule', a.booking_rule, 'cancellationRule', a.cancellation_rule, 'confirmation', a.confirmation) as activity
+       from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+       join activities a on a.id = e.activity_id and a.town_id = e.town_id
+      where e.town_id = $1 and c.family_id = $2 and e.child_id = $3
+      order by e.start_date, e.id`,
+    [townId, familyId, childId],
+  );
+  return rows.map(({ activity, ...enrolment }) => ({ enrolment, activity }));
+}
+
 export async function findFamilyEnrolment(
   db: Queryable,
   townId: string,

@@ -160,3 +160,13 @@ describe('a business-day rule with a cut-off hour', () => {
     );
   });
 });
+
+describe('the agenda view (no deadlines)', () => {
+  it('says what is booked without computing any deadline', () => {
+    const late = input({ now: parisInstant('2026-12-20'), withDeadlines: false });
+    expect(one(late, '2026-12-10')).toEqual({ day: '2026-12-10', status: 'bookable', changeable: false, full: false });
+    const booked = { ...late, reservations: [{ day: '2026-12-10', status: 'booked' as const, confirmed: true }] };
+    expect(one(booked, '2026-12-10')).toMatchObject({ status: 'booked', changeable: false });
+    expect(one(late, '2026-12-21').reason?.code).toBe('school_holiday');
+  });
+});

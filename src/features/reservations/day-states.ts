@@ -137,6 +137,11 @@ export interface DayStateInput {
   reservations: ReservationLine[];
   counts: DayCount[];
   now: Date;
+  /**
+   * False for pages that only say what is booked (the agenda): no deadline is computed, and
+   * a day never booked is 'bookable' whatever its deadline.
+   */
+  withDeadlines?: boolean;
 }
 
 /** The state of every day from `from` to `to` (inclusive). */
@@ -160,6 +165,9 @@ export function dayStates(input: DayStateInput, from: string, to: string): DaySt
     const count = counts.get(day);
     const capacity = count ? count.capacity : activity.capacity;
     const full = capacity !== null && (count?.booked ?? 0) >= capacity;
+    if (input.withDeadlines === false) {
+      return { ...base, full, status: reservation ? reservation.status : 'bookable', changeable: false };
+    }
     const rule = reservation ? activity.cancellationRule : activity.bookingRule;
     const window = changeWindow(day, rule, now, facts);
     const deadlineReason = { code: 'deadline' as const, label: 'Date limite dépassée' };

@@ -517,19 +517,25 @@ export function reservationsRouter(deps: AppDeps): Router {
       req.session.flash = { kind: 'info', message: 'Aucune modification en attente.' };
       return res.redirect(303, urls.reservationGrid(town, ec.child.id, ec.enrolment.id));
     }
-    // Every pending day goes to the service, even one the recap would now call blocked: the
-    // service alone decides, at the moment of saving, and refuses all if one is too late.
-    const lines = await recap(req, town, ec, draft);
-    const changes = lines
-      .map((l) => {
-        const wanted = (s: DayState) => draft.changes[l.enrolment.id]?.[s.day] === 1;
-        return {
-          enrolmentId: l.enrolment.id,
-          book: [...l.book, ...l.blocked.filter(wanted)].map((s) => s.day).sort(),
-          cancel: [...l.cancel, ...l.blocked.filter((s) => !wanted(s))].map((s) => s.day).sort(),
-        };
-      })
-      .filter((c) => c.book.length + c.cancel.length > 0);
+    // The pending days go to the service as they are: it alone decides, at the moment of
+    // saving, what is already so, and refuses everything if one day is too late.
+    const enrolments = (await listFamilyEnrolments(pool, town.id, parentOf(req).familyId)).filter(
+      (e) => e.activityId === ec.activity.id && draft.changes[e.id],
+    );
+    const changes = enrolments.map((e) => {
+      const days = Object.entries(draft.changes[e.id]!);
+      return {
+        enrolmentId: e.id,
+        book: days
+          .filter(([, v]) => v === 1)
+          .map(([d]) => d)
+          .sort(),
+        cancel: days
+          .filter(([, v]) => v === 0)
+          .map(([d]) => d)
+          .sort(),
+      };
+    });
     if (changes.length === 0) return renderRecap(req, res, ec, 200, []);
     try {
       const result = await service.saveReservations(ctx, town, parentOf(req), { activityId: ec.activity.id, key, changes });

@@ -11,6 +11,7 @@ import {
   findFamilyChild,
   findFamilyEnrolment,
   listClosures,
+  listChildEnrolmentsWithActivities,
   listFamilyEnrolments,
   type ActivityRow,
   type EnrolmentRow,
@@ -132,21 +133,25 @@ export interface AgendaEntry {
   days: Map<string, DayState>;
 }
 
-/** MON AGENDA: every enrolment of the child that overlaps the days, with each day's state. */
+/**
+ * MON AGENDA: every enrolment of the child that overlaps the days, with each day's state.
+ * The busiest page of the feature: four queries at once, and no deadline computed (the
+ * agenda says what is booked, the grid says until when it can change).
+ */
 export async function childAgenda(ctx: ReservationContext, town: Town, parent: Parent, childId: string, from: string, to: string) {
-  const child = await familyChild(ctx.pool, town, parent, childId);
+  assertUuid(childId);
   const now = ctx.clock.now();
-  const [enrolments, calendar, reservations] = await Promise.all([
-    listFamilyEnrolments(ctx.pool, town.id, parent.familyId, child.id),
+  // The reservations query filters on the child only: its rows are used only once the
+  // child is known to be of this family (familyChild), and thrown away otherwise.
+  const [child, withActivities, calendar, reservations] = await Promise.all([
+    familyChild(ctx.pool, town, parent, childId),
+    listChildEnrolmentsWithActivities(ctx.pool, town.id, parent.familyId, childId),
     townCalendar(ctx.pool, town),
-    repo.listChildReservations(ctx.pool, town.id, child.id, from, to),
+    repo.listChildReservations(ctx.pool, town.id, childId, from, to),
   ]);
-  const entries: AgendaEntry[] = [];
-  for (const enrolment of enrolments) {
-    if (enrolment.endDate < from || enrolment.startDate > to) continue;
-    const activity = await findActivity(ctx.pool, town.id, enrolment.activityId);
-    if (!activity) continue;
-    const counts = await repo.listDayCounts(ctx.pool, activity.id, from, to);
+  const current = withActivities.filter(({ enrolment }) => enrolment.endDate >= from && enrolment.startDate <= to);
+  const counts = await repo.listDayCountsOf(ctx.pool, [...new Set(current.map((c) => c.activity.id))], from, to);
+  const entries: AgendaEntry[] = current.map(({ enrolment, activity }) => {
     const states = dayStates(
       {
         activity: activityCalendar(activity, town.deadlineRules),
@@ -155,15 +160,16 @@ export async function childAgenda(ctx: ReservationContext, town: Town, parent: P
         reservations: reservations
           .filter((r) => r.activityId === activity.id)
           .map((r) => ({ day: r.day, status: r.status, confirmed: r.confirmed, ...(r.position ? { position: r.position } : {}) })),
-        counts,
+        counts: counts.filter((c) => c.activityId === activity.id),
         now,
+        withDeadlines: false,
       },
       from,
       to,
     );
-    entries.push({ enrolment, activity, days: new Map(states.map((s) => [s.day, s])) });
-  }
-  return { child, entries, calendar, enrolments };
+    return { enrolment, activity, days: new Map(states.map((s) => [s.day, s])) };
+  });
+  return { child, entries, calendar, enrolments: withActivities.map((w) => w.enrolment) };
 }
 
 // ------------------------------------------------------------------ saving
@@ -316,7 +322,8 @@ export async function saveReservations(
     outcome.sort((a, b) => (a.day === b.day ? a.firstNames.localeCompare(b.firstNames, 'fr') : a.day < b.day ? -1 : 1));
     const status = activity.confirmation === 'agent' && lines.length > 0 ? 'awaiting_agent' : 'confirmed';
     await repo.setSubmissionOutcome(db, submissionId, status, outcome);
-    await submissionMails(ctx, db, town, parent, activity, submissionId, status, outcome);
+    // Everything asked was already so (a stale draft): nothing to tell.
+    if (outcome.length > 0) await submissionMails(ctx, db, town, parent, activity, submissionId, status, outcome);
     return { duplicate: false, submissionId, outcome };
   });
 }
