@@ -17,6 +17,7 @@ import { dataRightsRouter } from './features/data-rights/data-rights.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
 import { documentsRouter } from './features/documents/documents.routes.js';
 import { familyFilesRouter } from './features/family-files/family-files.routes.js';
+import { importRouter } from './features/imports/import.routes.js';
 import { familyRouter } from './features/family/family.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps): Express {
     agentsSettingsRouter(deps),
     agentsNewsRouter(deps),
     familyFilesRouter(deps),
+    importRouter(deps),
     reservationsRouter(deps),
     agentsActivitiesRouter(deps),
     documentsRouter(deps),

@@ -9,6 +9,7 @@ import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { startHousekeeping } from './jobs/housekeeping.js';
+import { ImportWorker } from './jobs/import-worker.js';
 import { createDelivery, MailWorker } from './jobs/mail-worker.js';
 import { setHashConcurrency } from './lib/passwords.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -33,6 +34,8 @@ export interface StartOptions {
   embeddedDataDir?: string;
   /** Set to false to skip the background mail worker (tests drive it by hand). */
   mailWorker?: boolean;
+  /** Set to false to skip the background import worker (family files imports). */
+  importWorker?: boolean;
 }
 
 export async function start({
@@ -41,6 +44,7 @@ export async function start({
   clock = systemClock,
   embeddedDataDir,
   mailWorker = true,
+  importWorker = true,
 }: StartOptions): Promise<RunningApp> {
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
@@ -70,6 +74,8 @@ export async function start({
   setHashConcurrency(config.argon2MaxConcurrency);
   const worker = new MailWorker(pool, createDelivery(config.smtpUrl), { from: config.mailFrom, clock, logger });
   if (mailWorker) worker.start();
+  const imports = new ImportWorker(pool, { clock, config, logger });
+  if (importWorker) imports.start();
   const stopHousekeeping = startHousekeeping(pool, clock, logger);
 
   const server = http.createServer(app);
@@ -95,6 +101,7 @@ export async function start({
       });
       stopHousekeeping();
       await worker.stop();
+      await imports.stop();
       (sessionStore as unknown as { close?: () => void }).close?.();
       await pool.end();
       if (embedded) await embedded.stop();

@@ -163,6 +163,7 @@ export const urls = {
   agentAccountResend: (town: TownRef, id: string, accountId: string) =>
     `${t(town)}/agents/familles/${id}/comptes/${accountId}/renvoyer-courriel`,
   agentImport: (town: TownRef) => `${t(town)}/agents/import`,
+  agentImportTemplate: (town: TownRef) => `${t(town)}/agents/import/modele-familles.csv`,
   agentImportJob: (town: TownRef, jobId: string) => `${t(town)}/agents/import/${jobId}`,
   agentImportJobStatus: (town: TownRef, jobId: string) => `${t(town)}/agents/import/${jobId}/etat`,
 

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Queryable } from '../db/pool.js';
 
 /**
@@ -290,6 +291,30 @@ export async function insertAdult(db: Queryable, townId: string, familyId: strin
   return rows[0]!.id;
 }
 
+/** Several adults in one statement (the import); ids come back in the order given. */
+export async function insertAdults(db: Queryable, townId: string, familyId: string, adults: AdultFields[], now: Date): Promise<string[]> {
+  if (adults.length === 0) return [];
+  const ids = adults.map(() => crypto.randomUUID());
+  await db.query(
+    `insert into family_adults (id, town_id, family_id, civility, last_name, first_names, email, phone, created_at, updated_at)
+     select a.id, $1, $2, a.civility, a.last_name, a.first_names, a.email, a.phone, $3, $3
+       from unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+            as a(id, civility, last_name, first_names, email, phone)`,
+    [
+      townId,
+      familyId,
+      now,
+      ids,
+      adults.map((a) => a.civility),
+      adults.map((a) => a.lastName),
+      adults.map((a) => a.firstNames),
+      adults.map((a) => a.email),
+      adults.map((a) => a.phone),
+    ],
+  );
+  return ids;
+}
+
 export async function updateAdult(db: Queryable, townId: string, adultId: string, a: AdultFields & { now: Date }): Promise<void> {
   await db.query(
     `update family_adults set civility = $3, last_name = $4, first_names = $5, email = $6, phone = $7, updated_at = $8
@@ -396,6 +421,32 @@ export async function insertChild(db: Queryable, townId: string, familyId: strin
   const id = rows[0]!.id;
   await replaceAuthorisedPersons(db, townId, id, c.authorisedPersons, c.now);
   return id;
+}
+
+/** Children as an import knows them (no health data, no authorisation given yet), in one statement. */
+export async function insertChildren(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  children: Pick<ChildFields, 'firstNames' | 'lastName' | 'birthDate' | 'school' | 'className'>[],
+  now: Date,
+): Promise<void> {
+  if (children.length === 0) return;
+  await db.query(
+    `insert into children (town_id, family_id, first_names, last_name, birth_date, school, class_name, created_at, updated_at)
+     select $1, $2, c.first_names, c.last_name, c.birth_date, c.school, c.class_name, $3, $3
+       from unnest($4::text[], $5::text[], $6::date[], $7::text[], $8::text[]) as c(first_names, last_name, birth_date, school, class_name)`,
+    [
+      townId,
+      familyId,
+      now,
+      children.map((c) => c.firstNames),
+      children.map((c) => c.lastName),
+      children.map((c) => c.birthDate),
+      children.map((c) => c.school),
+      children.map((c) => c.className),
+    ],
+  );
 }
 
 export async function updateChild(db: Queryable, townId: string, childId: string, c: ChildFields & { now: Date }): Promise<void> {

@@ -1,0 +1,342 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import { withTransaction } from '../../db/pool.js';
+import { audit } from '../../lib/audit.js';
+import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
+import type { Clock } from '../../lib/clock.js';
+import { parisDay } from '../../lib/date-input.js';
+import * as files from '../../repositories/family-files.repository.js';
+import * as jobs from '../../repositories/import-jobs.repository.js';
+import type { ImportIssue, ImportJob } from '../../repositories/import-jobs.repository.js';
+import { findTownBySlug, type Town } from '../../repositories/towns.repository.js';
+import { precreateAccount } from '../accounts/accounts.service.js';
+import type { Actor } from '../family-files/family-files.service.js';
+import { parseCsv } from './csv.js';
+import { readHeader, readRow, type ImportFamily, type RowResult } from './import-format.js';
+
+export interface ImportContext {
+  pool: pg.Pool;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+}
+
+// ---------------------------------------------------------------- upload
+
+/** The file is kept in the database and the worker takes it from there; the upload is audited. */
+export async function createImportJob(
+  ctx: Pick<ImportContext, 'pool' | 'clock'>,
+  town: Town,
+  actor: Actor,
+  file: { name: string; content: Buffer; dataRows: number },
+): Promise<string> {
+  return withTransaction(ctx.pool, async (db) => {
+    const now = ctx.clock.now();
+    const id = await jobs.insertJob(db, {
+      townId: town.id,
+      agentId: actor.agentId,
+      actorLabel: actor.actorLabel,
+      ip: actor.ip ?? null,
+      fileName: file.name,
+      content: file.content,
+      totalRows: file.dataRows,
+      now,
+    });
+    await audit(db, {
+      townId: town.id,
+      ...actor,
+      action: 'import.start',
+      targetType: 'import_job',
+      targetId: id,
+      details: { fileName: file.name, rows: file.dataRows, bytes: file.content.length },
+      at: now,
+    });
+    return id;
+  });
+}
+
+// ---------------------------------------------------------------- reading the file
+
+/** A row of the file as the import treats it, decided once for the whole file (so a resumed job decides the same). */
+export type PlannedRow =
+  | { kind: 'rejected'; line: number; reasons: string[] }
+  | { kind: 'duplicate'; line: number; reference: string; firstLine: number }
+  | { kind: 'family'; family: ImportFamily; duplicateEmails: Map<number, number> };
+
+export type FilePlan = { ok: true; rows: PlannedRow[]; unterminatedQuoteAt?: number } | { ok: false; message: string };
+
+/**
+ * Reads every row, and marks what repeats inside the file: a reference seen on an earlier
+ * line (the row is refused), an email given to an earlier adult (no second account).
+ */
+export function planFile(text: string, today: string): FilePlan {
+  const parsed = parseCsv(text);
+  const header = readHeader(parsed.records[0]);
+  if (!header.ok) return header;
+  const rows: PlannedRow[] = [];
+  const refs = new Map<string, number>();
+  const emails = new Map<string, number>();
+  for (const record of parsed.records.slice(1)) {
+    const row: RowResult = readRow(header.header, record, today);
+    if (row.kind === 'empty') continue;
+    if (row.kind === 'rejected') {
+      rows.push(row);
+      continue;
+    }
+    const family = row.family;
+    const key = family.reference.toLowerCase();
+    const firstLine = refs.get(key);
+    if (firstLine !== undefined) {
+      rows.push({ kind: 'duplicate', line: family.line, reference: family.reference, firstLine });
+      continue;
+    }
+    refs.set(key, family.line);
+    const duplicateEmails = new Map<number, number>();
+    for (const adult of family.adults) {
+      if (!adult.email) continue;
+      const seen = emails.get(adult.email);
+      if (seen !== undefined) duplicateEmails.set(adult.index, seen);
+      else emails.set(adult.email, family.line);
+    }
+    rows.push({ kind: 'family', family, duplicateEmails });
+  }
+  return { ok: true, rows, unterminatedQuoteAt: parsed.unterminatedQuoteAt };
+}
+
+export async function townOfJob(db: pg.Pool, job: Pick<ImportJob, 'townId'>): Promise<Town | undefined> {
+  const { rows } = await db.query<{ slug: string }>(`select slug from towns where id = $1`, [job.townId]);
+  return rows[0] ? findTownBySlug(db, rows[0].slug) : undefined;
+}
+
+const jobActor = (job: ImportJob): Actor => ({ agentId: job.agentId, actorLabel: job.actorLabel, ip: job.ip });
+
+// ---------------------------------------------------------------- phase 1: the rows
+
+export type BatchOutcome = 'done' | 'lost';
+
+/**
+ * Imports rows [start, start + count) of the plan in one transaction, which also moves the
+ * job's counters forward: after a crash the job resumes at the first row not committed.
+ * A row whose reference a file of the town already carries is left alone (importing the
+ * same file twice creates nothing twice).
+ */
+export async function importBatch(
+  ctx: ImportContext,
+  town: Town,
+  job: ImportJob,
+  plan: PlannedRow[],
+  start: number,
+  count: number,
+  leaseMs: number,
+  finalNote?: ImportIssue,
+): Promise<BatchOutcome> {
+  return withTransaction(ctx.pool, async (db) => {
+    const state = await jobs.lockJob(db, job.id);
+    // Another worker took the job over (our lease expired): leave it to them.
+    if (!state || state.status !== 'running' || state.phase !== 'rows' || state.processedRows !== start) return 'lost';
+    const now = ctx.clock.now();
+    const rows = plan.slice(start, start + count);
+    const existing = await files.existingRefs(
+      db,
+      town.id,
+      rows.flatMap((r) => (r.kind === 'family' ? [r.family.reference] : [])),
+    );
+    const issues: ImportIssue[] = [];
+    const counts: jobs.BatchCounts = {
+      processedRows: rows.length,
+      familiesCreated: 0,
+      familiesExisting: 0,
+      adultsCreated: 0,
+      childrenCreated: 0,
+      rowsRejected: 0,
+      accountsTotal: 0,
+    };
+    const accounts: { adultId: string; line: number }[] = [];
+    for (const row of rows) {
+      if (row.kind === 'rejected') {
+        counts.rowsRejected += 1;
+        issues.push(...row.reasons.map((message) => ({ lineNumber: row.line, kind: 'rejected' as const, message })));
+        continue;
+      }
+      if (row.kind === 'duplicate') {
+        counts.rowsRejected += 1;
+        issues.push({
+          lineNumber: row.line,
+          kind: 'rejected',
+          message: `La référence « ${row.reference} » figure déjà ligne ${row.firstLine} du fichier : cette ligne est ignorée`,
+        });
+        continue;
+      }
+      const f = row.family;
+      if (existing.has(f.reference.toLowerCase())) {
+        counts.familiesExisting += 1;
+        continue;
+      }
+      await db.query('savepoint import_row');
+      try {
+        const family = await files.insertFamily(db, town.id, {
+          name: f.name,
+          externalRef: f.reference,
+          addressLine: f.addressLine,
+          postalCode: f.postalCode,
+          city: f.city,
+          cleEnfance: await uniqueCleEnfance(db, town.id),
+          now,
+        });
+        const adultIds = await files.insertAdults(db, town.id, family.id, f.adults, now);
+        await files.insertChildren(db, town.id, family.id, f.children, now);
+        await audit(db, {
+          townId: town.id,
+          ...jobActor(job),
+          action: 'family.create',
+          targetType: 'family',
+          targetId: family.id,
+          details: { importJobId: job.id, line: f.line },
+          at: now,
+        });
+        await db.query('release savepoint import_row');
+        counts.familiesCreated += 1;
+        counts.adultsCreated += f.adults.length;
+        counts.childrenCreated += f.children.length;
+        f.adults.forEach((adult, i) => {
+          if (!adult.email) return;
+          const firstLine = row.duplicateEmails.get(adult.index);
+          if (firstLine !== undefined) {
+            issues.push({
+              lineNumber: f.line,
+              kind: 'warning',
+              message: `Adulte ${adult.index} : l'adresse ${adult.email} est déjà celle d'un adulte de la ligne ${firstLine} : aucun compte créé pour cet adulte`,
+            });
+            return;
+          }
+          accounts.push({ adultId: adultIds[i]!, line: f.line });
+        });
+      } catch (err) {
+        await db.query('rollback to savepoint import_row');
+        if ((err as { code?: string; constraint?: string }).constraint === 'families_external_ref_idx') {
+          // Created by someone else meanwhile (an agent, another import): already there.
+          counts.familiesExisting += 1;
+          continue;
+        }
+        ctx.logger.error({ err, jobId: job.id, line: f.line }, 'import row failed');
+        counts.rowsRejected += 1;
+        issues.push({
+          lineNumber: f.line,
+          kind: 'rejected',
+          message:
+            "Cette ligne n'a pas pu être enregistrée à cause d'une erreur inattendue : importez le fichier de nouveau pour la reprendre",
+        });
+      }
+    }
+    if (accounts.length > 0) {
+      await db.query(
+        `insert into import_job_accounts (job_id, adult_id, line_number)
+         select $1, a.adult_id, a.line_number from unnest($2::uuid[], $3::int[]) as a(adult_id, line_number)`,
+        [job.id, accounts.map((a) => a.adultId), accounts.map((a) => a.line)],
+      );
+      counts.accountsTotal = accounts.length;
+    }
+    if (finalNote && start + count >= plan.length) issues.push(finalNote);
+    await jobs.insertIssues(db, job.id, issues);
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    await jobs.recordBatch(db, job.id, counts, leaseUntil);
+    if (start + rows.length >= plan.length) await jobs.startAccountsPhase(db, job.id, leaseUntil);
+    return 'done';
+  });
+}
+
+// ---------------------------------------------------------------- phase 2: the accounts
+
+export type AccountOutcome = 'created' | 'skipped' | 'none' | 'retry';
+
+/**
+ * Pre-creates the account of one adult still waiting, in its own transaction: the
+ * accounts service hashes a temporary password (argon2, the costly part) and queues the
+ * Création rapide mail; the adult is linked to the account and the creation audited in the
+ * same transaction. Several of these run at once (one per core), each claiming a
+ * different adult.
+ */
+export async function importOneAccount(ctx: ImportContext, town: Town, job: ImportJob, leaseMs: number): Promise<AccountOutcome> {
+  try {
+    return await withTransaction(ctx.pool, async (db) => {
+      const pending = await jobs.claimPendingAccount(db, job.id);
+      if (!pending) return 'none' as const;
+      const now = ctx.clock.now();
+      const leaseUntil = new Date(now.getTime() + leaseMs);
+      const result = await precreateAccount(
+        ctx,
+        town,
+        {
+          civility: pending.civility,
+          lastName: pending.lastName,
+          firstName: pending.firstNames,
+          email: pending.email,
+          familyId: pending.familyId,
+        },
+        db,
+      );
+      if (result.kind !== 'created') {
+        await jobs.markAccount(db, job.id, pending.adultId, 'skipped');
+        await jobs.insertIssues(db, job.id, [
+          {
+            lineNumber: pending.lineNumber,
+            kind: 'warning',
+            message: `${pending.firstNames} ${pending.lastName.toUpperCase()} : l'adresse ${pending.email} est déjà celle d'un compte de l'Espace Famille : aucun compte créé`,
+          },
+        ]);
+        await jobs.recordAccount(db, job.id, 'skipped', leaseUntil);
+        return 'skipped' as const;
+      }
+      await files.linkAdultAccount(db, town.id, pending.adultId, result.account.id, now);
+      await jobs.markAccount(db, job.id, pending.adultId, 'created');
+      await audit(db, {
+        townId: town.id,
+        ...jobActor(job),
+        action: 'account.precreate',
+        targetType: 'account',
+        targetId: result.account.id,
+        details: { familyId: pending.familyId, adultId: pending.adultId, importJobId: job.id },
+        at: now,
+      });
+      await jobs.recordAccount(db, job.id, 'created', leaseUntil);
+      return 'created' as const;
+    });
+  } catch (err) {
+    // Two accounts given the same username by concurrent transactions: the loser tries again.
+    if ((err as { constraint?: string }).constraint === 'accounts_username_idx') return 'retry';
+    throw err;
+  }
+}
+
+/** The end of the job, with its summary in the audit log. */
+export async function finishImport(ctx: ImportContext, job: ImportJob, failure: string | null = null): Promise<void> {
+  await withTransaction(ctx.pool, async (db) => {
+    const state = await jobs.lockJob(db, job.id);
+    // Two workers reaching the end together: the first one closes the job.
+    if (state?.status !== 'running') return;
+    const now = ctx.clock.now();
+    const current = await jobs.findJob(db, job.townId, job.id);
+    await jobs.finishJob(db, job.id, failure ? 'failed' : 'done', failure, now);
+    await audit(db, {
+      townId: job.townId,
+      ...jobActor(job),
+      action: 'import.finish',
+      targetType: 'import_job',
+      targetId: job.id,
+      details: {
+        failure,
+        familiesCreated: current?.familiesCreated ?? 0,
+        familiesExisting: current?.familiesExisting ?? 0,
+        rowsRejected: current?.rowsRejected ?? 0,
+        accountsCreated: current?.accountsCreated ?? 0,
+        accountsSkipped: current?.accountsSkipped ?? 0,
+      },
+      at: now,
+    });
+  });
+}
+
+export function todayOf(clock: Clock): string {
+  return parisDay(clock.now());
+}

@@ -1,0 +1,160 @@
+import os from 'node:os';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import {
+  finishImport,
+  importBatch,
+  importOneAccount,
+  planFile,
+  todayOf,
+  townOfJob,
+  type ImportContext,
+} from '../features/imports/import.service.js';
+import type { Clock } from '../lib/clock.js';
+import * as jobs from '../repositories/import-jobs.repository.js';
+import type { ImportJob } from '../repositories/import-jobs.repository.js';
+
+export interface ImportWorkerOptions {
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  /** How often an idle worker looks for a job. */
+  intervalMs?: number;
+  /** Rows per transaction in the first phase. */
+  batchSize?: number;
+  /** Accounts pre-created at once (each hashes a password): the number of cores, by default. */
+  concurrency?: number;
+  /** How long a claimed job is reserved for this worker without news from it. */
+  leaseSeconds?: number;
+}
+
+/**
+ * Processes imports of known families in the background, like the mail worker drains the
+ * outbox. A job is claimed with FOR UPDATE SKIP LOCKED and a lease, so two instances never
+ * process the same one, and another takes over if this process dies. Two phases:
+ *
+ * 1. the rows, in batches of `batchSize` per transaction: family files, adults, children;
+ *    fast (plain inserts), so families appear in the back-office within seconds;
+ * 2. the accounts of adults with an email, one per transaction, `concurrency` at a time:
+ *    each costs an argon2 hash of its temporary password (~25 ms of one core), the
+ *    bottleneck of a large import — running them on every core is what makes it fast.
+ *
+ * Tests and scripts call `runOnce()` by hand.
+ */
+export class ImportWorker {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<unknown> | undefined;
+  #stopped = false;
+  readonly #ctx: ImportContext;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: ImportWorkerOptions,
+  ) {
+    this.#ctx = { pool, clock: options.clock, config: options.config, logger: options.logger };
+  }
+
+  get concurrency(): number {
+    return Math.max(1, this.options.concurrency ?? Math.min(os.availableParallelism(), this.options.config.argon2MaxConcurrency));
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#schedule(0);
+  }
+
+  #schedule(delay: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.runOnce()
+        .then((worked) => this.#schedule(worked ? 0 : (this.options.intervalMs ?? 1000)))
+        .catch((err: unknown) => {
+          this.options.logger.warn({ err }, 'import worker pass failed');
+          this.#schedule(this.options.intervalMs ?? 1000);
+        });
+    }, delay);
+    this.#timer.unref();
+  }
+
+  /** Claims one job and takes it as far as it can; false when there was nothing to do. */
+  async runOnce(): Promise<boolean> {
+    const job = await jobs.claimJob(this.pool, this.options.clock.now(), this.#leaseSeconds);
+    if (!job) return false;
+    const { content, ...rest } = job;
+    try {
+      await this.#process(rest, content);
+    } catch (err) {
+      // Left running: the lease expires and the job is tried again from where it stopped.
+      this.options.logger.error({ err, jobId: job.id }, 'import job failed, will resume');
+      throw err;
+    }
+    return true;
+  }
+
+  get #leaseSeconds(): number {
+    return this.options.leaseSeconds ?? 60;
+  }
+
+  async #process(job: ImportJob, content: Buffer): Promise<void> {
+    const log = this.options.logger.child({ jobId: job.id });
+    const town = await townOfJob(this.pool, job);
+    if (!town) return finishImport(this.#ctx, job, 'La commune de cet import n’existe plus.');
+    const leaseMs = this.#leaseSeconds * 1000;
+
+    if (job.phase === 'rows') {
+      const plan = planFile(content.toString('utf8'), todayOf(this.options.clock));
+      if (!plan.ok) return finishImport(this.#ctx, job, plan.message);
+      const note = plan.unterminatedQuoteAt
+        ? {
+            lineNumber: plan.unterminatedQuoteAt,
+            kind: 'rejected' as const,
+            message: 'Un guillemet ouvert sur cette ligne n’est jamais fermé : la suite du fichier n’a pas pu être lue',
+          }
+        : undefined;
+      const size = this.options.batchSize ?? 250;
+      let start = job.processedRows;
+      if (plan.rows.length === 0) {
+        // Nothing readable (the upload checks make this rare): close the phase in one step.
+        if ((await importBatch(this.#ctx, town, job, plan.rows, 0, 0, leaseMs, note)) === 'lost') return;
+      }
+      while (start < plan.rows.length) {
+        if (this.#stopped) return this.#release(job);
+        const outcome = await importBatch(this.#ctx, town, job, plan.rows, start, size, leaseMs, note);
+        if (outcome === 'lost') {
+          log.warn('import job taken over by another worker');
+          return;
+        }
+        start += size;
+      }
+      log.info({ rows: plan.rows.length }, 'import rows done');
+    }
+
+    // Phase 2: the lanes share the pending accounts through SKIP LOCKED claims.
+    const lane = async () => {
+      for (;;) {
+        if (this.#stopped) return;
+        const outcome = await importOneAccount(this.#ctx, town, job, leaseMs);
+        if (outcome === 'none') return;
+      }
+    };
+    await Promise.all(Array.from({ length: this.concurrency }, lane));
+    if (this.#stopped) return this.#release(job);
+    if (await jobs.hasPendingAccounts(this.pool, job.id)) return; // claimed by another worker still at it
+    const current = await jobs.findJob(this.pool, job.townId, job.id);
+    if (current?.status !== 'running') return;
+    await finishImport(this.#ctx, job);
+    log.info('import done');
+  }
+
+  /** On a clean stop the job is handed back at once instead of waiting for its lease. */
+  async #release(job: ImportJob): Promise<void> {
+    await this.pool.query(`update import_jobs set lease_until = null where id = $1 and status = 'running'`, [job.id]);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running?.catch(() => undefined);
+  }
+}
