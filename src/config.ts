@@ -55,7 +55,12 @@ const envSchema = z
     if (!env.SESSION_SECRET)
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'required in production (32 characters or more)' });
     if (!env.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required in production' });
-    if (!env.SMTP_URL) ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required in production (mail would otherwise stay in the local mailbox)' });
+    if (!env.SMTP_URL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message: 'required in production (mail would otherwise stay in the local mailbox)',
+      });
     if (env.CAPTCHA_TEST_SOLUTION) {
       ctx.addIssue({
         code: 'custom',

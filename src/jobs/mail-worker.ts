@@ -103,7 +103,13 @@ export class MailWorker {
     );
     for (const row of rows) {
       try {
-        await this.delivery.send({ from: this.options.from, to: row.to_address, subject: row.subject, text: row.text_body, html: row.html_body });
+        await this.delivery.send({
+          from: this.options.from,
+          to: row.to_address,
+          subject: row.subject,
+          text: row.text_body,
+          html: row.html_body,
+        });
         await this.pool.query(
           `update mail_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, transport = $3, last_error = null where id = $1`,
           [row.id, this.options.clock.now(), this.delivery.name],

@@ -58,7 +58,12 @@ export function csrfProtection(): RequestHandler {
     // A multipart body is checked by the upload route after multer; meanwhile only a
     // request the browser vouches for as same-origin may go on, so a multipart POST to a
     // route that never parses a body cannot slip past the token.
-    if (isMultipart(req)) return site === 'same' ? next() : next(new CsrfError());
+    if (isMultipart(req)) {
+      if (site !== 'same') return next(new CsrfError());
+      // Pages rendered after this POST (an error page, say) still need the session's token.
+      res.locals.csrfToken = () => generateToken(req);
+      return next();
+    }
     if (!isRequestValid(req)) return next(new CsrfError());
     res.locals.csrfToken = () => generateToken(req);
     next();

@@ -37,14 +37,18 @@ export async function findAgentById(db: Queryable, townId: string, id: string): 
 }
 
 export async function findAgentByUsername(db: Queryable, townId: string, username: string): Promise<Agent | undefined> {
-  const { rows } = await db.query<Agent>(`select ${COLUMNS} from agents where town_id = $1 and lower(username) = lower($2)`, [townId, username]);
+  const { rows } = await db.query<Agent>(`select ${COLUMNS} from agents where town_id = $1 and lower(username) = lower($2)`, [
+    townId,
+    username,
+  ]);
   return rows[0];
 }
 
 export async function listAgents(db: Queryable, townId: string): Promise<Agent[]> {
-  const { rows } = await db.query<Agent>(`select ${COLUMNS} from agents where town_id = $1 order by disabled_at nulls first, lower(display_name)`, [
-    townId,
-  ]);
+  const { rows } = await db.query<Agent>(
+    `select ${COLUMNS} from agents where town_id = $1 order by disabled_at nulls first, lower(display_name)`,
+    [townId],
+  );
   return rows;
 }
 
@@ -63,7 +67,11 @@ export async function recordAgentSignIn(db: Queryable, id: string, now: Date): P
 }
 
 export async function setAgentDisabled(db: Queryable, townId: string, id: string, disabledAt: Date | null): Promise<boolean> {
-  const { rowCount } = await db.query(`update agents set disabled_at = $3, updated_at = now() where town_id = $1 and id = $2`, [townId, id, disabledAt]);
+  const { rowCount } = await db.query(`update agents set disabled_at = $3, updated_at = now() where town_id = $1 and id = $2`, [
+    townId,
+    id,
+    disabledAt,
+  ]);
   return (rowCount ?? 0) > 0;
 }
 

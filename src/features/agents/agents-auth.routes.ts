@@ -39,26 +39,22 @@ export function agentsAuthRouter(deps: AppDeps): Router {
     if (!limit.allowed) throw new TooManyRequestsError(limit.retryAfterSeconds);
     const form = parseForm(signInSchema, req.body, { secret: ['motDePasse'] });
     if (!form.ok) {
-      return res
-        .status(400)
-        .render('agents/signin', {
-          title: 'Espace agents – Connexion',
-          errors: form.errors,
-          fieldErrors: errorMap(form.errors),
-          values: form.values,
-        });
+      return res.status(400).render('agents/signin', {
+        title: 'Espace agents – Connexion',
+        errors: form.errors,
+        fieldErrors: errorMap(form.errors),
+        values: form.values,
+      });
     }
     const result = await signInAgent({ pool, clock, config }, town, form.data.identifiant, form.data.motDePasse, req.ip ?? null);
     if (!result.ok) {
       const errors = [{ field: 'identifiant', message: 'Identifiant ou mot de passe incorrect' }];
-      return res
-        .status(401)
-        .render('agents/signin', {
-          title: 'Espace agents – Connexion',
-          errors,
-          fieldErrors: errorMap(errors),
-          values: { identifiant: form.data.identifiant },
-        });
+      return res.status(401).render('agents/signin', {
+        title: 'Espace agents – Connexion',
+        errors,
+        fieldErrors: errorMap(errors),
+        values: { identifiant: form.data.identifiant },
+      });
     }
     // A new session id, and nothing of a parent's session carried over.
     await regenerate(req);
