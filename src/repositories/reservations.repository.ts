@@ -201,6 +201,10 @@ export async function insertSubmission(
   return rows[0]?.id;
 }
 
+export async function linkSubmissionRequest(db: Queryable, submissionId: string, requestId: string): Promise<void> {
+  await db.query(`update reservation_submissions set request_id = $2 where id = $1`, [submissionId, requestId]);
+}
+
 export async function findSubmissionByKey(
   db: Queryable,
   townId: string,
@@ -233,11 +237,12 @@ export interface SubmissionRow {
   refusalReason: string | null;
   createdAt: Date;
   decidedAt: Date | null;
+  requestId: string | null;
 }
 
 const SUBMISSION_COLUMNS = `s.id, s.family_id as "familyId", s.account_id as "accountId", s.activity_id as "activityId",
   a.name as "activityName", a.unit, s.status, s.outcome, s.refusal_reason as "refusalReason", s.created_at as "createdAt",
-  s.decided_at as "decidedAt"`;
+  s.decided_at as "decidedAt", s.request_id as "requestId"`;
 
 export async function setSubmissionOutcome(
   db: Queryable,
@@ -285,7 +290,7 @@ export async function decideSubmission(
   db: Queryable,
   townId: string,
   id: string,
-  decision: { status: 'confirmed' | 'refused'; agentId: string; at: Date; reason: string | null },
+  decision: { status: 'confirmed' | 'refused'; agentId: string | null; at: Date; reason: string | null },
 ): Promise<boolean> {
   const { rowCount } = await db.query(
     `update reservation_submissions set status = $3, decided_by = $4, decided_at = $5, refusal_reason = $6

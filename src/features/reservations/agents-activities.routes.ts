@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../../app.js';
-import { audit, auditActor } from '../../lib/audit.js';
+import { auditActor } from '../../lib/audit.js';
 import { addDays, eachDay, parisDay } from '../../lib/calendar-days.js';
 import type { DeadlineRule } from '../../lib/deadlines.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -10,7 +10,9 @@ import { requireTown } from '../../middleware/town.js';
 import * as activities from '../../repositories/activities.repository.js';
 import * as reservations from '../../repositories/reservations.repository.js';
 import { urls } from '../../routes.js';
+import { agentTransition } from '../requests/requests.service.js';
 import * as activityService from './activities.service.js';
+import { registerReservationEffects } from './reservation-requests.js';
 import { TownCalendar, isoWeekday } from './day-states.js';
 import { dayLabel, monthLabel, shiftMonth, WEEKDAYS } from './labels.js';
 import { decisionSchema, enrolmentFormSchema, isRealDay, parseActivityForm, type ActivityForm } from './reservations.schemas.js';
@@ -100,6 +102,7 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
   const { pool, clock, config } = deps;
   const ctx: service.ReservationContext = { pool, clock, config };
   const router = Router();
+  registerReservationEffects(ctx);
 
   const param = (req: Request, name: string): string => {
     const v = req.params[name];
@@ -397,24 +400,20 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
       );
     }
     const id = param(req, 'submissionId');
-    const decided = await service.decideSubmission(
+    service.assertUuid(id);
+    const submission = await reservations.findSubmission(pool, town.id, id);
+    if (!submission?.requestId) throw new NotFoundError('submission of another town');
+    // Through the request's state machine: its history, mail and audit, and the reservation
+    // effects (reservation-requests.ts), in one transaction.
+    const result = await agentTransition(
       ctx,
       town,
-      req.agent!,
-      id,
-      form.data.decision === 'confirmer' ? { accept: true } : { accept: false, reason: form.data.motif },
-      (db, details) =>
-        audit(db, {
-          ...auditActor(req),
-          townId: town.id,
-          action: form.data.decision === 'confirmer' ? 'reservation.confirm' : 'reservation.refuse',
-          targetType: 'reservation_submission',
-          targetId: id,
-          details,
-          at: clock.now(),
-        }),
+      auditActor(req),
+      submission.requestId,
+      form.data.decision === 'confirmer' ? 'accepted' : 'refused',
+      form.data.motif,
     );
-    req.session.flash = decided
+    req.session.flash = result.ok
       ? {
           kind: 'success',
           message:
@@ -422,7 +421,7 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
               ? 'La demande a été confirmée ; la famille est prévenue.'
               : 'La demande a été refusée ; la famille est prévenue.',
         }
-      : { kind: 'info', message: 'Cette demande a déjà été traitée.' };
+      : { kind: 'info', message: result.message };
     res.redirect(303, urls.agentReservationQueue(town));
   });
 

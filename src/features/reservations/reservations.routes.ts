@@ -72,7 +72,15 @@ export function reservationsRouter(deps: AppDeps): Router {
 
   function parentOf(req: Request): service.Parent {
     const a = req.account!;
-    return { id: a.id, familyId: a.familyId!, email: a.email, civility: a.civility, lastName: a.lastName };
+    return {
+      id: a.id,
+      familyId: a.familyId!,
+      email: a.email,
+      civility: a.civility,
+      lastName: a.lastName,
+      firstNames: a.firstNames,
+      validationStatus: a.validationStatus,
+    };
   }
 
   const param = (req: Request, name: string): string => {
@@ -592,6 +600,7 @@ export function reservationsRouter(deps: AppDeps): Router {
       title: 'Votre demande de réservation',
       submission,
       agendaUrl: firstChild ? urls.childAgenda(town, firstChild, submission.outcome[0]?.day.slice(0, 7)) : urls.dashboard(town),
+      requestUrl: submission.requestId ? urls.request(town, submission.requestId) : undefined,
       dayLabel,
     });
   });

@@ -21,6 +21,7 @@ import * as repo from '../../repositories/reservations.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
 import { dayStates, TownCalendar, type ActivityCalendar, type DayState } from './day-states.js';
+import { createRequest } from '../requests/requests.service.js';
 import { activityCalendar } from './rules.js';
 
 export interface ReservationContext {
@@ -36,6 +37,8 @@ export interface Parent {
   email: string;
   civility: 'M' | 'Mme';
   lastName: string;
+  firstNames: string;
+  validationStatus: 'awaiting_services' | 'validated' | 'refused';
 }
 
 export interface EnrolmentContext {
@@ -322,8 +325,15 @@ export async function saveReservations(
     outcome.sort((a, b) => (a.day === b.day ? a.firstNames.localeCompare(b.firstNames, 'fr') : a.day < b.day ? -1 : 1));
     const status = activity.confirmation === 'agent' && lines.length > 0 ? 'awaiting_agent' : 'confirmed';
     await repo.setSubmissionOutcome(db, submissionId, status, outcome);
-    // Everything asked was already so (a stale draft): nothing to tell.
-    if (outcome.length > 0) await submissionMails(ctx, db, town, parent, activity, submissionId, status, outcome);
+    // Everything asked was already so (a stale draft): nothing to record, nothing to tell.
+    if (outcome.length > 0) {
+      const request = await recordRequest(ctx, db, town, parent, activity, submissionId, status, outcome);
+      await repo.linkSubmissionRequest(db, submissionId, request.id);
+      if (status === 'confirmed') {
+        const link = { label: 'Voir ma demande', url: absoluteUrl(ctx.config.publicBaseUrl, urls.request(town, request.id)) };
+        await confirmationMail(ctx, db, town, parent, activity, outcome, link);
+      }
+    }
     return { duplicate: false, submissionId, outcome };
   });
 }
@@ -377,12 +387,20 @@ function outcomeParagraphs(activity: ActivityRow, outcome: repo.OutcomeLine[]): 
   return outcome.map((o) => `${o.firstNames} – ${activity.unit}, ${formatLongDate(o.day)} : ${words[o.result]}`);
 }
 
+const RESULT_WORDS = {
+  booked: { before: 'Non réservé', after: 'Réservé' },
+  waiting: { before: 'Non réservé', after: "Liste d'attente" },
+  cancelled: { before: 'Réservé', after: 'Annulé' },
+} as const;
+
 /**
- * Seed 004: "Un mail vous indiquera la prise en compte de votre demande, puis de votre
- * réservation." The first mail always; the second at once when the activity confirms by
- * itself, or when an agent confirms.
+ * The submission as a request of type 'reservation' (src/features/requests): it appears in
+ * "Dernières demandes" and, when an agent must confirm it, in the back-office queue, whose
+ * decision runs the effects registered in reservation-requests.ts. Seed 004: "Un mail vous
+ * indiquera la prise en compte de votre demande, puis de votre réservation" — the request's
+ * own mail says the first; the confirmation mail (at once, or the agent's decision) the second.
  */
-async function submissionMails(
+async function recordRequest(
   ctx: ReservationContext,
   db: Queryable,
   town: Town,
@@ -391,27 +409,33 @@ async function submissionMails(
   submissionId: string,
   status: 'confirmed' | 'awaiting_agent',
   outcome: repo.OutcomeLine[],
-): Promise<void> {
-  const link = { label: 'Voir ma demande', url: absoluteUrl(ctx.config.publicBaseUrl, urls.reservationSubmission(town, submissionId)) };
-  await enqueueMail(db, {
-    townId: town.id,
-    to: parent.email,
-    template: 'notification',
-    subject: `Votre demande de réservation a été prise en compte – ${activity.name}`,
-    data: {
-      townName: town.name,
-      greeting: greeting(parent),
-      paragraphs: [
-        `Votre demande de réservation pour ${activity.name} a bien été prise en compte.`,
-        ...outcomeParagraphs(activity, outcome),
-        status === 'awaiting_agent'
-          ? 'Les places sont retenues ; un nouveau courriel vous indiquera la confirmation de votre réservation par les services.'
-          : 'Un second courriel vous confirme votre réservation.',
-      ],
-      link,
+) {
+  const count = (r: repo.OutcomeLine['result']) => outcome.filter((o) => o.result === r).length;
+  const names = [...new Set(outcome.map((o) => o.firstNames))].join(', ');
+  const parts = [
+    count('booked') && `${count('booked')} réservé${count('booked') > 1 ? 's' : ''}`,
+    count('waiting') && `${count('waiting')} en liste d'attente`,
+    count('cancelled') && `${count('cancelled')} annulé${count('cancelled') > 1 ? 's' : ''}`,
+  ].filter(Boolean);
+  const children = [...new Set(outcome.map((o) => o.childId))];
+  return createRequest(db, ctx, town, parent, {
+    type: 'reservation',
+    summary: `${activity.name} – ${names} : ${parts.join(', ')}`,
+    payload: {
+      submissionId,
+      activityId: activity.id,
+      activityName: activity.name,
+      unit: activity.unit,
+      changes: outcome.map((o) => ({
+        field: `${o.childId}:${o.day}`,
+        label: `${o.firstNames} – ${activity.unit}, ${formatLongDate(o.day)}`,
+        ...RESULT_WORDS[o.result],
+      })),
     },
+    childId: children.length === 1 ? children[0]! : null,
+    status: status === 'confirmed' ? 'accepted' : 'sent',
+    actor: status === 'confirmed' ? 'system' : 'parent',
   });
-  if (status === 'confirmed') await confirmationMail(ctx, db, town, parent, activity, outcome, link);
 }
 
 async function confirmationMail(
@@ -452,66 +476,45 @@ export async function findSubmissionForFamily(ctx: ReservationContext, town: Tow
 
 // ------------------------------------------------------------------ agents
 
-/** An agent confirms a held request (activities confirmed by the services): the second mail. */
-export async function decideSubmission(
+/**
+ * What an agent's decision on a reservation request does (registered as the request type's
+ * effects, so it runs inside the request's transition: status, history, mail, audit and
+ * these writes commit together). Accepting confirms the held places; refusing frees them,
+ * and the children waiting get them.
+ */
+export async function applyDecision(
   ctx: ReservationContext,
+  db: Queryable,
   town: Town,
-  agent: { id: string },
   submissionId: string,
-  decision: { accept: true } | { accept: false; reason: string },
-  auditWrite: (db: Queryable, details: Record<string, unknown>) => Promise<void>,
-): Promise<boolean> {
-  assertUuid(submissionId);
-  return withTransaction(ctx.pool, async (db) => {
-    const submission = await repo.findSubmission(db, town.id, submissionId, true);
-    if (!submission) throw new NotFoundError('submission of another town');
-    if (submission.status !== 'awaiting_agent') return false;
-    const activity = (await findActivity(db, town.id, submission.activityId))!;
-    const now = ctx.clock.now();
-    const recipients = await repo.familyRecipients(db, town.id, submission.familyId);
-    const link = { label: 'Voir ma demande', url: absoluteUrl(ctx.config.publicBaseUrl, urls.reservationSubmission(town, submission.id)) };
-    if (decision.accept) {
-      await repo.confirmSubmissionReservations(db, submission.id, now);
-      await repo.decideSubmission(db, town.id, submission.id, { status: 'confirmed', agentId: agent.id, at: now, reason: null });
-      for (const to of recipients) await confirmationMail(ctx, db, town, to, activity, submission.outcome, link);
-    } else {
-      const lines = await repo.unconfirmedLines(db, submission.id);
-      const days = [...new Set(lines.map((l) => l.day))].sort();
-      if (days.length > 0) {
-        const locked = await repo.lockDays(db, activity.id, activity.capacity, days);
-        const counts = new Map(locked.map((c) => [c.day, { ...c }]));
-        const removed = await repo.deleteReservations(db, town.id, activity.id, lines);
-        for (const r of removed) if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
-        for (const day of [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))]) {
-          await fillFreedPlaces(ctx, db, town, activity, day, counts.get(day)!, now);
-        }
-      }
-      await repo.decideSubmission(db, town.id, submission.id, { status: 'refused', agentId: agent.id, at: now, reason: decision.reason });
-      for (const to of recipients) {
-        await enqueueMail(db, {
-          townId: town.id,
-          to: to.email,
-          template: 'notification',
-          subject: `Votre demande de réservation n'a pas pu être acceptée – ${activity.name}`,
-          data: {
-            townName: town.name,
-            greeting: greeting(to),
-            paragraphs: [
-              `Les services n'ont pas pu accepter votre demande de réservation pour ${activity.name}.`,
-              `Motif : ${decision.reason}`,
-              ...outcomeParagraphs(
-                activity,
-                submission.outcome.filter((o) => o.result !== 'cancelled'),
-              ),
-            ],
-            link,
-          },
-        });
+  decision: { accept: boolean; agentId: string | null; now: Date; reason: string | null },
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  const submission = await repo.findSubmission(db, town.id, submissionId, true);
+  if (!submission) return { ok: false, message: 'Cette demande de réservation est introuvable' };
+  if (submission.status !== 'awaiting_agent') return { ok: false, message: 'Cette demande de réservation a déjà été traitée' };
+  const activity = (await findActivity(db, town.id, submission.activityId))!;
+  if (decision.accept) {
+    await repo.confirmSubmissionReservations(db, submission.id, decision.now);
+  } else {
+    const lines = await repo.unconfirmedLines(db, submission.id);
+    const days = [...new Set(lines.map((l) => l.day))].sort();
+    if (days.length > 0) {
+      const locked = await repo.lockDays(db, activity.id, activity.capacity, days);
+      const counts = new Map(locked.map((c) => [c.day, { ...c }]));
+      const removed = await repo.deleteReservations(db, town.id, activity.id, lines);
+      for (const r of removed) if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
+      for (const day of [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))]) {
+        await fillFreedPlaces(ctx, db, town, activity, day, counts.get(day)!, decision.now);
       }
     }
-    await auditWrite(db, { submissionId: submission.id, decision: decision.accept ? 'confirmed' : 'refused' });
-    return true;
+  }
+  await repo.decideSubmission(db, town.id, submission.id, {
+    status: decision.accept ? 'confirmed' : 'refused',
+    agentId: decision.agentId,
+    at: decision.now,
+    reason: decision.reason,
   });
+  return { ok: true };
 }
 
 /** The first day of the month of `day`, and its last. */

@@ -187,7 +187,7 @@ describe('requests an agent confirms', () => {
       (
         await t.db.pool.query<{ subject: string }>(`select subject from mail_outbox where to_address = $1 order by subject`, [p.email])
       ).rows.map((r) => r.subject);
-    expect(await mails()).toEqual(['Votre demande de réservation a été prise en compte – ALSH test']);
+    expect(await mails()).toEqual(['Votre demande a bien été envoyée']);
     expect((await p.agent.get(res.headers.location!)).text).toContain('En attente de confirmation par les services');
     const queue = await agent.get('/tarnos/agents/reservations/a-confirmer');
     expect(queue.text).toContain('ATTENTE');
@@ -196,16 +196,18 @@ describe('requests an agent confirms', () => {
     expect(missing.status).toBe(400);
     expect(missing.text).toContain('Saisissez le motif du refus');
     expect((await post(decision, { decision: 'confirmer' })).status).toBe(303);
-    expect(await mails()).toEqual([
-      'Votre demande de réservation a été prise en compte – ALSH test',
-      'Votre réservation est confirmée – ALSH test',
-    ]);
+    expect(await mails()).toEqual(['Votre demande : acceptée', 'Votre demande a bien été envoyée']);
     const { rows } = await t.db.pool.query(`select confirmed_at is not null as confirmed from reservations where child_id = $1`, [
       p.childId,
     ]);
     expect(rows).toEqual([{ confirmed: true }]);
+    const request = await t.db.pool.query<{ id: string; status: string }>(
+      `select r.id, r.status from requests r join reservation_submissions s on s.request_id = r.id where s.id = $1`,
+      [submissionId],
+    );
+    expect(request.rows[0]!.status).toBe('accepted');
     expect(
-      (await t.db.pool.query(`select 1 from audit_log where action = 'reservation.confirm' and target_id = $1`, [submissionId])).rowCount,
+      (await t.db.pool.query(`select 1 from audit_log where action = 'request.accept' and target_id = $1`, [request.rows[0]!.id])).rowCount,
     ).toBe(1);
     // A second decision changes nothing.
     await post(decision, { decision: 'refuser', motif: 'Trop tard' });
@@ -227,11 +229,42 @@ describe('requests an agent confirms', () => {
     await post(`/tarnos/agents/reservations/a-confirmer/${submissionId}`, { decision: 'refuser', motif: 'Dossier incomplet' });
     const { rows } = await t.db.pool.query(`select child_id, status from reservations where activity_id = $1`, [activityId]);
     expect(rows).toEqual([{ child_id: second.childId, status: 'booked' }]);
-    const mail = await t.db.pool.query(
-      `select text_body from mail_outbox where to_address = $1 and subject like 'Votre demande de réservation n%'`,
-      [first.email],
-    );
+    const mail = await t.db.pool.query(`select text_body from mail_outbox where to_address = $1 and subject = 'Votre demande : refusée'`, [
+      first.email,
+    ]);
     expect(mail.rows[0].text_body).toContain('Motif : Dossier incomplet');
+    expect(
+      (await t.db.pool.query(`select 1 from mail_outbox where to_address = $1 and subject like 'Une place%'`, [second.email])).rowCount,
+    ).toBe(1);
+  });
+});
+
+describe('the generic request queue', () => {
+  it('lists reservation requests and runs the reservation effects when an agent decides there', async () => {
+    const activityId = await createActivity(t.db.pool, 'tarnos', { capacity: 1, confirmation: 'agent', name: 'ALSH file' });
+    const first = await parentOf(activityId, 'FILE');
+    const second = await parentOf(activityId, 'APRES');
+    for (const p of [first, second]) {
+      const booking = await prepareBooking(p.agent, 'tarnos', p.childId, p.enrolmentId, [DAY]);
+      await p.agent.post(booking.path).type('form').send(booking.fields);
+    }
+    const { rows } = await t.db.pool.query<{ id: string }>(
+      `select r.id from requests r join reservation_submissions s on s.request_id = r.id
+        join reservations x on x.submission_id = s.id where x.child_id = $1`,
+      [first.childId],
+    );
+    const requestId = rows[0]!.id;
+    expect((await agent.get('/tarnos/agents/demandes')).text).toContain('ALSH file – Emma : 1 réservé');
+    const page = await agent.get(`/tarnos/agents/demandes/${requestId}`);
+    const decided = await agent
+      .post(`/tarnos/agents/demandes/${requestId}/statut`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), action: 'refuser', motif: 'Complet pour les vacances' });
+    expect(decided.status).toBe(303);
+    const after = await t.db.pool.query(`select child_id, status from reservations where activity_id = $1`, [activityId]);
+    expect(after.rows).toEqual([{ child_id: second.childId, status: 'booked' }]);
+    const submission = await t.db.pool.query(`select status from reservation_submissions where request_id = $1`, [requestId]);
+    expect(submission.rows[0].status).toBe('refused');
   });
 });
 

@@ -106,8 +106,16 @@ describe('MON AGENDA and the grid', () => {
       [f.parent.email],
     );
     expect(rows.map((r) => r.subject).sort()).toEqual([
-      'Votre demande de réservation a été prise en compte – ' + (await activityName(f.activityId)),
+      'Votre demande est enregistrée',
       'Votre réservation est confirmée – ' + (await activityName(f.activityId)),
+    ]);
+    // The submission is a request of type 'reservation', accepted at once, in "Dernières demandes".
+    const request = await t.db.pool.query(
+      `select r.type, r.status, r.summary from requests r join reservation_submissions s on s.request_id = r.id where s.family_id = $1`,
+      [f.familyId],
+    );
+    expect(request.rows).toEqual([
+      { type: 'reservation', status: 'accepted', summary: `${await activityName(f.activityId)} – Emma : 2 réservés` },
     ]);
     const agenda = await f.agent.get(`/tarnos/mon-espace/enfants/${f.childId}/agenda?mois=2026-12`);
     expect(agenda.text).toMatch(/mardi 8 décembre<\/th>\s*<td class="agenda-table__booked">Réservé<\/td>/);
