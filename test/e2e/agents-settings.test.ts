@@ -18,6 +18,11 @@ import { createAgentFixture } from '../helpers/fixtures.js';
  * 320 px, and nothing overflowing sideways.
  */
 
+/** The page's window as evaluate() sees it (the project compiles without the DOM library). */
+interface StyleWindow {
+  getComputedStyle(element: unknown): { backgroundColor: string; whiteSpace: string };
+}
+
 let server: E2eServer;
 let browser: Browser;
 let context: BrowserContext;
@@ -105,7 +110,9 @@ describe('town settings and news in Chromium (Tarnos)', () => {
     expect(await heading()).toBe('Paramètres de la commune');
     expect(await page.getByRole('status').textContent()).toContain('ont été enregistrés');
     // The header takes the new colour at once (a new theme address).
-    const background = await page.locator('.site-header').evaluate((el) => getComputedStyle(el).backgroundColor);
+    const background = await page
+      .locator('.site-header')
+      .evaluate((el) => (globalThis as unknown as StyleWindow).getComputedStyle(el).backgroundColor);
     expect(background).toBe('rgb(90, 45, 130)');
     await checkPage('settings overview after a save');
   });
@@ -212,7 +219,7 @@ describe('town settings and news in Chromium (Tarnos)', () => {
         await item
           .locator('p')
           .last()
-          .evaluate((el) => getComputedStyle(el).whiteSpace),
+          .evaluate((el) => (globalThis as unknown as StyleWindow).getComputedStyle(el).whiteSpace),
       ).toBe('pre-line');
 
       expect(await click(page.getByRole('link', { name: /^Fermeture estivale des services/ }))).toBe(200);

@@ -3,7 +3,7 @@ import type { AppDeps } from '../../app.js';
 import { auditActor } from '../../lib/audit.js';
 import { contrastWithWhite, formatRatio, MIN_CONTRAST_WITH_WHITE, normaliseHexColour } from '../../lib/contrast.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { errorMap, parseForm, type FieldError } from '../../lib/forms.js';
+import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';
 import { describePolicy, PASSWORD_MAX_LENGTH } from '../../lib/passwords.js';
 import { requireAdmin } from '../../middleware/agent-auth.js';
 import { requireTown } from '../../middleware/town.js';
@@ -182,10 +182,7 @@ export function agentsSettingsRouter(deps: AppDeps): Router {
       await service.addService(ctx, town, auditActor(req), input);
     } catch (err) {
       if (!(err instanceof service.ServiceNameTakenError)) throw err;
-      return renderService(req, res, 400, {
-        errors: [NAME_TAKEN],
-        values: { nom: input.name, adresse: input.address, telephone: input.phone, courriel: input.email },
-      });
+      return renderService(req, res, 400, { errors: [NAME_TAKEN], values: formValues(req.body) });
     }
     flash(req, `Le service ${input.name} a été ajouté.`);
     res.redirect(303, urls.agentSettingsServices(town));
@@ -224,7 +221,7 @@ export function agentsSettingsRouter(deps: AppDeps): Router {
         serviceId: s.id,
         name: s.name,
         errors: [NAME_TAKEN],
-        values: { nom: input.name, adresse: input.address, telephone: input.phone, courriel: input.email },
+        values: formValues(req.body),
       });
     }
     flash(req, `Le service ${input.name} a été enregistré.`);
