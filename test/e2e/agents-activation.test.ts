@@ -184,6 +184,13 @@ describe('activating an account in Chromium (Tarnos)', () => {
       ).toBe(1);
       expect(await page.getByText('Aucun compte à activer : tout est à jour.').count()).toBe(1);
       await checkPage(page, 'accounts to activate, after the activation');
+      const { rows } = await server.db.pool.query<{ id: string }>('select id from accounts where email = $1', [PERSON.email]);
+      expect(await navigate(page, () => page.goto(`${server.baseUrl}/tarnos/agents/comptes/${rows[0]!.id}`))).toBe(200);
+      expect(await page.getByText(/Compte activé le \d\d\/\d\d\/\d{4} à \d\d:\d\d, rattaché au dossier famille ETCHEBERRY/).count()).toBe(
+        1,
+      );
+      expect(await page.getByRole('button', { name: 'Refuser le compte' }).count()).toBe(0);
+      await checkPage(page, 'account detail, activated');
 
       // ------------------------------------------------ the parent's mail and dashboard
       const validated = await waitFor(
