@@ -68,16 +68,17 @@ export function passwordProblem(password: string, policy: PasswordPolicy, userna
 }
 
 /**
- * A temporary password that satisfies any town policy: 12 characters from an alphabet
+ * A temporary password that satisfies the town's policy: at least 12 characters (more if the town asks) from an alphabet
  * without look-alikes (0/O, 1/l/I), with at least one upper, one lower and one digit.
  */
-export function generateTemporaryPassword(): string {
+export function generateTemporaryPassword(minLength = 12): string {
   const upper = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
   const lower = 'abcdefghijkmnopqrstuvwxyz';
   const digits = '23456789';
   const all = upper + lower + digits;
   const pick = (set: string) => set[crypto.randomInt(set.length)]!;
-  const chars = [pick(upper), pick(lower), pick(digits), ...Array.from({ length: 9 }, () => pick(all))];
+  const length = Math.max(12, minLength);
+  const chars = [pick(upper), pick(lower), pick(digits), ...Array.from({ length: length - 3 }, () => pick(all))];
   for (let i = chars.length - 1; i > 0; i--) {
     const j = crypto.randomInt(i + 1);
     [chars[i], chars[j]] = [chars[j]!, chars[i]!];

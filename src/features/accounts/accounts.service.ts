@@ -535,7 +535,7 @@ async function availableUsername(db: Queryable, townId: string, firstName: strin
 
 async function sendPrecreationMail(db: Queryable, ctx: ServiceContext, town: Town, account: Account): Promise<void> {
   const now = ctx.clock.now();
-  const temporaryPassword = generateTemporaryPassword();
+  const temporaryPassword = generateTemporaryPassword(town.passwordPolicy.minLength);
   await accounts.updatePassword(
     db,
     account.id,
