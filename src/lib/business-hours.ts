@@ -35,14 +35,39 @@ const HOUR_MS = 60 * 60 * 1000;
 /** A safety bound for calendars closed for ever (a mistyped closure): ten years of days. */
 const MAX_DAYS = 3660;
 
+/**
+ * Paris midnights by day, memoised: a list of accounts waiting for weeks asks for the same
+ * few dozen days again and again, and each TZDate costs tens of microseconds. The map is
+ * bounded (cleared past 20 000 days); a day's midnight never changes.
+ */
+const midnights = new Map<string, number>();
+function midnight(day: string): number {
+  let ms = midnights.get(day);
+  if (ms === undefined) {
+    if (midnights.size > 20_000) midnights.clear();
+    ms = parisInstant(day).getTime();
+    midnights.set(day, ms);
+  }
+  return ms;
+}
+
 /** Weekdays that are neither public holidays nor in one of `closures` (inclusive ranges of 'YYYY-MM-DD'). */
 export function businessCalendar(closures: readonly ClosureRange[] = []): BusinessCalendar {
+  const known = new Map<string, boolean>();
+  const compute = (day: string): boolean => {
+    const wd = weekday(day);
+    if (wd === 0 || wd === 6) return false;
+    if (publicHolidayName(day)) return false;
+    return !closures.some((c) => c.startDate <= day && day <= c.endDate);
+  };
   return {
     isBusinessDay(day: string): boolean {
-      const wd = weekday(day);
-      if (wd === 0 || wd === 6) return false;
-      if (publicHolidayName(day)) return false;
-      return !closures.some((c) => c.startDate <= day && day <= c.endDate);
+      let open = known.get(day);
+      if (open === undefined) {
+        open = compute(day);
+        if (known.size < 20_000) known.set(day, open);
+      }
+      return open;
     },
   };
 }
@@ -53,11 +78,11 @@ export function businessMsBetween(from: Date, to: Date, calendar: BusinessCalend
   let total = 0;
   let day = parisDay(from);
   for (let i = 0; i < MAX_DAYS; i++) {
-    const dayStart = parisInstant(day).getTime();
+    const dayStart = midnight(day);
     if (dayStart >= end) break;
     const next = addDays(day, 1);
     if (calendar.isBusinessDay(day)) {
-      const dayEnd = parisInstant(next).getTime();
+      const dayEnd = midnight(next);
       const a = Math.max(dayStart, from.getTime());
       const b = Math.min(dayEnd, end);
       if (b > a) total += b - a;
@@ -75,14 +100,14 @@ export function addBusinessMs(from: Date, ms: number, calendar: BusinessCalendar
   for (let i = 0; i < MAX_DAYS; i++) {
     const next = addDays(day, 1);
     if (calendar.isBusinessDay(day)) {
-      const start = Math.max(parisInstant(day).getTime(), from.getTime());
-      const available = parisInstant(next).getTime() - start;
+      const start = Math.max(midnight(day), from.getTime());
+      const available = midnight(next) - start;
       if (available >= remaining) return new Date(start + remaining);
       if (available > 0) remaining -= available;
     }
     day = next;
   }
-  return new Date(parisInstant(day).getTime());
+  return new Date(midnight(day));
 }
 
 export interface PromiseStatus {

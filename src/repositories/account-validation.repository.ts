@@ -20,6 +20,12 @@ function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/**
+ * The names a search looks into, folded once per row: "Prénom Nom", "Nom Prénom" and the
+ * birth name, so "helene berenice" and "berenice helene" both find Hélène Bérénice.
+ */
+const NAMES = `first_names || ' ' || last_name || ' / ' || last_name || ' ' || first_names || ' / ' || birth_name`;
+
 export interface AwaitingAccount {
   id: string;
   civility: 'M' | 'Mme';
@@ -49,11 +55,7 @@ export async function listAwaitingAccounts(
       where town_id = $1 and validation_status = 'awaiting_services' and disabled_at is null
         and (email_confirmed_at is not null) = $2
         and ($3::text is null
-          or ${fold('last_name')} like ${fold('$3')}
-          or ${fold('first_names')} like ${fold('$3')}
-          or ${fold("first_names || ' ' || last_name")} like ${fold('$3')}
-          or ${fold("last_name || ' ' || first_names")} like ${fold('$3')}
-          or ${fold('birth_name')} like ${fold('$3')}
+          or ${fold(NAMES)} like ${fold('$3')}
           or email like lower($3)
           or lower(username) like lower($3))
       order by email_confirmed_at nulls last, created_at, id
@@ -67,11 +69,12 @@ export async function listAwaitingAccounts(
   return { rows: rows.map(({ total: _total, ...r }) => r), total: rows[0]?.total ?? 0 };
 }
 
-/** When each confirmed waiting account's promise started, for the home page's counts. */
+/** When each confirmed waiting account's promise started, oldest first, for the home page's counts. */
 export async function awaitingSince(db: Queryable, townId: string): Promise<Date[]> {
   const { rows } = await db.query<{ since: Date }>(
     `select email_confirmed_at as since from accounts
-      where town_id = $1 and validation_status = 'awaiting_services' and disabled_at is null and email_confirmed_at is not null`,
+      where town_id = $1 and validation_status = 'awaiting_services' and disabled_at is null and email_confirmed_at is not null
+      order by email_confirmed_at`,
     [townId],
   );
   return rows.map((r) => r.since);
