@@ -14,6 +14,7 @@ import {
 import type { Clock } from '../lib/clock.js';
 import * as jobs from '../repositories/import-jobs.repository.js';
 import type { ImportJob } from '../repositories/import-jobs.repository.js';
+import type { Town } from '../repositories/towns.repository.js';
 
 export interface ImportWorkerOptions {
   clock: Clock;
@@ -77,10 +78,14 @@ export class ImportWorker {
     this.#timer.unref();
   }
 
-  /** Claims one job and takes it as far as it can; false when there was nothing to do. */
+  /**
+   * Claims one job and takes it as far as it can; false when there was nothing to do. With
+   * no job to claim, helps another worker's job through its accounts: they are claimed one
+   * by one with SKIP LOCKED, so every instance (and every core) can share that phase.
+   */
   async runOnce(): Promise<boolean> {
     const job = await jobs.claimJob(this.pool, this.options.clock.now(), this.#leaseSeconds);
-    if (!job) return false;
+    if (!job) return this.#help();
     const { content, ...rest } = job;
     try {
       await this.#process(rest, content);
@@ -130,21 +135,37 @@ export class ImportWorker {
       log.info({ rows: plan.rows.length }, 'import rows done');
     }
 
-    // Phase 2: the lanes share the pending accounts through SKIP LOCKED claims.
+    await this.#accounts(job, town);
+    if (this.#stopped) return this.#release(job);
+    log.info('import processed');
+  }
+
+  /** Phase 2: the lanes share the pending accounts through SKIP LOCKED claims; the last one out closes the job. */
+  async #accounts(job: ImportJob, town: Town): Promise<number> {
+    const leaseMs = this.#leaseSeconds * 1000;
+    let handled = 0;
     const lane = async () => {
       for (;;) {
         if (this.#stopped) return;
         const outcome = await importOneAccount(this.#ctx, town, job, leaseMs);
         if (outcome === 'none') return;
+        handled += 1;
       }
     };
     await Promise.all(Array.from({ length: this.concurrency }, lane));
-    if (this.#stopped) return this.#release(job);
-    if (await jobs.hasPendingAccounts(this.pool, job.id)) return; // claimed by another worker still at it
-    const current = await jobs.findJob(this.pool, job.townId, job.id);
-    if (current?.status !== 'running') return;
+    if (this.#stopped) return handled;
+    if (await jobs.hasPendingAccounts(this.pool, job.id)) return handled; // still claimed by another worker
     await finishImport(this.#ctx, job);
-    log.info('import done');
+    return handled;
+  }
+
+  /** True when it did some work (an idle helper must not spin on accounts another worker holds). */
+  async #help(): Promise<boolean> {
+    const job = await jobs.findJobNeedingAccounts(this.pool);
+    if (!job) return false;
+    const town = await townOfJob(this.pool, job);
+    if (!town) return false;
+    return (await this.#accounts(job, town)) > 0;
   }
 
   /** On a clean stop the job is handed back at once instead of waiting for its lease. */

@@ -217,6 +217,17 @@ export async function markAccount(db: Queryable, jobId: string, adultId: string,
   await db.query(`update import_job_accounts set status = $3 where job_id = $1 and adult_id = $2`, [jobId, adultId, status]);
 }
 
+/** A job in its accounts phase with accounts nobody has claimed yet, for a worker with nothing else to do. */
+export async function findJobNeedingAccounts(db: Queryable): Promise<ImportJob | undefined> {
+  const { rows } = await db.query<ImportJob>(
+    `select ${JOB_COLUMNS} from import_jobs j
+      where status = 'running' and phase = 'accounts'
+        and exists (select 1 from import_job_accounts a where a.job_id = j.id and a.status = 'pending')
+      order by created_at limit 1`,
+  );
+  return rows[0];
+}
+
 export async function hasPendingAccounts(db: Queryable, jobId: string): Promise<boolean> {
   const { rowCount } = await db.query(`select 1 from import_job_accounts where job_id = $1 and status = 'pending' limit 1`, [jobId]);
   return (rowCount ?? 0) > 0;
