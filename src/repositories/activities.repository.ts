@@ -151,25 +151,50 @@ export async function listFamilyEnrolments(db: Queryable, townId: string, family
   return rows;
 }
 
-/** A child's enrolments with their activities, in one query (the agenda). */
-export async function listChildEnrolmentsWithActivities(
+/**
+ * The agenda's one query: the child (only if of this family), each enrolment with its
+ * activity and the activity's counters between two days.
+ */
+export async function findChildAgendaRows(
   db: Queryable,
   townId: string,
   familyId: string,
   childId: string,
-): Promise<{ enrolment: EnrolmentRow; activity: ActivityRow }[]> {
-  const { rows } = await db.query<EnrolmentRow & { activity: ActivityRow }>(
-    `select ${ENROLMENT_COLUMNS},
-            json_build_object('id', a.id, 'name', a.name, 'site', a.site, 'unit', a.unit, 'startDate', a.start_date,
-              'endDate', a.end_date, 'weekdays', a.weekdays, 'runsDuring', a.runs_during, 'capacity', a.capacity,
-              'bookingRule', a.booking_rule, 'cancellationRule', a.cancellation_rule, 'confirmation', a.confirmation) as activity
-       from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
-       join activities a on a.id = e.activity_id and a.town_id = e.town_id
-      where e.town_id = $1 and c.family_id = $2 and e.child_id = $3
-      order by e.start_date, e.id`,
-    [townId, familyId, childId],
+  from: string,
+  to: string,
+): Promise<
+  | {
+      child: FamilyChild;
+      entries: { enrolment: EnrolmentRow; activity: ActivityRow; counts: { day: string; capacity: number | null; booked: number }[] }[];
+    }
+  | undefined
+> {
+  const { rows } = await db.query<
+    FamilyChild & {
+      entries: { enrolment: EnrolmentRow; activity: ActivityRow; counts: { day: string; capacity: number | null; booked: number }[] }[];
+    }
+  >(
+    `select c.id, c.family_id as "familyId", c.first_names as "firstNames", c.last_name as "lastName",
+            coalesce((
+              select json_agg(json_build_object(
+                'enrolment', json_build_object('id', e.id, 'activityId', e.activity_id, 'childId', e.child_id, 'familyId', c.family_id,
+                  'childFirstNames', c.first_names, 'childLastName', c.last_name, 'startDate', e.start_date, 'endDate', e.end_date),
+                'activity', json_build_object('id', a.id, 'name', a.name, 'site', a.site, 'unit', a.unit, 'startDate', a.start_date,
+                  'endDate', a.end_date, 'weekdays', a.weekdays, 'runsDuring', a.runs_during, 'capacity', a.capacity,
+                  'bookingRule', a.booking_rule, 'cancellationRule', a.cancellation_rule, 'confirmation', a.confirmation),
+                'counts', coalesce((select json_agg(json_build_object('day', d.day, 'capacity', d.capacity, 'booked', d.booked))
+                                      from activity_days d where d.activity_id = a.id and d.day between $4 and $5), '[]'::json)
+              ) order by e.start_date, e.id)
+              from enrolments e join activities a on a.id = e.activity_id and a.town_id = e.town_id
+             where e.town_id = c.town_id and e.child_id = c.id
+            ), '[]'::json) as entries
+       from children c where c.town_id = $1 and c.family_id = $2 and c.id = $3`,
+    [townId, familyId, childId, from, to],
   );
-  return rows.map(({ activity, ...enrolment }) => ({ enrolment, activity }));
+  const row = rows[0];
+  if (!row) return undefined;
+  const { entries, ...child } = row;
+  return { child, entries };
 }
 
 export async function findFamilyEnrolment(

@@ -65,21 +65,6 @@ export async function listDayCounts(db: Queryable, activityId: string, from: str
   return rows;
 }
 
-/** Counters of several activities at once (the agenda). */
-export async function listDayCountsOf(
-  db: Queryable,
-  activityIds: string[],
-  from: string,
-  to: string,
-): Promise<(DayCountRow & { activityId: string })[]> {
-  if (activityIds.length === 0) return [];
-  const { rows } = await db.query<DayCountRow & { activityId: string }>(
-    `select activity_id as "activityId", day, capacity, booked from activity_days where activity_id = any($1::uuid[]) and day between $2 and $3`,
-    [activityIds, from, to],
-  );
-  return rows;
-}
-
 /**
  * Creates the missing day rows and locks them all, in day order: whoever books or cancels
  * these days after us waits for our commit, and two batches lock in the same order, so

@@ -11,7 +11,7 @@ import {
   findFamilyChild,
   findFamilyEnrolment,
   listClosures,
-  listChildEnrolmentsWithActivities,
+  findChildAgendaRows,
   listFamilyEnrolments,
   type ActivityRow,
   type EnrolmentRow,
@@ -137,42 +137,60 @@ export interface AgendaEntry {
 }
 
 /**
+ * The town's calendar changes a few times a year: pages that only show it may use a copy
+ * a few seconds old in production (the save always reads it afresh, inside its transaction).
+ */
+const CALENDAR_CACHE_MS = 5_000;
+const calendars = new Map<string, { until: number; value: Promise<TownCalendar> }>();
+
+export function cachedTownCalendar(ctx: ReservationContext, town: Town): Promise<TownCalendar> {
+  if (!ctx.config.isProduction) return townCalendar(ctx.pool, town);
+  const now = Date.now();
+  const hit = calendars.get(town.id);
+  if (hit && hit.until > now) return hit.value;
+  const value = townCalendar(ctx.pool, town);
+  calendars.set(town.id, { until: now + CALENDAR_CACHE_MS, value });
+  value.catch(() => calendars.delete(town.id));
+  return value;
+}
+
+/**
  * MON AGENDA: every enrolment of the child that overlaps the days, with each day's state.
- * The busiest page of the feature: four queries at once, and no deadline computed (the
- * agenda says what is booked, the grid says until when it can change).
+ * The busiest page of the feature: two queries at once, and no deadline computed (the
+ * agenda says what is booked; the grid says until when it can change).
  */
 export async function childAgenda(ctx: ReservationContext, town: Town, parent: Parent, childId: string, from: string, to: string) {
   assertUuid(childId);
   const now = ctx.clock.now();
   // The reservations query filters on the child only: its rows are used only once the
-  // child is known to be of this family (familyChild), and thrown away otherwise.
-  const [child, withActivities, calendar, reservations] = await Promise.all([
-    familyChild(ctx.pool, town, parent, childId),
-    listChildEnrolmentsWithActivities(ctx.pool, town.id, parent.familyId, childId),
-    townCalendar(ctx.pool, town),
+  // child is known to be of this family, and thrown away otherwise.
+  const [found, calendar, reservations] = await Promise.all([
+    findChildAgendaRows(ctx.pool, town.id, parent.familyId, childId, from, to),
+    cachedTownCalendar(ctx, town),
     repo.listChildReservations(ctx.pool, town.id, childId, from, to),
   ]);
-  const current = withActivities.filter(({ enrolment }) => enrolment.endDate >= from && enrolment.startDate <= to);
-  const counts = await repo.listDayCountsOf(ctx.pool, [...new Set(current.map((c) => c.activity.id))], from, to);
-  const entries: AgendaEntry[] = current.map(({ enrolment, activity }) => {
-    const states = dayStates(
-      {
-        activity: activityCalendar(activity, town.deadlineRules),
-        enrolment,
-        calendar,
-        reservations: reservations
-          .filter((r) => r.activityId === activity.id)
-          .map((r) => ({ day: r.day, status: r.status, confirmed: r.confirmed, ...(r.position ? { position: r.position } : {}) })),
-        counts: counts.filter((c) => c.activityId === activity.id),
-        now,
-        withDeadlines: false,
-      },
-      from,
-      to,
-    );
-    return { enrolment, activity, days: new Map(states.map((s) => [s.day, s])) };
-  });
-  return { child, entries, calendar, enrolments: withActivities.map((w) => w.enrolment) };
+  if (!found) throw new NotFoundError('child of another family');
+  const entries: AgendaEntry[] = found.entries
+    .filter(({ enrolment }) => enrolment.endDate >= from && enrolment.startDate <= to)
+    .map(({ enrolment, activity, counts }) => {
+      const states = dayStates(
+        {
+          activity: activityCalendar(activity, town.deadlineRules),
+          enrolment,
+          calendar,
+          reservations: reservations
+            .filter((r) => r.activityId === activity.id)
+            .map((r) => ({ day: r.day, status: r.status, confirmed: r.confirmed, ...(r.position ? { position: r.position } : {}) })),
+          counts,
+          now,
+          withDeadlines: false,
+        },
+        from,
+        to,
+      );
+      return { enrolment, activity, days: new Map(states.map((s) => [s.day, s])) };
+    });
+  return { child: found.child, entries, calendar, enrolments: found.entries.map((e) => e.enrolment) };
 }
 
 // ------------------------------------------------------------------ saving
