@@ -181,6 +181,20 @@ describe('Création rapide in Chromium (Tarnos)', () => {
       const page = await context.newPage();
       await signInAgent(page, 'bayeux');
 
+      // ------------------------------------------------ a list of several pages
+      await server.db.pool.query(
+        `insert into families (town_id, cle_enfance, name, city)
+         select t.id, 'LIST-' || n, 'Zliste' || lpad(n::text, 2, '0'), 'Bayeux' from towns t, generate_series(1, 25) n where t.slug = 'bayeux'`,
+      );
+      expect(await navigate(page, () => page.goto(`${server.baseUrl}/bayeux/agents/familles?q=zliste`))).toBe(200);
+      expect(await page.getByText('25 familles pour « zliste » – page 1 sur 2').count()).toBe(1);
+      await checkPage(page, 'family files, page 1 of 2');
+      expect(
+        await click(page, page.getByRole('navigation', { name: 'Pages de résultats' }).getByRole('link', { name: /Page suivante/ })),
+      ).toBe(200);
+      expect(await page.getByRole('link', { name: 'ZLISTE25' }).count()).toBe(1);
+      await checkPage(page, 'family files, page 2 of 2');
+
       // ------------------------------------------------ a new family file
       expect(await navigate(page, () => page.goto(`${server.baseUrl}/bayeux/agents/familles`))).toBe(200);
       expect(await click(page, page.getByRole('link', { name: 'Créer un dossier famille' }))).toBe(200);

@@ -264,18 +264,34 @@ export async function importOneAccount(ctx: ImportContext, town: Town, job: Impo
       if (!pending) return 'none' as const;
       const now = ctx.clock.now();
       const leaseUntil = new Date(now.getTime() + leaseMs);
-      const result = await precreateAccount(
-        ctx,
-        town,
-        {
-          civility: pending.civility,
-          lastName: pending.lastName,
-          firstName: pending.firstNames,
-          email: pending.email,
-          familyId: pending.familyId,
-        },
-        db,
-      );
+      const input = {
+        civility: pending.civility,
+        lastName: pending.lastName,
+        firstName: pending.firstNames,
+        email: pending.email,
+        familyId: pending.familyId,
+      };
+      await db.query('savepoint import_account');
+      let result: Awaited<ReturnType<typeof precreateAccount>>;
+      try {
+        result = await precreateAccount(ctx, town, input, db);
+        await db.query('release savepoint import_account');
+      } catch (err) {
+        if ((err as { constraint?: string }).constraint === 'accounts_username_idx') throw err;
+        // Anything else would fail again at every try: the adult keeps no account, the job goes on.
+        await db.query('rollback to savepoint import_account');
+        ctx.logger.error({ err, jobId: job.id, line: pending.lineNumber }, 'import account failed');
+        await jobs.markAccount(db, job.id, pending.adultId, 'skipped');
+        await jobs.insertIssues(db, job.id, [
+          {
+            lineNumber: pending.lineNumber,
+            kind: 'warning',
+            message: `${pending.firstNames} ${pending.lastName.toUpperCase()} : le compte n'a pas pu être créé à cause d'une erreur inattendue ; créez-le depuis le dossier famille (Création rapide)`,
+          },
+        ]);
+        await jobs.recordAccount(db, job.id, 'skipped', leaseUntil);
+        return 'skipped' as const;
+      }
       if (result.kind !== 'created') {
         await jobs.markAccount(db, job.id, pending.adultId, 'skipped');
         await jobs.insertIssues(db, job.id, [

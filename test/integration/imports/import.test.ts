@@ -468,4 +468,29 @@ describe('the import worker', () => {
     expect(await jobRow(id3)).toMatchObject({ status: 'done', accounts_created: 3 });
     expect(await worker().runOnce()).toBe(false);
   });
+
+  it('goes on when one account cannot be created, with a remark for the agent', async () => {
+    const { agent } = await agentOf();
+    const ref = tag();
+    const id = jobIdOf(
+      await upload(
+        agent,
+        `${HEADER}\n${ref}-1;Ibarra;;M;Ibarra;Ion;${ref}.1@example.fr;;;;;;\n${ref}-2;Ugarte;;M;Ugarte;Ane;${ref}.2@example.fr;;;;;;\n`,
+      ),
+    );
+    const { claimJob } = await import('../../../src/repositories/import-jobs.repository.js');
+    const { importBatch, planFile } = await import('../../../src/features/imports/import.service.js');
+    const held = await claimJob(t.db.pool, t.clock.now(), 60);
+    const plan = planFile(held!.content.toString('utf8'), '2026-11-23');
+    if (!plan.ok) throw new Error('plan');
+    const ctx = { pool: t.db.pool, clock: t.clock, config: t.config, logger: createLogger('silent') };
+    await importBatch(ctx, await town(t.db.pool, 'bondoufle'), held!, plan.rows, 0, 2, 60_000);
+    // An address the mailer refuses (it never passes the import's checks, but the data may change meanwhile).
+    await t.db.pool.query(`update family_adults set email = 'ion ibarra@example.fr' where email = $1`, [`${ref}.1@example.fr`]);
+    expect(await worker().runOnce()).toBe(true);
+    expect(await jobRow(id)).toMatchObject({ status: 'done', accounts_created: 1, accounts_skipped: 1 });
+    expect((await agent.get(`/bondoufle/agents/import/${id}`)).text).toContain(
+      'Ion IBARRA : le compte n&#39;a pas pu être créé à cause d&#39;une erreur inattendue',
+    );
+  });
 });
