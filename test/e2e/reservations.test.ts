@@ -47,7 +47,8 @@ async function checkPage(page: Page, label: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-describe('reservations in Chromium', () => {
+// Each test checks many pages twice (desktop and 320 px): more than the default minute on a busy machine.
+describe('reservations in Chromium', { timeout: 240_000 }, () => {
   it('books every Monday and Thursday of next month with the periodicity preview, and sees them in the agenda', async () => {
     const family = await familyByKey(server.db.pool, 'tarnos', '40220-MARTIN1');
     const parent = await createParent(server.db.pool, 'tarnos', { familyId: family.id });
