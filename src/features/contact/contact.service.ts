@@ -180,7 +180,7 @@ export async function requestEmailChange(
         greeting: greeting(account),
         paragraphs: [
           `Vous avez demandé à utiliser cette adresse pour votre espace famille de ${town.name}.`,
-          'Confirmez-la en suivant le lien ci-dessous, valable 30 minutes. Votre ancienne adresse reste utilisée tant que vous ne l’avez pas confirmée.',
+          "Confirmez-la en suivant le lien ci-dessous, valable 30 minutes. Votre ancienne adresse reste utilisée tant que vous ne l'avez pas confirmée.",
           "Si vous n'avez rien demandé, ignorez ce message : rien ne sera changé.",
         ],
         link: {

@@ -17,14 +17,14 @@ import { dashboard, familyOpen } from './dashboard.service.js';
  * say what they will hold until the billing issue fills them.
  */
 export function dashboardRouter(deps: AppDeps): Router {
-  const { pool, clock } = deps;
+  const { pool, clock, config } = deps;
   const router = Router();
   const parentOnly = requireParent({ cguVersion: (townId) => currentCguVersionNumber(pool, townId) });
 
   router.get('/mon-espace', parentOnly, async (req, res) => {
     const town = requireTown(req);
     const account = req.account!;
-    const data = await dashboard(pool, clock, town, account);
+    const data = await dashboard(pool, clock, town, account, config.isProduction);
     res.render('dashboard/index', {
       title: 'Mon espace',
       ...data,

@@ -82,7 +82,7 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
       return {
         changes: changesOf(payload),
         fields: [{ label: 'Enfant', value: str(payload.childName) }],
-        onAccept: 'Les modifications sont déjà enregistrées dans le dossier de l’enfant : accepter en prend acte.',
+        onAccept: "Les modifications sont déjà enregistrées dans le dossier de l'enfant : accepter en prend acte.",
       };
     case 'contact_change': {
       const kind = str(payload.kind);
@@ -91,10 +91,10 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
         fields: [],
         onAccept:
           kind === 'address'
-            ? 'L’espace du parent est déjà à jour ; accepter reporte la nouvelle adresse sur le dossier famille.'
+            ? "L'espace du parent est déjà à jour ; accepter reporte la nouvelle adresse sur le dossier famille."
             : kind === 'email'
-              ? 'L’adresse a été confirmée par son titulaire ; accepter la reporte sur la fiche de l’adulte dans le dossier famille.'
-              : 'L’espace du parent est déjà à jour ; accepter reporte le numéro sur la fiche de l’adulte dans le dossier famille.',
+              ? "L'adresse a été confirmée par son titulaire ; accepter la reporte sur la fiche de l'adulte dans le dossier famille."
+              : "L'espace du parent est déjà à jour ; accepter reporte le numéro sur la fiche de l'adulte dans le dossier famille.",
       };
     }
     case 'add_member': {

@@ -90,7 +90,7 @@ async function mailAuthor(
     if (to === 'accepted') paragraphs.push(`Votre demande ${what} a été acceptée.`);
     if (to === 'refused') paragraphs.push(`Votre demande ${what} a été refusée.`, `Motif : ${comment}`);
     if (to === 'complement_requested') {
-      subject = 'Les services ont besoin d’un complément';
+      subject = "Les services ont besoin d'un complément";
       paragraphs.push(
         `Pour traiter votre demande ${what}, les services ont besoin d'un complément :`,
         comment,
