@@ -9,7 +9,10 @@ import { requireTown } from '../../middleware/town.js';
 import { getAccountPhoto } from '../../repositories/accounts.repository.js';
 import { urls } from '../../routes.js';
 import * as service from './activation.service.js';
+import { flashAndRedirect } from './flash-redirect.js';
 import { linkFamilySchema, pageNumber, REFUSAL_MAX, refuseSchema, searchText } from './back-office.schemas.js';
+
+const ALREADY_DECIDED = { kind: 'warning', message: 'Ce compte a déjà été traité : il ne peut plus être activé ni refusé.' } as const;
 
 /**
  * Accounts to activate (issue 4): the list against the town's promise, the detail of what
@@ -98,16 +101,11 @@ export function activationRouter(deps: AppDeps): Router {
     const result = await service.validateAccount(ctx, town, account.id, choice, auditActor(req));
     if (result.kind === 'validated') {
       const f = result.family;
-      req.session.flash = {
-        kind: 'success',
-        message: `Le compte de ${fullName(account)} est activé et rattaché au dossier famille ${f.name}${
-          f.created ? ` (nouveau dossier, clé Enfance ${f.cleEnfance})` : ''
-        }. Un courriel en informe le parent.`,
-      };
-      return res.redirect(303, urls.agentAccounts(town));
+      const created = f.created ? ` (nouveau dossier, clé Enfance ${f.cleEnfance})` : '';
+      const message = `Le compte de ${fullName(account)} est activé et rattaché au dossier famille ${f.name}${created}. Un courriel en informe le parent.`;
+      return flashAndRedirect(req, res, { kind: 'success', message }, urls.agentAccounts(town));
     }
-    req.session.flash = { kind: 'warning', message: 'Ce compte a déjà été traité : il ne peut plus être activé ni refusé.' };
-    res.redirect(303, urls.agentAccount(town, account.id));
+    await flashAndRedirect(req, res, ALREADY_DECIDED, urls.agentAccount(town, account.id));
   });
 
   router.post('/agents/comptes/:accountId/refuser', requireAgent, async (req, res) => {
@@ -117,14 +115,10 @@ export function activationRouter(deps: AppDeps): Router {
     if (!form.ok) return renderDetail(req, res, 400, { errors: form.errors, values: form.values });
     const result = await service.refuseAccount(ctx, town, account.id, form.data.motif, auditActor(req));
     if (result.kind === 'refused') {
-      req.session.flash = {
-        kind: 'success',
-        message: `Le compte de ${fullName(account)} est refusé. Un courriel en donne le motif au parent.`,
-      };
-      return res.redirect(303, urls.agentAccounts(town));
+      const message = `Le compte de ${fullName(account)} est refusé. Un courriel en donne le motif au parent.`;
+      return flashAndRedirect(req, res, { kind: 'success', message }, urls.agentAccounts(town));
     }
-    req.session.flash = { kind: 'warning', message: 'Ce compte a déjà été traité : il ne peut plus être activé ni refusé.' };
-    res.redirect(303, urls.agentAccount(town, account.id));
+    await flashAndRedirect(req, res, ALREADY_DECIDED, urls.agentAccount(town, account.id));
   });
 
   return router;

@@ -11,6 +11,7 @@ import { urls } from '../../routes.js';
 import { isUuid } from './activation.service.js';
 import { AGENT_PASSWORD_POLICY, createAgent } from './agents.service.js';
 import { newAgentSchema } from './back-office.schemas.js';
+import { flashAndRedirect } from './flash-redirect.js';
 import { setAgentEnabled } from './team.service.js';
 
 const FIELD_ORDER = ['nom', 'nomUtilisateur', 'courriel', 'role', 'motDePasse', 'confirmation'];
@@ -68,11 +69,10 @@ export function teamRouter(deps: AppDeps): Router {
       const errors = [...result.errors].sort((a, b) => FIELD_ORDER.indexOf(a.field) - FIELD_ORDER.indexOf(b.field));
       return renderForm(res, 400, errors, kept);
     }
-    req.session.flash = {
-      kind: 'success',
-      message: `${result.agent.displayName} (${result.agent.username}) peut maintenant se connecter à l'espace agents${role === 'admin' ? ' en tant qu’administrateur' : ''}.`,
-    };
-    res.redirect(303, urls.agentTeam(town));
+    const message = `${result.agent.displayName} (${result.agent.username}) peut maintenant se connecter à l'espace agents${
+      role === 'admin' ? ' en tant qu’administrateur' : ''
+    }.`;
+    await flashAndRedirect(req, res, { kind: 'success', message }, urls.agentTeam(town));
   });
 
   for (const [path, enabled] of [
@@ -90,16 +90,16 @@ export function teamRouter(deps: AppDeps): Router {
         ]);
       }
       const name = `${result.agent.displayName} (${result.agent.username})`;
-      req.session.flash =
+      const flash =
         result.kind === 'done'
-          ? {
+          ? ({
               kind: 'success',
               message: enabled
                 ? `${name} peut de nouveau se connecter.`
                 : `${name} est désactivé : ses sessions sont fermées et il ne peut plus se connecter.`,
-            }
-          : { kind: 'info', message: enabled ? `${name} était déjà actif.` : `${name} était déjà désactivé.` };
-      res.redirect(303, urls.agentTeam(town));
+            } as const)
+          : ({ kind: 'info', message: enabled ? `${name} était déjà actif.` : `${name} était déjà désactivé.` } as const);
+      await flashAndRedirect(req, res, flash, urls.agentTeam(town));
     });
   }
 

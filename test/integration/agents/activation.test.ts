@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLE_ENFANCE_PATTERN } from '../../../src/lib/cle-enfance.js';
@@ -596,6 +597,70 @@ describe('refusing an account', () => {
     const detail = await agent.http.get(`/tarnos/agents/comptes/${parent.id}`);
     expect(detail.text).toContain('Compte refusé.');
     expect(detail.text).not.toContain('Activer et créer le dossier famille');
+  });
+});
+
+describe('the message after a decision', () => {
+  it('is stored before the 303 leaves, for a browser that follows it at once', async () => {
+    // A real socket: a browser reads the 303's headers and asks for the next page while
+    // express-session may still be writing the session. The session writes are slowed
+    // down here so that a redirect sent before the write would lose the message every time.
+    const server = t.app.listen(0);
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const pool = t.db.pool as unknown as { query: (...args: unknown[]) => Promise<unknown> };
+    const query = pool.query.bind(pool);
+    try {
+      const cookies = new Map<string, string>();
+      const remember = (res: Response) => {
+        for (const c of res.headers.getSetCookie()) {
+          const [pair] = c.split(';');
+          const [name, value] = pair!.split('=');
+          cookies.set(name!, value!);
+        }
+      };
+      const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const get = async (path: string) => {
+        const res = await fetch(base + path, { headers: { cookie: cookie() }, redirect: 'manual' });
+        remember(res);
+        return res;
+      };
+      const post = async (path: string, form: Record<string, string>) => {
+        const res = await fetch(base + path, {
+          method: 'POST',
+          headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded', origin: base },
+          body: new URLSearchParams(form).toString(),
+          redirect: 'manual',
+        });
+        remember(res);
+        return res;
+      };
+      const a = await createAgentFixture(t.db.pool, 'tarnos');
+      const signin = await get('/tarnos/agents/connexion');
+      const signedIn = await post('/tarnos/agents/connexion', {
+        _csrf: csrfFrom(await signin.text()),
+        identifiant: a.username,
+        motDePasse: a.password,
+      });
+      expect(signedIn.status).toBe(303);
+      await signedIn.text();
+      const parent = await waitingParent('tarnos', MONDAY);
+      const detail = await get(`/tarnos/agents/comptes/${parent.id}`);
+      const token = csrfFrom(await detail.text());
+
+      pool.query = (text: unknown, ...rest: unknown[]) =>
+        typeof text === 'string' && text.startsWith('INSERT INTO "session"')
+          ? new Promise((r) => setTimeout(r, 300)).then(() => query(text, ...rest))
+          : query(text, ...rest);
+      const refused = await post(`/tarnos/agents/comptes/${parent.id}/refuser`, { _csrf: token, motif: 'Doublon' });
+      expect(refused.status).toBe(303);
+      // Follow before reading the body, as a browser does.
+      const next = await get(refused.headers.get('location')!);
+      expect(await next.text()).toContain('est refusé. Un courriel en donne le motif au parent.');
+      await refused.text();
+    } finally {
+      pool.query = query;
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
