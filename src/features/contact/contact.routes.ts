@@ -9,7 +9,7 @@ import { pendingEmailChange } from '../../repositories/account-contact.repositor
 import type { Account } from '../../repositories/accounts.repository.js';
 import { urls } from '../../routes.js';
 import { currentCguVersionNumber } from '../accounts/cgu.js';
-import type { RequestContext } from '../requests/requests.service.js';
+import { rateLimitRequests, type RequestContext } from '../requests/requests.service.js';
 import { ADRESSE_FIELDS, CONTACT_MEANS, parseAdresse, parseContact } from '../signup/signup.schemas.js';
 import * as service from './contact.service.js';
 
@@ -71,6 +71,7 @@ export function contactRouter(deps: AppDeps): Router {
 
   router.post('/mon-espace/coordonnees/adresse', parentOnly, async (req, res) => {
     const town = requireTown(req);
+    await rateLimitRequests(ctx, req.account!.id, 'request');
     const body = Object.fromEntries(ADRESSE_FIELDS.map((f) => [f, typeof req.body?.[f] === 'string' ? (req.body[f] as string) : '']));
     const form = parseAdresse(body);
     if (!form.ok) return renderAddress(res, 400, form.values, form.errors);
@@ -109,6 +110,7 @@ export function contactRouter(deps: AppDeps): Router {
   router.post('/mon-espace/coordonnees/telephones', parentOnly, async (req, res) => {
     const town = requireTown(req);
     const account = req.account!;
+    await rateLimitRequests(ctx, account.id, 'request');
     const pick = (f: string) => (typeof req.body?.[f] === 'string' ? (req.body[f] as string) : '');
     // The wizard's rules for these fields (and the preferred means), with the account's email.
     const form = parseContact({

@@ -14,7 +14,7 @@ import { familyOpen } from '../dashboard/dashboard.service.js';
 import { STATUS_LABELS } from '../requests/request-state.js';
 import { idParam } from '../requests/requests.routes.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
-import { scopeOf, type RequestContext } from '../requests/requests.service.js';
+import { rateLimitRequests, scopeOf, type RequestContext } from '../requests/requests.service.js';
 import { childFileValues, MAX_PERSONS, parseAdultMember, parseChildFile, parseChildMember, personFields } from './family.schemas.js';
 import * as service from './family.service.js';
 
@@ -100,6 +100,7 @@ export function familyRouter(deps: AppDeps): Router {
   router.post('/mon-espace/enfants/:childId/dossier', childOnly, async (req, res) => {
     const town = requireTown(req);
     const child = await service.childOf(ctx, town, req.account!, idParam(req, 'childId'));
+    await rateLimitRequests(ctx, req.account!.id, 'request');
     const form = parseChildFile(req.body);
     if (!form.ok) return renderChildFile(res, 400, child, { errors: form.errors, values: form.values });
     const result = await service.saveChildFile(ctx, town, req.account!, child.id, form.data.fields, form.data.message);
@@ -147,6 +148,7 @@ export function familyRouter(deps: AppDeps): Router {
 
     router.post(`/mon-espace/famille/ajouter-un-membre/${kind}`, parentOnly, familyPage, async (req, res) => {
       const town = requireTown(req);
+      await rateLimitRequests(ctx, req.account!.id, 'request');
       const form = kind === 'enfant' ? parseChildMember(req.body, parisDay(clock.now())) : parseAdultMember(req.body);
       if (!form.ok) {
         const dateErrorFields = 'dateErrorFields' in form && Array.isArray(form.dateErrorFields) ? (form.dateErrorFields as string[]) : [];

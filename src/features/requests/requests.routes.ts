@@ -120,6 +120,7 @@ export function requestsRouter(deps: AppDeps): Router {
     const town = requireTown(req);
     const found = await repo.findRequestForParent(pool, town.id, service.scopeOf(req.account!), idParam(req, 'id'));
     if (!found) throw new NotFoundError();
+    await service.rateLimitRequests(ctx, req.account!.id, 'message');
     next();
   });
   router.post('/mon-espace/demandes/:id/messages', uploadDocuments('fichiers', 5), async (req, res) => {

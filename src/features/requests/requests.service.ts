@@ -4,8 +4,9 @@ import { withTransaction, type Queryable } from '../../db/pool.js';
 import { audit, type AuditAction, type AuditEntry } from '../../lib/audit.js';
 import type { Clock } from '../../lib/clock.js';
 import type { CheckedFile } from '../../lib/file-checks.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { NotFoundError, TooManyRequestsError } from '../../lib/errors.js';
 import { enqueueMail } from '../../lib/mailer.js';
+import { hit } from '../../lib/rate-limit.js';
 import { findAccountById, type Account } from '../../repositories/accounts.repository.js';
 import * as repo from '../../repositories/requests.repository.js';
 import type { ParentScope, RequestRow, RequestType } from '../../repositories/requests.repository.js';
@@ -113,6 +114,19 @@ async function mailAuthor(
 }
 
 // ---------------------------------------------------------------- making a request
+
+/**
+ * A family writes to the services a few times a month. Past these, per account and per
+ * hour, a form answers 429: a script cannot fill the agents' queue, nor the database with
+ * attachments (each message may carry four files of 3200 Ko).
+ */
+export const REQUESTS_PER_HOUR = 30;
+export const MESSAGES_PER_HOUR = 30;
+
+export async function rateLimitRequests(ctx: RequestContext, accountId: string, kind: 'request' | 'message'): Promise<void> {
+  const limit = await hit(ctx.pool, ctx.clock, `${kind}s:${accountId}`, kind === 'request' ? REQUESTS_PER_HOUR : MESSAGES_PER_HOUR, 3600);
+  if (!limit.allowed) throw new TooManyRequestsError(limit.retryAfterSeconds);
+}
 
 export interface NewRequestInput {
   type: RequestType;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
 import { pdf, png } from '../../helpers/files.js';
 import { createParent } from '../../helpers/fixtures.js';
@@ -218,6 +218,31 @@ describe('the message forms', () => {
       [id],
     );
     expect(rows[0]).toEqual({ status: 'sent', n: 1 });
+  });
+
+  it('limit what one account sends in an hour (429), before reading any file', async () => {
+    const agent = t.agent();
+    await signedInFamily(t.db.pool, agent, 'tarnos', 'FLOT');
+    const id = await newRequest(agent, 'FLOT');
+    const page = `/tarnos/mon-espace/demandes/${id}`;
+    const token = csrfFrom((await agent.get(page)).text);
+    for (let i = 0; i < 30; i++)
+      expect((await postMultipart(agent, page, `${page}/messages`, { message: `n° ${i}` }, [], token)).status).toBe(303);
+    const over = await postMultipart(agent, page, `${page}/messages`, { message: 'de trop' }, [{ name: 'p.png', content: png() }], token);
+    expect(over.status).toBe(429);
+    expect(over.headers['retry-after']).toBeDefined();
+    const { rows } = await t.db.pool.query(
+      `select (select count(*)::int from request_messages where request_id = $1) as m, (select count(*)::int from request_attachments where request_id = $1) as f`,
+      [id],
+    );
+    // The one sent with the request, and thirty.
+    expect(rows[0]).toEqual({ m: 31, f: 0 });
+    // New requests have their own budget: the first request counted, 29 more pass, the next is refused.
+    const adult = '/tarnos/mon-espace/famille/ajouter-un-membre/adulte';
+    const form = csrfFrom((await agent.get(adult)).text);
+    const send = () => agent.post(adult).type('form').send({ _csrf: form, civilite: 'M', prenoms: 'Paul', nom: 'Flot' });
+    for (let i = 0; i < 29; i++) expect((await send()).status).toBe(303);
+    expect((await send()).status).toBe(429);
   });
 
   it('refuses an unknown agent action', async () => {
