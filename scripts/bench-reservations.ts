@@ -60,6 +60,19 @@ function csrfFrom(html: string): string {
   return m[1]!;
 }
 
+/** CPU of this process's main thread (where the servers run), in ms: steadier than req/s on a busy machine. */
+function mainThreadCpuMs(): number {
+  const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+async function measured(url: string, headers: Record<string, string>, duration: number, connections: number) {
+  const before = mainThreadCpuMs();
+  const result = await autocannonRun(url, headers, duration, connections);
+  return { result, cpuPerRequest: (mainThreadCpuMs() - before) / Math.max(1, result.requests.total) };
+}
+
 function autocannonRun(url: string, headers: Record<string, string>, duration: number, connections: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) =>
     autocannon({ url, headers, duration, connections, workers: 1 }, (err, r) => (err ? reject(err) : resolve(r))),
@@ -250,11 +263,16 @@ async function main(): Promise<void> {
     console.log(`Reservations bench — Node ${process.version}, ${os.cpus().length} CPU(s), ${WARMUP} s warm-up + ${DURATION} s each.\n`);
     process.stdout.write('  db baseline: 50 connections… ');
     await autocannonRun(`${baselineUrl}/db`, {}, WARMUP, 50);
-    const base = await autocannonRun(`${baselineUrl}/db`, {}, DURATION, 50);
+    const { result: base, cpuPerRequest: baseCpu } = await measured(`${baselineUrl}/db`, {}, DURATION, 50);
     console.log(`${Math.round(base.requests.average)} req/s`);
     process.stdout.write('  agenda: 50 connections… ');
     await autocannonRun(`${appUrl}${agendaPath}`, { ...headers, cookie: agendaCookie }, WARMUP, 50);
-    const agenda = await autocannonRun(`${appUrl}${agendaPath}`, { ...headers, cookie: agendaCookie }, DURATION, 50);
+    const { result: agenda, cpuPerRequest: agendaCpu } = await measured(
+      `${appUrl}${agendaPath}`,
+      { ...headers, cookie: agendaCookie },
+      DURATION,
+      50,
+    );
     const agendaBad = Object.entries(agenda.statusCodeStats ?? {})
       .filter(([code]) => code !== '200')
       .reduce((n, [, s]) => n + ((s as { count?: number }).count ?? 0), 0);
@@ -277,14 +295,25 @@ async function main(): Promise<void> {
 
     const ratio = agenda.requests.average / base.requests.average;
     const rows = [
-      ['db baseline', base.requests.average.toFixed(0), base.latency.p50.toFixed(1), '—', base.latency.p99.toFixed(1), '—', '—', '—'],
+      [
+        'db baseline',
+        base.requests.average.toFixed(0),
+        base.latency.p50.toFixed(1),
+        '—',
+        base.latency.p99.toFixed(1),
+        baseCpu.toFixed(2),
+        '—',
+        '—',
+        '—',
+      ],
       [
         'agenda (MON AGENDA, December)',
         agenda.requests.average.toFixed(0),
         agenda.latency.p50.toFixed(1),
         '—',
         agenda.latency.p99.toFixed(1),
-        `${(ratio * 100).toFixed(0)} %`,
+        agendaCpu.toFixed(2),
+        `${(ratio * 100).toFixed(0)} % (CPU: ${((baseCpu / agendaCpu) * 100).toFixed(0)} %)`,
         '≥ 40 %',
         agendaBad > 0 ? `FAIL (${agendaBad} bad statuses)` : ratio >= 0.4 ? 'PASS' : 'FAIL',
       ],
@@ -295,15 +324,22 @@ async function main(): Promise<void> {
         pct(95).toFixed(1),
         pct(99).toFixed(1),
         '—',
+        '—',
         'p95 ≤ 30 ms',
         pct(95) <= 30 ? 'PASS' : 'FAIL',
       ],
     ];
-    console.log('\n| scenario | req/s | p50 ms | p95 ms | p99 ms | vs db baseline | target | result |');
-    console.log('|---|---:|---:|---:|---:|---|---|---|');
+    console.log('\n| scenario | req/s | p50 ms | p95 ms | p99 ms | CPU ms/req | vs db baseline | target | result |');
+    console.log('|---|---:|---:|---:|---:|---:|---|---|---|');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
     console.log(
-      `\n  save: only the VALIDER post is timed; between two saves each parent also posts the grid and opens the recap, so the server serves three requests per save.`,
+      `\n  Load average during the run: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${os.cpus().length} CPU(s).`,
+    );
+    console.log(
+      `  save: only the VALIDER post is timed; between two saves each parent also posts the grid and opens the recap, so the server serves three requests per save.`,
     );
   } finally {
     for (const stop of stops) await stop().catch((err: unknown) => console.error('cleanup failed:', err));
