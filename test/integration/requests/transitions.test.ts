@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { png } from '../../helpers/files.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
+import { nextStatuses, STATUS_LABELS, type RequestStatus } from '../../../src/features/requests/request-state.js';
 import { inPage, NEW_CHILD, postForm, postMultipart, requestIdFrom, requestRow, signedInAgent, signedInFamily } from './helpers.js';
 
 /**
@@ -319,5 +320,61 @@ describe('a request from the parent to the services and back', () => {
     expect([r1.status, r2.status].sort()).toEqual([303, 409]);
     const { rows } = await t.db.pool.query(`select count(*)::int as n from request_events where request_id = $1`, [id]);
     expect(rows[0].n).toBe(2);
+  });
+});
+
+describe('every transition an agent can make', () => {
+  const ACTION: Record<string, Record<string, string>> = {
+    in_progress: { action: 'prendre' },
+    accepted: { action: 'accepter' },
+    refused: { action: 'refuser', motif: 'Motif du refus' },
+    complement_requested: { action: 'complement', complement: 'Question des services' },
+  };
+  const SUBJECT: Record<string, string> = {
+    in_progress: 'Votre demande : en cours',
+    accepted: 'Votre demande : acceptée',
+    refused: 'Votre demande : refusée',
+    complement_requested: "Les services ont besoin d'un complément",
+  };
+  const AUDIT: Record<string, string> = {
+    in_progress: 'request.take',
+    accepted: 'request.accept',
+    refused: 'request.refuse',
+    complement_requested: 'request.complement',
+  };
+  const cases = (['sent', 'in_progress', 'complement_requested'] as RequestStatus[]).flatMap((from) =>
+    nextStatuses(from, 'agent').map((to) => [from, to] as const),
+  );
+
+  it.each(cases)('%s → %s: the status, a history row, a mail to the parent, an audit row', async (from, to) => {
+    const parentAgent = t.agent();
+    const fam = await signedInFamily(t.db.pool, parentAgent, 'tarnos', 'TABLE');
+    const path = '/tarnos/mon-espace/famille/ajouter-un-membre/adulte';
+    const sent = await postForm(parentAgent, path, path, { civilite: 'Mme', prenoms: 'Ana', nom: 'Test' });
+    const id = requestIdFrom(sent.headers.location);
+    const back = t.agent();
+    const officer = await signedInAgent(t.db.pool, back, 'tarnos');
+    const page = `/tarnos/agents/demandes/${id}`;
+    // Bring the request to `from` the way an agent would.
+    if (from !== 'sent') expect((await postForm(back, page, `${page}/statut`, ACTION[from]!)).status).toBe(303);
+    expect((await requestRow(t.db.pool, id)).status).toBe(from);
+    await mailsTo(fam.parent.email);
+    const before = smtp.to(fam.parent.email).length;
+
+    const res = await postForm(back, page, `${page}/statut`, ACTION[to]!);
+    expect(res.status).toBe(303);
+    expect((await requestRow(t.db.pool, id)).status).toBe(to);
+    expect((await events(id)).at(-1)).toMatch(new RegExp(`^${from}→${to} \\(agent\\)`));
+    const mails = (await mailsTo(fam.parent.email)).slice(before);
+    expect(mails.map((m) => m.subject)).toEqual([SUBJECT[to]]);
+    expect(mails[0]!.text).toContain("Ajout d'un membre : Ana TEST (adulte)");
+    const { rows } = await t.db.pool.query(
+      `select action, details from audit_log where agent_id = $1 and target_id = $2 order by id desc limit 1`,
+      [officer.id, id],
+    );
+    expect(rows[0].action).toBe(AUDIT[to]);
+    expect(rows[0].details).toMatchObject({ from, to });
+    // The parent reads the new status in words.
+    expect((await parentAgent.get(`/tarnos/mon-espace/demandes/${id}`)).text).toContain(`>${STATUS_LABELS[to]}</span>`);
   });
 });
