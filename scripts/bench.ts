@@ -210,6 +210,62 @@ async function createBenchParents(ctx: BenchContext, prefix: string, count: numb
   return usernames;
 }
 
+/**
+ * A family file of Tarnos with three children and twenty requests of every type and status,
+ * each with a message from the family and, for half of them, an unread one from the
+ * services. Returns its Clé Enfance.
+ */
+async function benchFamilyWithRequests(ctx: BenchContext): Promise<string> {
+  const town = await findTownBySlug(ctx.pool, 'tarnos');
+  if (!town) throw new Error('no demo town tarnos');
+  const key = '40220-BANCDEM';
+  const { rows } = await ctx.pool.query<{ id: string }>(
+    `insert into families (town_id, cle_enfance, name) values ($1, $2, 'BANC') returning id`,
+    [town.id, key],
+  );
+  const familyId = rows[0]!.id;
+  for (const [name, born] of [
+    ['Léna', '2015-02-01'],
+    ['Noé', '2018-06-12'],
+    ['Inès', '2021-09-30'],
+  ]) {
+    await ctx.pool.query(`insert into children (town_id, family_id, first_names, last_name, birth_date) values ($1, $2, $3, 'BANC', $4)`, [
+      town.id,
+      familyId,
+      name,
+      born,
+    ]);
+  }
+  // Not contact_change: a change of contact details is its author's alone, and these have no author.
+  const kinds = ['child_update', 'add_member', 'reservation', 'absence', 'enrolment'];
+  const statuses = ['sent', 'in_progress', 'complement_requested', 'accepted', 'refused'];
+  for (let i = 0; i < 20; i++) {
+    const status = statuses[i % statuses.length]!;
+    const request = await ctx.pool.query<{ id: string }>(
+      `insert into requests (town_id, family_id, type, status, summary, created_at, updated_at, decided_at)
+       values ($1, $2, $3, $4, $5, now() - make_interval(days => $6), now() - make_interval(days => $6),
+               case when $4 in ('accepted', 'refused') then now() end) returning id`,
+      [town.id, familyId, kinds[i % kinds.length], status, `Demande de banc n° ${i + 1}`, 20 - i],
+    );
+    const id = request.rows[0]!.id;
+    await ctx.pool.query(
+      `insert into request_events (town_id, request_id, to_status, actor_kind, actor_label) values ($1, $2, 'sent', 'parent', 'Essai BANC')`,
+      [town.id, id],
+    );
+    await ctx.pool.query(
+      `insert into request_messages (town_id, request_id, author_kind, author_label, body) values ($1, $2, 'parent', 'Essai BANC', 'Bonjour')`,
+      [town.id, id],
+    );
+    if (i % 2 === 0) {
+      await ctx.pool.query(
+        `insert into request_messages (town_id, request_id, author_kind, author_label, body) values ($1, $2, 'agent', 'Services', 'Bien reçu')`,
+        [town.id, id],
+      );
+    }
+  }
+  return key;
+}
+
 /** A visitor on the town home: the session cookie and the sign-in form's CSRF token. */
 async function homeVisit(ctx: BenchContext, ip: string): Promise<{ cookie: string; token: string }> {
   const res = await fetch(`${ctx.appUrl}/tarnos/`, { headers: { ...ctx.appHeaders, 'x-forwarded-for': ip } });
@@ -364,6 +420,26 @@ export const scenarios: Scenario[] = [
       const html = await check.text();
       if (check.status !== 200 || !html.includes('Bonjour Madame BANC.') || !html.includes('Membres du foyer')) {
         throw new Error(`GET /tarnos/mon-espace answered ${check.status}, not the family's dashboard`);
+      }
+      return { headers: { ...ctx.appHeaders, cookie } };
+    },
+  },
+  {
+    name: 'dashboard with 3 children and 20 requests',
+    server: 'app',
+    path: '/tarnos/mon-espace',
+    baseline: 'db baseline',
+    targetRatio: 0.5,
+    paired: PAIRED_ROUNDS,
+    note: 'the dashboard of a family with three children and twenty requests (every type and status, with unread messages from the services)',
+    setup: async (ctx) => {
+      const familyKey = await benchFamilyWithRequests(ctx);
+      const [username] = await createBenchParents(ctx, 'banc-demandes-', 1, familyKey);
+      const cookie = await signedInCookies(ctx, username!);
+      const check = await fetch(`${ctx.appUrl}/tarnos/mon-espace`, { headers: { ...ctx.appHeaders, cookie }, redirect: 'manual' });
+      const html = await check.text();
+      if (check.status !== 200 || !html.includes('20 demandes, leur historique et leur statut') || !html.includes('Noé BANC')) {
+        throw new Error(`GET /tarnos/mon-espace answered ${check.status}, not the dashboard of the family with twenty requests`);
       }
       return { headers: { ...ctx.appHeaders, cookie } };
     },
