@@ -46,7 +46,9 @@ create index requests_family_idx on requests (town_id, family_id, created_at des
 create index requests_account_idx on requests (town_id, account_id, created_at desc);
 
 -- Every transition, creation included (from_status null). Rows are never changed: the
--- trigger below refuses updates (deletes happen only with the request, by cascade).
+-- trigger below refuses updates, except the foreign keys' own `on delete set null` (an
+-- account or agent removed: `actor_label` keeps who it was). Deletes happen only with the
+-- request, by cascade.
 create table request_events (
   id bigint generated always as identity primary key,
   town_id uuid not null,
@@ -69,6 +71,12 @@ create index request_events_request_idx on request_events (request_id, id);
 
 create function request_events_are_kept() returns trigger language plpgsql as $$
 begin
+  if (new.account_id is null or new.account_id = old.account_id) and (new.agent_id is null or new.agent_id = old.agent_id)
+     and (new.id, new.town_id, new.request_id, new.from_status, new.to_status, new.actor_kind, new.actor_label, new.comment, new.created_at)
+         is not distinct from
+         (old.id, old.town_id, old.request_id, old.from_status, old.to_status, old.actor_kind, old.actor_label, old.comment, old.created_at) then
+    return new;
+  end if;
   raise exception 'request_events rows cannot be changed';
 end;
 $$;

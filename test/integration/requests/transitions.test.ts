@@ -378,3 +378,31 @@ describe('every transition an agent can make', () => {
     expect((await parentAgent.get(`/tarnos/mon-espace/demandes/${id}`)).text).toContain(`>${STATUS_LABELS[to]}</span>`);
   });
 });
+
+describe('the history', () => {
+  it('cannot be rewritten, but outlives the account that wrote it', async () => {
+    const parentAgent = t.agent();
+    const fam = await signedInFamily(t.db.pool, parentAgent, 'tarnos', 'HISTOIRE');
+    const path = '/tarnos/mon-espace/famille/ajouter-un-membre/adulte';
+    const id = requestIdFrom(
+      (await postForm(parentAgent, path, path, { civilite: 'M', prenoms: 'Marc', nom: 'Histoire' })).headers.location,
+    );
+    const back = t.agent();
+    await signedInAgent(t.db.pool, back, 'tarnos');
+    await postForm(back, `/tarnos/agents/demandes/${id}`, `/tarnos/agents/demandes/${id}/statut`, { action: 'prendre' });
+    await expect(t.db.pool.query(`update request_events set comment = 'réécrit' where request_id = $1`, [id])).rejects.toThrow(
+      /cannot be changed/,
+    );
+    await expect(t.db.pool.query(`update request_events set to_status = 'accepted' where request_id = $1`, [id])).rejects.toThrow(
+      /cannot be changed/,
+    );
+    // Removing the account keeps every row, with who it was in words.
+    await t.db.pool.query(`delete from accounts where id = $1`, [fam.parent.id]);
+    const { rows } = await t.db.pool.query(
+      `select actor_kind, account_id, actor_label from request_events where request_id = $1 order by id`,
+      [id],
+    );
+    expect(rows[0]).toEqual({ actor_kind: 'parent', account_id: null, actor_label: 'Jean HISTOIRE' });
+    expect((await requestRow(t.db.pool, id)).account_id).toBeNull();
+  });
+});
