@@ -445,13 +445,28 @@ async function main(): Promise<void> {
     let rowsCpu: NodeJS.CpuUsage | undefined;
     const started = performance.now();
     const cpuStart = process.cpuUsage();
+    let lastReport = started;
     const poll = setInterval(() => {
-      void running.pool.query<{ phase: string }>(`select phase from import_jobs where id = $1`, [jobId]).then(({ rows }) => {
-        if (rows[0]?.phase === 'accounts' && rowsDoneAt === undefined) {
-          rowsDoneAt = performance.now();
-          rowsCpu = process.cpuUsage(cpuStart);
-        }
-      });
+      void running.pool
+        .query<{ phase: string; processed_rows: number; accounts_created: number; accounts_total: number }>(
+          `select phase, processed_rows, accounts_created, accounts_total from import_jobs where id = $1`,
+          [jobId],
+        )
+        .then(({ rows }) => {
+          const job = rows[0];
+          if (job?.phase === 'accounts' && rowsDoneAt === undefined) {
+            rowsDoneAt = performance.now();
+            rowsCpu = process.cpuUsage(cpuStart);
+            console.log(`  rows done after ${((rowsDoneAt - started) / 1000).toFixed(1)} s`);
+          }
+          // A long run says how far it is every 15 s.
+          if (job && performance.now() - lastReport > 15_000) {
+            lastReport = performance.now();
+            console.log(
+              `  ${((lastReport - started) / 1000).toFixed(0)} s: ${job.processed_rows} rows, ${job.accounts_created}/${job.accounts_total} accounts`,
+            );
+          }
+        });
     }, 50);
     while (await worker.runOnce());
     const total = (performance.now() - started) / 1000;

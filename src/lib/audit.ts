@@ -77,6 +77,26 @@ export async function audit(db: Queryable, entry: AuditEntry): Promise<void> {
   );
 }
 
+/** Many audit rows in one statement (an import writes one per family it creates). */
+export async function auditMany(db: Queryable, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.query(
+    `insert into audit_log (town_id, agent_id, actor_label, action, target_type, target_id, details, ip, created_at)
+     select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::timestamptz[])`,
+    [
+      entries.map((e) => e.townId),
+      entries.map((e) => e.agentId),
+      entries.map((e) => e.actorLabel),
+      entries.map((e) => e.action),
+      entries.map((e) => e.targetType ?? null),
+      entries.map((e) => e.targetId ?? null),
+      entries.map((e) => JSON.stringify(e.details ?? {})),
+      entries.map((e) => e.ip ?? null),
+      entries.map((e) => e.at),
+    ],
+  );
+}
+
 /** The fields of an audit entry that come from the request: the signed-in agent and the address. */
 export function auditActor(req: Request): Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'> {
   const agent = req.agent;

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Queryable } from '../db/pool.js';
+import { generateCleEnfance } from '../lib/cle-enfance.js';
 
 /**
  * Family files as the back-office sees them: the file, its adults (the town's records and
@@ -163,6 +164,58 @@ export async function existingRefs(db: Queryable, townId: string, refs: string[]
   return new Set(rows.map((r) => r.ref));
 }
 
+/** `count` Clé Enfance keys that no file of the town has, all different (one query per round). */
+export async function freeCleEnfanceKeys(db: Queryable, townId: string, count: number): Promise<string[]> {
+  const keys = new Set<string>();
+  while (keys.size < count) {
+    const candidates = new Set<string>();
+    while (candidates.size < count - keys.size) {
+      const key = generateCleEnfance();
+      if (!keys.has(key)) candidates.add(key);
+    }
+    const { rows } = await db.query<{ cle_enfance: string }>(
+      `select cle_enfance from families where town_id = $1 and cle_enfance = any($2::text[])`,
+      [townId, [...candidates]],
+    );
+    const taken = new Set(rows.map((r) => r.cle_enfance));
+    for (const key of candidates) if (!taken.has(key)) keys.add(key);
+  }
+  return [...keys];
+}
+
+/**
+ * New files in one statement; a file whose reference the town already has (created
+ * meanwhile by someone else) is skipped. Returns the ids actually inserted.
+ */
+export async function insertFamiliesIfNew(
+  db: Queryable,
+  townId: string,
+  families: (FamilyFields & { id: string; cleEnfance: string })[],
+  now: Date,
+): Promise<Set<string>> {
+  if (families.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string }>(
+    `insert into families (id, town_id, cle_enfance, cle_enfance_issued_at, name, external_ref, address_line, postal_code, city, created_at, updated_at)
+     select f.id, $1, f.cle_enfance, $2, f.name, f.external_ref, f.address_line, f.postal_code, f.city, $2, $2
+       from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+            as f(id, cle_enfance, name, external_ref, address_line, postal_code, city)
+     on conflict (town_id, external_ref) where external_ref is not null do nothing
+     returning id`,
+    [
+      townId,
+      now,
+      families.map((f) => f.id),
+      families.map((f) => f.cleEnfance),
+      families.map((f) => f.name),
+      families.map((f) => f.externalRef),
+      families.map((f) => f.addressLine),
+      families.map((f) => f.postalCode),
+      families.map((f) => f.city),
+    ],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 export async function setCleEnfance(db: Queryable, townId: string, id: string, key: string, now: Date): Promise<void> {
   await db.query(`update families set cle_enfance = $3, cle_enfance_issued_at = $4, updated_at = $4 where town_id = $1 and id = $2`, [
     townId,
@@ -291,20 +344,21 @@ export async function insertAdult(db: Queryable, townId: string, familyId: strin
   return rows[0]!.id;
 }
 
-/** Several adults in one statement (the import); ids come back in the order given. */
-export async function insertAdults(db: Queryable, townId: string, familyId: string, adults: AdultFields[], now: Date): Promise<string[]> {
-  if (adults.length === 0) return [];
-  const ids = adults.map(() => crypto.randomUUID());
+/** Adults of one or several files in one statement (the import), with ids chosen by the caller. */
+export type AdultRow = AdultFields & { id: string; familyId: string };
+
+export async function insertAdultRows(db: Queryable, townId: string, adults: AdultRow[], now: Date): Promise<void> {
+  if (adults.length === 0) return;
   await db.query(
     `insert into family_adults (id, town_id, family_id, civility, last_name, first_names, email, phone, created_at, updated_at)
-     select a.id, $1, $2, a.civility, a.last_name, a.first_names, a.email, a.phone, $3, $3
-       from unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-            as a(id, civility, last_name, first_names, email, phone)`,
+     select a.id, $1, a.family_id, a.civility, a.last_name, a.first_names, a.email, a.phone, $2, $2
+       from unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+            as a(id, family_id, civility, last_name, first_names, email, phone)`,
     [
       townId,
-      familyId,
       now,
-      ids,
+      adults.map((a) => a.id),
+      adults.map((a) => a.familyId),
       adults.map((a) => a.civility),
       adults.map((a) => a.lastName),
       adults.map((a) => a.firstNames),
@@ -312,7 +366,13 @@ export async function insertAdults(db: Queryable, townId: string, familyId: stri
       adults.map((a) => a.phone),
     ],
   );
-  return ids;
+}
+
+/** Several adults of one file; ids come back in the order given. */
+export async function insertAdults(db: Queryable, townId: string, familyId: string, adults: AdultFields[], now: Date): Promise<string[]> {
+  const rows = adults.map((a) => ({ ...a, id: crypto.randomUUID(), familyId }));
+  await insertAdultRows(db, townId, rows, now);
+  return rows.map((r) => r.id);
 }
 
 export async function updateAdult(db: Queryable, townId: string, adultId: string, a: AdultFields & { now: Date }): Promise<void> {
@@ -423,29 +483,41 @@ export async function insertChild(db: Queryable, townId: string, familyId: strin
   return id;
 }
 
-/** Children as an import knows them (no health data, no authorisation given yet), in one statement. */
-export async function insertChildren(
-  db: Queryable,
-  townId: string,
-  familyId: string,
-  children: Pick<ChildFields, 'firstNames' | 'lastName' | 'birthDate' | 'school' | 'className'>[],
-  now: Date,
-): Promise<void> {
+/** Children as an import knows them (no health data, no authorisation given yet), of one or several files, in one statement. */
+export type ChildRow = Pick<ChildFields, 'firstNames' | 'lastName' | 'birthDate' | 'school' | 'className'> & { familyId: string };
+
+export async function insertChildRows(db: Queryable, townId: string, children: ChildRow[], now: Date): Promise<void> {
   if (children.length === 0) return;
   await db.query(
     `insert into children (town_id, family_id, first_names, last_name, birth_date, school, class_name, created_at, updated_at)
-     select $1, $2, c.first_names, c.last_name, c.birth_date, c.school, c.class_name, $3, $3
-       from unnest($4::text[], $5::text[], $6::date[], $7::text[], $8::text[]) as c(first_names, last_name, birth_date, school, class_name)`,
+     select $1, c.family_id, c.first_names, c.last_name, c.birth_date, c.school, c.class_name, $2, $2
+       from unnest($3::uuid[], $4::text[], $5::text[], $6::date[], $7::text[], $8::text[])
+            as c(family_id, first_names, last_name, birth_date, school, class_name)`,
     [
       townId,
-      familyId,
       now,
+      children.map((c) => c.familyId),
       children.map((c) => c.firstNames),
       children.map((c) => c.lastName),
       children.map((c) => c.birthDate),
       children.map((c) => c.school),
       children.map((c) => c.className),
     ],
+  );
+}
+
+export async function insertChildren(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  children: Omit<ChildRow, 'familyId'>[],
+  now: Date,
+): Promise<void> {
+  await insertChildRows(
+    db,
+    townId,
+    children.map((c) => ({ ...c, familyId })),
+    now,
   );
 }
 

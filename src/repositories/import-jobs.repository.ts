@@ -89,6 +89,16 @@ export async function listIssues(
   return { rows: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
 }
 
+/** The adults of a batch who get an account in the second phase. */
+export async function insertPendingAccounts(db: Queryable, jobId: string, accounts: { adultId: string; line: number }[]): Promise<void> {
+  if (accounts.length === 0) return;
+  await db.query(
+    `insert into import_job_accounts (job_id, adult_id, line_number)
+     select $1, a.adult_id, a.line_number from unnest($2::uuid[], $3::int[]) as a(adult_id, line_number)`,
+    [jobId, accounts.map((a) => a.adultId), accounts.map((a) => a.line)],
+  );
+}
+
 export async function insertIssues(db: Queryable, jobId: string, issues: ImportIssue[]): Promise<void> {
   if (issues.length === 0) return;
   await db.query(

@@ -1,8 +1,9 @@
+import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import { withTransaction } from '../../db/pool.js';
-import { audit } from '../../lib/audit.js';
+import { withTransaction, type PoolClient } from '../../db/pool.js';
+import { audit, auditMany } from '../../lib/audit.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import type { Clock } from '../../lib/clock.js';
 import { parisDay } from '../../lib/date-input.js';
@@ -115,6 +116,109 @@ const jobActor = (job: ImportJob): Actor => ({ agentId: job.agentId, actorLabel:
 
 export type BatchOutcome = 'done' | 'lost';
 
+/** What one family of a batch became: created (with its adults' ids, in the file's order), or already there. */
+type Placed = { kind: 'created'; familyId: string; adultIds: string[] } | { kind: 'existing' } | { kind: 'failed' };
+
+/**
+ * The fast way: a handful of statements for the whole batch (keys, families, adults,
+ * children, audit rows). A reference created meanwhile by someone else is skipped by
+ * ON CONFLICT; anything unexpected aborts the batch, which is then done row by row.
+ */
+async function placeInBulk(db: PoolClient, town: Town, job: ImportJob, families: ImportFamily[], now: Date): Promise<Placed[]> {
+  const keys = await files.freeCleEnfanceKeys(db, town.id, families.length);
+  const ids = families.map(() => crypto.randomUUID());
+  const inserted = await files.insertFamiliesIfNew(
+    db,
+    town.id,
+    families.map((f, i) => ({
+      id: ids[i]!,
+      cleEnfance: keys[i]!,
+      name: f.name,
+      externalRef: f.reference,
+      addressLine: f.addressLine,
+      postalCode: f.postalCode,
+      city: f.city,
+    })),
+    now,
+  );
+  const placed: Placed[] = families.map((f, i) =>
+    inserted.has(ids[i]!)
+      ? { kind: 'created', familyId: ids[i]!, adultIds: f.adults.map(() => crypto.randomUUID()) }
+      : { kind: 'existing' },
+  );
+  const adults: files.AdultRow[] = [];
+  const children: files.ChildRow[] = [];
+  families.forEach((f, i) => {
+    const p = placed[i]!;
+    if (p.kind !== 'created') return;
+    f.adults.forEach((a, k) => adults.push({ ...a, id: p.adultIds[k]!, familyId: p.familyId }));
+    f.children.forEach((c) => children.push({ ...c, familyId: p.familyId }));
+  });
+  await files.insertAdultRows(db, town.id, adults, now);
+  await files.insertChildRows(db, town.id, children, now);
+  await auditMany(
+    db,
+    families.flatMap((f, i) => {
+      const p = placed[i]!;
+      return p.kind === 'created'
+        ? [
+            {
+              townId: town.id,
+              ...jobActor(job),
+              action: 'family.create' as const,
+              targetType: 'family',
+              targetId: p.familyId,
+              details: { importJobId: job.id, line: f.line },
+              at: now,
+            },
+          ]
+        : [];
+    }),
+  );
+  return placed;
+}
+
+/** The careful way, one savepoint per row: a row that fails is refused alone. */
+async function placeOneByOne(ctx: ImportContext, db: PoolClient, town: Town, job: ImportJob, families: ImportFamily[], now: Date) {
+  const placed: Placed[] = [];
+  for (const f of families) {
+    await db.query('savepoint import_row');
+    try {
+      const family = await files.insertFamily(db, town.id, {
+        name: f.name,
+        externalRef: f.reference,
+        addressLine: f.addressLine,
+        postalCode: f.postalCode,
+        city: f.city,
+        cleEnfance: await uniqueCleEnfance(db, town.id),
+        now,
+      });
+      const adultIds = await files.insertAdults(db, town.id, family.id, f.adults, now);
+      await files.insertChildren(db, town.id, family.id, f.children, now);
+      await audit(db, {
+        townId: town.id,
+        ...jobActor(job),
+        action: 'family.create',
+        targetType: 'family',
+        targetId: family.id,
+        details: { importJobId: job.id, line: f.line },
+        at: now,
+      });
+      await db.query('release savepoint import_row');
+      placed.push({ kind: 'created', familyId: family.id, adultIds });
+    } catch (err) {
+      await db.query('rollback to savepoint import_row');
+      // Created by someone else meanwhile (an agent, another import): already there.
+      if ((err as { constraint?: string }).constraint === 'families_external_ref_idx') placed.push({ kind: 'existing' });
+      else {
+        ctx.logger.error({ err, jobId: job.id, line: f.line }, 'import row failed');
+        placed.push({ kind: 'failed' });
+      }
+    }
+  }
+  return placed;
+}
+
 /**
  * Imports rows [start, start + count) of the plan in one transaction, which also moves the
  * job's counters forward: after a crash the job resumes at the first row not committed.
@@ -131,75 +235,69 @@ export async function importBatch(
   leaseMs: number,
   finalNote?: ImportIssue,
 ): Promise<BatchOutcome> {
-  return withTransaction(ctx.pool, async (db) => {
-    const state = await jobs.lockJob(db, job.id);
-    // Another worker took the job over (our lease expired): leave it to them.
-    if (!state || state.status !== 'running' || state.phase !== 'rows' || state.processedRows !== start) return 'lost';
-    const now = ctx.clock.now();
-    const rows = plan.slice(start, start + count);
-    const existing = await files.existingRefs(
-      db,
-      town.id,
-      rows.flatMap((r) => (r.kind === 'family' ? [r.family.reference] : [])),
-    );
-    const issues: ImportIssue[] = [];
-    const counts: jobs.BatchCounts = {
-      processedRows: rows.length,
-      familiesCreated: 0,
-      familiesExisting: 0,
-      adultsCreated: 0,
-      childrenCreated: 0,
-      rowsRejected: 0,
-      accountsTotal: 0,
-    };
-    const accounts: { adultId: string; line: number }[] = [];
-    for (const row of rows) {
-      if (row.kind === 'rejected') {
-        counts.rowsRejected += 1;
-        issues.push(...row.reasons.map((message) => ({ lineNumber: row.line, kind: 'rejected' as const, message })));
-        continue;
+  const attempt = (mode: 'bulk' | 'one-by-one') =>
+    withTransaction(ctx.pool, async (db) => {
+      const state = await jobs.lockJob(db, job.id);
+      // Another worker took the job over (our lease expired): leave it to them.
+      if (!state || state.status !== 'running' || state.phase !== 'rows' || state.processedRows !== start) return 'lost' as const;
+      const now = ctx.clock.now();
+      const rows = plan.slice(start, start + count);
+      const existing = await files.existingRefs(
+        db,
+        town.id,
+        rows.flatMap((r) => (r.kind === 'family' ? [r.family.reference] : [])),
+      );
+      const issues: ImportIssue[] = [];
+      const counts: jobs.BatchCounts = {
+        processedRows: rows.length,
+        familiesCreated: 0,
+        familiesExisting: 0,
+        adultsCreated: 0,
+        childrenCreated: 0,
+        rowsRejected: 0,
+        accountsTotal: 0,
+      };
+      const toPlace: Extract<PlannedRow, { kind: 'family' }>[] = [];
+      for (const row of rows) {
+        if (row.kind === 'rejected') {
+          counts.rowsRejected += 1;
+          issues.push(...row.reasons.map((message) => ({ lineNumber: row.line, kind: 'rejected' as const, message })));
+        } else if (row.kind === 'duplicate') {
+          counts.rowsRejected += 1;
+          issues.push({
+            lineNumber: row.line,
+            kind: 'rejected',
+            message: `La référence « ${row.reference} » figure déjà ligne ${row.firstLine} du fichier : cette ligne est ignorée`,
+          });
+        } else if (existing.has(row.family.reference.toLowerCase())) {
+          counts.familiesExisting += 1;
+        } else toPlace.push(row);
       }
-      if (row.kind === 'duplicate') {
-        counts.rowsRejected += 1;
-        issues.push({
-          lineNumber: row.line,
-          kind: 'rejected',
-          message: `La référence « ${row.reference} » figure déjà ligne ${row.firstLine} du fichier : cette ligne est ignorée`,
-        });
-        continue;
-      }
-      const f = row.family;
-      if (existing.has(f.reference.toLowerCase())) {
-        counts.familiesExisting += 1;
-        continue;
-      }
-      await db.query('savepoint import_row');
-      try {
-        const family = await files.insertFamily(db, town.id, {
-          name: f.name,
-          externalRef: f.reference,
-          addressLine: f.addressLine,
-          postalCode: f.postalCode,
-          city: f.city,
-          cleEnfance: await uniqueCleEnfance(db, town.id),
-          now,
-        });
-        const adultIds = await files.insertAdults(db, town.id, family.id, f.adults, now);
-        await files.insertChildren(db, town.id, family.id, f.children, now);
-        await audit(db, {
-          townId: town.id,
-          ...jobActor(job),
-          action: 'family.create',
-          targetType: 'family',
-          targetId: family.id,
-          details: { importJobId: job.id, line: f.line },
-          at: now,
-        });
-        await db.query('release savepoint import_row');
+      const families = toPlace.map((r) => r.family);
+      const placed =
+        mode === 'bulk' ? await placeInBulk(db, town, job, families, now) : await placeOneByOne(ctx, db, town, job, families, now);
+      const accounts: { adultId: string; line: number }[] = [];
+      toPlace.forEach((row, i) => {
+        const f = row.family;
+        const p = placed[i]!;
+        if (p.kind === 'existing') {
+          counts.familiesExisting += 1;
+          return;
+        }
+        if (p.kind === 'failed') {
+          counts.rowsRejected += 1;
+          issues.push({
+            lineNumber: f.line,
+            kind: 'rejected',
+            message:
+              "Cette ligne n'a pas pu être enregistrée à cause d'une erreur inattendue : importez le fichier de nouveau pour la reprendre",
+          });
+          return;
+        }
         counts.familiesCreated += 1;
         counts.adultsCreated += f.adults.length;
         counts.childrenCreated += f.children.length;
-        f.adults.forEach((adult, i) => {
+        f.adults.forEach((adult, k) => {
           if (!adult.email) return;
           const firstLine = row.duplicateEmails.get(adult.index);
           if (firstLine !== undefined) {
@@ -210,40 +308,26 @@ export async function importBatch(
             });
             return;
           }
-          accounts.push({ adultId: adultIds[i]!, line: f.line });
+          accounts.push({ adultId: p.adultIds[k]!, line: f.line });
         });
-      } catch (err) {
-        await db.query('rollback to savepoint import_row');
-        if ((err as { code?: string; constraint?: string }).constraint === 'families_external_ref_idx') {
-          // Created by someone else meanwhile (an agent, another import): already there.
-          counts.familiesExisting += 1;
-          continue;
-        }
-        ctx.logger.error({ err, jobId: job.id, line: f.line }, 'import row failed');
-        counts.rowsRejected += 1;
-        issues.push({
-          lineNumber: f.line,
-          kind: 'rejected',
-          message:
-            "Cette ligne n'a pas pu être enregistrée à cause d'une erreur inattendue : importez le fichier de nouveau pour la reprendre",
-        });
+      });
+      if (accounts.length > 0) {
+        await jobs.insertPendingAccounts(db, job.id, accounts);
+        counts.accountsTotal = accounts.length;
       }
-    }
-    if (accounts.length > 0) {
-      await db.query(
-        `insert into import_job_accounts (job_id, adult_id, line_number)
-         select $1, a.adult_id, a.line_number from unnest($2::uuid[], $3::int[]) as a(adult_id, line_number)`,
-        [job.id, accounts.map((a) => a.adultId), accounts.map((a) => a.line)],
-      );
-      counts.accountsTotal = accounts.length;
-    }
-    if (finalNote && start + count >= plan.length) issues.push(finalNote);
-    await jobs.insertIssues(db, job.id, issues);
-    const leaseUntil = new Date(now.getTime() + leaseMs);
-    await jobs.recordBatch(db, job.id, counts, leaseUntil);
-    if (start + rows.length >= plan.length) await jobs.startAccountsPhase(db, job.id, leaseUntil);
-    return 'done';
-  });
+      if (finalNote && start + count >= plan.length) issues.push(finalNote);
+      await jobs.insertIssues(db, job.id, issues);
+      const leaseUntil = new Date(now.getTime() + leaseMs);
+      await jobs.recordBatch(db, job.id, counts, leaseUntil);
+      if (start + rows.length >= plan.length) await jobs.startAccountsPhase(db, job.id, leaseUntil);
+      return 'done' as const;
+    });
+  try {
+    return await attempt('bulk');
+  } catch (err) {
+    ctx.logger.warn({ err, jobId: job.id, start }, 'import batch failed in bulk, retried row by row');
+    return attempt('one-by-one');
+  }
 }
 
 // ---------------------------------------------------------------- phase 2: the accounts

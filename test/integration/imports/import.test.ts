@@ -469,6 +469,32 @@ describe('the import worker', () => {
     expect(await worker().runOnce()).toBe(false);
   });
 
+  it('falls back to one row at a time when a batch fails, and refuses only the row that fails', async () => {
+    const { agent } = await agentOf();
+    const ref = tag();
+    // A row the database refuses (here by a trigger of this test's database): the whole batch fails at first.
+    await t.db.pool.query(`create or replace function refuse_panne() returns trigger language plpgsql as $$
+      begin raise exception 'panne simulée'; end $$`);
+    await t.db.pool.query(
+      `create trigger refuse_panne before insert on families for each row when (new.name = 'Panne') execute function refuse_panne()`,
+    );
+    try {
+      const id = jobIdOf(
+        await upload(
+          agent,
+          `${HEADER}\n${ref}-1;Avant;;;;;;;;;;;\n${ref}-2;Panne;;;;;;;;;;;\n${ref}-3;Apres;;M;Apres;Jon;${ref}.3@example.fr;;;;;;\n`,
+        ),
+      );
+      await runImports();
+      expect(await jobRow(id)).toMatchObject({ status: 'done', families_created: 2, rows_rejected: 1, accounts_created: 1 });
+      expect((await agent.get(`/bondoufle/agents/import/${id}`)).text).toContain(
+        '<tr><th scope="row">3</th><td>Cette ligne n&#39;a pas pu être enregistrée à cause d&#39;une erreur inattendue',
+      );
+    } finally {
+      await t.db.pool.query(`drop trigger refuse_panne on families`);
+    }
+  });
+
   it('goes on when one account cannot be created, with a remark for the agent', async () => {
     const { agent } = await agentOf();
     const ref = tag();
