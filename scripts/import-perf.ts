@@ -1,6 +1,6 @@
 /**
- * `npm run perf:import`: how long the import of a file of known families takes, measured
- * end to end on this machine. See docs/performance.md, "Import of known families".
+ * `npx tsx scripts/import-perf.ts`: how long the import of a file of known families takes,
+ * measured end to end on this machine. See docs/performance.md, "Import of known families".
  *
  * It generates a CSV of IMPORT_FAMILIES families (default 5,000), starts the app in
  * production mode on a fresh PostgreSQL (the embedded one, in a temporary directory, or

@@ -280,8 +280,8 @@ describe('Création rapide in Chromium (Tarnos)', () => {
       // The worker runs (here by hand); the page's script notices the end and shows the result.
       const worker = new ImportWorker(server.db.pool, { clock: server.clock, config: server.config, logger: createLogger('silent') });
       while (await worker.runOnce());
-      // A string: this file is type-checked without the DOM library.
-      await page.waitForFunction("document.querySelector('h1')?.textContent?.includes('Résultat')", undefined, { timeout: 15_000 });
+      // A locator, not waitForFunction: the page's CSP forbids the eval its polling needs.
+      await page.getByRole('heading', { level: 1, name: "Résultat de l'import" }).waitFor({ timeout: 20_000 });
       await page.waitForLoadState('load');
       expect(await heading(page)).toBe("Résultat de l'import");
       expect(await page.getByRole('row', { name: /3 Le nom de la famille \(nom_famille\) est vide/ }).count()).toBe(1);
