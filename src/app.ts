@@ -38,7 +38,7 @@ import { flashMessages, loadAccount } from './middleware/auth.js';
 import { csrfProtection } from './middleware/csrf.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { noStore, securityHeaders } from './middleware/security.js';
-import { sessionMiddleware } from './middleware/session.js';
+import { saveBeforeRedirect, sessionMiddleware } from './middleware/session.js';
 import { townMiddleware } from './middleware/town.js';
 import { urls } from './routes.js';
 
@@ -90,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
   // Forms are small: a body over 100 kB or with hundreds of fields is refused (413).
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(sessionMiddleware(config, deps.sessionStore));
+  app.use(saveBeforeRedirect);
   app.use(csrfProtection());
   app.use(flashMessages);
   app.use((req, res, next) => {
@@ -114,17 +115,17 @@ export function createApp(deps: AppDeps): Express {
     familyRouter(deps),
     contactRouter(deps),
     agentsRequestsRouter(deps),
+    agentsSettingsRouter(deps),
+    agentsNewsRouter(deps),
     activationRouter(deps),
     teamRouter(deps),
     auditLogRouter(deps),
-    agentsSettingsRouter(deps),
-    agentsNewsRouter(deps),
     familyFilesRouter(deps),
     importRouter(deps),
     reservationsRouter(deps),
-    agentsActivitiesRouter(deps),
     documentsRouter(deps),
     dataRightsRouter(deps),
+    agentsActivitiesRouter(deps),
   );
 
   app.use(notFound);

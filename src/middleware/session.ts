@@ -76,3 +76,19 @@ export function sessionMiddleware(config: Config, store: Store): RequestHandler 
     },
   });
 }
+
+/**
+ * express-session saves a modified session after the response has been handed over: a
+ * browser following a 303 at once can load the next page before the save lands, losing a
+ * flash message or a wizard step. Every redirect waits for the save first. A session
+ * holding nothing (a visitor's) is not saved: no row for it.
+ */
+export const saveBeforeRedirect: RequestHandler = (req, res, next) => {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    const session = req.session;
+    if (!session || !Object.keys(session).some((key) => key !== 'cookie')) return redirect(...args);
+    session.save((err) => (err ? next(err) : redirect(...args)));
+  }) as typeof res.redirect;
+  next();
+};
