@@ -10,12 +10,13 @@ import {
   waitFor,
   type E2eServer,
 } from '../helpers/browser.js';
+import { pdf } from '../helpers/files.js';
 import { createAgentFixture, createParent, town } from '../helpers/fixtures.js';
 import { TestSmtpServer } from '../helpers/smtp.js';
 
 /**
  * The parent's space in Chromium, as a person uses it: a Tarnos parent changes a phone
- * number, sends an "Ajouter un membre" request; an agent finds it in the queue and accepts
+ * number, adds a medical certificate to the private storage, sends an "Ajouter un membre" request; an agent finds it in the queue and accepts
  * it; the parent sees the new member and the request accepted. Every page of the parent's
  * space and of the request queue is checked with axe on a desktop and at 320 px.
  */
@@ -82,7 +83,7 @@ describe("the parent's space in Chromium", () => {
     await agentContext?.close();
   });
 
-  it('changes a phone number, sends "Ajouter un membre"; an agent accepts; the parent sees the new member and the request accepted', async () => {
+  it('changes a phone number, stores a document, sends "Ajouter un membre"; an agent accepts; the parent sees the new member and the request accepted', async () => {
     const family = await tarnosFamily('40220-TOULEM1');
     parentContext = await newContext(browser, { baseURL: server.baseUrl });
     const page = await parentContext.newPage();
@@ -116,9 +117,22 @@ describe("the parent's space in Chromium", () => {
     expect(await page.getByRole('status').textContent()).toContain('Vos numéros sont modifiés');
     await page.getByText('mobile 06 34 25 86 16').waitFor();
 
-    // ---- [documents] The private storage step of this journey ("adds a document to the
-    // storage") belongs to the documents feature: it goes here, between the phone change
-    // and the request, starting from the dashboard's "Pièces justificatives" entry.
+    // ---- Pièces justificatives: a medical certificate with its PDF into the private storage
+    await page.goto('/tarnos/mon-espace');
+    await page.getByRole('link', { name: /^Pièces justificatives/ }).click();
+    await page.waitForURL('**/mon-espace/pieces-justificatives');
+    await checkPage(page, 'Pièces justificatives');
+    await page.getByRole('link', { name: 'Ajouter un document' }).click();
+    await page.getByLabel('Qualification de la pièce').selectOption({ label: 'Certificat médical' });
+    await page.getByLabel('Intitulé du document').fill('Certificat de Charlotte');
+    await page
+      .getByLabel('Fichiers de la pièce')
+      .setInputFiles({ name: 'certificat.pdf', mimeType: 'application/pdf', buffer: pdf('Certificat médical') });
+    await page.getByRole('button', { name: 'Valider' }).click();
+    await page.waitForURL('**/mon-espace/pieces-justificatives');
+    expect(await page.getByRole('status').textContent()).toContain('Le document « Certificat de Charlotte » a été ajouté');
+    await page.getByRole('link', { name: 'Télécharger certificat.pdf' }).waitFor();
+    await checkPage(page, 'Pièces justificatives with a document');
 
     // ---- Ma famille → Ajouter un membre → Un enfant, with a mistake first
     await page.goto('/tarnos/mon-espace');
