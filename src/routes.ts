@@ -110,6 +110,7 @@ export const urls = {
   agentActivityEdit: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/modifier`,
   agentEnrolmentNew: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/inscriptions/nouvelle`,
   agentActivityDay: (town: TownRef, id: string, day: string) => `${t(town)}/agents/activites/${id}/jours/${day}`,
+  agentActivityAttendance: (town: TownRef, id: string, day: string) => `${t(town)}/agents/activites/${id}/jours/${day}/presences`,
   agentReservationQueue: (town: TownRef) => `${t(town)}/agents/reservations/a-confirmer`,
   agentReservationDecision: (town: TownRef, id: string) => `${t(town)}/agents/reservations/a-confirmer/${id}`,
 

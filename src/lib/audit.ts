@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = {
   'enrolment.create': "Inscription d'un enfant à une activité",
   'reservation.confirm': 'Confirmation de réservations',
   'reservation.refuse': 'Refus de réservations',
+  'attendance.record': "Saisie d'une feuille de présence",
   'request.take': "Prise en charge d'une demande",
   'request.accept': "Acceptation d'une demande",
   'request.refuse': "Refus d'une demande",

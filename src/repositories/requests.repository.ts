@@ -412,10 +412,10 @@ export async function countByTypeAndStatus(
   return rows;
 }
 
-export async function countToProcess(db: Queryable, townId: string): Promise<number> {
+export async function countToProcess(db: Queryable, townId: string, type?: RequestType): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
-    `select count(*)::int as n from requests where town_id = $1 and status in ('sent', 'in_progress')`,
-    [townId],
+    `select count(*)::int as n from requests where town_id = $1 and status in ('sent', 'in_progress') and ($2::text is null or type = $2)`,
+    [townId, type ?? null],
   );
   return rows[0]!.n;
 }

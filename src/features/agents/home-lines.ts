@@ -57,4 +57,14 @@ const requestsToProcess: HomeLineSource = async (ctx, town) => ({
   href: urls.agentRequests(town),
 });
 
-export const HOME_LINES: HomeLineSource[] = [accountsToActivate, requestsToProcess, reservationsToConfirm];
+// A part of the line above, singled out because absences are about days that have passed
+// or are close: the attendance sheets and billing wait for the decision.
+const absencesToProcess: HomeLineSource = async (ctx, town) => ({
+  one: "signalement d'absence à traiter",
+  many: "signalements d'absence à traiter",
+  none: "Aucun signalement d'absence à traiter.",
+  count: await countToProcess(ctx.pool, town.id, 'absence'),
+  href: urls.agentRequests(town, { type: 'absence' }),
+});
+
+export const HOME_LINES: HomeLineSource[] = [accountsToActivate, requestsToProcess, absencesToProcess, reservationsToConfirm];

@@ -8,10 +8,13 @@ import { errorMap, formValues, parseForm, type FieldError } from '../../lib/form
 import { requireAgent } from '../../middleware/agent-auth.js';
 import { requireTown } from '../../middleware/town.js';
 import * as activities from '../../repositories/activities.repository.js';
+import { monthFigures } from '../../repositories/attendance.repository.js';
 import * as reservations from '../../repositories/reservations.repository.js';
 import { urls } from '../../routes.js';
 import { agentTransition } from '../requests/requests.service.js';
+import { flashAndRedirect } from '../agents/flash-redirect.js';
 import * as activityService from './activities.service.js';
+import * as attendanceService from './attendance.service.js';
 import { registerReservationEffects } from './reservation-requests.js';
 import { TownCalendar, isoWeekday } from './day-states.js';
 import { dayLabel, monthLabel, shiftMonth, WEEKDAYS } from './labels.js';
@@ -220,14 +223,16 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
     );
     const month = asked ?? defaultMonth;
     const { from, to } = service.monthBounds(month);
-    const [enrolments, counts, closures] = await Promise.all([
+    const [enrolments, counts, closures, figures] = await Promise.all([
       activities.listActivityEnrolments(pool, town.id, activity.id),
       reservations.occupancy(pool, town.id, activity.id, from, to),
       activities.listClosures(pool, town.id),
+      monthFigures(pool, town.id, activity.id, from, to),
     ]);
     const calendar = new TownCalendar(closures);
     const cal = activityCalendar(activity, town.deadlineRules);
     const byDay = new Map(counts.map((c) => [c.day, c]));
+    const figuresOf = new Map(figures.map((f) => [f.day, f]));
     const rows = eachDay(from, to)
       .filter((day) => day >= activity.startDate && day <= activity.endDate && cal.weekdays.includes(isoWeekday(day)))
       .map((day) => {
@@ -243,7 +248,16 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
               : cal.runsDuring === 'school_holidays' && !school
                 ? 'Hors vacances'
                 : undefined;
-        return { day, label: dayLabel(day), booked: byDay.get(day)?.booked ?? 0, waiting: byDay.get(day)?.waiting ?? 0, closed };
+        return {
+          day,
+          label: dayLabel(day),
+          booked: byDay.get(day)?.booked ?? 0,
+          waiting: byDay.get(day)?.waiting ?? 0,
+          absences: figuresOf.get(day)?.absences ?? 0,
+          present: figuresOf.get(day)?.present ?? null,
+          past: day <= today,
+          closed,
+        };
       });
     res.render('agents/activities/show', {
       title: activity.name,
@@ -263,22 +277,74 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
     });
   });
 
-  router.get('/agents/activites/:activityId/jours/:day', requireAgent, async (req, res) => {
+  async function renderDay(
+    req: Request,
+    res: Response,
+    activity: activities.ActivityRow,
+    day: string,
+    status: number,
+    refused?: { errors: FieldError[]; checked: Set<string> },
+  ) {
     const town = requireTown(req);
-    const activity = await loadActivity(req);
-    const day = param(req, 'day');
-    if (!isRealDay(day)) throw new NotFoundError('not a day');
-    const roster = await reservations.listDayRoster(pool, town.id, activity.id, day);
-    res.render('agents/activities/day', {
-      title: `${activity.name} – ${dayLabel(day)}`,
+    const [sheet, availability] = await Promise.all([
+      attendanceService.loadDaySheet(pool, town, activity.id, day, refused?.checked),
+      attendanceService.sheetAvailability(pool, town, activity, day, clock.now()),
+    ]);
+    const errors = refused?.errors ?? [];
+    res.status(status).render('agents/activities/day', {
+      title: `Feuille de présence – ${activity.name} – ${dayLabel(day)}`,
       activity,
       day,
       dayName: dayLabel(day),
-      booked: roster.filter((r) => r.status === 'booked'),
-      waiting: roster.filter((r) => r.status === 'waiting'),
+      ...sheet,
+      availability,
+      absenceLabels: attendanceService.ABSENCE_LABELS,
+      errors,
+      fieldErrors: errorMap(errors),
       prevDay: addDays(day, -1),
       nextDay: addDays(day, 1),
     });
+  }
+
+  async function loadDay(req: Request) {
+    const activity = await loadActivity(req);
+    const day = param(req, 'day');
+    if (!isRealDay(day)) throw new NotFoundError('not a day');
+    return { activity, day };
+  }
+
+  router.get('/agents/activites/:activityId/jours/:day', requireAgent, async (req, res) => {
+    const { activity, day } = await loadDay(req);
+    await renderDay(req, res, activity, day, 200);
+  });
+
+  router.post('/agents/activites/:activityId/jours/:day/presences', requireAgent, async (req, res) => {
+    const town = requireTown(req);
+    const { activity, day } = await loadDay(req);
+    const availability = await attendanceService.sheetAvailability(pool, town, activity, day, clock.now());
+    if (!availability.open) {
+      return renderDay(req, res, activity, day, 400, { errors: [{ field: '', message: availability.message }], checked: new Set() });
+    }
+    const form = attendanceService.parseAttendanceForm(req.body);
+    if (!form.ok) {
+      return renderDay(req, res, activity, day, 400, { errors: [{ field: form.field, message: form.message }], checked: new Set() });
+    }
+    const result = await attendanceService.recordAttendance(ctx, town, auditActor(req), activity, day, form);
+    if (!result.ok) {
+      return renderDay(req, res, activity, day, 400, { errors: [{ field: result.field, message: result.message }], checked: form.present });
+    }
+    const plural = (n: number, one: string, many: string) => `${n} ${n > 1 ? many : one}`;
+    await flashAndRedirect(
+      req,
+      res,
+      {
+        kind: 'success',
+        message:
+          `La feuille de présence du ${dayLabel(day)} est enregistrée : ${plural(result.present, 'présent', 'présents')}, ` +
+          `${plural(result.absent, 'absent', 'absents')}, ${plural(result.walkIns, 'venu', 'venus')} sans réservation.`,
+      },
+      urls.agentActivityDay(town, activity.id, day),
+    );
   });
 
   // ------------------------------------------------------------------ enrolments
@@ -433,16 +499,19 @@ export interface ChartBar {
   label: string;
   booked: { y: number; height: number };
   waiting: { y: number; height: number };
+  /** Where the count of children present sits, once a sheet is recorded. */
+  present?: { y: number };
   closed: boolean;
 }
 
 /**
- * The month's occupancy as bars (booked, then waiting on top) and the capacity as a line,
- * in SVG coordinates computed here so the view only draws. The same numbers are in the
- * table under the chart.
+ * The month's occupancy as bars (booked, then waiting on top), the capacity as a line and,
+ * for days with a recorded sheet, the children present as a mark, in SVG coordinates
+ * computed here so the view only draws. The same numbers are in the table under the chart.
+ * Walk-ins can put the present mark above the bar: the scale makes room for it.
  */
 export function occupancyChart(
-  rows: { day: string; booked: number; waiting: number; closed?: string | undefined }[],
+  rows: { day: string; booked: number; waiting: number; present?: number | null; closed?: string | undefined }[],
   capacity: number | null,
 ) {
   const width = 640;
@@ -451,7 +520,7 @@ export function occupancyChart(
   const bottom = 30;
   const top = 10;
   const plotHeight = height - top - bottom;
-  const max = Math.max(1, capacity ?? 0, ...rows.map((r) => r.booked + r.waiting));
+  const max = Math.max(1, capacity ?? 0, ...rows.map((r) => Math.max(r.booked + r.waiting, r.present ?? 0)));
   const scale = (n: number) => (n / max) * plotHeight;
   const step = rows.length > 0 ? (width - left - 10) / rows.length : 0;
   const barWidth = Math.max(4, step * 0.7);
@@ -463,10 +532,12 @@ export function occupancyChart(
       label: r.day.slice(8, 10),
       booked: { y: top + plotHeight - bookedHeight, height: bookedHeight },
       waiting: { y: top + plotHeight - bookedHeight - waitingHeight, height: waitingHeight },
+      ...(r.present == null ? {} : { present: { y: top + plotHeight - scale(r.present) } }),
       closed: r.closed !== undefined,
     };
   });
-  const ticks = [0, Math.round(max / 2), max].map((v) => ({ value: v, y: top + plotHeight - scale(v) }));
+  // Distinct values only: with max = 1 the middle tick would repeat 0 or 1.
+  const ticks = [...new Set([0, Math.round(max / 2), max])].map((v) => ({ value: v, y: top + plotHeight - scale(v) }));
   return {
     width,
     height,
@@ -478,5 +549,6 @@ export function occupancyChart(
     ticks,
     capacityY: capacity === null ? undefined : top + plotHeight - scale(capacity),
     baseline: top + plotHeight,
+    hasPresent: bars.some((b) => b.present !== undefined),
   };
 }

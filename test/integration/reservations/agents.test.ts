@@ -144,7 +144,7 @@ describe('activities', () => {
     expect(page.text).toContain('<svg class="occupancy-chart"');
     expect(page.text).toContain('role="img" aria-labelledby="graphique-titre graphique-desc"');
     expect(page.text).toMatch(/jeudi 10 décembre<\/a><\/th>\s*<td>1<\/td><td>0<\/td><td>3<\/td>/);
-    expect(page.text).toMatch(/vendredi 25 décembre<\/a><\/th>\s*<td colspan="3">Férié \(Noël\)<\/td>/);
+    expect(page.text).toMatch(/vendredi 25 décembre<\/a><\/th>\s*<td colspan="5">Férié \(Noël\)<\/td>/);
   });
 });
 
