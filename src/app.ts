@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { absencesRouter } from './features/absences/absences.routes.js';
 import { agentsAuthRouter } from './features/agents/agents-auth.routes.js';
 import { agentsHomeRouter } from './features/agents/agents-home.routes.js';
 import { activationRouter } from './features/agents/activation.routes.js';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): Express {
     familyFilesRouter(deps),
     importRouter(deps),
     reservationsRouter(deps),
+    absencesRouter(deps),
     documentsRouter(deps),
     dataRightsRouter(deps),
     agentsActivitiesRouter(deps),

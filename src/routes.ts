@@ -103,6 +103,14 @@ export const urls = {
     `${t(town)}/mon-espace/enfants/${childId}/reservations/${enrolmentId}/abandonner`,
   reservationSubmission: (town: TownRef, submissionId: string) => `${t(town)}/mon-espace/reservations/demandes/${submissionId}`,
 
+  // Absences (issue 6), "Signaler une absence": the intro, step 1 (one multipart form), the
+  // recap of the draft it saved (step 2) and VALIDER, which makes the request
+  absenceStart: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}/absence`,
+  absenceForm: (town: TownRef, childId: string, draftId?: string) =>
+    `${t(town)}/mon-espace/enfants/${childId}/absence/etape-1${draftId ? `?brouillon=${draftId}` : ''}`,
+  absenceRecap: (town: TownRef, draftId: string) => `${t(town)}/mon-espace/absences/${draftId}`,
+  absenceValidate: (town: TownRef, draftId: string) => `${t(town)}/mon-espace/absences/${draftId}/valider`,
+
   // Activities, enrolments and reservations in the back-office (issue 6)
   agentActivities: (town: TownRef) => `${t(town)}/agents/activites`,
   agentActivityNew: (town: TownRef) => `${t(town)}/agents/activites/nouvelle`,

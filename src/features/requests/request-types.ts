@@ -57,6 +57,19 @@ export interface ContactChangePayload {
   phone?: string;
 }
 
+/** An absence report (src/features/absences/): what the parent chose at step 1, and the days it covers. */
+export interface AbsencePayload {
+  /** The draft VALIDER turned into this request: a second VALIDER finds the request by it. */
+  draftId: string;
+  childName: string;
+  enrolments: { id: string; activityId: string; activityName: string; label: string }[];
+  period: { choice: string; from: string; to: string };
+  /** "Le vendredi 16 décembre 2026", "Du … au …" */
+  datesWords: string;
+  days: { enrolmentId: string; activityId: string; day: string; wasReserved: boolean }[];
+  comment: string;
+}
+
 /** What the detail pages show of a payload: a table of changes and/or a list of fields. */
 export interface RequestDetails {
   changes: Change[];
@@ -123,6 +136,27 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
           { label: 'Téléphone', value: str(payload.phone) || 'Non renseigné' },
         ],
         onAccept: 'Accepter ajoute cet adulte au dossier famille (sans lui créer de compte).',
+      };
+    }
+    case 'absence': {
+      const enrolments = (Array.isArray(payload.enrolments) ? payload.enrolments : []) as Partial<AbsencePayload['enrolments'][number]>[];
+      const days = (Array.isArray(payload.days) ? payload.days : []) as Partial<AbsencePayload['days'][number]>[];
+      const perEnrolment = enrolments.map((e) => {
+        const list = days
+          .filter((d) => d.enrolmentId === e.id)
+          .map((d) => `${formatDay(str(d.day))}${d.wasReserved ? ' (réservé)' : ''}`)
+          .join(', ');
+        return `${str(e.activityName)} : ${list || 'aucun jour'}`;
+      });
+      return {
+        changes: [],
+        fields: [
+          { label: 'Enfant', value: str(payload.childName) },
+          { label: 'Inscriptions', value: enrolments.map((e) => str(e.label)).join(' ; ') },
+          { label: "Dates d'absence", value: str(payload.datesWords) },
+          { label: 'Jours concernés', value: perEnrolment.join(' ; ') },
+        ],
+        onAccept: 'Accepter justifie ces jours : ils ne seront pas facturés.',
       };
     }
     default:

@@ -135,6 +135,8 @@ export interface NewRequestInput {
   childId?: string | null;
   /** The family's first words to the services, if any. */
   message?: string;
+  /** Files sent with the first message (an absence's justificatifs): it needs a message. */
+  files?: CheckedFile[];
   /** 'sent' (the default) waits for the services; 'accepted' records what needed nobody (actor 'system'). */
   status?: 'sent' | 'accepted';
   actor?: Extract<RequestActor, 'parent' | 'system'>;
@@ -180,8 +182,10 @@ export async function createRequest(
     comment: '',
     now,
   });
+  const files = input.files ?? [];
+  if (files.length > 0 && !input.message?.trim()) throw new Error('files are sent with a message');
   if (input.message?.trim()) {
-    await repo.insertMessage(db, {
+    const messageId = await repo.insertMessage(db, {
       townId: town.id,
       requestId: request.id,
       author: 'parent',
@@ -191,6 +195,7 @@ export async function createRequest(
       body: input.message.trim(),
       now,
     });
+    await storeAttachments(db, town, request.id, messageId, files, now);
   }
   await mailAuthor(db, ctx, town, request, 'created', status, '');
   return request;
