@@ -283,7 +283,8 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
     activity: activities.ActivityRow,
     day: string,
     status: number,
-    refused?: { errors: FieldError[]; checked: Set<string> },
+    // `checked`: the ticks of a refused form, shown again; without it, what was recorded.
+    refused?: { errors: FieldError[]; checked?: Set<string> },
   ) {
     const town = requireTown(req);
     const [sheet, availability] = await Promise.all([
@@ -323,11 +324,11 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
     const { activity, day } = await loadDay(req);
     const availability = await attendanceService.sheetAvailability(pool, town, activity, day, clock.now());
     if (!availability.open) {
-      return renderDay(req, res, activity, day, 400, { errors: [{ field: '', message: availability.message }], checked: new Set() });
+      return renderDay(req, res, activity, day, 400, { errors: [{ field: '', message: availability.message }] });
     }
     const form = attendanceService.parseAttendanceForm(req.body);
     if (!form.ok) {
-      return renderDay(req, res, activity, day, 400, { errors: [{ field: form.field, message: form.message }], checked: new Set() });
+      return renderDay(req, res, activity, day, 400, { errors: [{ field: form.field, message: form.message }] });
     }
     const result = await attendanceService.recordAttendance(ctx, town, auditActor(req), activity, day, form);
     if (!result.ok) {
