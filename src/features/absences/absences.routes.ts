@@ -16,6 +16,8 @@ import { registerAbsenceEffects } from './absence-requests.js';
 import { COMMENT_MAX, MAX_RANGE_DAYS, parseStep1, sortErrors, type Step1Lists } from './absences.schemas.js';
 import * as service from './absences.service.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** What step 1 shows before anything is typed (seed 004: "Justificatif absence"). */
 const DEFAULT_VALUES: Record<string, string> = { qualification: 'justificatif_absence', intitule: "Justificatif d'absence" };
 
@@ -139,7 +141,8 @@ export function absencesRouter(deps: AppDeps): Router {
       );
       const piece = parseDocumentFields(req.body, sc.today);
       const values = { ...piece.values, ...step1.values };
-      const replacesDraft = typeof (req.body as Record<string, unknown>).brouillon === 'string' ? String(req.body.brouillon) : '';
+      const asked = (req.body as Record<string, unknown>).brouillon;
+      const replacesDraft = typeof asked === 'string' && UUID.test(asked) ? asked.toLowerCase() : '';
       const errors: FieldError[] = step1.ok ? [] : [...step1.errors];
       // The piece's fields describe uploaded files: without any, they are not checked.
       if (!piece.ok && uploads.received > 0) errors.push(...piece.errors);

@@ -24,7 +24,7 @@ export const TYPE_LABELS: Record<RequestType, string> = {
   enrolment: 'Inscription',
 };
 
-/** The types this issue implements; issue 6 adds its own to the queue filter when they exist. */
+/** Every type, 'reservation' and 'absence' (issue 6) included: the agents' queue filters on these. */
 export function isRequestType(value: unknown): value is RequestType {
   return typeof value === 'string' && (REQUEST_TYPES as readonly string[]).includes(value);
 }

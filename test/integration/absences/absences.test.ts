@@ -456,6 +456,35 @@ describe('Ajouter depuis mon espace de stockage', () => {
   });
 });
 
+describe("Retour à l'étape 1", () => {
+  it('brings the choices back, asks for the files again, and replaces the former draft', async () => {
+    const f = await absenceFamily(t, 'tarnos', 'RETOUR');
+    const first = await postStep1(
+      f.agent,
+      'tarnos',
+      f.childId,
+      { inscriptions: f.enrolmentId, periode: 'le', le: '17/12/2026', commentaire: 'Varicelle' },
+      [{ content: pdf(), filename: 'j.pdf' }],
+    );
+    const draftId = draftIdFrom(first.headers.location);
+    const recap = await f.agent.get(first.headers.location!);
+    expect(html(recap.text)).toContain(`href="${urls.absenceForm('tarnos', f.childId, draftId)}"`);
+    const back = await f.agent.get(urls.absenceForm('tarnos', f.childId, draftId));
+    expect(back.status).toBe(200);
+    expect(back.text).toContain('value="17/12/2026"');
+    expect(back.text).toContain('>Varicelle</textarea>');
+    expect(back.text).toContain('sélectionnez-les à nouveau');
+    expect(back.text).toContain(`name="brouillon" value="${draftId}"`);
+
+    const second = await postStep1(f.agent, 'tarnos', f.childId, { brouillon: draftId, inscriptions: f.enrolmentId, periode: 'demain' }, [
+      { content: pdf(), filename: 'k.pdf' },
+    ]);
+    expect(second.status).toBe(303);
+    expect(await count(t.db.pool, 'absence_drafts where id = $1', [draftId])).toBe(0);
+    expect(html((await f.agent.get(second.headers.location!)).text)).toContain('Le mardi 24 novembre 2026');
+  });
+});
+
 describe('housekeeping', () => {
   it('removes drafts nobody validated after a day, with their files', async () => {
     const f = await absenceFamily(t, 'tarnos', 'VIEUX');
