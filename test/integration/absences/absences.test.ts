@@ -85,6 +85,12 @@ describe('an absence from step 1 to the decision', () => {
       expect(html(form.text)).toContain(`>${label}</label>`);
     expect(html(form.text)).toContain("Merci de bien vouloir fournir à votre demande un justificatif d'absence");
     expect(html(form.text)).toContain('Dupliquer cette pièce dans mon espace de stockage');
+    // Every label names one field, and every field has its label.
+    const ids = [...form.text.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.length).toBe(new Set(ids).size);
+    for (const m of form.text.matchAll(/<(?:input|textarea|select)\b[^>]*\sid="([^"]+)"/g)) {
+      if (!/type="hidden"/.test(m[0])) expect(form.text, m[1]).toContain(`for="${m[1]}"`);
+    }
 
     const step1 = await postStep1(
       f.agent,
