@@ -133,6 +133,15 @@ export async function insertAbsenceDays(db: Queryable, townId: string, requestId
   );
 }
 
+/** How many of these enrolments still belong to the child (an agent may remove one between the two steps). */
+export async function countChildEnrolments(db: Queryable, townId: string, childId: string, ids: string[]): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `select count(*)::int as n from enrolments where town_id = $1 and child_id = $2 and id = any($3::uuid[])`,
+    [townId, childId, ids],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /** The decision on the request: accepted → justified (billing leaves the days out). */
 export async function setJustified(db: Queryable, townId: string, requestId: string, justified: boolean): Promise<number> {
   const { rowCount } = await db.query(`update absence_days set justified = $3 where town_id = $1 and request_id = $2`, [

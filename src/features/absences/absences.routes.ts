@@ -204,11 +204,15 @@ export function absencesRouter(deps: AppDeps): Router {
   router.post('/mon-espace/absences/:draftId/valider', parentOnly, familyOnly, async (req, res) => {
     const town = requireTown(req);
     const result = await service.validateDraft(ctx, town, parentOf(req), param(req, 'draftId'));
-    if (result.kind === 'quota') {
+    if (result.kind === 'quota' || result.kind === 'stale') {
       // Nothing was saved: step 1 again, with the choices and why.
       const sc = await service.step1Context(ctx, town, parentOf(req), result.draft.data.childId);
-      return renderStep1(res, 413, sc, {
-        errors: [{ field: 'dupliquer', message: `${result.message}, ou décochez « Dupliquer cette pièce dans mon espace de stockage »` }],
+      return renderStep1(res, result.kind === 'quota' ? 413 : 409, sc, {
+        errors: [
+          result.kind === 'quota'
+            ? { field: 'dupliquer', message: `${result.message}, ou décochez « Dupliquer cette pièce dans mon espace de stockage »` }
+            : { field: 'inscriptions', message: result.message },
+        ],
         values: result.draft.data.values,
         lists: result.draft.data.lists,
         draftId: result.draft.id,

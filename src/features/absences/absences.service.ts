@@ -299,15 +299,21 @@ export function summaryOf(data: Pick<AbsenceDraftData, 'childName' | 'period'>):
     : `Absence de ${data.childName} du ${formatDay(from)} au ${formatDay(to)}`;
 }
 
-/** Thrown inside VALIDER's transaction so that nothing of it is kept. */
-class QuotaRefused extends Error {
-  constructor(readonly userMessage: string) {
-    super('storage quota refused the duplicate');
+/** Thrown inside VALIDER's transaction so that nothing of it is kept; step 1 says why. */
+class ValidationRefused extends Error {
+  constructor(
+    readonly kind: 'quota' | 'stale',
+    readonly userMessage: string,
+  ) {
+    super(`absence refused at VALIDER: ${kind}`);
   }
 }
 
 export type ValidateResult =
-  { kind: 'created'; requestId: string } | { kind: 'already'; requestId: string } | { kind: 'quota'; message: string; draft: DraftView };
+  | { kind: 'created'; requestId: string }
+  | { kind: 'already'; requestId: string }
+  | { kind: 'quota'; message: string; draft: DraftView }
+  | { kind: 'stale'; message: string; draft: DraftView };
 
 /**
  * VALIDER: the request with its first message and attachments, the absence days, the copy
@@ -326,6 +332,11 @@ export async function validateDraft(ctx: AbsenceContext, town: Town, parent: Abs
       const data = draft.data as unknown as AbsenceDraftData;
       // The child may have left the family file since step 1.
       if (!(await findFamilyChild(db, town.id, parent.familyId, data.childId))) throw new NotFoundError('child of another family');
+      // An agent may have removed an enrolment since step 1: say so instead of failing on its foreign key.
+      const enrolmentIds = [...new Set(data.days.map((d) => d.enrolmentId))];
+      if ((await repo.countChildEnrolments(db, town.id, data.childId, enrolmentIds)) !== enrolmentIds.length) {
+        throw new ValidationRefused('stale', 'Une des inscriptions choisies a été retirée entre-temps : vérifiez votre choix');
+      }
       const contents = await repo.draftFileContents(db, town.id, draft.id);
       const files: CheckedFile[] = contents.map((f) => ({
         buffer: f.content,
@@ -358,7 +369,7 @@ export async function validateDraft(ctx: AbsenceContext, town: Town, parent: Abs
           .map((f) => files[contents.indexOf(f)]!);
         if (uploaded.length > 0) {
           const stored = await storeDocument(db, ctx.clock, parent, data.piece, uploaded);
-          if (!stored.ok) throw new QuotaRefused(stored.message);
+          if (!stored.ok) throw new ValidationRefused('quota', stored.message);
         }
       }
       await repo.deleteDraft(db, owner, draft.id);
@@ -366,10 +377,10 @@ export async function validateDraft(ctx: AbsenceContext, town: Town, parent: Abs
     });
     if (created) return { kind: 'created', requestId: created };
   } catch (err) {
-    if (!(err instanceof QuotaRefused)) throw err;
+    if (!(err instanceof ValidationRefused)) throw err;
     const draft = await findDraft(ctx, town, parent, id);
     if (!draft) throw new NotFoundError('draft gone');
-    return { kind: 'quota', message: err.userMessage, draft };
+    return err.kind === 'quota' ? { kind: 'quota', message: err.userMessage, draft } : { kind: 'stale', message: err.userMessage, draft };
   }
   const already = await repo.findRequestOfDraft(ctx.pool, owner, id);
   if (!already) throw new NotFoundError('no such draft');

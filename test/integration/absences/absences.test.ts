@@ -414,6 +414,21 @@ describe('VALIDER is all or nothing, and once only', () => {
     expect(await count(t.db.pool, 'private_documents where account_id = $1', [f.parent.id])).toBe(1);
   });
 
+  it('sends the parent back to step 1 when an enrolment was removed since, and saves nothing', async () => {
+    const f = await absenceFamily(t, 'tarnos', 'RETIRE');
+    const step1 = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'demain', commentaire: 'Fièvre' }, [
+      { content: pdf(), filename: 'certificat.pdf' },
+    ]);
+    const draftId = draftIdFrom(step1.headers.location);
+    const token = csrfFrom((await f.agent.get(step1.headers.location!)).text);
+    await t.db.pool.query('delete from enrolments where id = $1', [f.enrolmentId]);
+    const res = await validate(f.agent, 'tarnos', draftId, token);
+    expect(res.status).toBe(409);
+    expect(html(res.text)).toContain('Une des inscriptions choisies a été retirée entre-temps');
+    expect(await count(t.db.pool, "requests where child_id = $1 and type = 'absence'", [f.childId])).toBe(0);
+    expect(await count(t.db.pool, 'mail_outbox where to_address = $1', [f.parent.email])).toBe(0);
+  });
+
   it('makes one request of two VALIDER at once, and sends both to it', async () => {
     const f = await absenceFamily(t, 'tarnos', 'DOUBLE');
     const step1 = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'cette-semaine' }, [
