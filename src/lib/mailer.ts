@@ -24,11 +24,19 @@ function cleanSubject(subject: string): string {
   return subject.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
+/** The text part is not HTML: EJS must not escape it (it only ever reaches a text/plain body). */
+const noEscape = (s: unknown) => String(s ?? '');
+
+/**
+ * Compiled once per file (EJS's cache, keyed by the file's name; includes too): compiling is
+ * most of a mail's cost. Safe because the escaping is baked into each compiled function and
+ * a file is always compiled with the same one: `*.html.ejs` and `partials/html-*` escape,
+ * `*.text.ejs` and `partials/text-*` do not, and no file is both.
+ */
 async function render(template: string, kind: 'html' | 'text', data: Record<string, unknown>): Promise<string> {
   const file = path.join(VIEWS_DIR, 'emails', `${template}.${kind}.ejs`);
-  // The text part is not HTML: EJS must not escape it (it only ever reaches a text/plain body).
-  const options = kind === 'text' ? { escape: (s: unknown) => String(s ?? '') } : {};
-  return ejs.renderFile(file, data, { ...options, async: false, views: [VIEWS_DIR] });
+  const options = kind === 'text' ? { escape: noEscape } : {};
+  return ejs.renderFile(file, data, { ...options, cache: true, async: false, views: [VIEWS_DIR] });
 }
 
 /**
