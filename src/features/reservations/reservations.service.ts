@@ -20,7 +20,7 @@ import {
 import * as repo from '../../repositories/reservations.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
-import { dayStates, TownCalendar, type ActivityCalendar, type DayState } from './day-states.js';
+import { dayStates, TownCalendar, type ActivityCalendar, type DayCount, type DayState } from './day-states.js';
 import { createRequest } from '../requests/requests.service.js';
 import { activityCalendar } from './rules.js';
 
@@ -228,6 +228,15 @@ export type SaveResult =
  * submission. Deadlines are decided here, with the clock read after the day rows are
  * locked, whatever the page showed. Cancellations go first and their places go to the
  * waiting list; then each booking takes a place or joins the waiting list.
+ *
+ * Locks late (ADR 0010): every save of the same days waits for the day rows, so the work
+ * that does not need them — reading the calendar and the reservations, deciding from the
+ * unlocked counters, recording the outcome, the request and its two mails — is done first,
+ * under a savepoint. Then the days are locked, the reservations read again and everything
+ * decided again with the locked counters and a fresh clock: if anything differs (a place
+ * taken meanwhile, a deadline passed), the attempt is rolled back to the savepoint and the
+ * save runs lock first, as it always did. Either way the decisions that are committed are
+ * the ones taken under the lock.
  */
 export async function saveReservations(
   ctx: ReservationContext,
@@ -261,99 +270,230 @@ export async function saveReservations(
     const allDays = [...new Set(input.changes.flatMap((c) => [...c.book, ...c.cancel]))].sort();
     if (allDays.length === 0) return { duplicate: false, submissionId, outcome: [] };
 
-    const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays);
-    const now = ctx.clock.now();
-    const from = allDays[0]!;
-    const to = allDays[allDays.length - 1]!;
-    const calendar = await townCalendar(db, town);
-    const cal = activityCalendar(activity, town.deadlineRules);
-    const childIds = [...new Set([...enrolments.values()].map((e) => e.childId))];
-    const existing = await repo.listReservations(db, town.id, activity.id, childIds, from, to);
-
-    const refused: RefusedDay[] = [];
-    const toBook: { enrolment: EnrolmentRow; day: string }[] = [];
-    const toCancel: { enrolment: EnrolmentRow; day: string }[] = [];
-    for (const change of input.changes) {
-      const enrolment = enrolments.get(change.enrolmentId)!;
-      const states = new Map(
-        dayStates(
-          {
-            activity: cal,
-            enrolment,
-            calendar,
-            reservations: existing
-              .filter((r) => r.childId === enrolment.childId)
-              .map((r) => ({ day: r.day, status: r.status, confirmed: r.confirmed })),
-            counts: locked,
-            now,
-          },
-          from,
-          to,
-        ).map((s) => [s.day, s]),
-      );
-      const check = (day: string, wantReserved: boolean) => {
-        const state = states.get(day)!;
-        if ((state.reservation !== undefined) === wantReserved) return false; // already so: nothing to do
-        if (!state.changeable) {
-          refused.push({
-            enrolmentId: enrolment.id,
-            firstNames: enrolment.childFirstNames,
-            day,
-            reason: state.reason?.label ?? 'Pas d’activité ce jour-là',
-          });
-          return false;
-        }
-        return true;
-      };
-      for (const day of new Set(change.book)) if (check(day, true)) toBook.push({ enrolment, day });
-      for (const day of new Set(change.cancel)) if (check(day, false)) toCancel.push({ enrolment, day });
-    }
-    if (refused.length > 0) throw new ChangesRefusedError(refused);
-
-    const counts = new Map(locked.map((c) => [c.day, { ...c }]));
-    const confirmedAt = activity.confirmation === 'immediate' ? now : null;
-    const outcome: repo.OutcomeLine[] = [];
-
-    // Cancellations first: a freed place goes to whoever was already waiting for it.
-    const removed = await repo.deleteReservations(
-      db,
-      town.id,
-      activity.id,
-      toCancel.map((c) => ({ childId: c.enrolment.childId, day: c.day })),
-    );
-    const names = new Map([...enrolments.values()].map((e) => [e.childId, e.childFirstNames]));
-    for (const r of removed) {
-      outcome.push({ childId: r.childId, firstNames: names.get(r.childId) ?? '', day: r.day, result: 'cancelled' });
-      if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
-    }
-    const freedDays = [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))].sort();
-    for (const day of freedDays) await fillFreedPlaces(ctx, db, town, activity, day, counts.get(day)!, now);
-
-    const lines: repo.NewReservation[] = [];
-    toBook.sort((a, b) => (a.day === b.day ? a.enrolment.childId.localeCompare(b.enrolment.childId) : a.day < b.day ? -1 : 1));
-    for (const { enrolment, day } of toBook) {
-      const count = counts.get(day)!;
-      const hasPlace = count.capacity === null || count.booked < count.capacity;
-      if (hasPlace) count.booked += 1;
-      lines.push({ enrolmentId: enrolment.id, childId: enrolment.childId, day, status: hasPlace ? 'booked' : 'waiting' });
-      outcome.push({ childId: enrolment.childId, firstNames: enrolment.childFirstNames, day, result: hasPlace ? 'booked' : 'waiting' });
-    }
-    await repo.insertReservations(db, town.id, activity.id, submissionId, confirmedAt, lines);
-
-    outcome.sort((a, b) => (a.day === b.day ? a.firstNames.localeCompare(b.firstNames, 'fr') : a.day < b.day ? -1 : 1));
-    const status = activity.confirmation === 'agent' && lines.length > 0 ? 'awaiting_agent' : 'confirmed';
-    await repo.setSubmissionOutcome(db, submissionId, status, outcome);
-    // Everything asked was already so (a stale draft): nothing to record, nothing to tell.
-    if (outcome.length > 0) {
-      const request = await recordRequest(ctx, db, town, parent, activity, submissionId, status, outcome);
-      await repo.linkSubmissionRequest(db, submissionId, request.id);
-      if (status === 'confirmed') {
-        const link = { label: 'Voir ma demande', url: absoluteUrl(ctx.config.publicBaseUrl, urls.request(town, request.id)) };
-        await confirmationMail(ctx, db, town, parent, activity, outcome, link);
-      }
-    }
-    return { duplicate: false, submissionId, outcome };
+    const save: SaveInput = { town, parent, activity, enrolments, changes: input.changes, submissionId, allDays };
+    await db.query('savepoint lock_late');
+    const done = await saveLockingLate(ctx, db, save);
+    if (done) return done;
+    await db.query('rollback to savepoint lock_late');
+    return saveLockingFirst(ctx, db, save);
   });
+}
+
+interface SaveInput {
+  town: Town;
+  parent: Parent;
+  activity: ActivityRow;
+  enrolments: Map<string, EnrolmentRow>;
+  changes: ChangeSet[];
+  submissionId: string;
+  allDays: string[];
+}
+
+interface Target {
+  enrolment: EnrolmentRow;
+  day: string;
+}
+
+/** Which asked days change, and which can no longer be changed (pure). */
+function planChanges(
+  save: SaveInput,
+  calendar: TownCalendar,
+  existing: repo.ReservationRow[],
+  counts: DayCount[],
+  now: Date,
+): { refused: RefusedDay[]; toBook: Target[]; toCancel: Target[] } {
+  const { activity, enrolments, allDays } = save;
+  const from = allDays[0]!;
+  const to = allDays[allDays.length - 1]!;
+  const cal = activityCalendar(activity, save.town.deadlineRules);
+  const refused: RefusedDay[] = [];
+  const toBook: Target[] = [];
+  const toCancel: Target[] = [];
+  for (const change of save.changes) {
+    const enrolment = enrolments.get(change.enrolmentId)!;
+    const states = new Map(
+      dayStates(
+        {
+          activity: cal,
+          enrolment,
+          calendar,
+          reservations: existing
+            .filter((r) => r.childId === enrolment.childId)
+            .map((r) => ({ day: r.day, status: r.status, confirmed: r.confirmed })),
+          counts,
+          now,
+        },
+        from,
+        to,
+      ).map((s) => [s.day, s]),
+    );
+    const check = (day: string, wantReserved: boolean) => {
+      const state = states.get(day)!;
+      if ((state.reservation !== undefined) === wantReserved) return false; // already so: nothing to do
+      if (!state.changeable) {
+        refused.push({
+          enrolmentId: enrolment.id,
+          firstNames: enrolment.childFirstNames,
+          day,
+          reason: state.reason?.label ?? 'Pas d’activité ce jour-là',
+        });
+        return false;
+      }
+      return true;
+    };
+    for (const day of new Set(change.book)) if (check(day, true)) toBook.push({ enrolment, day });
+    for (const day of new Set(change.cancel)) if (check(day, false)) toCancel.push({ enrolment, day });
+  }
+  toBook.sort((a, b) => (a.day === b.day ? a.enrolment.childId.localeCompare(b.enrolment.childId) : a.day < b.day ? -1 : 1));
+  return { refused, toBook, toCancel };
+}
+
+/** Each booking takes a place or joins the waiting list, in day then child order; `counts` is updated. */
+function placeBookings(toBook: Target[], counts: Map<string, DayCount>): { lines: repo.NewReservation[]; outcome: repo.OutcomeLine[] } {
+  const lines: repo.NewReservation[] = [];
+  const outcome: repo.OutcomeLine[] = [];
+  for (const { enrolment, day } of toBook) {
+    const count = counts.get(day)!;
+    const hasPlace = count.capacity === null || count.booked < count.capacity;
+    if (hasPlace) count.booked += 1;
+    lines.push({ enrolmentId: enrolment.id, childId: enrolment.childId, day, status: hasPlace ? 'booked' : 'waiting' });
+    outcome.push({ childId: enrolment.childId, firstNames: enrolment.childFirstNames, day, result: hasPlace ? 'booked' : 'waiting' });
+  }
+  return { lines, outcome };
+}
+
+function sortOutcome(outcome: repo.OutcomeLine[]): void {
+  outcome.sort((a, b) => (a.day === b.day ? a.firstNames.localeCompare(b.firstNames, 'fr') : a.day < b.day ? -1 : 1));
+}
+
+type Removed = { childId: string; day: string; status: 'booked' | 'waiting' };
+
+/**
+ * Everything a save decides from what it read: the lines removed and inserted, and what the
+ * parent is told. Undefined when the lock-late attempt cannot decide alone: a day refused
+ * (the lock-first save is the judge), or a place freed and booked by the same save (the
+ * waiting list gets it first, which only the lock tells).
+ */
+function decide(save: SaveInput, calendar: TownCalendar, existing: repo.ReservationRow[], dayCounts: DayCount[], now: Date) {
+  const { activity, allDays } = save;
+  const plan = planChanges(save, calendar, existing, dayCounts, now);
+  if (plan.refused.length > 0) return undefined;
+  const counts = new Map(allDays.map((day) => [day, { day, capacity: activity.capacity, booked: 0 }]));
+  for (const c of dayCounts) if (counts.has(c.day)) counts.set(c.day, { ...c });
+  const rows = new Map(existing.map((r) => [`${r.childId}:${r.day}`, r]));
+  const removed: Removed[] = plan.toCancel
+    .map(({ enrolment, day }) => rows.get(`${enrolment.childId}:${day}`)!)
+    .map((r) => ({ childId: r.childId, day: r.day, status: r.status }))
+    .sort((a, b) => (a.day === b.day ? a.childId.localeCompare(b.childId) : a.day < b.day ? -1 : 1));
+  const freedDays = new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day));
+  if (plan.toBook.some((b) => freedDays.has(b.day))) return undefined;
+  for (const r of removed) if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
+  const names = new Map([...save.enrolments.values()].map((e) => [e.childId, e.childFirstNames]));
+  const outcome: repo.OutcomeLine[] = removed.map((r) => ({
+    childId: r.childId,
+    firstNames: names.get(r.childId) ?? '',
+    day: r.day,
+    result: 'cancelled' as const,
+  }));
+  const { lines, outcome: booked } = placeBookings(plan.toBook, counts);
+  outcome.push(...booked);
+  sortOutcome(outcome);
+  const status: 'confirmed' | 'awaiting_agent' = activity.confirmation === 'agent' && lines.length > 0 ? 'awaiting_agent' : 'confirmed';
+  return { removed, lines, outcome, status, counts, fingerprint: JSON.stringify([removed, lines, status]) };
+}
+
+/** The lock-late attempt; undefined when it must give way to the lock-first save. */
+async function saveLockingLate(ctx: ReservationContext, db: Queryable, save: SaveInput): Promise<SaveResult | undefined> {
+  const { town, activity, allDays, submissionId } = save;
+  const from = allDays[0]!;
+  const to = allDays[allDays.length - 1]!;
+  const childIds = [...new Set([...save.enrolments.values()].map((e) => e.childId))];
+  const calendar = await townCalendar(db, town);
+  const existing = await repo.listReservations(db, town.id, activity.id, childIds, from, to);
+  const counts = await repo.listDayCounts(db, activity.id, from, to);
+  const planned = decide(save, calendar, existing, counts, ctx.clock.now());
+  if (!planned) return undefined;
+  await recordOutcome(ctx, db, save, planned.status, planned.outcome);
+
+  // Under the day locks from here to the commit: only what decides and writes the lines.
+  const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays);
+  const now = ctx.clock.now();
+  const again = decide(save, calendar, await repo.listReservations(db, town.id, activity.id, childIds, from, to), locked, now);
+  if (!again || again.fingerprint !== planned.fingerprint) return undefined;
+  const removed = await repo.deleteReservations(db, town.id, activity.id, planned.removed);
+  const key = (rows: Removed[]) => JSON.stringify(rows.map((r) => `${r.day}:${r.childId}:${r.status}`).sort());
+  if (key(removed) !== key(planned.removed)) return undefined;
+  const lockedCounts = new Map(locked.map((c) => [c.day, { ...c }]));
+  for (const r of removed) if (r.status === 'booked') lockedCounts.get(r.day)!.booked -= 1;
+  const freedDays = [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))].sort();
+  for (const day of freedDays) await fillFreedPlaces(ctx, db, town, activity, day, lockedCounts.get(day)!, now);
+  const confirmedAt = activity.confirmation === 'immediate' ? now : null;
+  const inserted = await repo.insertReservations(db, town.id, activity.id, submissionId, confirmedAt, planned.lines);
+  if (inserted !== planned.lines.length) return undefined;
+  return { duplicate: false, submissionId, outcome: planned.outcome };
+}
+
+/** The submission's outcome, its request and the two mails (none when nothing changed). */
+async function recordOutcome(
+  ctx: ReservationContext,
+  db: Queryable,
+  save: SaveInput,
+  status: 'confirmed' | 'awaiting_agent',
+  outcome: repo.OutcomeLine[],
+): Promise<void> {
+  const { town, parent, activity, submissionId } = save;
+  await repo.setSubmissionOutcome(db, submissionId, status, outcome);
+  // Everything asked was already so (a stale draft): nothing to record, nothing to tell.
+  if (outcome.length === 0) return;
+  const request = await recordRequest(ctx, db, town, parent, activity, submissionId, status, outcome);
+  await repo.linkSubmissionRequest(db, submissionId, request.id);
+  if (status === 'confirmed') {
+    const link = { label: 'Voir ma demande', url: absoluteUrl(ctx.config.publicBaseUrl, urls.request(town, request.id)) };
+    await confirmationMail(ctx, db, town, parent, activity, outcome, link);
+  }
+}
+
+/** The save as it always was: the days locked before anything is read or decided. */
+async function saveLockingFirst(ctx: ReservationContext, db: Queryable, save: SaveInput): Promise<SaveResult> {
+  const { town, activity, enrolments, allDays, submissionId } = save;
+  const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays);
+  const now = ctx.clock.now();
+  const from = allDays[0]!;
+  const to = allDays[allDays.length - 1]!;
+  const calendar = await townCalendar(db, town);
+  const childIds = [...new Set([...enrolments.values()].map((e) => e.childId))];
+  const existing = await repo.listReservations(db, town.id, activity.id, childIds, from, to);
+
+  const { refused, toBook, toCancel } = planChanges(save, calendar, existing, locked, now);
+  if (refused.length > 0) throw new ChangesRefusedError(refused);
+
+  const counts = new Map(locked.map((c) => [c.day, { ...c }]));
+  const confirmedAt = activity.confirmation === 'immediate' ? now : null;
+  const outcome: repo.OutcomeLine[] = [];
+
+  // Cancellations first: a freed place goes to whoever was already waiting for it.
+  const removed = await repo.deleteReservations(
+    db,
+    town.id,
+    activity.id,
+    toCancel.map((c) => ({ childId: c.enrolment.childId, day: c.day })),
+  );
+  const names = new Map([...enrolments.values()].map((e) => [e.childId, e.childFirstNames]));
+  for (const r of removed) {
+    outcome.push({ childId: r.childId, firstNames: names.get(r.childId) ?? '', day: r.day, result: 'cancelled' });
+    if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
+  }
+  const freedDays = [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))].sort();
+  for (const day of freedDays) await fillFreedPlaces(ctx, db, town, activity, day, counts.get(day)!, now);
+
+  const { lines, outcome: booked } = placeBookings(toBook, counts);
+  outcome.push(...booked);
+  await repo.insertReservations(db, town.id, activity.id, submissionId, confirmedAt, lines);
+
+  sortOutcome(outcome);
+  const status = activity.confirmation === 'agent' && lines.length > 0 ? 'awaiting_agent' : 'confirmed';
+  await recordOutcome(ctx, db, save, status, outcome);
+  return { duplicate: false, submissionId, outcome };
 }
 
 /**
