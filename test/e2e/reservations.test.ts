@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/lib/clock.js';
@@ -8,35 +9,55 @@ import {
   launchBrowser,
   newContext,
   startE2eServer,
+  waitFor,
   type E2eServer,
 } from '../helpers/browser.js';
+import { pdf } from '../helpers/files.js';
 import { createAgentFixture, createParent, familyByKey } from '../helpers/fixtures.js';
+import { TestSmtpServer } from '../helpers/smtp.js';
 
 /**
- * A Tarnos parent books every Monday and Thursday of next month for Léa through the
- * periodicity and its preview, validates the recap and sees the days in MON AGENDA; an
- * agent then looks at the activity. Every page is checked with axe on a desktop and at
- * 320 px, the week grid included.
+ * Issue 6 from end to end in Chromium, in three steps that share the server, its clock and
+ * the database:
+ * 1. On Monday 12 October 2026, a Tarnos parent books every Monday and Thursday of November
+ *    for Léa through the periodicity and its preview, validates the recap and sees the days
+ *    in MON AGENDA.
+ * 2. An agent looks at the activity: the list, the month with its occupancy chart, a day,
+ *    the forms and the reservations to confirm.
+ * 3. The clock moves to Thursday 5 November, a booked day whose cancellation deadline has
+ *    long passed: the parent follows "Signaler une absence", is refused once without a
+ *    justificatif, sends the absence with a PDF, sees the recap and VALIDER; an agent finds
+ *    it from the home page, downloads the PDF, accepts it, then fills that day's attendance
+ *    sheet (Léa's absence justified, a brother who came without a reservation); the parent
+ *    sees the request accepted and gets the mail.
+ * Every page is checked with axe on a desktop and at 320 px (reflow included), the week
+ * grid and the error states included.
  */
 
 // Monday 12 October 2026: November is next month, and all of it is still open (15 days).
 const clock = new FixedClock('2026-10-12T08:00:00Z');
+const smtp = new TestSmtpServer();
 let server: E2eServer;
 let browser: Browser;
 let lea: { childId: string; enrolmentId: string; activityId: string };
+let parent: Awaited<ReturnType<typeof createParent>>;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startE2eServer({ clock }), launchBrowser()]);
+  await smtp.start();
+  [server, browser] = await Promise.all([startE2eServer({ clock, smtpUrl: smtp.url }), launchBrowser()]);
   const { rows } = await server.db.pool.query<{ childId: string; enrolmentId: string; activityId: string }>(
     `select c.id as "childId", e.id as "enrolmentId", a.id as "activityId"
        from children c join families f on f.id = c.family_id join enrolments e on e.child_id = c.id join activities a on a.id = e.activity_id
       where f.cle_enfance = '40220-MARTIN1' and c.first_names = 'Léa' and a.name = 'Restauration Scolaire'`,
   );
   lea = rows[0]!;
+  const family = await familyByKey(server.db.pool, 'tarnos', '40220-MARTIN1');
+  parent = await createParent(server.db.pool, 'tarnos', { familyId: family.id });
 });
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await smtp.stop();
 });
 
 /** axe on the page as it is, then again at 320 px with the reflow check. */
@@ -47,19 +68,30 @@ async function checkPage(page: Page, label: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
+async function signInParent(page: Page): Promise<void> {
+  await page.goto('/tarnos/');
+  await page.getByLabel('Identifiant').fill(parent.username);
+  await page.getByLabel('Mot de passe').fill(parent.password);
+  await page.getByRole('button', { name: 'Connexion' }).click();
+  await page.waitForURL('**/tarnos/mon-espace');
+}
+
+async function signInAgent(page: Page): Promise<void> {
+  const a = await createAgentFixture(server.db.pool, 'tarnos');
+  await page.goto(urls.agentSignIn('tarnos'));
+  await page.getByLabel("Nom d'utilisateur").fill(a.username);
+  await page.getByLabel('Mot de passe').fill(a.password);
+  await page.getByRole('button', { name: 'Connexion' }).click();
+  await page.waitForURL('**/tarnos/agents');
+}
+
 // Each test checks many pages twice (desktop and 320 px): more than the default minute on a busy machine.
 describe('reservations in Chromium', { timeout: 240_000 }, () => {
   it('books every Monday and Thursday of next month with the periodicity preview, and sees them in the agenda', async () => {
-    const family = await familyByKey(server.db.pool, 'tarnos', '40220-MARTIN1');
-    const parent = await createParent(server.db.pool, 'tarnos', { familyId: family.id });
     const context = await newContext(browser, { baseURL: server.baseUrl });
     const page = await context.newPage();
     try {
-      await page.goto('/tarnos/');
-      await page.getByLabel('Identifiant').fill(parent.username);
-      await page.getByLabel('Mot de passe').fill(parent.password);
-      await page.getByRole('button', { name: 'Connexion' }).click();
-      await page.waitForURL('**/tarnos/mon-espace');
+      await signInParent(page);
 
       await page.goto(urls.childAgenda('tarnos', lea.childId));
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Mon agenda');
@@ -136,15 +168,10 @@ describe('reservations in Chromium', { timeout: 240_000 }, () => {
   });
 
   it("shows the agents' activity pages without accessibility problems", async () => {
-    const a = await createAgentFixture(server.db.pool, 'tarnos');
     const context = await newContext(browser, { baseURL: server.baseUrl });
     const page = await context.newPage();
     try {
-      await page.goto(urls.agentSignIn('tarnos'));
-      await page.getByLabel("Nom d'utilisateur").fill(a.username);
-      await page.getByLabel('Mot de passe').fill(a.password);
-      await page.getByRole('button', { name: 'Connexion' }).click();
-      await page.waitForURL('**/tarnos/agents');
+      await signInAgent(page);
       await page.getByRole('link', { name: 'Activités', exact: true }).click();
       await checkPage(page, 'activities');
       await page.goto(urls.agentActivity('tarnos', lea.activityId, '2026-11'));
@@ -164,5 +191,109 @@ describe('reservations in Chromium', { timeout: 240_000 }, () => {
     } finally {
       await context.close();
     }
+  });
+
+  it('reports an absence with a PDF justificatif after the deadline; an agent accepts it and records attendance', async () => {
+    // Thursday 5 November 2026, 8:00 in Paris: Léa is booked today (by the first test, so this
+    // one does not run alone), and cancelling closed 15 days ago.
+    clock.set('2026-11-05T07:00:00Z');
+    const summary = 'Absence de Léa MARTIN le 05/11/2026';
+    const certificate = pdf('Certificat médical de Léa');
+    const parentContext = await newContext(browser, { baseURL: server.baseUrl });
+    const agentContext = await newContext(browser, { baseURL: server.baseUrl });
+    const page = await parentContext.newPage();
+    const back = await agentContext.newPage();
+    try {
+      // ---- the parent: the child's page, the intro, step 1 (once without a justificatif), the recap, VALIDER
+      await signInParent(page);
+      await page.goto(urls.child('tarnos', lea.childId));
+      await page.getByRole('link', { name: 'Signaler une absence' }).click();
+      await page.waitForURL(`**${urls.absenceStart('tarnos', lea.childId)}`);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe("Signalement d'absence");
+      await checkPage(page, 'absence intro');
+      await page.getByRole('link', { name: 'Commencer' }).click();
+      await page.waitForURL('**/absence/etape-1');
+      // Léa has one enrolment: it comes ticked.
+      expect(await page.getByRole('checkbox', { name: /^Restauration Scolaire/ }).isChecked()).toBe(true);
+      await checkPage(page, 'absence step 1');
+      await page.getByLabel("Aujourd'hui", { exact: true }).check();
+      await page.getByRole('textbox', { name: /^Commentaire/ }).fill('Absence pour raison de santé');
+      await page.getByRole('button', { name: "Aller à l'étape 2" }).click();
+      expect(await page.title()).toMatch(/^Erreur : /);
+      await page.getByRole('link', { name: /^Joignez un justificatif d'absence/ }).waitFor();
+      // The choices come back; only the files must be chosen again.
+      expect(await page.getByLabel("Aujourd'hui", { exact: true }).isChecked()).toBe(true);
+      expect(await page.getByRole('textbox', { name: /^Commentaire/ }).inputValue()).toBe('Absence pour raison de santé');
+      await checkPage(page, 'absence step 1 without a justificatif');
+      await page.getByLabel('Qualification de la pièce').selectOption({ label: 'Certificat médical' });
+      await page.getByLabel('Intitulé du document').fill('Certificat médical de Léa');
+      await page
+        .getByLabel('Fichiers de la pièce')
+        .setInputFiles({ name: 'certificat-lea.pdf', mimeType: 'application/pdf', buffer: certificate });
+      await page.getByRole('button', { name: "Aller à l'étape 2" }).click();
+      await page.waitForURL('**/mon-espace/absences/*');
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Récapitulatif de votre signalement');
+      await page.getByText('jeudi 5 novembre 2026 – réservé').waitFor();
+      await page.getByText('Certificat médical de Léa : certificat-lea.pdf').waitFor();
+      await checkPage(page, 'absence recap');
+      await page.getByRole('button', { name: 'Valider' }).click();
+      await page.waitForURL('**/mon-espace/demandes/*');
+      const requestUrl = new URL(page.url()).pathname;
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(summary);
+      expect(await page.getByRole('status').textContent()).toContain('Votre signalement d’absence a été envoyé aux services.');
+      await page.getByText('Envoyée', { exact: true }).first().waitFor();
+      await page.getByRole('link', { name: 'certificat-lea.pdf' }).waitFor();
+      await checkPage(page, 'the absence request');
+
+      // ---- the agent: the home line, the absence, its PDF, Accepter
+      await signInAgent(back);
+      await back.getByRole('link', { name: "1 signalement d'absence à traiter" }).click();
+      await back.waitForURL('**/agents/demandes?type=absence');
+      await checkPage(back, 'request queue, absences');
+      await back.getByRole('link', { name: summary }).click();
+      await back.waitForURL('**/agents/demandes/*');
+      await back.getByText('Restauration Scolaire : 05/11/2026 (réservé)').waitFor();
+      await back.getByText('Accepter justifie ces jours : ils ne seront pas facturés.').waitFor();
+      await checkPage(back, 'an absence in the back-office');
+      const [download] = await Promise.all([back.waitForEvent('download'), back.getByRole('link', { name: 'certificat-lea.pdf' }).click()]);
+      expect(download.suggestedFilename()).toBe('certificat-lea.pdf');
+      expect(Buffer.compare(await readFile(await download.path()), certificate)).toBe(0);
+      await back.getByRole('button', { name: 'Accepter la demande' }).click();
+      await back.getByRole('status').filter({ hasText: 'Acceptée' }).waitFor();
+      await checkPage(back, 'an accepted absence');
+
+      // ---- the agent: Thursday's attendance sheet; Léa justified, her brother came without a place
+      await back.goto(urls.agentActivityDay('tarnos', lea.activityId, '2026-11-05'));
+      expect(await back.getByRole('heading', { level: 1 }).textContent()).toBe('Feuille de présence du jeudi 5 novembre 2026');
+      const leaRow = back.getByRole('row', { name: /MARTIN Léa/ }).first();
+      expect(await leaRow.textContent()).toContain('Absence justifiée');
+      // An absence reported by the family: not ticked in advance.
+      expect(await back.getByRole('checkbox', { name: 'Présent : MARTIN Léa' }).isChecked()).toBe(false);
+      await back.getByRole('region', { name: 'Absences signalées par les familles' }).getByText('Absence justifiée').waitFor();
+      await checkPage(back, 'attendance sheet');
+      await back.getByRole('checkbox', { name: /^MARTIN Hugo/ }).check();
+      await back.getByRole('button', { name: 'Enregistrer la feuille de présence' }).click();
+      // Présents counts whoever came, Hugo included; Léa, booked and not ticked, is the absent one.
+      await back.getByRole('status').filter({ hasText: 'est enregistrée : 1 présent, 1 absent, 1 venu sans réservation' }).waitFor();
+      await back.getByText(/^Feuille enregistrée le 05\/11\/2026 à 08:00 par /).waitFor();
+      const counts = back.locator('dl.attendance-counts');
+      expect((await counts.innerText()).replace(/\s+/g, ' ').trim()).toBe('Réservés 1 Présents 1 Absents 1 Venus sans réservation 1');
+      expect(await back.getByRole('checkbox', { name: /^MARTIN Hugo/ }).isChecked()).toBe(true);
+      await checkPage(back, 'attendance sheet recorded');
+
+      // ---- the parent: the mail, the request accepted
+      await waitFor(() => smtp.to(parent.email).find((m) => m.subject === 'Votre demande : acceptée'), 10_000, 'the acceptance mail');
+      await page.goto(requestUrl);
+      await page.getByRole('heading', { level: 2, name: 'Votre demande a été acceptée' }).waitFor();
+      await checkPage(page, 'the accepted absence');
+    } finally {
+      await parentContext.close();
+      await agentContext.close();
+    }
+    const { rows } = await server.db.pool.query<{ day: string; was_reserved: boolean; justified: boolean }>(
+      `select day, was_reserved, justified from absence_days where child_id = $1`,
+      [lea.childId],
+    );
+    expect(rows).toEqual([{ day: '2026-11-05', was_reserved: true, justified: true }]);
   });
 });
