@@ -744,7 +744,7 @@ async function main(): Promise<void> {
     const appUrl = `http://127.0.0.1:${(running.server.address() as AddressInfo).port}`;
 
     // The baseline: same Express, same EJS, same view cache, its own pool of the same size.
-    const pool = createPool(databaseUrl, logger, 20);
+    const pool = createPool(databaseUrl, logger, config.databasePoolMax);
     cleanup.push(() => pool.end());
     const viewsDir = path.join(tmp, 'views');
     fs.mkdirSync(viewsDir);
