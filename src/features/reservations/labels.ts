@@ -17,14 +17,31 @@ const deadlineFmt = new Intl.DateTimeFormat('fr-FR', {
 
 export const WEEKDAYS = ['Lundi', 'Mardi', 'Mercredi', 'Jeudi', 'Vendredi', 'Samedi', 'Dimanche'] as const;
 
+/** Formatted once per day (Intl is dear, and a month page asks for every day): bounded. */
+const dayLabels = new Map<string, string>();
+
 /** "mardi 13 décembre" */
 export function dayLabel(day: string): string {
-  return dayMonthFmt.format(at(day));
+  let label = dayLabels.get(day);
+  if (label === undefined) {
+    label = dayMonthFmt.format(at(day));
+    if (dayLabels.size >= 5_000) dayLabels.clear();
+    dayLabels.set(day, label);
+  }
+  return label;
 }
+
+const monthLabels = new Map<string, string>();
 
 /** "décembre 2026" */
 export function monthLabel(month: string): string {
-  return monthFmt.format(at(`${month}-01`));
+  let label = monthLabels.get(month);
+  if (label === undefined) {
+    label = monthFmt.format(at(`${month}-01`));
+    if (monthLabels.size >= 1_000) monthLabels.clear();
+    monthLabels.set(month, label);
+  }
+  return label;
 }
 
 /** "13/12" */

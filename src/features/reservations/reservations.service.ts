@@ -162,14 +162,13 @@ export function cachedTownCalendar(ctx: ReservationContext, town: Town): Promise
 export async function childAgenda(ctx: ReservationContext, town: Town, parent: Parent, childId: string, from: string, to: string) {
   assertUuid(childId);
   const now = ctx.clock.now();
-  // The reservations query filters on the child only: its rows are used only once the
-  // child is known to be of this family, and thrown away otherwise.
-  const [found, calendar, reservations] = await Promise.all([
-    findChildAgendaRows(ctx.pool, town.id, parent.familyId, childId, from, to),
+  // One statement for the child (of this family only), its enrolments, counters and reservations.
+  const [found, calendar] = await Promise.all([
+    findChildAgendaRows(ctx.pool, town.id, parent.familyId, childId, from, to, { reservations: true }),
     cachedTownCalendar(ctx, town),
-    repo.listChildReservations(ctx.pool, town.id, childId, from, to),
   ]);
   if (!found) throw new NotFoundError('child of another family');
+  const { reservations } = found;
   const entries: AgendaEntry[] = found.entries
     .filter(({ enrolment }) => enrolment.endDate >= from && enrolment.startDate <= to)
     .map(({ enrolment, activity, counts }) => {
