@@ -147,29 +147,35 @@ export interface Promoted {
 }
 
 /**
- * Gives free places of a locked day to the first children waiting, in arrival order.
- * The caller holds the day's lock, so `free` is exact. A line an agent already confirmed
- * stays confirmed; otherwise `confirmedAt` (null when an agent must still confirm).
+ * Gives free places of locked days to the first children waiting, in arrival order, for
+ * all the days in one statement (a cancelled month frees up to 31 days, and every round
+ * trip is made holding their locks). The caller holds the days' locks, so each `free` is
+ * exact. A line an agent already confirmed stays confirmed; otherwise `confirmedAt` (null
+ * when an agent must still confirm).
  */
-export async function promoteWaiting(
+export async function promoteWaitingOnDays(
   db: Queryable,
   activityId: string,
-  day: string,
-  free: number,
+  days: { day: string; free: number }[],
   confirmedAt: Date | null,
 ): Promise<Promoted[]> {
-  if (free <= 0) return [];
+  const open = days.filter((d) => d.free > 0);
+  if (open.length === 0) return [];
   const { rows } = await db.query<Promoted>(
     `with next as (
-       select id from reservations where activity_id = $1 and day = $2 and status = 'waiting' order by seq limit $3
+       select w.id
+         from unnest($2::date[], $3::int[]) as f(day, free)
+         cross join lateral (
+           select id from reservations where activity_id = $1 and day = f.day and status = 'waiting' order by seq limit f.free
+         ) w
      )
      update reservations r set status = 'booked', confirmed_at = coalesce(r.confirmed_at, $4), updated_at = now()
        from next, children c
       where r.id = next.id and c.id = r.child_id
       returning r.id, r.child_id as "childId", r.day, c.family_id as "familyId", c.first_names as "firstNames"`,
-    [activityId, day, free, confirmedAt],
+    [activityId, open.map((d) => d.day), open.map((d) => d.free), confirmedAt],
   );
-  return rows;
+  return rows.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
 }
 
 export async function insertSubmission(

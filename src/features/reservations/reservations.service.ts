@@ -425,7 +425,14 @@ async function saveLockingLate(ctx: ReservationContext, db: Queryable, save: Sav
   const lockedCounts = new Map(locked.map((c) => [c.day, { ...c }]));
   for (const r of removed) if (r.status === 'booked') lockedCounts.get(r.day)!.booked -= 1;
   const freedDays = [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))].sort();
-  for (const day of freedDays) await fillFreedPlaces(ctx, db, town, activity, day, lockedCounts.get(day)!, now);
+  await fillFreedPlacesOnDays(
+    ctx,
+    db,
+    town,
+    activity,
+    freedDays.map((day) => ({ day, count: lockedCounts.get(day)! })),
+    now,
+  );
   const confirmedAt = activity.confirmation === 'immediate' ? now : null;
   const inserted = await repo.insertReservations(db, town.id, activity.id, submissionId, confirmedAt, planned.lines);
   if (inserted !== planned.lines.length) return undefined;
@@ -483,7 +490,14 @@ async function saveLockingFirst(ctx: ReservationContext, db: Queryable, save: Sa
     if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
   }
   const freedDays = [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))].sort();
-  for (const day of freedDays) await fillFreedPlaces(ctx, db, town, activity, day, counts.get(day)!, now);
+  await fillFreedPlacesOnDays(
+    ctx,
+    db,
+    town,
+    activity,
+    freedDays.map((day) => ({ day, count: counts.get(day)! })),
+    now,
+  );
 
   const { lines, outcome: booked } = placeBookings(toBook, counts);
   outcome.push(...booked);
@@ -508,11 +522,29 @@ export async function fillFreedPlaces(
   count: { capacity: number | null; booked: number },
   now: Date,
 ): Promise<repo.Promoted[]> {
-  if (day < parisDay(now)) return [];
-  const free = count.capacity === null ? 10_000 : count.capacity - count.booked;
-  const promoted = await repo.promoteWaiting(db, activity.id, day, free, activity.confirmation === 'immediate' ? now : null);
-  count.booked += promoted.length;
+  return fillFreedPlacesOnDays(ctx, db, town, activity, [{ day, count }], now);
+}
+
+/** `fillFreedPlaces` for several locked days, promoted in one statement; `count.booked` is updated. */
+export async function fillFreedPlacesOnDays(
+  ctx: ReservationContext,
+  db: Queryable,
+  town: Town,
+  activity: ActivityRow,
+  days: { day: string; count: { capacity: number | null; booked: number } }[],
+  now: Date,
+): Promise<repo.Promoted[]> {
+  const today = parisDay(now);
+  const open = days.filter((d) => d.day >= today);
+  const promoted = await repo.promoteWaitingOnDays(
+    db,
+    activity.id,
+    open.map(({ day, count }) => ({ day, free: count.capacity === null ? 10_000 : count.capacity - count.booked })),
+    activity.confirmation === 'immediate' ? now : null,
+  );
+  for (const p of promoted) open.find((d) => d.day === p.day)!.count.booked += 1;
   for (const p of promoted) {
+    const day = p.day;
     for (const to of await repo.familyRecipients(db, town.id, p.familyId)) {
       await enqueueMail(db, {
         townId: town.id,
@@ -660,9 +692,15 @@ export async function applyDecision(
       const counts = new Map(locked.map((c) => [c.day, { ...c }]));
       const removed = await repo.deleteReservations(db, town.id, activity.id, lines);
       for (const r of removed) if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
-      for (const day of [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))]) {
-        await fillFreedPlaces(ctx, db, town, activity, day, counts.get(day)!, decision.now);
-      }
+      const freed = [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))].sort();
+      await fillFreedPlacesOnDays(
+        ctx,
+        db,
+        town,
+        activity,
+        freed.map((day) => ({ day, count: counts.get(day)! })),
+        decision.now,
+      );
     }
   }
   await repo.decideSubmission(db, town.id, submission.id, {
