@@ -303,6 +303,33 @@ export interface FamilyChild {
 }
 
 /** A child of the family, or nothing: the family filter is what keeps other families out. */
+/**
+ * A child of the family, its enrolment and the enrolment's activity, in one round trip (every
+ * page of the reservation grid starts with them). The enrolment is found among the family's
+ * only; the caller checks it is this child's.
+ */
+export async function findFamilyEnrolmentContext(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  childId: string,
+  enrolmentId: string,
+): Promise<{ child: FamilyChild; enrolment: EnrolmentRow | null; activity: ActivityRow | null } | undefined> {
+  const { rows } = await db.query<{ child: FamilyChild; enrolment: EnrolmentRow | null; activity: ActivityRow | null }>(
+    `select json_build_object('id', k.id, 'familyId', k.family_id, 'firstNames', k.first_names, 'lastName', k.last_name) as child,
+            (select row_to_json(x) from (
+               select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+                where e.town_id = $1 and c.family_id = $2 and e.id = $4) x) as enrolment,
+            (select row_to_json(y) from (
+               select ${ACTIVITY_COLUMNS} from activities a join enrolments e on e.activity_id = a.id and e.town_id = a.town_id
+                 join children c on c.id = e.child_id and c.town_id = e.town_id
+                where a.town_id = $1 and c.family_id = $2 and e.id = $4) y) as activity
+       from children k where k.town_id = $1 and k.family_id = $2 and k.id = $3`,
+    [townId, familyId, childId, enrolmentId],
+  );
+  return rows[0];
+}
+
 export async function findFamilyChild(db: Queryable, townId: string, familyId: string, childId: string): Promise<FamilyChild | undefined> {
   const { rows } = await db.query<FamilyChild>(
     `select id, family_id as "familyId", first_names as "firstNames", last_name as "lastName"

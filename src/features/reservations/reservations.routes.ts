@@ -172,7 +172,7 @@ export function reservationsRouter(deps: AppDeps): Router {
 
   async function renderGrid(req: Request, res: Response, town: Town, ec: service.EnrolmentContext, view: View, now: Date) {
     const { from, to } = viewRange(view);
-    const states = await service.enrolmentDays(pool, town, ec, from, to, now);
+    const states = await service.enrolmentDays(pool, town, ec, from, to, now, await service.cachedTownCalendar(ctx, town));
     const byDay = new Map(states.map((s) => [s.day, s]));
     const draft = req.session.reservationDraft;
     const weeks = [];
@@ -254,7 +254,7 @@ export function reservationsRouter(deps: AppDeps): Router {
     to: string,
   ): Promise<{ blocked: DayState[] }> {
     const draft = draftOf(req.session);
-    const states = await service.enrolmentDays(pool, town, ec, from, to, clock.now());
+    const states = await service.enrolmentDays(pool, town, ec, from, to, clock.now(), await service.cachedTownCalendar(ctx, town));
     const blocked: DayState[] = [];
     for (const s of states) {
       const wanted = wantedFor(s);

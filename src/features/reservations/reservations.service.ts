@@ -10,6 +10,7 @@ import {
   findActivity,
   findFamilyChild,
   findFamilyEnrolment,
+  findFamilyEnrolmentContext,
   listClosures,
   findChildAgendaRows,
   listFamilyEnrolments,
@@ -70,11 +71,12 @@ export async function enrolmentContext(
   childId: string,
   enrolmentId: string,
 ): Promise<EnrolmentContext> {
-  const child = await familyChild(db, town, parent, childId);
+  assertUuid(childId);
   assertUuid(enrolmentId);
-  const enrolment = await findFamilyEnrolment(db, town.id, parent.familyId, enrolmentId);
+  const found = await findFamilyEnrolmentContext(db, town.id, parent.familyId, childId, enrolmentId);
+  if (!found) throw new NotFoundError('child of another family');
+  const { child, enrolment, activity } = found;
   if (!enrolment || enrolment.childId !== child.id) throw new NotFoundError('enrolment of another child');
-  const activity = await findActivity(db, town.id, enrolment.activityId);
   if (!activity) throw new NotFoundError('activity');
   return { child, enrolment, activity, calendar: activityCalendar(activity, town.deadlineRules) };
 }
