@@ -232,12 +232,13 @@ export type SaveResult =
  *
  * Locks late (ADR 0010): every save of the same days waits for the day rows, so the work
  * that does not need them — reading the calendar and the reservations, deciding from the
- * unlocked counters, recording the outcome, the request and its two mails — is done first,
- * under a savepoint. Then the days are locked, the reservations read again and everything
- * decided again with the locked counters and a fresh clock: if anything differs (a place
- * taken meanwhile, a deadline passed), the attempt is rolled back to the savepoint and the
- * save runs lock first, as it always did. Either way the decisions that are committed are
- * the ones taken under the lock.
+ * unlocked counters, recording the outcome, the request and its two mails — is done first.
+ * Then the days are locked, the reservations read again and everything decided again with
+ * the locked counters and a fresh clock: if anything differs (a place taken meanwhile, a
+ * deadline passed), that transaction is rolled back and the save runs again in a new one,
+ * lock first, as it always did. Either way the decisions that are committed are the ones
+ * taken under the lock. (A rollback rather than a savepoint: one round trip less on every
+ * save, and a second attempt is rare — it needs a day at its last places or a refusal.)
  */
 export async function saveReservations(
   ctx: ReservationContext,
@@ -245,39 +246,59 @@ export async function saveReservations(
   parent: Parent,
   input: { activityId: string; key: string; changes: ChangeSet[] },
 ): Promise<SaveResult> {
-  return withTransaction(ctx.pool, async (db) => {
-    const submissionId = await repo.insertSubmission(db, {
-      townId: town.id,
-      familyId: parent.familyId,
-      accountId: parent.id,
-      activityId: input.activityId,
-      key: input.key,
-      createdAt: ctx.clock.now(),
-    });
-    if (!submissionId) {
-      const existing = await repo.findSubmissionByKey(db, town.id, parent.familyId, input.key);
-      if (!existing) throw new NotFoundError('idempotency key of another family');
-      return { duplicate: true, submissionId: existing.id };
-    }
+  try {
+    return await withTransaction(ctx.pool, (db) => attemptSave(ctx, db, town, parent, input, 'late'));
+  } catch (err) {
+    if (!(err instanceof LockLateMissed)) throw err;
+    return withTransaction(ctx.pool, (db) => attemptSave(ctx, db, town, parent, input, 'first'));
+  }
+}
 
-    const activity = await findActivity(db, town.id, input.activityId);
-    if (!activity) throw new NotFoundError('activity');
-    const enrolments = new Map<string, EnrolmentRow>();
-    for (const change of input.changes) {
-      const enrolment = await findFamilyEnrolment(db, town.id, parent.familyId, change.enrolmentId);
-      if (!enrolment || enrolment.activityId !== activity.id) throw new NotFoundError('enrolment of another family');
-      enrolments.set(enrolment.id, enrolment);
-    }
-    const allDays = [...new Set(input.changes.flatMap((c) => [...c.book, ...c.cancel]))].sort();
-    if (allDays.length === 0) return { duplicate: false, submissionId, outcome: [] };
+/** The lock-late attempt decided differently under the lock: its transaction is rolled back. */
+class LockLateMissed extends Error {
+  constructor() {
+    super('the decisions changed under the lock; saving again, lock first');
+  }
+}
 
-    const save: SaveInput = { town, parent, activity, enrolments, changes: input.changes, submissionId, allDays };
-    await db.query('savepoint lock_late');
-    const done = await saveLockingLate(ctx, db, save);
-    if (done) return done;
-    await db.query('rollback to savepoint lock_late');
-    return saveLockingFirst(ctx, db, save);
+async function attemptSave(
+  ctx: ReservationContext,
+  db: Queryable,
+  town: Town,
+  parent: Parent,
+  input: { activityId: string; key: string; changes: ChangeSet[] },
+  locking: 'late' | 'first',
+): Promise<SaveResult> {
+  const submissionId = await repo.insertSubmission(db, {
+    townId: town.id,
+    familyId: parent.familyId,
+    accountId: parent.id,
+    activityId: input.activityId,
+    key: input.key,
+    createdAt: ctx.clock.now(),
   });
+  if (!submissionId) {
+    const existing = await repo.findSubmissionByKey(db, town.id, parent.familyId, input.key);
+    if (!existing) throw new NotFoundError('idempotency key of another family');
+    return { duplicate: true, submissionId: existing.id };
+  }
+
+  const activity = await findActivity(db, town.id, input.activityId);
+  if (!activity) throw new NotFoundError('activity');
+  const enrolments = new Map<string, EnrolmentRow>();
+  for (const change of input.changes) {
+    const enrolment = await findFamilyEnrolment(db, town.id, parent.familyId, change.enrolmentId);
+    if (!enrolment || enrolment.activityId !== activity.id) throw new NotFoundError('enrolment of another family');
+    enrolments.set(enrolment.id, enrolment);
+  }
+  const allDays = [...new Set(input.changes.flatMap((c) => [...c.book, ...c.cancel]))].sort();
+  if (allDays.length === 0) return { duplicate: false, submissionId, outcome: [] };
+
+  const save: SaveInput = { town, parent, activity, enrolments, changes: input.changes, submissionId, allDays };
+  if (locking === 'first') return saveLockingFirst(ctx, db, save);
+  const done = await saveLockingLate(ctx, db, save);
+  if (!done) throw new LockLateMissed();
+  return done;
 }
 
 interface SaveInput {
