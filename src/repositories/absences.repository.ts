@@ -133,6 +133,31 @@ export async function insertAbsenceDays(db: Queryable, townId: string, requestId
   );
 }
 
+/**
+ * The days of the child already reported in an absence that still stands (sent, in
+ * progress, accepted…; a refused one does not count): a day is reported once.
+ */
+export async function reportedDays(
+  db: Queryable,
+  townId: string,
+  childId: string,
+  from: string,
+  to: string,
+): Promise<{ activityId: string; day: string }[]> {
+  const { rows } = await db.query<{ activityId: string; day: string }>(
+    `select ad.activity_id as "activityId", ad.day
+       from absence_days ad join requests r on r.town_id = ad.town_id and r.id = ad.request_id
+      where ad.town_id = $1 and ad.child_id = $2 and ad.day between $3 and $4 and r.status <> 'refused'`,
+    [townId, childId, from, to],
+  );
+  return rows;
+}
+
+/** Two VALIDER for the same child (two tabs, two parents) check their days one after the other. */
+export async function lockChildAbsences(db: Queryable, childId: string): Promise<void> {
+  await db.query(`select pg_advisory_xact_lock(hashtextextended('absences:' || $1::text, 0))`, [childId]);
+}
+
 /** How many of these enrolments still belong to the child (an agent may remove one between the two steps). */
 export async function countChildEnrolments(db: Queryable, townId: string, childId: string, ids: string[]): Promise<number> {
   const { rows } = await db.query<{ n: number }>(

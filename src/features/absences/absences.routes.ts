@@ -211,7 +211,7 @@ export function absencesRouter(deps: AppDeps): Router {
         errors: [
           result.kind === 'quota'
             ? { field: 'dupliquer', message: `${result.message}, ou décochez « Dupliquer cette pièce dans mon espace de stockage »` }
-            : { field: 'inscriptions', message: result.message },
+            : { field: result.field, message: result.message },
         ],
         values: result.draft.data.values,
         lists: result.draft.data.lists,

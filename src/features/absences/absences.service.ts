@@ -194,11 +194,22 @@ export async function saveStep1(
 
   const chosen = sc.enrolments.filter((e) => fields.enrolmentIds.includes(e.enrolment.id));
   const now = ctx.clock.now();
-  const days = await concernedDays(ctx.pool, town, sc.child.id, chosen, fields.range, now);
-  if (days.length === 0) {
+  const allDays = await concernedDays(ctx.pool, town, sc.child.id, chosen, fields.range, now);
+  // A day already reported (and not refused) is not reported twice: it is left out.
+  const reported = new Set(
+    (await repo.reportedDays(ctx.pool, town.id, sc.child.id, fields.range.from, fields.range.to)).map((r) => `${r.activityId}:${r.day}`),
+  );
+  const days = allDays.filter((d) => !reported.has(`${d.activityId}:${d.day}`));
+  const dateField = fields.choice === 'le' ? 'le' : fields.choice === 'du-au' ? 'du' : 'periode';
+  if (allDays.length === 0) {
     errors.push({
-      field: fields.choice === 'le' ? 'le' : fields.choice === 'du-au' ? 'du' : 'periode',
+      field: dateField,
       message: `Aucun jour d'activité de ${sc.child.firstNames} sur ces dates : choisissez d'autres dates ou d'autres inscriptions`,
+    });
+  } else if (days.length === 0) {
+    errors.push({
+      field: dateField,
+      message: `L'absence de ${sc.child.firstNames} est déjà signalée pour ces jours : suivez-la dans vos demandes, ou choisissez d'autres dates`,
     });
   }
   if (errors.length > 0) return { ok: false, errors };
@@ -304,6 +315,7 @@ class ValidationRefused extends Error {
   constructor(
     readonly kind: 'quota' | 'stale',
     readonly userMessage: string,
+    readonly field = 'inscriptions',
   ) {
     super(`absence refused at VALIDER: ${kind}`);
   }
@@ -313,7 +325,7 @@ export type ValidateResult =
   | { kind: 'created'; requestId: string }
   | { kind: 'already'; requestId: string }
   | { kind: 'quota'; message: string; draft: DraftView }
-  | { kind: 'stale'; message: string; draft: DraftView };
+  | { kind: 'stale'; message: string; field: string; draft: DraftView };
 
 /**
  * VALIDER: the request with its first message and attachments, the absence days, the copy
@@ -332,6 +344,18 @@ export async function validateDraft(ctx: AbsenceContext, town: Town, parent: Abs
       const data = draft.data as unknown as AbsenceDraftData;
       // The child may have left the family file since step 1.
       if (!(await findFamilyChild(db, town.id, parent.familyId, data.childId))) throw new NotFoundError('child of another family');
+      // Another VALIDER for the same child waits here, then sees the days this one reports.
+      await repo.lockChildAbsences(db, data.childId);
+      const reported = new Set(
+        (await repo.reportedDays(db, town.id, data.childId, data.period.from, data.period.to)).map((r) => `${r.activityId}:${r.day}`),
+      );
+      if (data.days.some((d) => reported.has(`${d.activityId}:${d.day}`))) {
+        throw new ValidationRefused(
+          'stale',
+          'Certains de ces jours ont été signalés entre-temps dans une autre demande : vérifiez vos dates',
+          'periode',
+        );
+      }
       // An agent may have removed an enrolment since step 1: say so instead of failing on its foreign key.
       const enrolmentIds = [...new Set(data.days.map((d) => d.enrolmentId))];
       if ((await repo.countChildEnrolments(db, town.id, data.childId, enrolmentIds)) !== enrolmentIds.length) {
@@ -380,7 +404,9 @@ export async function validateDraft(ctx: AbsenceContext, town: Town, parent: Abs
     if (!(err instanceof ValidationRefused)) throw err;
     const draft = await findDraft(ctx, town, parent, id);
     if (!draft) throw new NotFoundError('draft gone');
-    return err.kind === 'quota' ? { kind: 'quota', message: err.userMessage, draft } : { kind: 'stale', message: err.userMessage, draft };
+    return err.kind === 'quota'
+      ? { kind: 'quota', message: err.userMessage, draft }
+      : { kind: 'stale', message: err.userMessage, field: err.field, draft };
   }
   const already = await repo.findRequestOfDraft(ctx.pool, owner, id);
   if (!already) throw new NotFoundError('no such draft');

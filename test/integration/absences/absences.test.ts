@@ -193,6 +193,58 @@ describe('an absence from step 1 to the decision', () => {
   });
 });
 
+describe('a day is reported once', () => {
+  it('leaves out the days of an absence that still stands, refuses dates with none left, and takes them again once refused', async () => {
+    const f = await absenceFamily(t, 'tarnos', 'DEJA');
+    const pieces = () => [{ content: pdf(), filename: 'certificat.pdf' }];
+    const first = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'le', le: '24/11/2026' }, pieces());
+    const sent = await validate(f.agent, 'tarnos', draftIdFrom(first.headers.location));
+    const requestId = requestIdFrom(sent.headers.location);
+
+    // The same day again: nothing left to report.
+    const again = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'le', le: '24/11/2026' }, pieces());
+    expect(again.status).toBe(400);
+    expect(html(again.text)).toContain("L'absence de Léa est déjà signalée pour ces jours");
+    expect(await count(t.db.pool, 'absence_drafts where account_id = $1', [f.parent.id])).toBe(0);
+
+    // The whole week: the 24th is left out.
+    const week = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'cette-semaine' }, pieces());
+    expect(week.status).toBe(303);
+    const { rows } = await t.db.pool.query<{ data: { days: { day: string }[] } }>('select data from absence_drafts where id = $1', [
+      draftIdFrom(week.headers.location),
+    ]);
+    expect(rows[0]!.data.days.map((d) => d.day)).toEqual(['2026-11-23', '2026-11-26', '2026-11-27']);
+
+    // Once the services refuse the first report, its day can be reported again.
+    const back = t.agent();
+    await signedInAgent(t.db.pool, back, 'tarnos');
+    await postForm(back, urls.agentRequest('tarnos', requestId), urls.agentRequestStatus('tarnos', requestId), {
+      action: 'refuser',
+      motif: 'Justificatif illisible.',
+    });
+    const retry = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'le', le: '24/11/2026' }, pieces());
+    expect(retry.status).toBe(303);
+  });
+
+  it('refuses at VALIDER the days another report took in the meantime, and saves nothing', async () => {
+    const f = await absenceFamily(t, 'tarnos', 'DEUXONGLETS');
+    const fields = { inscriptions: f.enrolmentId, periode: 'demain' };
+    const a = await postStep1(f.agent, 'tarnos', f.childId, fields, [{ content: pdf(), filename: 'a.pdf' }]);
+    const draftA = draftIdFrom(a.headers.location);
+    const tokenA = csrfFrom((await f.agent.get(a.headers.location!)).text);
+    // A second tab: step 1 again replaces nothing (no draft id in the form), so two drafts exist.
+    const b = await postStep1(f.agent, 'tarnos', f.childId, fields, [{ content: pdf(), filename: 'b.pdf' }]);
+    const draftB = draftIdFrom(b.headers.location);
+    expect(draftB).not.toBe(draftA);
+    expect((await validate(f.agent, 'tarnos', draftB)).status).toBe(303);
+    const late = await validate(f.agent, 'tarnos', draftA, tokenA);
+    expect(late.status).toBe(409);
+    expect(html(late.text)).toContain('Certains de ces jours ont été signalés entre-temps dans une autre demande');
+    expect(await count(t.db.pool, "requests where child_id = $1 and type = 'absence'", [f.childId])).toBe(1);
+    expect(await count(t.db.pool, 'absence_days where child_id = $1', [f.childId])).toBe(1);
+  });
+});
+
 describe('the dates of the absence', () => {
   const cases: [string, Record<string, string>, string[] | { first: string; last: string; n: number }][] = [
     ['aujourdhui', {}, ['2026-11-23']],
