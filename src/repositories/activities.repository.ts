@@ -223,6 +223,24 @@ export async function findChildAgendaRows(
   return { child, entries, reservations: lines };
 }
 
+/** An activity of the town and some of the family's enrolments (by id), in one round trip. */
+export async function findActivityWithFamilyEnrolments(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  activityId: string,
+  enrolmentIds: string[],
+): Promise<{ activity: ActivityRow | null; enrolments: EnrolmentRow[] }> {
+  const { rows } = await db.query<{ activity: ActivityRow | null; enrolments: EnrolmentRow[] }>(
+    `select (select row_to_json(y) from (select ${ACTIVITY_COLUMNS} from activities a where a.town_id = $1 and a.id = $2) y) as activity,
+            coalesce((select json_agg(x) from (
+              select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+               where e.town_id = $1 and c.family_id = $3 and e.id = any($4::uuid[])) x), '[]'::json) as enrolments`,
+    [townId, activityId, familyId, enrolmentIds],
+  );
+  return rows[0]!;
+}
+
 export async function findFamilyEnrolment(
   db: Queryable,
   townId: string,

@@ -70,18 +70,30 @@ export async function listDayCounts(db: Queryable, activityId: string, from: str
  * these days after us waits for our commit, and two batches lock in the same order, so
  * they cannot deadlock. Returns the counters as they are under the lock.
  */
-export async function lockDays(db: Queryable, activityId: string, capacity: number | null, days: string[]): Promise<DayCountRow[]> {
+export async function lockDays(
+  db: Queryable,
+  activityId: string,
+  capacity: number | null,
+  days: string[],
+  options: { allExist?: boolean } = {},
+): Promise<DayCountRow[]> {
+  // Day rows are never deleted (but with their activity): a caller that has seen them all
+  // may skip creating them, one round trip less under the locks.
+  if (!options.allExist) await lockDaysCreate(db, activityId, capacity, days);
+  const { rows } = await db.query<DayCountRow>(
+    `select day, capacity, booked from activity_days where activity_id = $1 and day = any($2::date[]) order by day for update`,
+    [activityId, days],
+  );
+  return rows;
+}
+
+async function lockDaysCreate(db: Queryable, activityId: string, capacity: number | null, days: string[]): Promise<void> {
   await db.query(
     `insert into activity_days (activity_id, day, capacity)
      select $1, d, $2 from unnest($3::date[]) d order by d
      on conflict (activity_id, day) do nothing`,
     [activityId, capacity, days],
   );
-  const { rows } = await db.query<DayCountRow>(
-    `select day, capacity, booked from activity_days where activity_id = $1 and day = any($2::date[]) order by day for update`,
-    [activityId, days],
-  );
-  return rows;
 }
 
 export interface NewReservation {
@@ -192,10 +204,6 @@ export async function insertSubmission(
   return rows[0]?.id;
 }
 
-export async function linkSubmissionRequest(db: Queryable, submissionId: string, requestId: string): Promise<void> {
-  await db.query(`update reservation_submissions set request_id = $2 where id = $1`, [submissionId, requestId]);
-}
-
 export async function findSubmissionByKey(
   db: Queryable,
   townId: string,
@@ -240,8 +248,14 @@ export async function setSubmissionOutcome(
   id: string,
   status: SubmissionRow['status'],
   outcome: OutcomeLine[],
+  requestId: string | null = null,
 ): Promise<void> {
-  await db.query(`update reservation_submissions set status = $2, outcome = $3 where id = $1`, [id, status, JSON.stringify(outcome)]);
+  await db.query(`update reservation_submissions set status = $2, outcome = $3, request_id = coalesce($4, request_id) where id = $1`, [
+    id,
+    status,
+    JSON.stringify(outcome),
+    requestId,
+  ]);
 }
 
 export async function findFamilySubmission(

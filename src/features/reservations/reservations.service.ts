@@ -8,8 +8,8 @@ import { formatLongDate } from '../../lib/format.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import {
   findActivity,
+  findActivityWithFamilyEnrolments,
   findFamilyChild,
-  findFamilyEnrolment,
   findFamilyEnrolmentContext,
   listClosures,
   findChildAgendaRows,
@@ -283,11 +283,18 @@ async function attemptSave(
     return { duplicate: true, submissionId: existing.id };
   }
 
-  const activity = await findActivity(db, town.id, input.activityId);
+  const found = await findActivityWithFamilyEnrolments(
+    db,
+    town.id,
+    parent.familyId,
+    input.activityId,
+    input.changes.map((c) => c.enrolmentId),
+  );
+  const activity = found.activity;
   if (!activity) throw new NotFoundError('activity');
   const enrolments = new Map<string, EnrolmentRow>();
   for (const change of input.changes) {
-    const enrolment = await findFamilyEnrolment(db, town.id, parent.familyId, change.enrolmentId);
+    const enrolment = found.enrolments.find((e) => e.id === change.enrolmentId);
     if (!enrolment || enrolment.activityId !== activity.id) throw new NotFoundError('enrolment of another family');
     enrolments.set(enrolment.id, enrolment);
   }
@@ -438,7 +445,8 @@ async function saveLockingLate(ctx: ReservationContext, db: Queryable, save: Sav
   await recordOutcome(ctx, db, save, planned.status, planned.outcome);
 
   // Under the day locks from here to the commit: only what decides and writes the lines.
-  const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays);
+  const allExist = allDays.every((day) => counts.some((c) => c.day === day));
+  const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays, { allExist });
   const now = ctx.clock.now();
   const again = decide(save, calendar, await repo.listReservations(db, town.id, activity.id, childIds, from, to), locked, now);
   if (!again || again.fingerprint !== planned.fingerprint) return undefined;
@@ -471,11 +479,10 @@ async function recordOutcome(
   outcome: repo.OutcomeLine[],
 ): Promise<void> {
   const { town, parent, activity, submissionId } = save;
-  await repo.setSubmissionOutcome(db, submissionId, status, outcome);
   // Everything asked was already so (a stale draft): nothing to record, nothing to tell.
-  if (outcome.length === 0) return;
+  if (outcome.length === 0) return repo.setSubmissionOutcome(db, submissionId, status, outcome);
   const request = await recordRequest(ctx, db, town, parent, activity, submissionId, status, outcome);
-  await repo.linkSubmissionRequest(db, submissionId, request.id);
+  await repo.setSubmissionOutcome(db, submissionId, status, outcome, request.id);
   if (status === 'confirmed') {
     const link = { label: 'Voir ma demande', url: absoluteUrl(ctx.config.publicBaseUrl, urls.request(town, request.id)) };
     await confirmationMail(ctx, db, town, parent, activity, outcome, link);
