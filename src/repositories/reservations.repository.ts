@@ -35,6 +35,37 @@ export async function listReservations(
   return rows;
 }
 
+/**
+ * `listReservations` and `listDayCounts` in one statement (one snapshot, one round trip):
+ * what every grid page and the save read together.
+ */
+export async function listReservationsWithCounts(
+  db: Queryable,
+  townId: string,
+  activityId: string,
+  childIds: string[],
+  from: string,
+  to: string,
+): Promise<{ reservations: ReservationRow[]; counts: DayCountRow[] }> {
+  const { rows } = await db.query<{ reservations: ReservationRow[]; counts: DayCountRow[] }>(
+    `select coalesce((
+              select json_agg(json_build_object('id', r.id, 'childId', r.child_id, 'enrolmentId', r.enrolment_id, 'day', r.day,
+                'status', r.status, 'confirmed', r.confirmed_at is not null, 'submissionId', r.submission_id,
+                'position', case when r.status = 'waiting' then
+                  (select count(*)::int from reservations w where w.activity_id = r.activity_id and w.day = r.day and w.status = 'waiting' and w.seq <= r.seq)
+                end) order by r.day)
+                from reservations r
+               where r.town_id = $1 and r.activity_id = $2 and r.child_id = any($3::uuid[]) and r.day between $4 and $5
+            ), '[]'::json) as reservations,
+            coalesce((
+              select json_agg(json_build_object('day', d.day, 'capacity', d.capacity, 'booked', d.booked) order by d.day)
+                from activity_days d where d.activity_id = $2 and d.day between $4 and $5
+            ), '[]'::json) as counts`,
+    [townId, activityId, childIds, from, to],
+  );
+  return rows[0]!;
+}
+
 /** Every reservation of a child between two days, all activities (the agenda). */
 export async function listChildReservations(db: Queryable, townId: string, childId: string, from: string, to: string) {
   const { rows } = await db.query<ReservationRow & { activityId: string }>(

@@ -95,10 +95,9 @@ export async function enrolmentDays(
   now: Date,
   calendar?: TownCalendar,
 ): Promise<DayState[]> {
-  const [cal, reservations, counts] = await Promise.all([
+  const [cal, { reservations, counts }] = await Promise.all([
     calendar ?? townCalendar(db, town),
-    repo.listReservations(db, town.id, ec.activity.id, [ec.child.id], from, to),
-    repo.listDayCounts(db, ec.activity.id, from, to),
+    repo.listReservationsWithCounts(db, town.id, ec.activity.id, [ec.child.id], from, to),
   ]);
   return dayStates(
     {
@@ -438,8 +437,7 @@ async function saveLockingLate(ctx: ReservationContext, db: Queryable, save: Sav
   const to = allDays[allDays.length - 1]!;
   const childIds = [...new Set([...save.enrolments.values()].map((e) => e.childId))];
   const calendar = await townCalendar(db, town);
-  const existing = await repo.listReservations(db, town.id, activity.id, childIds, from, to);
-  const counts = await repo.listDayCounts(db, activity.id, from, to);
+  const { reservations: existing, counts } = await repo.listReservationsWithCounts(db, town.id, activity.id, childIds, from, to);
   const planned = decide(save, calendar, existing, counts, ctx.clock.now());
   if (!planned) return undefined;
   await recordOutcome(ctx, db, save, planned.status, planned.outcome);
