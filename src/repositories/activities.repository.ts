@@ -323,8 +323,9 @@ export interface FamilyChild {
 /** A child of the family, or nothing: the family filter is what keeps other families out. */
 /**
  * A child of the family, its enrolment and the enrolment's activity, in one round trip (every
- * page of the reservation grid starts with them). The enrolment is found among the family's
- * only; the caller checks it is this child's.
+ * page of the reservation grid starts with them), with all the family's enrolments (brothers
+ * and sisters, pending changes). The enrolment is found among the family's only; the caller
+ * checks it is this child's.
  */
 export async function findFamilyEnrolmentContext(
   db: Queryable,
@@ -332,8 +333,15 @@ export async function findFamilyEnrolmentContext(
   familyId: string,
   childId: string,
   enrolmentId: string,
-): Promise<{ child: FamilyChild; enrolment: EnrolmentRow | null; activity: ActivityRow | null } | undefined> {
-  const { rows } = await db.query<{ child: FamilyChild; enrolment: EnrolmentRow | null; activity: ActivityRow | null }>(
+): Promise<
+  { child: FamilyChild; enrolment: EnrolmentRow | null; activity: ActivityRow | null; familyEnrolments: EnrolmentRow[] } | undefined
+> {
+  const { rows } = await db.query<{
+    child: FamilyChild;
+    enrolment: EnrolmentRow | null;
+    activity: ActivityRow | null;
+    familyEnrolments: EnrolmentRow[];
+  }>(
     `select json_build_object('id', k.id, 'familyId', k.family_id, 'firstNames', k.first_names, 'lastName', k.last_name) as child,
             (select row_to_json(x) from (
                select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
@@ -341,7 +349,10 @@ export async function findFamilyEnrolmentContext(
             (select row_to_json(y) from (
                select ${ACTIVITY_COLUMNS} from activities a join enrolments e on e.activity_id = a.id and e.town_id = a.town_id
                  join children c on c.id = e.child_id and c.town_id = e.town_id
-                where a.town_id = $1 and c.family_id = $2 and e.id = $4) y) as activity
+                where a.town_id = $1 and c.family_id = $2 and e.id = $4) y) as activity,
+            coalesce((select json_agg(z order by z."startDate", z.id) from (
+               select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+                where e.town_id = $1 and c.family_id = $2) z), '[]'::json) as "familyEnrolments"
        from children k where k.town_id = $1 and k.family_id = $2 and k.id = $3`,
     [townId, familyId, childId, enrolmentId],
   );

@@ -199,7 +199,7 @@ export function reservationsRouter(deps: AppDeps): Router {
         }),
       });
     }
-    const siblings = await service.siblingEnrolments(pool, town, parentOf(req), ec);
+    const siblings = service.siblingEnrolments(ec);
     const pending = await pendingCount(req, town, ec);
     const prevView: View =
       view.mode === 'mois' ? { mode: 'mois', month: shiftMonth(view.month, -1) } : { mode: 'semaine', monday: addDays(view.monday, -7) };
@@ -237,8 +237,9 @@ export function reservationsRouter(deps: AppDeps): Router {
   async function pendingCount(req: Request, town: Town, ec: service.EnrolmentContext): Promise<number> {
     const draft = req.session.reservationDraft;
     if (!draft) return 0;
-    const enrolments = await listFamilyEnrolments(pool, town.id, parentOf(req).familyId);
-    return enrolments.filter((e) => e.activityId === ec.activity.id).reduce((n, e) => n + Object.keys(draft.changes[e.id] ?? {}).length, 0);
+    return ec.familyEnrolments
+      .filter((e) => e.activityId === ec.activity.id)
+      .reduce((n, e) => n + Object.keys(draft.changes[e.id] ?? {}).length, 0);
   }
 
   /**
@@ -272,7 +273,7 @@ export function reservationsRouter(deps: AppDeps): Router {
 
   async function siblingContexts(req: Request, town: Town, ec: service.EnrolmentContext, ids: string[]) {
     if (ids.length === 0) return [];
-    const siblings = await service.siblingEnrolments(pool, town, parentOf(req), ec);
+    const siblings = service.siblingEnrolments(ec);
     return Promise.all(
       ids.map((id) => {
         const s = siblings.find((e) => e.id === id);
@@ -338,8 +339,7 @@ export function reservationsRouter(deps: AppDeps): Router {
     values: Record<string, string>,
     lists: { jours: string[]; freres: string[] },
   ) {
-    const town = requireTown(req);
-    const siblings = await service.siblingEnrolments(pool, town, parentOf(req), ec);
+    const siblings = service.siblingEnrolments(ec);
     res.status(status).render('reservations/periodicity', {
       title: `Appliquer une périodicité – ${ec.child.firstNames}`,
       ec,
@@ -527,9 +527,7 @@ export function reservationsRouter(deps: AppDeps): Router {
     }
     // The pending days go to the service as they are: it alone decides, at the moment of
     // saving, what is already so, and refuses everything if one day is too late.
-    const enrolments = (await listFamilyEnrolments(pool, town.id, parentOf(req).familyId)).filter(
-      (e) => e.activityId === ec.activity.id && draft.changes[e.id],
-    );
+    const enrolments = ec.familyEnrolments.filter((e) => e.activityId === ec.activity.id && draft.changes[e.id]);
     const changes = enrolments.map((e) => {
       const days = Object.entries(draft.changes[e.id]!);
       return {

@@ -13,7 +13,6 @@ import {
   findFamilyEnrolmentContext,
   listClosures,
   findChildAgendaRows,
-  listFamilyEnrolments,
   type ActivityRow,
   type EnrolmentRow,
   type FamilyChild,
@@ -47,6 +46,8 @@ export interface EnrolmentContext {
   enrolment: EnrolmentRow;
   activity: ActivityRow;
   calendar: ActivityCalendar;
+  /** Every enrolment of the family (all children, all activities), read with the rest. */
+  familyEnrolments: EnrolmentRow[];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -75,10 +76,10 @@ export async function enrolmentContext(
   assertUuid(enrolmentId);
   const found = await findFamilyEnrolmentContext(db, town.id, parent.familyId, childId, enrolmentId);
   if (!found) throw new NotFoundError('child of another family');
-  const { child, enrolment, activity } = found;
+  const { child, enrolment, activity, familyEnrolments } = found;
   if (!enrolment || enrolment.childId !== child.id) throw new NotFoundError('enrolment of another child');
   if (!activity) throw new NotFoundError('activity');
-  return { child, enrolment, activity, calendar: activityCalendar(activity, town.deadlineRules) };
+  return { child, enrolment, activity, calendar: activityCalendar(activity, town.deadlineRules), familyEnrolments };
 }
 
 export async function townCalendar(db: Queryable, town: Town): Promise<TownCalendar> {
@@ -119,8 +120,8 @@ export async function enrolmentDays(
 }
 
 /** The other children of the family enrolled in the same activity (brothers and sisters). */
-export async function siblingEnrolments(db: Queryable, town: Town, parent: Parent, ec: EnrolmentContext): Promise<EnrolmentRow[]> {
-  const all = await listFamilyEnrolments(db, town.id, parent.familyId);
+export function siblingEnrolments(ec: EnrolmentContext): EnrolmentRow[] {
+  const all = ec.familyEnrolments;
   const seen = new Set<string>();
   return all.filter((e) => {
     if (e.activityId !== ec.activity.id || e.childId === ec.child.id || seen.has(e.childId)) return false;
