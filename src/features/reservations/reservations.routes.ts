@@ -10,6 +10,7 @@ import { findSubmissionByKey } from '../../repositories/reservations.repository.
 import type { Town } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
 import { currentCguVersionNumber } from '../accounts/cgu.js';
+import { rateLimitRequests } from '../requests/requests.service.js';
 import { isoWeekday, type DayState } from './day-states.js';
 import { draftOf, draftSize, forget, MAX_DRAFT_DAYS, newKey, setWanted, wantedOf, type ReservationDraft } from './draft.js';
 import { dayLabel, mondayOf, monthLabel, shiftMonth, shortDay, stateText, todayIn, unitPlural, untilLabel, WEEKDAYS } from './labels.js';
@@ -543,6 +544,8 @@ export function reservationsRouter(deps: AppDeps): Router {
       };
     });
     if (changes.length === 0) return renderRecap(req, res, ec, 200, []);
+    // Counted once a real save is asked for: a second click or a retried form (above) is free.
+    await rateLimitRequests(ctx, parentOf(req).id, 'reservation');
     try {
       const result = await service.saveReservations(ctx, town, parentOf(req), { activityId: ec.activity.id, key, changes });
       for (const c of changes) forget(draft, c.enrolmentId, [...c.book, ...c.cancel]);

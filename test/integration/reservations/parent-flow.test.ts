@@ -10,6 +10,7 @@ import {
   prepareBooking,
   signedInParent,
 } from './helpers.js';
+import { RESERVATIONS_PER_HOUR } from '../../../src/features/requests/requests.service.js';
 import { createParent } from '../../helpers/fixtures.js';
 import { signIn } from '../../helpers/auth.js';
 
@@ -329,6 +330,24 @@ describe('deadlines are decided when saving', () => {
 });
 
 describe('refusals', () => {
+  it('stops a script at RESERVATIONS_PER_HOUR saves an hour (429), books nothing, and keeps the pending ticks', async () => {
+    const f = await freshFamily();
+    const booking = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, ['2026-12-14']);
+    await t.db.pool.query(`insert into rate_limits (key, points, window_ends_at) values ($1, $2, $3::timestamptz + interval '1 hour')`, [
+      `reservations:${f.parent.id}`,
+      RESERVATIONS_PER_HOUR,
+      t.clock.now(),
+    ]);
+    const res = await f.agent.post(booking.path).type('form').send(booking.fields);
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(await reservedDays(f.childId)).toEqual([]);
+    await t.db.pool.query('delete from rate_limits');
+    const again = await f.agent.post(booking.path).type('form').send(booking.fields);
+    expect(again.status).toBe(303);
+    expect(await reservedDays(f.childId)).toEqual(['2026-12-14']);
+  });
+
   it('refuses posts without the CSRF token', async () => {
     const f = await freshFamily();
     const path = gridPath('tarnos', f.childId, f.enrolmentId);
