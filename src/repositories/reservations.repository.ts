@@ -36,7 +36,7 @@ export async function listReservations(
 }
 
 /**
- * `listReservations` and `listDayCounts` in one statement (one snapshot, one round trip):
+ * The child's reservations and the activity's day counters in one statement (one snapshot, one round trip):
  * what every grid page and the save read together.
  */
 export async function listReservationsWithCounts(
@@ -66,34 +66,10 @@ export async function listReservationsWithCounts(
   return rows[0]!;
 }
 
-/** Every reservation of a child between two days, all activities (the agenda). */
-export async function listChildReservations(db: Queryable, townId: string, childId: string, from: string, to: string) {
-  const { rows } = await db.query<ReservationRow & { activityId: string }>(
-    `select r.id, r.activity_id as "activityId", r.child_id as "childId", r.enrolment_id as "enrolmentId", r.day, r.status,
-            r.confirmed_at is not null as confirmed, r.submission_id as "submissionId",
-            case when r.status = 'waiting' then
-              (select count(*)::int from reservations w where w.activity_id = r.activity_id and w.day = r.day and w.status = 'waiting' and w.seq <= r.seq)
-            end as position
-       from reservations r
-      where r.town_id = $1 and r.child_id = $2 and r.day between $3 and $4
-      order by r.day`,
-    [townId, childId, from, to],
-  );
-  return rows;
-}
-
 export interface DayCountRow {
   day: string;
   capacity: number | null;
   booked: number;
-}
-
-export async function listDayCounts(db: Queryable, activityId: string, from: string, to: string): Promise<DayCountRow[]> {
-  const { rows } = await db.query<DayCountRow>(
-    `select day, capacity, booked from activity_days where activity_id = $1 and day between $2 and $3 order by day`,
-    [activityId, from, to],
-  );
-  return rows;
 }
 
 /**
