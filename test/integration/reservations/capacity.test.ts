@@ -154,4 +154,53 @@ describe('capacity under concurrency', () => {
     ]);
     expect(await counts(activityId)).toEqual({ booked: 2, waiting: 5, counter: 2 });
   });
+
+  it('decides again under the lock: a place taken while the save waited puts the child on the waiting list', async () => {
+    const activityId = await createActivity(t.db.pool, 'tarnos', { capacity: 1 });
+    const late = await family(activityId, 'ATTENTE');
+    const form = await prepareBooking(late.agent, 'tarnos', late.childId, late.enrolmentId, [DAY]);
+    const rival = await createFamilyWithChild(t.db.pool, 'tarnos', 'PLUSRAPIDE');
+    const rivalEnrolment = await enrol(t.db.pool, 'tarnos', activityId, rival.childId);
+
+    // Another transaction takes the only place and keeps the day locked (the counter's
+    // trigger locks its row) while the save starts: the save reads the day free, decides
+    // "booked", then waits for the lock.
+    const holder = await t.db.pool.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(
+        `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at)
+         select id, $1, $2, $3, $4, 'booked', now() from towns where slug = 'tarnos'`,
+        [activityId, rivalEnrolment, rival.childId, DAY],
+      );
+      const saving = late.agent
+        .post(form.path)
+        .type('form')
+        .send(form.fields)
+        .then((r) => r);
+      // Wait until the save is blocked on the day's lock (after its unlocked decision).
+      let blocked = false;
+      for (let i = 0; i < 250 && !blocked; i++) {
+        const { rows } = await t.db.pool.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+        );
+        blocked = rows[0]!.n > 0;
+        if (!blocked) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await holder.query('commit');
+      expect(blocked).toBe(true);
+      const res = await saving;
+      expect(res.status).toBe(303);
+    } finally {
+      holder.release();
+    }
+    expect(await counts(activityId)).toEqual({ booked: 1, waiting: 1, counter: 1 });
+    const { rows } = await t.db.pool.query<{ status: string }>(`select status from reservations where child_id = $1`, [late.childId]);
+    expect(rows).toEqual([{ status: 'waiting' }]);
+    const outcome = await t.db.pool.query<{ outcome: { result: string }[] }>(
+      `select outcome from reservation_submissions s join enrolments e on e.id = $1 where s.activity_id = e.activity_id and s.family_id = (select family_id from children where id = $2)`,
+      [late.enrolmentId, late.childId],
+    );
+    expect(outcome.rows[0]!.outcome.map((o) => o.result)).toEqual(['waiting']);
+  });
 });
