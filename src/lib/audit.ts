@@ -34,8 +34,6 @@ export const AUDIT_ACTIONS = {
   'activity.create': "Création d'une activité",
   'activity.update': "Modification d'une activité",
   'enrolment.create': "Inscription d'un enfant à une activité",
-  'reservation.confirm': 'Confirmation de réservations',
-  'reservation.refuse': 'Refus de réservations',
   'attendance.record': "Saisie d'une feuille de présence",
   'request.take': "Prise en charge d'une demande",
   'request.accept': "Acceptation d'une demande",
