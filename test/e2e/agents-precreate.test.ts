@@ -1,17 +1,17 @@
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportWorker } from '../../src/jobs/import-worker.js';
 import { createLogger } from '../../src/lib/logger.js';
 import {
-  DESKTOP_VIEWPORT,
-  expectNoAxeViolations,
-  expectNoHorizontalScroll,
   launchBrowser,
-  NARROW_VIEWPORT,
   newContext,
   startE2eServer,
   type E2eServer,
   waitFor,
+  clickAndLoad as click,
+  expectAccessiblePage as checkPage,
+  heading,
+  navigate,
 } from '../helpers/browser.js';
 import { createAgentFixture } from '../helpers/fixtures.js';
 import { linksIn, TestSmtpServer } from '../helpers/smtp.js';
@@ -38,32 +38,7 @@ afterAll(async () => {
   await smtp.stop();
 });
 
-/** Runs a navigating action and resolves with the final document's status, once loaded (after any 303). */
-async function navigate(page: Page, action: () => Promise<unknown>): Promise<number> {
-  const response = page.waitForResponse(
-    (r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
-  );
-  await action();
-  const status = (await response).status();
-  await page.waitForLoadState('load');
-  return status;
-}
-
-const click = (page: Page, target: Locator) => navigate(page, () => target.click());
 const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
-const heading = async (page: Page) => ((await page.getByRole('heading', { level: 1 }).textContent()) ?? '').trim();
-
-/** Zero axe violations on desktop, then at 320 px with nothing overflowing sideways. */
-async function checkPage(page: Page, label: string): Promise<void> {
-  await expectNoAxeViolations(page, `${label}, desktop`);
-  await page.setViewportSize(NARROW_VIEWPORT);
-  try {
-    await expectNoAxeViolations(page, `${label}, 320 px`);
-    await expectNoHorizontalScroll(page, label);
-  } finally {
-    await page.setViewportSize(DESKTOP_VIEWPORT);
-  }
-}
 
 /** The error state: 400, "Erreur : " title, focus on the summary, its link to the field, the message beside it. */
 async function expectErrorState(page: Page, status: number, field: string, message: string, errorId = field): Promise<void> {

@@ -1,15 +1,8 @@
 import fs from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { urls } from '../../src/routes.js';
-import {
-  expectNoAxeViolations,
-  expectNoHorizontalScroll,
-  launchBrowser,
-  newContext,
-  startE2eServer,
-  type E2eServer,
-} from '../helpers/browser.js';
+import { launchBrowser, newContext, startE2eServer, type E2eServer, expectAccessiblePage as checkPage } from '../helpers/browser.js';
 import { pdf, png } from '../helpers/files.js';
 import { createParent, familyByKey } from '../helpers/fixtures.js';
 
@@ -28,13 +21,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
-
-async function checkPage(page: Page, label: string): Promise<void> {
-  await expectNoAxeViolations(page, label);
-  await expectNoHorizontalScroll(page, label);
-  await expectNoAxeViolations(page, `${label} at 320 px`);
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 describe('the private document storage in Chromium', () => {
   it('adds a document with a PDF, lists it, downloads it; every page accessible', async () => {

@@ -1,14 +1,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DESKTOP_VIEWPORT,
-  expectNoAxeViolations,
-  expectNoHorizontalScroll,
   launchBrowser,
   newContext,
   startE2eServer,
   waitFor,
   type E2eServer,
+  expectAccessiblePage as checkPage,
 } from '../helpers/browser.js';
 import { pdf } from '../helpers/files.js';
 import { createAgentFixture, createParent, town } from '../helpers/fixtures.js';
@@ -34,14 +32,6 @@ afterAll(async () => {
   await server?.close();
   await smtp.stop();
 });
-
-/** axe on the page as it is, then at 320 px with the reflow check, then back to desktop. */
-async function checkPage(page: Page, label: string): Promise<void> {
-  await expectNoAxeViolations(page, label);
-  await expectNoHorizontalScroll(page, label);
-  await expectNoAxeViolations(page, `${label} at 320 px`);
-  await page.setViewportSize(DESKTOP_VIEWPORT);
-}
 
 async function h1(page: Page): Promise<string> {
   return ((await page.getByRole('heading', { level: 1 }).textContent()) ?? '').trim();

@@ -4,13 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/lib/clock.js';
 import { urls } from '../../src/routes.js';
 import {
-  expectNoAxeViolations,
-  expectNoHorizontalScroll,
   launchBrowser,
   newContext,
   startE2eServer,
   waitFor,
   type E2eServer,
+  expectAccessiblePage as checkPage,
 } from '../helpers/browser.js';
 import { pdf } from '../helpers/files.js';
 import { createAgentFixture, createParent, familyByKey } from '../helpers/fixtures.js';
@@ -59,14 +58,6 @@ afterAll(async () => {
   await server?.close();
   await smtp.stop();
 });
-
-/** axe on the page as it is, then again at 320 px with the reflow check. */
-async function checkPage(page: Page, label: string): Promise<void> {
-  await expectNoAxeViolations(page, label);
-  await expectNoHorizontalScroll(page, label);
-  await expectNoAxeViolations(page, `${label} at 320 px`);
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 async function signInParent(page: Page): Promise<void> {
   await page.goto('/tarnos/');

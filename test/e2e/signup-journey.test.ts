@@ -3,14 +3,15 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_CAPTCHA } from '../helpers/app.js';
 import {
-  DESKTOP_VIEWPORT,
-  expectNoAxeViolations,
-  expectNoHorizontalScroll,
   launchBrowser,
   newContext,
   startE2eServer,
   type E2eServer,
   waitFor,
+  clickAndLoad as click,
+  expectAccessiblePage as checkPage,
+  heading,
+  navigate,
 } from '../helpers/browser.js';
 import { linksIn, TestSmtpServer } from '../helpers/smtp.js';
 
@@ -80,39 +81,7 @@ function tinyPng(size = 8): Buffer {
 
 // ---------------------------------------------------------------- helpers
 
-/**
- * Runs `action` (a click that navigates) and resolves once the resulting document has
- * loaded — after any 303 of Post/Redirect/Get — with its HTTP status. Waiting for `load`
- * matters: the deferred script that moves focus to the error summary has run by then.
- */
-async function navigate(page: Page, action: () => Promise<unknown>): Promise<number> {
-  const response = page.waitForResponse(
-    (r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
-  );
-  await action();
-  const status = (await response).status();
-  await page.waitForLoadState('load');
-  return status;
-}
-
-const click = (page: Page, target: Locator) => navigate(page, () => target.click());
 const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
-
-async function heading(page: Page): Promise<string> {
-  return ((await page.getByRole('heading', { level: 1 }).textContent()) ?? '').trim();
-}
-
-/** Zero axe violations on desktop, then again at 320 px with nothing overflowing sideways. */
-async function checkPage(page: Page, label: string): Promise<void> {
-  await expectNoAxeViolations(page, `${label}, desktop`);
-  await page.setViewportSize({ width: 320, height: 640 });
-  try {
-    await expectNoAxeViolations(page, `${label}, 320 px`);
-    await expectNoHorizontalScroll(page, label);
-  } finally {
-    await page.setViewportSize(DESKTOP_VIEWPORT);
-  }
-}
 
 /**
  * An error state as the rules want it: status 400, "Erreur : " in the title, focus on the

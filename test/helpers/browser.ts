@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Store } from 'express-session';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -168,6 +168,44 @@ export async function expectNoHorizontalScroll(page: Page, label = page.url()): 
     size.scrollWidth,
     `horizontal scroll at ${NARROW_VIEWPORT.width}px on ${label}: content is ${size.scrollWidth}px wide for ${size.clientWidth}px`,
   ).toBeLessThanOrEqual(size.clientWidth);
+}
+
+/**
+ * Every page a parent or agent sees: zero axe violations on a desktop, then again at 320 px
+ * with nothing overflowing sideways; the page is put back to the desktop size whatever happens.
+ */
+export async function expectAccessiblePage(page: Page, label: string): Promise<void> {
+  await expectNoAxeViolations(page, `${label}, desktop`);
+  await page.setViewportSize(NARROW_VIEWPORT);
+  try {
+    await expectNoAxeViolations(page, `${label}, 320 px`);
+    await expectNoHorizontalScroll(page, label);
+  } finally {
+    await page.setViewportSize(DESKTOP_VIEWPORT);
+  }
+}
+
+/**
+ * Runs `action` (a click that navigates) and resolves once the resulting document has
+ * loaded — after any 303 of Post/Redirect/Get — with its HTTP status. Waiting for `load`
+ * matters: the deferred script that moves focus to the error summary has run by then.
+ */
+export async function navigate(page: Page, action: () => Promise<unknown>): Promise<number> {
+  const response = page.waitForResponse(
+    (r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
+  );
+  await action();
+  const status = (await response).status();
+  await page.waitForLoadState('load');
+  return status;
+}
+
+/** Clicks a link or button and waits for the page it leads to; resolves with its status. */
+export const clickAndLoad = (page: Page, target: Locator): Promise<number> => navigate(page, () => target.click());
+
+/** The page's h1, trimmed. */
+export async function heading(page: Page): Promise<string> {
+  return ((await page.getByRole('heading', { level: 1 }).textContent()) ?? '').trim();
 }
 
 /** Waits until `predicate` holds (e.g. a mail reached the TestSmtpServer), or fails after `timeoutMs`. */
