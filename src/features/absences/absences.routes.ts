@@ -15,8 +15,7 @@ import { longDay, PERIOD_CHOICES } from './absence-dates.js';
 import { registerAbsenceEffects } from './absence-requests.js';
 import { COMMENT_MAX, MAX_RANGE_DAYS, parseStep1, sortErrors, type Step1Lists } from './absences.schemas.js';
 import * as service from './absences.service.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID } from '../../lib/ids.js';
 
 /** What step 1 shows before anything is typed (seed 004: "Justificatif absence"). */
 const DEFAULT_VALUES: Record<string, string> = { qualification: 'justificatif_absence', intitule: "Justificatif d'absence" };

@@ -20,6 +20,7 @@ import { formatDay, type AbsencePayload } from '../requests/request-types.js';
 import { createRequest } from '../requests/requests.service.js';
 import { rangeWords, type DayRange } from './absence-dates.js';
 import { MAX_RANGE_DAYS, type Step1Fields, type Step1Lists } from './absences.schemas.js';
+import { isUuid } from '../../lib/ids.js';
 
 /**
  * "Signaler une absence" (issue 6, seed 004). Step 1 is checked and kept as a draft with
@@ -169,7 +170,7 @@ export async function saveStep1(
 
   const stored: ListedDocument[] = [];
   for (const id of fields.storedDocumentIds) {
-    const doc = /^[0-9a-f-]{36}$/i.test(id) ? await findForOwner(ctx, parent, id.toLowerCase()) : undefined;
+    const doc = isUuid(id) ? await findForOwner(ctx, parent, id.toLowerCase()) : undefined;
     if (!doc) {
       errors.push({
         field: 'stockage',
@@ -281,7 +282,7 @@ export interface DraftView {
 
 /** The parent's draft, or undefined (another account's, another town's, validated, expired). */
 export async function findDraft(ctx: AbsenceContext, town: Town, parent: AbsenceParent, draftId: string): Promise<DraftView | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(draftId)) return undefined;
+  if (!isUuid(draftId)) return undefined;
   const owner = { townId: town.id, accountId: parent.id };
   const draft = await repo.findDraft(ctx.pool, owner, draftId.toLowerCase());
   if (!draft) return undefined;
@@ -299,7 +300,7 @@ export async function findDraft(ctx: AbsenceContext, town: Town, parent: Absence
 
 /** The request VALIDER already made of this draft, if any (the parent's own only). */
 export function requestOfDraft(ctx: AbsenceContext, town: Town, parent: AbsenceParent, draftId: string): Promise<string | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(draftId)) return Promise.resolve(undefined);
+  if (!isUuid(draftId)) return Promise.resolve(undefined);
   return repo.findRequestOfDraft(ctx.pool, { townId: town.id, accountId: parent.id }, draftId.toLowerCase());
 }
 
@@ -335,7 +336,7 @@ export type ValidateResult =
  */
 export async function validateDraft(ctx: AbsenceContext, town: Town, parent: AbsenceParent, draftId: string): Promise<ValidateResult> {
   const owner = { townId: town.id, accountId: parent.id };
-  const id = /^[0-9a-f-]{36}$/i.test(draftId) ? draftId.toLowerCase() : '';
+  const id = isUuid(draftId) ? draftId.toLowerCase() : '';
   if (!id) throw new NotFoundError('malformed draft id');
   try {
     const created = await withTransaction(ctx.pool, async (db) => {

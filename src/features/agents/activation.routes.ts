@@ -11,6 +11,7 @@ import { urls } from '../../routes.js';
 import * as service from './activation.service.js';
 import { flashAndRedirect } from './flash-redirect.js';
 import { linkFamilySchema, pageNumber, REFUSAL_MAX, refuseSchema, searchText } from './back-office.schemas.js';
+import { isUuid } from '../../lib/ids.js';
 
 const ALREADY_DECIDED = { kind: 'warning', message: 'Ce compte a déjà été traité : il ne peut plus être activé ni refusé.' } as const;
 
@@ -76,7 +77,7 @@ export function activationRouter(deps: AppDeps): Router {
   router.get('/agents/comptes/:accountId/photo', requireAgent, async (req, res) => {
     const town = requireTown(req);
     const id = req.params.accountId;
-    const photo = service.isUuid(id) ? await getAccountPhoto(pool, town.id, id) : undefined;
+    const photo = isUuid(id) ? await getAccountPhoto(pool, town.id, id) : undefined;
     if (!photo) throw new NotFoundError('no photo');
     res.setHeader('Content-Type', photo.type);
     res.setHeader('Cache-Control', 'private, no-store');

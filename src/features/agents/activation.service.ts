@@ -10,6 +10,7 @@ import { cancelTokens, deleteSessionsOf, findAccountById, type Account } from '.
 import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
 import type { AgentContext } from './agents.service.js';
+import { isUuid } from '../../lib/ids.js';
 
 /**
  * Accounts to activate: parents who signed up without a Clé Enfance wait for the services
@@ -25,11 +26,6 @@ export type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 export const PAGE_SIZE = 50;
 /** Unconfirmed sign-ups are shown apart and only so many: a bot may have made thousands. */
 export const UNCONFIRMED_SHOWN = 20;
-
-/** Whether a string can be a row id: anything else is a 404 before any query. */
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
 
 export async function townBusinessCalendar(ctx: AgentContext, town: Town): Promise<BusinessCalendar> {
   return businessCalendar(await validation.listClosureRanges(ctx.pool, town.id));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../lib/audit.js';
+import { UUID } from '../../lib/ids.js';
 
 /**
  * The back-office forms of issue 4 (accounts to activate, the team, the audit log's
@@ -11,8 +12,6 @@ import { AUDIT_ACTIONS } from '../../lib/audit.js';
 const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const LINK_FAMILY_MESSAGE = 'Choisissez le dossier famille auquel rattacher le compte';
 

@@ -8,7 +8,7 @@ import { requireAdmin } from '../../middleware/agent-auth.js';
 import { requireTown } from '../../middleware/town.js';
 import { listAgents } from '../../repositories/agents.repository.js';
 import { urls } from '../../routes.js';
-import { isUuid } from './activation.service.js';
+import { isUuid } from '../../lib/ids.js';
 import { AGENT_PASSWORD_POLICY, createAgent } from './agents.service.js';
 import { newAgentSchema } from './back-office.schemas.js';
 import { flashAndRedirect } from './flash-redirect.js';

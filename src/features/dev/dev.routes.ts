@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../app.js';
 import { NotFoundError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/ids.js';
 
 /**
  * Development only (never mounted in production): the local mailbox, where mails land
@@ -20,7 +21,7 @@ export function devRouter({ pool }: AppDeps): Router {
     res.render('dev/mailbox', { title: 'Boîte aux lettres de développement', mails: rows });
   });
   router.get('/_dev/mail/:id', async (req, res) => {
-    if (!/^[0-9a-f-]{36}$/.test(req.params.id)) throw new NotFoundError();
+    if (!isUuid(req.params.id)) throw new NotFoundError();
     const { rows } = await pool.query<{ to_address: string; subject: string; text_body: string; created_at: Date }>(
       `select to_address, subject, text_body, created_at from mail_outbox where id = $1`,
       [req.params.id],

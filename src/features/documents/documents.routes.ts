@@ -13,8 +13,7 @@ import { urls } from '../../routes.js';
 import { currentCguVersionNumber } from '../accounts/cgu.js';
 import { DOCUMENT_FIELDS, DOCUMENT_KINDS, parseDocumentFields } from './documents.schemas.js';
 import * as service from './documents.service.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID } from '../../lib/ids.js';
 
 /** A route parameter that must be an id; anything else is the same 404 as someone else's id. */
 function idParam(req: Request, name: string): string {

@@ -21,9 +21,9 @@ import {
   parseSearch,
 } from './family-files.schemas.js';
 import * as service from './family-files.service.js';
+import { UUID } from '../../lib/ids.js';
 
 export const PAGE_SIZE = 20;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An id from the URL: anything but a UUID is an unknown page (and never reaches SQL as one). */
 export function idParam(req: Request, name: string): string {

@@ -14,8 +14,8 @@ import { STATUS_LABELS } from './request-state.js';
 import { requestDetails, TYPE_LABELS } from './request-types.js';
 import { MESSAGE_MAX, parentMessageSchema } from './requests.schemas.js';
 import * as service from './requests.service.js';
+import { UUID } from '../../lib/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 20;
 
 /** A route parameter that must be an id: anything else is the same 404 as another family's id. */

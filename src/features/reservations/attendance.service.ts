@@ -10,6 +10,7 @@ import { dayStates, TownCalendar } from './day-states.js';
 import { dayLabel } from './labels.js';
 import type { ReservationContext } from './reservations.service.js';
 import { activityCalendar } from './rules.js';
+import { UUID } from '../../lib/ids.js';
 
 /**
  * The attendance sheet ("Feuille de présence") of one activity and day: who was booked,
@@ -18,7 +19,6 @@ import { activityCalendar } from './rules.js';
  * is fixed when the sheet is saved, not read again from the reservations later.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** More ids than any day has children is not a form a browser sent. */
 const MAX_IDS = 1000;
 

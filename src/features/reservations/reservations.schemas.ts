@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HttpError } from '../../lib/errors.js';
 import type { FieldError } from '../../lib/forms.js';
 import { formValues } from '../../lib/forms.js';
+import { UUID } from '../../lib/ids.js';
 
 /** A repeated form field (checkboxes) as an array of strings, whatever the body parser made of it. */
 export function asArray(value: unknown, max = 400): string[] {
@@ -34,8 +35,6 @@ export function parseFrenchDay(typed: string): string | undefined {
   const iso = `${m[3]}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`;
   return isRealDay(iso) ? iso : undefined;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const dayField = (what: string) =>
   z

@@ -23,6 +23,7 @@ import { absoluteUrl, urls } from '../../routes.js';
 import { dayStates, TownCalendar, type ActivityCalendar, type DayCount, type DayState } from './day-states.js';
 import { createRequest } from '../requests/requests.service.js';
 import { activityCalendar } from './rules.js';
+import { UUID } from '../../lib/ids.js';
 
 export interface ReservationContext {
   pool: pg.Pool;
@@ -49,8 +50,6 @@ export interface EnrolmentContext {
   /** Every enrolment of the family (all children, all activities), read with the rest. */
   familyEnrolments: EnrolmentRow[];
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A malformed id is just another unknown object: the same 404, never a database error. */
 export function assertUuid(value: unknown): asserts value is string {

@@ -7,6 +7,7 @@ import { forgetTown } from '../../middleware/town.js';
 import * as settings from '../../repositories/settings.repository.js';
 import { currentText, type Town } from '../../repositories/towns.repository.js';
 import { forgetCguVersion } from '../accounts/cgu.js';
+import { UUID } from '../../lib/ids.js';
 
 /**
  * A town admin's changes to the town's settings. Each is one transaction with its audit
@@ -20,8 +21,6 @@ export interface SettingsContext {
 }
 
 export type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An id from the URL that is no uuid names nothing: the same 404 as another town's object. */
 export function assertId(id: string): void {

@@ -100,6 +100,11 @@ describe('absences are closed to everyone but the family (and drafts to everyone
     expect((await owner.agent.get(urls.absenceRecap('tarnos', 'pas-un-uuid'))).status).toBe(404);
     const token = csrfFrom((await owner.agent.get(urls.dashboard('tarnos'))).text);
     expect((await owner.agent.post(urls.absenceValidate('tarnos', '1')).type('form').send({ _csrf: token })).status).toBe(404);
+    // 36 characters of the right alphabet, but no UUID: PostgreSQL would refuse it with an error.
+    const lookalike = '0'.repeat(36);
+    expect((await owner.agent.get(urls.absenceRecap('tarnos', lookalike))).status).toBe(404);
+    expect((await owner.agent.post(urls.absenceValidate('tarnos', lookalike)).type('form').send({ _csrf: token })).status).toBe(404);
+    expect((await owner.agent.get(`${urls.absenceForm('tarnos', owner.childId)}?brouillon=${'a'.repeat(36)}`)).status).toBe(200);
 
     const alone = await createParent(t.db.pool, 'tarnos', {});
     const agent = t.agent();
