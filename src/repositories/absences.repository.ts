@@ -91,6 +91,18 @@ export async function deleteDraft(db: Queryable, owner: DraftOwner, id: string):
   await db.query(`delete from absence_drafts where town_id = $1 and account_id = $2 and id = $3`, [owner.townId, owner.accountId, id]);
 }
 
+/**
+ * Keeps `newest` and the account's `keep - 1` newest other drafts, and removes the rest with their files: each
+ * draft may hold 12.8 MB of files outside the storage quota, so their number is bounded.
+ */
+export async function keepNewestDrafts(db: Queryable, owner: DraftOwner, newest: string, keep: number): Promise<void> {
+  await db.query(
+    `delete from absence_drafts where town_id = $1 and account_id = $2 and id <> $3 and id not in (
+       select id from absence_drafts where town_id = $1 and account_id = $2 and id <> $3 order by created_at desc limit $4)`,
+    [owner.townId, owner.accountId, newest, keep - 1],
+  );
+}
+
 /** Drafts nobody validated: their files are removed with them (on delete cascade). */
 export async function deleteDraftsBefore(db: Queryable, before: Date): Promise<number> {
   const { rowCount } = await db.query(`delete from absence_drafts where created_at < $1`, [before]);

@@ -144,6 +144,9 @@ export interface AbsenceDraftData {
   lists: Step1Lists;
 }
 
+/** Drafts an account keeps at once (a few tabs, a few children); older ones go. */
+export const DRAFTS_KEPT = 3;
+
 export type SaveStep1Result = { ok: true; draftId: string } | { ok: false; errors: FieldError[] };
 
 /**
@@ -269,6 +272,7 @@ export async function saveStep1(
         content: f.buffer,
       })),
     );
+    await repo.keepNewestDrafts(db, owner, id, DRAFTS_KEPT);
     return id;
   });
   return { ok: true, draftId };

@@ -559,6 +559,21 @@ describe("Retour à l'étape 1", () => {
 });
 
 describe('housekeeping', () => {
+  it("keeps an account's three newest drafts: a fourth step 1 removes the oldest with its files", async () => {
+    const f = await absenceFamily(t, 'tarnos', 'QUATRE');
+    const drafts: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'demain' }, [
+        { content: pdf(), filename: `j${i}.pdf` },
+      ]);
+      drafts.push(draftIdFrom(res.headers.location));
+      t.clock.advance(60_000);
+    }
+    const { rows } = await t.db.pool.query<{ id: string }>('select id from absence_drafts where account_id = $1', [f.parent.id]);
+    expect(rows.map((r) => r.id).sort()).toEqual(drafts.slice(1).sort());
+    expect(await count(t.db.pool, 'absence_draft_files where draft_id = $1', [drafts[0]])).toBe(0);
+  });
+
   it('removes drafts nobody validated after a day, with their files', async () => {
     const f = await absenceFamily(t, 'tarnos', 'VIEUX');
     const step1 = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'demain' }, [
