@@ -84,7 +84,12 @@ export async function step1Context(ctx: AbsenceContext, town: Town, parent: Abse
   return { child: found.child, enrolments, documents: listed.documents, today };
 }
 
-/** The days of each chosen enrolment in the range on which its activity takes children. */
+/**
+ * The days of each chosen enrolment in the range on which its activity takes children and
+ * that can no longer be changed: "Signaler une absence" is for when the deadline has passed
+ * (seed 004); a day still open is cancelled in "Modifier les réservations", which frees
+ * the place for the waiting list. Those are counted in `stillOpen`.
+ */
 export async function concernedDays(
   db: Queryable,
   town: Town,
@@ -92,9 +97,10 @@ export async function concernedDays(
   chosen: OfferedEnrolment[],
   range: DayRange,
   now: Date,
-): Promise<AbsencePayload['days']> {
+): Promise<{ days: AbsencePayload['days']; stillOpen: number }> {
   const calendar = await townCalendar(db, town);
   const days: AbsencePayload['days'] = [];
+  let stillOpen = 0;
   for (const { enrolment, activity } of chosen) {
     const from = range.from > enrolment.startDate ? range.from : enrolment.startDate;
     const to = range.to < enrolment.endDate ? range.to : enrolment.endDate;
@@ -108,17 +114,21 @@ export async function concernedDays(
         reservations: reservations.map((r) => ({ day: r.day, status: r.status, confirmed: r.confirmed })),
         counts: [],
         now,
-        withDeadlines: false,
       },
       from,
       to,
     );
     for (const s of states) {
-      if (s.status === 'not_running' || s.status === 'closed') continue;
+      // Closed by the calendar (holiday, closure) is no activity day; closed by the deadline is.
+      if (s.status === 'not_running' || (s.status === 'closed' && s.reason?.code !== 'deadline')) continue;
+      if (s.changeable) {
+        stillOpen += 1;
+        continue;
+      }
       days.push({ enrolmentId: enrolment.id, activityId: activity.id, day: s.day, wasReserved: s.reservation?.status === 'booked' });
     }
   }
-  return days;
+  return { days, stillOpen };
 }
 
 /** What a draft holds besides its files; the recap and VALIDER read it back. */
@@ -130,6 +140,8 @@ export interface AbsenceDraftData {
   period: AbsencePayload['period'];
   datesWords: string;
   days: AbsencePayload['days'];
+  /** Days of the range that can still be changed, hence left out (the recap says so). */
+  stillOpen?: number;
   comment: string;
   /** The uploaded piece's fields (Qualification, Intitulé…), when files were uploaded. */
   piece: NewDocument | null;
@@ -198,14 +210,19 @@ export async function saveStep1(
 
   const chosen = sc.enrolments.filter((e) => fields.enrolmentIds.includes(e.enrolment.id));
   const now = ctx.clock.now();
-  const allDays = await concernedDays(ctx.pool, town, sc.child.id, chosen, fields.range, now);
+  const { days: allDays, stillOpen } = await concernedDays(ctx.pool, town, sc.child.id, chosen, fields.range, now);
   // A day already reported (and not refused) is not reported twice: it is left out.
   const reported = new Set(
     (await repo.reportedDays(ctx.pool, town.id, sc.child.id, fields.range.from, fields.range.to)).map((r) => `${r.activityId}:${r.day}`),
   );
   const days = allDays.filter((d) => !reported.has(`${d.activityId}:${d.day}`));
   const dateField = fields.choice === 'le' ? 'le' : fields.choice === 'du-au' ? 'du' : 'periode';
-  if (allDays.length === 0) {
+  if (allDays.length === 0 && stillOpen > 0) {
+    errors.push({
+      field: dateField,
+      message: `Ces jours peuvent encore être modifiés : annulez-les dans « Modifier les réservations » de ${sc.child.firstNames}, sans justificatif`,
+    });
+  } else if (allDays.length === 0) {
     errors.push({
       field: dateField,
       message: `Aucun jour d'activité de ${sc.child.firstNames} sur ces dates : choisissez d'autres dates ou d'autres inscriptions`,
@@ -247,6 +264,7 @@ export async function saveStep1(
     period: { choice: fields.choice, from: fields.range.from, to: fields.range.to },
     datesWords: rangeWords(fields.range),
     days,
+    stillOpen,
     comment: fields.comment,
     piece: input.uploads.length > 0 ? input.piece : null,
     duplicate: fields.duplicate && input.uploads.length > 0,

@@ -6,8 +6,7 @@ import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { pdf, png } from '../../helpers/files.js';
 import { TestSmtpServer } from '../../helpers/smtp.js';
 import { postForm, requestIdFrom, signedInAgent } from '../requests/helpers.js';
-import { prepareBooking } from '../reservations/helpers.js';
-import { absenceFamily, count, draftIdFrom, postStep1, validate } from './helpers.js';
+import { absenceFamily, count, draftIdFrom, postStep1, TOWN_RULE, validate } from './helpers.js';
 
 /**
  * "Signaler une absence" through HTTP: step 1 with its files, the recap, VALIDER (one
@@ -50,11 +49,15 @@ async function absenceDays(childId: string) {
 
 describe('an absence from step 1 to the decision', () => {
   it('keeps step 1 with its PDF, shows the recap, makes the request with its justificatif and days, and mails the parent', async () => {
-    const f = await absenceFamily(t);
-    // Thursday 17 December was booked in time; the absence comes after the deadline.
-    const booking = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, ['2026-12-17']);
-    expect((await f.agent.post(booking.path).type('form').send(booking.fields)).status).toBe(303);
-    await t.deliverMail();
+    // Thursday 17 December was booked in time (Tarnos: 15 days before); on Wednesday 16 the
+    // deadline has long passed, and Léa is ill.
+    t.clock.set('2026-12-16T08:00:00Z');
+    const f = await absenceFamily(t, 'tarnos', 'MARTINEZ', TOWN_RULE);
+    await t.db.pool.query(
+      `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at)
+       select id, $1, $2, $3, '2026-12-17', 'booked', now() from towns where slug = 'tarnos'`,
+      [f.activityId, f.enrolmentId, f.childId],
+    );
 
     // The entry points.
     const child = await f.agent.get(urls.child('tarnos', f.childId));
@@ -190,6 +193,36 @@ describe('an absence from step 1 to the decision', () => {
     expect((await absenceDays(f.childId)).every((d) => !d.justified)).toBe(true);
     const mail = (await mailsTo(f.parent.email)).find((m) => m.subject === 'Votre demande : refusée');
     expect(mail?.text).toContain('Motif : Le justificatif ne couvre pas ces dates.');
+  });
+});
+
+describe('only days past their deadline are reported', () => {
+  it('leaves out the days that can still be cancelled, says so on the recap, and refuses dates with only those', async () => {
+    // Monday 23 November, Tarnos's rule (15 days before): 7 December is closed, 8 December
+    // open until tonight, the 10th and 11th later still.
+    const f = await absenceFamily(t, 'tarnos', 'OUVERT', TOWN_RULE);
+    const res = await postStep1(
+      f.agent,
+      'tarnos',
+      f.childId,
+      { inscriptions: f.enrolmentId, periode: 'du-au', du: '07/12/2026', au: '11/12/2026' },
+      [{ content: pdf(), filename: 'certificat.pdf' }],
+    );
+    expect(res.status).toBe(303);
+    const recap = await f.agent.get(res.headers.location!);
+    expect(html(recap.text)).toContain('<li>lundi 7 décembre 2026</li>');
+    expect(html(recap.text)).not.toContain('mardi 8 décembre 2026</li>');
+    expect(html(recap.text)).toContain('3 jours de ces dates peuvent encore être modifiés : ils ne sont pas signalés.');
+
+    const open = await postStep1(
+      f.agent,
+      'tarnos',
+      f.childId,
+      { inscriptions: f.enrolmentId, periode: 'du-au', du: '10/12/2026', au: '11/12/2026' },
+      [{ content: pdf(), filename: 'certificat.pdf' }],
+    );
+    expect(open.status).toBe(400);
+    expect(html(open.text)).toContain('Ces jours peuvent encore être modifiés : annulez-les dans « Modifier les réservations » de Léa');
   });
 });
 

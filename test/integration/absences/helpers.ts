@@ -13,14 +13,26 @@ export interface Upload {
 }
 
 /**
+ * Changes close a year before each day: every day these tests name is past its deadline,
+ * the case "Signaler une absence" is for. `TOWN_RULE` gives the town's own (Tarnos: 15 days).
+ */
+export const CLOSED_A_YEAR_AHEAD = { kind: 'days_before', days: 365, calendar: 'calendar' } as const;
+export const TOWN_RULE = null;
+
+/**
  * A family of its own (tests do not share days or requests): Léa, enrolled in a school
  * restaurant of Tarnos running on Mondays, Tuesdays, Thursdays and Fridays of school weeks
  * from 01/09/2026 to 02/07/2027, and a validated parent signed in on a fresh agent.
  */
-export async function absenceFamily(t: { db: { pool: Queryable }; agent(): supertest.Agent }, slug = 'tarnos', name = 'MARTINEZ') {
+export async function absenceFamily(
+  t: { db: { pool: Queryable }; agent(): supertest.Agent },
+  slug = 'tarnos',
+  name = 'MARTINEZ',
+  rule: typeof CLOSED_A_YEAR_AHEAD | null = CLOSED_A_YEAR_AHEAD,
+) {
   const fam = await createFamilyWithChild(t.db.pool, slug, name, 'Léa');
   const activityName = `Restauration Scolaire ${Math.random().toString(36).slice(2, 6)}`;
-  const activityId = await createActivity(t.db.pool, slug, { name: activityName });
+  const activityId = await createActivity(t.db.pool, slug, { name: activityName, ...(rule ? { rule } : {}) });
   const enrolmentId = await enrol(t.db.pool, slug, activityId, fam.childId);
   const parent = await createParent(t.db.pool, slug, { familyId: fam.familyId, lastName: name });
   const agent = t.agent();
