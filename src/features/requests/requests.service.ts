@@ -123,14 +123,16 @@ async function mailAuthor(
 export const REQUESTS_PER_HOUR = 30;
 export const MESSAGES_PER_HOUR = 30;
 /**
- * Reservation VALIDERs: a family books children and activities one after the other, so
- * more than other requests, but a script booking every place at opening time stops here.
+ * Reservation VALIDERs, per family file: a family books children and activities one after
+ * the other, so more than other requests, but a script booking every place at opening time
+ * stops here (security.md J96).
  */
 export const RESERVATIONS_PER_HOUR = 120;
 const PER_HOUR = { request: REQUESTS_PER_HOUR, message: MESSAGES_PER_HOUR, reservation: RESERVATIONS_PER_HOUR } as const;
 
-export async function rateLimitRequests(ctx: RequestContext, accountId: string, kind: keyof typeof PER_HOUR): Promise<void> {
-  const limit = await hit(ctx.pool, ctx.clock, `${kind}s:${accountId}`, PER_HOUR[kind], 3600);
+/** `who`: the account, or for reservations the family file (see RESERVATIONS_PER_HOUR). */
+export async function rateLimitRequests(ctx: RequestContext, who: string, kind: keyof typeof PER_HOUR): Promise<void> {
+  const limit = await hit(ctx.pool, ctx.clock, `${kind}s:${who}`, PER_HOUR[kind], 3600);
   if (!limit.allowed) throw new TooManyRequestsError(limit.retryAfterSeconds);
 }
 

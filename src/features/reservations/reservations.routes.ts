@@ -544,8 +544,9 @@ export function reservationsRouter(deps: AppDeps): Router {
       };
     });
     if (changes.length === 0) return renderRecap(req, res, ec, 200, []);
-    // Counted once a real save is asked for: a second click or a retried form (above) is free.
-    await rateLimitRequests(ctx, parentOf(req).id, 'reservation');
+    // Counted per family (two parents share one allowance) once a real save is asked for:
+    // a retried form or a second click after the first answered (above) is free.
+    await rateLimitRequests(ctx, parentOf(req).familyId, 'reservation');
     try {
       const result = await service.saveReservations(ctx, town, parentOf(req), { activityId: ec.activity.id, key, changes });
       for (const c of changes) forget(draft, c.enrolmentId, [...c.book, ...c.cancel]);

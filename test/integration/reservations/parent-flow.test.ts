@@ -330,11 +330,11 @@ describe('deadlines are decided when saving', () => {
 });
 
 describe('refusals', () => {
-  it('stops a script at RESERVATIONS_PER_HOUR saves an hour (429), books nothing, and keeps the pending ticks', async () => {
+  it('stops a script at RESERVATIONS_PER_HOUR saves an hour per family (429), books nothing, and keeps the pending ticks', async () => {
     const f = await freshFamily();
     const booking = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, ['2026-12-14']);
     await t.db.pool.query(`insert into rate_limits (key, points, window_ends_at) values ($1, $2, $3::timestamptz + interval '1 hour')`, [
-      `reservations:${f.parent.id}`,
+      `reservations:${f.familyId}`,
       RESERVATIONS_PER_HOUR,
       t.clock.now(),
     ]);
