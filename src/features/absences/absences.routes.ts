@@ -210,7 +210,8 @@ export function absencesRouter(deps: AppDeps): Router {
         errors: [
           result.kind === 'quota'
             ? { field: 'dupliquer', message: `${result.message}, ou décochez « Dupliquer cette pièce dans mon espace de stockage »` }
-            : { field: result.field, message: result.message },
+            : // No enrolment left: the form is not shown, the message stands alone.
+              { field: sc.enrolments.length > 0 ? result.field : '', message: result.message },
         ],
         values: result.draft.data.values,
         lists: result.draft.data.lists,

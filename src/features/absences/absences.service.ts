@@ -188,7 +188,8 @@ export async function saveStep1(
     const doc = isUuid(id) ? await findForOwner(ctx, parent, id.toLowerCase()) : undefined;
     if (!doc) {
       errors.push({
-        field: 'stockage',
+        // The list is not shown when the storage is empty now: point at the upload instead.
+        field: sc.documents.length > 0 ? 'stockage' : 'fichiers',
         message: "Un document choisi n'est plus dans votre espace de stockage : choisissez parmi la liste",
       });
       break;
