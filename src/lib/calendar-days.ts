@@ -12,7 +12,7 @@ export const PARIS = 'Europe/Paris';
  * in small maps, emptied when full so that memory stays bounded whatever the input.
  */
 const MEMO_LIMIT = 20_000;
-function memo<V>(map: Map<string, V>, key: string, compute: () => V): V {
+export function memo<V>(map: Map<string, V>, key: string, compute: () => V): V {
   let value = map.get(key);
   if (value === undefined) {
     value = compute();

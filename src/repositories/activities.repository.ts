@@ -151,10 +151,7 @@ export async function listFamilyEnrolments(db: Queryable, townId: string, family
   return rows;
 }
 
-/**
- * The agenda's one query: the child (only if of this family), each enrolment with its
- * activity and the activity's counters between two days.
- */
+/** A reservation line as the agenda shows it. */
 export interface AgendaReservation {
   activityId: string;
   day: string;
@@ -164,6 +161,11 @@ export interface AgendaReservation {
   position: number | null;
 }
 
+/**
+ * The agenda's one query: the child (only if of this family), each enrolment with its
+ * activity and the activity's counters between two days (and, when asked, the child's
+ * reservations).
+ */
 export async function findChildAgendaRows(
   db: Queryable,
   townId: string,
@@ -320,7 +322,6 @@ export interface FamilyChild {
   lastName: string;
 }
 
-/** A child of the family, or nothing: the family filter is what keeps other families out. */
 /**
  * A child of the family, its enrolment and the enrolment's activity, in one round trip (every
  * page of the reservation grid starts with them), with all the family's enrolments (brothers
@@ -359,6 +360,7 @@ export async function findFamilyEnrolmentContext(
   return rows[0];
 }
 
+/** A child of the family, or nothing: the family filter is what keeps other families out. */
 export async function findFamilyChild(db: Queryable, townId: string, familyId: string, childId: string): Promise<FamilyChild | undefined> {
   const { rows } = await db.query<FamilyChild>(
     `select id, family_id as "familyId", first_names as "firstNames", last_name as "lastName"

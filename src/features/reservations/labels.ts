@@ -1,4 +1,4 @@
-import { addDays, parisDay } from '../../lib/calendar-days.js';
+import { addDays, memo, parisDay } from '../../lib/calendar-days.js';
 import type { DayState } from './day-states.js';
 
 /** Labels of the reservation pages (calendar days read at noon UTC, so no zone moves them). */
@@ -22,26 +22,14 @@ const dayLabels = new Map<string, string>();
 
 /** "mardi 13 décembre" */
 export function dayLabel(day: string): string {
-  let label = dayLabels.get(day);
-  if (label === undefined) {
-    label = dayMonthFmt.format(at(day));
-    if (dayLabels.size >= 5_000) dayLabels.clear();
-    dayLabels.set(day, label);
-  }
-  return label;
+  return memo(dayLabels, day, () => dayMonthFmt.format(at(day)));
 }
 
 const monthLabels = new Map<string, string>();
 
 /** "décembre 2026" */
 export function monthLabel(month: string): string {
-  let label = monthLabels.get(month);
-  if (label === undefined) {
-    label = monthFmt.format(at(`${month}-01`));
-    if (monthLabels.size >= 1_000) monthLabels.clear();
-    monthLabels.set(month, label);
-  }
-  return label;
+  return memo(monthLabels, month, () => monthFmt.format(at(`${month}-01`)));
 }
 
 /** "13/12" */

@@ -441,6 +441,8 @@ async function saveLockingLate(ctx: ReservationContext, db: Queryable, save: Sav
   const planned = decide(save, calendar, existing, counts, ctx.clock.now());
   if (!planned) return undefined;
   await recordOutcome(ctx, db, save, planned.status, planned.outcome);
+  // Everything asked was already so (a stale draft): nothing to write, no day to lock.
+  if (planned.outcome.length === 0) return { duplicate: false, submissionId, outcome: [] };
 
   // Under the day locks from here to the commit: only what decides and writes the lines.
   const allExist = allDays.every((day) => counts.some((c) => c.day === day));
