@@ -453,17 +453,7 @@ async function saveLockingLate(ctx: ReservationContext, db: Queryable, save: Sav
   const removed = await repo.deleteReservations(db, town.id, activity.id, planned.removed);
   const key = (rows: Removed[]) => JSON.stringify(rows.map((r) => `${r.day}:${r.childId}:${r.status}`).sort());
   if (key(removed) !== key(planned.removed)) return undefined;
-  const lockedCounts = new Map(locked.map((c) => [c.day, { ...c }]));
-  for (const r of removed) if (r.status === 'booked') lockedCounts.get(r.day)!.booked -= 1;
-  const freedDays = [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))].sort();
-  await fillFreedPlacesOnDays(
-    ctx,
-    db,
-    town,
-    activity,
-    freedDays.map((day) => ({ day, count: lockedCounts.get(day)! })),
-    now,
-  );
+  await giveFreedPlaces(ctx, db, town, activity, removed, new Map(locked.map((c) => [c.day, { ...c }])), now);
   const confirmedAt = activity.confirmation === 'immediate' ? now : null;
   const inserted = await repo.insertReservations(db, town.id, activity.id, submissionId, confirmedAt, planned.lines);
   if (inserted !== planned.lines.length) return undefined;
@@ -517,17 +507,8 @@ async function saveLockingFirst(ctx: ReservationContext, db: Queryable, save: Sa
   const names = new Map([...enrolments.values()].map((e) => [e.childId, e.childFirstNames]));
   for (const r of removed) {
     outcome.push({ childId: r.childId, firstNames: names.get(r.childId) ?? '', day: r.day, result: 'cancelled' });
-    if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
   }
-  const freedDays = [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))].sort();
-  await fillFreedPlacesOnDays(
-    ctx,
-    db,
-    town,
-    activity,
-    freedDays.map((day) => ({ day, count: counts.get(day)! })),
-    now,
-  );
+  await giveFreedPlaces(ctx, db, town, activity, removed, counts, now);
 
   const { lines, outcome: booked } = placeBookings(toBook, counts);
   outcome.push(...booked);
@@ -553,6 +534,32 @@ export async function fillFreedPlaces(
   now: Date,
 ): Promise<repo.Promoted[]> {
   return fillFreedPlacesOnDays(ctx, db, town, activity, [{ day, count }], now);
+}
+
+/**
+ * After reservations of locked days were deleted: the counters (`counts`, the locked rows)
+ * lose each booked line, and the places freed go to the children waiting on those days.
+ */
+async function giveFreedPlaces(
+  ctx: ReservationContext,
+  db: Queryable,
+  town: Town,
+  activity: ActivityRow,
+  removed: Removed[],
+  counts: Map<string, { capacity: number | null; booked: number }>,
+  now: Date,
+): Promise<void> {
+  const freed = removed.filter((r) => r.status === 'booked');
+  for (const r of freed) counts.get(r.day)!.booked -= 1;
+  const days = [...new Set(freed.map((r) => r.day))].sort();
+  await fillFreedPlacesOnDays(
+    ctx,
+    db,
+    town,
+    activity,
+    days.map((day) => ({ day, count: counts.get(day)! })),
+    now,
+  );
 }
 
 /** `fillFreedPlaces` for several locked days, promoted in one statement; `count.booked` is updated. */
@@ -719,18 +726,8 @@ export async function applyDecision(
     const days = [...new Set(lines.map((l) => l.day))].sort();
     if (days.length > 0) {
       const locked = await repo.lockDays(db, activity.id, activity.capacity, days);
-      const counts = new Map(locked.map((c) => [c.day, { ...c }]));
       const removed = await repo.deleteReservations(db, town.id, activity.id, lines);
-      for (const r of removed) if (r.status === 'booked') counts.get(r.day)!.booked -= 1;
-      const freed = [...new Set(removed.filter((r) => r.status === 'booked').map((r) => r.day))].sort();
-      await fillFreedPlacesOnDays(
-        ctx,
-        db,
-        town,
-        activity,
-        freed.map((day) => ({ day, count: counts.get(day)! })),
-        decision.now,
-      );
+      await giveFreedPlaces(ctx, db, town, activity, removed, new Map(locked.map((c) => [c.day, { ...c }])), decision.now);
     }
   }
   await repo.decideSubmission(db, town.id, submission.id, {
