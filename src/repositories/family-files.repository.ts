@@ -1,6 +1,9 @@
 import crypto from 'node:crypto';
 import type { Queryable } from '../db/pool.js';
 import { generateCleEnfance } from '../lib/cle-enfance.js';
+import { CHILD_COLUMNS, replaceAuthorisedPersons, type ChildFile } from './family-members.repository.js';
+
+export type { AuthorisedPerson, ChildFile } from './family-members.repository.js';
 
 /**
  * Family files as the back-office sees them: the file, its adults (the town's records and
@@ -408,35 +411,6 @@ export async function findFileAccount(
 
 // ---------------------------------------------------------------- children
 
-export interface AuthorisedPerson {
-  fullName: string;
-  relationship: string;
-  phone: string;
-}
-
-export interface ChildFile {
-  id: string;
-  firstNames: string;
-  lastName: string;
-  birthDate: string | null;
-  school: string;
-  className: string;
-  healthNotes: string;
-  allergies: string;
-  doctorName: string;
-  doctorPhone: string;
-  photoConsent: boolean;
-  mayLeaveAlone: boolean;
-  authorisedPersons: AuthorisedPerson[];
-}
-
-const CHILD_COLUMNS = `c.id, c.first_names as "firstNames", c.last_name as "lastName", c.birth_date as "birthDate", c.school,
-  c.class_name as "className", c.health_notes as "healthNotes", c.allergies, c.doctor_name as "doctorName",
-  c.doctor_phone as "doctorPhone", c.photo_consent as "photoConsent", c.may_leave_alone as "mayLeaveAlone",
-  coalesce((select json_agg(json_build_object('fullName', p.full_name, 'relationship', p.relationship, 'phone', p.phone)
-                            order by p.position)
-              from child_authorised_persons p where p.child_id = c.id), '[]') as "authorisedPersons"`;
-
 export async function listChildFiles(db: Queryable, townId: string, familyId: string): Promise<ChildFile[]> {
   const { rows } = await db.query<ChildFile>(
     `select ${CHILD_COLUMNS} from children c where c.town_id = $1 and c.family_id = $2
@@ -454,29 +428,32 @@ export async function findChildFile(db: Queryable, townId: string, familyId: str
   return rows[0];
 }
 
-export type ChildFields = Omit<ChildFile, 'id'>;
+export type ChildFields = Omit<ChildFile, 'id' | 'familyId' | 'updatedAt'>;
+
+/** A child's fields in the order of the insert's and the update's parameters ($3 to $14). */
+function childValues(c: ChildFields & { now: Date }): unknown[] {
+  return [
+    c.firstNames,
+    c.lastName,
+    c.birthDate,
+    c.school,
+    c.className,
+    c.healthNotes,
+    c.allergies,
+    c.doctorName,
+    c.doctorPhone,
+    c.photoConsent,
+    c.mayLeaveAlone,
+    c.now,
+  ];
+}
 
 export async function insertChild(db: Queryable, townId: string, familyId: string, c: ChildFields & { now: Date }): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `insert into children (town_id, family_id, first_names, last_name, birth_date, school, class_name, health_notes, allergies,
                            doctor_name, doctor_phone, photo_consent, may_leave_alone, created_at, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) returning id`,
-    [
-      townId,
-      familyId,
-      c.firstNames,
-      c.lastName,
-      c.birthDate,
-      c.school,
-      c.className,
-      c.healthNotes,
-      c.allergies,
-      c.doctorName,
-      c.doctorPhone,
-      c.photoConsent,
-      c.mayLeaveAlone,
-      c.now,
-    ],
+    [townId, familyId, ...childValues(c)],
   );
   const id = rows[0]!.id;
   await replaceAuthorisedPersons(db, townId, id, c.authorisedPersons, c.now);
@@ -526,41 +503,7 @@ export async function updateChild(db: Queryable, townId: string, childId: string
     `update children set first_names = $3, last_name = $4, birth_date = $5, school = $6, class_name = $7, health_notes = $8,
             allergies = $9, doctor_name = $10, doctor_phone = $11, photo_consent = $12, may_leave_alone = $13, updated_at = $14
       where town_id = $1 and id = $2`,
-    [
-      townId,
-      childId,
-      c.firstNames,
-      c.lastName,
-      c.birthDate,
-      c.school,
-      c.className,
-      c.healthNotes,
-      c.allergies,
-      c.doctorName,
-      c.doctorPhone,
-      c.photoConsent,
-      c.mayLeaveAlone,
-      c.now,
-    ],
+    [townId, childId, ...childValues(c)],
   );
   await replaceAuthorisedPersons(db, townId, childId, c.authorisedPersons, c.now);
-}
-
-async function replaceAuthorisedPersons(db: Queryable, townId: string, childId: string, persons: AuthorisedPerson[], now: Date) {
-  await db.query(`delete from child_authorised_persons where town_id = $1 and child_id = $2`, [townId, childId]);
-  if (persons.length === 0) return;
-  await db.query(
-    `insert into child_authorised_persons (town_id, child_id, position, full_name, relationship, phone, created_at)
-     select $1, $2, p.position, p.full_name, p.relationship, p.phone, $3
-       from unnest($4::int[], $5::text[], $6::text[], $7::text[]) as p(position, full_name, relationship, phone)`,
-    [
-      townId,
-      childId,
-      now,
-      persons.map((_, i) => i + 1),
-      persons.map((p) => p.fullName),
-      persons.map((p) => p.relationship),
-      persons.map((p) => p.phone),
-    ],
-  );
 }

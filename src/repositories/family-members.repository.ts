@@ -31,7 +31,8 @@ export interface ChildFile {
   updatedAt: Date;
 }
 
-const CHILD_COLUMNS = `c.id, c.family_id as "familyId", c.first_names as "firstNames", c.last_name as "lastName", c.birth_date as "birthDate",
+/** A child's file as both the parents' pages and the back-office read it. */
+export const CHILD_COLUMNS = `c.id, c.family_id as "familyId", c.first_names as "firstNames", c.last_name as "lastName", c.birth_date as "birthDate",
   c.school, c.class_name as "className", c.health_notes as "healthNotes", c.allergies, c.doctor_name as "doctorName",
   c.doctor_phone as "doctorPhone", c.photo_consent as "photoConsent", c.may_leave_alone as "mayLeaveAlone", c.updated_at as "updatedAt",
   coalesce((select json_agg(json_build_object('fullName', p.full_name, 'relationship', p.relationship, 'phone', p.phone) order by p.position)
@@ -78,23 +79,27 @@ export async function updateChildFile(db: Queryable, townId: string, childId: st
       where town_id = $1 and id = $2`,
     [townId, childId, f.school, f.className, f.healthNotes, f.allergies, f.doctorName, f.doctorPhone, f.photoConsent, f.mayLeaveAlone, now],
   );
+  await replaceAuthorisedPersons(db, townId, childId, f.authorisedPersons, now);
+}
+
+/** The persons allowed to collect the child, in the order given: the list replaces the former one. */
+export async function replaceAuthorisedPersons(db: Queryable, townId: string, childId: string, persons: AuthorisedPerson[], now: Date) {
   await db.query(`delete from child_authorised_persons where town_id = $1 and child_id = $2`, [townId, childId]);
-  if (f.authorisedPersons.length > 0) {
-    await db.query(
-      `insert into child_authorised_persons (town_id, child_id, position, full_name, relationship, phone, created_at)
-       select $1, $2, p.position, p.full_name, p.relationship, p.phone, $7
-         from unnest($3::smallint[], $4::text[], $5::text[], $6::text[]) as p(position, full_name, relationship, phone)`,
-      [
-        townId,
-        childId,
-        f.authorisedPersons.map((_, i) => i + 1),
-        f.authorisedPersons.map((p) => p.fullName),
-        f.authorisedPersons.map((p) => p.relationship),
-        f.authorisedPersons.map((p) => p.phone),
-        now,
-      ],
-    );
-  }
+  if (persons.length === 0) return;
+  await db.query(
+    `insert into child_authorised_persons (town_id, child_id, position, full_name, relationship, phone, created_at)
+     select $1, $2, p.position, p.full_name, p.relationship, p.phone, $3
+       from unnest($4::int[], $5::text[], $6::text[], $7::text[]) as p(position, full_name, relationship, phone)`,
+    [
+      townId,
+      childId,
+      now,
+      persons.map((_, i) => i + 1),
+      persons.map((p) => p.fullName),
+      persons.map((p) => p.relationship),
+      persons.map((p) => p.phone),
+    ],
+  );
 }
 
 export interface ChildSummary {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { withTransaction } from '../../db/pool.js';
+import { withTransaction, type Queryable } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
 import type { Clock } from '../../lib/clock.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -21,6 +21,19 @@ export interface SettingsContext {
 }
 
 export type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
+
+/** Every settings change writes the same kind of audit row: what was touched, and how. */
+function auditSettings(
+  db: Queryable,
+  town: Town,
+  actor: Actor,
+  targetType: string,
+  targetId: string,
+  details: Record<string, unknown>,
+  at: Date,
+): Promise<void> {
+  return audit(db, { ...actor, townId: town.id, action: 'settings.update', targetType, targetId, details, at });
+}
 
 /** An id from the URL that is no uuid names nothing: the same 404 as another town's object. */
 export function assertId(id: string): void {
@@ -58,15 +71,7 @@ async function changeTown(
         k === 'welcomeText' ? { from: `${String(v.from).length} caractères`, to: `${String(v.to).length} caractères` } : v,
       ]),
     );
-    await audit(db, {
-      ...actor,
-      townId: town.id,
-      action: 'settings.update',
-      targetType: 'town',
-      targetId: town.id,
-      details: { section, changes: logged },
-      at: now,
-    });
+    await auditSettings(db, town, actor, 'town', town.id, { section, changes: logged }, now);
     return changes;
   });
   forgetTown(town.slug);
@@ -102,15 +107,7 @@ export async function addService(ctx: SettingsContext, town: Town, actor: Actor,
     await settings.lockTownSettings(db, town.id);
     if (await settings.serviceNameTaken(db, town.id, input.name)) throw new ServiceNameTakenError();
     const id = await settings.insertService(db, town.id, input);
-    await audit(db, {
-      ...actor,
-      townId: town.id,
-      action: 'settings.update',
-      targetType: 'town_service',
-      targetId: id,
-      details: { section: 'services', added: input },
-      at: ctx.clock.now(),
-    });
+    await auditSettings(db, town, actor, 'town_service', id, { section: 'services', added: input }, ctx.clock.now());
     return id;
   });
   forgetTown(town.slug);
@@ -133,15 +130,7 @@ export async function updateService(
     const changes = diff(before, input);
     if (Object.keys(changes).length === 0) return;
     await settings.updateService(db, town.id, id, input);
-    await audit(db, {
-      ...actor,
-      townId: town.id,
-      action: 'settings.update',
-      targetType: 'town_service',
-      targetId: id,
-      details: { section: 'services', service: before.name, changes },
-      at: ctx.clock.now(),
-    });
+    await auditSettings(db, town, actor, 'town_service', id, { section: 'services', service: before.name, changes }, ctx.clock.now());
   });
   forgetTown(town.slug);
 }
@@ -153,15 +142,7 @@ export async function removeService(ctx: SettingsContext, town: Town, actor: Act
     const before = await settings.findService(db, town.id, id);
     if (!before) throw new NotFoundError('service of another town');
     await settings.deleteService(db, town.id, id);
-    await audit(db, {
-      ...actor,
-      townId: town.id,
-      action: 'settings.update',
-      targetType: 'town_service',
-      targetId: id,
-      details: { section: 'services', removed: before },
-      at: ctx.clock.now(),
-    });
+    await auditSettings(db, town, actor, 'town_service', id, { section: 'services', removed: before }, ctx.clock.now());
     return before.name;
   });
   forgetTown(town.slug);
@@ -180,15 +161,15 @@ export async function moveService(ctx: SettingsContext, town: Town, actor: Actor
     if (target < 0 || target >= order.length) return service.name;
     [order[index], order[target]] = [order[target]!, order[index]!];
     await settings.setServiceOrder(db, town.id, order);
-    await audit(db, {
-      ...actor,
-      townId: town.id,
-      action: 'settings.update',
-      targetType: 'town_service',
-      targetId: id,
-      details: { section: 'services', moved: service.name, direction: direction === 'haut' ? 'up' : 'down', position: target + 1 },
-      at: ctx.clock.now(),
-    });
+    await auditSettings(
+      db,
+      town,
+      actor,
+      'town_service',
+      id,
+      { section: 'services', moved: service.name, direction: direction === 'haut' ? 'up' : 'down', position: target + 1 },
+      ctx.clock.now(),
+    );
     return service.name;
   });
   forgetTown(town.slug);
@@ -200,15 +181,7 @@ export async function moveService(ctx: SettingsContext, town: Town, actor: Actor
 export async function addClosure(ctx: SettingsContext, town: Town, actor: Actor, input: Omit<settings.Closure, 'id'>): Promise<string> {
   const id = await withTransaction(ctx.pool, async (db) => {
     const id = await settings.insertClosure(db, town.id, input);
-    await audit(db, {
-      ...actor,
-      townId: town.id,
-      action: 'settings.update',
-      targetType: 'town_closure',
-      targetId: id,
-      details: { section: 'calendar', added: input },
-      at: ctx.clock.now(),
-    });
+    await auditSettings(db, town, actor, 'town_closure', id, { section: 'calendar', added: input }, ctx.clock.now());
     return id;
   });
   forgetTown(town.slug);
@@ -220,15 +193,7 @@ export async function removeClosure(ctx: SettingsContext, town: Town, actor: Act
   const removed = await withTransaction(ctx.pool, async (db) => {
     const removed = await settings.deleteClosure(db, town.id, id);
     if (!removed) throw new NotFoundError('period of another town');
-    await audit(db, {
-      ...actor,
-      townId: town.id,
-      action: 'settings.update',
-      targetType: 'town_closure',
-      targetId: id,
-      details: { section: 'calendar', removed },
-      at: ctx.clock.now(),
-    });
+    await auditSettings(db, town, actor, 'town_closure', id, { section: 'calendar', removed }, ctx.clock.now());
     return removed;
   });
   forgetTown(town.slug);
