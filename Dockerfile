@@ -3,7 +3,8 @@
 #   docker run -e DATABASE_URL=… -e SESSION_SECRET=… -e PUBLIC_BASE_URL=… -e SMTP_URL=… -p 3000:3000 espace-famille
 # Migrations run at start-up (under an advisory lock, so several replicas may start together).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS (ADR 0012): the image's node is 24, so scripts/node24.sh downloads nothing here.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: every dependency, TypeScript compiled to dist/
 FROM ${NODE_IMAGE} AS build
@@ -14,6 +15,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/node24.sh ./scripts/
 COPY src ./src
 RUN npm run build
 
