@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(securityHeaders(config.isProduction));
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: config.isProduction ? '1d' : 0, index: false }));
-  app.use(healthRouter(pool));
+  app.use(healthRouter(pool, { showRuntime: !config.isProduction }));
   app.use(noStore);
   // Forms are small: a body over 100 kB or with hundreds of fields is refused (413).
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));

@@ -16,7 +16,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const app = await start({ config, logger });
-  logger.info({ url: app.url }, `Espace Famille is listening on ${app.url} — try ${app.url}/tarnos/`);
+  logger.info(
+    { url: app.url, node: process.version },
+    `Espace Famille is listening on ${app.url} on Node ${process.version} — try ${app.url}/tarnos/`,
+  );
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'signal received');

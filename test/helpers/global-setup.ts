@@ -23,6 +23,9 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  // One line per run saying which node runs the tests (scripts/node24.sh puts Node 24 first);
+  // the test workers are forked from this process's binary.
+  console.log(`tests on Node ${process.version} (${process.execPath})`);
   let embedded: EmbeddedDatabase | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL;
   let dataDir: string | undefined;

@@ -1,11 +1,16 @@
 import { Router } from 'express';
 import type pg from 'pg';
 
-/** Liveness (the process answers) and readiness (the database answers). */
-export function healthRouter(pool: pg.Pool): Router {
+/**
+ * Liveness (the process answers) and readiness (the database answers).
+ * Outside production /healthz also names the Node runtime, so a developer sees that the launcher
+ * (scripts/node24.sh) did its job; production shows no version banner (security reference, 116):
+ * its start-up log line carries the version instead.
+ */
+export function healthRouter(pool: pg.Pool, options: { showRuntime: boolean }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok');
+    res.type('text/plain').send(options.showRuntime ? `ok\nnode ${process.version}\n` : 'ok');
   });
   router.get('/readyz', async (_req, res) => {
     try {

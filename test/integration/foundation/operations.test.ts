@@ -9,6 +9,7 @@ import { createDelivery, MailWorker } from '../../../src/jobs/mail-worker.js';
 import { FixedClock } from '../../../src/lib/clock.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { enqueueMail } from '../../../src/lib/mailer.js';
+import { createTestApp } from '../../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { TestSmtpServer } from '../../helpers/smtp.js';
 import { TcpProxy } from '../../helpers/tcp-proxy.js';
@@ -28,7 +29,7 @@ describe('health', () => {
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
     const pool = createPool(viaProxy.toString(), logger, 2);
-    const app = express().use(healthRouter(pool));
+    const app = express().use(healthRouter(pool, { showRuntime: false }));
     try {
       expect((await supertest(app).get('/readyz')).status).toBe(200);
       proxy.cut();
@@ -40,6 +41,29 @@ describe('health', () => {
     } finally {
       await pool.end().catch(() => undefined);
       await proxy.stop();
+    }
+  });
+});
+
+describe('runtime', () => {
+  // The test workers are the processes scripts/node24.sh launched: on a machine whose own node
+  // is 20, this fails unless the launcher put Node 24 first.
+  it('/healthz names the Node 24 runtime the app runs on, and shows no version banner in production', async () => {
+    const development = await supertest(express().use(healthRouter(db.pool, { showRuntime: true }))).get('/healthz');
+    expect(development.status).toBe(200);
+    expect(development.text).toMatch(/^ok\nnode v24\.\d+\.\d+\n$/);
+    const production = await supertest(express().use(healthRouter(db.pool, { showRuntime: false }))).get('/healthz');
+    expect(production.status).toBe(200);
+    expect(production.text).toBe('ok');
+  });
+
+  it('the app itself says it runs on Node 24 outside production', async () => {
+    const t = await createTestApp();
+    try {
+      expect(process.version).toMatch(/^v24\./);
+      expect((await t.agent().get('/healthz')).text).toBe(`ok\nnode ${process.version}\n`);
+    } finally {
+      await t.close();
     }
   });
 });
