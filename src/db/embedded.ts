@@ -147,7 +147,8 @@ async function stopLeftover(dataDir: string, logger: Logger): Promise<void> {
   if (owner && owner !== process.pid && isAlive(owner)) {
     throw new Error(
       `The embedded PostgreSQL in ${dataDir} belongs to another running Espace Famille (process ${owner}): ` +
-        'stop it, or give this one its own EMBEDDED_PG_DATA_DIR and EMBEDDED_PG_PORT.',
+        `stop it, or give this one its own EMBEDDED_PG_DATA_DIR and EMBEDDED_PG_PORT (or delete ${ownerFile(dataDir)} ` +
+        'if that process is not an Espace Famille).',
     );
   }
   logger.warn({ pid, dataDir }, 'stopping the embedded PostgreSQL an earlier run left behind');

@@ -46,6 +46,8 @@ export function superviseWorkers({ workers, logger, stopGraceMs = 12_000 }: Supe
     slot.startedAt = Date.now();
     const worker = cluster.fork();
     slot.worker = worker;
+    // A failed fork or IPC error must not bring the supervisor down: 'exit' follows.
+    worker.on('error', (err) => logger.error({ err, workerPid: worker.process.pid }, 'worker error'));
     logger.info({ workerPid: worker.process.pid }, 'worker started');
   };
 
