@@ -1,6 +1,8 @@
 # Espace Famille — production image.
 #   docker build -t espace-famille .
-#   docker run -e DATABASE_URL=… -e SESSION_SECRET=… -e PUBLIC_BASE_URL=… -e SMTP_URL=… -p 3000:3000 espace-famille
+#   docker run --restart unless-stopped -e DATABASE_URL=… -e SESSION_SECRET=… -e PUBLIC_BASE_URL=… -e SMTP_URL=… -p 3000:3000 espace-famille
+# In the container, a supervisor replaces a crashed app process (WEB_CONCURRENCY of them);
+# the restart policy brings back the container itself.
 # Migrations run at start-up (under an advisory lock, so several replicas may start together).
 
 # Node 24 LTS (ADR 0012): the image's node is 24, so scripts/node24.sh downloads nothing here.

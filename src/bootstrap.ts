@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type pg from 'pg';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -14,7 +13,6 @@ import { createDelivery, MailWorker } from './jobs/mail-worker.js';
 import { setHashConcurrency } from './lib/passwords.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
-import { DATA_DIR } from './lib/paths.js';
 import { createSessionStore } from './middleware/session.js';
 
 export interface RunningApp {
@@ -30,7 +28,7 @@ export interface StartOptions {
   config: Config;
   logger: Logger;
   clock?: Clock;
-  /** Where the embedded server keeps its data (default .data/pg). */
+  /** Where the embedded server keeps its data (default: config.embeddedPgDataDir). */
   embeddedDataDir?: string;
   /** Set to false to skip the background mail worker (tests drive it by hand). */
   mailWorker?: boolean;
@@ -50,7 +48,7 @@ export async function start({
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres({
-      dataDir: embeddedDataDir ?? path.join(DATA_DIR, 'pg'),
+      dataDir: embeddedDataDir ?? config.embeddedPgDataDir,
       port: config.embeddedPgPort,
       logger,
     });
@@ -78,10 +76,21 @@ export async function start({
   if (importWorker) imports.start();
   const stopHousekeeping = startHousekeeping(pool, clock, logger);
 
-  const server = http.createServer(app);
-  // Behind a load balancer, keep-alive must outlast the balancer's idle timeout.
+  // A client trickling its headers or body would otherwise hold a connection (and its
+  // parser's memory) for Node's default 300 s: the whole request, the largest upload
+  // included, must arrive within httpRequestTimeoutMs (README, "Operations"). Node
+  // checks these deadlines every connectionsCheckingInterval (30 s by default), which
+  // would stretch a 20 s deadline to 50 s.
+  const server = http.createServer(
+    {
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpRequestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(config.httpHeadersTimeoutMs / 4))),
+    },
+    app,
+  );
+  // Behind a load balancer, keep-alive must outlast the balancer's idle timeout (60 s on most).
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

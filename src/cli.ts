@@ -7,15 +7,13 @@ import { precreateAccount } from './features/accounts/accounts.service.js';
 import { createAgent } from './features/agents/agents.service.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
-import { DATA_DIR } from './lib/paths.js';
 import { findTownBySlug } from './repositories/towns.repository.js';
-import path from 'node:path';
 import pg from 'pg';
 
 /**
  * Administration commands: `npm run cli -- <command> [options]`. They use DATABASE_URL,
- * or the embedded server's data under .data/ (stop `npm start` first: one server at a time
- * owns that directory).
+ * or the embedded server on EMBEDDED_PG_DATA_DIR (.data/pg by default): the one `npm start`
+ * runs if it is running, since one server at a time owns that directory.
  */
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -40,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) databaseUrl = await runningEmbeddedDatabase(config.embeddedPgPort);
   if (!databaseUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), port: config.embeddedPgPort, logger });
+    const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedPgDataDir, port: config.embeddedPgPort, logger });
     await ensureDatabase(embedded.adminUrl, 'espace_famille');
     databaseUrl = embedded.urlFor('espace_famille');
     stopEmbedded = () => embedded.stop();

@@ -43,4 +43,21 @@ describe('configuration', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'true', SESSION_SECRET: 'x'.repeat(40) })).toThrow(/TRUST_PROXY/);
     expect(loadConfig({ TRUST_PROXY: '1', SESSION_SECRET: 'x'.repeat(40) }).trustProxy).toBe(1);
   });
+
+  it('bounds the time a client has to send a request, and refuses headers allowed longer than the whole request', () => {
+    const config = loadConfig({ SESSION_SECRET: 'x'.repeat(40) });
+    expect(config.httpHeadersTimeoutMs).toBe(20_000);
+    expect(config.httpRequestTimeoutMs).toBe(120_000);
+    expect(() => loadConfig({ SESSION_SECRET: 'x'.repeat(40), HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '4000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS/,
+    );
+  });
+
+  it('runs one worker unless told otherwise, and keeps the embedded data under .data/pg unless told otherwise', () => {
+    const config = loadConfig({ SESSION_SECRET: 'x'.repeat(40) });
+    expect(config.webConcurrency).toBe(1);
+    expect(config.embeddedPgDataDir).toMatch(/[/\\]\.data[/\\]pg$/);
+    expect(loadConfig({ SESSION_SECRET: 'x'.repeat(40), WEB_CONCURRENCY: '4' }).webConcurrency).toBe(4);
+    expect(() => loadConfig({ SESSION_SECRET: 'x'.repeat(40), WEB_CONCURRENCY: '0' })).toThrow(/WEB_CONCURRENCY/);
+  });
 });

@@ -38,6 +38,7 @@ const envSchema = z
     HOST: z.string().default('0.0.0.0'),
     DATABASE_URL: optionalUrl,
     EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+    EMBEDDED_PG_DATA_DIR: optionalString,
     PUBLIC_BASE_URL: optionalUrl,
     SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32).optional()),
     SMTP_URL: optionalUrl,
@@ -48,8 +49,14 @@ const envSchema = z
     DEMO_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
     ARGON2_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   })
   .superRefine((env, ctx) => {
+    // Node refuses to build a server whose headers may take longer than the whole request.
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS)
+      ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' });
     if (env.NODE_ENV !== 'production') return;
     if (!env.DATABASE_URL) ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required in production' });
     if (!env.SESSION_SECRET)
@@ -82,6 +89,8 @@ export interface Config {
   /** Undefined means: start an embedded PostgreSQL. */
   databaseUrl: string | undefined;
   embeddedPgPort: number;
+  /** Where the embedded server keeps its data. */
+  embeddedPgDataDir: string;
   publicBaseUrl: string;
   sessionSecret: string;
   smtpUrl: string | undefined;
@@ -93,6 +102,11 @@ export interface Config {
   argon2MaxConcurrency: number;
   /** Connections per process: more than a few per core only adds contention. */
   databasePoolMax: number;
+  /** Production only: how many app processes the supervisor keeps running (src/lib/supervisor.ts). */
+  webConcurrency: number;
+  /** Time a client has to send the request line and headers, then the whole request, body included. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -129,6 +143,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
     embeddedPgPort: env.EMBEDDED_PG_PORT,
+    embeddedPgDataDir: path.resolve(env.EMBEDDED_PG_DATA_DIR ?? path.join(DATA_DIR, 'pg')),
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     sessionSecret: env.SESSION_SECRET ?? developmentSecret(),
     smtpUrl: env.SMTP_URL,
@@ -140,5 +155,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     demoData: env.DEMO_DATA ? env.DEMO_DATA === 'true' : env.NODE_ENV !== 'production',
     argon2MaxConcurrency: env.ARGON2_MAX_CONCURRENCY,
     databasePoolMax: env.DATABASE_POOL_MAX,
+    webConcurrency: env.WEB_CONCURRENCY,
+    httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
   };
 }
