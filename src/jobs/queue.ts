@@ -55,7 +55,10 @@ export interface JobQueueOptions {
   schedule?: boolean;
   /** Whether this process fails expired jobs and runs pg-boss's maintenance (several may: they take turns). */
   supervise?: boolean;
-  /** How often expired jobs are looked for, in seconds: with the queue's expiry, how late a dead worker's job is retried. */
+  /**
+   * How often expired jobs (and lost heartbeats) are looked for, in seconds (default 60): with
+   * the queue's expiry, how late the job of a dead worker is retried.
+   */
   superviseIntervalSeconds?: number;
   /** How often an idle worker looks for a job, in seconds (≥ 0.5). */
   pollingIntervalSeconds?: number;
@@ -100,7 +103,9 @@ export class JobQueue {
       migrate: false, // done by the migrate step (installJobQueue)
       schedule: options.schedule ?? false,
       supervise: options.supervise ?? false,
-      superviseIntervalSeconds: options.superviseIntervalSeconds ?? 30,
+      // Expiry is checked by the monitor pass, which waits for both timers.
+      superviseIntervalSeconds: options.superviseIntervalSeconds ?? 60,
+      monitorIntervalSeconds: options.superviseIntervalSeconds ?? 60,
     });
     this.boss.on('error', (err) => options.logger.warn({ err }, 'job queue error'));
   }

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { JobQueue, type Task } from '../../src/jobs/queue.js';
+import { JobQueue, TASKS, type Task } from '../../src/jobs/queue.js';
 import { FixedClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createSessionStore } from '../../src/middleware/session.js';
@@ -30,6 +30,11 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Queues and handlers instead of the app's (tests of the queue itself). */
   tasks?: Record<string, Task>;
+  /**
+   * A failed mail is retried after this many seconds (doubling up to twice as many) instead of
+   * 10 s and more: retries follow the database's time, not the FixedClock, so outage tests wait.
+   */
+  mailRetryDelaySeconds?: number;
 }
 
 /** The real app on its own cloned database, with an injectable clock and real mail delivery. */
@@ -50,7 +55,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const sessionStore = createSessionStore(db.pool, logger);
   const app = createApp({ config, pool: db.pool, logger, clock, sessionStore });
   // No background worker: tests run jobs when they choose, like a user waiting for a mail.
-  const jobs = await new JobQueue({ pool: db.pool, clock, config, logger, work: false, ...(options.tasks ? { tasks: options.tasks } : {}) }).start();
+  const delay = options.mailRetryDelaySeconds;
+  const tasks =
+    options.tasks ??
+    (delay ? { ...TASKS, mail: { ...TASKS.mail, options: { ...TASKS.mail.options, retryDelay: delay, retryDelayMax: 2 * delay } } } : undefined);
+  const jobs = await new JobQueue({ pool: db.pool, clock, config, logger, work: false, ...(tasks ? { tasks } : {}) }).start();
   return {
     app,
     db,
