@@ -30,12 +30,15 @@ export const TASKS: Record<QueueName, Task> = {
     ...QUEUES.import,
     run: async (ctx, data, job) => {
       const worker = new ImportWorker(ctx.pool, { clock: ctx.clock, config: ctx.config, logger: ctx.logger });
-      const stop = () => void worker.stop();
-      job.signal.addEventListener('abort', stop, { once: true });
+      // Aborted when pg-boss stops waiting for it (shutdown timeout, claim lost): the import then
+      // stops between two steps. A job taken by fetch() (runDue) has no signal.
+      const signal = job.signal as AbortSignal | undefined;
+      const stop = () => worker.stop();
+      signal?.addEventListener('abort', stop, { once: true });
       try {
         await worker.run(String(data.importId));
       } finally {
-        job.signal.removeEventListener('abort', stop);
+        signal?.removeEventListener('abort', stop);
       }
     },
   },
