@@ -54,7 +54,13 @@ export async function sendOutboxMail(
   const row = rows[0];
   if (!row || row.status !== 'pending') return;
   try {
-    await ctx.delivery.send({ from: ctx.config.mailFrom, to: row.to_address, subject: row.subject, text: row.text_body, html: row.html_body });
+    await ctx.delivery.send({
+      from: ctx.config.mailFrom,
+      to: row.to_address,
+      subject: row.subject,
+      text: row.text_body,
+      html: row.html_body,
+    });
   } catch (err) {
     const failed = job.retryCount >= job.retryLimit;
     await ctx.pool.query(`update mail_outbox set attempts = attempts + 1, status = $2, last_error = $3 where id = $1`, [

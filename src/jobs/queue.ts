@@ -146,7 +146,10 @@ export class JobQueue {
       await this.#tasks[name]!.run(this.#ctx, job.data ?? {}, job);
     } catch (err) {
       const last = job.retryCount >= job.retryLimit;
-      this.options.logger[last ? 'error' : 'warn']({ err, queue: name, jobId: job.id, retryCount: job.retryCount }, last ? 'job given up' : 'job failed, will retry');
+      this.options.logger[last ? 'error' : 'warn'](
+        { err, queue: name, jobId: job.id, retryCount: job.retryCount },
+        last ? 'job given up' : 'job failed, will retry',
+      );
       throw err;
     }
   }

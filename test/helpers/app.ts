@@ -58,7 +58,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const delay = options.mailRetryDelaySeconds;
   const tasks =
     options.tasks ??
-    (delay ? { ...TASKS, mail: { ...TASKS.mail, options: { ...TASKS.mail.options, retryDelay: delay, retryDelayMax: 2 * delay } } } : undefined);
+    (delay
+      ? { ...TASKS, mail: { ...TASKS.mail, options: { ...TASKS.mail.options, retryDelay: delay, retryDelayMax: 2 * delay } } }
+      : undefined);
   const jobs = await new JobQueue({ pool: db.pool, clock, config, logger, work: false, ...(tasks ? { tasks } : {}) }).start();
   return {
     app,

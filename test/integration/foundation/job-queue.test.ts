@@ -110,7 +110,7 @@ describe('one job queue', () => {
   it('retries a job whose worker process was killed in the middle of it', async () => {
     const jobId = await enqueueJob(t.db.pool, 'test-crash', {});
     const child = fork(path.resolve('test/helpers/queue-child.ts'), [t.db.url], { execArgv: ['--import', 'tsx'], stdio: 'ignore' });
-    let killedAt = 0;
+    let killedAt: number;
     try {
       await until(async () => (await t.db.pool.query('select 1 from queue_test_runs where job_id = $1', [jobId])).rowCount === 1, 30_000);
       child.kill('SIGKILL');

@@ -81,7 +81,12 @@ describe('mail that is never lost', () => {
     await smtp.stop(); // SMTP is down
 
     const clock = new FixedClock('2026-11-23T10:00:00Z');
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, SESSION_SECRET: 'x'.repeat(40), SMTP_URL: `smtp://127.0.0.1:${port}` });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      SESSION_SECRET: 'x'.repeat(40),
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+    });
     // Retries after one to two seconds instead of ten or more, so the test waits little.
     const tasks = { ...TASKS, mail: { ...TASKS.mail, options: { ...TASKS.mail.options, retryDelay: 1, retryDelayMax: 2 } } };
     const queue = await new JobQueue({ pool: db.pool, clock, config, logger, work: false, tasks }).start();
