@@ -41,16 +41,22 @@ async function render(template: string, kind: 'html' | 'text', data: Record<stri
   return ejs.renderFile(file, data, { ...options, cache: true, async: false, views: [VIEWS_DIR] });
 }
 
+/** Checks the address and renders both parts of the mail. */
+export async function renderMail(mail: MailRequest): Promise<{ subject: string; text: string; html: string }> {
+  assertSingleAddress(mail.to);
+  const subject = cleanSubject(mail.subject);
+  const data = { ...mail.data, subject };
+  const [html, text] = await Promise.all([render(mail.template, 'html', data), render(mail.template, 'text', data)]);
+  return { subject, text, html };
+}
+
 /**
  * Renders the mail, records it in mail_outbox (what /_dev/mail lists) and queues the job that
  * sends it (ADR 0013). Call it with the transaction's client so the mail and its job exist if
  * and only if the change that causes it is committed.
  */
 export async function enqueueMail(db: Queryable, mail: MailRequest): Promise<string> {
-  assertSingleAddress(mail.to);
-  const subject = cleanSubject(mail.subject);
-  const data = { ...mail.data, subject };
-  const [html, text] = await Promise.all([render(mail.template, 'html', data), render(mail.template, 'text', data)]);
+  const { subject, text, html } = await renderMail(mail);
   const jobId = crypto.randomUUID();
   const { rows } = await db.query<{ id: string }>(
     `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, job_id)
