@@ -151,6 +151,25 @@ describe('mail that is never lost', () => {
     }
   });
 
+  it('gives a job, at the upgrade, to a mail the old outbox worker had not sent yet', async () => {
+    // As left by the previous version: a pending row, no job.
+    const { rows } = await db.pool.query<{ id: string }>(
+      `insert into mail_outbox (template, to_address, subject, text_body, html_body)
+       values ('notification', 'avant@example.fr', 'En attente', 'texte', '<p>html</p>') returning id`,
+    );
+    await migrate(db.pool, logger);
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, SESSION_SECRET: 'x'.repeat(40) });
+    const queue = await new JobQueue({ pool: db.pool, clock: new FixedClock(new Date()), config, logger, work: false }).start();
+    try {
+      expect(await queue.runDue('mail')).toBe(1);
+    } finally {
+      await queue.stop();
+    }
+    const row = (await db.pool.query('select status, transport, job_id from mail_outbox where id = $1', [rows[0]!.id])).rows[0];
+    expect(row).toMatchObject({ status: 'sent', transport: 'local' });
+    expect(row.job_id).toBeTruthy();
+  });
+
   it('refuses an address that could inject headers', async () => {
     await expect(
       enqueueMail(db.pool, {
