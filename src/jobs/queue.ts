@@ -131,7 +131,7 @@ export class JobQueue {
         {
           includeMetadata: true,
           localConcurrency: task.concurrency ?? 1,
-          pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1,
+          pollingIntervalSeconds: task.pollingIntervalSeconds ?? this.options.pollingIntervalSeconds ?? 1,
         },
         async ([job]: JobWithMetadata<Record<string, unknown>>[]) => {
           if (job) await this.#run(name, job);

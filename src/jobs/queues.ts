@@ -16,8 +16,10 @@ export interface QueueDefinition {
   options: QueueOptions;
   /** Recurring work: a cron expression (Europe/Paris). Any instance may send the job; pg-boss sends one per occurrence. */
   cron?: string;
-  /** Jobs of this queue one process runs at once. */
+  /** Jobs of this queue one process runs at once (each lane polls on its own). */
   concurrency?: number;
+  /** How often an idle lane looks for a job, in seconds (default: the JobQueue's, 1 s). */
+  pollingIntervalSeconds?: number;
   /** What it does, for the reader and the operator (getSchedules() shows the key). */
   description: string;
 }
@@ -33,7 +35,7 @@ export const QUEUES = {
     description: 'Sends one mail of mail_outbox (the job carries its id).',
     // ~10 s, 20 s, 40 s … capped at an hour: ten attempts over about a day, like the outbox did.
     options: { retryLimit: 9, retryDelay: 10, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 300, deleteAfterSeconds: 7 * DAY },
-    concurrency: 4,
+    concurrency: 2,
   },
   import: {
     description: 'Imports a file of known families (import_jobs row; its page shows the progress).',
@@ -45,8 +47,9 @@ export const QUEUES = {
   'purge-expired': {
     description: 'Removes expired rate-limit windows, abandoned sign-up photos and absence drafts.',
     cron: '*/10 * * * *',
-    // The next occurrence is the retry.
+    // The next occurrence is the retry; a job every ten minutes needs no quick polling.
     options: { retryLimit: 0, expireInSeconds: 600, deleteAfterSeconds: DAY },
+    pollingIntervalSeconds: 30,
   },
 } satisfies Record<string, QueueDefinition>;
 
