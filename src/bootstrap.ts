@@ -7,9 +7,7 @@ import { loadDemoData } from './db/demo-data.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
-import { startHousekeeping } from './jobs/housekeeping.js';
-import { ImportWorker } from './jobs/import-worker.js';
-import { createDelivery, MailWorker } from './jobs/mail-worker.js';
+import { JobQueue } from './jobs/queue.js';
 import { setHashConcurrency } from './lib/passwords.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
@@ -19,8 +17,9 @@ export interface RunningApp {
   url: string;
   server: http.Server;
   pool: pg.Pool;
-  mailWorker: MailWorker;
-  /** Stops accepting, finishes in-flight requests, stops the worker, closes the pool and the embedded server. */
+  /** The job queue of this process (mail, imports, recurring tasks). */
+  jobs: JobQueue;
+  /** Stops accepting, finishes in-flight requests, stops the job queue's workers, closes the pool and the embedded server. */
   stop(): Promise<void>;
 }
 
@@ -30,9 +29,9 @@ export interface StartOptions {
   clock?: Clock;
   /** Where the embedded server keeps its data (default: config.embeddedPgDataDir). */
   embeddedDataDir?: string;
-  /** Set to false to skip the background mail worker (tests drive it by hand). */
+  /** Set to false to run no mail job in this process (they wait for another, or for jobs.runDue('mail')). */
   mailWorker?: boolean;
-  /** Set to false to skip the background import worker (family files imports). */
+  /** Set to false to run no import job in this process. */
   importWorker?: boolean;
 }
 
@@ -70,11 +69,19 @@ export async function start({
   const sessionStore = createSessionStore(pool, logger);
   const app = createApp({ config, pool, logger, clock, sessionStore });
   setHashConcurrency(config.argon2MaxConcurrency);
-  const worker = new MailWorker(pool, createDelivery(config.smtpUrl), { from: config.mailFrom, clock, logger });
-  if (mailWorker) worker.start();
-  const imports = new ImportWorker(pool, { clock, config, logger });
-  if (importWorker) imports.start();
-  const stopHousekeeping = startHousekeeping(pool, clock, logger);
+  // Every instance (and every process of a cluster) runs the same queue: pg-boss claims each
+  // job for one of them, sends one job per cron occurrence, and takes turns at supervising.
+  const work = (['mail', 'import', 'purge-expired'] as const).filter(
+    (name) => (name !== 'mail' || mailWorker) && (name !== 'import' || importWorker),
+  );
+  const jobs = new JobQueue({ pool, clock, config, logger, work, schedule: true, supervise: true });
+  try {
+    await jobs.start();
+  } catch (err) {
+    await pool.end();
+    await embedded?.stop();
+    throw err;
+  }
 
   // A client trickling its headers or body would otherwise hold a connection (and its
   // parser's memory) for Node's default 300 s: the whole request, the largest upload
@@ -108,14 +115,12 @@ export async function start({
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
       });
-      stopHousekeeping();
-      await worker.stop();
-      await imports.stop();
+      await jobs.stop();
       (sessionStore as unknown as { close?: () => void }).close?.();
       await pool.end();
       if (embedded) await embedded.stop();
       logger.info('stopped');
     })());
 
-  return { url, server, pool, mailWorker: worker, stop };
+  return { url, server, pool, jobs, stop };
 }

@@ -5,6 +5,7 @@ import { createPool } from './db/pool.js';
 import { embeddedUrl, ensureDatabase, startEmbeddedPostgres } from './db/embedded.js';
 import { precreateAccount } from './features/accounts/accounts.service.js';
 import { createAgent } from './features/agents/agents.service.js';
+import { JobQueue } from './jobs/queue.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { findTownBySlug } from './repositories/towns.repository.js';
@@ -44,8 +45,11 @@ async function main(argv: string[]): Promise<number> {
     stopEmbedded = () => embedded.stop();
   }
   const pool = createPool(databaseUrl, logger, 2);
+  // Queues jobs (the welcome mail) without running any: the app's workers send them.
+  const jobs = new JobQueue({ pool, clock: systemClock, config, logger, work: false });
   try {
     await migrate(pool, logger);
+    await jobs.start();
     const ctx = { pool, clock: systemClock, config };
     switch (command) {
       case 'precreate-account': {
@@ -120,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command: ${command}`);
     }
   } finally {
+    await jobs.stop();
     await pool.end();
     await stopEmbedded?.();
   }

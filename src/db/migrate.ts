@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { installJobQueue } from '../jobs/queues.js';
 import { MIGRATIONS_DIR } from '../lib/paths.js';
 
 /** Any constant: both instances starting together must ask for the same lock. */
@@ -10,7 +11,8 @@ const MIGRATION_LOCK_KEY = 727_001;
 /**
  * Applies pending forward-only migrations (`migrations/NNNN_name.sql`), each in its own
  * transaction, under a session advisory lock so that two instances starting at once
- * apply each file exactly once.
+ * apply each file exactly once. Then the job queue's own schema and queues (pg-boss migrates
+ * its schema itself, under its own lock): still under ours, so it runs after our files.
  */
 export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DIR): Promise<string[]> {
   const files = (await fs.readdir(dir)).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f)).sort();
@@ -39,6 +41,7 @@ export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DI
       applied.push(file);
       logger.info({ migration: file }, 'migration applied');
     }
+    if (dir === MIGRATIONS_DIR) await installJobQueue(client, logger);
   } finally {
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     client.release();

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.js';
 import { pruneExpired } from '../lib/rate-limit.js';
 import { deleteDraftsBefore } from '../repositories/absences.repository.js';
@@ -9,17 +8,9 @@ const SIGNUP_PHOTO_TTL = '1 day';
 /** A "Signaler une absence" step 1 nobody validated (its files with it) is kept one day at most. */
 const ABSENCE_DRAFT_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** Removes what nobody needs any more, every few minutes, from any instance. */
+/** Removes what nobody needs any more: the recurring task "purge-expired" (src/jobs/queues.ts). */
 export async function housekeep(pool: pg.Pool, clock: Clock): Promise<void> {
   await pruneExpired(pool, clock);
   await pool.query(`delete from signup_photos where created_at < $1::timestamptz - interval '${SIGNUP_PHOTO_TTL}'`, [clock.now()]);
   await deleteDraftsBefore(pool, new Date(clock.now().getTime() - ABSENCE_DRAFT_TTL_MS));
-}
-
-export function startHousekeeping(pool: pg.Pool, clock: Clock, logger: Logger, everyMs = 10 * 60 * 1000): () => void {
-  const timer = setInterval(() => {
-    housekeep(pool, clock).catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }

@@ -20,20 +20,22 @@ export interface ImportWorkerOptions {
   clock: Clock;
   config: Config;
   logger: Logger;
-  /** How often an idle worker looks for a job. */
-  intervalMs?: number;
   /** Rows per transaction in the first phase. */
   batchSize?: number;
   /** Accounts pre-created at once (each hashes a password): the number of cores, by default. */
   concurrency?: number;
-  /** How long a claimed job is reserved for this worker without news from it. */
+  /** How long a claimed import is reserved for this worker without news from it. */
   leaseSeconds?: number;
 }
 
+/** The import is held by another worker whose lease still runs: the queue tries again later. */
+export class ImportHeldError extends Error {}
+
 /**
- * Processes imports of known families in the background, like the mail worker drains the
- * outbox. A job is claimed with FOR UPDATE SKIP LOCKED and a lease, so two instances never
- * process the same one, and another takes over if this process dies. Two phases:
+ * Processes an import of known families: `run(id)` is the handler of the queue "import"
+ * (src/jobs/queue.ts), which hands the job to another instance if this process dies. The
+ * import row keeps its lease as a fence: a job taken over after an expiry cannot race the
+ * process that still runs it (every batch checks it still holds the import). Two phases:
  *
  * 1. the rows, in batches of `batchSize` per transaction: family files, adults, children;
  *    fast (plain inserts), so families appear in the back-office within seconds;
@@ -41,11 +43,9 @@ export interface ImportWorkerOptions {
  *    each costs an argon2 hash of its temporary password (~25 ms of one core), the
  *    bottleneck of a large import — running them on every core is what makes it fast.
  *
- * Tests and scripts call `runOnce()` by hand.
+ * Tests and scripts call `runOnce()` by hand: it claims the oldest import nobody holds.
  */
 export class ImportWorker {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
   #stopped = false;
   readonly #ctx: ImportContext;
 
@@ -60,22 +60,22 @@ export class ImportWorker {
     return Math.max(1, this.options.concurrency ?? Math.min(os.availableParallelism(), this.options.config.argon2MaxConcurrency));
   }
 
-  start(): void {
-    this.#stopped = false;
-    this.#schedule(0);
-  }
-
-  #schedule(delay: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.runOnce()
-        .then((worked) => this.#schedule(worked ? 0 : (this.options.intervalMs ?? 1000)))
-        .catch((err: unknown) => {
-          this.options.logger.warn({ err }, 'import worker pass failed');
-          this.#schedule(this.options.intervalMs ?? 1000);
-        });
-    }, delay);
-    this.#timer.unref();
+  /**
+   * Takes the import `id` as far as it can. Returns when it is done (or was already); throws
+   * ImportHeldError while another live worker holds it, and an error when stopped midway, so
+   * that the queue retries the job.
+   */
+  async run(id: string): Promise<void> {
+    const job = await jobs.claimJobById(this.pool, id, this.options.clock.now(), this.#leaseSeconds);
+    if (!job) {
+      const current = await this.pool.query<{ status: string }>('select status from import_jobs where id = $1', [id]);
+      const status = current.rows[0]?.status;
+      if (status === 'pending' || status === 'running') throw new ImportHeldError(`import ${id} is held by another worker`);
+      return; // done, failed, or deleted with its town
+    }
+    const { content, ...rest } = job;
+    await this.#process(rest, content);
+    if (this.#stopped) throw new Error(`import ${id} interrupted by a shutdown, will resume`);
   }
 
   /**
@@ -173,9 +173,8 @@ export class ImportWorker {
     await this.pool.query(`update import_jobs set lease_until = null where id = $1 and status = 'running'`, [job.id]);
   }
 
-  async stop(): Promise<void> {
+  /** Asks a running import to stop between two steps and hand its lease back. */
+  stop(): void {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running?.catch(() => undefined);
   }
 }

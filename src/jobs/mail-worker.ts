@@ -3,16 +3,6 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.js';
 
-export const MAX_ATTEMPTS = 10;
-/** How long a claimed mail is reserved for the worker that claimed it. */
-export const LEASE_SECONDS = 300;
-
-/** Exponential backoff with jitter: ~10 s, 20 s, 40 s … capped at one hour (about a day in all). */
-export function backoffSeconds(attempts: number, random: () => number = Math.random): number {
-  const base = Math.min(3600, 10 * 2 ** Math.max(0, attempts - 1));
-  return Math.round(base * (0.75 + random() * 0.5));
-}
-
 export interface Delivery {
   /** 'local' keeps the mail in the database for /_dev/mail instead of sending it. */
   name: 'smtp' | 'local';
@@ -39,105 +29,49 @@ export function createDelivery(smtpUrl: string | undefined): Delivery {
 }
 
 interface OutboxRow {
-  id: string;
   to_address: string;
   subject: string;
   text_body: string;
   html_body: string;
-  attempts: number;
+  status: 'pending' | 'sent' | 'failed';
 }
 
 /**
- * Drains the outbox: claims due mails with FOR UPDATE SKIP LOCKED (so several instances
- * never send the same one), sends each, and either marks it sent or schedules a retry.
+ * The handler of the queue "mail": sends one mail of the outbox and records the outcome. A
+ * failure is thrown so the queue retries it with backoff; the last one marks the mail failed.
+ * A mail already marked sent is not sent again (a retry after a crash between the SMTP answer
+ * and the job's completion); a crash between the SMTP answer and that mark sends it twice.
  */
-export class MailWorker {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = false;
-
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly delivery: Delivery,
-    private readonly options: { from: string; clock: Clock; logger: Logger; intervalMs?: number; batchSize?: number },
-  ) {}
-
-  start(): void {
-    this.#stopped = false;
-    this.#schedule(0);
+export async function sendOutboxMail(
+  ctx: { pool: pg.Pool; clock: Clock; logger: Logger; delivery: Delivery; config: { mailFrom: string } },
+  mailId: string,
+  job: { retryCount: number; retryLimit: number },
+): Promise<void> {
+  const { rows } = await ctx.pool.query<OutboxRow>(
+    `select to_address, subject, text_body, html_body, status from mail_outbox where id = $1`,
+    [mailId],
+  );
+  const row = rows[0];
+  if (!row || row.status !== 'pending') return;
+  try {
+    await ctx.delivery.send({
+      from: ctx.config.mailFrom,
+      to: row.to_address,
+      subject: row.subject,
+      text: row.text_body,
+      html: row.html_body,
+    });
+  } catch (err) {
+    const failed = job.retryCount >= job.retryLimit;
+    await ctx.pool.query(`update mail_outbox set attempts = attempts + 1, status = $2, last_error = $3 where id = $1`, [
+      mailId,
+      failed ? 'failed' : 'pending',
+      String((err as Error).message).slice(0, 500),
+    ]);
+    throw err;
   }
-
-  #schedule(delay: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.runOnce()
-        .then((sent) => this.#schedule(sent > 0 ? 0 : (this.options.intervalMs ?? 1000)))
-        .catch((err: unknown) => {
-          this.options.logger.warn({ err }, 'mail worker pass failed');
-          this.#schedule(this.options.intervalMs ?? 1000);
-        });
-    }, delay);
-    this.#timer.unref();
-  }
-
-  /**
-   * One pass: returns how many mails were handled (sent or rescheduled). Due mails are
-   * claimed in one statement that pushes their next attempt LEASE_SECONDS ahead, so no
-   * transaction stays open while SMTP answers; a process dying mid-send leaves the lease
-   * to expire and the mail is tried again (at least once, never lost).
-   */
-  async runOnce(): Promise<number> {
-    const now = this.options.clock.now();
-    const { rows } = await this.pool.query<OutboxRow>(
-      `with due as (
-         select id from mail_outbox
-          where status = 'pending' and next_attempt_at <= $1
-          order by next_attempt_at
-          limit $2
-          for update skip locked
-       )
-       update mail_outbox m set next_attempt_at = $1::timestamptz + make_interval(secs => $3)
-         from due where m.id = due.id
-       returning m.id, m.to_address, m.subject, m.text_body, m.html_body, m.attempts`,
-      [now, this.options.batchSize ?? 20, LEASE_SECONDS],
-    );
-    for (const row of rows) {
-      try {
-        await this.delivery.send({
-          from: this.options.from,
-          to: row.to_address,
-          subject: row.subject,
-          text: row.text_body,
-          html: row.html_body,
-        });
-        await this.pool.query(
-          `update mail_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, transport = $3, last_error = null where id = $1`,
-          [row.id, this.options.clock.now(), this.delivery.name],
-        );
-      } catch (err) {
-        const attempts = row.attempts + 1;
-        const failed = attempts >= MAX_ATTEMPTS;
-        const next = new Date(this.options.clock.now().getTime() + backoffSeconds(attempts) * 1000);
-        await this.pool.query(`update mail_outbox set attempts = $2, status = $3, next_attempt_at = $4, last_error = $5 where id = $1`, [
-          row.id,
-          attempts,
-          failed ? 'failed' : 'pending',
-          next,
-          String((err as Error).message).slice(0, 500),
-        ]);
-        this.options.logger[failed ? 'error' : 'warn'](
-          { mailId: row.id, attempts, err },
-          failed ? 'mail given up' : 'mail delivery failed, will retry',
-        );
-      }
-    }
-    return rows.length;
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running?.catch(() => undefined);
-    this.delivery.close();
-  }
+  await ctx.pool.query(
+    `update mail_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, transport = $3, last_error = null where id = $1`,
+    [mailId, ctx.clock.now(), ctx.delivery.name],
+  );
 }

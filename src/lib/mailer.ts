@@ -1,6 +1,8 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Queryable } from '../db/pool.js';
+import { enqueueJob } from '../jobs/queue.js';
 import { VIEWS_DIR } from './paths.js';
 
 export interface MailRequest {
@@ -39,20 +41,29 @@ async function render(template: string, kind: 'html' | 'text', data: Record<stri
   return ejs.renderFile(file, data, { ...options, cache: true, async: false, views: [VIEWS_DIR] });
 }
 
-/**
- * Renders the mail and writes it to the outbox. Call it with the transaction's client so
- * the mail exists if and only if the change that causes it is committed.
- */
-export async function enqueueMail(db: Queryable, mail: MailRequest): Promise<string> {
+/** Checks the address and renders both parts of the mail. */
+export async function renderMail(mail: MailRequest): Promise<{ subject: string; text: string; html: string }> {
   assertSingleAddress(mail.to);
   const subject = cleanSubject(mail.subject);
   const data = { ...mail.data, subject };
   const [html, text] = await Promise.all([render(mail.template, 'html', data), render(mail.template, 'text', data)]);
+  return { subject, text, html };
+}
+
+/**
+ * Renders the mail, records it in mail_outbox (what /_dev/mail lists) and queues the job that
+ * sends it (ADR 0013). Call it with the transaction's client so the mail and its job exist if
+ * and only if the change that causes it is committed.
+ */
+export async function enqueueMail(db: Queryable, mail: MailRequest): Promise<string> {
+  const { subject, text, html } = await renderMail(mail);
+  const jobId = crypto.randomUUID();
   const { rows } = await db.query<{ id: string }>(
-    // Due at once, whatever the clock says: the worker compares with its own (injectable) clock.
-    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, next_attempt_at)
-     values ($1, $2, $3, $4, $5, $6, '-infinity') returning id`,
-    [mail.townId, mail.template, mail.to, subject, text, html],
+    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, job_id)
+     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+    [mail.townId, mail.template, mail.to, subject, text, html, jobId],
   );
-  return rows[0]!.id;
+  const id = rows[0]!.id;
+  await enqueueJob(db, 'mail', { mailId: id }, { id: jobId });
+  return id;
 }

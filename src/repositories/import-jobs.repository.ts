@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 
-/** Imports of known families (see src/jobs/import-worker.ts for how they are processed). */
+/** Imports of known families (see src/jobs/import-worker.ts for how they are processed: one job of the queue "import"). */
 
 export type ImportStatus = 'pending' | 'running' | 'done' | 'failed';
 
@@ -38,6 +38,7 @@ const JOB_COLUMNS = `id, town_id as "townId", agent_id as "agentId", actor_label
 export async function insertJob(
   db: Queryable,
   j: {
+    jobId: string;
     townId: string;
     agentId: string | null;
     actorLabel: string;
@@ -49,9 +50,9 @@ export async function insertJob(
   },
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `insert into import_jobs (town_id, agent_id, actor_label, ip, file_name, content, total_rows, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
-    [j.townId, j.agentId, j.actorLabel, j.ip, j.fileName, j.content, j.totalRows, j.now],
+    `insert into import_jobs (town_id, agent_id, actor_label, ip, file_name, content, total_rows, created_at, job_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
+    [j.townId, j.agentId, j.actorLabel, j.ip, j.fileName, j.content, j.totalRows, j.now, j.jobId],
   );
   return rows[0]!.id;
 }
@@ -128,6 +129,23 @@ export async function claimJob(db: Queryable, now: Date, leaseSeconds: number): 
        from next where j.id = next.id
      returning ${JOB_COLUMNS.replace(/^id,/, 'j.id,')}, j.content`,
     [now, leaseSeconds],
+  );
+  return rows[0];
+}
+
+/** Claims this job when nobody holds it (pending, or running with an expired lease): the queue's handler. */
+export async function claimJobById(
+  db: Queryable,
+  id: string,
+  now: Date,
+  leaseSeconds: number,
+): Promise<(ImportJob & { content: Buffer }) | undefined> {
+  const { rows } = await db.query<ImportJob & { content: Buffer }>(
+    `update import_jobs j set status = 'running', lease_until = $2::timestamptz + make_interval(secs => $3),
+            started_at = coalesce(j.started_at, $2)
+      where j.id = $1 and j.status in ('pending', 'running') and (j.lease_until is null or j.lease_until <= $2)
+     returning ${JOB_COLUMNS.replace(/^id,/, 'j.id,')}, j.content`,
+    [id, now, leaseSeconds],
   );
   return rows[0];
 }

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createDelivery, MailWorker } from '../../src/jobs/mail-worker.js';
+import { JobQueue, TASKS, type Task } from '../../src/jobs/queue.js';
 import { FixedClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createSessionStore } from '../../src/middleware/session.js';
@@ -15,8 +15,10 @@ export interface TestApp {
   db: TestDatabase;
   clock: FixedClock;
   config: Config;
-  /** Runs the mail worker until the outbox has nothing due. */
+  /** Runs the due mail jobs here and now (until none is due) and says how many ran. */
   deliverMail(): Promise<number>;
+  /** The app's job queue: it queues jobs, and runs them only when asked (runDue). */
+  jobs: JobQueue;
   /** A supertest agent that keeps cookies, like a browser. */
   agent(): supertest.Agent;
   close(): Promise<void>;
@@ -26,6 +28,13 @@ export interface TestAppOptions {
   now?: string;
   smtpUrl?: string;
   env?: Record<string, string>;
+  /** Queues and handlers instead of the app's (tests of the queue itself). */
+  tasks?: Record<string, Task>;
+  /**
+   * A failed mail is retried after this many seconds (doubling up to twice as many) instead of
+   * 10 s and more: retries follow the database's time, not the FixedClock, so outage tests wait.
+   */
+  mailRetryDelaySeconds?: number;
 }
 
 /** The real app on its own cloned database, with an injectable clock and real mail delivery. */
@@ -45,24 +54,25 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const clock = new FixedClock(options.now ?? new Date());
   const sessionStore = createSessionStore(db.pool, logger);
   const app = createApp({ config, pool: db.pool, logger, clock, sessionStore });
-  const worker = new MailWorker(db.pool, createDelivery(config.smtpUrl), { from: config.mailFrom, clock, logger });
+  // No background worker: tests run jobs when they choose, like a user waiting for a mail.
+  const delay = options.mailRetryDelaySeconds;
+  const tasks =
+    options.tasks ??
+    (delay
+      ? { ...TASKS, mail: { ...TASKS.mail, options: { ...TASKS.mail.options, retryDelay: delay, retryDelayMax: 2 * delay } } }
+      : undefined);
+  const jobs = await new JobQueue({ pool: db.pool, clock, config, logger, work: false, ...(tasks ? { tasks } : {}) }).start();
   return {
     app,
     db,
     clock,
     config,
-    deliverMail: async () => {
-      let total = 0;
-      for (;;) {
-        const n = await worker.runOnce();
-        total += n;
-        if (n === 0) return total;
-      }
-    },
+    jobs,
+    deliverMail: () => jobs.runDue('mail'),
     agent: () => supertest.agent(app),
     close: async () => {
       (sessionStore as unknown as { close?: () => void }).close?.();
-      await worker.stop();
+      await jobs.stop();
       await db.drop();
     },
   };

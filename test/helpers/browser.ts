@@ -6,7 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { expect } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createDelivery, MailWorker } from '../../src/jobs/mail-worker.js';
+import { JobQueue } from '../../src/jobs/queue.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createSessionStore } from '../../src/middleware/session.js';
@@ -59,7 +59,8 @@ export interface E2eServer {
   db: TestDatabase;
   config: Config;
   clock: Clock;
-  mailWorker: MailWorker;
+  /** Sends mail in the background, like the running app (import jobs wait for runDue('import')). */
+  jobs: JobQueue;
   close(): Promise<void>;
 }
 
@@ -69,7 +70,7 @@ export interface E2eServerOptions {
   /** A FixedClock when a test needs to move time; the system clock otherwise. */
   clock?: Clock;
   env?: Record<string, string>;
-  /** How often the background mail worker polls the outbox (default 200 ms, so tests wait little). */
+  /** How often the background mail worker looks for a job (default and minimum 500 ms, pg-boss's floor). */
   mailIntervalMs?: number;
 }
 
@@ -109,14 +110,15 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
     const clock = options.clock ?? systemClock;
     const sessionStore = createSessionStore(db.pool, logger);
     server.on('request', createApp({ config, pool: db.pool, logger, clock, sessionStore }));
-    const mailWorker = new MailWorker(db.pool, createDelivery(config.smtpUrl), {
-      from: config.mailFrom,
+    const jobs = await new JobQueue({
+      pool: db.pool,
       clock,
+      config,
       logger,
-      intervalMs: options.mailIntervalMs ?? 200,
-    });
-    mailWorker.start();
-    started = { baseUrl, config, clock, mailWorker, sessionStore };
+      work: ['mail'],
+      pollingIntervalSeconds: options.mailIntervalMs === undefined ? 0.5 : Math.max(0.5, options.mailIntervalMs / 1000),
+    }).start();
+    started = { baseUrl, config, clock, jobs, sessionStore };
   } catch (err) {
     await closeServer();
     await db.drop();
@@ -129,7 +131,7 @@ export async function startE2eServer(options: E2eServerOptions = {}): Promise<E2
     db,
     close: async () => {
       await closeServer();
-      await rest.mailWorker.stop();
+      await rest.jobs.stop();
       (sessionStore as unknown as { close?: () => void }).close?.();
       await db.drop();
     },

@@ -71,7 +71,7 @@ const TEMPLATE_EXAMPLE: Record<string, string> = {
 /**
  * The import of a file of known families (`/:town/agents/import`): the upload form, the
  * template, the progress and result page of each import. The rows are processed by the
- * import worker (src/jobs/import-worker.ts).
+ * import's job (queue "import", src/jobs/import-worker.ts).
  */
 export function importRouter(deps: AppDeps): Router {
   const { pool, clock } = deps;

@@ -6,6 +6,7 @@ import { withTransaction, type PoolClient } from '../../db/pool.js';
 import { audit, auditMany } from '../../lib/audit.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import type { Clock } from '../../lib/clock.js';
+import { enqueueJob } from '../../jobs/queue.js';
 import { parisDay } from '../../lib/date-input.js';
 import * as files from '../../repositories/family-files.repository.js';
 import * as jobs from '../../repositories/import-jobs.repository.js';
@@ -34,7 +35,9 @@ export async function createImportJob(
 ): Promise<string> {
   return withTransaction(ctx.pool, async (db) => {
     const now = ctx.clock.now();
+    const jobId = crypto.randomUUID();
     const id = await jobs.insertJob(db, {
+      jobId,
       townId: town.id,
       agentId: actor.agentId,
       actorLabel: actor.actorLabel,
@@ -53,6 +56,8 @@ export async function createImportJob(
       details: { fileName: file.name, rows: file.dataRows, bytes: file.content.length },
       at: now,
     });
+    // In the same transaction: no job for an upload that failed, no upload without its job.
+    await enqueueJob(db, 'import', { importId: id }, { id: jobId });
     return id;
   });
 }

@@ -213,7 +213,7 @@ describe('an SMTP outage during sign-up', () => {
     await down.start();
     const port = down.port;
     await down.stop();
-    const app = await createTestApp({ now: '2026-11-23T10:00:00Z', smtpUrl: `smtp://127.0.0.1:${port}` });
+    const app = await createTestApp({ now: '2026-11-23T10:00:00Z', smtpUrl: `smtp://127.0.0.1:${port}`, mailRetryDelaySeconds: 1 });
     try {
       const data = input();
       const result = await registerAccount(
@@ -227,7 +227,11 @@ describe('an SMTP outage during sign-up', () => {
       expect(rows[0]).toEqual({ status: 'pending', attempts: 1 });
       await down.start(port);
       app.clock.advance(10 * 60 * 1000);
-      await app.deliverMail();
+      // The retry comes due one to two seconds after the failure (database time).
+      for (let waited = 0; down.to(data.email).length === 0 && waited < 5000; waited += 250) {
+        await new Promise((r) => setTimeout(r, 250));
+        await app.deliverMail();
+      }
       expect(down.to(data.email)).toHaveLength(1);
       expect(linksIn(down.to(data.email)[0]!).some((l) => l.includes('/activation?jeton='))).toBe(true);
     } finally {

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../../src/db/migrate.js';
 import { createPool } from '../../../src/db/pool.js';
 import { healthRouter } from '../../../src/features/health/health.routes.js';
-import { createDelivery, MailWorker } from '../../../src/jobs/mail-worker.js';
+import { JobQueue, TASKS } from '../../../src/jobs/queue.js';
+import { loadConfig } from '../../../src/config.js';
 import { FixedClock } from '../../../src/lib/clock.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { enqueueMail } from '../../../src/lib/mailer.js';
@@ -104,41 +105,55 @@ describe('mail that is never lost', () => {
     await smtp.stop(); // SMTP is down
 
     const clock = new FixedClock('2026-11-23T10:00:00Z');
-    const worker = new MailWorker(db.pool, createDelivery(`smtp://127.0.0.1:${port}`), { from: 'mairie@test.fr', clock, logger });
-    const id = await enqueueMail(db.pool, {
-      townId: null,
-      to: 'parent@example.fr',
-      template: 'notification',
-      subject: 'Votre demande a été reçue',
-      data: { greeting: 'Bonjour Madame DUPONT,', paragraphs: ['Votre demande est bien arrivée.'], townName: 'Ville de Tarnos' },
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      SESSION_SECRET: 'x'.repeat(40),
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
     });
+    // Retries after one to two seconds instead of ten or more, so the test waits little.
+    const tasks = { ...TASKS, mail: { ...TASKS.mail, options: { ...TASKS.mail.options, retryDelay: 1, retryDelayMax: 2 } } };
+    const queue = await new JobQueue({ pool: db.pool, clock, config, logger, work: false, tasks }).start();
+    try {
+      const id = await enqueueMail(db.pool, {
+        townId: null,
+        to: 'parent@example.fr',
+        template: 'notification',
+        subject: 'Votre demande a été reçue',
+        data: { greeting: 'Bonjour Madame DUPONT,', paragraphs: ['Votre demande est bien arrivée.'], townName: 'Ville de Tarnos' },
+      });
 
-    expect(await worker.runOnce()).toBe(1);
-    let row = (await db.pool.query('select status, attempts, next_attempt_at from mail_outbox where id = $1', [id])).rows[0];
-    expect(row.status).toBe('pending');
-    expect(row.attempts).toBe(1);
-    expect(row.next_attempt_at.getTime()).toBeGreaterThan(clock.now().getTime());
+      expect(await queue.runDue('mail')).toBe(1);
+      let row = (await db.pool.query('select status, attempts, last_error from mail_outbox where id = $1', [id])).rows[0];
+      expect(row.status).toBe('pending');
+      expect(row.attempts).toBe(1);
+      expect(row.last_error).toBeTruthy();
 
-    // Not due yet: nothing is tried.
-    expect(await worker.runOnce()).toBe(0);
+      // Not due yet: nothing is tried.
+      expect(await queue.runDue('mail')).toBe(0);
 
-    await smtp.start(port); // SMTP is back
-    clock.advance(60 * 60 * 1000);
-    expect(await worker.runOnce()).toBe(1);
-    row = (await db.pool.query('select status, attempts from mail_outbox where id = $1', [id])).rows[0];
-    expect(row.status).toBe('sent');
-    expect(smtp.to('parent@example.fr')).toHaveLength(1);
-    expect(smtp.mails[0]!.subject).toBe('Votre demande a été reçue');
-    expect(smtp.mails[0]!.text).toContain('Bonjour Madame DUPONT,');
+      await smtp.start(port); // SMTP is back
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await queue.runDue('mail')).toBe(1);
+      row = (await db.pool.query('select status, attempts from mail_outbox where id = $1', [id])).rows[0];
+      expect(row.status).toBe('sent');
+      expect(smtp.to('parent@example.fr')).toHaveLength(1);
+      expect(smtp.mails[0]!.subject).toBe('Votre demande a été reçue');
+      expect(smtp.mails[0]!.text).toContain('Bonjour Madame DUPONT,');
 
-    // Sent once: another pass sends nothing more.
-    clock.advance(60 * 60 * 1000);
-    expect(await worker.runOnce()).toBe(0);
-    expect(smtp.mails).toHaveLength(1);
-    await smtp.stop();
+      // Sent once: another pass sends nothing more.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await queue.runDue('mail')).toBe(0);
+      expect(smtp.mails).toHaveLength(1);
+    } finally {
+      await queue.stop();
+      await smtp.stop();
+    }
   });
 
   it('does not queue a mail when the transaction that causes it rolls back', async () => {
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, SESSION_SECRET: 'x'.repeat(40) });
+    const queue = await new JobQueue({ pool: db.pool, clock: new FixedClock(new Date()), config, logger, work: false }).start();
     const client = await db.pool.connect();
     try {
       await client.query('begin');
@@ -150,11 +165,33 @@ describe('mail that is never lost', () => {
         data: { greeting: 'Bonjour,', paragraphs: [] },
       });
       await client.query('rollback');
+      const { rowCount } = await db.pool.query(`select 1 from mail_outbox where to_address = 'rollback@example.fr'`);
+      expect(rowCount).toBe(0);
+      // Nor a job to send it: nothing runs.
+      expect(await queue.runDue('mail')).toBe(0);
     } finally {
       client.release();
+      await queue.stop();
     }
-    const { rowCount } = await db.pool.query(`select 1 from mail_outbox where to_address = 'rollback@example.fr'`);
-    expect(rowCount).toBe(0);
+  });
+
+  it('gives a job, at the upgrade, to a mail the old outbox worker had not sent yet', async () => {
+    // As left by the previous version: a pending row, no job.
+    const { rows } = await db.pool.query<{ id: string }>(
+      `insert into mail_outbox (template, to_address, subject, text_body, html_body)
+       values ('notification', 'avant@example.fr', 'En attente', 'texte', '<p>html</p>') returning id`,
+    );
+    await migrate(db.pool, logger);
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, SESSION_SECRET: 'x'.repeat(40) });
+    const queue = await new JobQueue({ pool: db.pool, clock: new FixedClock(new Date()), config, logger, work: false }).start();
+    try {
+      expect(await queue.runDue('mail')).toBe(1);
+    } finally {
+      await queue.stop();
+    }
+    const row = (await db.pool.query('select status, transport, job_id from mail_outbox where id = $1', [rows[0]!.id])).rows[0];
+    expect(row).toMatchObject({ status: 'sent', transport: 'local' });
+    expect(row.job_id).toBeTruthy();
   });
 
   it('refuses an address that could inject headers', async () => {

@@ -151,6 +151,29 @@ describe('the import pages are for agents of the town only', () => {
   });
 });
 
+describe('the job queue runs an uploaded import', () => {
+  it('queues one job with the upload, which takes the import to its end; the page follows its progress', async () => {
+    const { agent } = await agentOf();
+    const ref = tag();
+    const csv = `${HEADER}\r\n${ref};DUPONT;91070;Mme;DUPONT;Anne;${ref}@example.fr;;;;;Léo;2018-05-02\r\n`;
+    const id = jobIdOf(await upload(agent, csv));
+    const queued = await t.db.pool.query(
+      `select j.state from pgboss.job j join import_jobs i on i.job_id = j.id where i.id = $1 and j.name = 'import'`,
+      [id],
+    );
+    expect(queued.rows).toEqual([{ state: 'created' }]);
+    expect((await agent.get(`/bondoufle/agents/import/${id}/etat`)).body).toMatchObject({ status: 'pending', finished: false });
+
+    // Also completes the jobs of the imports other tests ran by hand: nothing is left to do for them.
+    expect(await t.jobs.runDue('import')).toBeGreaterThanOrEqual(1);
+    expect((await agent.get(`/bondoufle/agents/import/${id}/etat`)).body).toMatchObject({ status: 'done', finished: true });
+    expect((await t.db.pool.query(`select count(*)::int as n from families where external_ref = $1`, [ref])).rows[0].n).toBe(1);
+    const done = await t.db.pool.query(`select j.state from pgboss.job j join import_jobs i on i.job_id = j.id where i.id = $1`, [id]);
+    expect(done.rows).toEqual([{ state: 'completed' }]);
+    expect(await t.jobs.runDue('import')).toBe(0);
+  });
+});
+
 describe('importing a file of known families', () => {
   it('creates family files, adults, children and pre-created accounts with their mail; audited; the result page says it all', async () => {
     const { agent, record } = await agentOf();

@@ -1,0 +1,185 @@
+import { PgBoss, type JobWithMetadata, type SendOptions } from 'pg-boss';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Queryable } from '../db/pool.js';
+import type { Clock } from '../lib/clock.js';
+import { housekeep } from './housekeeping.js';
+import { ImportWorker } from './import-worker.js';
+import { createDelivery, sendOutboxMail, type Delivery } from './mail-worker.js';
+import { asBossDb, ensureQueues, QUEUE_SCHEMA, QUEUES, type QueueDefinition, type QueueName } from './queues.js';
+
+export interface JobContext {
+  pool: pg.Pool;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  delivery: Delivery;
+}
+
+export type JobHandler = (ctx: JobContext, data: Record<string, unknown>, job: JobWithMetadata<Record<string, unknown>>) => Promise<void>;
+
+export interface Task extends QueueDefinition {
+  run: JobHandler;
+}
+
+/** The handlers of the queues of src/jobs/queues.ts. */
+export const TASKS: Record<QueueName, Task> = {
+  mail: { ...QUEUES.mail, run: (ctx, data, job) => sendOutboxMail(ctx, String(data.mailId), job) },
+  import: {
+    ...QUEUES.import,
+    run: async (ctx, data, job) => {
+      const worker = new ImportWorker(ctx.pool, { clock: ctx.clock, config: ctx.config, logger: ctx.logger });
+      // Aborted when pg-boss stops waiting for it (shutdown timeout, claim lost): the import then
+      // stops between two steps. A job taken by fetch() (runDue) has no signal.
+      const signal = job.signal as AbortSignal | undefined;
+      const stop = () => worker.stop();
+      signal?.addEventListener('abort', stop, { once: true });
+      try {
+        await worker.run(String(data.importId));
+      } finally {
+        signal?.removeEventListener('abort', stop);
+      }
+    },
+  },
+  'purge-expired': { ...QUEUES['purge-expired'], run: (ctx) => housekeep(ctx.pool, ctx.clock) },
+};
+
+export interface JobQueueOptions {
+  pool: pg.Pool;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  /** The queues and their handlers (default TASKS); tests add their own. */
+  tasks?: Record<string, Task>;
+  /** Which queues this process works on: all (default), none (a producer: tests, the CLI), or some. */
+  work?: boolean | string[];
+  /** Whether this process sends the jobs of the cron schedules (several may: pg-boss sends one per occurrence). */
+  schedule?: boolean;
+  /** Whether this process fails expired jobs and runs pg-boss's maintenance (several may: they take turns). */
+  supervise?: boolean;
+  /**
+   * How often expired jobs (and lost heartbeats) are looked for, in seconds (default 60): with
+   * the queue's expiry, how late the job of a dead worker is retried.
+   */
+  superviseIntervalSeconds?: number;
+  /** How often an idle worker looks for a job, in seconds (≥ 0.5). */
+  pollingIntervalSeconds?: number;
+}
+
+/** Started queues of this process; the latest sends (a process normally has one). */
+const started: { boss: PgBoss; tasks: Record<string, Task> }[] = [];
+
+/**
+ * Queues a job with the caller's `db`: the transaction's client, so the job exists if and
+ * only if the change that causes it commits. Needs a started JobQueue in this process.
+ */
+export async function enqueueJob(db: Queryable, name: string, data: Record<string, unknown>, options: SendOptions = {}): Promise<string> {
+  const producer = started[started.length - 1];
+  if (!producer) throw new Error('no job queue is started in this process');
+  const id = await producer.boss.send(name, data, { ...producer.tasks[name]?.options, ...options, db: asBossDb(db) });
+  if (!id) throw new Error(`job ${name} was not queued`);
+  return id;
+}
+
+/**
+ * The one job queue (pg-boss, ADR 0013) of a process: mail, imports and the recurring tasks.
+ * It shares the app's pool: its statements are short, and a process opens no extra connections.
+ */
+export class JobQueue {
+  readonly boss: PgBoss;
+  readonly #ctx: JobContext;
+  readonly #tasks: Record<string, Task>;
+
+  constructor(private readonly options: JobQueueOptions) {
+    this.#tasks = options.tasks ?? TASKS;
+    this.#ctx = {
+      pool: options.pool,
+      clock: options.clock,
+      config: options.config,
+      logger: options.logger,
+      delivery: createDelivery(options.config.smtpUrl),
+    };
+    this.boss = new PgBoss({
+      db: asBossDb(options.pool),
+      schema: QUEUE_SCHEMA,
+      migrate: false, // done by the migrate step (installJobQueue)
+      schedule: options.schedule ?? false,
+      supervise: options.supervise ?? false,
+      // Expiry is checked by the monitor pass, which waits for both timers.
+      superviseIntervalSeconds: options.superviseIntervalSeconds ?? 60,
+      monitorIntervalSeconds: options.superviseIntervalSeconds ?? 60,
+    });
+    this.boss.on('error', (err) => options.logger.warn({ err }, 'job queue error'));
+  }
+
+  async start(): Promise<this> {
+    await this.boss.start();
+    if (this.options.tasks) await ensureQueues(this.boss, this.options.tasks);
+    started.push({ boss: this.boss, tasks: this.#tasks });
+    if (this.options.schedule) {
+      for (const [name, task] of Object.entries(this.#tasks)) {
+        if (task.cron) await this.boss.schedule(name, task.cron, {}, { tz: 'Europe/Paris' });
+      }
+    }
+    const work = this.options.work ?? true;
+    for (const name of Object.keys(this.#tasks)) {
+      if (work === false || (Array.isArray(work) && !work.includes(name))) continue;
+      const task = this.#tasks[name]!;
+      await this.boss.work(
+        name,
+        {
+          includeMetadata: true,
+          localConcurrency: task.concurrency ?? 1,
+          pollingIntervalSeconds: task.pollingIntervalSeconds ?? this.options.pollingIntervalSeconds ?? 1,
+        },
+        async ([job]: JobWithMetadata<Record<string, unknown>>[]) => {
+          if (job) await this.#run(name, job);
+        },
+      );
+    }
+    return this;
+  }
+
+  async #run(name: string, job: JobWithMetadata<Record<string, unknown>>): Promise<void> {
+    try {
+      await this.#tasks[name]!.run(this.#ctx, job.data ?? {}, job);
+    } catch (err) {
+      const last = job.retryCount >= job.retryLimit;
+      this.options.logger[last ? 'error' : 'warn'](
+        { err, queue: name, jobId: job.id, retryCount: job.retryCount },
+        last ? 'job given up' : 'job failed, will retry',
+      );
+      throw err;
+    }
+  }
+
+  /**
+   * Runs the due jobs of a queue here and now, until none is due, and says how many ran.
+   * For tests (deliverMail) and scripts; the workers of start() do the same in the background.
+   */
+  async runDue(name: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const jobs = await this.boss.fetch<Record<string, unknown>>(name, { batchSize: 20, includeMetadata: true });
+      if (jobs.length === 0) return total;
+      for (const job of jobs) {
+        try {
+          await this.#run(name, job);
+          await this.boss.complete(name, job);
+        } catch (err) {
+          await this.boss.fail(name, job, { message: String((err as Error).message) });
+        }
+        total += 1;
+      }
+    }
+  }
+
+  /** Lets running jobs finish (up to `timeoutMs`), then stops; a job still running is retried elsewhere. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    await this.boss.stop({ graceful: true, close: false, timeout: timeoutMs });
+    const index = started.findIndex((s) => s.boss === this.boss);
+    if (index >= 0) started.splice(index, 1);
+    this.#ctx.delivery.close();
+  }
+}

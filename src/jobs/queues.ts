@@ -1,0 +1,118 @@
+import { PgBoss, type Db, type Queue } from 'pg-boss';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Queryable } from '../db/pool.js';
+
+/**
+ * The job queue's tables live in their own schema, installed and upgraded by pg-boss itself
+ * during our migrate step (ADR 0013).
+ */
+export const QUEUE_SCHEMA = 'pgboss';
+
+export type QueueOptions = Omit<Queue, 'name'>;
+
+export interface QueueDefinition {
+  /** Retries, backoff, expiry: copied onto each job when it is sent. */
+  options: QueueOptions;
+  /** Recurring work: a cron expression (Europe/Paris). Any instance may send the job; pg-boss sends one per occurrence. */
+  cron?: string;
+  /** Jobs of this queue one process runs at once (each lane polls on its own). */
+  concurrency?: number;
+  /** How often an idle lane looks for a job, in seconds (default: the JobQueue's, 1 s). */
+  pollingIntervalSeconds?: number;
+  /** What it does, for the reader and the operator (getSchedules() shows the key). */
+  description: string;
+}
+
+const DAY = 24 * 60 * 60;
+
+/**
+ * Every kind of background work, by name. Adding a recurring task (payments to check,
+ * reminders) is one entry here with a `cron`, and its handler in `src/jobs/queue.ts`.
+ */
+export const QUEUES = {
+  mail: {
+    description: 'Sends one mail of mail_outbox (the job carries its id).',
+    // ~10 s, 20 s, 40 s … capped at an hour: ten attempts over about a day, like the outbox did.
+    options: { retryLimit: 9, retryDelay: 10, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 300, deleteAfterSeconds: 7 * DAY },
+    concurrency: 2,
+  },
+  import: {
+    description: 'Imports a file of known families (import_jobs row; its page shows the progress).',
+    // The heartbeat is what hands a job whose process died to another instance (~30 s);
+    // the expiry only bounds a job that still beats but never ends.
+    options: { retryLimit: 20, retryDelay: 30, heartbeatSeconds: 30, expireInSeconds: 6 * 60 * 60, deleteAfterSeconds: 30 * DAY },
+    concurrency: 1,
+  },
+  'purge-expired': {
+    description: 'Removes expired rate-limit windows, abandoned sign-up photos and absence drafts.',
+    cron: '*/10 * * * *',
+    // The next occurrence is the retry; a job every ten minutes needs no quick polling.
+    options: { retryLimit: 0, expireInSeconds: 600, deleteAfterSeconds: DAY },
+    pollingIntervalSeconds: 30,
+  },
+} satisfies Record<string, QueueDefinition>;
+
+export type QueueName = keyof typeof QUEUES;
+
+/** Lets pg-boss run its statements on our pool, or on a transaction's client (the `db` option of send()). */
+export function asBossDb(db: Queryable): Db {
+  return {
+    // A script of several statements answers with one result per statement: pg-boss reads them all.
+    executeSql: (text: string, values?: unknown[]) => db.query(text, values && values.length > 0 ? values : undefined),
+  };
+}
+
+/** Creates missing queues and brings existing ones to the options written here. */
+export async function ensureQueues(boss: PgBoss, queues: Record<string, QueueDefinition>): Promise<void> {
+  for (const [name, def] of Object.entries(queues)) {
+    if (await boss.getQueue(name)) await boss.updateQueue(name, def.options);
+    else await boss.createQueue(name, def.options);
+  }
+}
+
+/**
+ * Part of the migrate step: installs or upgrades pg-boss's schema (pg-boss migrates under its
+ * own advisory lock), creates the queues, and gives a job to the mails and imports left
+ * waiting by the hand-written workers before this version (rows without a job_id). Runs on
+ * the migrate step's own connection (one session: pg-boss's statements queue behind each other).
+ */
+export async function installJobQueue(client: pg.PoolClient, logger: Logger): Promise<void> {
+  const boss = new PgBoss({
+    db: asBossDb(client),
+    schema: QUEUE_SCHEMA,
+    migrate: true,
+    supervise: false,
+    schedule: false,
+    registerInstance: false,
+  });
+  boss.on('error', (err) => logger.warn({ err }, 'job queue installation'));
+  await boss.start();
+  try {
+    await ensureQueues(boss, QUEUES);
+    try {
+      await client.query('begin');
+      const mails = await client.query<{ id: string }>(`select id from mail_outbox where status = 'pending' and job_id is null for update`);
+      for (const { id } of mails.rows) {
+        const jobId = await boss.send('mail', { mailId: id }, { db: asBossDb(client) });
+        await client.query('update mail_outbox set job_id = $2 where id = $1', [id, jobId]);
+      }
+      const imports = await client.query<{ id: string }>(
+        `select id from import_jobs where status in ('pending', 'running') and job_id is null for update`,
+      );
+      for (const { id } of imports.rows) {
+        const jobId = await boss.send('import', { importId: id }, { db: asBossDb(client) });
+        await client.query('update import_jobs set job_id = $2 where id = $1', [id, jobId]);
+      }
+      await client.query('commit');
+      if (mails.rows.length + imports.rows.length > 0) {
+        logger.info({ mails: mails.rows.length, imports: imports.rows.length }, 'queued work left by the previous workers');
+      }
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    await boss.stop({ graceful: false, close: false });
+  }
+}
