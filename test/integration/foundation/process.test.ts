@@ -354,7 +354,7 @@ describe('request timeouts', () => {
     socket.on('data', (d: string) => (response += d));
     const get = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
     socket.write(get);
-    await waitFor('the first answer', () => /\r\n\r\nok$/.test(response) || undefined, 5_000);
+    await waitFor('the first answer', () => /\r\n\r\nok\b/.test(response) || undefined, 5_000);
     await new Promise((r) => setTimeout(r, 3_000));
     expect(socket.destroyed).toBe(false);
     socket.write(get);
