@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import type { Clock } from '../../lib/clock.js';
 import { isBlocked, lockAfterFailure } from '../../lib/lockout.js';
+import { mayMail } from '../../lib/mail-limits.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import { generateTemporaryPassword, hashPassword, needsRehash, passwordProblem, verifyDummy, verifyPassword } from '../../lib/passwords.js';
 import { hit } from '../../lib/rate-limit.js';
@@ -114,6 +115,7 @@ export async function registerAccount(ctx: ServiceContext, town: Town, input: Re
     const existing = await accounts.findAccountsByEmail(db, town.id, email);
     if (existing.length > 0) {
       const owner = existing[0]!;
+      if (!(await mayMail(db, ctx.clock, 'account-exists', email))) return { kind: 'created' } as const;
       await enqueueMail(db, {
         townId: town.id,
         to: email,
@@ -174,6 +176,8 @@ export async function registerAccount(ctx: ServiceContext, town: Town, input: Re
       throw err;
     }
     const token = await issueToken(db, ctx, account.id, 'activation', ACTIVATION_TTL_MS);
+    // The account exists either way; over the budget its owner asks for the link again later.
+    if (!(await mayMail(db, ctx.clock, 'activation', email))) return { kind: 'created' } as const;
     await enqueueMail(db, {
       townId: town.id,
       to: email,
@@ -211,13 +215,18 @@ export async function activateAccount(ctx: ServiceContext, town: Town, token: st
   });
 }
 
-/** "Renvoyer le lien d'activation": the same answer whatever the address, rate-limited by the caller. */
+/**
+ * "Renvoyer le lien d'activation": the same answer whatever the address. The caller limits
+ * requests per source address; here the recipient's budget is checked before anything
+ * changes, so a refused resend leaves the links already sent working.
+ */
 export async function resendActivation(ctx: ServiceContext, town: Town, identifier: string): Promise<void> {
   const value = identifier.trim();
   if (!value || value.length > 254) return;
   await withTransaction(ctx.pool, async (db) => {
     const account = await accounts.findAccountByIdentifier(db, town.id, value);
     if (!account || account.emailConfirmedAt || account.disabledAt) return;
+    if (!(await mayMail(db, ctx.clock, 'activation', account.email))) return;
     if (account.createdVia === 'precreated') {
       // A pre-created account's mail carries its temporary password: a new one goes with the new link.
       await sendPrecreationMail(db, ctx, town, account);
@@ -286,12 +295,15 @@ export async function signInRateLimit(ctx: ServiceContext, town: Town, ip: strin
 
 // ---------------------------------------------------------------- password reset
 
+/** "Mot de passe oublié": the same answer whatever the identifier; the caller limits requests per source address. */
 export async function requestPasswordReset(ctx: ServiceContext, town: Town, identifier: string): Promise<void> {
   const value = identifier.trim();
   if (!value || value.length > 254) return;
   await withTransaction(ctx.pool, async (db) => {
     const account = await accounts.findAccountByIdentifier(db, town.id, value);
     if (!account || account.disabledAt) return;
+    // Over the recipient's budget: no new link (the last one sent still works) and no mail.
+    if (!(await mayMail(db, ctx.clock, 'password-reset', account.email))) return;
     const token = await issueToken(db, ctx, account.id, 'password_reset', RESET_TTL_MS);
     await enqueueMail(db, {
       townId: town.id,
