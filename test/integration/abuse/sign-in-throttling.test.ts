@@ -256,6 +256,41 @@ describe('a stranger failing to sign in as a parent', () => {
   });
 });
 
+describe('a device cookie', () => {
+  it('buys a stolen browser only a handful of guesses', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const browser = t.agent();
+    expect((await attempt(browser, 'parent', parent.username, parent.password, { ip: OWNER })).status).toBe(303);
+    const space = await browser.get('/tarnos/mon-espace');
+    await browser
+      .post('/tarnos/deconnexion')
+      .type('form')
+      .send({ _csrf: csrfFrom(space.text) });
+    for (let i = 0; i < 5; i++) expect((await attempt(browser, 'parent', parent.username, `Faux-Mot-${i}`)).status).toBe(401);
+    // Its own failures used its trust up: it is a new browser again, and the account's count was left alone.
+    const res = await attempt(browser, 'parent', parent.username, parent.password);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(CHALLENGE);
+    const { rowCount } = await t.db.pool.query('select 1 from sign_in_throttle where key = $1', [`parent:${parent.id}`]);
+    expect(rowCount).toBe(0);
+  });
+
+  it('is forgotten by housekeeping once the burst and the lock are over', async () => {
+    const { housekeep } = await import('../../../src/jobs/housekeeping.js');
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const other = await createParent(t.db.pool, 'tarnos');
+    await attack('parent', parent.username, 10);
+    t.clock.advance(20 * 60 * 1000);
+    await attack('parent', other.username, 1);
+    t.clock.advance(11 * 60 * 1000);
+    await housekeep(t.db.pool, t.clock);
+    const { rows } = await t.db.pool.query('select key from sign_in_throttle where key = any($1)', [
+      [`parent:${parent.id}`, `parent:${other.id}`],
+    ]);
+    expect(rows.map((r) => r.key)).toEqual([`parent:${other.id}`]);
+  });
+});
+
 describe('the sign-in form with its CAPTCHA', () => {
   it('refuses a submission without the CSRF token', async () => {
     const parent = await createParent(t.db.pool, 'tarnos');
