@@ -213,7 +213,7 @@ describe('a stranger failing to sign in as a parent', () => {
         if (i === 3) {
           pages.push(
             res.text
-              .replace(/name="_csrf" value="[^"]+"/, '')
+              .replace(/name="_csrf" value="[^"]+"/g, '')
               .replace(/src="data:[^"]+"/, '')
               .replace(/question : [^<]+</, '')
               .replaceAll(identifiant, 'X'),
