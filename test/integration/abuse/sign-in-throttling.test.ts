@@ -319,9 +319,12 @@ describe('the sign-in form with its CAPTCHA', () => {
     expect(tooLong.text).toContain(CHALLENGE);
     expect(await challengeOf(fresh)).toBe(shown);
 
-    const empty = await attempt(fresh, 'parent', '', '', { ip: OWNER });
+    const empty = await attempt(fresh, 'parent', '', '', { ip: OWNER, texteControle: 'ABC123', reponseQuestion: 'mardi' });
     expect(empty.status).toBe(400);
     expect(empty.text).toContain('Saisissez votre identifiant');
+    // The CAPTCHA was not used: what was typed in it comes back.
+    expect(empty.text).toContain('value="ABC123"');
+    expect(empty.text).toContain('value="mardi"');
     expect(empty.text).toContain(CHALLENGE);
     expect(await challengeOf(fresh)).toBe(shown);
 
