@@ -13,30 +13,34 @@ export async function readThrottle(db: Queryable, key: string, now: Date, observ
 }
 
 /**
- * One more failure, in one atomic upsert: a failure after a quiet window starts a new burst;
- * the one reaching `lockAfter` sets the lock. Returns the burst's count with this failure.
+ * One more failure, in one atomic upsert: a failure after a quiet window starts a new burst.
+ * Returns the burst's count with this failure.
  */
-export async function recordFailure(
-  db: Queryable,
-  key: string,
-  now: Date,
-  rules: { observationMs: number; lockAfter: number; lockMs: number },
-): Promise<ThrottleState> {
-  const { rows } = await db.query<{ failures: number; lockedUntil: Date | null }>(
-    `insert into sign_in_throttle (key, failures, last_failed_at, locked_until)
-     values ($1, 1, $2, case when 1 >= $4 then $2::timestamptz + make_interval(secs => $5) end)
+export async function recordFailure(db: Queryable, key: string, now: Date, observationMs: number): Promise<number> {
+  const { rows } = await db.query<{ failures: number }>(
+    `insert into sign_in_throttle (key, failures, last_failed_at) values ($1, 1, $2)
      on conflict (key) do update set
        failures = case when sign_in_throttle.last_failed_at <= $2::timestamptz - make_interval(secs => $3)
                        then 1 else sign_in_throttle.failures + 1 end,
-       last_failed_at = $2,
-       locked_until = case when (case when sign_in_throttle.last_failed_at <= $2::timestamptz - make_interval(secs => $3)
-                                      then 1 else sign_in_throttle.failures + 1 end) >= $4
-                           then $2::timestamptz + make_interval(secs => $5)
-                           else sign_in_throttle.locked_until end
-     returning failures, locked_until as "lockedUntil"`,
-    [key, now, rules.observationMs / 1000, rules.lockAfter, rules.lockMs / 1000],
+       last_failed_at = $2
+     returning failures`,
+    [key, now, observationMs / 1000],
   );
-  return rows[0]!;
+  return rows[0]!.failures;
+}
+
+/** Browsers without the device cookie are refused until then. */
+export async function lock(db: Queryable, key: string, until: Date): Promise<void> {
+  await db.query('update sign_in_throttle set locked_until = $2 where key = $1', [key, until]);
+}
+
+/** Takes back a failure counted in advance, for an attempt that turned out not to be one. */
+export async function undoFailure(db: Queryable, key: string): Promise<void> {
+  await db.query(
+    `with gone as (delete from sign_in_throttle where key = $1 and failures <= 1)
+     update sign_in_throttle set failures = failures - 1 where key = $1 and failures > 1`,
+    [key],
+  );
 }
 
 /** A successful sign-in or a new password ends the burst and any lock. */

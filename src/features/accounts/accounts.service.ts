@@ -278,7 +278,6 @@ export async function signIn(
   if (!admission.admitted) return { ok: false, challenge: admission.challenge, challengeNext: true };
   const refuse = async (): Promise<SignInResult> => ({ ok: false, challengeNext: await guard.challengeNext(ctx, attempt) });
   if (admission.locked) {
-    // Attempts during a lock are not counted: they neither extend it nor warn again.
     await verifyDummy(password);
     return refuse();
   }
@@ -291,11 +290,13 @@ export async function signIn(
   const temporaryExpired =
     account.passwordIsTemporary && account.temporaryPasswordExpiresAt && account.temporaryPasswordExpiresAt.getTime() <= now.getTime();
   if (!account.emailConfirmedAt || account.disabledAt || account.validationStatus === 'refused' || temporaryExpired) {
+    await guard.notFailed(ctx, admission);
     return refuse();
   }
   await withTransaction(ctx.pool, async (db) => {
     await accounts.recordSuccessfulSignIn(db, account.id, now);
     // From a known browser the owner's success says nothing of a stranger's burst: it stays.
+    // From another, it ends the burst (this attempt, counted in advance, included).
     if (!admission.trusted) await guard.clearFailures(db, 'parent', account.id);
   });
   if (needsRehash(account.passwordHash)) {

@@ -70,6 +70,7 @@ export async function signInAgent(
     return refuse();
   }
   if (agent.disabledAt) {
+    await guard.notFailed(ctx, admission);
     await auditFailure();
     return refuse();
   }

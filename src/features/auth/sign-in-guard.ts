@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Queryable } from '../../db/pool.js';
 import type { CaptchaAnswer, CaptchaChallenge } from '../../lib/captcha.js';
 import {
+  CHALLENGE_AFTER,
   DEVICE_FAILURES,
   DEVICE_WINDOW_MS,
   IP_WINDOW_MS,
@@ -43,7 +44,15 @@ export interface Attempt {
 }
 
 export type Admission =
-  | { admitted: true; trusted: boolean; locked: boolean; key: string; deviceNonce: string | undefined }
+  | {
+      admitted: true;
+      trusted: boolean;
+      locked: boolean;
+      key: string;
+      deviceNonce: string | undefined;
+      /** The burst's count with this attempt counted in advance (browsers without the device cookie). */
+      reserved: number | undefined;
+    }
   | { admitted: false; challenge: Exclude<CaptchaOutcome, 'passed'> | 'missing' };
 
 /** An identifier matching nobody has its own key, so it is throttled exactly like a real account. */
@@ -68,28 +77,47 @@ async function trustedNonce(ctx: ServiceContext, attempt: Attempt): Promise<stri
  * must first pass the CAPTCHA once the account's failures or the address's call for it; a
  * challenge is used up by the check, right or wrong. `locked` tells the caller to refuse
  * without looking at the password (after a dummy hash, for the timing).
+ *
+ * An admitted attempt from an untrusted browser is counted as a failure BEFORE the password
+ * is checked, in one atomic upsert, and taken back if it was not one: attempts sent in
+ * parallel each get their own number, so none slips past the CAPTCHA or the lock because
+ * the others had not been counted yet.
  */
 export async function admit(ctx: ServiceContext, attempt: Attempt): Promise<Admission> {
   const now = ctx.clock.now();
   const key = throttleKey(attempt);
   const nonce = await trustedNonce(ctx, attempt);
-  if (nonce) return { admitted: true, trusted: true, locked: false, key, deviceNonce: nonce };
+  if (nonce) return { admitted: true, trusted: true, locked: false, key, deviceNonce: nonce, reserved: undefined };
   const [state, ipFailures] = await Promise.all([
     throttle.readThrottle(ctx.pool, key, now, OBSERVATION_MS),
     peek(ctx.pool, ctx.clock, ipKey(attempt)),
   ]);
-  if (needsChallenge(state, ipFailures, now)) {
+  const challenged = needsChallenge(state, ipFailures, now);
+  if (challenged) {
     const { answer } = attempt.source;
     if (!answer.image.trim() && !answer.question.trim()) return { admitted: false, challenge: 'missing' };
     const outcome = await checkCaptcha(ctx, attempt.source.challenge, answer);
     if (outcome !== 'passed') return { admitted: false, challenge: outcome };
   }
-  return { admitted: true, trusted: false, locked: isLocked(state, now), key, deviceNonce: undefined };
+  // Attempts during a lock are not counted: they neither extend it nor warn again.
+  if (isLocked(state, now)) return { admitted: true, trusted: false, locked: true, key, deviceNonce: undefined, reserved: undefined };
+  const reserved = await throttle.recordFailure(ctx.pool, key, now, OBSERVATION_MS);
+  if (!challenged && reserved > CHALLENGE_AFTER) {
+    // Others in parallel used up the attempts allowed without the CAPTCHA.
+    await throttle.undoFailure(ctx.pool, key);
+    return { admitted: false, challenge: 'missing' };
+  }
+  if (reserved > LOCK_AFTER) {
+    // Others in parallel reached the lock first.
+    await throttle.undoFailure(ctx.pool, key);
+    return { admitted: true, trusted: false, locked: true, key, deviceNonce: undefined, reserved: undefined };
+  }
+  return { admitted: true, trusted: false, locked: false, key, deviceNonce: undefined, reserved };
 }
 
 /**
- * Counts a wrong password (or any attempt on an identifier matching nobody). Returns whether
- * the owner must now be warned: once per burst, at its WARN_AT-th failure.
+ * A wrong password (or any attempt on an identifier matching nobody). Returns whether the
+ * owner must now be warned: once per burst, at its WARN_AT-th failure.
  */
 export async function failed(
   ctx: ServiceContext,
@@ -101,12 +129,16 @@ export async function failed(
     await hit(ctx.pool, ctx.clock, deviceKey(admission.deviceNonce), DEVICE_FAILURES, DEVICE_WINDOW_MS / 1000);
     return { warn: false };
   }
-  const state = await throttle.recordFailure(ctx.pool, admission.key, ctx.clock.now(), {
-    observationMs: OBSERVATION_MS,
-    lockAfter: LOCK_AFTER,
-    lockMs: LOCK_MS,
-  });
-  return { warn: Boolean(attempt.subjectId) && state.failures === WARN_AT };
+  // Already counted by `admit`; only a failure confirmed as one locks (never a count in advance).
+  if (admission.reserved !== undefined && admission.reserved >= LOCK_AFTER) {
+    await throttle.lock(ctx.pool, admission.key, new Date(ctx.clock.now().getTime() + LOCK_MS));
+  }
+  return { warn: Boolean(attempt.subjectId) && admission.reserved === WARN_AT };
+}
+
+/** The right password on an account that may not sign in (not activated, disabled…): not a guessing failure. */
+export async function notFailed(ctx: ServiceContext, admission: Extract<Admission, { admitted: true }>): Promise<void> {
+  if (admission.reserved !== undefined) await throttle.undoFailure(ctx.pool, admission.key);
 }
 
 /** Whether the next attempt from this browser will need the CAPTCHA, so the form can show it at once. */

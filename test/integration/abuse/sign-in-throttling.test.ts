@@ -185,6 +185,27 @@ describe('a stranger failing to sign in as a parent', () => {
     expect(after.status).toBe(303);
   });
 
+  it('lets no attempt sent in parallel past the CAPTCHA: three passwords checked out of twenty', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const browsers = Array.from({ length: 20 }, () => t.agent());
+    const tokens = await Promise.all(browsers.map((b) => csrfToken(b, '/tarnos/')));
+    const results = await Promise.all(
+      browsers.map((b, i) =>
+        b
+          .post('/tarnos/connexion')
+          .set('X-Forwarded-For', `192.0.2.${100 + i}`)
+          .type('form')
+          .send({ _csrf: tokens[i], identifiant: parent.username, motDePasse: `Faux-Mot-${i}` }),
+      ),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 400)).toHaveLength(17);
+    const { rows } = await t.db.pool.query('select failures, locked_until from sign_in_throttle where key = $1', [`parent:${parent.id}`]);
+    // Counted in advance then taken back: neither the count nor a lock went past the real failures.
+    expect(rows[0]).toEqual({ failures: 3, locked_until: null });
+  });
+
   it('tells the owner once per burst, not once per failure', async () => {
     const parent = await createParent(t.db.pool, 'tarnos');
     await attack('parent', parent.username, 12);
