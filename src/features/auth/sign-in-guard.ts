@@ -20,8 +20,9 @@ import { checkCaptcha, type CaptchaOutcome } from '../signup/signup.service.js';
 
 /**
  * The throttling around one sign-in attempt, shared by parents and agents (rules in
- * src/lib/lockout.ts). The services call `admit` before checking the password, then
- * `failed` or `succeeded`.
+ * src/lib/lockout.ts). The services call `admit` before checking the password; then
+ * `failed` for a wrong one, `notFailed` for a right one on an account that may not sign in,
+ * or `clearFailures` with the successful sign-in.
  */
 export type SignInKind = 'parent' | 'agent';
 
