@@ -41,7 +41,7 @@ export function agentsAuthRouter(deps: AppDeps): Router {
   router.get('/agents/connexion', (req, res) => {
     const town = requireTown(req);
     if (req.agent) return res.redirect(303, urls.agentHome(town));
-    res.render('agents/signin', { title: 'Espace agents – Connexion', values: {} });
+    res.render('agents/signin', { title: 'Espace agents – Connexion', values: {}, captcha: currentChallenge(req, clock.now()) });
   });
 
   router.post('/agents/connexion', async (req, res) => {

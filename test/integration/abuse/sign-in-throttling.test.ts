@@ -106,6 +106,8 @@ describe('a stranger failing to sign in as a parent', () => {
     expect(asked.text).not.toContain(parent.password);
     expect(asked.text).toContain('href="#texteControle"');
 
+    // Opening the page again, the CAPTCHA is still there to answer.
+    expect((await fresh.get('/tarnos/')).text).toContain(CHALLENGE);
     const passed = await attempt(fresh, 'parent', parent.username, parent.password, { ip: OWNER, texteControle: TEST_CAPTCHA });
     expect(passed.status).toBe(303);
     expect(passed.headers.location).toBe('/tarnos/mon-espace');
@@ -378,6 +380,7 @@ describe('a stranger failing to sign in as an agent', () => {
     const asked = await attempt(fresh, 'agent', a.username, a.password, { ip: OWNER });
     expect(asked.status).toBe(400);
     expect(asked.text).toContain(CHALLENGE);
+    expect((await fresh.get('/tarnos/agents/connexion')).text).toContain(CHALLENGE);
     expect(asked.text).toContain(`value="${a.username}"`);
     expect(asked.text).not.toContain(a.password);
     // Twelve failures lock new browsers out: the known desk is the way in (or an administrator).
