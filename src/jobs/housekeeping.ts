@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import type { Clock } from '../lib/clock.js';
+import { OBSERVATION_MS } from '../lib/lockout.js';
 import { pruneExpired } from '../lib/rate-limit.js';
 import { deleteDraftsBefore } from '../repositories/absences.repository.js';
+import { pruneThrottle } from '../repositories/sign-in-throttle.repository.js';
 
 /** Photos chosen in an abandoned sign-up are kept one day at most. */
 const SIGNUP_PHOTO_TTL = '1 day';
@@ -11,6 +13,7 @@ const ABSENCE_DRAFT_TTL_MS = 24 * 60 * 60 * 1000;
 /** Removes what nobody needs any more: the recurring task "purge-expired" (src/jobs/queues.ts). */
 export async function housekeep(pool: pg.Pool, clock: Clock): Promise<void> {
   await pruneExpired(pool, clock);
+  await pruneThrottle(pool, clock.now(), OBSERVATION_MS);
   await pool.query(`delete from signup_photos where created_at < $1::timestamptz - interval '${SIGNUP_PHOTO_TTL}'`, [clock.now()]);
   await deleteDraftsBefore(pool, new Date(clock.now().getTime() - ABSENCE_DRAFT_TTL_MS));
 }

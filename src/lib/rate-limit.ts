@@ -42,3 +42,12 @@ export async function reset(db: Queryable, key: string): Promise<void> {
 export async function pruneExpired(db: Queryable, clock: Clock): Promise<void> {
   await db.query('delete from rate_limits where window_ends_at < $1', [clock.now()]);
 }
+
+/** How many hits the key has in its current window, without counting one more. */
+export async function peek(db: Queryable, clock: Clock, key: string): Promise<number> {
+  const { rows } = await db.query<{ points: number }>('select points from rate_limits where key = $1 and window_ends_at > $2', [
+    key,
+    clock.now(),
+  ]);
+  return rows[0]?.points ?? 0;
+}

@@ -185,14 +185,6 @@ export async function getAccountPhoto(db: Queryable, townId: string, id: string)
   return rows[0];
 }
 
-export async function recordFailedSignIn(db: Queryable, id: string, now: Date, lockedUntil: Date | null): Promise<void> {
-  await db.query(
-    `update accounts set failed_sign_ins = failed_sign_ins + 1, last_failed_sign_in_at = $2,
-       locked_until = coalesce($3, locked_until) where id = $1`,
-    [id, now, lockedUntil],
-  );
-}
-
 export async function recordSuccessfulSignIn(db: Queryable, id: string, now: Date): Promise<void> {
   await db.query(
     `update accounts set previous_sign_in_at = last_sign_in_at, last_sign_in_at = $2, failed_sign_ins = 0,

@@ -52,13 +52,6 @@ export async function listAgents(db: Queryable, townId: string): Promise<Agent[]
   return rows;
 }
 
-export async function recordAgentFailure(db: Queryable, id: string, now: Date, lockedUntil: Date | null): Promise<void> {
-  await db.query(
-    `update agents set failed_sign_ins = failed_sign_ins + 1, last_failed_sign_in_at = $2, locked_until = coalesce($3, locked_until) where id = $1`,
-    [id, now, lockedUntil],
-  );
-}
-
 export async function recordAgentSignIn(db: Queryable, id: string, now: Date): Promise<void> {
   await db.query(
     `update agents set last_sign_in_at = $2, failed_sign_ins = 0, last_failed_sign_in_at = null, locked_until = null where id = $1`,

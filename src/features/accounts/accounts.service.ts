@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import type { Clock } from '../../lib/clock.js';
-import { isBlocked, lockAfterFailure } from '../../lib/lockout.js';
+import { mayMail } from '../../lib/mail-limits.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import { generateTemporaryPassword, hashPassword, needsRehash, passwordProblem, verifyDummy, verifyPassword } from '../../lib/passwords.js';
 import { hit } from '../../lib/rate-limit.js';
@@ -10,6 +10,7 @@ import { hashToken, newToken } from '../../lib/tokens.js';
 import * as accounts from '../../repositories/accounts.repository.js';
 import type { Account } from '../../repositories/accounts.repository.js';
 import { currentText, type Town } from '../../repositories/towns.repository.js';
+import * as guard from '../auth/sign-in-guard.js';
 import { absoluteUrl, urls } from '../../routes.js';
 
 export interface ServiceContext {
@@ -114,6 +115,7 @@ export async function registerAccount(ctx: ServiceContext, town: Town, input: Re
     const existing = await accounts.findAccountsByEmail(db, town.id, email);
     if (existing.length > 0) {
       const owner = existing[0]!;
+      if (!(await mayMail(db, ctx.clock, 'account-exists', email))) return { kind: 'created' } as const;
       await enqueueMail(db, {
         townId: town.id,
         to: email,
@@ -174,6 +176,8 @@ export async function registerAccount(ctx: ServiceContext, town: Town, input: Re
       throw err;
     }
     const token = await issueToken(db, ctx, account.id, 'activation', ACTIVATION_TTL_MS);
+    // The account exists either way; over the budget its owner asks for the link again later.
+    if (!(await mayMail(db, ctx.clock, 'activation', email))) return { kind: 'created' } as const;
     await enqueueMail(db, {
       townId: town.id,
       to: email,
@@ -211,13 +215,18 @@ export async function activateAccount(ctx: ServiceContext, town: Town, token: st
   });
 }
 
-/** "Renvoyer le lien d'activation": the same answer whatever the address, rate-limited by the caller. */
+/**
+ * "Renvoyer le lien d'activation": the same answer whatever the address. The caller limits
+ * requests per source address; here the recipient's budget is checked before anything
+ * changes, so a refused resend leaves the links already sent working.
+ */
 export async function resendActivation(ctx: ServiceContext, town: Town, identifier: string): Promise<void> {
   const value = identifier.trim();
   if (!value || value.length > 254) return;
   await withTransaction(ctx.pool, async (db) => {
     const account = await accounts.findAccountByIdentifier(db, town.id, value);
     if (!account || account.emailConfirmedAt || account.disabledAt) return;
+    if (!(await mayMail(db, ctx.clock, 'activation', account.email))) return;
     if (account.createdVia === 'precreated') {
       // A pre-created account's mail carries its temporary password: a new one goes with the new link.
       await sendPrecreationMail(db, ctx, town, account);
@@ -243,40 +252,81 @@ export async function resendActivation(ctx: ServiceContext, town: Town, identifi
 
 // ---------------------------------------------------------------- sign-in
 
-export type SignInResult = { ok: true; account: Account } | { ok: false };
+export type SignInResult =
+  | { ok: true; account: Account }
+  /** `challenge`: the CAPTCHA was needed and not passed (the password was not looked at). */
+  | { ok: false; challenge?: 'missing' | 'failed' | 'expired'; challengeNext: boolean };
 
 /**
  * One generic failure whatever failed (unknown, wrong password, not activated, locked,
  * disabled, expired temporary password), each path running one argon2 verification so
- * their timing is alike. Failures slow the account down, then lock it (lib/lockout.ts).
+ * their timing is alike. Failures slow down and challenge the browser that fails, never
+ * the owner's own browsers (sign-in-guard.ts, lib/lockout.ts).
  */
-export async function signIn(ctx: ServiceContext, town: Town, identifier: string, password: string): Promise<SignInResult> {
+export async function signIn(
+  ctx: ServiceContext,
+  town: Town,
+  identifier: string,
+  password: string,
+  source: guard.SignInSource,
+): Promise<SignInResult> {
   const now = ctx.clock.now();
-  const account = identifier.trim() ? await accounts.findAccountByIdentifier(ctx.pool, town.id, identifier.trim()) : undefined;
-  if (!account || password.length > 1024) {
+  const typed = identifier.trim();
+  const account = typed ? await accounts.findAccountByIdentifier(ctx.pool, town.id, typed) : undefined;
+  const attempt: guard.Attempt = { townId: town.id, kind: 'parent', subjectId: account?.id, identifier: typed, source };
+  const admission = await guard.admit(ctx, attempt);
+  if (!admission.admitted) return { ok: false, challenge: admission.challenge, challengeNext: true };
+  const refuse = async (): Promise<SignInResult> => ({ ok: false, challengeNext: await guard.challengeNext(ctx, attempt) });
+  if (admission.locked) {
     await verifyDummy(password);
-    return { ok: false };
+    return refuse();
   }
-  if (isBlocked(account, now)) {
-    await verifyDummy(password);
-    return { ok: false };
-  }
-  const valid = await verifyPassword(account.passwordHash, password);
-  if (!valid) {
-    await accounts.recordFailedSignIn(ctx.pool, account.id, now, lockAfterFailure(account, now));
-    return { ok: false };
+  const valid = account && password.length <= 1024 ? await verifyPassword(account.passwordHash, password) : await verifyDummy(password);
+  if (!valid || !account) {
+    const { warn } = await guard.failed(ctx, attempt, admission);
+    if (warn && account) await warnOfFailures(ctx, town, account);
+    return refuse();
   }
   const temporaryExpired =
     account.passwordIsTemporary && account.temporaryPasswordExpiresAt && account.temporaryPasswordExpiresAt.getTime() <= now.getTime();
   if (!account.emailConfirmedAt || account.disabledAt || account.validationStatus === 'refused' || temporaryExpired) {
-    return { ok: false };
+    await guard.notFailed(ctx, admission);
+    return refuse();
   }
-  await accounts.recordSuccessfulSignIn(ctx.pool, account.id, now);
+  await withTransaction(ctx.pool, async (db) => {
+    await accounts.recordSuccessfulSignIn(db, account.id, now);
+    // From a known browser the owner's success says nothing of a stranger's burst: it stays.
+    // From another, it ends the burst (this attempt, counted in advance, included).
+    if (!admission.trusted) await guard.clearFailures(db, 'parent', account.id);
+  });
   if (needsRehash(account.passwordHash)) {
     // Parameters changed since this hash was made: upgrade it now that we know the password.
     await accounts.updatePassword(ctx.pool, account.id, await hashPassword(password), null, now).catch(() => undefined);
   }
   return { ok: true, account: (await accounts.findAccountById(ctx.pool, town.id, account.id))! };
+}
+
+/** Once per burst of failures (sign-in-guard.ts), within the recipient's mail budget. */
+async function warnOfFailures(ctx: ServiceContext, town: Town, account: Account): Promise<void> {
+  await withTransaction(ctx.pool, async (db) => {
+    if (!(await mayMail(db, ctx.clock, 'sign-in-warning', account.email))) return;
+    await enqueueMail(db, {
+      townId: town.id,
+      to: account.email,
+      template: 'notification',
+      subject: 'Tentatives de connexion à votre espace famille',
+      data: {
+        townName: town.name,
+        greeting: greeting(account),
+        paragraphs: [
+          `Plusieurs tentatives de connexion à votre espace famille ont échoué ${formatNow(ctx)} : un mauvais mot de passe a été saisi à plusieurs reprises.`,
+          "Si c'est vous, vous pouvez choisir un nouveau mot de passe avec le lien ci-dessous. Sinon, quelqu'un essaie peut-être de deviner votre mot de passe : il sera ralenti, et vous pourrez toujours vous connecter depuis un appareil où vous vous êtes déjà connecté.",
+          'Si vous utilisez ce mot de passe sur un autre site, changez-le aussi là-bas.',
+        ],
+        link: { label: 'Choisir un nouveau mot de passe', url: absoluteUrl(ctx.config.publicBaseUrl, urls.forgotPassword(town)) },
+      },
+    });
+  });
 }
 
 /** Per-IP limit for sign-in attempts, shared by every instance. */
@@ -286,12 +336,15 @@ export async function signInRateLimit(ctx: ServiceContext, town: Town, ip: strin
 
 // ---------------------------------------------------------------- password reset
 
+/** "Mot de passe oublié": the same answer whatever the identifier; the caller limits requests per source address. */
 export async function requestPasswordReset(ctx: ServiceContext, town: Town, identifier: string): Promise<void> {
   const value = identifier.trim();
   if (!value || value.length > 254) return;
   await withTransaction(ctx.pool, async (db) => {
     const account = await accounts.findAccountByIdentifier(db, town.id, value);
     if (!account || account.disabledAt) return;
+    // Over the recipient's budget: no new link (the last one sent still works) and no mail.
+    if (!(await mayMail(db, ctx.clock, 'password-reset', account.email))) return;
     const token = await issueToken(db, ctx, account.id, 'password_reset', RESET_TTL_MS);
     await enqueueMail(db, {
       townId: town.id,
@@ -321,7 +374,7 @@ export async function checkResetToken(ctx: ServiceContext, town: Town, token: st
   return account ? { kind: 'valid', account } : { kind: 'invalid' };
 }
 
-export type ResetResult = { kind: 'done' } | { kind: 'weak'; message: string } | Exclude<TokenCheck, { kind: 'valid' }>;
+export type ResetResult = { kind: 'done'; accountId: string } | { kind: 'weak'; message: string } | Exclude<TokenCheck, { kind: 'valid' }>;
 
 /**
  * Sets the new password, uses the token, ends every session of the account, lifts a
@@ -341,10 +394,12 @@ export async function resetPassword(ctx: ServiceContext, town: Town, token: stri
     if (row.expiresAt.getTime() <= now.getTime()) return { kind: 'expired' } as const;
     await accounts.markTokenUsed(db, row.id, now);
     await accounts.updatePassword(db, row.accountId, hash, null, now);
+    // The link proved the mailbox: the owner is never left locked out by a stranger's failures.
+    await guard.clearFailures(db, 'parent', row.accountId);
     await accounts.confirmEmail(db, row.accountId, now);
     await accounts.deleteSessionsOf(db, row.accountId);
     await passwordChangedMail(db, ctx, town, check.account);
-    return { kind: 'done' } as const;
+    return { kind: 'done', accountId: row.accountId } as const;
   });
 }
 

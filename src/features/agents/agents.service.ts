@@ -3,12 +3,14 @@ import type pg from 'pg';
 import { withTransaction } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
 import type { Clock } from '../../lib/clock.js';
-import { isBlocked, lockAfterFailure } from '../../lib/lockout.js';
+import { mayMail } from '../../lib/mail-limits.js';
+import { enqueueMail } from '../../lib/mailer.js';
 import { hashPassword, passwordProblem, verifyDummy, verifyPassword } from '../../lib/passwords.js';
 import * as agents from '../../repositories/agents.repository.js';
 import type { Agent } from '../../repositories/agents.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { usernameProblem } from '../accounts/accounts.service.js';
+import * as guard from '../auth/sign-in-guard.js';
 
 export interface AgentContext {
   pool: pg.Pool;
@@ -19,21 +21,26 @@ export interface AgentContext {
 /** Agents hold everyone's data: their passwords follow a stronger policy than any town's. */
 export const AGENT_PASSWORD_POLICY = { minLength: 12, upper: true, lower: true, digit: true };
 
-export type AgentSignIn = { ok: true; agent: Agent } | { ok: false };
+export type AgentSignIn =
+  | { ok: true; agent: Agent }
+  /** `challenge`: the CAPTCHA was needed and not passed (the password was not looked at). */
+  | { ok: false; challenge?: 'missing' | 'failed' | 'expired'; challengeNext: boolean };
 
-/** Same protections as parents: one generic failure, similar timing, slow-down then lock. */
+/** Same protections as parents (sign-in-guard.ts): one generic failure, similar timing, the failing browser challenged. */
 export async function signInAgent(
   ctx: AgentContext,
   town: Town,
   username: string,
   password: string,
-  ip: string | null,
+  source: guard.SignInSource,
 ): Promise<AgentSignIn> {
   const now = ctx.clock.now();
-  const agent = username.trim() ? await agents.findAgentByUsername(ctx.pool, town.id, username.trim()) : undefined;
-  if (!agent || password.length > 1024 || isBlocked(agent, now)) {
-    await verifyDummy(password);
-    if (agent)
+  const ip = source.ip;
+  const typed = username.trim();
+  const agent = typed ? await agents.findAgentByUsername(ctx.pool, town.id, typed) : undefined;
+  const attempt: guard.Attempt = { townId: town.id, kind: 'agent', subjectId: agent?.id, identifier: typed, source };
+  const auditFailure = async () => {
+    if (agent) {
       await audit(ctx.pool, {
         townId: town.id,
         agentId: agent.id,
@@ -42,16 +49,34 @@ export async function signInAgent(
         ip,
         at: now,
       });
-    return { ok: false };
+    }
+  };
+  const admission = await guard.admit(ctx, attempt);
+  if (!admission.admitted) {
+    await auditFailure();
+    return { ok: false, challenge: admission.challenge, challengeNext: true };
   }
-  const valid = await verifyPassword(agent.passwordHash, password);
-  if (!valid || agent.disabledAt) {
-    if (!valid) await agents.recordAgentFailure(ctx.pool, agent.id, now, lockAfterFailure(agent, now));
-    await audit(ctx.pool, { townId: town.id, agentId: agent.id, actorLabel: agent.username, action: 'agent.sign_in_failed', ip, at: now });
-    return { ok: false };
+  const refuse = async (): Promise<AgentSignIn> => ({ ok: false, challengeNext: await guard.challengeNext(ctx, attempt) });
+  if (admission.locked) {
+    await verifyDummy(password);
+    await auditFailure();
+    return refuse();
+  }
+  const valid = agent && password.length <= 1024 ? await verifyPassword(agent.passwordHash, password) : await verifyDummy(password);
+  if (!valid || !agent) {
+    const { warn } = await guard.failed(ctx, attempt, admission);
+    if (warn && agent) await warnOfFailures(ctx, town, agent);
+    await auditFailure();
+    return refuse();
+  }
+  if (agent.disabledAt) {
+    await guard.notFailed(ctx, admission);
+    await auditFailure();
+    return refuse();
   }
   await withTransaction(ctx.pool, async (db) => {
     await agents.recordAgentSignIn(db, agent.id, now);
+    if (!admission.trusted) await guard.clearFailures(db, 'agent', agent.id);
     await audit(db, {
       townId: town.id,
       agentId: agent.id,
@@ -62,6 +87,29 @@ export async function signInAgent(
     });
   });
   return { ok: true, agent };
+}
+
+/** Once per burst of failures, to the agent's address if the back-office knows one. */
+async function warnOfFailures(ctx: AgentContext, town: Town, agent: Agent): Promise<void> {
+  const email = agent.email;
+  if (!email) return;
+  await withTransaction(ctx.pool, async (db) => {
+    if (!(await mayMail(db, ctx.clock, 'sign-in-warning', email))) return;
+    await enqueueMail(db, {
+      townId: town.id,
+      to: email,
+      template: 'notification',
+      subject: "Tentatives de connexion à votre compte de l'espace agents",
+      data: {
+        townName: town.name,
+        greeting: `Bonjour ${agent.displayName},`,
+        paragraphs: [
+          `Plusieurs tentatives de connexion à votre compte de l'espace agents (${agent.username}) ont échoué : un mauvais mot de passe a été saisi à plusieurs reprises.`,
+          "Si ce n'est pas vous, quelqu'un essaie peut-être de deviner votre mot de passe : il sera ralenti, et vous pourrez toujours vous connecter depuis un poste où vous vous êtes déjà connecté. Prévenez un administrateur, qui peut vous donner un nouveau mot de passe.",
+        ],
+      },
+    });
+  });
 }
 
 export type CreateAgentResult = { kind: 'created'; agent: Agent } | { kind: 'errors'; errors: { field: string; message: string }[] };

@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../../app.js';
+import { rememberDevice } from '../../lib/device-cookie.js';
 import { TooManyRequestsError } from '../../lib/errors.js';
-import { errorMap, parseForm, type FieldError } from '../../lib/forms.js';
+import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';
 import { describePolicy, passwordProblem } from '../../lib/passwords.js';
 import { hit } from '../../lib/rate-limit.js';
 import { AUTH_HINT_COOKIE, PARENT_ABSOLUTE_MS, requireParent } from '../../middleware/auth.js';
@@ -22,6 +23,14 @@ import {
   returnToSchema,
   signInSchema,
 } from './auth.schemas.js';
+import {
+  CHALLENGE_MESSAGES,
+  currentChallenge,
+  nextChallenge,
+  signInSource,
+  wantsNewChallenge,
+  type ChallengeView,
+} from './sign-in-form.js';
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
@@ -43,10 +52,17 @@ export function authRouter(deps: AppDeps): Router {
   const cguVersion = (townId: string) => currentCguVersionNumber(pool, townId);
   const parentOnly = requireParent({ cguVersion });
 
-  async function renderHome(req: Request, res: Response, status: number, errors: FieldError[], values: Record<string, string>) {
+  async function renderHome(
+    req: Request,
+    res: Response,
+    status: number,
+    errors: FieldError[],
+    values: Record<string, string>,
+    captcha?: ChallengeView,
+  ) {
     const town = requireTown(req);
     const [news, services] = await Promise.all([listPublishedNews(pool, town.id), listServices(pool, town.id)]);
-    res.status(status).render('home/town', { title: 'Accueil', news, services, errors, fieldErrors: errorMap(errors), values });
+    res.status(status).render('home/town', { title: 'Accueil', news, services, errors, fieldErrors: errorMap(errors), values, captcha });
   }
 
   // ------------------------------------------------------------------ sign-in / sign-out
@@ -55,13 +71,35 @@ export function authRouter(deps: AppDeps): Router {
     const town = requireTown(req);
     const limit = await service.signInRateLimit(ctx, town, req.ip ?? 'unknown');
     if (!limit.allowed) throw new TooManyRequestsError(limit.retryAfterSeconds);
+    const now = clock.now();
+    if (wantsNewChallenge(req.body)) {
+      return renderHome(req, res, 200, [], { identifiant: formValues(req.body).identifiant ?? '' }, nextChallenge(req, now, true));
+    }
     const form = parseForm(signInSchema, req.body, { secret: ['motDePasse'] });
-    if (!form.ok) return renderHome(req, res, 400, form.errors, form.values);
-    const result = await service.signIn(ctx, town, form.data.identifiant, form.data.motDePasse);
+    if (!form.ok) return renderHome(req, res, 400, form.errors, form.values, currentChallenge(req, now));
+    const { identifiant, motDePasse } = form.data;
+    const result = await service.signIn(ctx, town, identifiant, motDePasse, signInSource(req, config, 'parent', form.data, now));
     if (!result.ok) {
-      return renderHome(req, res, 401, [{ field: 'identifiant', message: 'Identifiant ou mot de passe incorrect' }], {
-        identifiant: form.data.identifiant,
-      });
+      // What was typed comes back, except the password and the answers to a CAPTCHA now used up.
+      const captcha = nextChallenge(req, now, result.challengeNext);
+      if (result.challenge) {
+        return renderHome(
+          req,
+          res,
+          400,
+          [{ field: 'texteControle', message: CHALLENGE_MESSAGES[result.challenge] }],
+          { identifiant },
+          captcha,
+        );
+      }
+      return renderHome(
+        req,
+        res,
+        401,
+        [{ field: 'identifiant', message: 'Identifiant ou mot de passe incorrect' }],
+        { identifiant },
+        captcha,
+      );
     }
     // A new session id at sign-in: a session fixed before cannot be used (ASVS 3.2.1).
     await regenerate(req);
@@ -76,6 +114,7 @@ export function authRouter(deps: AppDeps): Router {
       path: '/',
       maxAge: PARENT_ABSOLUTE_MS,
     });
+    rememberDevice(req, res, config, `parent-${result.account.id}`, now);
     res.redirect(303, urls.dashboard(town));
   });
 
@@ -194,6 +233,8 @@ export function authRouter(deps: AppDeps): Router {
         .status(result.kind === 'invalid' ? 404 : 410)
         .render('auth/link-problem', { title: 'Lien non valable', problem: result.kind, purpose: 'reset' });
     }
+    // The link proved the mailbox: this browser is the owner's, whatever a stranger tries meanwhile.
+    rememberDevice(req, res, config, `parent-${result.accountId}`, clock.now());
     req.session.flash = { kind: 'success', message: 'Votre mot de passe a été modifié. Vous pouvez vous connecter.' };
     res.redirect(303, urls.townHome(town));
   });

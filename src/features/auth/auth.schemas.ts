@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { challengeFields } from './sign-in-form.js';
 
 const text = (max: number) => z.string().trim().max(max, `Ce champ doit contenir ${max} caractères au maximum`);
 
 export const signInSchema = z.object({
   identifiant: text(254).min(1, 'Saisissez votre identifiant'),
   motDePasse: z.string().max(1024, 'Le mot de passe est trop long').min(1, 'Saisissez votre mot de passe'),
+  ...challengeFields,
 });
 
 export const identifierSchema = z.object({

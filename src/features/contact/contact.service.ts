@@ -1,4 +1,5 @@
 import { withTransaction, type Queryable } from '../../db/pool.js';
+import { mayMail } from '../../lib/mail-limits.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import { verifyPassword } from '../../lib/passwords.js';
 import { hit } from '../../lib/rate-limit.js';
@@ -142,6 +143,9 @@ export async function requestEmailChange(
   if (email === account.email) return { kind: 'same' };
   await withTransaction(ctx.pool, async (db) => {
     const now = ctx.clock.now();
+    // Anyone with an account can type any address: that mailbox has its own budget, and the
+    // page says "sent" whether it was, was over budget, or the address was taken.
+    if (!(await mayMail(db, ctx.clock, 'email-change', email))) return;
     const others = (await accounts.findAccountsByEmail(db, town.id, email)).filter((a) => a.id !== account.id);
     if (others.length > 0) {
       await enqueueMail(db, {

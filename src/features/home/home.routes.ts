@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../../app.js';
 import { requireTown } from '../../middleware/town.js';
 import { currentText, listPublishedNews, listServices, listTowns } from '../../repositories/towns.repository.js';
+import { currentChallenge } from '../auth/sign-in-form.js';
 
 /**
  * News and services change a few times a week, and the town home is the busiest page. In
@@ -40,7 +41,7 @@ export function publicRouter({ pool }: AppDeps): Router {
 
 /** The town's public pages: ACCUEIL, its theme, its legal texts. */
 export function townRouter(deps: AppDeps): Router {
-  const { pool } = deps;
+  const { pool, clock } = deps;
   const router = Router();
   const homeContent = cachedPerTown(deps.config.isProduction ? HOME_CONTENT_CACHE_MS : 0, (townId) =>
     Promise.all([listPublishedNews(pool, townId), listServices(pool, townId)]),
@@ -50,7 +51,8 @@ export function townRouter(deps: AppDeps): Router {
     const town = requireTown(req);
     const [news, services] = await homeContent(town.id);
     if (req.query.deconnexion === '1') res.locals.flash = { kind: 'success', message: 'Vous êtes déconnecté. À bientôt !' };
-    res.render('home/town', { title: 'Accueil', news, services, values: {} });
+    // A CAPTCHA the sign-in form asked for stays asked for when the page is opened again.
+    res.render('home/town', { title: 'Accueil', news, services, values: {}, captcha: currentChallenge(req, clock.now()) });
   });
 
   // The town's colour as a stylesheet: the CSP forbids inline styles.

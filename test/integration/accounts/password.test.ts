@@ -89,14 +89,17 @@ describe('forgotten password', () => {
     const elsewhere = t.agent();
     await signIn(elsewhere, 'tarnos', parent.username, parent.password);
     expect((await elsewhere.get('/tarnos/mon-espace')).status).toBe(200);
-    await t.db.pool.query(`update accounts set locked_until = $2, failed_sign_ins = 10 where id = $1`, [
-      parent.id,
-      new Date('2026-11-23T11:00:00Z'),
+    // Locked for browsers that never signed in to it (src/lib/lockout.ts).
+    await t.db.pool.query(`insert into sign_in_throttle (key, failures, last_failed_at, locked_until) values ($1, 10, $2, $3)`, [
+      `parent:${parent.id}`,
+      new Date('2026-11-23T10:00:00Z'),
+      new Date('2026-11-23T10:30:00Z'),
     ]);
     await askReset(parent.username);
     const path = await resetLinkFor(parent.email);
     expect((await submitNewPassword(path, 'Nouveau-Mot-2026')).status).toBe(303);
     expect((await elsewhere.get('/tarnos/mon-espace')).status).toBe(303);
+    // Signed in from a browser that never saw the account: no CAPTCHA, no lock left.
     expect((await signIn(t.agent(), 'tarnos', parent.username, 'Nouveau-Mot-2026')).status).toBe(303);
   });
 
