@@ -163,6 +163,9 @@ export class JobQueue {
     for (;;) {
       const jobs = await this.boss.fetch<Record<string, unknown>>(name, { batchSize: 20, includeMetadata: true });
       if (jobs.length === 0) return total;
+      // pg-boss takes the batch in creation order but returns it in no set order (UPDATE …
+      // RETURNING): run it oldest first, as a parent who asked twice expects the mails.
+      jobs.sort((a, b) => a.createdOn.getTime() - b.createdOn.getTime());
       for (const job of jobs) {
         try {
           await this.#run(name, job);
