@@ -109,6 +109,10 @@ async function main(argv: string[]): Promise<number> {
             email: values.email ?? null,
             password: values.password!,
             role: values.admin ? 'admin' : 'agent',
+            // The operator types this password for themself, to open a town's back-office
+            // (usually its first admin): nobody else learns it, so there is nothing to replace.
+            // The agents that admin then creates do have to change theirs.
+            mustChangePassword: false,
           },
           { agentId: null, actorLabel: 'ligne de commande', ip: null },
         );
