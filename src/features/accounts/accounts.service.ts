@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import type { Clock } from '../../lib/clock.js';
 import { isBlocked, lockAfterFailure } from '../../lib/lockout.js';
+import { formatDateTime } from '../../lib/format.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import { generateTemporaryPassword, hashPassword, needsRehash, passwordProblem, verifyDummy, verifyPassword } from '../../lib/passwords.js';
 import { hit } from '../../lib/rate-limit.js';
@@ -21,7 +22,6 @@ export interface ServiceContext {
 const DAY = 24 * 60 * 60 * 1000;
 export const ACTIVATION_TTL_MS = 7 * DAY;
 export const RESET_TTL_MS = 30 * 60 * 1000;
-export const TEMPORARY_PASSWORD_TTL_MS = 14 * DAY;
 
 /** One normalisation for every flow: sign-up, sign-in, reset, rate-limit keys. */
 export function normaliseEmail(email: string): string {
@@ -43,9 +43,9 @@ async function issueToken(
   purpose: accounts.AccountToken['purpose'],
   ttlMs: number,
   payload?: string,
+  now = ctx.clock.now(),
 ) {
   const token = newToken();
-  const now = ctx.clock.now();
   await accounts.insertToken(db, {
     accountId,
     purpose,
@@ -243,12 +243,19 @@ export async function resendActivation(ctx: ServiceContext, town: Town, identifi
 
 // ---------------------------------------------------------------- sign-in
 
-export type SignInResult = { ok: true; account: Account } | { ok: false };
+/**
+ * `temporarySpent`: the right temporary password (Création rapide), but used once already or
+ * past its 7 days. Only someone who typed that password learns it, so the page can say what
+ * to do ("J'ai oublié mon mot de passe", which works whether the account was activated or not).
+ */
+export type SignInResult = { ok: true; account: Account } | { ok: false; temporarySpent?: true };
 
 /**
  * One generic failure whatever failed (unknown, wrong password, not activated, locked,
- * disabled, expired temporary password), each path running one argon2 verification so
- * their timing is alike. Failures slow the account down, then lock it (lib/lockout.ts).
+ * disabled), each path running one argon2 verification so their timing is alike. Failures
+ * slow the account down, then lock it (lib/lockout.ts). A temporary password signs in once,
+ * within the 7 days of its activation link, and then only to choose a new password
+ * (requireParent sends there).
  */
 export async function signIn(ctx: ServiceContext, town: Town, identifier: string, password: string): Promise<SignInResult> {
   const now = ctx.clock.now();
@@ -266,10 +273,13 @@ export async function signIn(ctx: ServiceContext, town: Town, identifier: string
     await accounts.recordFailedSignIn(ctx.pool, account.id, now, lockAfterFailure(account, now));
     return { ok: false };
   }
-  const temporaryExpired =
-    account.passwordIsTemporary && account.temporaryPasswordExpiresAt && account.temporaryPasswordExpiresAt.getTime() <= now.getTime();
-  if (!account.emailConfirmedAt || account.disabledAt || account.validationStatus === 'refused' || temporaryExpired) {
-    return { ok: false };
+  if (account.disabledAt || account.validationStatus === 'refused') return { ok: false };
+  const temporarySpent =
+    account.passwordIsTemporary && (!account.temporaryPasswordExpiresAt || account.temporaryPasswordExpiresAt.getTime() <= now.getTime());
+  if (temporarySpent) return { ok: false, temporarySpent: true };
+  if (!account.emailConfirmedAt) return { ok: false };
+  if (account.passwordIsTemporary && !(await accounts.spendTemporaryPassword(ctx.pool, account.id, now))) {
+    return { ok: false, temporarySpent: true };
   }
   await accounts.recordSuccessfulSignIn(ctx.pool, account.id, now);
   if (needsRehash(account.passwordHash)) {
@@ -533,17 +543,17 @@ async function availableUsername(db: Queryable, townId: string, firstName: strin
   }
 }
 
+/**
+ * A new temporary password and activation link. The password dies with the link (the same
+ * instant, 7 days on) and signs in once only (`signIn` spends it): it is sent in clear, so
+ * it must not outlive its purpose, choosing the parent's own password (ASVS 6.4.1).
+ */
 async function sendPrecreationMail(db: Queryable, ctx: ServiceContext, town: Town, account: Account): Promise<void> {
   const now = ctx.clock.now();
+  const expiresAt = new Date(now.getTime() + ACTIVATION_TTL_MS);
   const temporaryPassword = generateTemporaryPassword(town.passwordPolicy.minLength);
-  await accounts.updatePassword(
-    db,
-    account.id,
-    await hashPassword(temporaryPassword),
-    { expiresAt: new Date(now.getTime() + TEMPORARY_PASSWORD_TTL_MS) },
-    now,
-  );
-  const token = await issueToken(db, ctx, account.id, 'activation', ACTIVATION_TTL_MS);
+  await accounts.updatePassword(db, account.id, await hashPassword(temporaryPassword), { expiresAt }, now);
+  const token = await issueToken(db, ctx, account.id, 'activation', ACTIVATION_TTL_MS, undefined, now);
   await enqueueMail(db, {
     townId: town.id,
     to: account.email,
@@ -555,7 +565,7 @@ async function sendPrecreationMail(db: Queryable, ctx: ServiceContext, town: Tow
       link: activationLink(ctx, town, token),
       username: account.username,
       temporaryPassword,
-      expiresInDays: TEMPORARY_PASSWORD_TTL_MS / DAY,
+      validUntil: formatDateTime(expiresAt),
     },
   });
 }
