@@ -98,11 +98,14 @@ export function parseMultipart(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     parser(req, res, (err: unknown) => {
       if (!err || err instanceof CsrfError) return next(err);
-      if (err instanceof multer.MulterError) {
-        // The fields before the limit were parsed: the token is still checked, then the route explains.
+      if (err instanceof multer.MulterError && (err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FILE_COUNT')) {
+        // The fields before the file were parsed: the token is still checked, then the route explains.
         req.multipartProblem = err;
         return next();
       }
+      // Too many fields or parts, or a field too long: not a form of ours, and what was read is
+      // cut short, so no route may act on it (as the urlencoded parser's 413).
+      if (err instanceof multer.MulterError) return next(new HttpError(413, `multipart limit: ${err.code}`));
       // Malformed multipart (busboy): nothing to show again.
       next(new HttpError(400, `malformed multipart body: ${(err as Error).message}`));
     });
@@ -112,7 +115,7 @@ export function parseMultipart(): RequestHandler {
 /** The received files of one field, within a route's own bounds; what went wrong otherwise. */
 export interface ReceivedFiles {
   files: Express.Multer.File[];
-  problem?: { kind: 'too_large'; fileName?: string } | { kind: 'too_many' } | { kind: 'unexpected' } | { kind: 'invalid' };
+  problem?: { kind: 'too_large'; fileName?: string } | { kind: 'too_many' } | { kind: 'unexpected' };
 }
 
 /**
@@ -134,7 +137,7 @@ export function takeFiles(req: Request, field: string, bounds: { maxFiles: numbe
       const fileName = (limit as { filename?: unknown }).filename;
       return { files: [], problem: { kind: 'too_large', fileName: typeof fileName === 'string' ? fileName : undefined } };
     }
-    return { files: [], problem: { kind: limit.code === 'LIMIT_FILE_COUNT' ? 'too_many' : 'invalid' } };
+    return { files: [], problem: { kind: 'too_many' } };
   }
   if (files.length < all.length) return { files: [], problem: { kind: 'unexpected' } };
   if (files.length > bounds.maxFiles) return { files: [], problem: { kind: 'too_many' } };
@@ -143,10 +146,7 @@ export function takeFiles(req: Request, field: string, bounds: { maxFiles: numbe
   return { files };
 }
 
-const GENERIC = {
-  unexpected: "Le fichier n'a pas été envoyé depuis le bon champ : rechargez la page et recommencez",
-  invalid: "Le formulaire envoyé n'est pas valide : rechargez la page et recommencez",
-};
+const UNEXPECTED_FIELD = "Le fichier n'a pas été envoyé depuis le bon champ : rechargez la page et recommencez";
 
 /**
  * One file from a multipart form, in the order security.md §3.4 asks for: the global
@@ -169,9 +169,7 @@ export function uploadSingle(options: UploadOptions): RequestHandler {
             ? options.messages.tooLarge
             : problem.kind === 'too_many'
               ? 'Envoyez un seul fichier'
-              : problem.kind === 'unexpected'
-                ? GENERIC.unexpected
-                : options.messages.wrongType;
+              : UNEXPECTED_FIELD;
         req.upload = { problem: { field: options.field, status: problem.kind === 'too_large' ? 413 : 400, message } };
         return;
       }
@@ -237,7 +235,7 @@ export function uploadFiles(options: FilesUploadOptions): RequestHandler {
         } else if (problem.kind === 'too_many') {
           message = options.messages.tooMany;
         } else {
-          message = GENERIC[problem.kind];
+          message = UNEXPECTED_FIELD;
         }
         req.uploads = {
           files: [],

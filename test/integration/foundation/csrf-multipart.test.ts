@@ -109,6 +109,17 @@ describe('a multipart POST without its token is refused, and changes nothing', (
   });
 });
 
+describe('a multipart body cut short by a limit', () => {
+  it('is refused with 413 even with its token: no route acts on a truncated form', async () => {
+    const p = await signedInParent(t);
+    let req = multipart(p.agent, urls.signOut('tarnos'), p.token);
+    for (let i = 0; i < 250; i += 1) req = req.field(`champ${i}`, 'x');
+    const res = await req;
+    expect(res.status).toBe(413);
+    expect(await stillSignedIn(p)).toBe(true);
+  });
+});
+
 describe('every POST route of the app', () => {
   it('refuses a same-origin multipart POST without its token with the French 403 page', async () => {
     const posts = appRoutes(t.app).filter((r) => r.method === 'POST');
