@@ -93,6 +93,9 @@ describe('Création rapide', () => {
     expect(same.text).toContain('doit être différent du mot de passe provisoire');
     const weak = await post('motdepasse');
     expect(weak.status).toBe(400);
+    const mismatch = await post('Mon-Mot-Perso-2026', 'Mon-Mot-Perso-2027');
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.text).toContain('La confirmation ne correspond pas au mot de passe');
     expect(
       (await agent.post('/bondoufle/mon-espace/modification-identifiants').type('form').send({ motDePasse: 'Xx-2026-abcd' })).status,
     ).toBe(403);

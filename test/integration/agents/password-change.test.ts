@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../../../src/features/agents/agents.service.js';
+import { ROOT_DIR } from '../../../src/lib/paths.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signInAgent } from '../../helpers/auth.js';
 import { createAgentFixture, town } from '../../helpers/fixtures.js';
@@ -310,5 +313,24 @@ describe('the first admin, created from the command line', () => {
     const http = t.agent();
     expect((await signInAgent(http, 'tarnos', 'premieradmin', CHOSEN_BY_ADMIN)).headers.location).toBe('/tarnos/agents');
     expect((await http.get('/tarnos/agents/equipe')).status).toBe(200);
+  });
+});
+
+describe('migration 0012', () => {
+  it('flags the agents an admin created before it (they still have the admin’s password), not those of the command line', async () => {
+    const byAdmin = await createAgentFixture(t.db.pool, 'tarnos');
+    const byCli = await createAgentFixture(t.db.pool, 'tarnos');
+    const admin = await createAgentFixture(t.db.pool, 'tarnos', 'admin');
+    const tarnos = await town(t.db.pool, 'tarnos');
+    const created = `insert into audit_log (town_id, agent_id, actor_label, action, target_type, target_id) values ($1, $2, $3, 'agent.create', 'agent', $4)`;
+    await t.db.pool.query(created, [tarnos.id, admin.id, 'Admin', byAdmin.id]);
+    await t.db.pool.query(created, [tarnos.id, null, 'ligne de commande', byCli.id]);
+    // The migration's data step, as written in the file (its column was added with the template).
+    const sql = fs.readFileSync(path.join(ROOT_DIR, 'migrations/0012_agent_password_change.sql'), 'utf8');
+    const update = sql.slice(sql.indexOf('update agents'));
+    await t.db.pool.query(update);
+    expect(await mustChange(byAdmin.id)).toBe(true);
+    expect(await mustChange(byCli.id)).toBe(false);
+    expect(await mustChange(admin.id)).toBe(false);
   });
 });
