@@ -37,6 +37,7 @@ import { layoutEngine } from './lib/views.js';
 import { loadAgent } from './middleware/agent-auth.js';
 import { flashMessages, loadAccount } from './middleware/auth.js';
 import { csrfProtection } from './middleware/csrf.js';
+import { parseMultipart } from './middleware/upload.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { noStore, securityHeaders } from './middleware/security.js';
 import { saveBeforeRedirect, sessionMiddleware } from './middleware/session.js';
@@ -92,6 +93,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(sessionMiddleware(config, deps.sessionStore));
   app.use(saveBeforeRedirect);
+  // Multipart too is parsed before the CSRF check, so that check covers every body (issue 10).
+  app.use(parseMultipart());
   app.use(csrfProtection());
   app.use(flashMessages);
   app.use((req, res, next) => {

@@ -23,8 +23,10 @@ Commands:
       Création rapide: creates a parent's account and queues the welcome mail (activation link,
       username, temporary password).
   create-agent --town <slug> --username <identifiant> --password <mot de passe> [--name <nom affiché>] [--email <courriel>] [--admin]
-      Creates an agent of the back-office (an admin with --admin). The password needs 12
-      characters with an uppercase, a lowercase and a digit.
+      Creates an agent of the back-office (an admin with --admin), usually a town's first admin,
+      with the password you choose for yourself: it is not asked again at sign-in. Create the
+      other agents from the back-office (Équipe), where they must replace the admin's choice.
+      The password needs 12 characters with an uppercase, a lowercase and a digit.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -111,6 +113,10 @@ async function main(argv: string[]): Promise<number> {
             email: values.email ?? null,
             password: values.password!,
             role: values.admin ? 'admin' : 'agent',
+            // The operator types this password for themself, to open a town's back-office
+            // (usually its first admin): nobody else learns it, so there is nothing to replace.
+            // The agents that admin then creates do have to change theirs.
+            mustChangePassword: false,
           },
           { agentId: null, actorLabel: 'ligne de commande', ip: null },
         );

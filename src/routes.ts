@@ -126,6 +126,8 @@ export const urls = {
   agentSignIn: (town: TownRef) => `${t(town)}/agents/connexion`,
   agentSignOut: (town: TownRef) => `${t(town)}/agents/deconnexion`,
   agentHome: (town: TownRef) => `${t(town)}/agents`,
+  /** The agent's own password, in place of one an admin chose (first sign-in, after a reset). */
+  agentNewPassword: (town: TownRef) => `${t(town)}/agents/nouveau-mot-de-passe`,
 
   // Requests in the back-office (issue 5): the queue, a request, its actions and messages
   agentRequests: (town: TownRef, query?: Record<string, string>) => {
@@ -147,6 +149,7 @@ export const urls = {
   agentTeamNew: (town: TownRef) => `${t(town)}/agents/equipe/nouveau`,
   agentTeamDisable: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/desactiver`,
   agentTeamEnable: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/reactiver`,
+  agentTeamPassword: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/mot-de-passe`,
   agentJournal: (town: TownRef, query?: { action?: string; agent?: string; du?: string; au?: string; page?: number }) =>
     `${t(town)}/agents/journal${queryString(query)}`,
 

@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = {
   'agent.create': "Création d'un agent",
   'agent.disable': "Désactivation d'un agent",
   'agent.enable': "Réactivation d'un agent",
+  'agent.password_reset': "Réinitialisation du mot de passe d'un agent",
+  'agent.password_change': 'Changement de son mot de passe',
   'account.activate': "Activation d'un compte",
   'account.refuse': "Refus d'un compte",
   'account.precreate': "Création rapide d'un compte",

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Clock } from '../lib/clock.js';
 import { NotFoundError } from '../lib/errors.js';
 import { findAgentById, type Agent } from '../repositories/agents.repository.js';
+import { urls } from '../routes.js';
 import { requireTown } from './town.js';
 
 declare module 'express-session' {
@@ -53,8 +54,23 @@ export function loadAgent(pool: pg.Pool, clock: Clock) {
     if (now - session.agentSeenAt! > 60_000) session.agentSeenAt = now;
     req.agent = agent;
     res.locals.agent = agent;
+    if (agent.mustChangePassword && !reachableBeforeNewPassword(req)) return res.redirect(303, urls.agentNewPassword(town));
     next();
   };
+}
+
+/**
+ * An agent whose password an admin chose reaches nothing of the back-office but the page to
+ * choose their own, and signing out. Checked here, for every path under /agents, rather than
+ * in each route's guard: a route added later is covered. Paths match case-insensitively, as
+ * Express's routes do.
+ */
+function reachableBeforeNewPassword(req: Request): boolean {
+  const path = req.path.toLowerCase().replace(/\/+$/, '');
+  if (path !== '/agents' && !path.startsWith('/agents/')) return true;
+  const town = requireTown(req);
+  const inTown = (url: string) => url.slice(urls.townHome(town).replace(/\/+$/, '').length);
+  return path === inTown(urls.agentNewPassword(town)) || path === inTown(urls.agentSignOut(town));
 }
 
 /** Back-office pages: anyone but a signed-in agent of this town gets the same 404 as an unknown page. */

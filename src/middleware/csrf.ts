@@ -17,10 +17,6 @@ export { revokeToken };
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-function isMultipart(req: Request): boolean {
-  return (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data');
-}
-
 /**
  * What the browser says of where the request comes from: 'cross' (another site), 'same'
  * (this origin) or 'unknown' (no header: an old browser or a non-browser client).
@@ -41,43 +37,31 @@ function requestSite(req: Request): 'cross' | 'same' | 'unknown' {
 }
 
 /**
- * Exposes the token to views for GET pages; checks it on every other method. A multipart
- * body is not parsed yet at this point (multer runs on the upload routes only), so those
- * requests get the header check here and the token check in `verifyCsrf` right after
- * multer, before anything is stored.
+ * Exposes the token to views on every request; checks it on every method but GET, HEAD
+ * and OPTIONS, whatever the body's type. Bodies are parsed before this runs (urlencoded,
+ * and multipart by `parseMultipart` in upload.ts): a request whose body was not parsed —
+ * JSON, text/plain, no body — has no token and is refused, so no route is left to check
+ * it itself.
  */
 export function csrfProtection(): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (SAFE.has(req.method)) {
-      // Lazily: only pages that render a form create a session for it.
-      res.locals.csrfToken = () => generateToken(req);
-      return next();
-    }
-    const site = requestSite(req);
-    if (site === 'cross') return next(new CsrfError());
-    // A multipart body is checked by the upload route after multer; meanwhile only a
-    // request the browser vouches for as same-origin may go on, so a multipart POST to a
-    // route that never parses a body cannot slip past the token.
-    if (isMultipart(req)) {
-      if (site !== 'same') return next(new CsrfError());
-      // Pages rendered after this POST (an error page, say) still need the session's token.
-      res.locals.csrfToken = () => generateToken(req);
-      return next();
-    }
-    if (!isRequestValid(req)) return next(new CsrfError());
+    // Lazily: only pages that render a form create a session for it. Pages rendered after
+    // a POST (an error page, a form again) use the session's current token, so another
+    // open tab keeps working.
     res.locals.csrfToken = () => generateToken(req);
+    if (SAFE.has(req.method)) return next();
+    if (requestSite(req) === 'cross') return next(new CsrfError());
+    if (!isRequestValid(req)) return next(new CsrfError());
     next();
   };
 }
 
-/** For upload routes, after multer has parsed the body. */
-export function verifyCsrf(req: Request): void {
-  if (!isRequestValid(req)) throw new CsrfError();
-}
-
-/** The session's token for a view rendered after a multipart POST (created if missing). */
-export function currentCsrfToken(req: Request): string {
-  return generateToken(req);
+/**
+ * For `parseMultipart`, on reaching a file part: only a request that carries the session's
+ * token gets its files read.
+ */
+export function hasValidCsrfToken(req: Request): boolean {
+  return requestSite(req) !== 'cross' && isRequestValid(req);
 }
 
 /** A new token, e.g. after the session was regenerated at sign-in. */

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import multer from 'multer';
-import { HttpError } from '../lib/errors.js';
+import { CsrfError, HttpError } from '../lib/errors.js';
 import {
   checkDocumentFile,
   DOCUMENT_MAX_BYTES,
@@ -12,8 +12,7 @@ import {
   type FileCheck,
   type RawFile,
 } from '../lib/file-checks.js';
-import { currentCsrfToken, verifyCsrf } from './csrf.js';
-
+import { hasValidCsrfToken } from './csrf.js';
 /** A file that passed every check: its type comes from its content, never from its name. */
 export interface UploadedFile {
   buffer: Buffer;
@@ -39,6 +38,8 @@ export interface UploadResult {
 
 declare module 'express-serve-static-core' {
   interface Request {
+    /** Why `parseMultipart` stopped reading the body (a limit), for the upload route to explain. */
+    multipartProblem?: multer.MulterError;
     /** Set by `uploadSingle` on the routes that take a file. */
     upload?: UploadResult;
     /** Set by `uploadFiles` / `uploadDocuments` on the routes that take several files. */
@@ -54,64 +55,127 @@ export interface UploadOptions {
   types: readonly string[];
   /** French messages, written for the field ("La photo doit …"). */
   messages: { tooLarge: string; wrongType: string };
-  /** How many other form fields the form has, at most (a bound, not an exact count). */
-  maxFields?: number;
 }
 
-const GENERIC: Record<string, string> = {
-  LIMIT_FILE_COUNT: 'Envoyez un seul fichier',
-  LIMIT_UNEXPECTED_FILE: "Le fichier n'a pas été envoyé depuis le bon champ : rechargez la page et recommencez",
-};
+/**
+ * The bounds of any multipart body, whatever the route: the largest file a route takes
+ * (the families' CSV import, 10 Mo) and the most files (the justificatifs, 4). Each upload
+ * route then applies its own, smaller bounds to what was received.
+ */
+export const MULTIPART_MAX_FILE_BYTES = 10 * 1024 * 1024;
+export const MULTIPART_MAX_FILES = DOCUMENT_MAX_FILES;
+/** The absence form has a checkbox per enrolment and stored document: the most fields of any multipart form. */
+const MULTIPART_MAX_FIELDS = 200;
 
 /**
- * One file from a multipart form, in the order security.md §3.4 asks for: the global
- * middleware has already refused cross-site requests (no body needed); multer parses
- * into memory with strict limits (nothing touches the disk); the CSRF token is checked
- * against the parsed body; only then is the content sniffed. A refused file is not an
- * exception but `req.upload.problem`, so the route re-renders its form with the typed
- * values and a message beside the field (413 for size, 400 otherwise). Put the CSRF
- * input before the file input in the form: when multer stops at an oversized file, the
- * fields after it are lost.
+ * Every multipart body is parsed here, once, before the CSRF check — never by a route —
+ * so the token is checked on every state-changing request whatever its content type (a
+ * multipart POST to a route that takes no file used to skip it). The token must come
+ * before the files in the form (the CSRF partial is a form's first field): a file part
+ * reached without a valid token ends the request with a 403 before a byte of it is kept.
+ * A limit reached is not an error here but `req.multipartProblem`, so the upload route can
+ * re-render its form with the typed values and a message beside the field.
  */
-export function uploadSingle(options: UploadOptions): RequestHandler {
+export function parseMultipart(): RequestHandler {
   const parser = multer({
     storage: multer.memoryStorage(),
+    // File names as the browser sends them: UTF-8 ("Attestation CAF été.pdf").
+    defParamCharset: 'utf8',
     limits: {
-      fileSize: options.maxBytes,
-      files: 1,
-      fields: options.maxFields ?? 30,
+      fileSize: MULTIPART_MAX_FILE_BYTES,
+      files: MULTIPART_MAX_FILES,
+      fields: MULTIPART_MAX_FIELDS,
       fieldSize: 16 * 1024,
       fieldNameSize: 100,
-      parts: (options.maxFields ?? 30) + 2,
+      parts: MULTIPART_MAX_FIELDS + MULTIPART_MAX_FILES + 1,
     },
-  }).single(options.field);
+    fileFilter: (req, _file, accept) => {
+      if (!hasValidCsrfToken(req)) return accept(new CsrfError());
+      accept(null, true);
+    },
+  }).any();
 
   return (req: Request, res: Response, next: NextFunction) => {
     parser(req, res, (err: unknown) => {
-      void finish(err).then(next, next);
-    });
-
-    async function finish(err: unknown): Promise<void> {
-      let problem: UploadProblem | undefined;
-      if (err instanceof multer.MulterError) {
-        // The fields before the file were parsed: the token can still be checked.
-        problem = {
-          field: options.field,
-          status: err.code === 'LIMIT_FILE_SIZE' ? 413 : 400,
-          message: err.code === 'LIMIT_FILE_SIZE' ? options.messages.tooLarge : (GENERIC[err.code] ?? options.messages.wrongType),
-        };
-        req.file = undefined;
-      } else if (err) {
-        // Malformed multipart (busboy): nothing to show again.
-        throw new HttpError(400, `malformed multipart body: ${(err as Error).message}`);
+      if (!err || err instanceof CsrfError) return next(err);
+      if (err instanceof multer.MulterError && (err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FILE_COUNT')) {
+        // The fields before the file were parsed: the token is still checked, then the route explains.
+        req.multipartProblem = err;
+        return next();
       }
-      verifyCsrf(req);
-      exposeCsrfToken(req, res);
+      // Too many fields or parts, or a field too long: not a form of ours, and what was read is
+      // cut short, so no route may act on it (as the urlencoded parser's 413).
+      if (err instanceof multer.MulterError) return next(new HttpError(413, `multipart limit: ${err.code}`));
+      // Malformed multipart (busboy): nothing to show again.
+      next(new HttpError(400, `malformed multipart body: ${(err as Error).message}`));
+    });
+  };
+}
 
-      const raw = req.file;
-      req.file = undefined;
-      if (problem || !raw || raw.size === 0) {
-        req.upload = problem ? { problem } : {};
+/** The received files of one field, within a route's own bounds; what went wrong otherwise. */
+export interface ReceivedFiles {
+  files: Express.Multer.File[];
+  problem?: { kind: 'too_large'; fileName?: string } | { kind: 'too_many' } | { kind: 'unexpected' };
+}
+
+/**
+ * Takes the files `parseMultipart` kept for `field` and applies the route's bounds (the
+ * files leave `req`, so nothing else reads them). A file in another field is refused:
+ * a route reads only the field it names.
+ */
+export function takeFiles(req: Request, field: string, bounds: { maxFiles: number; maxBytes: number }): ReceivedFiles {
+  if (bounds.maxBytes > MULTIPART_MAX_FILE_BYTES || bounds.maxFiles > MULTIPART_MAX_FILES) {
+    throw new Error(`upload bounds of "${field}" exceed what parseMultipart reads`);
+  }
+  const all = Array.isArray(req.files) ? req.files : [];
+  req.files = undefined;
+  const files = all.filter((f) => f.fieldname === field);
+  const limit = req.multipartProblem;
+  if (limit) {
+    if (limit.code === 'LIMIT_FILE_SIZE') {
+      // multer ≥ 2.1 names the file that went over the limit.
+      const fileName = (limit as { filename?: unknown }).filename;
+      return { files: [], problem: { kind: 'too_large', fileName: typeof fileName === 'string' ? fileName : undefined } };
+    }
+    return { files: [], problem: { kind: 'too_many' } };
+  }
+  if (files.length < all.length) return { files: [], problem: { kind: 'unexpected' } };
+  if (files.length > bounds.maxFiles) return { files: [], problem: { kind: 'too_many' } };
+  const tooLarge = files.find((f) => f.size > bounds.maxBytes);
+  if (tooLarge) return { files: [], problem: { kind: 'too_large', fileName: tooLarge.originalname } };
+  return { files };
+}
+
+const UNEXPECTED_FIELD = "Le fichier n'a pas été envoyé depuis le bon champ : rechargez la page et recommencez";
+
+/**
+ * One file from a multipart form, in the order security.md §3.4 asks for: the global
+ * middleware has already refused cross-site requests, parsed the body into memory with
+ * strict limits (nothing touches the disk) and checked the CSRF token; here the route's
+ * own bounds apply, then the content is sniffed. A refused file is not an exception but
+ * `req.upload.problem`, so the route re-renders its form with the typed values and a
+ * message beside the field (413 for size, 400 otherwise).
+ */
+export function uploadSingle(options: UploadOptions): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    void check().then(() => next(), next);
+
+    async function check(): Promise<void> {
+      const received = takeFiles(req, options.field, { maxFiles: 1, maxBytes: options.maxBytes });
+      const problem = received.problem;
+      if (problem) {
+        const message =
+          problem.kind === 'too_large'
+            ? options.messages.tooLarge
+            : problem.kind === 'too_many'
+              ? 'Envoyez un seul fichier'
+              : UNEXPECTED_FIELD;
+        req.upload = { problem: { field: options.field, status: problem.kind === 'too_large' ? 413 : 400, message } };
+        return;
+      }
+      const raw = received.files[0];
+      if (!raw || raw.size === 0) {
+        req.upload = {};
         return;
       }
       const detected = await fileTypeFromBuffer(raw.buffer);
@@ -124,15 +188,6 @@ export function uploadSingle(options: UploadOptions): RequestHandler {
       };
     }
   };
-}
-
-/**
- * The global CSRF middleware skips multipart requests, so it did not give the views a
- * token for a page re-rendered after this POST.
- */
-function exposeCsrfToken(req: Request, res: Response): void {
-  // The session's current token, not a new one: another open tab keeps working.
-  res.locals.csrfToken = () => currentCsrfToken(req);
 }
 
 // ---------------------------------------------------------------- several files (justificatifs)
@@ -157,87 +212,59 @@ export interface FilesUploadOptions {
   /** Content checks for one file (src/lib/file-checks.ts). */
   check: (raw: RawFile) => Promise<FileCheck>;
   messages: { tooLarge: string; tooMany: string };
-  maxFields?: number;
 }
 
 /**
- * Up to `maxFiles` files from one multipart field, in the order of `uploadSingle`:
- * multer into memory with strict limits (per file size, file count, fields, parts), then
- * the CSRF token from the parsed body (a missing token throws CsrfError: 403, nothing
- * stored), then each file's content check. Put the file input LAST in the form: when
- * multer stops at an oversized or extra file, the fields after it are lost, while those
- * before it (the token, the typed values) are kept to re-render the form.
+ * Up to `maxFiles` files from one multipart field, after `parseMultipart` and the CSRF
+ * check: the route's bounds, then each file's content check. Put the file input LAST in
+ * the form: when the parser stops at an oversized or extra file, the fields after it are
+ * lost, while those before it (the token, the typed values) are kept to re-render the form.
  */
 export function uploadFiles(options: FilesUploadOptions): RequestHandler {
-  const maxFields = options.maxFields ?? 30;
-  const parser = multer({
-    storage: multer.memoryStorage(),
-    // File names as the browser sends them: UTF-8 ("Attestation CAF été.pdf").
-    defParamCharset: 'utf8',
-    limits: {
-      fileSize: options.maxBytes,
-      files: options.maxFiles,
-      fields: maxFields,
-      fieldSize: 16 * 1024,
-      fieldNameSize: 100,
-      parts: maxFields + options.maxFiles + 1,
-    },
-  }).array(options.field, options.maxFiles);
+  return (req: Request, _res: Response, next: NextFunction) => {
+    void check().then(() => next(), next);
 
-  return (req: Request, res: Response, next: NextFunction) => {
-    parser(req, res, (err: unknown) => {
-      void finish(err).then(next, next);
-    });
-
-    async function finish(err: unknown): Promise<void> {
-      let problem: UploadProblem | undefined;
-      const sent = Array.isArray(req.files) ? req.files : [];
-      req.files = undefined;
-      if (err instanceof multer.MulterError) {
-        // multer ≥ 2.1 names the file that went over the limit: say which one.
-        const fileName = (err as { filename?: unknown }).filename;
-        const tooMany = err.code === 'LIMIT_FILE_COUNT' || (err.code === 'LIMIT_UNEXPECTED_FILE' && err.field === options.field);
+    async function check(): Promise<void> {
+      const sentCount = Array.isArray(req.files) ? req.files.filter((f) => f.fieldname === options.field).length : 0;
+      const received = takeFiles(req, options.field, { maxFiles: options.maxFiles, maxBytes: options.maxBytes });
+      const problem = received.problem;
+      if (problem) {
         let message: string;
-        if (err.code === 'LIMIT_FILE_SIZE') {
-          message = typeof fileName === 'string' ? fileProblemMessage('too_large', sanitiseFileName(fileName)) : options.messages.tooLarge;
-        } else if (tooMany) {
+        if (problem.kind === 'too_large') {
+          message = problem.fileName ? fileProblemMessage('too_large', sanitiseFileName(problem.fileName)) : options.messages.tooLarge;
+        } else if (problem.kind === 'too_many') {
           message = options.messages.tooMany;
         } else {
-          message = GENERIC[err.code] ?? "Le formulaire envoyé n'est pas valide : rechargez la page et recommencez";
+          message = UNEXPECTED_FIELD;
         }
-        problem = { field: options.field, status: err.code === 'LIMIT_FILE_SIZE' ? 413 : 400, message };
-      } else if (err) {
-        throw new HttpError(400, `malformed multipart body: ${(err as Error).message}`);
-      }
-      // Before the check: the 403 page of a signed-in parent has a sign-out form too.
-      exposeCsrfToken(req, res);
-      verifyCsrf(req);
-      if (problem) {
-        req.uploads = { files: [], problem, received: sent.length };
+        req.uploads = {
+          files: [],
+          problem: { field: options.field, status: problem.kind === 'too_large' ? 413 : 400, message },
+          received: sentCount,
+        };
         return;
       }
       const checked: CheckedFile[] = [];
       const messages: string[] = [];
-      for (const raw of sent) {
+      for (const raw of received.files) {
         const result = await options.check({ buffer: raw.buffer, originalName: raw.originalname });
         if (result.ok) checked.push(result.file);
         else messages.push(result.message);
       }
       req.uploads =
         messages.length > 0
-          ? { files: [], problem: { field: options.field, status: 400, message: messages.join('. ') }, received: sent.length }
-          : { files: checked, received: sent.length };
+          ? { files: [], problem: { field: options.field, status: 400, message: messages.join('. ') }, received: sentCount }
+          : { files: checked, received: sentCount };
     }
   };
 }
 
 /** The justificatifs' rules (seed 004): pdf, png, jpg, bmp, odt, docx, doc; 3200 Ko a file; 4 files. */
-export function uploadDocuments(field = 'fichiers', maxFields = 30): RequestHandler {
+export function uploadDocuments(field = 'fichiers'): RequestHandler {
   return uploadFiles({
     field,
     maxFiles: DOCUMENT_MAX_FILES,
     maxBytes: DOCUMENT_MAX_BYTES,
-    maxFields,
     check: checkDocumentFile,
     messages: {
       tooLarge: 'Chaque fichier doit faire 3200 Ko au maximum',

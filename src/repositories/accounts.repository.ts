@@ -193,6 +193,19 @@ export async function recordSuccessfulSignIn(db: Queryable, id: string, now: Dat
   );
 }
 
+/**
+ * Spends a temporary password (Création rapide): it signs in once. True if it was still
+ * unspent and unexpired; the condition in the update makes two sign-ins at once spend it once.
+ */
+export async function spendTemporaryPassword(db: Queryable, id: string, now: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update accounts set temporary_password_expires_at = $2, updated_at = $2
+      where id = $1 and password_is_temporary and temporary_password_expires_at > $2`,
+    [id, now],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
 export async function updatePassword(
   db: Queryable,
   id: string,

@@ -8,6 +8,8 @@ export interface Agent {
   email: string | null;
   passwordHash: string;
   role: 'agent' | 'admin';
+  /** The password was chosen by an admin: the agent must choose their own before anything else. */
+  mustChangePassword: boolean;
   disabledAt: Date | null;
   lastSignInAt: Date | null;
   failedSignIns: number;
@@ -17,16 +19,26 @@ export interface Agent {
 }
 
 const COLUMNS = `id, town_id as "townId", username, display_name as "displayName", email, password_hash as "passwordHash", role,
+  must_change_password as "mustChangePassword",
   disabled_at as "disabledAt", last_sign_in_at as "lastSignInAt", failed_sign_ins as "failedSignIns",
   last_failed_sign_in_at as "lastFailedSignInAt", locked_until as "lockedUntil", created_at as "createdAt"`;
 
 export async function insertAgent(
   db: Queryable,
-  a: { townId: string; username: string; displayName: string; email?: string | null; passwordHash: string; role: Agent['role'] },
+  a: {
+    townId: string;
+    username: string;
+    displayName: string;
+    email?: string | null;
+    passwordHash: string;
+    role: Agent['role'];
+    mustChangePassword?: boolean;
+  },
 ): Promise<Agent> {
   const { rows } = await db.query<Agent>(
-    `insert into agents (town_id, username, display_name, email, password_hash, role) values ($1, $2, $3, $4, $5, $6) returning ${COLUMNS}`,
-    [a.townId, a.username, a.displayName, a.email ?? null, a.passwordHash, a.role],
+    `insert into agents (town_id, username, display_name, email, password_hash, role, must_change_password)
+     values ($1, $2, $3, $4, $5, $6, $7) returning ${COLUMNS}`,
+    [a.townId, a.username, a.displayName, a.email ?? null, a.passwordHash, a.role, a.mustChangePassword ?? false],
   );
   return rows[0]!;
 }
@@ -68,7 +80,26 @@ export async function setAgentDisabled(db: Queryable, townId: string, id: string
   return (rowCount ?? 0) > 0;
 }
 
-/** Ends every session of an agent at once (disabling, password change). */
-export async function deleteAgentSessions(db: Queryable, agentId: string): Promise<void> {
-  await db.query(`delete from session where (sess::jsonb ->> 'agentId') = $1`, [agentId]);
+/**
+ * A new password hash; `mustChange` says whether the agent must replace it at their next
+ * sign-in (an admin chose it). A reset also lifts a lock: the owner has a new password.
+ */
+export async function setAgentPassword(
+  db: Queryable,
+  townId: string,
+  id: string,
+  passwordHash: string,
+  mustChange: boolean,
+): Promise<void> {
+  await db.query(
+    `update agents set password_hash = $3, must_change_password = $4, failed_sign_ins = 0, last_failed_sign_in_at = null,
+            locked_until = null, updated_at = now()
+      where town_id = $1 and id = $2`,
+    [townId, id, passwordHash, mustChange],
+  );
+}
+
+/** Ends every session of an agent at once (disabling, password change), but `keepSid`'s if given. */
+export async function deleteAgentSessions(db: Queryable, agentId: string, keepSid?: string): Promise<void> {
+  await db.query(`delete from session where (sess::jsonb ->> 'agentId') = $1 and sid is distinct from $2`, [agentId, keepSid ?? null]);
 }

@@ -196,6 +196,38 @@ describe('activating an account in Chromium (Tarnos)', () => {
       await page.getByLabel(/Confirmation du mot de passe/).fill('Marees-Hautes-2027');
       expect(await click(page, button(page, "Créer l'agent"))).toBe(200);
       expect(await page.getByText('Jon Etxeberri (jetxeberri) peut maintenant se connecter').count()).toBe(1);
+
+      // The newcomer's first sign-in: the admin's password opens only the page to choose one's own.
+      const newcomerContext = await newContext(browser);
+      try {
+        const jon = await newcomerContext.newPage();
+        expect(await navigate(jon, () => jon.goto(`${server.baseUrl}/tarnos/agents/connexion`))).toBe(200);
+        await jon.getByLabel("Nom d'utilisateur").fill('jetxeberri');
+        await jon.getByLabel('Mot de passe').fill('Marees-Hautes-2027');
+        expect(await click(jon, button(jon, 'Connexion'))).toBe(200);
+        expect(await heading(jon)).toBe('Choisissez votre mot de passe');
+        await checkPage(jon, "an agent's first sign-in");
+        await jon.getByLabel(/^\* ?Mot de passe/).fill('Marees-Hautes-2027');
+        await jon.getByLabel(/Confirmation du mot de passe/).fill('Marees-Hautes-2027');
+        const same = await click(jon, button(jon, 'Valider'));
+        await expectErrorState(jon, same, 'motDePasse', "Le nouveau mot de passe doit être différent de celui choisi par l'administrateur");
+        await checkPage(jon, "an agent's first sign-in, with an error");
+        await jon.getByLabel(/^\* ?Mot de passe/).fill('Galets-Du-Port-2028');
+        await jon.getByLabel(/Confirmation du mot de passe/).fill('Galets-Du-Port-2028');
+        expect(await click(jon, button(jon, 'Valider'))).toBe(200);
+        expect(await heading(jon)).toBe('Bonjour Jon Etxeberri');
+      } finally {
+        await newcomerContext.close();
+      }
+      expect(await click(page, page.getByRole('link', { name: 'Réinitialiser le mot de passe de Jon Etxeberri' }))).toBe(200);
+      expect(await heading(page)).toBe('Réinitialiser le mot de passe de Jon Etxeberri');
+      await checkPage(page, "an agent's password reset");
+      await page.getByLabel(/^\* ?Mot de passe/).fill('court');
+      await page.getByLabel(/Confirmation du mot de passe/).fill('court');
+      status = await click(page, button(page, 'Réinitialiser le mot de passe'));
+      await expectErrorState(page, status, 'motDePasse', 'Le mot de passe doit contenir au moins 12 caractères');
+      await checkPage(page, "an agent's password reset, with an error");
+      expect(await click(page, page.getByRole('link', { name: 'Annuler' }))).toBe(200);
       expect(await click(page, button(page, 'Désactiver Jon Etxeberri'))).toBe(200);
       expect(await page.getByRole('button', { name: 'Réactiver Jon Etxeberri' }).count()).toBe(1);
       await checkPage(page, 'team, after disabling an agent');

@@ -4,12 +4,11 @@ import { NotFoundError } from '../../lib/errors.js';
 import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes, formatLabel } from '../../lib/file-checks.js';
 import { errorMap, type FieldError } from '../../lib/forms.js';
 import { requireParent } from '../../middleware/auth.js';
-import { currentCsrfToken } from '../../middleware/csrf.js';
 import { requireTown } from '../../middleware/town.js';
 import { uploadDocuments } from '../../middleware/upload.js';
 import { urls } from '../../routes.js';
 import { currentCguVersionNumber } from '../accounts/cgu.js';
-import { DOCUMENT_FIELDS, DOCUMENT_KINDS, parseDocumentFields } from '../documents/documents.schemas.js';
+import { DOCUMENT_KINDS, parseDocumentFields } from '../documents/documents.schemas.js';
 import { rateLimitRequests } from '../requests/requests.service.js';
 import { longDay, PERIOD_CHOICES } from './absence-dates.js';
 import { registerAbsenceEffects } from './absence-requests.js';
@@ -110,11 +109,9 @@ export function absencesRouter(deps: AppDeps): Router {
     renderStep1(res, 200, sc, {});
   });
 
-  // Before multer reads a byte: the child must be the family's (404 otherwise), and a flood
-  // of uploads is refused (429) like the requests' messages. The global CSRF middleware
-  // gives multipart requests no token for the views: pages rendered now need the session's.
+  // Before the files are checked and kept: the child must be the family's (404 otherwise),
+  // and a flood of uploads is refused (429) like the requests' messages.
   const beforeUpload: RequestHandler = async (req, res, next) => {
-    res.locals.csrfToken = () => currentCsrfToken(req);
     const town = requireTown(req);
     res.locals.step1 = await service.step1Context(ctx, town, parentOf(req), param(req, 'childId'));
     await rateLimitRequests(ctx, req.account!.id, 'request');
@@ -126,8 +123,7 @@ export function absencesRouter(deps: AppDeps): Router {
     parentOnly,
     familyOnly,
     beforeUpload,
-    // The piece's fields, the dates, the comment, and a checkbox per enrolment and stored document.
-    uploadDocuments('fichiers', DOCUMENT_FIELDS.length + 120),
+    uploadDocuments('fichiers'),
     async (req, res) => {
       const town = requireTown(req);
       const sc = res.locals.step1 as service.Step1Context;

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import type { Clock } from '../../lib/clock.js';
+import { formatDateTime } from '../../lib/format.js';
 import { mayMail } from '../../lib/mail-limits.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import { generateTemporaryPassword, hashPassword, needsRehash, passwordProblem, verifyDummy, verifyPassword } from '../../lib/passwords.js';
@@ -22,7 +23,6 @@ export interface ServiceContext {
 const DAY = 24 * 60 * 60 * 1000;
 export const ACTIVATION_TTL_MS = 7 * DAY;
 export const RESET_TTL_MS = 30 * 60 * 1000;
-export const TEMPORARY_PASSWORD_TTL_MS = 14 * DAY;
 
 /** One normalisation for every flow: sign-up, sign-in, reset, rate-limit keys. */
 export function normaliseEmail(email: string): string {
@@ -44,9 +44,9 @@ async function issueToken(
   purpose: accounts.AccountToken['purpose'],
   ttlMs: number,
   payload?: string,
+  now = ctx.clock.now(),
 ) {
   const token = newToken();
-  const now = ctx.clock.now();
   await accounts.insertToken(db, {
     accountId,
     purpose,
@@ -252,16 +252,22 @@ export async function resendActivation(ctx: ServiceContext, town: Town, identifi
 
 // ---------------------------------------------------------------- sign-in
 
+/**
+ * `challenge`: the CAPTCHA was needed and not passed (the password was not looked at).
+ * `temporarySpent`: the right temporary password (Création rapide), but used once already or
+ * past its 7 days. Only someone who typed that password learns it, so the page can say what
+ * to do ("J'ai oublié mon mot de passe", which works whether the account was activated or not).
+ */
 export type SignInResult =
   | { ok: true; account: Account }
-  /** `challenge`: the CAPTCHA was needed and not passed (the password was not looked at). */
-  | { ok: false; challenge?: 'missing' | 'failed' | 'expired'; challengeNext: boolean };
+  | { ok: false; challenge?: 'missing' | 'failed' | 'expired'; challengeNext: boolean; temporarySpent?: true };
 
 /**
  * One generic failure whatever failed (unknown, wrong password, not activated, locked,
- * disabled, expired temporary password), each path running one argon2 verification so
- * their timing is alike. Failures slow down and challenge the browser that fails, never
- * the owner's own browsers (sign-in-guard.ts, lib/lockout.ts).
+ * disabled), each path running one argon2 verification so their timing is alike. Failures
+ * slow down and challenge the browser that fails, never the owner's own browsers
+ * (sign-in-guard.ts, lib/lockout.ts). A temporary password signs in once, within the 7 days
+ * of its activation link, and then only to choose a new password (requireParent sends there).
  */
 export async function signIn(
   ctx: ServiceContext,
@@ -276,7 +282,7 @@ export async function signIn(
   const attempt: guard.Attempt = { townId: town.id, kind: 'parent', subjectId: account?.id, identifier: typed, source };
   const admission = await guard.admit(ctx, attempt);
   if (!admission.admitted) return { ok: false, challenge: admission.challenge, challengeNext: true };
-  const refuse = async (): Promise<SignInResult> => ({ ok: false, challengeNext: await guard.challengeNext(ctx, attempt) });
+  const refuse = async (): Promise<Extract<SignInResult, { ok: false }>> => ({ ok: false, challengeNext: await guard.challengeNext(ctx, attempt) });
   if (admission.locked) {
     await verifyDummy(password);
     return refuse();
@@ -287,11 +293,19 @@ export async function signIn(
     if (warn && account) await warnOfFailures(ctx, town, account);
     return refuse();
   }
-  const temporaryExpired =
-    account.passwordIsTemporary && account.temporaryPasswordExpiresAt && account.temporaryPasswordExpiresAt.getTime() <= now.getTime();
-  if (!account.emailConfirmedAt || account.disabledAt || account.validationStatus === 'refused' || temporaryExpired) {
+  // The right password, refused all the same: not a failure of the source's.
+  const refuseRight = async (temporarySpent?: true): Promise<SignInResult> => {
     await guard.notFailed(ctx, admission);
-    return refuse();
+    const refused = await refuse();
+    return temporarySpent ? { ...refused, temporarySpent } : refused;
+  };
+  if (account.disabledAt || account.validationStatus === 'refused') return refuseRight();
+  const temporarySpent =
+    account.passwordIsTemporary && (!account.temporaryPasswordExpiresAt || account.temporaryPasswordExpiresAt.getTime() <= now.getTime());
+  if (temporarySpent) return refuseRight(true);
+  if (!account.emailConfirmedAt) return refuseRight();
+  if (account.passwordIsTemporary && !(await accounts.spendTemporaryPassword(ctx.pool, account.id, now))) {
+    return refuseRight(true);
   }
   await withTransaction(ctx.pool, async (db) => {
     await accounts.recordSuccessfulSignIn(db, account.id, now);
@@ -588,17 +602,17 @@ async function availableUsername(db: Queryable, townId: string, firstName: strin
   }
 }
 
+/**
+ * A new temporary password and activation link. The password dies with the link (the same
+ * instant, 7 days on) and signs in once only (`signIn` spends it): it is sent in clear, so
+ * it must not outlive its purpose, choosing the parent's own password (ASVS 6.4.1).
+ */
 async function sendPrecreationMail(db: Queryable, ctx: ServiceContext, town: Town, account: Account): Promise<void> {
   const now = ctx.clock.now();
+  const expiresAt = new Date(now.getTime() + ACTIVATION_TTL_MS);
   const temporaryPassword = generateTemporaryPassword(town.passwordPolicy.minLength);
-  await accounts.updatePassword(
-    db,
-    account.id,
-    await hashPassword(temporaryPassword),
-    { expiresAt: new Date(now.getTime() + TEMPORARY_PASSWORD_TTL_MS) },
-    now,
-  );
-  const token = await issueToken(db, ctx, account.id, 'activation', ACTIVATION_TTL_MS);
+  await accounts.updatePassword(db, account.id, await hashPassword(temporaryPassword), { expiresAt }, now);
+  const token = await issueToken(db, ctx, account.id, 'activation', ACTIVATION_TTL_MS, undefined, now);
   await enqueueMail(db, {
     townId: town.id,
     to: account.email,
@@ -610,7 +624,7 @@ async function sendPrecreationMail(db: Queryable, ctx: ServiceContext, town: Tow
       link: activationLink(ctx, town, token),
       username: account.username,
       temporaryPassword,
-      expiresInDays: TEMPORARY_PASSWORD_TTL_MS / DAY,
+      validUntil: formatDateTime(expiresAt),
     },
   });
 }

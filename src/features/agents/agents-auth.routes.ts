@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
 import { audit, auditActor } from '../../lib/audit.js';
@@ -7,6 +7,7 @@ import { TooManyRequestsError } from '../../lib/errors.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';
 import { hit } from '../../lib/rate-limit.js';
 import { requireAgent } from '../../middleware/agent-auth.js';
+import { freshCsrfToken } from '../../middleware/csrf.js';
 import { requireTown } from '../../middleware/town.js';
 import { urls } from '../../routes.js';
 import {
@@ -18,7 +19,9 @@ import {
   wantsNewChallenge,
   type ChallengeView,
 } from '../auth/sign-in-form.js';
-import { signInAgent } from './agents.service.js';
+import { newPasswordSchema } from '../auth/auth.schemas.js';
+import { replaceAgentPassword, signInAgent } from './agents.service.js';
+import { agentPolicyRule } from './team.routes.js';
 
 const signInSchema = z.object({
   identifiant: z.string().trim().min(1, "Saisissez votre nom d'utilisateur").max(100, "Le nom d'utilisateur est trop long"),
@@ -85,6 +88,47 @@ export function agentsAuthRouter(deps: AppDeps): Router {
     req.session.agentSeenAt = now;
     await save(req);
     rememberDevice(req, res, config, `agent-${result.agent.id}`, attemptAt);
+    // A password an admin chose opens only the page to choose one's own (loadAgent guards the rest).
+    res.redirect(303, result.agent.mustChangePassword ? urls.agentNewPassword(town) : urls.agentHome(town));
+  });
+
+  // ------------------------------------------------------------------ the agent's own password
+
+  const renderNewPassword = (res: Response, status: number, errors: FieldError[] = []) =>
+    res.status(status).render('agents/new-password', {
+      title: 'Choisissez votre mot de passe',
+      policy: agentPolicyRule(),
+      errors,
+      fieldErrors: errorMap(errors),
+    });
+
+  router.get('/agents/nouveau-mot-de-passe', requireAgent, (req, res) => {
+    if (!req.agent!.mustChangePassword) return res.redirect(303, urls.agentHome(requireTown(req)));
+    renderNewPassword(res, 200);
+  });
+
+  router.post('/agents/nouveau-mot-de-passe', requireAgent, async (req, res) => {
+    const town = requireTown(req);
+    const agent = req.agent!;
+    if (!agent.mustChangePassword) return res.redirect(303, urls.agentHome(town));
+    const form = parseForm(newPasswordSchema, req.body, { secret: ['motDePasse', 'confirmationMotDePasse'] });
+    const result = form.ok
+      ? await replaceAgentPassword(
+          { pool, clock, config },
+          town,
+          agent,
+          { password: form.data.motDePasse, passwordConfirmation: form.data.confirmationMotDePasse },
+          req.sessionID,
+        )
+      : ({ kind: 'errors', errors: form.errors } as const);
+    if (result.kind === 'errors') return renderNewPassword(res, 400, result.errors);
+    // A privilege change: a new session id, the same sign-in time.
+    const { createdAt, agentSeenAt } = req.session;
+    await regenerate(req);
+    Object.assign(req.session, { agentId: agent.id, townId: town.id, createdAt, agentSeenAt });
+    freshCsrfToken(req);
+    req.session.flash = { kind: 'success', message: 'Votre mot de passe est enregistré : vous seul le connaissez.' };
+    await save(req);
     res.redirect(303, urls.agentHome(town));
   });
 

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type pg from 'pg';
 import { withTransaction } from '../../db/pool.js';
+import { NotFoundError } from '../../lib/errors.js';
 import { audit } from '../../lib/audit.js';
 import type { Clock } from '../../lib/clock.js';
 import { mayMail } from '../../lib/mail-limits.js';
@@ -117,7 +118,15 @@ export type CreateAgentResult = { kind: 'created'; agent: Agent } | { kind: 'err
 export async function createAgent(
   ctx: AgentContext,
   town: Town,
-  input: { username: string; displayName: string; email?: string | null; password: string; role: Agent['role'] },
+  input: {
+    username: string;
+    displayName: string;
+    email?: string | null;
+    password: string;
+    role: Agent['role'];
+    /** True when someone else than the agent chose the password (an admin in the back-office). */
+    mustChangePassword: boolean;
+  },
   actor: { agentId: string | null; actorLabel: string; ip: string | null },
 ): Promise<CreateAgentResult> {
   const errors: { field: string; message: string }[] = [];
@@ -158,4 +167,84 @@ export async function createAgent(
     }
     throw err;
   }
+}
+
+export type PasswordFormResult = { kind: 'done'; agent: Agent } | { kind: 'errors'; errors: { field: string; message: string }[] };
+
+const MISMATCH = { field: 'confirmationMotDePasse', message: 'La confirmation ne correspond pas au mot de passe' };
+
+/**
+ * An admin gives an agent a new password (the agent forgot theirs, or was locked out). The
+ * admin knows it, so the agent must choose their own at their next sign-in; the agent's
+ * open sessions end and a lock is lifted, in the same transaction as the audit line.
+ */
+export async function resetAgentPassword(
+  ctx: AgentContext,
+  town: Town,
+  agentId: string,
+  input: { password: string; passwordConfirmation: string },
+  actor: { agentId: string; actorLabel: string; ip?: string | null },
+): Promise<PasswordFormResult | { kind: 'self' }> {
+  // Their own password an admin changes at their own first sign-in, like every agent.
+  if (agentId === actor.agentId) return { kind: 'self' };
+  const agent = await agents.findAgentById(ctx.pool, town.id, agentId);
+  if (!agent) throw new NotFoundError('agent of another town');
+  const problem = passwordProblem(input.password, AGENT_PASSWORD_POLICY, agent.username);
+  if (problem) return { kind: 'errors', errors: [{ field: 'motDePasse', message: problem }] };
+  if (input.password !== input.passwordConfirmation) return { kind: 'errors', errors: [MISMATCH] };
+  const hash = await hashPassword(input.password);
+  await withTransaction(ctx.pool, async (db) => {
+    await agents.setAgentPassword(db, town.id, agent.id, hash, true);
+    await agents.deleteAgentSessions(db, agent.id);
+    // The sign-in throttle, not the agent row, holds a lock (sign-in-guard.ts).
+    await guard.clearFailures(db, 'agent', agent.id);
+    await audit(db, {
+      townId: town.id,
+      ...actor,
+      action: 'agent.password_reset',
+      targetType: 'agent',
+      targetId: agent.id,
+      details: { username: agent.username },
+      at: ctx.clock.now(),
+    });
+  });
+  return { kind: 'done', agent };
+}
+
+/**
+ * The agent's own password, in place of the one an admin chose: the agents' policy, and
+ * not the admin's choice again. The agent's other sessions end (they were opened with a
+ * password someone else knows).
+ */
+export async function replaceAgentPassword(
+  ctx: AgentContext,
+  town: Town,
+  agent: Agent,
+  input: { password: string; passwordConfirmation: string },
+  keepSid: string,
+): Promise<PasswordFormResult> {
+  const problem = passwordProblem(input.password, AGENT_PASSWORD_POLICY, agent.username);
+  if (problem) return { kind: 'errors', errors: [{ field: 'motDePasse', message: problem }] };
+  if (await verifyPassword(agent.passwordHash, input.password)) {
+    return {
+      kind: 'errors',
+      errors: [{ field: 'motDePasse', message: "Le nouveau mot de passe doit être différent de celui choisi par l'administrateur" }],
+    };
+  }
+  if (input.password !== input.passwordConfirmation) return { kind: 'errors', errors: [MISMATCH] };
+  const hash = await hashPassword(input.password);
+  await withTransaction(ctx.pool, async (db) => {
+    await agents.setAgentPassword(db, town.id, agent.id, hash, false);
+    await agents.deleteAgentSessions(db, agent.id, keepSid);
+    await audit(db, {
+      townId: town.id,
+      agentId: agent.id,
+      actorLabel: `${agent.displayName} (${agent.username})`,
+      action: 'agent.password_change',
+      targetType: 'agent',
+      targetId: agent.id,
+      at: ctx.clock.now(),
+    });
+  });
+  return { kind: 'done', agent };
 }

@@ -39,6 +39,10 @@ function save(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
 }
 
+/** Création rapide's temporary password, right but spent (used once, or past its 7 days): what to do now. */
+const TEMPORARY_PASSWORD_SPENT =
+  "Ce mot de passe provisoire n'est plus valable : il ne sert qu'une fois, dans les 7 jours qui suivent son envoi. Choisissez votre mot de passe avec « J'ai oublié mon mot de passe » : un lien vous sera envoyé par courriel.";
+
 /** A local path to return to after "Rester connecté", never another site. */
 function safeReturn(value: string | undefined, fallback: string): string {
   return value && /^\/[a-z][a-z0-9-]*\/[^/\\]*/.test(value) && !value.startsWith('//') ? value : fallback;
@@ -92,14 +96,8 @@ export function authRouter(deps: AppDeps): Router {
           captcha,
         );
       }
-      return renderHome(
-        req,
-        res,
-        401,
-        [{ field: 'identifiant', message: 'Identifiant ou mot de passe incorrect' }],
-        { identifiant },
-        captcha,
-      );
+      const message = result.temporarySpent ? TEMPORARY_PASSWORD_SPENT : 'Identifiant ou mot de passe incorrect';
+      return renderHome(req, res, 401, [{ field: 'identifiant', message }], { identifiant }, captcha);
     }
     // A new session id at sign-in: a session fixed before cannot be used (ASVS 3.2.1).
     await regenerate(req);

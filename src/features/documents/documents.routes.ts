@@ -6,12 +6,11 @@ import { NotFoundError } from '../../lib/errors.js';
 import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes, formatLabel } from '../../lib/file-checks.js';
 import { errorMap, type FieldError } from '../../lib/forms.js';
 import { requireParent } from '../../middleware/auth.js';
-import { currentCsrfToken } from '../../middleware/csrf.js';
 import { requireTown } from '../../middleware/town.js';
 import { uploadDocuments } from '../../middleware/upload.js';
 import { urls } from '../../routes.js';
 import { currentCguVersionNumber } from '../accounts/cgu.js';
-import { DOCUMENT_FIELDS, DOCUMENT_KINDS, parseDocumentFields } from './documents.schemas.js';
+import { DOCUMENT_KINDS, parseDocumentFields } from './documents.schemas.js';
 import * as service from './documents.service.js';
 import { UUID } from '../../lib/ids.js';
 
@@ -71,11 +70,8 @@ export function documentsRouter(deps: AppDeps): Router {
 
   router.get(`${base}/ajouter`, parentOnly, (_req, res) => renderNew(res, 200, {}));
 
-  // Counted before multer reads anything: a flood costs neither memory nor CPU. The global
-  // CSRF middleware gives multipart requests no token for the views (the body is not read
-  // yet), and this page has the layout's sign-out form: give it the session's token.
+  // Counted before the files are checked and stored: a flood costs no file check nor row.
   const rateLimit: RequestHandler = async (req, res, next) => {
-    res.locals.csrfToken = () => currentCsrfToken(req);
     const limit = await service.uploadRateLimit(ctx, req.account!);
     if (limit.allowed) return next();
     res.setHeader('Retry-After', String(limit.retryAfterSeconds));
@@ -85,7 +81,7 @@ export function documentsRouter(deps: AppDeps): Router {
     });
   };
 
-  router.post(`${base}/ajouter`, parentOnly, rateLimit, uploadDocuments('fichiers', DOCUMENT_FIELDS.length + 5), async (req, res) => {
+  router.post(`${base}/ajouter`, parentOnly, rateLimit, uploadDocuments('fichiers'), async (req, res) => {
     const town = requireTown(req);
     const uploads = req.uploads!;
     const fields = parseDocumentFields(req.body, parisDay(clock.now()));

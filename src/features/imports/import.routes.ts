@@ -1,11 +1,10 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
-import multer from 'multer';
+import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../../app.js';
 import { auditActor } from '../../lib/audit.js';
-import { HttpError, NotFoundError } from '../../lib/errors.js';
+import { NotFoundError } from '../../lib/errors.js';
 import type { FieldError } from '../../lib/forms.js';
 import { requireAgent } from '../../middleware/agent-auth.js';
-import { currentCsrfToken, verifyCsrf } from '../../middleware/csrf.js';
+import { takeFiles } from '../../middleware/upload.js';
 import { requireTown } from '../../middleware/town.js';
 import * as jobs from '../../repositories/import-jobs.repository.js';
 import type { ImportJob } from '../../repositories/import-jobs.repository.js';
@@ -19,11 +18,6 @@ export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 /** Rejected rows and remarks shown on the result page (the counts give the rest). */
 const ISSUES_SHOWN = 500;
 const FIELD = 'fichier';
-
-const upload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 3, fieldSize: 1024, fieldNameSize: 50, parts: 5 },
-}).single(FIELD);
 
 /** What the progress page and its script show, in words and figures. */
 export function progressOf(job: ImportJob) {
@@ -104,51 +98,38 @@ export function importRouter(deps: AppDeps): Router {
     res.send(body);
   });
 
-  router.post('/agents/import', requireAgent, (req: Request, res: Response, next: NextFunction) => {
+  // The body was parsed and its CSRF token checked by the global middleware (parseMultipart, csrfProtection).
+  router.post('/agents/import', requireAgent, async (req: Request, res: Response) => {
     const town = requireTown(req);
-    upload(req, res, (err: unknown) => {
-      void handle(err).catch(next);
-    });
-
-    async function handle(err: unknown): Promise<void> {
-      // The global middleware skips multipart bodies: views of this response need the session's token.
-      res.locals.csrfToken = () => currentCsrfToken(req);
-      if (err && !(err instanceof multer.MulterError)) {
-        // A malformed multipart body: nothing to show again.
-        throw new HttpError(400, `malformed multipart body: ${(err as Error).message}`);
-      }
-      // The token comes before the file in the form, so it is parsed even when the file is refused.
-      verifyCsrf(req);
-      const file = req.file;
-      req.file = undefined;
-      if (err instanceof multer.MulterError) {
-        const tooLarge = err.code === 'LIMIT_FILE_SIZE';
-        return renderForm(res, town, tooLarge ? 413 : 400, [
-          {
-            field: FIELD,
-            message: tooLarge
-              ? 'Le fichier dépasse 10 Mo : découpez-le en plusieurs fichiers'
-              : "Le fichier n'a pas pu être reçu : choisissez un seul fichier CSV et recommencez",
-          },
-        ]);
-      }
-      if (!file || file.size === 0) {
-        return renderForm(res, town, 400, [
-          { field: FIELD, message: file ? 'Le fichier est vide' : 'Choisissez le fichier CSV des familles à importer' },
-        ]);
-      }
-      const checked = checkFile(file.buffer);
-      if (!checked.ok) return renderForm(res, town, 400, [{ field: FIELD, message: checked.message }]);
-      // The name is shown back to agents only: control characters and length are trimmed.
-      // eslint-disable-next-line no-control-regex
-      const name = file.originalname.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 200) || 'fichier.csv';
-      const id = await createImportJob({ pool, clock }, town, auditActor(req), {
-        name,
-        content: file.buffer,
-        dataRows: checked.dataRows,
-      });
-      res.redirect(303, urls.agentImportJob(town, id));
+    const received = takeFiles(req, FIELD, { maxFiles: 1, maxBytes: MAX_IMPORT_BYTES });
+    const file = received.files[0];
+    if (received.problem) {
+      const tooLarge = received.problem.kind === 'too_large';
+      return renderForm(res, town, tooLarge ? 413 : 400, [
+        {
+          field: FIELD,
+          message: tooLarge
+            ? 'Le fichier dépasse 10 Mo : découpez-le en plusieurs fichiers'
+            : "Le fichier n'a pas pu être reçu : choisissez un seul fichier CSV et recommencez",
+        },
+      ]);
     }
+    if (!file || file.size === 0) {
+      return renderForm(res, town, 400, [
+        { field: FIELD, message: file ? 'Le fichier est vide' : 'Choisissez le fichier CSV des familles à importer' },
+      ]);
+    }
+    const checked = checkFile(file.buffer);
+    if (!checked.ok) return renderForm(res, town, 400, [{ field: FIELD, message: checked.message }]);
+    // The name is shown back to agents only: control characters and length are trimmed.
+    // eslint-disable-next-line no-control-regex
+    const name = file.originalname.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 200) || 'fichier.csv';
+    const id = await createImportJob({ pool, clock }, town, auditActor(req), {
+      name,
+      content: file.buffer,
+      dataRows: checked.dataRows,
+    });
+    res.redirect(303, urls.agentImportJob(town, id));
   });
 
   async function loadJob(req: Request) {

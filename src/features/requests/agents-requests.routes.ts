@@ -145,7 +145,7 @@ export function agentsRequestsRouter(deps: AppDeps): Router {
     if (!(await repo.findRequest(pool, town.id, idParam(req, 'id')))) throw new NotFoundError();
     next();
   });
-  router.post('/agents/demandes/:id/messages', uploadDocuments('fichiers', 5), async (req, res) => {
+  router.post('/agents/demandes/:id/messages', uploadDocuments('fichiers'), async (req, res) => {
     const town = requireTown(req);
     const id = idParam(req, 'id');
     const form = parseForm(agentMessageSchema, req.body);

@@ -123,7 +123,7 @@ export function requestsRouter(deps: AppDeps): Router {
     await service.rateLimitRequests(ctx, req.account!.id, 'message');
     next();
   });
-  router.post('/mon-espace/demandes/:id/messages', uploadDocuments('fichiers', 5), async (req, res) => {
+  router.post('/mon-espace/demandes/:id/messages', uploadDocuments('fichiers'), async (req, res) => {
     const town = requireTown(req);
     const id = idParam(req, 'id');
     const form = parseForm(parentMessageSchema, req.body);

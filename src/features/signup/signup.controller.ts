@@ -5,7 +5,6 @@ import { parisDay } from '../../lib/date-input.js';
 import { NotFoundError, TooManyRequestsError } from '../../lib/errors.js';
 import { errorMap, formValues, type FieldError } from '../../lib/forms.js';
 import { describePolicy } from '../../lib/passwords.js';
-import { verifyCsrf } from '../../middleware/csrf.js';
 import { requireTown } from '../../middleware/town.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { urls, type SignupStep } from '../../routes.js';
@@ -67,7 +66,6 @@ export const PHOTO_UPLOAD_OPTIONS = {
   maxBytes: PHOTO_MAX_BYTES,
   types: ['image/png', 'image/jpeg'],
   messages: PHOTO_MESSAGES,
-  maxFields: 20,
 };
 
 type Action = 'suivant' | 'precedent' | 'changer-controle';
@@ -131,16 +129,6 @@ export function signupController(deps: AppDeps) {
     };
   }
 
-  /**
-   * The global CSRF check lets multipart bodies through for the upload routes to check
-   * after multer. These routes take no file: a multipart POST here has no parsed token
-   * and is refused, instead of being handled as an empty form.
-   */
-  function csrfChecked(req: Request, _res: Response, next: NextFunction) {
-    verifyCsrf(req);
-    next();
-  }
-
   function showWelcome(req: Request, res: Response) {
     requireTown(req);
     res.render('signup/bienvenue', {
@@ -170,7 +158,7 @@ export function signupController(deps: AppDeps) {
     draft.photo = { id, type: file.mime };
   }
 
-  /** IDENTITÉ: multipart (the photo), after `uploadSingle` has checked the token and the file. */
+  /** IDENTITÉ: multipart (the photo), after `uploadSingle` has checked the file. */
   async function submitIdentite(req: Request, res: Response) {
     const town = requireTown(req);
     const body = formValues(req.body);
@@ -383,7 +371,6 @@ export function signupController(deps: AppDeps) {
 
   return {
     guard,
-    csrfChecked,
     showWelcome,
     showStep,
     submitIdentite,

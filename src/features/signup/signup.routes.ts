@@ -25,15 +25,15 @@ export function signupRouter(deps: AppDeps): Router {
   router.get(inTown(urls.signupPhoto(TOWN)), signup.servePhoto);
 
   router.get(step('adresse'), signup.guard('adresse'), signup.showStep('adresse'));
-  router.post(step('adresse'), signup.csrfChecked, signup.guard('adresse'), signup.submitAdresse);
+  router.post(step('adresse'), signup.guard('adresse'), signup.submitAdresse);
 
   router.get(step('contact'), signup.guard('contact'), signup.showStep('contact'));
-  router.post(step('contact'), signup.csrfChecked, signup.guard('contact'), signup.submitContact);
+  router.post(step('contact'), signup.guard('contact'), signup.submitContact);
 
   router.get(step('authentification'), signup.guard('authentification'), signup.showStep('authentification'));
-  router.post(step('authentification'), signup.csrfChecked, signup.guard('authentification'), signup.submitAuthentification);
+  router.post(step('authentification'), signup.guard('authentification'), signup.submitAuthentification);
 
-  router.post(inTown(urls.signupCancel(TOWN)), signup.csrfChecked, signup.cancel);
+  router.post(inTown(urls.signupCancel(TOWN)), signup.cancel);
   router.get(inTown(urls.signupDone(TOWN)), signup.showDone);
 
   return router;

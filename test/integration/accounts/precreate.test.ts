@@ -5,6 +5,10 @@ import { precreateAccount, resendPrecreation } from '../../../src/features/accou
 import { forgetCguVersion } from '../../../src/features/accounts/cgu.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
+import { summaryOf } from '../signup/signup-helpers.js';
+
+/** The sign-in form's message (the home page shows it in the error summary). */
+const signInMessage = (html: string) => summaryOf(html).find(([field]) => field === 'identifiant')?.[1];
 import { familyByKey, town } from '../../helpers/fixtures.js';
 import { linksIn, TestSmtpServer, type ReceivedMail } from '../../helpers/smtp.js';
 
@@ -89,6 +93,9 @@ describe('Création rapide', () => {
     expect(same.text).toContain('doit être différent du mot de passe provisoire');
     const weak = await post('motdepasse');
     expect(weak.status).toBe(400);
+    const mismatch = await post('Mon-Mot-Perso-2026', 'Mon-Mot-Perso-2027');
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.text).toContain('La confirmation ne correspond pas au mot de passe');
     expect(
       (await agent.post('/bondoufle/mon-espace/modification-identifiants').type('form').send({ motDePasse: 'Xx-2026-abcd' })).status,
     ).toBe(403);
@@ -143,12 +150,98 @@ describe('Création rapide', () => {
     forgetCguVersion(b.id);
   });
 
-  it('expires the temporary password after 14 days', async () => {
+  it('says in the mail that the temporary password serves once and dies with the link, with the date', async () => {
+    const { mail } = await precreate();
+    // Sent on 23/11/2026 at 11:00 in Paris: both die 7 days later.
+    expect(mail.text).toContain("il ne sert qu'une fois, à votre première connexion, pour choisir votre propre mot de passe");
+    expect(mail.text).toContain("Comme le lien d'activation, il n'est plus valable après le 30/11/2026 à 11:00");
+    // The seed's wording is kept around it.
+    expect(mail.text).toContain('Voici vos identifiants de connexion :');
+    expect(mail.text).toContain('Vous pouvez maintenant réaliser vos démarches en ligne.');
+  });
+
+  it('dies with the activation link after 7 days, and the sign-in page says what to do', async () => {
+    const a = credentialsIn((await precreate()).mail);
+    await t.agent().get(a.link.pathname + a.link.search);
+    // A minute before the 7 days: it still signs in.
+    t.clock.advance(7 * 24 * 60 * 60 * 1000 - 60_000);
+    expect((await signIn(t.agent(), 'bondoufle', a.username, a.password)).status).toBe(303);
+
+    const c = credentialsIn((await precreate()).mail);
+    const e = credentialsIn((await precreate()).mail);
+    await t.agent().get(c.link.pathname + c.link.search);
+    t.clock.advance(7 * 24 * 60 * 60 * 1000);
+    // The link and the password die at the same moment.
+    expect((await t.agent().get(e.link.pathname + e.link.search)).status).toBe(410);
+    const res = await signIn(t.agent(), 'bondoufle', c.username, c.password);
+    expect(res.status).toBe(401);
+    expect(signInMessage(res.text)).toBe(
+      "Ce mot de passe provisoire n'est plus valable : il ne sert qu'une fois, dans les 7 jours qui suivent son envoi. Choisissez votre mot de passe avec « J'ai oublié mon mot de passe » : un lien vous sera envoyé par courriel.",
+    );
+    // A wrong password still gets the generic message: nothing is learnt without the password.
+    const wrong = await signIn(t.agent(), 'bondoufle', c.username, 'Pas-Le-Bon-2026');
+    expect(signInMessage(wrong.text)).toBe('Identifiant ou mot de passe incorrect');
+  });
+
+  it('expires with its link even when the account was never activated, and the advice works', async () => {
+    const { email, mail } = await precreate();
+    const { username, password, link } = credentialsIn(mail);
+    t.clock.advance(7 * 24 * 60 * 60 * 1000);
+    expect((await t.agent().get(link.pathname + link.search)).status).toBe(410);
+    const res = await signIn(t.agent(), 'bondoufle', username, password);
+    expect(signInMessage(res.text)).toContain("Ce mot de passe provisoire n'est plus valable");
+    // « J'ai oublié mon mot de passe » gives a link that sets the parent's own password.
+    const home = t.agent();
+    const form = await home.get('/bondoufle/mot-de-passe-oublie');
+    await home
+      .post('/bondoufle/mot-de-passe-oublie')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), identifiant: username });
+    await t.deliverMail();
+    const reset = new URL(linksIn(smtp.to(email).at(-1)!).find((l) => l.includes('/reinitialiser-mot-de-passe?'))!);
+    const page = await home.get(reset.pathname + reset.search);
+    const done = await home
+      .post('/bondoufle/reinitialiser-mot-de-passe')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        jeton: reset.searchParams.get('jeton'),
+        motDePasse: 'Mon-Mot-Perso-2026',
+        confirmationMotDePasse: 'Mon-Mot-Perso-2026',
+      });
+    expect(done.status).toBe(303);
+    expect((await signIn(t.agent(), 'bondoufle', username, 'Mon-Mot-Perso-2026')).status).toBe(303);
+  });
+
+  it('signs in once only: a second sign-in with it is refused, the first session still chooses the new password', async () => {
     const { mail } = await precreate();
     const { username, password, link } = credentialsIn(mail);
     await t.agent().get(link.pathname + link.search);
-    t.clock.advance(14 * 24 * 60 * 60 * 1000);
+    const first = t.agent();
+    expect((await signIn(first, 'bondoufle', username, password)).status).toBe(303);
+    // It leads only to choosing a new password.
+    expect((await first.get('/bondoufle/mon-espace')).headers.location).toBe('/bondoufle/mon-espace/modification-identifiants');
+
+    const second = await signIn(t.agent(), 'bondoufle', username, password);
+    expect(second.status).toBe(401);
+    expect(signInMessage(second.text)).toContain("il ne sert qu'une fois");
+
+    const page = await first.get('/bondoufle/mon-espace/modification-identifiants');
+    const done = await first
+      .post('/bondoufle/mon-espace/modification-identifiants')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), motDePasse: 'Mon-Mot-Perso-2026', confirmationMotDePasse: 'Mon-Mot-Perso-2026' });
+    expect(done.status).toBe(303);
+    expect((await signIn(t.agent(), 'bondoufle', username, 'Mon-Mot-Perso-2026')).status).toBe(303);
     expect((await signIn(t.agent(), 'bondoufle', username, password)).status).toBe(401);
+  });
+
+  it('is spent once even by two sign-ins at the same moment', async () => {
+    const { mail } = await precreate();
+    const { username, password, link } = credentialsIn(mail);
+    await t.agent().get(link.pathname + link.search);
+    const results = await Promise.all([0, 1, 2].map(() => signIn(t.agent(), 'bondoufle', username, password)));
+    expect(results.map((r) => r.status).sort()).toEqual([303, 401, 401]);
   });
 
   it('sends a new mail that cancels the previous link and password', async () => {

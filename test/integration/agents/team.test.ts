@@ -135,8 +135,18 @@ describe('creating an agent', () => {
     );
     expect(audit.rows).toEqual([{ agent_id: admin.id, target_id: rows[0].id, details: { username: 'mdupont', role: 'admin' } }]);
 
+    // The admin chose this password: the newcomer replaces it first (test/integration/agents/password-change.test.ts).
     const newcomer = t.agent();
-    expect((await signInAgent(newcomer, 'tarnos', 'mdupont', NEW_PASSWORD)).status).toBe(303);
+    const signedInRes = await signInAgent(newcomer, 'tarnos', 'mdupont', NEW_PASSWORD);
+    expect(signedInRes.status).toBe(303);
+    expect(signedInRes.headers.location).toBe('/tarnos/agents/nouveau-mot-de-passe');
+    const choose = await newcomer.get('/tarnos/agents/nouveau-mot-de-passe');
+    const own = 'Marie-Choisit-2027';
+    const chosen = await newcomer
+      .post('/tarnos/agents/nouveau-mot-de-passe')
+      .type('form')
+      .send({ _csrf: csrfFrom(choose.text), motDePasse: own, confirmationMotDePasse: own });
+    expect(chosen.status).toBe(303);
     expect((await newcomer.get('/tarnos/agents/equipe')).status).toBe(200);
   });
 

@@ -1,0 +1,148 @@
+import type supertest from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { urls } from '../../../src/routes.js';
+import { createTestApp, csrfToken, type TestApp } from '../../helpers/app.js';
+import { signInAgent } from '../../helpers/auth.js';
+import { createAgentFixture } from '../../helpers/fixtures.js';
+import { pdf } from '../../helpers/files.js';
+import { appRoutes, concretePath } from '../../helpers/routes.js';
+import { addDocument, countRows, FIELDS, postDocument, signedInParent, type SignedInParent } from '../documents/helpers.js';
+
+/**
+ * Issue 10: a multipart body without a file skipped the CSRF token check (deleting a
+ * document, signing out, downloading one's data answered 303/200 with no token). The token
+ * is now checked on every state-changing request whatever its content type.
+ */
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ now: '2026-03-10T10:00:00+01:00' });
+});
+afterAll(async () => t.close());
+
+const EXPIRED_FORM = 'Votre formulaire a expiré';
+
+/** A same-origin multipart POST (what a page's own form sends), with or without the token. */
+function multipart(agent: supertest.Agent, path: string, token?: string) {
+  let req = agent.post(path).set('Sec-Fetch-Site', 'same-origin');
+  if (token !== undefined) req = req.field('_csrf', token);
+  return req.field('confirmer', 'oui');
+}
+
+async function stillSignedIn(p: SignedInParent): Promise<boolean> {
+  return (await p.agent.get(urls.documents('tarnos'))).status === 200;
+}
+
+describe('a multipart POST without its token is refused, and changes nothing', () => {
+  it('deleting a document', async () => {
+    const p = await signedInParent(t);
+    const doc = await addDocument(t, p, 'À garder', [{ content: pdf(), filename: 'a.pdf' }]);
+    const refused = await multipart(p.agent, urls.documentDelete('tarnos', doc.id));
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain(EXPIRED_FORM);
+    const { rows } = await t.db.pool.query('select 1 from private_documents where id = $1', [doc.id]);
+    expect(rows).toHaveLength(1);
+
+    const done = await multipart(p.agent, urls.documentDelete('tarnos', doc.id), p.token);
+    expect(done.status).toBe(303);
+    const after = await t.db.pool.query('select 1 from private_documents where id = $1', [doc.id]);
+    expect(after.rows).toHaveLength(0);
+  });
+
+  it('signing out', async () => {
+    const p = await signedInParent(t);
+    const refused = await multipart(p.agent, urls.signOut('tarnos'));
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain(EXPIRED_FORM);
+    expect(await stillSignedIn(p)).toBe(true);
+
+    const done = await multipart(p.agent, urls.signOut('tarnos'), p.token);
+    expect(done.status).toBe(303);
+    expect(await stillSignedIn(p)).toBe(false);
+  });
+
+  it("downloading one's data", async () => {
+    const p = await signedInParent(t);
+    const refused = await multipart(p.agent, urls.myDataDownload('tarnos'));
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain(EXPIRED_FORM);
+    expect(refused.headers['content-disposition']).toBeUndefined();
+
+    const done = await multipart(p.agent, urls.myDataDownload('tarnos'), p.token);
+    expect(done.status).toBe(200);
+    expect(done.headers['content-disposition']).toMatch(/attachment/);
+  });
+
+  it('adding a document (an upload route): refused without the token, stored with it', async () => {
+    const p = await signedInParent(t);
+    const before = await countRows(t, 'private_documents');
+    const refused = await postDocument(p.agent, 'tarnos', undefined, { ...FIELDS, intitule: 'Sans jeton' }, [
+      { content: pdf(), filename: 'a.pdf' },
+    ]);
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain(EXPIRED_FORM);
+    // The same form without a file: refused too (this is the case that slipped through).
+    const noFile = await postDocument(p.agent, 'tarnos', undefined, { ...FIELDS, intitule: 'Sans jeton' }, []);
+    expect(noFile.status).toBe(403);
+    expect(await countRows(t, 'private_documents')).toBe(before);
+
+    const done = await postDocument(p.agent, 'tarnos', p.token, { ...FIELDS, intitule: 'Avec jeton' }, [
+      { content: pdf(), filename: 'a.pdf' },
+    ]);
+    expect(done.status).toBe(303);
+    expect(await countRows(t, 'private_documents')).toBe(before + 1);
+  });
+
+  it('whatever the content type: urlencoded, text/plain, JSON, or no body at all', async () => {
+    const p = await signedInParent(t);
+    const path = urls.signOut('tarnos');
+    const sends = [
+      () => p.agent.post(path).set('Sec-Fetch-Site', 'same-origin').type('form').send({ x: '1' }),
+      () => p.agent.post(path).set('Sec-Fetch-Site', 'same-origin').set('Content-Type', 'text/plain').send(`_csrf=${p.token}`),
+      () => p.agent.post(path).set('Sec-Fetch-Site', 'same-origin').set('Content-Type', 'application/json').send({ _csrf: p.token }),
+      () => p.agent.post(path).set('Sec-Fetch-Site', 'same-origin'),
+    ];
+    for (const send of sends) {
+      const res = await send();
+      expect(res.status).toBe(403);
+    }
+    expect(await stillSignedIn(p)).toBe(true);
+  });
+});
+
+describe('a multipart body cut short by a limit', () => {
+  it('is refused with 413 even with its token: no route acts on a truncated form', async () => {
+    const p = await signedInParent(t);
+    let req = multipart(p.agent, urls.signOut('tarnos'), p.token);
+    for (let i = 0; i < 250; i += 1) req = req.field(`champ${i}`, 'x');
+    const res = await req;
+    expect(res.status).toBe(413);
+    expect(await stillSignedIn(p)).toBe(true);
+  });
+});
+
+describe('every POST route of the app', () => {
+  it('refuses a same-origin multipart POST without its token with the French 403 page', async () => {
+    const posts = appRoutes(t.app).filter((r) => r.method === 'POST');
+    // The walk must see the app's routes, not an empty list that would pass for nothing.
+    expect(posts.length).toBeGreaterThan(60);
+    expect(posts.map((r) => r.pattern)).toContain('/:town/mon-espace/pieces-justificatives/:documentId/supprimer');
+
+    const parent = await signedInParent(t);
+    const admin = await createAgentFixture(t.db.pool, 'tarnos', 'admin');
+    const agentSession = t.agent();
+    expect((await signInAgent(agentSession, 'tarnos', admin.username, admin.password)).status).toBe(303);
+    // An anonymous visitor with a session (and so a token) of its own.
+    const visitor = t.agent();
+    await csrfToken(visitor, '/tarnos/');
+
+    const accepted: string[] = [];
+    for (const who of [visitor, parent.agent, agentSession]) {
+      for (const route of posts) {
+        const path = concretePath(route.pattern, 'tarnos');
+        const res = await who.post(path).set('Sec-Fetch-Site', 'same-origin').field('action', 'enregistrer');
+        if (res.status !== 403 || !res.text.includes(EXPIRED_FORM)) accepted.push(`${path} → ${res.status}`);
+      }
+    }
+    expect(accepted).toEqual([]);
+  });
+});
