@@ -35,3 +35,6 @@ export function formatLongDate(value: Date | string): string {
 export function formatEuros(cents: number): string {
   return euroFmt.format(cents / 100);
 }
+
+// Views reach the French wording helpers through `format` too (one app local for text).
+export { count, dayLabel, de, elide, listWords, personName, upperName, weekdaysPlural } from './french.js';
