@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { count, dayLabel, de, elide, listWords, personName, startsWithVowelSound, upperName, weekdaysPlural } from './french.js';
+import {
+  count,
+  dayLabel,
+  de,
+  elide,
+  listWords,
+  personLabels,
+  personName,
+  startsWithVowelSound,
+  upperName,
+  weekdaysPlural,
+} from './french.js';
 
 describe('elision', () => {
   it('elides "de", "le", "que" before a vowel, an accented vowel or a mute h', () => {
@@ -54,6 +65,16 @@ describe('names', () => {
     expect(upperName("d'Aubigné-Lévêque")).toBe("D'AUBIGNÉ-LÉVÊQUE");
     expect(upperName('Nguyễn')).toBe('NGUYỄN');
     expect(personName('Marie-Bénédicte', "d'Aubigné")).toBe("Marie-Bénédicte D'AUBIGNÉ");
+  });
+
+  it('lists people once each, in French order unless told to keep theirs', () => {
+    const people = [
+      { firstNames: 'Élodie', lastName: 'Martin' },
+      { firstNames: 'Bruno', lastName: 'Martin' },
+      { firstNames: 'Élodie', lastName: 'MARTIN' },
+    ];
+    expect(personLabels(people)).toEqual(['Bruno MARTIN', 'Élodie MARTIN']);
+    expect(personLabels(people, false)).toEqual(['Élodie MARTIN', 'Bruno MARTIN']);
   });
 });
 

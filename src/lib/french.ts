@@ -97,6 +97,21 @@ export function personName(firstNames: string, lastName: string): string {
   return `${firstNames} ${upperName(lastName)}`;
 }
 
+export interface PersonNames {
+  firstNames: string;
+  lastName: string;
+}
+
+/**
+ * People as the back-office lists them ("Marie-Bénédicte D'AUBIGNÉ"), each once, in order.
+ * The upper-casing is done here, not by SQL's upper(), which follows the database's locale:
+ * under the C locale it leaves accented letters small ("D'AUBIGNé").
+ */
+export function personLabels(people: readonly PersonNames[], sort = true): string[] {
+  const labels = [...new Set(people.map((p) => personName(p.firstNames, p.lastName)))];
+  return sort ? labels.sort((a, b) => a.localeCompare(b, 'fr')) : labels;
+}
+
 export const WEEKDAY_NAMES = ['lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi', 'dimanche'] as const;
 const MONTH_NAMES = [
   'janvier',
