@@ -81,6 +81,14 @@ export function count(n: number, one: string, many: string = pluralWord(one)): s
   return `${n.toLocaleString('fr-FR')} ${Math.abs(n) >= 2 ? many : one}`;
 }
 
+/** The activation promise: "dans les 48 heures ouvrées", "dans l'heure ouvrée" (a town may set 1). */
+export function withinBusinessHours(hours: number): string {
+  return hours === 1 ? "dans l'heure ouvrée" : `dans les ${count(hours, 'heure ouvrée', 'heures ouvrées')}`;
+}
+
+/** "1 heure ouvrée", "48 heures ouvrées" */
+export const businessHours = (hours: number): string => count(hours, 'heure ouvrée', 'heures ouvrées');
+
 /** "a", "a et b", "a, b et c" */
 export function listWords(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signInAgent } from '../../helpers/auth.js';
 import { createAgentFixture, createParent, town } from '../../helpers/fixtures.js';
 
@@ -73,4 +73,47 @@ describe('accented last names in the back-office', () => {
       expect(page).not.toMatch(/AUBIGNé|LéVêQUE|NGUYễN/);
     }
   });
+
+  it('are elided after "de" in what the agent reads: "Le compte d\'Élodie D\'AUBIGNÉ-LÉVÊQUE a été créé"', async () => {
+    const { familyId } = await accentedFamily2();
+    const a = await createAgentFixture(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    expect((await signInAgent(agent, 'tarnos', a.username, a.password)).status).toBe(303);
+    const addPath = `/tarnos/agents/familles/${familyId}/adultes/nouveau`;
+    const added = await agent
+      .post(addPath)
+      .type('form')
+      .send({
+        _csrf: csrfFrom((await agent.get(addPath)).text),
+        civilite: 'Mme',
+        nom: "d'Aubigné-Lévêque",
+        prenoms: 'Élodie',
+        courriel: 'elodie.daubigne.leveque@example.test',
+        telephone: '',
+      });
+    expect(added.status).toBe(303);
+    const { rows } = await t.db.pool.query<{ id: string }>(`select id from family_adults where family_id = $1 and first_names = 'Élodie'`, [
+      familyId,
+    ]);
+    const path = `/tarnos/agents/familles/${familyId}/adultes/${rows[0]!.id}/creation-rapide`;
+    const res = await agent
+      .post(path)
+      .type('form')
+      .send({ _csrf: csrfFrom((await agent.get(path)).text) });
+    expect(res.status).toBe(303);
+    const file = await agent.get(res.headers.location!);
+    expect(file.text).toContain('Le compte d&#39;Élodie D&#39;AUBIGNÉ-LÉVÊQUE a été créé');
+    expect(file.text).not.toContain('compte de Élodie');
+  });
 });
+
+/** A second file for the second test (the first one's name would match twice). */
+async function accentedFamily2() {
+  const tarnos = await town(t.db.pool, 'tarnos');
+  const { rows } = await t.db.pool.query<{ id: string }>(
+    `insert into families (town_id, cle_enfance, name, address_line, postal_code, city)
+     values ($1, '40220-AUBIGN2', 'D''AUBIGNÉ', '5 rue des Écoles', '40220', 'Tarnos') returning id`,
+    [tarnos.id],
+  );
+  return { familyId: rows[0]!.id };
+}

@@ -268,7 +268,7 @@ describe('the generic request queue', () => {
       [first.childId],
     );
     const requestId = rows[0]!.id;
-    expect((await agent.get('/tarnos/agents/demandes')).text).toContain('ALSH file – Emma : 1 réservé');
+    expect((await agent.get('/tarnos/agents/demandes')).text).toContain('ALSH file – Emma : 1 jour réservé');
     const page = await agent.get(`/tarnos/agents/demandes/${requestId}`);
     const decided = await agent
       .post(`/tarnos/agents/demandes/${requestId}/statut`)

@@ -83,7 +83,7 @@ describe('MON AGENDA and the grid', () => {
     expect(res.text).toContain('Tout cocher');
     // Week view, and navigation.
     const week = await f.agent.get(`${gridPath('tarnos', f.childId, f.enrolmentId)}?semaine=2026-12-09`);
-    expect(week.text).toContain('Réservations de Emma (Repas) du 07/12/2026 au 13/12/2026');
+    expect(week.text).toContain('Réservations d&#39;Emma (Repas) du 07/12/2026 au 13/12/2026');
   });
 
   it('keeps ticks "en attente" until VALIDER, then books in one transaction and sends the two mails of seed 004', async () => {
@@ -116,7 +116,7 @@ describe('MON AGENDA and the grid', () => {
       [f.familyId],
     );
     expect(request.rows).toEqual([
-      { type: 'reservation', status: 'accepted', summary: `${await activityName(f.activityId)} – Emma : 2 réservés` },
+      { type: 'reservation', status: 'accepted', summary: `${await activityName(f.activityId)} – Emma : 2 jours réservés` },
     ]);
     const agenda = await f.agent.get(`/tarnos/mon-espace/enfants/${f.childId}/agenda?mois=2026-12`);
     expect(agenda.text).toMatch(/mardi 8 décembre<\/th>\s*<td class="agenda-table__booked">Réservé<\/td>/);
