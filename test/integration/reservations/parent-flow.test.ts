@@ -189,6 +189,7 @@ describe('Appliquer une périodicité', () => {
       });
     expect(preview.status).toBe(200);
     // Mondays and Thursdays from 8 December (the deadline) to the holidays, then from 4 January.
+    expect(preview.text).toContain('Tous les lundis et jeudis, du 01/12/2026 au 08/01/2027');
     expect(preview.text).toContain('Emma : 5 repas à réserver');
     expect(preview.text).toContain('Lucas : 5 repas à réserver');
     for (const d of ['jeudi 10 décembre', 'lundi 14 décembre', 'jeudi 17 décembre', 'lundi 4 janvier', 'jeudi 7 janvier'])
