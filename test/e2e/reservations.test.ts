@@ -238,7 +238,10 @@ describe('reservations in Chromium', { timeout: 240_000 }, () => {
 
       // ---- the agent: the home line, the absence, its PDF, Accepter
       await signInAgent(back);
-      await back.getByText(/demandes? des familles à traiter, dont 1 signalement d'absence$/).waitFor();
+      await back
+        .getByRole('listitem')
+        .filter({ hasText: /demandes? des familles à traiter, dont 1 signalement d'absence/ })
+        .waitFor();
       await back.getByRole('link', { name: "1 signalement d'absence", exact: true }).click();
       await back.waitForURL('**/agents/demandes?type=absence');
       await checkPage(back, 'request queue, absences');
