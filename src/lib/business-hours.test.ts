@@ -108,8 +108,8 @@ describe('time waited in business hours', () => {
 
 describe('formatBusinessHours', () => {
   it('says whole hours in French', () => {
-    expect(formatBusinessHours(59 * 60 * 1000)).toBe("moins d'une heure");
-    expect(formatBusinessHours(H)).toBe('1 heure');
-    expect(formatBusinessHours(27.9 * H)).toBe('27 heures');
+    expect(formatBusinessHours(59 * 60 * 1000)).toBe("moins d'une heure ouvrée");
+    expect(formatBusinessHours(H)).toBe('1 heure ouvrée');
+    expect(formatBusinessHours(27.9 * H)).toBe('27 heures ouvrées');
   });
 });

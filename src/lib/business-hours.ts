@@ -1,5 +1,6 @@
 import { addDays, parisDay, parisInstant, weekday } from './calendar-days.js';
 import { publicHolidayName } from './public-holidays.js';
+import { count } from './french.js';
 
 /**
  * Time waited "en heures ouvrées", for the services' promise to activate an account
@@ -127,9 +128,12 @@ export function promiseStatus(start: Date, now: Date, promiseHours: number, cale
   return { waitedMs, promiseMs, deadline: addBusinessMs(start, promiseMs, calendar), late: waitedMs > promiseMs };
 }
 
-/** "moins d'une heure", "1 heure", "27 heures": whole business hours, rounded down. */
+/**
+ * "moins d'une heure ouvrée", "1 heure ouvrée", "27 heures ouvrées": whole business hours,
+ * rounded down, with their adjective agreed (callers used to add "ouvrées" after "une heure").
+ */
 export function formatBusinessHours(ms: number): string {
   const hours = Math.floor(ms / HOUR_MS);
-  if (hours < 1) return "moins d'une heure";
-  return `${hours} heure${hours > 1 ? 's' : ''}`;
+  if (hours < 1) return "moins d'une heure ouvrée";
+  return count(hours, 'heure ouvrée', 'heures ouvrées');
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import ejs from 'ejs';
 import type { Queryable } from '../db/pool.js';
 import { enqueueJob } from '../jobs/queue.js';
+import * as format from './format.js';
 import { VIEWS_DIR } from './paths.js';
 
 export interface MailRequest {
@@ -38,7 +39,8 @@ const noEscape = (s: unknown) => String(s ?? '');
 async function render(template: string, kind: 'html' | 'text', data: Record<string, unknown>): Promise<string> {
   const file = path.join(VIEWS_DIR, 'emails', `${template}.${kind}.ejs`);
   const options = kind === 'text' ? { escape: noEscape } : {};
-  return ejs.renderFile(file, data, { ...options, cache: true, async: false, views: [VIEWS_DIR] });
+  // Mails get the same French formatters as pages (counts, elision, dates).
+  return ejs.renderFile(file, { format, ...data }, { ...options, cache: true, async: false, views: [VIEWS_DIR] });
 }
 
 /** Checks the address and renders both parts of the mail. */

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import { personLabels, type PersonNames } from '../lib/french.js';
 import type { ValidationStatus } from './accounts.repository.js';
 
 /**
@@ -132,18 +133,22 @@ export interface FamilyChoice {
   members: string[];
 }
 
+type ChoiceRow = Omit<FamilyChoice, 'members'> & { members: PersonNames[] };
+// Adults first, then children, as the query orders them.
+const toChoice = ({ members, ...row }: ChoiceRow): FamilyChoice => ({ ...row, members: personLabels(members, false) });
+
 const CHOICE_COLUMNS = `f.id, f.name, f.cle_enfance as "cleEnfance", f.address_line as "addressLine", f.postal_code as "postalCode", f.city,
-  coalesce((select array_agg(m.label order by m.rank, m.label) from (
-      select 1 as rank, a.first_names || ' ' || upper(a.last_name) as label from accounts a
+  coalesce((select json_agg(json_build_object('firstNames', m.first_names, 'lastName', m.last_name) order by m.rank, m.first_names, m.last_name) from (
+      select 1 as rank, a.first_names, a.last_name from accounts a
        where a.family_id = f.id and a.town_id = f.town_id and a.disabled_at is null
       union all
-      select 2, c.first_names || ' ' || upper(c.last_name) from children c where c.family_id = f.id and c.town_id = f.town_id) m),
-    '{}') as members`;
+      select 2, c.first_names, c.last_name from children c where c.family_id = f.id and c.town_id = f.town_id) m),
+    '[]') as members`;
 
 /** The town's family files matching `q` by name, Clé Enfance or address, by name. */
 export async function searchFamilyChoices(db: Queryable, townId: string, q: string, limit: number): Promise<FamilyChoice[]> {
   const pattern = likePattern(q);
-  const { rows } = await db.query<FamilyChoice>(
+  const { rows } = await db.query<ChoiceRow>(
     `select ${CHOICE_COLUMNS}
        from families f
       where f.town_id = $1
@@ -154,24 +159,21 @@ export async function searchFamilyChoices(db: Queryable, townId: string, q: stri
       limit $3`,
     [townId, pattern, limit],
   );
-  return rows;
+  return rows.map(toChoice);
 }
 
 /** Files whose name is the account's last name: the agent's first guess. */
 export async function familiesNamed(db: Queryable, townId: string, name: string, limit: number): Promise<FamilyChoice[]> {
-  const { rows } = await db.query<FamilyChoice>(
+  const { rows } = await db.query<ChoiceRow>(
     `select ${CHOICE_COLUMNS} from families f
       where f.town_id = $1 and ${fold('f.name')} = ${fold('$2')}
       order by f.name, f.id limit $3`,
     [townId, name.trim(), limit],
   );
-  return rows;
+  return rows.map(toChoice);
 }
 
 export async function findFamilyChoice(db: Queryable, townId: string, id: string): Promise<FamilyChoice | undefined> {
-  const { rows } = await db.query<FamilyChoice>(`select ${CHOICE_COLUMNS} from families f where f.town_id = $1 and f.id = $2`, [
-    townId,
-    id,
-  ]);
-  return rows[0];
+  const { rows } = await db.query<ChoiceRow>(`select ${CHOICE_COLUMNS} from families f where f.town_id = $1 and f.id = $2`, [townId, id]);
+  return rows[0] && toChoice(rows[0]);
 }

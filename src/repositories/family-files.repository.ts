@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Queryable } from '../db/pool.js';
 import { generateCleEnfance } from '../lib/cle-enfance.js';
+import { personLabels, type PersonNames } from '../lib/french.js';
 import { CHILD_COLUMNS, replaceAuthorisedPersons, type ChildFile } from './family-members.repository.js';
 
 export type { AuthorisedPerson, ChildFile } from './family-members.repository.js';
@@ -57,7 +58,7 @@ export async function searchFamilies(
   offset: number,
 ): Promise<{ rows: FamilyListRow[]; total: number }> {
   const pattern = q ? likePattern(q) : null;
-  const { rows } = await db.query<FamilyListRow & { total: number }>(
+  const { rows } = await db.query<Omit<FamilyListRow, 'adults'> & { adults: PersonNames[]; total: number }>(
     `with found as (
        select f.id from families f
         where f.town_id = $1
@@ -79,12 +80,12 @@ export async function searchFamilies(
      select f.id, f.name, f.cle_enfance as "cleEnfance", f.external_ref as "externalRef", f.city,
             coalesce((select array_agg(c.first_names order by c.birth_date nulls last, c.first_names)
                         from children c where c.family_id = f.id), '{}') as children,
-            coalesce((select array_agg(x.label order by x.label) from (
-                        select fa.first_names || ' ' || upper(fa.last_name) as label from family_adults fa
+            coalesce((select json_agg(json_build_object('firstNames', x.first_names, 'lastName', x.last_name)) from (
+                        select fa.first_names, fa.last_name from family_adults fa
                          where fa.family_id = f.id
                         union
-                        select a.first_names || ' ' || upper(a.last_name) from accounts a
-                         where a.family_id = f.id and a.disabled_at is null) x), '{}') as adults,
+                        select a.first_names, a.last_name from accounts a
+                         where a.family_id = f.id and a.disabled_at is null) x), '[]') as adults,
             (select count(*)::int from accounts a where a.family_id = f.id and a.disabled_at is null) as "accountCount",
             count(*) over ()::int as total
        from found join families f on f.id = found.id
@@ -97,7 +98,7 @@ export async function searchFamilies(
     const count = await searchFamilies(db, townId, q, 1, 0);
     return { rows: [], total: count.total };
   }
-  return { rows: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  return { rows: rows.map(({ total: _t, adults, ...r }) => ({ ...r, adults: personLabels(adults) })), total: rows[0]?.total ?? 0 };
 }
 
 export async function findFamilyFile(db: Queryable, townId: string, id: string): Promise<FamilyFile | undefined> {

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { RequestActor, RequestStatus } from '../features/requests/request-state.js';
+import { personName } from '../lib/french.js';
 
 /**
  * Requests (demandes), their history, their conversation and attachments. Every query
@@ -371,10 +372,12 @@ export async function listQueue(
   limit: number,
   offset: number,
 ): Promise<{ rows: QueueRow[]; total: number }> {
-  const { rows } = await db.query<QueueRow & { total: number }>(
+  const { rows } = await db.query<
+    Omit<QueueRow, 'authorName'> & { authorFirstNames: string | null; authorLastName: string | null; total: number }
+  >(
     `select r.id, r.type, r.status, r.summary, r.created_at as "createdAt", r.updated_at as "updatedAt",
             f.name as "familyName",
-            case when a.id is null then null else a.first_names || ' ' || upper(a.last_name) end as "authorName",
+            a.first_names as "authorFirstNames", a.last_name as "authorLastName",
             g.display_name as "agentName",
             (select count(*)::int from request_messages m
               where m.request_id = r.id and m.author_kind = 'parent'
@@ -396,7 +399,13 @@ export async function listQueue(
       limit $5 offset $6`,
     [townId, filters.types, filters.statuses, filters.search ? likePattern(filters.search) : null, limit, offset],
   );
-  return { rows: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  return {
+    rows: rows.map(({ total: _t, authorFirstNames, authorLastName, ...r }) => ({
+      ...r,
+      authorName: authorFirstNames === null || authorLastName === null ? null : personName(authorFirstNames, authorLastName),
+    })),
+    total: rows[0]?.total ?? 0,
+  };
 }
 
 /** Per type and status, for the queue's summary table and the agents' home. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { urls } from '../../src/routes.js';
 import { launchBrowser, newContext, startE2eServer, type E2eServer, expectAccessiblePage as checkPage } from '../helpers/browser.js';
 import { pdf, png } from '../helpers/files.js';
-import { createParent, familyByKey } from '../helpers/fixtures.js';
+import { createParent, familyByKey, LONG_NAME, longEmail } from '../helpers/fixtures.js';
 
 /**
  * A Tarnos parent adds an attestation with its PDF to the private storage, sees it listed
@@ -25,7 +25,7 @@ afterAll(async () => {
 describe('the private document storage in Chromium', () => {
   it('adds a document with a PDF, lists it, downloads it; every page accessible', async () => {
     const family = await familyByKey(server.db.pool, 'tarnos', '40220-MARTIN1');
-    const parent = await createParent(server.db.pool, 'tarnos', { familyId: family.id });
+    const parent = await createParent(server.db.pool, 'tarnos', { familyId: family.id, ...LONG_NAME, email: longEmail() });
     const context = await newContext(browser, { baseURL: server.baseUrl });
     const page = await context.newPage();
     const attestation = pdf('Attestation de quotient familial');

@@ -5,6 +5,7 @@ import { enqueueMail } from '../../src/lib/mailer.js';
 import {
   expectNoAxeViolations,
   expectNoHorizontalScroll,
+  expectTargetsOfMinimumSize,
   launchBrowser,
   NARROW_VIEWPORT,
   newContext,
@@ -130,3 +131,19 @@ describe('e2e harness', () => {
 interface FocusedDocument {
   document: { activeElement: { id: string } | null };
 }
+
+describe('tap targets on a phone (WCAG 2.2 2.5.8)', () => {
+  it("gives the sign-in forms' links and buttons 24 px and room between them at 320 px", async () => {
+    const context = await newContext(browser, { viewport: NARROW_VIEWPORT });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.baseUrl}/tarnos/`);
+      // "Renvoyer le lien d'activation" was 19 px high, 2 px under "Connexion".
+      await expectTargetsOfMinimumSize(page, 'main form a, main form button');
+      await page.goto(`${server.baseUrl}/tarnos/agents/connexion`);
+      await expectTargetsOfMinimumSize(page, 'main form a, main form button');
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -9,7 +9,7 @@ import {
   expectAccessiblePage as checkPage,
 } from '../helpers/browser.js';
 import { pdf } from '../helpers/files.js';
-import { createAgentFixture, createParent, town } from '../helpers/fixtures.js';
+import { createAgentFixture, createParent, LONG_AGENT_NAME, longEmail, town } from '../helpers/fixtures.js';
 import { TestSmtpServer } from '../helpers/smtp.js';
 
 /**
@@ -53,8 +53,10 @@ async function tarnosFamily(key: string) {
   );
   const parent = await createParent(server.db.pool, 'tarnos', {
     familyId,
-    lastName: 'Toulemonde',
+    // Long, accented values, so the 320 px checks see what real families type.
+    lastName: "Toulemonde-D'Aubigné-Lévêque",
     firstNames: 'Jacques',
+    email: longEmail(),
     addressNumber: '14',
     addressStreet: 'Boulevard Jacques Duclos',
     postalCode: '40220',
@@ -84,7 +86,7 @@ describe("the parent's space in Chromium", () => {
     await page.getByLabel('Mot de passe').fill(family.parent.password);
     await page.getByRole('button', { name: 'Connexion' }).click();
     await page.waitForURL('**/tarnos/mon-espace');
-    expect(await h1(page)).toBe('Bonjour Monsieur TOULEMONDE.');
+    expect(await h1(page)).toBe("Bonjour Monsieur TOULEMONDE-D'AUBIGNÉ-LÉVÊQUE.");
     for (const name of ['Mon espace', 'Mon tableau de bord', 'Ma famille', 'Actualités']) {
       await page.getByRole('heading', { level: 2, name }).waitFor();
     }
@@ -155,7 +157,7 @@ describe("the parent's space in Chromium", () => {
     );
 
     // ---- the agent: home, queue, the request, Accepter
-    const agent = await createAgentFixture(server.db.pool, 'tarnos');
+    const agent = await createAgentFixture(server.db.pool, 'tarnos', 'agent', { displayName: LONG_AGENT_NAME });
     agentContext = await newContext(browser, { baseURL: server.baseUrl });
     const back = await agentContext.newPage();
     await back.goto('/tarnos/agents/connexion');
@@ -268,7 +270,7 @@ describe("the parent's space in Chromium", () => {
         [family.familyId],
       );
       const id = rows[0]!.id;
-      const agent = await createAgentFixture(server.db.pool, 'tarnos');
+      const agent = await createAgentFixture(server.db.pool, 'tarnos', 'agent', { displayName: LONG_AGENT_NAME });
       const agentContext2 = await newContext(browser, { baseURL: server.baseUrl });
       const back = await agentContext2.newPage();
       await back.goto('/tarnos/agents/connexion');

@@ -12,7 +12,7 @@ import {
   expectAccessiblePage as checkPage,
 } from '../helpers/browser.js';
 import { pdf } from '../helpers/files.js';
-import { createAgentFixture, createParent, familyByKey } from '../helpers/fixtures.js';
+import { createAgentFixture, createParent, familyByKey, LONG_AGENT_NAME, LONG_NAME, longEmail } from '../helpers/fixtures.js';
 import { TestSmtpServer } from '../helpers/smtp.js';
 
 /**
@@ -51,7 +51,7 @@ beforeAll(async () => {
   );
   lea = rows[0]!;
   const family = await familyByKey(server.db.pool, 'tarnos', '40220-MARTIN1');
-  parent = await createParent(server.db.pool, 'tarnos', { familyId: family.id });
+  parent = await createParent(server.db.pool, 'tarnos', { familyId: family.id, ...LONG_NAME, email: longEmail() });
 });
 afterAll(async () => {
   await browser?.close();
@@ -68,7 +68,7 @@ async function signInParent(page: Page): Promise<void> {
 }
 
 async function signInAgent(page: Page): Promise<void> {
-  const a = await createAgentFixture(server.db.pool, 'tarnos');
+  const a = await createAgentFixture(server.db.pool, 'tarnos', 'agent', { displayName: LONG_AGENT_NAME });
   await page.goto(urls.agentSignIn('tarnos'));
   await page.getByLabel("Nom d'utilisateur").fill(a.username);
   await page.getByLabel('Mot de passe').fill(a.password);
@@ -238,7 +238,11 @@ describe('reservations in Chromium', { timeout: 240_000 }, () => {
 
       // ---- the agent: the home line, the absence, its PDF, Accepter
       await signInAgent(back);
-      await back.getByRole('link', { name: "1 signalement d'absence à traiter" }).click();
+      await back
+        .getByRole('listitem')
+        .filter({ hasText: /demandes? des familles à traiter, dont 1 signalement d'absence/ })
+        .waitFor();
+      await back.getByRole('link', { name: "1 signalement d'absence", exact: true }).click();
       await back.waitForURL('**/agents/demandes?type=absence');
       await checkPage(back, 'request queue, absences');
       await back.getByRole('link', { name: summary }).click();

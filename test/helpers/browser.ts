@@ -172,6 +172,42 @@ export async function expectNoHorizontalScroll(page: Page, label = page.url()): 
   ).toBeLessThanOrEqual(size.clientWidth);
 }
 
+interface TargetBox {
+  label: string;
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/**
+ * WCAG 2.2 2.5.8 (target size, minimum), which axe does not check: every element matching
+ * `selector` is at least 24 × 24 CSS px and stands at least `gap` px away from the others,
+ * so a thumb on a phone does not press "Connexion" for "Renvoyer le lien d'activation".
+ */
+export async function expectTargetsOfMinimumSize(page: Page, selector: string, gap = 8): Promise<void> {
+  const boxes = await page.locator(selector).evaluateAll((els): TargetBox[] =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { label: (el.textContent ?? '').trim().slice(0, 40), top: r.top, bottom: r.bottom, left: r.left, right: r.right };
+    }),
+  );
+  expect(boxes.length, `no target matches ${selector}`).toBeGreaterThan(0);
+  for (const b of boxes) {
+    expect(b.bottom - b.top, `"${b.label}" is ${Math.round(b.bottom - b.top)} px high`).toBeGreaterThanOrEqual(24);
+    expect(b.right - b.left, `"${b.label}" is ${Math.round(b.right - b.left)} px wide`).toBeGreaterThanOrEqual(24);
+  }
+  for (const [i, a] of boxes.entries()) {
+    for (const b of boxes.slice(i + 1)) {
+      const dx = Math.max(0, b.left - a.right, a.left - b.right);
+      const dy = Math.max(0, b.top - a.bottom, a.top - b.bottom);
+      expect(Math.hypot(dx, dy), `"${a.label}" and "${b.label}" are ${Math.round(Math.hypot(dx, dy))} px apart`).toBeGreaterThanOrEqual(
+        gap,
+      );
+    }
+  }
+}
+
 /**
  * Every page a parent or agent sees: zero axe violations on a desktop, then again at 320 px
  * with nothing overflowing sideways; the page is put back to the desktop size whatever happens.

@@ -15,6 +15,20 @@ export const GOOD_PASSWORD = 'Ecole-Verte-2026';
 let counter = 0;
 
 /**
+ * Realistic long values for the browser tests' 320 px checks (WCAG 1.4.10): names with
+ * accents, hyphens and an apostrophe, and a 40-character email with no hyphen to break at,
+ * the kind that made the dashboard scroll sideways.
+ */
+export const LONG_NAME = { firstNames: 'Marie-Bénédicte', lastName: "D'Aubigné-Lévêque" } as const;
+export const LONG_AGENT_NAME = "Marie-Bénédicte D'AUBIGNÉ-LÉVÊQUE";
+
+/** A unique 40-character address: "mariebenedicte.daubigne0001@example.test". */
+export function longEmail(): string {
+  counter += 1;
+  return `mariebenedicte.daubigne${String(counter).padStart(4, '0')}@example.test`;
+}
+
+/**
  * A parent's account as if the wizard and the activation link had run: defaults give an
  * activated, validated account with the CGU accepted; override what a test needs.
  */
@@ -59,14 +73,19 @@ export async function familyByKey(db: Queryable, townSlug: string, key: string):
 export const AGENT_PASSWORD = 'Mairie-Agent-2026';
 
 /** An agent (or admin) of a town, ready to sign in with AGENT_PASSWORD. */
-export async function createAgentFixture(db: Queryable, townSlug: string, role: 'agent' | 'admin' = 'agent') {
+export async function createAgentFixture(
+  db: Queryable,
+  townSlug: string,
+  role: 'agent' | 'admin' = 'agent',
+  options: { displayName?: string } = {},
+) {
   const t = await town(db, townSlug);
   counter += 1;
   const { insertAgent } = await import('../../src/repositories/agents.repository.js');
   const agent = await insertAgent(db, {
     townId: t.id,
     username: `agent${counter}${Math.random().toString(36).slice(2, 6)}`,
-    displayName: `Agent ${counter}`,
+    displayName: options.displayName ?? `Agent ${counter}`,
     passwordHash: await hashPassword(AGENT_PASSWORD),
     role,
   });

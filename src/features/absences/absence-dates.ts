@@ -1,5 +1,5 @@
 import { addDays } from '../../lib/calendar-days.js';
-import { frenchLongDate } from '../../lib/date-input.js';
+import { dayLabel } from '../../lib/french.js';
 import { mondayOf, shiftMonth } from '../reservations/labels.js';
 import { monthBounds } from '../reservations/reservations.service.js';
 
@@ -58,11 +58,9 @@ export function presetRange(choice: PresetChoice, today: string): DayRange {
   }
 }
 
-const weekdayFmt = new Intl.DateTimeFormat('fr-FR', { timeZone: 'UTC', weekday: 'long' });
-
-/** "vendredi 1er janvier 2027": the typographic "1er", which Intl does not write. */
+/** "vendredi 1er janvier 2027": the one day label of every page (lib/french). */
 export function longDay(day: string): string {
-  return `${weekdayFmt.format(new Date(`${day}T12:00:00Z`))} ${frenchLongDate(day)}`;
+  return dayLabel(day, { year: true });
 }
 
 /** "Le vendredi 16 décembre 2026" or "Du lundi 7 décembre 2026 au vendredi 11 décembre 2026". */

@@ -3,6 +3,7 @@ import { formValues, type FieldError } from '../../lib/forms.js';
 import { DOCUMENT_FIELDS } from '../documents/documents.schemas.js';
 import { asArray, parseFrenchDay } from '../reservations/reservations.schemas.js';
 import { isPeriodChoice, presetRange, rangeLength, type DayRange, type PeriodChoice } from './absence-dates.js';
+import { de } from '../../lib/french.js';
 
 /**
  * Step 1 of "Signaler une absence", apart from the piece's fields (documents.schemas.ts
@@ -80,7 +81,7 @@ export function parseStep1(body: unknown, today: string, known: readonly string[
 
   const enrolmentIds = [...new Set(lists.inscriptions)];
   if (enrolmentIds.length === 0) {
-    errors.push({ field: 'inscriptions', message: `Choisissez au moins une inscription de ${childFirstNames}` });
+    errors.push({ field: 'inscriptions', message: `Choisissez au moins une inscription ${de(childFirstNames)}` });
   } else if (enrolmentIds.some((id) => !known.includes(id))) {
     errors.push({ field: 'inscriptions', message: 'Une inscription choisie n’existe plus : choisissez parmi celles de la liste' });
   }

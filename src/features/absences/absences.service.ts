@@ -21,6 +21,7 @@ import { createRequest } from '../requests/requests.service.js';
 import { rangeWords, type DayRange } from './absence-dates.js';
 import { MAX_RANGE_DAYS, type Step1Fields, type Step1Lists } from './absences.schemas.js';
 import { isUuid } from '../../lib/ids.js';
+import { de } from '../../lib/french.js';
 
 /**
  * "Signaler une absence" (issue 6, seed 004). Step 1 is checked and kept as a draft with
@@ -221,17 +222,17 @@ export async function saveStep1(
   if (allDays.length === 0 && stillOpen > 0) {
     errors.push({
       field: dateField,
-      message: `Ces jours peuvent encore être modifiés : annulez-les dans « Modifier les réservations » de ${sc.child.firstNames}, sans justificatif`,
+      message: `Ces jours peuvent encore être modifiés : annulez-les dans « Modifier les réservations » ${de(sc.child.firstNames)}, sans justificatif`,
     });
   } else if (allDays.length === 0) {
     errors.push({
       field: dateField,
-      message: `Aucun jour d'activité de ${sc.child.firstNames} sur ces dates : choisissez d'autres dates ou d'autres inscriptions`,
+      message: `Aucun jour d'activité ${de(sc.child.firstNames)} sur ces dates : choisissez d'autres dates ou d'autres inscriptions`,
     });
   } else if (days.length === 0) {
     errors.push({
       field: dateField,
-      message: `L'absence de ${sc.child.firstNames} est déjà signalée pour ces jours : suivez-la dans vos demandes, ou choisissez d'autres dates`,
+      message: `L'absence ${de(sc.child.firstNames)} est déjà signalée pour ces jours : suivez-la dans vos demandes, ou choisissez d'autres dates`,
     });
   }
   if (errors.length > 0) return { ok: false, errors };
@@ -330,8 +331,8 @@ export function requestOfDraft(ctx: AbsenceContext, town: Town, parent: AbsenceP
 export function summaryOf(data: Pick<AbsenceDraftData, 'childName' | 'period'>): string {
   const { from, to } = data.period;
   return from === to
-    ? `Absence de ${data.childName} le ${formatDay(from)}`
-    : `Absence de ${data.childName} du ${formatDay(from)} au ${formatDay(to)}`;
+    ? `Absence ${de(data.childName)} le ${formatDay(from)}`
+    : `Absence ${de(data.childName)} du ${formatDay(from)} au ${formatDay(to)}`;
 }
 
 /** Thrown inside VALIDER's transaction so that nothing of it is kept; step 1 says why. */

@@ -12,6 +12,7 @@ import * as service from './activation.service.js';
 import { flashAndRedirect } from './flash-redirect.js';
 import { linkFamilySchema, pageNumber, REFUSAL_MAX, refuseSchema, searchText } from './back-office.schemas.js';
 import { isUuid } from '../../lib/ids.js';
+import { de } from '../../lib/french.js';
 
 const ALREADY_DECIDED = { kind: 'warning', message: 'Ce compte a déjà été traité : il ne peut plus être activé ni refusé.' } as const;
 
@@ -54,7 +55,7 @@ export function activationRouter(deps: AppDeps): Router {
     const choices = awaiting ? await service.familyChoices(ctx, town, detail.account, famille) : { searched: false, families: [] };
     const errors = extra.errors ?? [];
     res.status(status).render('agents/accounts/show', {
-      title: `Compte de ${fullName(detail.account)}`,
+      title: `Compte ${de(fullName(detail.account))}`,
       ...detail,
       awaiting,
       famille,
@@ -103,7 +104,7 @@ export function activationRouter(deps: AppDeps): Router {
     if (result.kind === 'validated') {
       const f = result.family;
       const created = f.created ? ` (nouveau dossier, clé Enfance ${f.cleEnfance})` : '';
-      const message = `Le compte de ${fullName(account)} est activé et rattaché au dossier famille ${f.name}${created}. Un courriel en informe le parent.`;
+      const message = `Le compte ${de(fullName(account))} est activé et rattaché au dossier famille ${f.name}${created}. Un courriel en informe le parent.`;
       return flashAndRedirect(req, res, { kind: 'success', message }, urls.agentAccounts(town));
     }
     await flashAndRedirect(req, res, ALREADY_DECIDED, urls.agentAccount(town, account.id));
@@ -116,7 +117,7 @@ export function activationRouter(deps: AppDeps): Router {
     if (!form.ok) return renderDetail(req, res, 400, { errors: form.errors, values: form.values });
     const result = await service.refuseAccount(ctx, town, account.id, form.data.motif, auditActor(req));
     if (result.kind === 'refused') {
-      const message = `Le compte de ${fullName(account)} est refusé. Un courriel en donne le motif au parent.`;
+      const message = `Le compte ${de(fullName(account))} est refusé. Un courriel en donne le motif au parent.`;
       return flashAndRedirect(req, res, { kind: 'success', message }, urls.agentAccounts(town));
     }
     await flashAndRedirect(req, res, ALREADY_DECIDED, urls.agentAccount(town, account.id));

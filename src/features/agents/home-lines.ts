@@ -22,6 +22,8 @@ export interface HomeLine {
   href: string;
   /** How many are past their deadline, said in words ("dont 2 en retard"). */
   late?: number;
+  /** A kind of work counted in this line, with its own link ("dont 1 signalement d'absence"). */
+  part?: { one: string; many: string; count: number; href: string };
 }
 
 export type HomeLineSource = (ctx: AgentContext, town: Town, agent: Agent) => Promise<HomeLine | undefined>;
@@ -49,22 +51,24 @@ const reservationsToConfirm: HomeLineSource = async (ctx, town) => {
   };
 };
 
-const requestsToProcess: HomeLineSource = async (ctx, town) => ({
-  one: 'demande des familles à traiter',
-  many: 'demandes des familles à traiter',
-  none: 'Aucune demande des familles à traiter.',
-  count: await countToProcess(ctx.pool, town.id),
-  href: urls.agentRequests(town),
-});
+// Absences are requests too: said as a part of that line ("dont 1 signalement d'absence"),
+// with its own link, because the attendance sheets and billing wait for their decision. A
+// line of their own read as a second, separate piece of work.
+const requestsToProcess: HomeLineSource = async (ctx, town) => {
+  const [count, absences] = await Promise.all([countToProcess(ctx.pool, town.id), countToProcess(ctx.pool, town.id, 'absence')]);
+  return {
+    one: 'demande des familles à traiter',
+    many: 'demandes des familles à traiter',
+    none: 'Aucune demande des familles à traiter.',
+    count,
+    href: urls.agentRequests(town),
+    part: {
+      one: "signalement d'absence",
+      many: "signalements d'absence",
+      count: absences,
+      href: urls.agentRequests(town, { type: 'absence' }),
+    },
+  };
+};
 
-// A part of the line above, singled out because absences are about days that have passed
-// or are close: the attendance sheets and billing wait for the decision.
-const absencesToProcess: HomeLineSource = async (ctx, town) => ({
-  one: "signalement d'absence à traiter",
-  many: "signalements d'absence à traiter",
-  none: "Aucun signalement d'absence à traiter.",
-  count: await countToProcess(ctx.pool, town.id, 'absence'),
-  href: urls.agentRequests(town, { type: 'absence' }),
-});
-
-export const HOME_LINES: HomeLineSource[] = [accountsToActivate, requestsToProcess, absencesToProcess, reservationsToConfirm];
+export const HOME_LINES: HomeLineSource[] = [accountsToActivate, requestsToProcess, reservationsToConfirm];

@@ -13,6 +13,7 @@ import { absoluteUrl, urls } from '../../routes.js';
 import { normaliseEmail } from '../accounts/accounts.service.js';
 import type { Change } from '../requests/request-types.js';
 import { createRequest, type RequestContext } from '../requests/requests.service.js';
+import { de } from '../../lib/french.js';
 
 /**
  * Coordonnées (seed 004): "Changement d'adresses postales", "Changement de courriels",
@@ -157,7 +158,7 @@ export async function requestEmailChange(
           townName: town.name,
           greeting: 'Bonjour,',
           paragraphs: [
-            `Quelqu'un a demandé à utiliser cette adresse pour un espace famille de ${town.name}, mais un autre espace l'utilise déjà : l'adresse n'a pas été changée.`,
+            `Quelqu'un a demandé à utiliser cette adresse pour un espace famille ${de(town.name)}, mais un autre espace l'utilise déjà : l'adresse n'a pas été changée.`,
             "Si c'est vous, connectez-vous à l'espace qui utilise déjà cette adresse, ou choisissez une autre adresse. Sinon, ignorez ce message.",
           ],
           link: { url: absoluteUrl(ctx.config.publicBaseUrl, urls.townHome(town)), label: 'Se connecter' },
@@ -183,7 +184,7 @@ export async function requestEmailChange(
         townName: town.name,
         greeting: greeting(account),
         paragraphs: [
-          `Vous avez demandé à utiliser cette adresse pour votre espace famille de ${town.name}.`,
+          `Vous avez demandé à utiliser cette adresse pour votre espace famille ${de(town.name)}.`,
           "Confirmez-la en suivant le lien ci-dessous, valable 30 minutes. Votre ancienne adresse reste utilisée tant que vous ne l'avez pas confirmée.",
           "Si vous n'avez rien demandé, ignorez ce message : rien ne sera changé.",
         ],

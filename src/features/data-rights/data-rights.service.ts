@@ -11,6 +11,7 @@ import { findFileContent, listDocuments } from '../../repositories/documents.rep
 import type { Town } from '../../repositories/towns.repository.js';
 import { kindLabel } from '../documents/documents.schemas.js';
 import { ownerOf } from '../documents/documents.service.js';
+import { de } from '../../lib/french.js';
 
 export interface DataRightsContext {
   pool: pg.Pool;
@@ -137,7 +138,7 @@ export async function planExport(ctx: DataRightsContext, town: Town, account: Ac
   };
 
   const readme = [
-    `Vos données – Espace Famille de ${town.name}`,
+    `Vos données – Espace Famille ${de(town.name)}`,
     `Archive créée le ${parisDay(at)}.`,
     '',
     'donnees.json : vos données au format JSON (un format ouvert, lisible par de nombreux logiciels) :',

@@ -4,6 +4,7 @@ import { auditActor } from '../../lib/audit.js';
 import { parisDay } from '../../lib/date-input.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { errorMap, type FieldError } from '../../lib/forms.js';
+import { dayLabel, de, personName } from '../../lib/french.js';
 import { requireAgent } from '../../middleware/agent-auth.js';
 import { requireTown } from '../../middleware/town.js';
 import * as files from '../../repositories/family-files.repository.js';
@@ -37,7 +38,6 @@ function flash(req: Request, message: string, kind: 'success' | 'info' | 'warnin
 }
 
 const civilityShort = (c: 'M' | 'Mme') => (c === 'M' ? 'M.' : 'Mme');
-const frenchDate = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: 'numeric', month: 'long', year: 'numeric' });
 
 /**
  * Family files in the back-office: list and search, the file with its adults and children,
@@ -166,7 +166,7 @@ export function familyFilesRouter(deps: AppDeps): Router {
       postalCode: family.postalCode,
       city: family.city,
       cleEnfance: family.cleEnfance,
-      date: frenchDate.format(now),
+      date: dayLabel(parisDay(now), { weekday: false, year: true }),
       createdAt: now,
       services,
     });
@@ -272,7 +272,7 @@ export function familyFilesRouter(deps: AppDeps): Router {
       case 'created':
         flash(
           req,
-          `Le compte de ${adult.firstNames} ${adult.lastName.toUpperCase()} a été créé (nom d'utilisateur : ${result.account.username}). Le courriel de Création rapide part à l'adresse ${result.account.email}.`,
+          `Le compte ${de(personName(adult.firstNames, adult.lastName))} a été créé (nom d'utilisateur : ${result.account.username}). Le courriel de Création rapide part à l'adresse ${result.account.email}.`,
         );
         return res.redirect(303, urls.agentFamily(town, family.id));
       case 'has_account':
@@ -363,7 +363,7 @@ export function familyFilesRouter(deps: AppDeps): Router {
     const { form, dateErrorFields } = parseChildForm(req.body, parisDay(clock.now()));
     if (!form.ok) return renderChildForm(res, family, child, form.values, form.errors, dateErrorFields);
     await service.updateChild(ctx, town, auditActor(req), family.id, child.id, form.data);
-    flash(req, `Le dossier de ${form.data.firstNames} a été modifié.`);
+    flash(req, `Le dossier ${de(form.data.firstNames)} a été modifié.`);
     res.redirect(303, urls.agentFamily(town, family.id));
   });
 

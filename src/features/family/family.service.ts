@@ -6,6 +6,7 @@ import type { Town } from '../../repositories/towns.repository.js';
 import { familyOpen } from '../dashboard/dashboard.service.js';
 import type { AddMemberPayload, Change } from '../requests/request-types.js';
 import { createRequest, type ParentAccount, type RequestContext } from '../requests/requests.service.js';
+import { count, de } from '../../lib/french.js';
 
 /**
  * The family's side of its file: a child's Dossier administratif edited by a parent (the
@@ -82,7 +83,7 @@ export async function saveChildFile(
     const request = await createRequest(db, ctx, town, account, {
       type: 'child_update',
       childId: child.id,
-      summary: `Dossier de ${name} : ${changes.length} modification${changes.length > 1 ? 's' : ''}`,
+      summary: `Dossier ${de(name)} : ${count(changes.length, 'modification')}`,
       payload: { childName: name, changes },
       message,
     });

@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Router } from 'express';
 import type { AppDeps } from '../../app.js';
+import { PUBLIC_DIR } from '../../lib/paths.js';
 import { requireTown } from '../../middleware/town.js';
 import { currentText, listPublishedNews, listServices, listTowns } from '../../repositories/towns.repository.js';
 import { currentChallenge } from '../auth/sign-in-form.js';
@@ -29,12 +32,21 @@ function cachedPerTown<T>(ttlMs: number, load: (townId: string) => Promise<T>): 
   };
 }
 
+/** public/favicon.svg in the default colour; each town's portal shows it in the town's colour. */
+const FAVICON = fs.readFileSync(path.join(PUBLIC_DIR, 'favicon.svg'), 'utf8');
+const FAVICON_COLOUR = '#1f4e79';
+
 /** Pages outside any town: the list of towns. */
 export function publicRouter({ pool }: AppDeps): Router {
   const router = Router();
   router.get('/', async (_req, res) => {
     const towns = await listTowns(pool);
     res.render('home/towns', { title: 'Choisissez votre commune', towns });
+  });
+  // Browsers and bookmarking tools ask for /favicon.ico whatever the page links to.
+  router.get('/favicon.ico', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.redirect(301, '/public/favicon.svg');
   });
   return router;
 }
@@ -60,6 +72,13 @@ export function townRouter(deps: AppDeps): Router {
     const town = requireTown(req);
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.type('text/css').send(`:root{--town-colour:${town.colour};}\n`);
+  });
+
+  // The town's colour in the favicon: the address carries the colour (urls.townFavicon), so a new one shows at once.
+  router.get('/favicon.svg', (req, res) => {
+    const town = requireTown(req);
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.type('image/svg+xml').send(FAVICON.replace(FAVICON_COLOUR, town.colour));
   });
 
   router.get('/mentions-legales', async (req, res) => {

@@ -15,6 +15,7 @@ import { absoluteUrl, urls } from '../../routes.js';
 import { effectsOf } from './request-effects.js';
 import { canTransition, findTransition, STATUS_LABELS, type RequestActor, type RequestStatus } from './request-state.js';
 import { TYPE_LABELS } from './request-types.js';
+import { de } from '../../lib/french.js';
 
 /**
  * Requests: making one, moving it through its state machine, and the conversation on it.
@@ -72,7 +73,7 @@ async function mailAuthor(
     paragraphs.push(
       to === 'accepted'
         ? `Votre demande ${what} est enregistrée.`
-        : `Votre demande ${what} a bien été transmise aux services de ${town.name}. Nous vous écrirons à chaque étape de son traitement.`,
+        : `Votre demande ${what} a bien été transmise aux services ${de(town.name)}. Nous vous écrirons à chaque étape de son traitement.`,
     );
   } else if (kind === 'answer') {
     subject = 'Votre réponse a bien été transmise';
@@ -82,7 +83,7 @@ async function mailAuthor(
   } else if (kind === 'message') {
     subject = 'Nouveau message des services';
     paragraphs.push(
-      `Les services de ${town.name} vous ont écrit à propos de votre demande ${what}.`,
+      `Les services ${de(town.name)} vous ont écrit à propos de votre demande ${what}.`,
       'Lisez-le et répondez depuis votre espace.',
     );
   } else {

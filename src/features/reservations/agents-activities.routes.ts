@@ -167,7 +167,9 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
         confirmation: 'immediate',
         calendrier: 'calendar',
       },
-      jours: ['1', '2', '4', '5'],
+      // No day ticked: with days pre-ticked, an agent who ticked only "Mercredi" created
+      // five days without noticing. The form refuses to save until a day is chosen.
+      jours: [],
     });
   });
 

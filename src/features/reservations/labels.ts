@@ -1,28 +1,21 @@
 import { addDays, memo, parisDay } from '../../lib/calendar-days.js';
+import { dayLabel as frenchDayLabel } from '../../lib/french.js';
 import type { DayState } from './day-states.js';
 
 /** Labels of the reservation pages (calendar days read at noon UTC, so no zone moves them). */
 const at = (day: string) => new Date(`${day}T12:00:00Z`);
-const dayMonthFmt = new Intl.DateTimeFormat('fr-FR', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long' });
 const monthFmt = new Intl.DateTimeFormat('fr-FR', { timeZone: 'UTC', month: 'long', year: 'numeric' });
 const shortFmt = new Intl.DateTimeFormat('fr-FR', { timeZone: 'UTC', day: '2-digit', month: '2-digit' });
-const deadlineFmt = new Intl.DateTimeFormat('fr-FR', {
-  timeZone: 'Europe/Paris',
-  weekday: 'long',
-  day: 'numeric',
-  month: 'long',
-  hour: '2-digit',
-  minute: '2-digit',
-});
+const timeFmt = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' });
 
 export const WEEKDAYS = ['Lundi', 'Mardi', 'Mercredi', 'Jeudi', 'Vendredi', 'Samedi', 'Dimanche'] as const;
 
 /** Formatted once per day (Intl is dear, and a month page asks for every day): bounded. */
 const dayLabels = new Map<string, string>();
 
-/** "mardi 13 décembre" */
+/** "mardi 13 décembre", "vendredi 1er janvier": lib/french's label, the one every page uses. */
 export function dayLabel(day: string): string {
-  return memo(dayLabels, day, () => dayMonthFmt.format(at(day)));
+  return memo(dayLabels, day, () => frenchDayLabel(day));
 }
 
 const monthLabels = new Map<string, string>();
@@ -39,7 +32,8 @@ export function shortDay(day: string): string {
 
 /** The last minute one can still act, in words: "mercredi 25 novembre à 23:59". */
 export function untilLabel(deadline: Date): string {
-  return deadlineFmt.format(new Date(deadline.getTime() - 60_000));
+  const last = new Date(deadline.getTime() - 60_000);
+  return `${dayLabel(parisDay(last))} à ${timeFmt.format(last)}`;
 }
 
 /** "1er", "2e"… for waiting ranks. */

@@ -17,6 +17,7 @@ import { dayLabel, mondayOf, monthLabel, shiftMonth, shortDay, stateText, todayI
 import { BadGridError, isRealDay, parseGrid, parsePeriodicity, validateSchema, type Periodicity } from './reservations.schemas.js';
 import * as service from './reservations.service.js';
 import { describeRule } from './rules.js';
+import { weekdaysPlural } from '../../lib/french.js';
 
 /**
  * The parent's side of reservations: MON AGENDA, the choice of enrolment, the week/month
@@ -426,9 +427,8 @@ export function reservationsRouter(deps: AppDeps): Router {
       ec,
       p: form.data,
       children: children.map((c) => ({ ...c, changeMonths: groupByMonth(c.change) })),
-      daysLabel: new Intl.ListFormat('fr', { type: 'conjunction' }).format(
-        form.data.jours.map((d) => WEEKDAYS[Number(d) - 1]!.toLowerCase()),
-      ),
+      // "Tous les lundis et jeudis": the days repeat, so they take the plural.
+      daysLabel: weekdaysPlural(form.data.jours.map(Number).sort((a, b) => a - b)),
       dayLabel,
       shortDate,
       unit: ec.activity.unit.toLowerCase(),

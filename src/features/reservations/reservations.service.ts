@@ -24,6 +24,7 @@ import { dayStates, TownCalendar, type ActivityCalendar, type DayCount, type Day
 import { createRequest } from '../requests/requests.service.js';
 import { activityCalendar } from './rules.js';
 import { UUID } from '../../lib/ids.js';
+import { count, listWords } from '../../lib/french.js';
 
 export interface ReservationContext {
   pool: pg.Pool;
@@ -636,12 +637,13 @@ async function recordRequest(
   status: 'confirmed' | 'awaiting_agent',
   outcome: repo.OutcomeLine[],
 ) {
-  const count = (r: repo.OutcomeLine['result']) => outcome.filter((o) => o.result === r).length;
-  const names = [...new Set(outcome.map((o) => o.firstNames))].join(', ');
+  const days = (r: repo.OutcomeLine['result']) => outcome.filter((o) => o.result === r).length;
+  const names = listWords([...new Set(outcome.map((o) => o.firstNames))]);
+  // "Léa : 8 jours réservés, 1 jour en liste d'attente": a count says what it counts.
   const parts = [
-    count('booked') && `${count('booked')} réservé${count('booked') > 1 ? 's' : ''}`,
-    count('waiting') && `${count('waiting')} en liste d'attente`,
-    count('cancelled') && `${count('cancelled')} annulé${count('cancelled') > 1 ? 's' : ''}`,
+    days('booked') && count(days('booked'), 'jour réservé', 'jours réservés'),
+    days('waiting') && count(days('waiting'), "jour en liste d'attente", "jours en liste d'attente"),
+    days('cancelled') && count(days('cancelled'), 'jour annulé', 'jours annulés'),
   ].filter(Boolean);
   const children = [...new Set(outcome.map((o) => o.childId))];
   return createRequest(db, ctx, town, parent, {

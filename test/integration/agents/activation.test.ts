@@ -142,12 +142,12 @@ describe('the list against the promise of 48 business hours', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
 
     expect(rowOf(html, thursday.id)).toContain('En retard');
-    expect(rowOf(html, thursday.id)).toContain('49 heures sur 48');
+    expect(rowOf(html, thursday.id)).toContain('49 heures ouvrées sur 48');
     expect(rowOf(html, thursday.id)).toContain('échéance dépassée depuis le 23/11/2026 à 09:00');
     expect(rowOf(html, friday.id)).toContain('Dans les délais');
-    expect(rowOf(html, friday.id)).toContain('24 heures sur 48');
+    expect(rowOf(html, friday.id)).toContain('24 heures ouvrées sur 48');
     expect(rowOf(html, friday.id)).toContain('à activer avant le 24/11/2026 à 10:00');
-    expect(rowOf(html, saturday.id)).toContain('10 heures sur 48');
+    expect(rowOf(html, saturday.id)).toContain('10 heures ouvrées sur 48');
     expect(html).toContain('3 comptes attendent les services, dont <strong>1 en retard</strong>');
 
     // Unconfirmed accounts are listed apart, with no promise running; validated ones not at all.
@@ -168,7 +168,7 @@ describe('the list against the promise of 48 business hours', () => {
     t.clock.set('2026-11-12T15:00:00Z');
     const agent = await agentOf('bondoufle');
     let row = rowOf((await agent.http.get('/bondoufle/agents/comptes')).text, tuesday.id);
-    expect(row).toContain('25 heures sur 48');
+    expect(row).toContain('25 heures ouvrées sur 48');
     expect(row).toContain('Dans les délais');
     expect(row).toContain('à activer avant le 13/11/2026 à 15:00');
     // Friday 13/11 15:30: past the deadline.
@@ -204,7 +204,7 @@ describe('the list against the promise of 48 business hours', () => {
       // The town row is cached a few seconds per process, as after an admin's settings change.
       forgetTown('bayeux');
       const row = rowOf((await agent.http.get('/bayeux/agents/comptes')).text, parent.id);
-      expect(row).toContain('24 heures sur 16');
+      expect(row).toContain('24 heures ouvrées sur 16');
       expect(row).toContain('En retard');
     } finally {
       await t.db.pool.query('update towns set activation_delay_hours = 48 where id = $1', [bayeux.id]);

@@ -326,7 +326,7 @@ describe('migration 0012', () => {
     await t.db.pool.query(created, [tarnos.id, admin.id, 'Admin', byAdmin.id]);
     await t.db.pool.query(created, [tarnos.id, null, 'ligne de commande', byCli.id]);
     // The migration's data step, as written in the file (its column was added with the template).
-    const sql = fs.readFileSync(path.join(ROOT_DIR, 'migrations/0012_agent_password_change.sql'), 'utf8');
+    const sql = fs.readFileSync(path.join(ROOT_DIR, 'migrations/0014_agent_password_change.sql'), 'utf8');
     const update = sql.slice(sql.indexOf('update agents'));
     await t.db.pool.query(update);
     expect(await mustChange(byAdmin.id)).toBe(true);

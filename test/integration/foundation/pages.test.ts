@@ -90,4 +90,25 @@ describe('towns and pages', () => {
     expect(res.headers['content-type']).toContain('text/css');
     expect(res.text).toContain('--town-colour:#005f73');
   });
+
+  it("links every page to a favicon that answers, in the town's colour on a town's portal", async () => {
+    const home = await t.agent().get('/tarnos/');
+    const href = /<link rel="icon" type="image\/svg\+xml" href="([^"]+)">/.exec(home.text)?.[1];
+    expect(href).toBe('/tarnos/favicon.svg?v=005f73');
+    const icon = await t.agent().get(href!);
+    expect(icon.status).toBe(200);
+    expect(icon.headers['content-type']).toContain('image/svg+xml');
+    expect(icon.body.toString()).toContain('fill="#005f73"');
+    // A page of the back-office, an error page and the list of towns link one too.
+    for (const path of ['/tarnos/agents/connexion', '/tarnos/page-qui-n-existe-pas', '/']) {
+      const page = await t.agent().get(path);
+      const link = /<link rel="icon" type="image\/svg\+xml" href="([^"]+)">/.exec(page.text)?.[1];
+      expect(link, path).toBeDefined();
+      expect((await t.agent().get(link!)).status, path).toBe(200);
+    }
+    // What browsers ask for on their own.
+    const ico = await t.agent().get('/favicon.ico').redirects(1);
+    expect(ico.status).toBe(200);
+    expect(ico.headers['content-type']).toContain('image/svg+xml');
+  });
 });

@@ -78,6 +78,20 @@ describe('activities', () => {
     expect((await agent.get('/tarnos/agents/activites')).text).toContain('Garderie du soir');
   });
 
+  it('offers no day ticked on a new activity, and refuses to save one without a day', async () => {
+    const form = await agent.get('/tarnos/agents/activites/nouvelle');
+    expect(form.status).toBe(200);
+    expect(form.text.match(/<input type="checkbox"[^>]*name="jours"[^>]*>/g)).toHaveLength(7);
+    expect(form.text).not.toMatch(/<input type="checkbox"[^>]*name="jours"[^>]*checked/);
+    const { jours: _none, ...noDays } = VALID;
+    const res = await post('/tarnos/agents/activites/nouvelle', { ...noDays, nom: 'Garderie du matin' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('<a href="#jours">Choisissez les jours où l&#39;activité a lieu</a>');
+    expect(res.text).toContain('id="jours-error"');
+    expect(res.text).toContain('value="Garderie du matin"');
+    expect((await t.db.pool.query(`select 1 from activities where name = 'Garderie du matin'`)).rowCount).toBe(0);
+  });
+
   it('refuses invalid input with the error summary and the typed values kept', async () => {
     const empty = await post('/tarnos/agents/activites/nouvelle', {});
     expect(empty.status).toBe(400);
@@ -254,7 +268,7 @@ describe('the generic request queue', () => {
       [first.childId],
     );
     const requestId = rows[0]!.id;
-    expect((await agent.get('/tarnos/agents/demandes')).text).toContain('ALSH file – Emma : 1 réservé');
+    expect((await agent.get('/tarnos/agents/demandes')).text).toContain('ALSH file – Emma : 1 jour réservé');
     const page = await agent.get(`/tarnos/agents/demandes/${requestId}`);
     const decided = await agent
       .post(`/tarnos/agents/demandes/${requestId}/statut`)

@@ -83,7 +83,7 @@ describe('MON AGENDA and the grid', () => {
     expect(res.text).toContain('Tout cocher');
     // Week view, and navigation.
     const week = await f.agent.get(`${gridPath('tarnos', f.childId, f.enrolmentId)}?semaine=2026-12-09`);
-    expect(week.text).toContain('Réservations de Emma (Repas) du 07/12/2026 au 13/12/2026');
+    expect(week.text).toContain('Réservations d&#39;Emma (Repas) du 07/12/2026 au 13/12/2026');
   });
 
   it('keeps ticks "en attente" until VALIDER, then books in one transaction and sends the two mails of seed 004', async () => {
@@ -116,7 +116,7 @@ describe('MON AGENDA and the grid', () => {
       [f.familyId],
     );
     expect(request.rows).toEqual([
-      { type: 'reservation', status: 'accepted', summary: `${await activityName(f.activityId)} – Emma : 2 réservés` },
+      { type: 'reservation', status: 'accepted', summary: `${await activityName(f.activityId)} – Emma : 2 jours réservés` },
     ]);
     const agenda = await f.agent.get(`/tarnos/mon-espace/enfants/${f.childId}/agenda?mois=2026-12`);
     expect(agenda.text).toMatch(/mardi 8 décembre<\/th>\s*<td class="agenda-table__booked">Réservé<\/td>/);
@@ -189,6 +189,7 @@ describe('Appliquer une périodicité', () => {
       });
     expect(preview.status).toBe(200);
     // Mondays and Thursdays from 8 December (the deadline) to the holidays, then from 4 January.
+    expect(preview.text).toContain('Tous les lundis et jeudis, du 01/12/2026 au 08/01/2027');
     expect(preview.text).toContain('Emma : 5 repas à réserver');
     expect(preview.text).toContain('Lucas : 5 repas à réserver');
     for (const d of ['jeudi 10 décembre', 'lundi 14 décembre', 'jeudi 17 décembre', 'lundi 4 janvier', 'jeudi 7 janvier'])

@@ -1,0 +1,166 @@
+/**
+ * French wording for generated text: elision, plurals, upper-cased names and day labels.
+ * Every sentence built from a count, a name or a day goes through these, so "de Élodie",
+ * "1 heures" or "vendredi 1 janvier" cannot come back one page at a time.
+ */
+
+// Words starting with an aspirated h take no elision ("le héros", "de Hollande"); the
+// others, names included ("d'Hélène"), do. The list holds the ones our pages may meet.
+const ASPIRATED_H = new Set(
+  [
+    'hache',
+    'haie',
+    'hall',
+    'halte',
+    'hameau',
+    'hanche',
+    'handicap',
+    'hangar',
+    'haricot',
+    'hasard',
+    'hausse',
+    'haut',
+    'haute',
+    'hauteur',
+    'héros',
+    'hibou',
+    'hockey',
+    'hollande',
+    'homard',
+    'hongrie',
+    'honte',
+    'hors',
+    'huit',
+    'huitième',
+    'hutte',
+  ].map((w) => w.normalize('NFC')),
+);
+
+/**
+ * Whether a word is said starting with a vowel, so "de", "le", "que"… lose their vowel before it.
+ * A "y" before a consonant is a vowel (Yvonne), before a vowel it is not (yaourt).
+ */
+export function startsWithVowelSound(word: string): boolean {
+  const w = word.trim().normalize('NFC');
+  const lower = w.toLocaleLowerCase('fr-FR');
+  const first = lower.normalize('NFD').replace(/\p{M}/gu, '').charAt(0);
+  if ('aeiouæœ'.includes(first) && first !== '') return true;
+  if (first === 'y') return !/^y[aeiouy]/.test(lower.normalize('NFD').replace(/\p{M}/gu, ''));
+  if (first === 'h') {
+    const head = lower.split(/[\s\-'’]/)[0] ?? '';
+    return !ASPIRATED_H.has(head);
+  }
+  return false;
+}
+
+const ELIDING = new Set(['de', 'le', 'la', 'que', 'ne', 'je', 'me', 'te', 'se', 'jusque', 'lorsque', 'puisque']);
+
+/**
+ * The particle before `next`, elided when French wants it: ("de", "Élodie") → "d'Élodie",
+ * ("de", "Jean") → "de Jean", ("Le", "enfant") → "L'enfant" (the particle's case is kept).
+ */
+export function elide(particle: string, next: string): string {
+  if (!ELIDING.has(particle.toLocaleLowerCase('fr-FR')) || !startsWithVowelSound(next)) return `${particle} ${next}`;
+  return `${particle.slice(0, -1)}'${next}`;
+}
+
+/** "de Jean Dupont" / "d'Élodie Martin" */
+export const de = (next: string): string => elide('de', next);
+
+/** "jour" → "jours", "repas" → "repas", "travail" stays for callers that give the plural. */
+export function pluralWord(word: string): string {
+  return /[sxz]$/i.test(word) ? word : `${word}s`;
+}
+
+/**
+ * A count and its noun agreed: 0 and 1 take the singular in French. "1 jour", "8 jours",
+ * "0 demande"; give `many` when the plural is not the word plus "s" ("1 heure ouvrée",
+ * "3 heures ouvrées"). The number is written the French way (12 000).
+ */
+export function count(n: number, one: string, many: string = pluralWord(one)): string {
+  return `${n.toLocaleString('fr-FR')} ${Math.abs(n) >= 2 ? many : one}`;
+}
+
+/** The activation promise: "dans les 48 heures ouvrées", "dans l'heure ouvrée" (a town may set 1). */
+export function withinBusinessHours(hours: number): string {
+  return hours === 1 ? "dans l'heure ouvrée" : `dans les ${count(hours, 'heure ouvrée', 'heures ouvrées')}`;
+}
+
+/** "1 heure ouvrée", "48 heures ouvrées" */
+export const businessHours = (hours: number): string => count(hours, 'heure ouvrée', 'heures ouvrées');
+
+/** "a", "a et b", "a, b et c" */
+export function listWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} et ${items[items.length - 1]!}`;
+}
+
+/** A last name as the back-office and letters write it: upper case, accents kept ("D'AUBIGNÉ"). */
+export function upperName(name: string): string {
+  return name.toLocaleUpperCase('fr-FR');
+}
+
+/** "Marie-Bénédicte D'AUBIGNÉ-LÉVÊQUE" */
+export function personName(firstNames: string, lastName: string): string {
+  return `${firstNames} ${upperName(lastName)}`;
+}
+
+export interface PersonNames {
+  firstNames: string;
+  lastName: string;
+}
+
+/**
+ * People as the back-office lists them ("Marie-Bénédicte D'AUBIGNÉ"), each once, in order.
+ * The upper-casing is done here, not by SQL's upper(), which follows the database's locale:
+ * under the C locale it leaves accented letters small ("D'AUBIGNé").
+ */
+export function personLabels(people: readonly PersonNames[], sort = true): string[] {
+  const labels = [...new Set(people.map((p) => personName(p.firstNames, p.lastName)))];
+  return sort ? labels.sort((a, b) => a.localeCompare(b, 'fr')) : labels;
+}
+
+export const WEEKDAY_NAMES = ['lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi', 'dimanche'] as const;
+const MONTH_NAMES = [
+  'janvier',
+  'février',
+  'mars',
+  'avril',
+  'mai',
+  'juin',
+  'juillet',
+  'août',
+  'septembre',
+  'octobre',
+  'novembre',
+  'décembre',
+] as const;
+
+/** The ISO weekdays 1–7 as a repeated event says them: [1, 4] → "lundis et jeudis". */
+export function weekdaysPlural(isoWeekdays: readonly number[]): string {
+  return listWords(isoWeekdays.map((n) => `${WEEKDAY_NAMES[n - 1]!}s`));
+}
+
+export interface DayLabelOptions {
+  /** "vendredi 1er janvier" (default) or "1er janvier". */
+  weekday?: boolean;
+  /** Add the year: "vendredi 1er janvier 2027". */
+  year?: boolean;
+}
+
+/**
+ * One label for a calendar day 'YYYY-MM-DD' on every page: "vendredi 1er janvier 2027",
+ * with the typographic "1er" that Intl does not write. Computed from the date's parts, so
+ * no time zone can move it to another day.
+ */
+export function dayLabel(day: string, options: DayLabelOptions = {}): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const parts = [`${d === 1 ? '1er' : d}`, MONTH_NAMES[m - 1]!];
+  if (options.weekday !== false) {
+    const date = new Date(Date.UTC(2000, m - 1, d));
+    date.setUTCFullYear(y); // Date.UTC reads years 0–99 as 1900–1999
+    parts.unshift(WEEKDAY_NAMES[(date.getUTCDay() + 6) % 7]!);
+  }
+  if (options.year) parts.push(String(y));
+  return parts.join(' ');
+}
