@@ -38,6 +38,7 @@ import { loadAgent } from './middleware/agent-auth.js';
 import { flashMessages, loadAccount } from './middleware/auth.js';
 import { csrfProtection } from './middleware/csrf.js';
 import { errorHandler, notFound } from './middleware/errors.js';
+import { rejectNulBytes } from './middleware/nul-bytes.js';
 import { noStore, securityHeaders } from './middleware/security.js';
 import { saveBeforeRedirect, sessionMiddleware } from './middleware/session.js';
 import { townMiddleware } from './middleware/town.js';
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(noStore);
   // Forms are small: a body over 100 kB or with hundreds of fields is refused (413).
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  app.use(rejectNulBytes);
   app.use(sessionMiddleware(config, deps.sessionStore));
   app.use(saveBeforeRedirect);
   app.use(csrfProtection());

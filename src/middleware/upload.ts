@@ -13,6 +13,7 @@ import {
   type RawFile,
 } from '../lib/file-checks.js';
 import { currentCsrfToken, verifyCsrf } from './csrf.js';
+import { refuseNulBytes } from './nul-bytes.js';
 
 /** A file that passed every check: its type comes from its content, never from its name. */
 export interface UploadedFile {
@@ -106,6 +107,7 @@ export function uploadSingle(options: UploadOptions): RequestHandler {
         throw new HttpError(400, `malformed multipart body: ${(err as Error).message}`);
       }
       verifyCsrf(req);
+      refuseNulBytes(req.body);
       exposeCsrfToken(req, res);
 
       const raw = req.file;
@@ -212,6 +214,7 @@ export function uploadFiles(options: FilesUploadOptions): RequestHandler {
       // Before the check: the 403 page of a signed-in parent has a sign-out form too.
       exposeCsrfToken(req, res);
       verifyCsrf(req);
+      refuseNulBytes(req.body);
       if (problem) {
         req.uploads = { files: [], problem, received: sent.length };
         return;
