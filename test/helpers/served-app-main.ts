@@ -28,6 +28,8 @@ const app = createApp({
   clock: new FixedClock(process.env.SERVED_NOW!),
   sessionStore: createSessionStore(pool, logger),
 });
+// Never outlive the test process that started it (see served-app.ts).
+process.on('disconnect', () => process.exit(0));
 const server = app.listen(Number(process.env.SERVED_PORT ?? 0), '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);

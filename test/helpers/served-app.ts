@@ -35,7 +35,8 @@ export async function serveTestApp(options: { now: string }): Promise<ServedApp>
   async function start(): Promise<void> {
     const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
       env: { ...process.env, SERVED_DATABASE_URL: db.url, SERVED_NOW: options.now, SERVED_PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // The IPC channel closes with the test process, however it ends: the child then exits.
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     child = proc;
     const lines = readline.createInterface({ input: proc.stdout! });
