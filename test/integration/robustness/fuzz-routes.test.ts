@@ -372,9 +372,9 @@ function edgesFor(slot: Slot, i: number): string[] {
   if (/^mois:/.test(sample)) return ['mois:9999-12', 'mois:0000-01', 'mois:1899-12', 'mois:2201-01'];
   if (/^semaine:/.test(sample)) return ['semaine:9999-12-31', 'semaine:0000-01-01', 'semaine:1899-12-31', 'semaine:2201-01-01'];
   if (/^\d{1,2}\/\d{1,2}\/\d{4}$/.test(sample)) return ['31/12/9999', '01/01/0000', '31/12/1899', '01/01/2201'];
-  // Anything else gets one, in turn: a day, a French day, a NUL byte, a long string.
-  const others = ['9999-12-31', '31/12/9999', '0000-01-01', 'a\0b', 'x'.repeat(3_000)];
-  return [others[i % others.length]!];
+  // Anything else gets, in turn, a day, a French day or a long string, then a NUL byte.
+  const others = ['9999-12-31', '31/12/9999', '0000-01-01', 'x'.repeat(3_000)];
+  return [others[i % others.length]!, 'a\0b'];
 }
 
 interface Case {
