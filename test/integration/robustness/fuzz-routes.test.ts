@@ -50,17 +50,16 @@ interface LayerLike {
 }
 
 /** Every GET and POST route of the app, with the prefixes of the routers it sits in. */
-function appRoutes(): RouteInfo[] {
+function appRoutes(pool: ServedApp['db']['pool']): RouteInfo[] {
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
     SESSION_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     PUBLIC_BASE_URL: 'http://portail.test',
   });
-  // Built only to be read: nothing here opens a connection.
+  // Built only to read its router, on the served app's database in case building it queries.
   const app = createApp({
     config,
-    pool: {} as never,
+    pool,
     logger: createLogger('silent'),
     clock: new FixedClock(NOW),
     sessionStore: new session.MemoryStore(),
@@ -176,7 +175,7 @@ function formBody(fields: [string, string | string[]][]): string {
 // ---------------------------------------------------------------- the portal, signed in twice
 
 let s: ServedApp;
-const routes = appRoutes();
+let routes: RouteInfo[] = [];
 type Role = 'parent' | 'admin';
 const sessions: Record<Role, { http: supertest.Agent; token: string; home: string }> = {} as never;
 /** Real values of path parameters, by name, found in the pages' links. */
@@ -448,6 +447,7 @@ const describeSent = (r: Sent) =>
 
 beforeAll(async () => {
   s = await serveTestApp({ now: NOW });
+  routes = appRoutes(s.db.pool);
   await signInAs('parent');
   await signInAs('admin');
   remember(known, 'town', ['tarnos']);
