@@ -39,6 +39,7 @@ import { flashMessages, loadAccount } from './middleware/auth.js';
 import { csrfProtection } from './middleware/csrf.js';
 import { parseMultipart } from './middleware/upload.js';
 import { errorHandler, notFound } from './middleware/errors.js';
+import { rejectNulBytes } from './middleware/nul-bytes.js';
 import { noStore, securityHeaders } from './middleware/security.js';
 import { saveBeforeRedirect, sessionMiddleware } from './middleware/session.js';
 import { townMiddleware } from './middleware/town.js';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(saveBeforeRedirect);
   // Multipart too is parsed before the CSRF check, so that check covers every body (issue 10).
   app.use(parseMultipart());
+  app.use(rejectNulBytes);
   app.use(csrfProtection());
   app.use(flashMessages);
   app.use((req, res, next) => {

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, eachDay, parisDay, parisInstant, weekday } from './calendar-days.js';
+import {
+  addDays,
+  dayFromParts,
+  eachDay,
+  eachWeek,
+  MAX_SPAN_DAYS,
+  parisDay,
+  parisInstant,
+  parseDay,
+  parseMonthKey,
+  weekday,
+} from './calendar-days.js';
 
 /** The answers are memoized: each is asked twice, and in orders that hit and miss the memo. */
 describe('calendar days (memoized)', () => {
@@ -39,5 +50,45 @@ describe('calendar days (memoized)', () => {
       expect(weekday('2026-11-29')).toBe(0);
     }
     expect(eachDay('2026-10-24', '2026-10-27')).toEqual(['2026-10-24', '2026-10-25', '2026-10-26', '2026-10-27']);
+  });
+});
+
+/** Issue 10: one range of days, 1900 to 2200, for every path, query and form. */
+describe('the accepted days', () => {
+  it('reads real days of the range and nothing else', () => {
+    for (const day of ['1900-01-01', '2026-12-31', '2024-02-29', '2200-12-31']) expect(parseDay(day), day).toBe(day);
+    const refused = ['9999-12-31', '0000-01-01', '1899-12-31', '2201-01-01', '2026-02-29', '2026-13-01', '2026-00-10', '2026-1-1'];
+    for (const day of [...refused, ' 2026-12-01', '2026-12-01\0', '+010000-01-01', '', undefined, 20261201, ['2026-12-01']]) {
+      expect(parseDay(day), String(day)).toBeUndefined();
+    }
+  });
+
+  it('reads months of the range', () => {
+    expect(parseMonthKey('1900-01')).toBe('1900-01');
+    expect(parseMonthKey('2200-12')).toBe('2200-12');
+    for (const month of ['9999-12', '0000-01', '1899-12', '2201-01', '2026-13', '2026-1', 'mois'])
+      expect(parseMonthKey(month), month).toBeUndefined();
+  });
+
+  it('builds a day from numbers only when it exists in the range', () => {
+    expect(dayFromParts(2026, 2, 28)).toBe('2026-02-28');
+    expect(dayFromParts(2026, 2, 29)).toBeUndefined();
+    expect(dayFromParts(1899, 12, 31)).toBeUndefined();
+    expect(dayFromParts(2201, 1, 1)).toBeUndefined();
+    expect(dayFromParts(2026.5, 1, 1)).toBeUndefined();
+  });
+
+  it('walks a counted number of days, and refuses to walk what no accepted input can ask', () => {
+    expect(eachDay('2026-12-30', '2027-01-02')).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+    expect(eachDay('2026-12-02', '2026-12-01')).toEqual([]);
+    expect(eachDay('1900-01-01', '2200-12-31')).toHaveLength(MAX_SPAN_DAYS - 31 + 1);
+    // The string after 9999-12-31 sorts before it: a comparison loop never ended here.
+    expect(() => eachDay('9999-12-31', '+010000-01-01')).not.toThrow();
+    expect(() => eachDay('0001-01-01', '9999-12-31')).toThrow(RangeError);
+    expect(() => eachDay('nonsense', '2026-12-01')).toThrow(RangeError);
+  });
+
+  it('gives the Mondays of the weeks of a range', () => {
+    expect(eachWeek('2026-11-30', '2026-12-31')).toEqual(['2026-11-30', '2026-12-07', '2026-12-14', '2026-12-21', '2026-12-28']);
   });
 });

@@ -69,9 +69,67 @@ export function parisInstant(day: string, time = '00:00'): Date {
   );
 }
 
-/** Inclusive range of days. */
+/**
+ * The calendar days the portal accepts anywhere, whatever the form, path or query: a family
+ * portal has no business before 1900 or after 2200, and inside these bounds every day is a
+ * four-digit year, so 'YYYY-MM-DD' strings sort like the days they name (one day after
+ * 9999-12-31 is "+010000-01-01", which sorts before every date and once sent day loops
+ * round forever) and PostgreSQL can store them (it has no year 0).
+ */
+export const FIRST_DAY = '1900-01-01';
+export const LAST_DAY = '2200-12-31';
+/** The French words for the range, for messages. */
+export const DAY_RANGE_TEXT = 'entre 1900 et 2200';
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_MONTH = /^(\d{4})-(\d{2})$/;
+
+/** The day of year, month and day numbers when it exists and is in the accepted range. */
+export function dayFromParts(year: number, month: number, day: number): string | undefined {
+  if (![year, month, day].every(Number.isInteger) || year < 1900 || year > 2200 || month < 1 || month > 12 || day < 1) return undefined;
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/**
+ * The one reader of a calendar day typed or sent as 'YYYY-MM-DD' (paths, queries, hidden
+ * fields, date inputs): the day when it is real and in the accepted range, else undefined.
+ */
+export function parseDay(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = ISO_DAY.exec(value);
+  return m ? dayFromParts(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
+}
+
+/** A month sent as 'YYYY-MM' (`?mois=`, `vue=mois:`), in the accepted range; else undefined. */
+export function parseMonthKey(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = ISO_MONTH.exec(value);
+  return m && dayFromParts(Number(m[1]), Number(m[2]), 1) ? value : undefined;
+}
+
+/** Whole days from `from` to `to` (negative when `to` is before). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T12:00:00Z`) - Date.parse(`${from}T12:00:00Z`)) / 86_400_000);
+}
+
+/** The most days any loop over days may walk: the whole accepted range and a little more. */
+export const MAX_SPAN_DAYS = daysBetween(FIRST_DAY, LAST_DAY) + 31;
+
+/**
+ * Inclusive range of days. Counted, not compared, so that it ends whatever the strings
+ * are; a span beyond the accepted range is a bug upstream (input is parsed by `parseDay`)
+ * and fails loudly instead of filling the memory.
+ */
 export function eachDay(from: string, to: string): string[] {
+  const count = daysBetween(from, to) + 1;
+  if (!(count <= MAX_SPAN_DAYS)) throw new RangeError(`eachDay: ${from}..${to} is not a range of accepted days`);
   const days: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) days.push(d);
+  for (let i = 0, d = from; i < count; i++, d = addDays(d, 1)) days.push(d);
   return days;
+}
+
+/** Every seventh day from `firstMonday` to `to`: the weeks of a month or a range. */
+export function eachWeek(firstMonday: string, to: string): string[] {
+  return eachDay(firstMonday, to).filter((_, i) => i % 7 === 0);
 }

@@ -69,3 +69,17 @@ describe('helpers', () => {
     expect(parisDay(new Date('2026-07-01T22:00:00Z'))).toBe('2026-07-02');
   });
 });
+
+describe("parseDateInput within the portal's range (issue 10)", () => {
+  it('refuses years outside 1900–2200 even when a caller allows them', () => {
+    const wide = { label: 'La date de fin de validité', before: '9999-12-31', earliest: '0000-01-01' };
+    for (const year of ['0000', '1899', '2201', '9998']) {
+      expect(parseDateInput({ day: '1', month: '1', year }, wide), year).toEqual({
+        kind: 'invalid',
+        message: 'La date de fin de validité doit être entre 1900 et 2200',
+        parts: ['year'],
+      });
+    }
+    expect(parseDateInput({ day: '31', month: '12', year: '2200' }, wide)).toEqual({ kind: 'valid', iso: '2200-12-31' });
+  });
+});

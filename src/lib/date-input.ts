@@ -1,3 +1,5 @@
+import { DAY_RANGE_TEXT, dayFromParts } from './calendar-days.js';
+
 /**
  * The GOV.UK date input (three boxes: jour, mois, année) read the way its research says
  * people type: numbers, month names ("mars", "janv.", "Février"), spaces around them.
@@ -105,6 +107,8 @@ export function parseDateInput(parts: DateParts, rules: DateRules): DateInputRes
       parts: ['day', 'month', 'year'],
     };
   }
+  // The callers' bounds are inside the portal's; this keeps it so whatever a caller passes.
+  if (!dayFromParts(year, month!, day)) return { kind: 'invalid', message: `${rules.label} doit être ${DAY_RANGE_TEXT}`, parts: ['year'] };
   return { kind: 'valid', iso };
 }
 

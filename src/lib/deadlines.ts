@@ -27,13 +27,17 @@ export interface CalendarFacts {
 }
 
 const END_OF_DAY = '23:59';
+/** Ten years of days: far more than any rule's N business days, however many closures. */
+const MAX_BUSINESS_SCAN = 3660;
 
 /** The last day to act, N calendar or business days before `day`. */
 function dayBefore(day: string, days: number, calendar: 'calendar' | 'business', facts: CalendarFacts): string {
   if (calendar === 'calendar') return addDays(day, -days);
+  // Counted: a calendar closed for good (a closure over years) must not loop forever. Past
+  // the cap the deadline is simply that far back, i.e. already gone.
   let d = day;
   let counted = 0;
-  while (counted < days) {
+  for (let i = 0; i < MAX_BUSINESS_SCAN && counted < days; i++) {
     d = addDays(d, -1);
     if (facts.isBusinessDay(d)) counted += 1;
   }

@@ -1,7 +1,7 @@
 import { addDays } from '../../lib/calendar-days.js';
 import { formValues, type FieldError } from '../../lib/forms.js';
 import { DOCUMENT_FIELDS } from '../documents/documents.schemas.js';
-import { asArray, parseFrenchDay } from '../reservations/reservations.schemas.js';
+import { asArray, outOfRangeMessage, parseFrenchDay, yearOutOfRange } from '../reservations/reservations.schemas.js';
 import { isPeriodChoice, presetRange, rangeLength, type DayRange, type PeriodChoice } from './absence-dates.js';
 import { de } from '../../lib/french.js';
 
@@ -57,7 +57,10 @@ function dayOf(typed: string, what: string, errors: FieldError[], field: string)
     return undefined;
   }
   const iso = typed.length <= 20 ? parseFrenchDay(typed) : undefined;
-  if (!iso) errors.push({ field, message: `Saisissez ${what} au format JJ/MM/AAAA, par exemple 16/12/2026` });
+  if (!iso) {
+    const message = yearOutOfRange(typed) ? outOfRangeMessage(what) : `Saisissez ${what} au format JJ/MM/AAAA, par exemple 16/12/2026`;
+    errors.push({ field, message });
+  }
   return iso;
 }
 

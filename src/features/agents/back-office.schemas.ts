@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../lib/audit.js';
+import { DAY_RANGE_TEXT, dayFromParts } from '../../lib/calendar-days.js';
 import { UUID } from '../../lib/ids.js';
 
 /**
@@ -83,14 +84,16 @@ export const newAgentSchema = z.object({
 
 const FRENCH_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 
-/** 'JJ/MM/AAAA' → 'YYYY-MM-DD', or undefined when it is not a real date. */
+/** 'JJ/MM/AAAA' → 'YYYY-MM-DD', or undefined when it is not a real date in the portal's range. */
 export function parseFrenchDate(value: string): string | undefined {
   const m = FRENCH_DATE.exec(value.trim());
-  if (!m) return undefined;
-  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined;
-  return `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  return m ? dayFromParts(Number(m[3]), Number(m[2]), Number(m[1])) : undefined;
+}
+
+/** A well-formed date whose year is outside the portal's range (1900–2200). */
+function yearOutOfRange(value: string): boolean {
+  const year = Number(FRENCH_DATE.exec(value.trim())?.[3] ?? 2000);
+  return year < 1900 || year > 2200;
 }
 
 const dateFilter = (subject: string) =>
@@ -98,6 +101,8 @@ const dateFilter = (subject: string) =>
     .string()
     .trim()
     .max(20, `${subject} doit être une date réelle, comme 21/11/2026`)
+    .refine((v) => v === '' || FRENCH_DATE.test(v), `${subject} doit être une date réelle, comme 21/11/2026`)
+    .refine((v) => !yearOutOfRange(v), `${subject} doit être ${DAY_RANGE_TEXT}`)
     .refine((v) => v === '' || parseFrenchDate(v) !== undefined, `${subject} doit être une date réelle, comme 21/11/2026`)
     .optional()
     .default('');

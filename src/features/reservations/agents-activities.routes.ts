@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../../app.js';
 import { auditActor } from '../../lib/audit.js';
-import { addDays, eachDay, parisDay } from '../../lib/calendar-days.js';
+import { addDays, eachDay, parisDay, parseDay, parseMonthKey } from '../../lib/calendar-days.js';
 import type { DeadlineRule } from '../../lib/deadlines.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';
@@ -18,7 +18,7 @@ import * as attendanceService from './attendance.service.js';
 import { registerReservationEffects } from './reservation-requests.js';
 import { TownCalendar, isoWeekday } from './day-states.js';
 import { dayLabel, monthLabel, shiftMonth, WEEKDAYS } from './labels.js';
-import { decisionSchema, enrolmentFormSchema, isRealDay, parseActivityForm, type ActivityForm } from './reservations.schemas.js';
+import { decisionSchema, enrolmentFormSchema, parseActivityForm, type ActivityForm } from './reservations.schemas.js';
 import * as service from './reservations.service.js';
 import { activityCalendar, describeRule, parseRule } from './rules.js';
 import { publicHolidayName } from '../../lib/public-holidays.js';
@@ -218,7 +218,7 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
     const town = requireTown(req);
     const activity = await loadActivity(req);
     const today = parisDay(clock.now());
-    const asked = typeof req.query.mois === 'string' && /^\d{4}-(0[1-9]|1[0-2])$/.test(req.query.mois) ? req.query.mois : undefined;
+    const asked = parseMonthKey(req.query.mois);
     const defaultMonth = (today < activity.startDate ? activity.startDate : today > activity.endDate ? activity.endDate : today).slice(
       0,
       7,
@@ -311,8 +311,8 @@ export function agentsActivitiesRouter(deps: AppDeps): Router {
 
   async function loadDay(req: Request) {
     const activity = await loadActivity(req);
-    const day = param(req, 'day');
-    if (!isRealDay(day)) throw new NotFoundError('not a day');
+    const day = parseDay(param(req, 'day'));
+    if (!day) throw new NotFoundError('not a day');
     return { activity, day };
   }
 

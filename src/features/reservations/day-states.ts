@@ -1,5 +1,5 @@
 import { businessCalendar, type BusinessCalendar } from '../../lib/business-hours.js';
-import { addDays, eachDay, weekday } from '../../lib/calendar-days.js';
+import { eachDay, weekday } from '../../lib/calendar-days.js';
 import { changeWindow, type CalendarFacts, type DeadlineRule } from '../../lib/deadlines.js';
 import { publicHolidayName } from '../../lib/public-holidays.js';
 
@@ -122,7 +122,7 @@ export function calendarFacts(activity: ActivityCalendar, calendar: TownCalendar
       const holiday = calendar.schoolHolidayOn(day);
       if (!holiday) return undefined;
       const from = holiday.startDate > activity.startDate ? holiday.startDate : activity.startDate;
-      for (let d = from; d <= holiday.endDate && d <= day; d = addDays(d, 1)) {
+      for (const d of eachDay(from, holiday.endDate < day ? holiday.endDate : day)) {
         if (isActivityDay(d, activity) && closedReason(d, activity, calendar) === undefined) return d;
       }
       return holiday.startDate;

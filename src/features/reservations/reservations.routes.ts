@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppDeps } from '../../app.js';
-import { addDays, eachDay } from '../../lib/calendar-days.js';
+import { addDays, daysBetween, eachDay, eachWeek, parseDay, parseMonthKey } from '../../lib/calendar-days.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { errorMap, formValues, type FieldError } from '../../lib/forms.js';
 import { requireParent } from '../../middleware/auth.js';
@@ -14,7 +14,7 @@ import { rateLimitRequests } from '../requests/requests.service.js';
 import { isoWeekday, type DayState } from './day-states.js';
 import { draftOf, draftSize, forget, MAX_DRAFT_DAYS, newKey, setWanted, wantedOf, type ReservationDraft } from './draft.js';
 import { dayLabel, mondayOf, monthLabel, shiftMonth, shortDay, stateText, todayIn, unitPlural, untilLabel, WEEKDAYS } from './labels.js';
-import { BadGridError, isRealDay, parseGrid, parsePeriodicity, validateSchema, type Periodicity } from './reservations.schemas.js';
+import { BadGridError, parseGrid, parsePeriodicity, validateSchema, type Periodicity } from './reservations.schemas.js';
 import * as service from './reservations.service.js';
 import { describeRule } from './rules.js';
 import { weekdaysPlural } from '../../lib/french.js';
@@ -35,8 +35,10 @@ function viewKey(v: View): string {
 function parseViewKey(key: string | undefined): View | undefined {
   if (!key) return undefined;
   const [mode, value] = key.split(':');
-  if (mode === 'mois' && value && /^\d{4}-(0[1-9]|1[0-2])$/.test(value)) return { mode, month: value };
-  if (mode === 'semaine' && value && isRealDay(value)) return { mode, monday: mondayOf(value) };
+  const month = mode === 'mois' ? parseMonthKey(value) : undefined;
+  if (month) return { mode: 'mois', month };
+  const day = mode === 'semaine' ? parseDay(value) : undefined;
+  if (day) return { mode: 'semaine', monday: mondayOf(day) };
   return undefined;
 }
 
@@ -105,7 +107,7 @@ export function reservationsRouter(deps: AppDeps): Router {
     const { from, to } = service.monthBounds(month);
     const agenda = await service.childAgenda(ctx, town, parentOf(req), param(req, 'childId'), from, to);
     const weeks: { monday: string; caption: string; days: { day: string; label: string; cells: string[] }[] }[] = [];
-    for (let monday = mondayOf(from); monday <= to; monday = addDays(monday, 7)) {
+    for (const monday of eachWeek(mondayOf(from), to)) {
       const sunday = addDays(monday, 6);
       const days = eachDay(monday < from ? from : monday, sunday > to ? to : sunday)
         // Weekend rows only when an activity runs then: a table of empty Saturdays helps nobody.
@@ -178,7 +180,7 @@ export function reservationsRouter(deps: AppDeps): Router {
     const byDay = new Map(states.map((s) => [s.day, s]));
     const draft = req.session.reservationDraft;
     const weeks = [];
-    for (let monday = mondayOf(from); monday <= to; monday = addDays(monday, 7)) {
+    for (const monday of eachWeek(mondayOf(from), to)) {
       weeks.push({
         monday,
         label: `Semaine du ${dayLabel(monday)}`,
@@ -301,7 +303,7 @@ export function reservationsRouter(deps: AppDeps): Router {
     if (shown.length > 0) {
       const from = shown[0]!;
       const to = shown[shown.length - 1]!;
-      if (eachDay(from, to).length > 62) throw new BadGridError();
+      if (daysBetween(from, to) >= 62) throw new BadGridError();
       const shownSet = new Set(shown);
       const wantedFor = (s: DayState) =>
         shownSet.has(s.day)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DAY_RANGE_TEXT, dayFromParts, parseDay } from '../../lib/calendar-days.js';
 import { HttpError } from '../../lib/errors.js';
 import type { FieldError } from '../../lib/forms.js';
 import { formValues } from '../../lib/forms.js';
@@ -18,22 +19,32 @@ export class BadGridError extends HttpError {
   }
 }
 
-export const ISO_DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-
+/** A real day in the portal's range ('YYYY-MM-DD'), as grids and paths send it. */
 export function isRealDay(value: string): boolean {
-  if (!ISO_DAY.test(value)) return false;
-  const d = new Date(`${value}T12:00:00Z`);
-  return d.toISOString().slice(0, 10) === value;
+  return parseDay(value) !== undefined;
 }
+
+const FRENCH_DAY = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$/;
 
 /** "13/12/2026", "13/12/26" is refused; "2026-12-13" (a date input) is accepted. */
 export function parseFrenchDay(typed: string): string | undefined {
   const value = typed.trim();
-  if (isRealDay(value)) return value;
-  const m = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$/.exec(value);
-  if (!m) return undefined;
-  const iso = `${m[3]}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`;
-  return isRealDay(iso) ? iso : undefined;
+  const iso = parseDay(value);
+  if (iso) return iso;
+  const m = FRENCH_DAY.exec(value);
+  return m ? dayFromParts(Number(m[3]), Number(m[2]), Number(m[1])) : undefined;
+}
+
+/** A date written the right way whose year is outside the portal's range: said as such. */
+export function yearOutOfRange(typed: string): boolean {
+  const value = typed.trim();
+  const year = /^(\d{4})-\d{2}-\d{2}$/.exec(value)?.[1] ?? FRENCH_DAY.exec(value)?.[3];
+  return year !== undefined && (Number(year) < 1900 || Number(year) > 2200);
+}
+
+/** The message for a date outside the range; `what` is "la date de début". */
+export function outOfRangeMessage(what: string): string {
+  return `${what.charAt(0).toUpperCase()}${what.slice(1)} doit être ${DAY_RANGE_TEXT}`;
 }
 
 const dayField = (what: string) =>
@@ -45,7 +56,8 @@ const dayField = (what: string) =>
     .transform((v, ctx) => {
       const iso = parseFrenchDay(v);
       if (!iso) {
-        ctx.addIssue({ code: 'custom', message: `Saisissez ${what} au format JJ/MM/AAAA, par exemple 07/12/2026` });
+        const message = yearOutOfRange(v) ? outOfRangeMessage(what) : `Saisissez ${what} au format JJ/MM/AAAA, par exemple 07/12/2026`;
+        ctx.addIssue({ code: 'custom', message });
         return z.NEVER;
       }
       return iso;
