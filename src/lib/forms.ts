@@ -45,3 +45,13 @@ export function parseForm<S extends z.ZodType>(schema: S, body: unknown, options
 export function errorMap(errors: FieldError[]): Record<string, string> {
   return Object.fromEntries(errors.map((e) => [e.field, e.message]));
 }
+
+/**
+ * The first `max` UTF-16 units of a typed value, never cutting a character outside the
+ * basic plane in two: a lone surrogate left by `slice` makes PostgreSQL refuse the json
+ * it ends up in (the session, an import's report) — a 500 for an emoji at the boundary.
+ */
+export function clip(value: string, max: number): string {
+  const cut = value.slice(0, max);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}

@@ -13,6 +13,7 @@ import {
   type RawFile,
 } from '../lib/file-checks.js';
 import { hasValidCsrfToken } from './csrf.js';
+import { clip } from '../lib/forms.js';
 /** A file that passed every check: its type comes from its content, never from its name. */
 export interface UploadedFile {
   buffer: Buffer;
@@ -184,7 +185,7 @@ export function uploadSingle(options: UploadOptions): RequestHandler {
         return;
       }
       req.upload = {
-        file: { buffer: raw.buffer, mime: detected.mime, ext: detected.ext, originalName: raw.originalname.slice(0, 200), size: raw.size },
+        file: { buffer: raw.buffer, mime: detected.mime, ext: detected.ext, originalName: clip(raw.originalname, 200), size: raw.size },
       };
     }
   };

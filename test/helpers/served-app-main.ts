@@ -6,6 +6,7 @@
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createPool } from '../../src/db/pool.js';
+import { JobQueue } from '../../src/jobs/queue.js';
 import { FixedClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createSessionStore } from '../../src/middleware/session.js';
@@ -21,11 +22,14 @@ const config = loadConfig({
 });
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const pool = createPool(config.databaseUrl!, logger, 10);
+const clock = new FixedClock(process.env.SERVED_NOW!);
+// A producer only: requests queue their mails and imports as in production; nothing runs them.
+await new JobQueue({ pool, clock, config, logger, work: false }).start();
 const app = createApp({
   config,
   pool,
   logger,
-  clock: new FixedClock(process.env.SERVED_NOW!),
+  clock,
   sessionStore: createSessionStore(pool, logger),
 });
 // Never outlive the test process that started it (see served-app.ts).

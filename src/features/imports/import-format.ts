@@ -3,6 +3,7 @@ import { checkFrenchPostalCode } from '../../lib/postal-codes.js';
 import { normaliseEmail } from '../accounts/accounts.service.js';
 import { CONTROL, EMAIL, NAME, REFERENCE } from '../family-files/family-files.schemas.js';
 import { parseCsv, type CsvRecord } from './csv.js';
+import { clip } from '../../lib/forms.js';
 
 /**
  * The file of known families (docs/import-familles.md): one row per family, its two adults
@@ -95,7 +96,7 @@ export function readHeader(record: CsvRecord | undefined): HeaderResult {
     if (!KNOWN.has(name)) {
       return {
         ok: false,
-        message: `La colonne ${index + 1}, « ${raw.trim().slice(0, 60)} », n'est pas une colonne connue. Vérifiez son nom : les colonnes acceptées sont listées sur cette page.`,
+        message: `La colonne ${index + 1}, « ${clip(raw.trim(), 60)} », n'est pas une colonne connue. Vérifiez son nom : les colonnes acceptées sont listées sur cette page.`,
       };
     }
     if (seen.has(name)) {
@@ -160,7 +161,7 @@ const CIVILITIES: Record<string, 'M' | 'Mme'> = {
   madame: 'Mme',
 };
 
-const quote = (v: string) => `« ${v.length > 60 ? `${v.slice(0, 60)}…` : v} »`;
+const quote = (v: string) => `« ${v.length > 60 ? `${clip(v, 60)}…` : v} »`;
 
 function checkText(value: string, subject: string, max: number, reasons: string[]): string {
   if (CONTROL.test(value)) reasons.push(`${subject} contient un caractère qui n'est pas accepté (retour à la ligne, tabulation…)`);

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../../app.js';
 import { auditActor } from '../../lib/audit.js';
 import { NotFoundError } from '../../lib/errors.js';
-import type { FieldError } from '../../lib/forms.js';
+import { clip, type FieldError } from '../../lib/forms.js';
 import { requireAgent } from '../../middleware/agent-auth.js';
 import { takeFiles } from '../../middleware/upload.js';
 import { requireTown } from '../../middleware/town.js';
@@ -123,7 +123,7 @@ export function importRouter(deps: AppDeps): Router {
     if (!checked.ok) return renderForm(res, town, 400, [{ field: FIELD, message: checked.message }]);
     // The name is shown back to agents only: control characters and length are trimmed.
     // eslint-disable-next-line no-control-regex
-    const name = file.originalname.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 200) || 'fichier.csv';
+    const name = clip(file.originalname.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, ''), 200) || 'fichier.csv';
     const id = await createImportJob({ pool, clock }, town, auditActor(req), {
       name,
       content: file.buffer,

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { CaptchaChallenge } from '../../lib/captcha.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { SIGNUP_STEPS, type SignupStep } from '../../routes.js';
+import { clip } from '../../lib/forms.js';
 
 /**
  * The wizard's state, kept in the server-side session (never in hidden fields) until
@@ -77,7 +78,7 @@ export function saveStep(
   status: { accepted: true } | { accepted: false } | { stillValid: boolean },
 ): void {
   const kept: Record<string, string> = {};
-  for (const field of fields) kept[field] = (values[field] ?? '').slice(0, MAX_KEPT_LENGTH);
+  for (const field of fields) kept[field] = clip(values[field] ?? '', MAX_KEPT_LENGTH);
   draft.values[step] = kept;
   const completed = 'accepted' in status ? status.accepted : status.stillValid && draft.completed.includes(step);
   draft.completed = draft.completed.filter((s) => s !== step);

@@ -73,6 +73,26 @@ describe('a NUL byte in a multipart form', () => {
   });
 });
 
+describe('an emoji cut in two where a typed value is kept', () => {
+  it("keeps the signup's first step in the session when a 500-unit value ends across a surrogate pair (a 500 before)", async () => {
+    const http = t.agent();
+    const token = await csrfToken(http, '/tarnos/creer-mon-espace/identite');
+    // 499 letters then 😀 (two UTF-16 units): a plain slice(0, 500) kept half of it.
+    const res = await http
+      .post('/tarnos/creer-mon-espace/identite')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .field('_csrf', token)
+      .field('civilite', 'Mme')
+      .field('nomUsuel', `${'a'.repeat(499)}😀`)
+      .field('prenoms', 'Marie');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Il y a un problème');
+    // The session kept what was typed (its save failed before, after the page was sent).
+    const again = await http.get('/tarnos/creer-mon-espace/identite');
+    expect(again.text.toLowerCase()).toContain('a'.repeat(499));
+  });
+});
+
 describe('a NUL byte in a query or a path', () => {
   it("answers the agents' request search ?recherche=%00 with the 400 page", async () => {
     const a = await createAgentFixture(t.db.pool, 'tarnos');
