@@ -282,7 +282,10 @@ export async function signIn(
   const attempt: guard.Attempt = { townId: town.id, kind: 'parent', subjectId: account?.id, identifier: typed, source };
   const admission = await guard.admit(ctx, attempt);
   if (!admission.admitted) return { ok: false, challenge: admission.challenge, challengeNext: true };
-  const refuse = async (): Promise<Extract<SignInResult, { ok: false }>> => ({ ok: false, challengeNext: await guard.challengeNext(ctx, attempt) });
+  const refuse = async (): Promise<Extract<SignInResult, { ok: false }>> => ({
+    ok: false,
+    challengeNext: await guard.challengeNext(ctx, attempt),
+  });
   if (admission.locked) {
     await verifyDummy(password);
     return refuse();
