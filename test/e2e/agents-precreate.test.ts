@@ -216,7 +216,7 @@ describe('Création rapide in Chromium (Tarnos)', () => {
       expect(await click(page, button(page, 'Ajouter l’enfant'))).toBe(200);
       expect(await page.getByText('Mamie Lebrun').count()).toBe(1);
       await checkPage(page, 'a family file with a child');
-      expect(await click(page, page.getByRole('link', { name: 'Modifier le dossier de Élise LEBRUN' }))).toBe(200);
+      expect(await click(page, page.getByRole('link', { name: "Modifier le dossier d'Élise LEBRUN" }))).toBe(200);
       await checkPage(page, 'edit child');
 
       // ------------------------------------------------ the Clé Enfance

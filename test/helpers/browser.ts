@@ -232,6 +232,8 @@ export async function navigate(page: Page, action: () => Promise<unknown>): Prom
   const response = page.waitForResponse(
     (r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
   );
+  // If the action itself fails, its error is the one to report, not the wait's later timeout.
+  response.catch(() => undefined);
   await action();
   const status = (await response).status();
   await page.waitForLoadState('load');

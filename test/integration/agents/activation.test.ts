@@ -235,7 +235,8 @@ describe('the list against the promise of 48 business hours', () => {
     // Pattern characters are letters; nothing typed makes a 500.
     for (const q of ['%', '_', "' or 1=1 --", 'x'.repeat(5000), '\u0000']) {
       const res = await agent.http.get('/tarnos/agents/comptes').query({ q });
-      expect(res.status, q.slice(0, 10)).toBe(200);
+      // A NUL byte is refused everywhere with the French 400 page (middleware/nul-bytes.ts).
+      expect(res.status, q.slice(0, 10)).toBe(q === '\u0000' ? 400 : 200);
       noStackTrace(res.text);
     }
     expect(await search('%')).toContain('Aucun compte ne correspond à cette recherche.');

@@ -266,7 +266,8 @@ describe('the list of family files', () => {
     expect(beyond.text).toContain('page 9 sur 3');
     for (const qs of ['q=%25', 'q=_', "q=' OR 1=1--", 'q[]=a&q[]=b', 'page=-1', 'page=abc', 'q=' + 'x'.repeat(500), 'q=%00', 'page[x]=1']) {
       const res = await agent.get(`/tarnos/agents/familles?${qs}`);
-      expect(res.status, qs).toBe(200);
+      // A NUL byte is refused everywhere with the French 400 page (middleware/nul-bytes.ts).
+      expect(res.status, qs).toBe(qs === 'q=%00' ? 400 : 200);
     }
     const percent = await agent.get('/tarnos/agents/familles?q=%25');
     expect(percent.text).toContain('Aucune famille');
