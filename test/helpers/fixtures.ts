@@ -1,6 +1,22 @@
 import type { Queryable } from '../../src/db/pool.js';
 import { hashPassword } from '../../src/lib/passwords.js';
+import { insertAbsenceDays, setJustified, type NewAbsenceDay } from '../../src/repositories/absences.repository.js';
 import { insertAccount, type Account, type NewAccount } from '../../src/repositories/accounts.repository.js';
+import { insertActivity, insertEnrolment, type ActivityInput } from '../../src/repositories/activities.repository.js';
+import { insertDocument, type NewDocument, type NewFile } from '../../src/repositories/documents.repository.js';
+import {
+  insertAdult,
+  insertChild,
+  insertFamily,
+  type AdultFields,
+  type ChildFields,
+  type FamilyFields,
+} from '../../src/repositories/family-files.repository.js';
+import type { FamilyFile } from '../../src/repositories/family-files.repository.js';
+import { insertNews, setNewsPublishedAt } from '../../src/repositories/news.repository.js';
+import { insertMessage, insertRequest, type NewMessage, type NewRequest } from '../../src/repositories/requests.repository.js';
+import { insertReservations, type NewReservation } from '../../src/repositories/reservations.repository.js';
+import { insertClosure, type Closure } from '../../src/repositories/settings.repository.js';
 import { findTownBySlug, type Town } from '../../src/repositories/towns.repository.js';
 
 export async function town(db: Queryable, slug: string): Promise<Town> {
@@ -71,4 +87,211 @@ export async function createAgentFixture(db: Queryable, townSlug: string, role: 
     role,
   });
   return { ...agent, password: AGENT_PASSWORD };
+}
+
+// ---------------------------------------------------------------- builders
+// One builder per row a test needs: defaults make a valid row, `overrides` say what the test
+// is about. They go through the repositories' own inserts (the same SQL the app runs); the
+// few columns no repository writes are set here, next to the builder that needs them.
+
+const unique = () => `${(counter += 1)}${Math.random().toString(36).slice(2, 7)}`;
+
+/** A family file (no adult, no child), with a fresh Clé Enfance unless given. */
+export async function createFamily(
+  db: Queryable,
+  townSlug: string,
+  overrides: Partial<FamilyFields & { cleEnfance: string; now: Date }> = {},
+): Promise<FamilyFile & { key: string }> {
+  const t = await town(db, townSlug);
+  const cleEnfance = overrides.cleEnfance ?? `T${unique().toUpperCase()}`;
+  const family = await insertFamily(db, t.id, {
+    name: 'TEST',
+    externalRef: null,
+    addressLine: '',
+    postalCode: '',
+    city: '',
+    now: new Date(),
+    ...overrides,
+    cleEnfance,
+  });
+  return { ...family, key: cleEnfance };
+}
+
+/** A child of a family file; only the names by default. */
+export async function createChild(
+  db: Queryable,
+  townSlug: string,
+  familyId: string,
+  overrides: Partial<ChildFields & { now: Date }> = {},
+): Promise<string> {
+  const t = await town(db, townSlug);
+  return insertChild(db, t.id, familyId, {
+    firstNames: 'Emma',
+    lastName: 'TEST',
+    birthDate: null,
+    school: '',
+    className: '',
+    healthNotes: '',
+    allergies: '',
+    doctorName: '',
+    doctorPhone: '',
+    photoConsent: false,
+    mayLeaveAlone: false,
+    authorisedPersons: [],
+    now: new Date(),
+    ...overrides,
+  });
+}
+
+/** An adult of a family file (no account). */
+export async function createAdult(
+  db: Queryable,
+  townSlug: string,
+  familyId: string,
+  overrides: Partial<AdultFields & { now: Date }> = {},
+): Promise<string> {
+  const t = await town(db, townSlug);
+  return insertAdult(db, t.id, familyId, {
+    civility: 'Mme',
+    lastName: 'TEST',
+    firstNames: 'Marie',
+    email: `adulte.${unique()}@example.fr`,
+    phone: '',
+    now: new Date(),
+    ...overrides,
+  });
+}
+
+/** An activity over the 2026-2027 school year: Mon, Tue, Thu, Fri school meals, no capacity, the town's rules, confirmed at once. */
+export async function createActivity(db: Queryable, townSlug: string, overrides: Partial<ActivityInput> = {}): Promise<string> {
+  const t = await town(db, townSlug);
+  return insertActivity(db, t.id, {
+    name: `Activité ${unique()}`,
+    site: 'Site test',
+    unit: 'Repas',
+    startDate: '2026-09-01',
+    endDate: '2027-07-02',
+    weekdays: [1, 2, 4, 5],
+    runsDuring: 'school_weeks',
+    capacity: null,
+    bookingRule: null,
+    cancellationRule: null,
+    confirmation: 'immediate',
+    ...overrides,
+  });
+}
+
+/** A child's enrolment in an activity, over the whole school year by default. */
+export async function createEnrolment(
+  db: Queryable,
+  townSlug: string,
+  e: { activityId: string; childId: string; startDate?: string; endDate?: string; createdBy?: string | null },
+): Promise<string> {
+  const t = await town(db, townSlug);
+  const id = await insertEnrolment(db, t.id, { startDate: '2026-09-01', endDate: '2027-07-02', createdBy: null, ...e });
+  if (!id) throw new Error('enrolment not created: the child is not of the town, or it already exists');
+  return id;
+}
+
+/** A reservation line, as a save would leave it: booked and confirmed by default, outside any submission. */
+export async function createReservation(
+  db: Queryable,
+  townSlug: string,
+  r: NewReservation & { activityId: string; confirmed?: boolean; submissionId?: string | null },
+): Promise<void> {
+  const t = await town(db, townSlug);
+  const confirmedAt = r.confirmed === false ? null : new Date();
+  const n = await insertReservations(db, t.id, r.activityId, r.submissionId ?? null, confirmedAt, [
+    { enrolmentId: r.enrolmentId, childId: r.childId, day: r.day, status: r.status },
+  ]);
+  if (n !== 1) throw new Error(`reservation of ${r.day} not created: the child already has one`);
+}
+
+/** A parent's request; a family's "add a member" request, sent, by default. */
+export async function createRequest(db: Queryable, townSlug: string, overrides: Partial<Omit<NewRequest, 'townId'>> = {}): Promise<string> {
+  const t = await town(db, townSlug);
+  const request = await insertRequest(db, {
+    townId: t.id,
+    familyId: null,
+    accountId: null,
+    childId: null,
+    type: 'add_member',
+    status: 'sent',
+    summary: `Demande ${unique()}`,
+    payload: {},
+    now: new Date(),
+    ...overrides,
+  });
+  return request.id;
+}
+
+/** A message on a request, by the parent by default. */
+export async function createMessage(
+  db: Queryable,
+  townSlug: string,
+  m: Partial<Omit<NewMessage, 'townId'>> & { requestId: string },
+): Promise<string> {
+  const t = await town(db, townSlug);
+  return insertMessage(db, {
+    townId: t.id,
+    author: 'parent',
+    accountId: null,
+    agentId: null,
+    authorLabel: 'Parent',
+    body: 'Message',
+    now: new Date(),
+    ...m,
+  });
+}
+
+/** The days of an absence request; `justified` as the agent's decision leaves them. */
+export async function createAbsenceDays(
+  db: Queryable,
+  townSlug: string,
+  a: { requestId: string; childId: string; days: NewAbsenceDay[]; justified?: boolean },
+): Promise<void> {
+  const t = await town(db, townSlug);
+  await insertAbsenceDays(db, t.id, a.requestId, a.childId, a.days);
+  if (a.justified) await setJustified(db, t.id, a.requestId, true);
+}
+
+/** A private document of an account, without files by default. */
+export async function createDocument(
+  db: Queryable,
+  townSlug: string,
+  accountId: string,
+  overrides: Partial<NewDocument> & { files?: NewFile[]; now?: Date } = {},
+): Promise<string> {
+  const t = await town(db, townSlug);
+  const { files = [], now = new Date(), ...doc } = overrides;
+  return insertDocument(
+    db,
+    { townId: t.id, accountId },
+    { kind: 'autre', title: 'Document', number: '', issuingAuthority: '', issuedOn: null, validUntil: null, ...doc },
+    files,
+    now,
+  );
+}
+
+/** A news item, a draft unless `publishedAt` is given. */
+export async function createNews(
+  db: Queryable,
+  townSlug: string,
+  overrides: Partial<{ title: string; body: string; publishedAt: Date | null; now: Date }> = {},
+): Promise<string> {
+  const t = await town(db, townSlug);
+  const now = overrides.now ?? new Date();
+  const id = await insertNews(db, t.id, { title: overrides.title ?? `Actualité ${unique()}`, body: overrides.body ?? 'Texte.' }, now);
+  if (overrides.publishedAt) await setNewsPublishedAt(db, t.id, id, overrides.publishedAt);
+  return id;
+}
+
+/** A closure (or school holiday) of the town, one day by default. */
+export async function createClosure(
+  db: Queryable,
+  townSlug: string,
+  c: Partial<Omit<Closure, 'id'>> & { startDate: string },
+): Promise<string> {
+  const t = await town(db, townSlug);
+  return insertClosure(db, t.id, { kind: 'closure', label: 'Fermeture', endDate: c.startDate, ...c });
 }

@@ -28,7 +28,7 @@ export interface Link {
 }
 
 export interface TableRow {
-  /** The row's header cell (`th`), when it has one. */
+  /** The row's header cell (`th scope="row"`), '' when it has none. */
   header: string;
   /** The text of every `td`, in order. */
   cells: string[];
@@ -45,6 +45,14 @@ export interface Page {
   heading(): string;
   /** The text under `selector` (default `main`, or the whole page when it has no `main`), tags as spaces. */
   text(selector?: string): string;
+  /** The text of every element `selector` matches, in order. */
+  texts(selector: string): string[];
+  /** The attribute `name` of every element `selector` matches, in order. */
+  attrs(selector: string, name: string): string[];
+  /** The `dd` of the description list term `term` (the `dt` whose text is exactly that); throws when there is none. */
+  definition(term: string): Elements;
+  /** The text of the `dd` of `term`. */
+  dd(term: string): string;
   /** Whether `selector` matches at least one element. */
   has(selector: string): boolean;
   /** Every element `selector` matches. */
@@ -99,13 +107,20 @@ export function page(res: { text: string } | string): Page {
     if (found.length !== 1) throw new Error(`${found.length} elements match ${selector}`);
     return found;
   };
+  const definition = (term: string) => {
+    const dt = $('dt')
+      .toArray()
+      .find((e) => squish($(e).text()) === term);
+    if (!dt) throw new Error(`no term "${term}"`);
+    return $(dt).next('dd');
+  };
   const rows = (selector = 'table') =>
     $(selector)
       .find('tr')
       .toArray()
       .filter((tr) => $(tr).children('td').length > 0)
       .map((tr) => ({
-        header: squish($(tr).children('th').first().text()),
+        header: squish($(tr).children('th[scope="row"]').first().text()),
         cells: $(tr)
           .children('td')
           .toArray()
@@ -120,6 +135,16 @@ export function page(res: { text: string } | string): Page {
       const scope = selector ? $(selector) : $('main').length ? $('main') : $.root();
       return spacedText(scope.toArray() as unknown as Node[]);
     },
+    texts: (selector) =>
+      $(selector)
+        .toArray()
+        .map((e) => squish($(e).text())),
+    attrs: (selector, name) =>
+      $(selector)
+        .toArray()
+        .map((e) => $(e).attr(name) ?? ''),
+    definition: (term) => definition(term),
+    dd: (term) => squish(definition(term).text()),
     has: (selector) => $(selector).length > 0,
     all: (selector) => $(selector),
     one,
