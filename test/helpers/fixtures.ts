@@ -1,7 +1,7 @@
 import type { Queryable } from '../../src/db/pool.js';
 import { hashPassword } from '../../src/lib/passwords.js';
 import { insertAbsenceDays, setJustified, type NewAbsenceDay } from '../../src/repositories/absences.repository.js';
-import { insertAccount, type Account, type NewAccount } from '../../src/repositories/accounts.repository.js';
+import { acceptCgu, confirmEmail, insertAccount, type Account, type NewAccount } from '../../src/repositories/accounts.repository.js';
 import { insertActivity, insertEnrolment, type ActivityInput } from '../../src/repositories/activities.repository.js';
 import { insertDocument, type NewDocument, type NewFile } from '../../src/repositories/documents.repository.js';
 import {
@@ -32,17 +32,19 @@ let counter = 0;
 
 /**
  * A parent's account as if the wizard and the activation link had run: defaults give an
- * activated, validated account with the CGU accepted; override what a test needs.
+ * activated, validated account with the CGU accepted; override what a test needs. A given
+ * `passwordHash` skips the hashing (for lists of accounts nobody signs in to).
  */
 export async function createParent(
   db: Queryable,
   townSlug: string,
-  overrides: Partial<NewAccount> & { password?: string; emailConfirmed?: boolean; cguAccepted?: boolean } = {},
+  overrides: Partial<NewAccount> & { password?: string; emailConfirmed?: boolean; emailConfirmedAt?: Date; cguAccepted?: boolean } = {},
 ): Promise<Account & { password: string }> {
   const t = await town(db, townSlug);
   counter += 1;
   const password = overrides.password ?? GOOD_PASSWORD;
   const now = overrides.createdAt ?? new Date();
+  const { emailConfirmedAt, emailConfirmed, cguAccepted, password: _password, ...fields } = overrides;
   const account = await insertAccount(db, {
     townId: t.id,
     familyId: null,
@@ -51,17 +53,18 @@ export async function createParent(
     civility: 'M',
     lastName: 'Dupont',
     firstNames: 'Jean',
-    passwordHash: await hashPassword(password),
+    passwordHash: overrides.passwordHash ?? (await hashPassword(password)),
     passwordIsTemporary: false,
     temporaryPasswordExpiresAt: null,
     createdVia: 'wizard',
     validationStatus: 'validated',
     validatedAt: now,
     createdAt: now,
-    ...overrides,
+    ...fields,
   });
-  if (overrides.emailConfirmed !== false) await db.query(`update accounts set email_confirmed_at = $2 where id = $1`, [account.id, now]);
-  if (overrides.cguAccepted !== false) await db.query(`update accounts set cgu_version_accepted = 1 where id = $1`, [account.id]);
+  // What the activation link and the CGU page write after the sign-up's insert.
+  if (emailConfirmed !== false) await confirmEmail(db, account.id, emailConfirmedAt ?? now);
+  if (cguAccepted !== false) await acceptCgu(db, account.id, 1, now);
   return { ...account, password };
 }
 
