@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { housekeep } from '../../../src/jobs/housekeeping.js';
-import { insertDocument } from '../../../src/repositories/documents.repository.js';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { pdf, png } from '../../helpers/files.js';
+import { createDocument, createReservation } from '../../helpers/fixtures.js';
+import { page } from '../../helpers/html.js';
 import { TestSmtpServer } from '../../helpers/smtp.js';
 import { postForm, requestIdFrom, signedInAgent } from '../requests/helpers.js';
 import { absenceFamily, count, draftIdFrom, postStep1, TOWN_RULE, validate } from './helpers.js';
@@ -53,25 +54,30 @@ describe('an absence from step 1 to the decision', () => {
     // deadline has long passed, and Léa is ill.
     t.clock.set('2026-12-16T08:00:00Z');
     const f = await absenceFamily(t, 'tarnos', 'MARTINEZ', TOWN_RULE);
-    await t.db.pool.query(
-      `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at)
-       select id, $1, $2, $3, '2026-12-17', 'booked', now() from towns where slug = 'tarnos'`,
-      [f.activityId, f.enrolmentId, f.childId],
-    );
+    await createReservation(t.db.pool, 'tarnos', {
+      activityId: f.activityId,
+      enrolmentId: f.enrolmentId,
+      childId: f.childId,
+      day: '2026-12-17',
+      status: 'booked',
+    });
 
     // The entry points.
     const child = await f.agent.get(urls.child('tarnos', f.childId));
-    expect(html(child.text)).toContain(`href="${urls.absenceStart('tarnos', f.childId)}">Signaler une absence</a>`);
+    expect(page(child).links()).toContainEqual({ href: urls.absenceStart('tarnos', f.childId), text: 'Signaler une absence' });
     const intro = await f.agent.get(urls.absenceStart('tarnos', f.childId));
     expect(intro.status).toBe(200);
     expect(html(intro.text)).toContain('Durée approximative de cette démarche : 5 mn');
     expect(html(intro.text)).toContain('force majeure');
-    expect(html(intro.text)).toContain(`href="${urls.absenceForm('tarnos', f.childId)}">Commencer</a>`);
+    expect(page(intro).links()).toContainEqual({ href: urls.absenceForm('tarnos', f.childId), text: 'Commencer' });
 
     const form = await f.agent.get(urls.absenceForm('tarnos', f.childId));
     expect(form.status).toBe(200);
     expect(html(form.text)).toContain(`${f.activityName} – Site test du 01/09/2026 au 02/07/2027`);
-    expect(html(form.text)).toContain(`<legend><span class="required-mark" aria-hidden="true">* </span>Dates d'absence`);
+    const step1Form = page(form);
+    const datesLegend = step1Form.all('legend').filter((_, l) => step1Form.$(l).text().includes("Dates d'absence"));
+    expect(datesLegend.children().first().is('span.required-mark[aria-hidden="true"]')).toBe(true);
+    expect(datesLegend.text()).toMatch(/^\* Dates d'absence/);
     for (const label of [
       "Aujourd'hui",
       'Hier',
@@ -85,14 +91,14 @@ describe('an absence from step 1 to the decision', () => {
       'Le …',
       'Du … au …',
     ])
-      expect(html(form.text)).toContain(`>${label}</label>`);
+      expect(step1Form.texts('label')).toContain(label);
     expect(html(form.text)).toContain("Merci de bien vouloir fournir à votre demande un justificatif d'absence");
     expect(html(form.text)).toContain('Dupliquer cette pièce dans mon espace de stockage');
     // Every label names one field, and every field has its label.
-    const ids = [...form.text.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    const ids = step1Form.attrs('[id]', 'id');
     expect(ids.length).toBe(new Set(ids).size);
-    for (const m of form.text.matchAll(/<(?:input|textarea|select)\b[^>]*\sid="([^"]+)"/g)) {
-      if (!/type="hidden"/.test(m[0])) expect(form.text, m[1]).toContain(`for="${m[1]}"`);
+    for (const id of step1Form.attrs('input[id]:not([type="hidden"]), textarea[id], select[id]', 'id')) {
+      expect(step1Form.has(`label[for="${id}"]`), id).toBe(true);
     }
 
     const step1 = await postStep1(
@@ -109,10 +115,10 @@ describe('an absence from step 1 to the decision', () => {
     const recap = await f.agent.get(urls.absenceRecap('tarnos', draftId));
     expect(recap.status).toBe(200);
     expect(html(recap.text)).toContain("Retour à l'étape 1");
-    expect(html(recap.text)).toContain('<dt>Le demandeur</dt><dd>Jean MARTINEZ</dd>');
-    expect(html(recap.text)).toContain('<dt>Inscrit</dt><dd>Léa MARTINEZ</dd>');
+    expect(page(recap).dd('Le demandeur')).toBe('Jean MARTINEZ');
+    expect(page(recap).dd('Inscrit')).toBe('Léa MARTINEZ');
     expect(html(recap.text)).toContain('Le jeudi 17 décembre 2026');
-    expect(html(recap.text)).toContain('<li>jeudi 17 décembre 2026 – réservé</li>');
+    expect(page(recap).texts('li')).toContain('jeudi 17 décembre 2026 – réservé');
     expect(html(recap.text)).toContain('Absence pour raison de santé');
     expect(html(recap.text)).toContain("Justificatif d'absence : Certificat médical.pdf");
 
@@ -139,9 +145,9 @@ describe('an absence from step 1 to the decision', () => {
     // Nothing went to the private storage: the box was not ticked.
     expect(await count(t.db.pool, 'private_documents where account_id = $1', [f.parent.id])).toBe(0);
 
-    const page = await f.agent.get(sent.headers.location!);
-    expect(html(page.text)).toContain('Votre signalement d’absence a été envoyé aux services.');
-    expect(html(page.text)).toContain('<dt>Jours concernés</dt><dd>' + f.activityName + ' : 17/12/2026 (réservé)</dd>');
+    const request = page(await f.agent.get(sent.headers.location!));
+    expect(request.text()).toContain('Votre signalement d’absence a été envoyé aux services.');
+    expect(request.dd('Jours concernés')).toBe(f.activityName + ' : 17/12/2026 (réservé)');
     const mails = await mailsTo(f.parent.email);
     expect(mails.map((m) => m.subject)).toContain('Votre demande a bien été envoyée');
     expect(mails.find((m) => m.subject === 'Votre demande a bien été envoyée')!.text).toContain('Absence de Léa MARTINEZ le 17/12/2026');
@@ -154,7 +160,10 @@ describe('an absence from step 1 to the decision', () => {
     const detail = await back.get(urls.agentRequest('tarnos', requestId));
     expect(detail.status).toBe(200);
     expect(html(detail.text)).toContain('Accepter justifie ces jours : ils ne seront pas facturés.');
-    const fileId = /\/pieces\/([0-9a-f-]{36})/.exec(detail.text)?.[1];
+    const attachment = page(detail)
+      .links()
+      .find((l) => l.href.startsWith(`${urls.agentRequest('tarnos', requestId)}/pieces/`));
+    const fileId = attachment?.href.split('/').pop();
     const download = await back.get(urls.agentRequestAttachment('tarnos', requestId, fileId!)).buffer(true);
     expect(download.status).toBe(200);
     expect(Buffer.compare(download.body as Buffer, files[0].content)).toBe(0);
@@ -210,8 +219,9 @@ describe('only days past their deadline are reported', () => {
     );
     expect(res.status).toBe(303);
     const recap = await f.agent.get(res.headers.location!);
-    expect(html(recap.text)).toContain('<li>lundi 7 décembre 2026</li>');
-    expect(html(recap.text)).not.toContain('mardi 8 décembre 2026</li>');
+    const listed = page(recap).texts('li');
+    expect(listed).toContain('lundi 7 décembre 2026');
+    expect(listed.filter((li) => li.startsWith('mardi 8 décembre 2026'))).toEqual([]);
     expect(html(recap.text)).toContain('3 jours de ces dates peuvent encore être modifiés : ils ne sont pas signalés.');
 
     const open = await postStep1(
@@ -333,11 +343,12 @@ describe('step 1 refuses what it cannot accept, in French, with the typed values
   it('without an enrolment or a choice of dates', async () => {
     const { res } = await refused({ inscriptions: [], commentaire: 'Grippe' });
     expect(res.status).toBe(400);
-    expect(html(res.text)).toContain('<title>Erreur : ');
-    expect(html(res.text)).toContain('Il y a un problème');
-    expect(html(res.text)).toContain('<a href="#inscriptions">Choisissez au moins une inscription de Léa</a>');
+    const refusedPage = page(res);
+    expect(refusedPage.title()).toMatch(/^Erreur : /);
+    expect(refusedPage.text('.error-summary h2')).toBe('Il y a un problème');
+    expect(refusedPage.errorSummary()).toContainEqual({ field: 'inscriptions', message: 'Choisissez au moins une inscription de Léa' });
     expect(html(res.text)).toContain("Choisissez les dates d'absence");
-    expect(html(res.text)).toContain('>Grippe</textarea>');
+    expect(refusedPage.fieldValue('commentaire')).toBe('Grippe');
     expect(html(res.text)).toContain('sélectionnez-les à nouveau');
     expect(await count(t.db.pool, 'absence_drafts')).toBeGreaterThanOrEqual(0);
   });
@@ -345,13 +356,13 @@ describe('step 1 refuses what it cannot accept, in French, with the typed values
   it('with a date that does not exist, or an end before the start, or too long a range', async () => {
     const bad = await refused({ periode: 'le', le: '31/02/2027' });
     expect(bad.res.status).toBe(400);
-    expect(html(bad.res.text)).toContain("Saisissez la date d'absence au format JJ/MM/AAAA");
-    expect(html(bad.res.text)).toContain('value="31/02/2027"');
+    expect(page(bad.res).fieldError('le')).toContain("Saisissez la date d'absence au format JJ/MM/AAAA");
+    expect(page(bad.res).fieldValue('le')).toBe('31/02/2027');
 
     const reversed = await refused({ periode: 'du-au', du: '10/12/2026', au: '07/12/2026' });
     expect(reversed.res.status).toBe(400);
     expect(html(reversed.res.text)).toContain("Le dernier jour d'absence doit être le premier jour ou après");
-    expect(html(reversed.res.text)).toContain('value="10/12/2026"');
+    expect(page(reversed.res).fieldValue('du')).toBe('10/12/2026');
 
     const long = await refused({ periode: 'du-au', du: '01/12/2026', au: '15/02/2027' });
     expect(long.res.status).toBe(400);
@@ -364,20 +375,21 @@ describe('step 1 refuses what it cannot accept, in French, with the typed values
     expect(html(res.text)).toContain(
       "Joignez un justificatif d'absence : ajoutez un fichier ou choisissez un document de votre espace de stockage",
     );
-    expect(html(res.text)).toContain('id="periode" name="periode" value="aujourdhui" checked');
+    expect(page(res).checked('periode')).toEqual(['aujourdhui']);
+    expect(page(res).one('input[name="periode"][checked]').attr('id')).toBe('periode');
   });
 
   it('with a file of the wrong type, too large, or too many files', async () => {
     const exe = await refused({ periode: 'aujourdhui' }, [{ content: Buffer.from('MZ not a document'), filename: 'virus.pdf' }]);
     expect(exe.res.status).toBe(400);
-    expect(html(exe.res.text)).toMatch(/virus\.pdf/);
+    expect(html(exe.res.text)).toContain('virus.pdf');
 
     const big = await refused({ periode: 'aujourdhui', commentaire: 'Gros fichier' }, [
       { content: pdf('x', 3200 * 1024 + 1), filename: 'gros.pdf' },
     ]);
     expect(big.res.status).toBe(413);
     expect(html(big.res.text)).toContain('gros.pdf');
-    expect(html(big.res.text)).toContain('>Gros fichier</textarea>');
+    expect(page(big.res).fieldValue('commentaire')).toBe('Gros fichier');
 
     const many = await refused(
       { periode: 'aujourdhui' },
@@ -392,7 +404,11 @@ describe('step 1 refuses what it cannot accept, in French, with the typed values
     const { res } = await refused({ periode: 'le', le: '16/12/2026' });
     expect(res.status).toBe(400);
     expect(html(res.text)).toContain("Aucun jour d'activité de Léa sur ces dates");
-    expect(html(res.text)).toContain('<a href="#le">');
+    expect(
+      page(res)
+        .errorSummary()
+        .map((e) => e.field),
+    ).toContain('le');
     // Christmas holidays.
     const holidays = await refused({ periode: 'du-au', du: '21/12/2026', au: '01/01/2027' });
     expect(html(holidays.res.text)).toContain("Aucun jour d'activité de Léa sur ces dates");
@@ -406,14 +422,12 @@ describe('step 1 refuses what it cannot accept, in French, with the typed values
 
   it('counts the stored documents with the uploads: four files in all', async () => {
     const f = await absenceFamily(t, 'tarnos', 'QUATRE');
-    const town = await t.db.pool.query<{ id: string }>(`select id from towns where slug = 'tarnos'`);
-    const docId = await insertDocument(
-      t.db.pool,
-      { townId: town.rows[0]!.id, accountId: f.parent.id },
-      { kind: 'certificat_medical', title: 'Certificat', number: '', issuingAuthority: '', issuedOn: null, validUntil: null },
-      [1, 2].map((i) => ({ fileName: `c${i}.pdf`, contentType: 'application/pdf', content: pdf(`c${i}`), sha256: 'a'.repeat(64) })),
-      new Date(NOW),
-    );
+    const docId = await createDocument(t.db.pool, 'tarnos', f.parent.id, {
+      kind: 'certificat_medical',
+      title: 'Certificat',
+      files: [1, 2].map((i) => ({ fileName: `c${i}.pdf`, contentType: 'application/pdf', content: pdf(`c${i}`), sha256: 'a'.repeat(64) })),
+      now: new Date(NOW),
+    });
     const res = await postStep1(
       f.agent,
       'tarnos',
@@ -423,7 +437,7 @@ describe('step 1 refuses what it cannot accept, in French, with the typed values
     );
     expect(res.status).toBe(400);
     expect(html(res.text)).toContain('Joignez 4 fichiers au maximum en tout : vous en avez choisi 5');
-    expect(html(res.text)).toMatch(new RegExp(`name="stockage" value="${docId}" checked`));
+    expect(page(res).checked('stockage')).toEqual([docId]);
   });
 });
 
@@ -479,8 +493,12 @@ describe('VALIDER is all or nothing, and once only', () => {
       const res = await validate(f.agent, 'tarnos', draftId);
       expect(res.status).toBe(413);
       expect(html(res.text)).toContain('Il ne reste pas assez de place dans votre espace de stockage');
-      expect(html(res.text)).toContain('<a href="#dupliquer">');
-      expect(html(res.text)).toContain('>Otite</textarea>');
+      expect(
+        page(res)
+          .errorSummary()
+          .map((e) => e.field),
+      ).toContain('dupliquer');
+      expect(page(res).fieldValue('commentaire')).toBe('Otite');
     } finally {
       await t.db.pool.query(`update towns set document_quota_bytes = default where slug = 'tarnos'`);
     }
@@ -538,18 +556,16 @@ describe('VALIDER is all or nothing, and once only', () => {
 describe('Ajouter depuis mon espace de stockage', () => {
   it('copies the stored files into the request, and the document stays in the storage', async () => {
     const f = await absenceFamily(t, 'tarnos', 'STOCK');
-    const town = await t.db.pool.query<{ id: string }>(`select id from towns where slug = 'tarnos'`);
     const content = pdf('Certificat du Dr Roux');
-    const docId = await insertDocument(
-      t.db.pool,
-      { townId: town.rows[0]!.id, accountId: f.parent.id },
-      { kind: 'certificat_medical', title: 'Certificat du Dr Roux', number: '', issuingAuthority: '', issuedOn: null, validUntil: null },
-      [{ fileName: 'roux.pdf', contentType: 'application/pdf', content, sha256: 'b'.repeat(64) }],
-      new Date(NOW),
-    );
+    const docId = await createDocument(t.db.pool, 'tarnos', f.parent.id, {
+      kind: 'certificat_medical',
+      title: 'Certificat du Dr Roux',
+      files: [{ fileName: 'roux.pdf', contentType: 'application/pdf', content, sha256: 'b'.repeat(64) }],
+      now: new Date(NOW),
+    });
     const form = await f.agent.get(urls.absenceForm('tarnos', f.childId));
     expect(html(form.text)).toContain('Ajouter depuis mon espace de stockage');
-    expect(html(form.text)).toContain('Certificat du Dr Roux (Certificat médical ; roux.pdf)');
+    expect(page(form).label('stockage')).toBe('Certificat du Dr Roux (Certificat médical ; roux.pdf)');
     const step1 = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'demain', stockage: docId });
     expect(step1.status, step1.text.slice(0, 1500)).toBe(303);
     const recap = await f.agent.get(step1.headers.location!);
@@ -576,7 +592,7 @@ describe("Retour à l'étape 1", () => {
     );
     const draftId = draftIdFrom(first.headers.location);
     const recap = await f.agent.get(first.headers.location!);
-    expect(html(recap.text)).toContain(`href="${urls.absenceForm('tarnos', f.childId, draftId)}"`);
+    expect(page(recap).attrs('a', 'href')).toContain(urls.absenceForm('tarnos', f.childId, draftId));
     const back = await f.agent.get(urls.absenceForm('tarnos', f.childId, draftId));
     expect(back.status).toBe(200);
     expect(back.text).toContain('value="17/12/2026"');
