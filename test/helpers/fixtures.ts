@@ -15,7 +15,14 @@ import {
 import type { FamilyFile } from '../../src/repositories/family-files.repository.js';
 import { insertNews, setNewsPublishedAt } from '../../src/repositories/news.repository.js';
 import { insertMessage, insertRequest, type NewMessage, type NewRequest } from '../../src/repositories/requests.repository.js';
-import { insertReservations, type NewReservation } from '../../src/repositories/reservations.repository.js';
+import {
+  insertReservations,
+  insertSubmission,
+  setSubmissionOutcome,
+  type NewReservation,
+  type OutcomeLine,
+  type SubmissionRow,
+} from '../../src/repositories/reservations.repository.js';
 import { insertClosure, type Closure } from '../../src/repositories/settings.repository.js';
 import { findTownBySlug, type Town } from '../../src/repositories/towns.repository.js';
 
@@ -297,4 +304,33 @@ export async function createClosure(
 ): Promise<string> {
   const t = await town(db, townSlug);
   return insertClosure(db, t.id, { kind: 'closure', label: 'Fermeture', endDate: c.startDate, ...c });
+}
+
+/** A parent's VALIDER of an activity, with its status and outcome (none by default). */
+export async function createSubmission(
+  db: Queryable,
+  townSlug: string,
+  s: {
+    familyId: string;
+    accountId: string;
+    activityId: string;
+    key?: string;
+    status?: SubmissionRow['status'];
+    outcome?: OutcomeLine[];
+    requestId?: string | null;
+    now?: Date;
+  },
+): Promise<string> {
+  const t = await town(db, townSlug);
+  const id = await insertSubmission(db, {
+    townId: t.id,
+    familyId: s.familyId,
+    accountId: s.accountId,
+    activityId: s.activityId,
+    key: s.key ?? `cle-de-test-${unique()}`.padEnd(24, '0'),
+    createdAt: s.now ?? new Date(),
+  });
+  if (!id) throw new Error('submission not created: the key is taken');
+  await setSubmissionOutcome(db, id, s.status ?? 'confirmed', s.outcome ?? [], s.requestId ?? null);
+  return id;
 }
