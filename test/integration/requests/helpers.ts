@@ -2,24 +2,20 @@ import type supertest from 'supertest';
 import type { Queryable } from '../../../src/db/pool.js';
 import { csrfFrom } from '../../helpers/app.js';
 import { signIn, signInAgent } from '../../helpers/auth.js';
-import { createAgentFixture, createParent, town } from '../../helpers/fixtures.js';
+import { createAgentFixture, createChild, createFamily as buildFamily, createParent, town } from '../../helpers/fixtures.js';
 
 /** A new family file with one child, and a validated parent of it. */
 export async function createFamily(db: Queryable, slug: string, name: string, firstNames = 'Emma') {
   const t = await town(db, slug);
-  const key = `T${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
-  const { rows } = await db.query<{ id: string }>(`insert into families (town_id, cle_enfance, name) values ($1, $2, $3) returning id`, [
-    t.id,
-    key,
-    name,
-  ]);
-  const familyId = rows[0]!.id;
-  const child = await db.query<{ id: string }>(
-    `insert into children (town_id, family_id, first_names, last_name, birth_date, school, class_name)
-     values ($1, $2, $3, $4, '2018-05-04', 'École du Centre', 'CP') returning id`,
-    [t.id, familyId, firstNames, name],
-  );
-  return { familyId, childId: child.rows[0]!.id, key, townId: t.id };
+  const family = await buildFamily(db, slug, { name });
+  const childId = await createChild(db, slug, family.id, {
+    firstNames,
+    lastName: name,
+    birthDate: '2018-05-04',
+    school: 'École du Centre',
+    className: 'CP',
+  });
+  return { familyId: family.id, childId, key: family.key, townId: t.id };
 }
 
 /** A family with a signed-in parent (Monsieur <name>). */

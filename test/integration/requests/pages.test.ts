@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
 import { pdf, png } from '../../helpers/files.js';
-import { createParent } from '../../helpers/fixtures.js';
+import { createParent, createRequest } from '../../helpers/fixtures.js';
+import { page as parse } from '../../helpers/html.js';
 import { inPage, NEW_CHILD, postForm, postMultipart, requestIdFrom, signedInAgent, signedInFamily } from './helpers.js';
 
 /** The dashboard and its entries; the conversation forms; the agents' queue and its filters. */
@@ -63,12 +64,12 @@ describe('the dashboard', () => {
     const agent = t.agent();
     await signedInFamily(t.db.pool, agent, 'tarnos', 'FACTURE');
     const invoices = await agent.get('/tarnos/mon-espace/factures');
-    expect(invoices.text).toContain('<h1>Mes factures</h1>');
+    expect(parse(invoices).heading()).toBe('Mes factures');
     expect(invoices.text).toContain('régler en ligne');
     const editions = await agent.get('/tarnos/mon-espace/edition-de-documents');
     expect(editions.text).toContain('attestation fiscale');
     const account = await agent.get('/tarnos/mon-espace/compte');
-    expect(account.text).toContain('<h1>Mon compte</h1>');
+    expect(parse(account).heading()).toBe('Mon compte');
     expect(account.text).toContain('Télécharger mes données');
     expect(account.text).toContain('FACTURE');
   });
@@ -80,7 +81,7 @@ describe('the dashboard', () => {
     const res = await agent.get('/tarnos/mon-espace');
     expect(res.text).toContain('1 demande, leur historique et leur statut');
     expect(res.text).toContain(inPage("Ajout d'un membre : Lucas COMPTE (enfant)"));
-    expect(res.text).toContain('>Envoyée</span>');
+    expect(parse(res).texts('span')).toContain('Envoyée');
   });
 
   it('says why the family is closed and what to do, for an account without a family file', async () => {
@@ -108,15 +109,17 @@ describe('Dernières demandes and Échanges à lire', () => {
     expect(list.text.indexOf(second)).toBeLessThan(list.text.indexOf(first));
     // 21 more: a second page.
     for (let i = 0; i < 21; i++) {
-      await t.db.pool.query(
-        `insert into requests (town_id, family_id, account_id, type, status, summary, created_at) values ($1, $2, $3, 'add_member', 'sent', $4, now() - interval '1 day')`,
-        [fam.townId, fam.familyId, fam.parent.id, `Ancienne ${i}`],
-      );
+      await createRequest(t.db.pool, 'tarnos', {
+        familyId: fam.familyId,
+        accountId: fam.parent.id,
+        summary: `Ancienne ${i}`,
+        now: new Date(Date.now() - 86_400_000),
+      });
     }
     const page1 = await agent.get('/tarnos/mon-espace/demandes');
     expect(page1.text).toContain('23 demandes.');
     expect(page1.text).toContain('Page 1 sur 2');
-    expect(page1.text).toContain('href="/tarnos/mon-espace/demandes?page=2"');
+    expect(parse(page1).attrs('a', 'href')).toContain('/tarnos/mon-espace/demandes?page=2');
     const page2 = await agent.get('/tarnos/mon-espace/demandes?page=2');
     expect(page2.text).toContain('Page 2 sur 2');
     expect((await agent.get('/tarnos/mon-espace/demandes?page=abc')).status).toBe(200);
@@ -153,16 +156,19 @@ describe('the message forms', () => {
     const action = `${page}/messages`;
     const empty = await postMultipart(agent, page, action, { message: '   ' });
     expect(empty.status).toBe(400);
-    expect(empty.text).toContain('href="#message"');
-    expect(empty.text).toContain('Saisissez votre message');
-    expect(empty.text).toMatch(/<title>Erreur : /);
+    expect(parse(empty).errorSummary()).toContainEqual({ field: 'message', message: 'Saisissez votre message' });
+    expect(parse(empty).title()).toMatch(/^Erreur : /);
     const long = await postMultipart(agent, page, action, { message: 'x'.repeat(5001) });
     expect(long.status).toBe(400);
     expect(long.text).toContain('Le message doit comporter 5000 caractères au maximum');
     const renamed = await postMultipart(agent, page, action, { message: 'Voici' }, [{ name: 'faux.pdf', content: png() }]);
     expect(renamed.status).toBe(400);
-    expect(renamed.text).toContain('href="#fichiers"');
-    expect(renamed.text).toContain('>Voici</textarea>');
+    expect(
+      parse(renamed)
+        .errorSummary()
+        .map((e) => e.field),
+    ).toContain('fichiers');
+    expect(parse(renamed).fieldValue('message')).toBe('Voici');
     const big = await postMultipart(agent, page, action, { message: 'Voici' }, [{ name: 'gros.pdf', content: pdf('Gros', 3_276_801) }]);
     expect(big.status).toBe(413);
     expect(big.text).toContain('3200 Ko');
