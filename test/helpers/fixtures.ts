@@ -23,7 +23,7 @@ import {
   type OutcomeLine,
   type SubmissionRow,
 } from '../../src/repositories/reservations.repository.js';
-import { insertClosure, type Closure } from '../../src/repositories/settings.repository.js';
+import { insertClosure, insertTextVersion, type Closure, type TextKind } from '../../src/repositories/settings.repository.js';
 import { findTownBySlug, type Town } from '../../src/repositories/towns.repository.js';
 
 export async function town(db: Queryable, slug: string): Promise<Town> {
@@ -333,4 +333,14 @@ export async function createSubmission(
   if (!id) throw new Error('submission not created: the key is taken');
   await setSubmissionOutcome(db, id, s.status ?? 'confirmed', s.outcome ?? [], s.requestId ?? null);
   return id;
+}
+
+/** A new version of the town's CGU or legal notice (the next number), as an admin publishes it. */
+export async function createTextVersion(
+  db: Queryable,
+  townSlug: string,
+  t: { kind: TextKind; body: string; publishedBy?: string; now?: Date },
+): Promise<number> {
+  const found = await town(db, townSlug);
+  return insertTextVersion(db, found.id, t.kind, t.body, t.publishedBy ?? 'Administrateur de test', t.now ?? new Date());
 }

@@ -5,6 +5,7 @@ import yauzl from 'yauzl';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { jpeg, pdf, png } from '../../helpers/files.js';
+import { createMessage, createRequest } from '../../helpers/fixtures.js';
 import { textOf, titleOf } from '../signup/signup-helpers.js';
 import { addDocument, signedInParent, type SignedInParent } from './helpers.js';
 
@@ -86,16 +87,9 @@ describe('Télécharger mes données', () => {
     await addDocument(t, other, `Autre famille ${otherMarker}`, [{ content: pdf(otherMarker), filename: 'autre.pdf' }]);
     // Requests and messages, where that feature's tables exist.
     if (await tableExists('requests')) {
-      const town = await t.db.pool.query<{ id: string }>(`select id from towns where slug = 'tarnos'`);
       const insert = async (familyId: string | null, accountId: string, summary: string) => {
-        const { rows } = await t.db.pool.query<{ id: string }>(
-          `insert into requests (town_id, family_id, account_id, type, status, summary) values ($1, $2, $3, 'add_member', 'sent', $4) returning id`,
-          [town.rows[0]!.id, familyId, accountId, summary],
-        );
-        await t.db.pool.query(
-          `insert into request_messages (town_id, request_id, author_kind, account_id, author_label, body) values ($1, $2, 'parent', $3, 'Parent', $4)`,
-          [town.rows[0]!.id, rows[0]!.id, accountId, `Message : ${summary}`],
-        );
+        const requestId = await createRequest(t.db.pool, 'tarnos', { familyId, accountId, summary });
+        await createMessage(t.db.pool, 'tarnos', { requestId, accountId, body: `Message : ${summary}` });
       };
       await insert(me.familyId, me.accountId, 'Ajout de Lucas');
       await insert(other.familyId, other.accountId, `Demande ${otherMarker}`);
