@@ -344,3 +344,16 @@ export async function createTextVersion(
   const found = await town(db, townSlug);
   return insertTextVersion(db, found.id, t.kind, t.body, t.publishedBy ?? 'Administrateur de test', t.now ?? new Date());
 }
+
+/**
+ * A rate-limit window already holding `points` attempts, open for the next hour from `now`:
+ * the next attempt past the limit is refused. (No repository writes this table yet: the
+ * limiter's own upsert lives in src/lib/rate-limit.ts.)
+ */
+export async function useUpRateLimit(db: Queryable, key: string, points: number, now: Date): Promise<void> {
+  await db.query(
+    `insert into rate_limits (key, points, window_ends_at) values ($1, $2, $3::timestamptz + interval '1 hour')
+     on conflict (key) do update set points = excluded.points, window_ends_at = excluded.window_ends_at`,
+    [key, points, now],
+  );
+}

@@ -11,7 +11,7 @@ import {
   signedInParent,
 } from './helpers.js';
 import { RESERVATIONS_PER_HOUR } from '../../../src/features/requests/requests.service.js';
-import { createParent } from '../../helpers/fixtures.js';
+import { createParent, useUpRateLimit } from '../../helpers/fixtures.js';
 import { page, squish, type Page } from '../../helpers/html.js';
 import { signIn } from '../../helpers/auth.js';
 
@@ -357,11 +357,7 @@ describe('refusals', () => {
   it('stops a script at RESERVATIONS_PER_HOUR saves an hour per family (429), books nothing, and keeps the pending ticks', async () => {
     const f = await freshFamily();
     const booking = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, ['2026-12-14']);
-    await t.db.pool.query(`insert into rate_limits (key, points, window_ends_at) values ($1, $2, $3::timestamptz + interval '1 hour')`, [
-      `reservations:${f.familyId}`,
-      RESERVATIONS_PER_HOUR,
-      t.clock.now(),
-    ]);
+    await useUpRateLimit(t.db.pool, `reservations:${f.familyId}`, RESERVATIONS_PER_HOUR, t.clock.now());
     const res = await f.agent.post(booking.path).type('form').send(booking.fields);
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBeDefined();
