@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
+import { page as parse } from '../../helpers/html.js';
 import { inPage, NEW_CHILD, postForm, requestIdFrom, requestRow, signedInAgent, signedInFamily } from './helpers.js';
 
 /**
@@ -38,7 +39,7 @@ describe("a child's page", () => {
     await t.db.pool.query(`update children set allergies = 'Gluten', may_leave_alone = true where id = $1`, [fam.childId]);
     const res = await agent.get(`/tarnos/mon-espace/enfants/${fam.childId}`);
     expect(res.status).toBe(200);
-    expect(res.text).toContain('<h1>Inès LEROY</h1>');
+    expect(parse(res).heading()).toBe('Inès LEROY');
     expect(res.text).toContain('Mes informations');
     expect(res.text).toContain('04/05/2018');
     expect(res.text).toContain('École du Centre');
@@ -48,7 +49,7 @@ describe("a child's page", () => {
     expect(res.text).toContain(`/tarnos/mon-espace/enfants/${fam.childId}/agenda`);
     // The dashboard leads to it, with the adults first.
     const dashboard = await agent.get('/tarnos/mon-espace');
-    expect(dashboard.text).toContain(`href="/tarnos/mon-espace/enfants/${fam.childId}"`);
+    expect(parse(dashboard).attrs('a', 'href')).toContain(`/tarnos/mon-espace/enfants/${fam.childId}`);
     expect(dashboard.text.indexOf('Jean LEROY')).toBeLessThan(dashboard.text.indexOf('Inès LEROY'));
   });
 });
@@ -59,7 +60,7 @@ describe('the Dossier administratif', () => {
     const fam = await signedInFamily(t.db.pool, agent, 'tarnos', 'MOREAU', 'Léo');
     const form = await agent.get(`/tarnos/mon-espace/enfants/${fam.childId}/dossier`);
     expect(form.status).toBe(200);
-    expect(form.text).toContain('value="École du Centre"');
+    expect(parse(form).fieldValue('ecole')).toBe('École du Centre');
     const res = await agent
       .post(`/tarnos/mon-espace/enfants/${fam.childId}/dossier`)
       .type('form')
@@ -165,14 +166,23 @@ describe('the Dossier administratif', () => {
     for (const [body, field, message] of cases) {
       const res = await postForm(agent, path, path, body);
       expect(res.status, field).toBe(400);
-      expect(res.text, field).toContain(`href="#${field}"`);
+      const refused = parse(res);
+      expect(
+        refused.errorSummary().map((e) => e.field),
+        field,
+      ).toContain(field);
       expect(res.text, field).toContain(message);
-      expect(res.text, field).toMatch(/<title>Erreur : /);
+      expect(refused.title(), field).toMatch(/^Erreur : /);
       // Radios mark their fieldset (aria-describedby the message); text inputs mark themselves.
-      if (!['droitImage', 'partSeul'].includes(field)) expect(res.text, field).toContain(`id="${field}" name="${field}"`);
-      if (!['droitImage', 'partSeul'].includes(field)) expect(res.text, field).toContain('aria-invalid="true"');
-      expect(res.text, field).toContain(`${field}-error`);
-      expect(res.text, field).toContain('value="Dr Lefèvre"');
+      if (!['droitImage', 'partSeul'].includes(field)) {
+        const input = refused.one(`[id="${field}"]`);
+        expect([input.attr('name'), input.attr('aria-invalid')], field).toEqual([field, 'true']);
+        expect(input.attr('aria-describedby'), field).toContain(`${field}-error`);
+      } else {
+        expect(refused.all(`fieldset[aria-describedby~="${field}-error"]`), field).toHaveLength(1);
+      }
+      expect(refused.fieldError(field), field).toBeDefined();
+      expect(refused.fieldValue('medecin'), field).toBe('Dr Lefèvre');
     }
     expect((await t.db.pool.query(`select count(*)::int as n from requests where child_id = $1`, [fam.childId])).rows[0].n).toBe(0);
     expect((await agent.post(path).type('form').send(DOSSIER)).status).toBe(403);
@@ -189,7 +199,7 @@ describe('Ajouter un membre', () => {
     expect(choose.text).toContain('Un enfant');
     expect(choose.text).toContain('Un adulte');
     const form = await agent.get('/tarnos/mon-espace/famille/ajouter-un-membre/enfant');
-    expect(form.text).toContain('value="ROUX"');
+    expect(parse(form).fieldValue('nom')).toBe('ROUX');
     const res = await agent
       .post('/tarnos/mon-espace/famille/ajouter-un-membre/enfant')
       .type('form')
@@ -237,13 +247,18 @@ describe('Ajouter un membre', () => {
     for (const [path, body, field, message] of cases) {
       const res = await postForm(agent, path, path, body);
       expect(res.status, `${field} ${message}`).toBe(400);
-      expect(res.text, field).toContain(`href="#${field}"`);
+      expect(
+        parse(res)
+          .errorSummary()
+          .map((e) => e.field),
+        field,
+      ).toContain(field);
       expect(res.text, field).toContain(message);
-      expect(res.text, field).toMatch(/<title>Erreur : /);
+      expect(parse(res).title(), field).toMatch(/^Erreur : /);
     }
     const kept = await postForm(agent, adult, adult, { civilite: 'Mme', prenoms: 'Ana', nom: 'Blanc', courriel: 'ana@' });
-    expect(kept.text).toContain('value="Ana"');
-    expect(kept.text).toContain('value="ana@"');
+    expect(parse(kept).fieldValue('prenoms')).toBe('Ana');
+    expect(parse(kept).fieldValue('courriel')).toBe('ana@');
     expect((await agent.post(child).type('form').send(NEW_CHILD)).status).toBe(403);
     expect((await agent.post(adult).type('form').send({ civilite: 'M', prenoms: 'A', nom: 'B' })).status).toBe(403);
     expect(

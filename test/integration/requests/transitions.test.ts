@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
+import { page as parse } from '../../helpers/html.js';
 import { png } from '../../helpers/files.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
 import { nextStatuses, STATUS_LABELS, type RequestStatus } from '../../../src/features/requests/request-state.js';
@@ -89,9 +90,11 @@ describe('a request from the parent to the services and back', () => {
     // It asks for a complement: a question owed, then a mail, a history row and a message.
     const noQuestion = await postForm(back, page, `${page}/statut`, { action: 'complement', complement: '  ' });
     expect(noQuestion.status).toBe(400);
-    expect(noQuestion.text).toContain('href="#complement"');
-    expect(noQuestion.text).toContain('Saisissez le complément demandé à la famille');
-    expect(noQuestion.text).toMatch(/<title>Erreur : /);
+    expect(parse(noQuestion).errorSummary()).toContainEqual({
+      field: 'complement',
+      message: 'Saisissez le complément demandé à la famille',
+    });
+    expect(parse(noQuestion).title()).toMatch(/^Erreur : /);
     const asked = await postForm(back, page, `${page}/statut`, {
       action: 'complement',
       complement: 'Merci de joindre le livret de famille.',
@@ -132,7 +135,9 @@ describe('a request from the parent to the services and back', () => {
     // The agent sees the answer and its file, and accepts: the child joins the family file.
     const withAnswer = await back.get(page);
     expect(withAnswer.text).toContain('Voici le livret.');
-    const fileLink = /href="(\/tarnos\/agents\/demandes\/[^"]+\/pieces\/[^"]+)"/.exec(withAnswer.text)![1]!;
+    const fileLink = parse(withAnswer)
+      .attrs('a', 'href')
+      .find((href) => href.startsWith('/tarnos/agents/demandes/') && href.includes('/pieces/'))!;
     const download = await back.get(fileLink);
     expect(download.status).toBe(200);
     expect(download.headers['content-type']).toBe('image/png');
@@ -195,8 +200,7 @@ describe('a request from the parent to the services and back', () => {
     const page = `/tarnos/agents/demandes/${id}`;
     const noReason = await postForm(back, page, `${page}/statut`, { action: 'refuser', motif: '' });
     expect(noReason.status).toBe(400);
-    expect(noReason.text).toContain('Saisissez le motif du refus');
-    expect(noReason.text).toContain('href="#motif"');
+    expect(parse(noReason).errorSummary()).toContainEqual({ field: 'motif', message: 'Saisissez le motif du refus' });
     expect((await requestRow(t.db.pool, id)).status).toBe('sent');
     const refused = await postForm(back, page, `${page}/statut`, { action: 'refuser', motif: 'Cette personne figure déjà au dossier.' });
     expect(refused.status).toBe(303);
