@@ -106,8 +106,7 @@ describe('Changement d’adresses postales', () => {
 describe('Changement de téléphones', () => {
   it('changes the numbers at once (normalised) and sends a request with the old and new values', async () => {
     const agent = t.agent();
-    const fam = await signedInFamily(t.db.pool, agent, 'tarnos', 'GARNIER');
-    await t.db.pool.query(`update accounts set mobile = '06 34 25 86 15' where id = $1`, [fam.parent.id]);
+    const fam = await signedInFamily(t.db.pool, agent, 'tarnos', 'GARNIER', 'Emma', { parent: { mobile: '06 34 25 86 15' } });
     const form = await agent.get('/tarnos/mon-espace/coordonnees/telephones');
     expect(parse(form).fieldValue('mobile')).toBe('06 34 25 86 15');
     const res = await agent

@@ -35,8 +35,7 @@ const DOSSIER = {
 describe("a child's page", () => {
   it('shows identity, school and class, and the Dossier administratif', async () => {
     const agent = t.agent();
-    const fam = await signedInFamily(t.db.pool, agent, 'tarnos', 'LEROY', 'Inès');
-    await t.db.pool.query(`update children set allergies = 'Gluten', may_leave_alone = true where id = $1`, [fam.childId]);
+    const fam = await signedInFamily(t.db.pool, agent, 'tarnos', 'LEROY', 'Inès', { child: { allergies: 'Gluten', mayLeaveAlone: true } });
     const res = await agent.get(`/tarnos/mon-espace/enfants/${fam.childId}`);
     expect(res.status).toBe(200);
     expect(parse(res).heading()).toBe('Inès LEROY');

@@ -26,11 +26,9 @@ async function newRequest(agent: ReturnType<TestApp['agent']>, name: string) {
 describe('the dashboard', () => {
   it('has MON ESPACE, every entry of MON TABLEAU DE BORD as a working link, MA FAMILLE and the news', async () => {
     const agent = t.agent();
-    const fam = await signedInFamily(t.db.pool, agent, 'tarnos', 'ARPEGE');
-    await t.db.pool.query(
-      `update accounts set address_number = '10', address_street = 'La Rue Creuse', mobile = '06 34 25 86 15' where id = $1`,
-      [fam.parent.id],
-    );
+    const fam = await signedInFamily(t.db.pool, agent, 'tarnos', 'ARPEGE', 'Emma', {
+      parent: { addressNumber: '10', addressStreet: 'La Rue Creuse', mobile: '06 34 25 86 15' },
+    });
     const res = await agent.get('/tarnos/mon-espace');
     expect(res.status).toBe(200);
     expect(res.text).toContain('Bonjour Monsieur ARPEGE.');
