@@ -99,8 +99,3 @@ export const NEW_CHILD = {
   classe: 'Petite section',
   message: 'Né en mars.',
 };
-
-/** A text as EJS writes it into the page (apostrophes and quotes escaped). */
-export function inPage(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll("'", '&#39;').replaceAll('"', '&#34;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}

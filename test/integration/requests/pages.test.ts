@@ -4,7 +4,7 @@ import { signIn } from '../../helpers/auth.js';
 import { pdf, png } from '../../helpers/files.js';
 import { createParent, createRequest } from '../../helpers/fixtures.js';
 import { page as parse } from '../../helpers/html.js';
-import { inPage, NEW_CHILD, postForm, postMultipart, requestIdFrom, signedInAgent, signedInFamily } from './helpers.js';
+import { NEW_CHILD, postForm, postMultipart, requestIdFrom, signedInAgent, signedInFamily } from './helpers.js';
 
 /** The dashboard and its entries; the conversation forms; the agents' queue and its filters. */
 
@@ -78,7 +78,7 @@ describe('the dashboard', () => {
     await newRequest(agent, 'COMPTE');
     const res = await agent.get('/tarnos/mon-espace');
     expect(res.text).toContain('1 demande, leur historique et leur statut');
-    expect(res.text).toContain(inPage("Ajout d'un membre : Lucas COMPTE (enfant)"));
+    expect(parse(res).text()).toContain("Ajout d'un membre : Lucas COMPTE (enfant)");
     expect(parse(res).texts('span')).toContain('Envoyée');
   });
 

@@ -4,7 +4,7 @@ import { page as parse } from '../../helpers/html.js';
 import { png } from '../../helpers/files.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
 import { nextStatuses, STATUS_LABELS, type RequestStatus } from '../../../src/features/requests/request-state.js';
-import { inPage, NEW_CHILD, postForm, postMultipart, requestIdFrom, requestRow, signedInAgent, signedInFamily } from './helpers.js';
+import { NEW_CHILD, postForm, postMultipart, requestIdFrom, requestRow, signedInAgent, signedInFamily } from './helpers.js';
 
 /**
  * Every transition of the state machine through HTTP: the status, its history row, the
@@ -63,7 +63,7 @@ describe('a request from the parent to the services and back', () => {
 
     // Dernières demandes: the request, its status in words; its detail with the history and the first message.
     const list = await parentAgent.get('/tarnos/mon-espace/demandes');
-    expect(list.text).toContain(inPage("Ajout d'un membre : Lucas MARTIN (enfant)"));
+    expect(parse(list).text()).toContain("Ajout d'un membre : Lucas MARTIN (enfant)");
     expect(list.text).toContain('Envoyée');
     const detail = await parentAgent.get(`/tarnos/mon-espace/demandes/${id}`);
     expect(detail.status).toBe(200);
@@ -76,7 +76,7 @@ describe('a request from the parent to the services and back', () => {
     const officer = await signedInAgent(t.db.pool, back, 'tarnos');
     const queue = await back.get('/tarnos/agents/demandes');
     expect(queue.status).toBe(200);
-    expect(queue.text).toContain(inPage("Ajout d'un membre : Lucas MARTIN (enfant)"));
+    expect(parse(queue).text()).toContain("Ajout d'un membre : Lucas MARTIN (enfant)");
     const page = `/tarnos/agents/demandes/${id}`;
     const shown = await back.get(page);
     expect(shown.text).toContain('MARTIN');
@@ -252,7 +252,7 @@ describe('a request from the parent to the services and back', () => {
     ]);
     const family = await parentAgent.get('/tarnos/mon-espace/famille');
     expect(family.text).toContain('Claire BERNARD');
-    expect(family.text).toContain(inPage("n'a pas d'espace personnel"));
+    expect(parse(family).text()).toContain("n'a pas d'espace personnel");
     expect(family.text).toContain('(vous)');
   });
 
