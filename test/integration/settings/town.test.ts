@@ -144,7 +144,7 @@ describe('name, colour and welcome text', () => {
     const res = await post(admin, PAGE, { ...VALID, couleur: '#5a2d82', action: 'apercu' });
     expect(res.status).toBe(200);
     expect(textOf(res.text)).toMatch(/Voici l’aperçu de la couleur #5a2d82 ?\. Rien n’est encore enregistré\./);
-    expect(res.text).toContain('fill="#5a2d82"');
+    expect(parse(res).attrs('[fill]', 'fill')).toContain('#5a2d82');
     expect(inputValue(res.text, 'couleur')).toBe('#5a2d82');
     expect(await town(t.db.pool, 'tarnos')).toEqual(before);
   });
