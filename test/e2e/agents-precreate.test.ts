@@ -13,7 +13,7 @@ import {
   heading,
   navigate,
 } from '../helpers/browser.js';
-import { createAgentFixture } from '../helpers/fixtures.js';
+import { createAgentFixture, createFamily } from '../helpers/fixtures.js';
 import { linksIn, TestSmtpServer } from '../helpers/smtp.js';
 
 /**
@@ -157,10 +157,13 @@ describe('Création rapide in Chromium (Tarnos)', () => {
       await signInAgent(page, 'bayeux');
 
       // ------------------------------------------------ a list of several pages
-      await server.db.pool.query(
-        `insert into families (town_id, cle_enfance, name, city)
-         select t.id, 'LIST-' || n, 'Zliste' || lpad(n::text, 2, '0'), 'Bayeux' from towns t, generate_series(1, 25) n where t.slug = 'bayeux'`,
-      );
+      for (let n = 1; n <= 25; n++) {
+        await createFamily(server.db.pool, 'bayeux', {
+          cleEnfance: `LIST-${n}`,
+          name: `Zliste${String(n).padStart(2, '0')}`,
+          city: 'Bayeux',
+        });
+      }
       expect(await navigate(page, () => page.goto(`${server.baseUrl}/bayeux/agents/familles?q=zliste`))).toBe(200);
       expect(await page.getByText('25 familles pour « zliste » – page 1 sur 2').count()).toBe(1);
       await checkPage(page, 'family files, page 1 of 2');

@@ -9,7 +9,7 @@ import {
   expectAccessiblePage as checkPage,
 } from '../helpers/browser.js';
 import { pdf } from '../helpers/files.js';
-import { createAgentFixture, createParent, LONG_AGENT_NAME, longEmail, town } from '../helpers/fixtures.js';
+import { createAgentFixture, createChild, createFamily, createParent, LONG_AGENT_NAME, longEmail } from '../helpers/fixtures.js';
 import { TestSmtpServer } from '../helpers/smtp.js';
 
 /**
@@ -39,18 +39,21 @@ async function h1(page: Page): Promise<string> {
 
 /** A family file of Tarnos with one child, and its parent (validated, CGU accepted). */
 async function tarnosFamily(key: string) {
-  const t = await town(server.db.pool, 'tarnos');
-  const { rows } = await server.db.pool.query<{ id: string }>(
-    `insert into families (town_id, cle_enfance, name, address_line, postal_code, city)
-     values ($1, $2, 'TOULEMONDE', '14 boulevard Jacques Duclos', '40220', 'Tarnos') returning id`,
-    [t.id, key],
-  );
-  const familyId = rows[0]!.id;
-  const child = await server.db.pool.query<{ id: string }>(
-    `insert into children (town_id, family_id, first_names, last_name, birth_date, school, class_name)
-     values ($1, $2, 'Charlotte', 'TOULEMONDE', '2017-06-02', 'École Félix Concaret', 'CE2') returning id`,
-    [t.id, familyId],
-  );
+  const family = await createFamily(server.db.pool, 'tarnos', {
+    cleEnfance: key,
+    name: 'TOULEMONDE',
+    addressLine: '14 boulevard Jacques Duclos',
+    postalCode: '40220',
+    city: 'Tarnos',
+  });
+  const familyId = family.id;
+  const childId = await createChild(server.db.pool, 'tarnos', familyId, {
+    firstNames: 'Charlotte',
+    lastName: 'TOULEMONDE',
+    birthDate: '2017-06-02',
+    school: 'École Félix Concaret',
+    className: 'CE2',
+  });
   const parent = await createParent(server.db.pool, 'tarnos', {
     familyId,
     // Long, accented values, so the 320 px checks see what real families type.
@@ -63,7 +66,7 @@ async function tarnosFamily(key: string) {
     city: 'Tarnos',
     mobile: '05 34 25 86 15',
   });
-  return { familyId, childId: child.rows[0]!.id, parent };
+  return { familyId, childId, parent };
 }
 
 describe("the parent's space in Chromium", () => {

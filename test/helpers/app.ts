@@ -7,6 +7,7 @@ import { FixedClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createSessionStore } from '../../src/middleware/session.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { page } from './html.js';
 
 export const TEST_CAPTCHA = 'TESTCAPTCHA';
 
@@ -80,9 +81,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 
 /** Reads the CSRF token out of a rendered form, as a browser would submit it. */
 export function csrfFrom(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error('no CSRF token in the page');
-  return match[1];
+  return page(html).csrf();
 }
 
 /** GETs a page with the agent and returns its CSRF token. */

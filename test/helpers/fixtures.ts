@@ -1,6 +1,29 @@
 import type { Queryable } from '../../src/db/pool.js';
 import { hashPassword } from '../../src/lib/passwords.js';
-import { insertAccount, type Account, type NewAccount } from '../../src/repositories/accounts.repository.js';
+import { insertAbsenceDays, setJustified, type NewAbsenceDay } from '../../src/repositories/absences.repository.js';
+import { acceptCgu, confirmEmail, insertAccount, type Account, type NewAccount } from '../../src/repositories/accounts.repository.js';
+import { insertActivity, insertEnrolment, type ActivityInput } from '../../src/repositories/activities.repository.js';
+import { insertDocument, type NewDocument, type NewFile } from '../../src/repositories/documents.repository.js';
+import {
+  insertAdult,
+  insertChild,
+  insertFamily,
+  type AdultFields,
+  type ChildFields,
+  type FamilyFields,
+} from '../../src/repositories/family-files.repository.js';
+import type { FamilyFile } from '../../src/repositories/family-files.repository.js';
+import { insertNews, setNewsPublishedAt } from '../../src/repositories/news.repository.js';
+import { insertMessage, insertRequest, type NewMessage, type NewRequest } from '../../src/repositories/requests.repository.js';
+import {
+  insertReservations,
+  insertSubmission,
+  setSubmissionOutcome,
+  type NewReservation,
+  type OutcomeLine,
+  type SubmissionRow,
+} from '../../src/repositories/reservations.repository.js';
+import { insertClosure, insertTextVersion, type Closure, type TextKind } from '../../src/repositories/settings.repository.js';
 import { findTownBySlug, type Town } from '../../src/repositories/towns.repository.js';
 
 export async function town(db: Queryable, slug: string): Promise<Town> {
@@ -30,17 +53,19 @@ export function longEmail(): string {
 
 /**
  * A parent's account as if the wizard and the activation link had run: defaults give an
- * activated, validated account with the CGU accepted; override what a test needs.
+ * activated, validated account with the CGU accepted; override what a test needs. A given
+ * `passwordHash` skips the hashing (for lists of accounts nobody signs in to).
  */
 export async function createParent(
   db: Queryable,
   townSlug: string,
-  overrides: Partial<NewAccount> & { password?: string; emailConfirmed?: boolean; cguAccepted?: boolean } = {},
+  overrides: Partial<NewAccount> & { password?: string; emailConfirmed?: boolean; emailConfirmedAt?: Date; cguAccepted?: boolean } = {},
 ): Promise<Account & { password: string }> {
   const t = await town(db, townSlug);
   counter += 1;
   const password = overrides.password ?? GOOD_PASSWORD;
   const now = overrides.createdAt ?? new Date();
+  const { emailConfirmedAt, emailConfirmed, cguAccepted, password: _password, ...fields } = overrides;
   const account = await insertAccount(db, {
     townId: t.id,
     familyId: null,
@@ -49,17 +74,18 @@ export async function createParent(
     civility: 'M',
     lastName: 'Dupont',
     firstNames: 'Jean',
-    passwordHash: await hashPassword(password),
+    passwordHash: overrides.passwordHash ?? (await hashPassword(password)),
     passwordIsTemporary: false,
     temporaryPasswordExpiresAt: null,
     createdVia: 'wizard',
     validationStatus: 'validated',
     validatedAt: now,
     createdAt: now,
-    ...overrides,
+    ...fields,
   });
-  if (overrides.emailConfirmed !== false) await db.query(`update accounts set email_confirmed_at = $2 where id = $1`, [account.id, now]);
-  if (overrides.cguAccepted !== false) await db.query(`update accounts set cgu_version_accepted = 1 where id = $1`, [account.id]);
+  // What the activation link and the CGU page write after the sign-up's insert.
+  if (emailConfirmed !== false) await confirmEmail(db, account.id, emailConfirmedAt ?? now);
+  if (cguAccepted !== false) await acceptCgu(db, account.id, 1, now);
   return { ...account, password };
 }
 
@@ -90,4 +116,263 @@ export async function createAgentFixture(
     role,
   });
   return { ...agent, password: AGENT_PASSWORD };
+}
+
+// ---------------------------------------------------------------- builders
+// One builder per row a test needs: defaults make a valid row, `overrides` say what the test
+// is about. They go through the repositories' own inserts (the same SQL the app runs); the
+// few columns no repository writes are set here, next to the builder that needs them.
+
+const unique = () => `${(counter += 1)}${Math.random().toString(36).slice(2, 7)}`;
+
+/** A family file (no adult, no child), with a fresh Clé Enfance unless given. */
+export async function createFamily(
+  db: Queryable,
+  townSlug: string,
+  overrides: Partial<FamilyFields & { cleEnfance: string; now: Date }> = {},
+): Promise<FamilyFile & { key: string }> {
+  const t = await town(db, townSlug);
+  const cleEnfance = overrides.cleEnfance ?? `T${unique().toUpperCase()}`;
+  const family = await insertFamily(db, t.id, {
+    name: 'TEST',
+    externalRef: null,
+    addressLine: '',
+    postalCode: '',
+    city: '',
+    now: new Date(),
+    ...overrides,
+    cleEnfance,
+  });
+  return { ...family, key: cleEnfance };
+}
+
+/** A child of a family file; only the names by default. */
+export async function createChild(
+  db: Queryable,
+  townSlug: string,
+  familyId: string,
+  overrides: Partial<ChildFields & { now: Date }> = {},
+): Promise<string> {
+  const t = await town(db, townSlug);
+  return insertChild(db, t.id, familyId, {
+    firstNames: 'Emma',
+    lastName: 'TEST',
+    birthDate: null,
+    school: '',
+    className: '',
+    healthNotes: '',
+    allergies: '',
+    doctorName: '',
+    doctorPhone: '',
+    photoConsent: false,
+    mayLeaveAlone: false,
+    authorisedPersons: [],
+    now: new Date(),
+    ...overrides,
+  });
+}
+
+/** An adult of a family file (no account). */
+export async function createAdult(
+  db: Queryable,
+  townSlug: string,
+  familyId: string,
+  overrides: Partial<AdultFields & { now: Date }> = {},
+): Promise<string> {
+  const t = await town(db, townSlug);
+  return insertAdult(db, t.id, familyId, {
+    civility: 'Mme',
+    lastName: 'TEST',
+    firstNames: 'Marie',
+    email: `adulte.${unique()}@example.fr`,
+    phone: '',
+    now: new Date(),
+    ...overrides,
+  });
+}
+
+/** An activity over the 2026-2027 school year: Mon, Tue, Thu, Fri school meals, no capacity, the town's rules, confirmed at once. */
+export async function createActivity(db: Queryable, townSlug: string, overrides: Partial<ActivityInput> = {}): Promise<string> {
+  const t = await town(db, townSlug);
+  return insertActivity(db, t.id, {
+    name: `Activité ${unique()}`,
+    site: 'Site test',
+    unit: 'Repas',
+    startDate: '2026-09-01',
+    endDate: '2027-07-02',
+    weekdays: [1, 2, 4, 5],
+    runsDuring: 'school_weeks',
+    capacity: null,
+    bookingRule: null,
+    cancellationRule: null,
+    confirmation: 'immediate',
+    ...overrides,
+  });
+}
+
+/** A child's enrolment in an activity, over the whole school year by default. */
+export async function createEnrolment(
+  db: Queryable,
+  townSlug: string,
+  e: { activityId: string; childId: string; startDate?: string; endDate?: string; createdBy?: string | null },
+): Promise<string> {
+  const t = await town(db, townSlug);
+  const id = await insertEnrolment(db, t.id, { startDate: '2026-09-01', endDate: '2027-07-02', createdBy: null, ...e });
+  if (!id) throw new Error('enrolment not created: the child is not of the town, or it already exists');
+  return id;
+}
+
+/** A reservation line, as a save would leave it: booked and confirmed by default, outside any submission. */
+export async function createReservation(
+  db: Queryable,
+  townSlug: string,
+  r: NewReservation & { activityId: string; confirmed?: boolean; submissionId?: string | null },
+): Promise<void> {
+  const t = await town(db, townSlug);
+  const confirmedAt = r.confirmed === false ? null : new Date();
+  const n = await insertReservations(db, t.id, r.activityId, r.submissionId ?? null, confirmedAt, [
+    { enrolmentId: r.enrolmentId, childId: r.childId, day: r.day, status: r.status },
+  ]);
+  if (n !== 1) throw new Error(`reservation of ${r.day} not created: the child already has one`);
+}
+
+/** A parent's request; a family's "add a member" request, sent, by default. */
+export async function createRequest(db: Queryable, townSlug: string, overrides: Partial<Omit<NewRequest, 'townId'>> = {}): Promise<string> {
+  const t = await town(db, townSlug);
+  const request = await insertRequest(db, {
+    townId: t.id,
+    familyId: null,
+    accountId: null,
+    childId: null,
+    type: 'add_member',
+    status: 'sent',
+    summary: `Demande ${unique()}`,
+    payload: {},
+    now: new Date(),
+    ...overrides,
+  });
+  return request.id;
+}
+
+/** A message on a request, by the parent by default. */
+export async function createMessage(
+  db: Queryable,
+  townSlug: string,
+  m: Partial<Omit<NewMessage, 'townId'>> & { requestId: string },
+): Promise<string> {
+  const t = await town(db, townSlug);
+  return insertMessage(db, {
+    townId: t.id,
+    author: 'parent',
+    accountId: null,
+    agentId: null,
+    authorLabel: 'Parent',
+    body: 'Message',
+    now: new Date(),
+    ...m,
+  });
+}
+
+/** The days of an absence request; `justified` as the agent's decision leaves them. */
+export async function createAbsenceDays(
+  db: Queryable,
+  townSlug: string,
+  a: { requestId: string; childId: string; days: NewAbsenceDay[]; justified?: boolean },
+): Promise<void> {
+  const t = await town(db, townSlug);
+  await insertAbsenceDays(db, t.id, a.requestId, a.childId, a.days);
+  if (a.justified) await setJustified(db, t.id, a.requestId, true);
+}
+
+/** A private document of an account, without files by default. */
+export async function createDocument(
+  db: Queryable,
+  townSlug: string,
+  accountId: string,
+  overrides: Partial<NewDocument> & { files?: NewFile[]; now?: Date } = {},
+): Promise<string> {
+  const t = await town(db, townSlug);
+  const { files = [], now = new Date(), ...doc } = overrides;
+  return insertDocument(
+    db,
+    { townId: t.id, accountId },
+    { kind: 'autre', title: 'Document', number: '', issuingAuthority: '', issuedOn: null, validUntil: null, ...doc },
+    files,
+    now,
+  );
+}
+
+/** A news item, a draft unless `publishedAt` is given. */
+export async function createNews(
+  db: Queryable,
+  townSlug: string,
+  overrides: Partial<{ title: string; body: string; publishedAt: Date | null; now: Date }> = {},
+): Promise<string> {
+  const t = await town(db, townSlug);
+  const now = overrides.now ?? new Date();
+  const id = await insertNews(db, t.id, { title: overrides.title ?? `Actualité ${unique()}`, body: overrides.body ?? 'Texte.' }, now);
+  if (overrides.publishedAt) await setNewsPublishedAt(db, t.id, id, overrides.publishedAt);
+  return id;
+}
+
+/** A closure (or school holiday) of the town, one day by default. */
+export async function createClosure(
+  db: Queryable,
+  townSlug: string,
+  c: Partial<Omit<Closure, 'id'>> & { startDate: string },
+): Promise<string> {
+  const t = await town(db, townSlug);
+  return insertClosure(db, t.id, { kind: 'closure', label: 'Fermeture', endDate: c.startDate, ...c });
+}
+
+/** A parent's VALIDER of an activity, with its status and outcome (none by default). */
+export async function createSubmission(
+  db: Queryable,
+  townSlug: string,
+  s: {
+    familyId: string;
+    accountId: string;
+    activityId: string;
+    key?: string;
+    status?: SubmissionRow['status'];
+    outcome?: OutcomeLine[];
+    requestId?: string | null;
+    now?: Date;
+  },
+): Promise<string> {
+  const t = await town(db, townSlug);
+  const id = await insertSubmission(db, {
+    townId: t.id,
+    familyId: s.familyId,
+    accountId: s.accountId,
+    activityId: s.activityId,
+    key: s.key ?? `cle-de-test-${unique()}`.padEnd(24, '0'),
+    createdAt: s.now ?? new Date(),
+  });
+  if (!id) throw new Error('submission not created: the key is taken');
+  await setSubmissionOutcome(db, id, s.status ?? 'confirmed', s.outcome ?? [], s.requestId ?? null);
+  return id;
+}
+
+/** A new version of the town's CGU or legal notice (the next number), as an admin publishes it. */
+export async function createTextVersion(
+  db: Queryable,
+  townSlug: string,
+  t: { kind: TextKind; body: string; publishedBy?: string; now?: Date },
+): Promise<number> {
+  const found = await town(db, townSlug);
+  return insertTextVersion(db, found.id, t.kind, t.body, t.publishedBy ?? 'Administrateur de test', t.now ?? new Date());
+}
+
+/**
+ * A rate-limit window already holding `points` attempts, open for the next hour from `now`:
+ * the next attempt past the limit is refused. (No repository writes this table yet: the
+ * limiter's own upsert lives in src/lib/rate-limit.ts.)
+ */
+export async function useUpRateLimit(db: Queryable, key: string, points: number, now: Date): Promise<void> {
+  await db.query(
+    `insert into rate_limits (key, points, window_ends_at) values ($1, $2, $3::timestamptz + interval '1 hour')
+     on conflict (key) do update set points = excluded.points, window_ends_at = excluded.window_ends_at`,
+    [key, points, now],
+  );
 }

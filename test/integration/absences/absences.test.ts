@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { housekeep } from '../../../src/jobs/housekeeping.js';
-import { insertDocument } from '../../../src/repositories/documents.repository.js';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { pdf, png } from '../../helpers/files.js';
+import { createDocument, createReservation } from '../../helpers/fixtures.js';
+import { page } from '../../helpers/html.js';
 import { TestSmtpServer } from '../../helpers/smtp.js';
 import { postForm, requestIdFrom, signedInAgent } from '../requests/helpers.js';
 import { absenceFamily, count, draftIdFrom, postStep1, TOWN_RULE, validate } from './helpers.js';
@@ -31,9 +32,6 @@ beforeEach(async () => {
   await t.db.pool.query('delete from rate_limits');
 });
 
-/** The page's text with EJS's escaped apostrophes read back, so the assertions read like the page. */
-const html = (text: string) => text.replaceAll('&#39;', "'");
-
 async function mailsTo(address: string) {
   await t.deliverMail();
   return smtp.to(address);
@@ -53,25 +51,30 @@ describe('an absence from step 1 to the decision', () => {
     // deadline has long passed, and Léa is ill.
     t.clock.set('2026-12-16T08:00:00Z');
     const f = await absenceFamily(t, 'tarnos', 'MARTINEZ', TOWN_RULE);
-    await t.db.pool.query(
-      `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at)
-       select id, $1, $2, $3, '2026-12-17', 'booked', now() from towns where slug = 'tarnos'`,
-      [f.activityId, f.enrolmentId, f.childId],
-    );
+    await createReservation(t.db.pool, 'tarnos', {
+      activityId: f.activityId,
+      enrolmentId: f.enrolmentId,
+      childId: f.childId,
+      day: '2026-12-17',
+      status: 'booked',
+    });
 
     // The entry points.
     const child = await f.agent.get(urls.child('tarnos', f.childId));
-    expect(html(child.text)).toContain(`href="${urls.absenceStart('tarnos', f.childId)}">Signaler une absence</a>`);
+    expect(page(child).links()).toContainEqual({ href: urls.absenceStart('tarnos', f.childId), text: 'Signaler une absence' });
     const intro = await f.agent.get(urls.absenceStart('tarnos', f.childId));
     expect(intro.status).toBe(200);
-    expect(html(intro.text)).toContain('Durée approximative de cette démarche : 5 mn');
-    expect(html(intro.text)).toContain('force majeure');
-    expect(html(intro.text)).toContain(`href="${urls.absenceForm('tarnos', f.childId)}">Commencer</a>`);
+    expect(page(intro).text()).toContain('Durée approximative de cette démarche : 5 mn');
+    expect(page(intro).text()).toContain('force majeure');
+    expect(page(intro).links()).toContainEqual({ href: urls.absenceForm('tarnos', f.childId), text: 'Commencer' });
 
     const form = await f.agent.get(urls.absenceForm('tarnos', f.childId));
     expect(form.status).toBe(200);
-    expect(html(form.text)).toContain(`${f.activityName} – Site test du 01/09/2026 au 02/07/2027`);
-    expect(html(form.text)).toContain(`<legend><span class="required-mark" aria-hidden="true">* </span>Dates d'absence`);
+    expect(page(form).text()).toContain(`${f.activityName} – Site test du 01/09/2026 au 02/07/2027`);
+    const step1Form = page(form);
+    const datesLegend = step1Form.all('legend').filter((_, l) => step1Form.$(l).text().includes("Dates d'absence"));
+    expect(datesLegend.children().first().is('span.required-mark[aria-hidden="true"]')).toBe(true);
+    expect(datesLegend.text()).toMatch(/^\* Dates d'absence/);
     for (const label of [
       "Aujourd'hui",
       'Hier',
@@ -85,14 +88,14 @@ describe('an absence from step 1 to the decision', () => {
       'Le …',
       'Du … au …',
     ])
-      expect(html(form.text)).toContain(`>${label}</label>`);
-    expect(html(form.text)).toContain("Merci de bien vouloir fournir à votre demande un justificatif d'absence");
-    expect(html(form.text)).toContain('Dupliquer cette pièce dans mon espace de stockage');
+      expect(step1Form.texts('label')).toContain(label);
+    expect(page(form).text()).toContain("Merci de bien vouloir fournir à votre demande un justificatif d'absence");
+    expect(page(form).text()).toContain('Dupliquer cette pièce dans mon espace de stockage');
     // Every label names one field, and every field has its label.
-    const ids = [...form.text.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    const ids = step1Form.attrs('[id]', 'id');
     expect(ids.length).toBe(new Set(ids).size);
-    for (const m of form.text.matchAll(/<(?:input|textarea|select)\b[^>]*\sid="([^"]+)"/g)) {
-      if (!/type="hidden"/.test(m[0])) expect(form.text, m[1]).toContain(`for="${m[1]}"`);
+    for (const id of step1Form.attrs('input[id]:not([type="hidden"]), textarea[id], select[id]', 'id')) {
+      expect(step1Form.has(`label[for="${id}"]`), id).toBe(true);
     }
 
     const step1 = await postStep1(
@@ -108,13 +111,13 @@ describe('an absence from step 1 to the decision', () => {
 
     const recap = await f.agent.get(urls.absenceRecap('tarnos', draftId));
     expect(recap.status).toBe(200);
-    expect(html(recap.text)).toContain("Retour à l'étape 1");
-    expect(html(recap.text)).toContain('<dt>Le demandeur</dt><dd>Jean MARTINEZ</dd>');
-    expect(html(recap.text)).toContain('<dt>Inscrit</dt><dd>Léa MARTINEZ</dd>');
-    expect(html(recap.text)).toContain('Le jeudi 17 décembre 2026');
-    expect(html(recap.text)).toContain('<li>jeudi 17 décembre 2026 – réservé</li>');
-    expect(html(recap.text)).toContain('Absence pour raison de santé');
-    expect(html(recap.text)).toContain("Justificatif d'absence : Certificat médical.pdf");
+    expect(page(recap).text()).toContain("Retour à l'étape 1");
+    expect(page(recap).dd('Le demandeur')).toBe('Jean MARTINEZ');
+    expect(page(recap).dd('Inscrit')).toBe('Léa MARTINEZ');
+    expect(page(recap).text()).toContain('Le jeudi 17 décembre 2026');
+    expect(page(recap).texts('li')).toContain('jeudi 17 décembre 2026 – réservé');
+    expect(page(recap).text()).toContain('Absence pour raison de santé');
+    expect(page(recap).text()).toContain("Justificatif d'absence : Certificat médical.pdf");
 
     const sent = await validate(f.agent, 'tarnos', draftId);
     expect(sent.status).toBe(303);
@@ -139,9 +142,9 @@ describe('an absence from step 1 to the decision', () => {
     // Nothing went to the private storage: the box was not ticked.
     expect(await count(t.db.pool, 'private_documents where account_id = $1', [f.parent.id])).toBe(0);
 
-    const page = await f.agent.get(sent.headers.location!);
-    expect(html(page.text)).toContain('Votre signalement d’absence a été envoyé aux services.');
-    expect(html(page.text)).toContain('<dt>Jours concernés</dt><dd>' + f.activityName + ' : 17/12/2026 (réservé)</dd>');
+    const request = page(await f.agent.get(sent.headers.location!));
+    expect(request.text()).toContain('Votre signalement d’absence a été envoyé aux services.');
+    expect(request.dd('Jours concernés')).toBe(f.activityName + ' : 17/12/2026 (réservé)');
     const mails = await mailsTo(f.parent.email);
     expect(mails.map((m) => m.subject)).toContain('Votre demande a bien été envoyée');
     expect(mails.find((m) => m.subject === 'Votre demande a bien été envoyée')!.text).toContain('Absence de Léa MARTINEZ le 17/12/2026');
@@ -150,11 +153,14 @@ describe('an absence from step 1 to the decision', () => {
     const back = t.agent();
     await signedInAgent(t.db.pool, back, 'tarnos');
     const queue = await back.get(urls.agentRequests('tarnos', { type: 'absence', statut: 'toutes' }));
-    expect(html(queue.text)).toContain('Absence de Léa MARTINEZ le 17/12/2026');
+    expect(page(queue).text()).toContain('Absence de Léa MARTINEZ le 17/12/2026');
     const detail = await back.get(urls.agentRequest('tarnos', requestId));
     expect(detail.status).toBe(200);
-    expect(html(detail.text)).toContain('Accepter justifie ces jours : ils ne seront pas facturés.');
-    const fileId = /\/pieces\/([0-9a-f-]{36})/.exec(detail.text)?.[1];
+    expect(page(detail).text()).toContain('Accepter justifie ces jours : ils ne seront pas facturés.');
+    const attachment = page(detail)
+      .links()
+      .find((l) => l.href.startsWith(`${urls.agentRequest('tarnos', requestId)}/pieces/`));
+    const fileId = attachment?.href.split('/').pop();
     const download = await back.get(urls.agentRequestAttachment('tarnos', requestId, fileId!)).buffer(true);
     expect(download.status).toBe(200);
     expect(Buffer.compare(download.body as Buffer, files[0].content)).toBe(0);
@@ -210,9 +216,10 @@ describe('only days past their deadline are reported', () => {
     );
     expect(res.status).toBe(303);
     const recap = await f.agent.get(res.headers.location!);
-    expect(html(recap.text)).toContain('<li>lundi 7 décembre 2026</li>');
-    expect(html(recap.text)).not.toContain('mardi 8 décembre 2026</li>');
-    expect(html(recap.text)).toContain('3 jours de ces dates peuvent encore être modifiés : ils ne sont pas signalés.');
+    const listed = page(recap).texts('li');
+    expect(listed).toContain('lundi 7 décembre 2026');
+    expect(listed.filter((li) => li.startsWith('mardi 8 décembre 2026'))).toEqual([]);
+    expect(page(recap).text()).toContain('3 jours de ces dates peuvent encore être modifiés : ils ne sont pas signalés.');
 
     const open = await postStep1(
       f.agent,
@@ -222,7 +229,7 @@ describe('only days past their deadline are reported', () => {
       [{ content: pdf(), filename: 'certificat.pdf' }],
     );
     expect(open.status).toBe(400);
-    expect(html(open.text)).toContain('Ces jours peuvent encore être modifiés : annulez-les dans « Modifier les réservations » de Léa');
+    expect(page(open).text()).toContain('Ces jours peuvent encore être modifiés : annulez-les dans « Modifier les réservations » de Léa');
   });
 });
 
@@ -237,7 +244,7 @@ describe('a day is reported once', () => {
     // The same day again: nothing left to report.
     const again = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'le', le: '24/11/2026' }, pieces());
     expect(again.status).toBe(400);
-    expect(html(again.text)).toContain("L'absence de Léa est déjà signalée pour ces jours");
+    expect(page(again).text()).toContain("L'absence de Léa est déjà signalée pour ces jours");
     expect(await count(t.db.pool, 'absence_drafts where account_id = $1', [f.parent.id])).toBe(0);
 
     // The whole week: the 24th is left out.
@@ -272,7 +279,7 @@ describe('a day is reported once', () => {
     expect((await validate(f.agent, 'tarnos', draftB)).status).toBe(303);
     const late = await validate(f.agent, 'tarnos', draftA, tokenA);
     expect(late.status).toBe(409);
-    expect(html(late.text)).toContain('Certains de ces jours ont été signalés entre-temps dans une autre demande');
+    expect(page(late).text()).toContain('Certains de ces jours ont été signalés entre-temps dans une autre demande');
     expect(await count(t.db.pool, "requests where child_id = $1 and type = 'absence'", [f.childId])).toBe(1);
     expect(await count(t.db.pool, 'absence_days where child_id = $1', [f.childId])).toBe(1);
   });
@@ -317,7 +324,7 @@ describe('the dates of the absence', () => {
     ]);
     expect(res.status).toBe(303);
     const recap = await f.agent.get(res.headers.location!);
-    expect(html(recap.text)).toContain('Le lundi 23 novembre 2026');
+    expect(page(recap).text()).toContain('Le lundi 23 novembre 2026');
   });
 });
 
@@ -333,87 +340,91 @@ describe('step 1 refuses what it cannot accept, in French, with the typed values
   it('without an enrolment or a choice of dates', async () => {
     const { res } = await refused({ inscriptions: [], commentaire: 'Grippe' });
     expect(res.status).toBe(400);
-    expect(html(res.text)).toContain('<title>Erreur : ');
-    expect(html(res.text)).toContain('Il y a un problème');
-    expect(html(res.text)).toContain('<a href="#inscriptions">Choisissez au moins une inscription de Léa</a>');
-    expect(html(res.text)).toContain("Choisissez les dates d'absence");
-    expect(html(res.text)).toContain('>Grippe</textarea>');
-    expect(html(res.text)).toContain('sélectionnez-les à nouveau');
+    const refusedPage = page(res);
+    expect(refusedPage.title()).toMatch(/^Erreur : /);
+    expect(refusedPage.text('.error-summary h2')).toBe('Il y a un problème');
+    expect(refusedPage.errorSummary()).toContainEqual({ field: 'inscriptions', message: 'Choisissez au moins une inscription de Léa' });
+    expect(page(res).text()).toContain("Choisissez les dates d'absence");
+    expect(refusedPage.fieldValue('commentaire')).toBe('Grippe');
+    expect(page(res).text()).toContain('sélectionnez-les à nouveau');
     expect(await count(t.db.pool, 'absence_drafts')).toBeGreaterThanOrEqual(0);
   });
 
   it('with a date that does not exist, or an end before the start, or too long a range', async () => {
     const bad = await refused({ periode: 'le', le: '31/02/2027' });
     expect(bad.res.status).toBe(400);
-    expect(html(bad.res.text)).toContain("Saisissez la date d'absence au format JJ/MM/AAAA");
-    expect(html(bad.res.text)).toContain('value="31/02/2027"');
+    expect(page(bad.res).fieldError('le')).toContain("Saisissez la date d'absence au format JJ/MM/AAAA");
+    expect(page(bad.res).fieldValue('le')).toBe('31/02/2027');
 
     const reversed = await refused({ periode: 'du-au', du: '10/12/2026', au: '07/12/2026' });
     expect(reversed.res.status).toBe(400);
-    expect(html(reversed.res.text)).toContain("Le dernier jour d'absence doit être le premier jour ou après");
-    expect(html(reversed.res.text)).toContain('value="10/12/2026"');
+    expect(page(reversed.res).text()).toContain("Le dernier jour d'absence doit être le premier jour ou après");
+    expect(page(reversed.res).fieldValue('du')).toBe('10/12/2026');
 
     const long = await refused({ periode: 'du-au', du: '01/12/2026', au: '15/02/2027' });
     expect(long.res.status).toBe(400);
-    expect(html(long.res.text)).toContain('Signalez une absence de 62 jours au plus');
+    expect(page(long.res).text()).toContain('Signalez une absence de 62 jours au plus');
   });
 
   it('without a justificatif', async () => {
     const { res } = await refused({ periode: 'aujourdhui' }, []);
     expect(res.status).toBe(400);
-    expect(html(res.text)).toContain(
+    expect(page(res).text()).toContain(
       "Joignez un justificatif d'absence : ajoutez un fichier ou choisissez un document de votre espace de stockage",
     );
-    expect(html(res.text)).toContain('id="periode" name="periode" value="aujourdhui" checked');
+    expect(page(res).checked('periode')).toEqual(['aujourdhui']);
+    expect(page(res).one('input[name="periode"][checked]').attr('id')).toBe('periode');
   });
 
   it('with a file of the wrong type, too large, or too many files', async () => {
     const exe = await refused({ periode: 'aujourdhui' }, [{ content: Buffer.from('MZ not a document'), filename: 'virus.pdf' }]);
     expect(exe.res.status).toBe(400);
-    expect(html(exe.res.text)).toMatch(/virus\.pdf/);
+    expect(page(exe.res).text()).toContain('virus.pdf');
 
     const big = await refused({ periode: 'aujourdhui', commentaire: 'Gros fichier' }, [
       { content: pdf('x', 3200 * 1024 + 1), filename: 'gros.pdf' },
     ]);
     expect(big.res.status).toBe(413);
-    expect(html(big.res.text)).toContain('gros.pdf');
-    expect(html(big.res.text)).toContain('>Gros fichier</textarea>');
+    expect(page(big.res).text()).toContain('gros.pdf');
+    expect(page(big.res).fieldValue('commentaire')).toBe('Gros fichier');
 
     const many = await refused(
       { periode: 'aujourdhui' },
       [1, 2, 3, 4, 5].map((i) => ({ content: pdf(`p${i}`), filename: `p${i}.pdf` })),
     );
     expect(many.res.status).toBe(400);
-    expect(html(many.res.text)).toContain('Joignez 4 fichiers au maximum');
+    expect(page(many.res).text()).toContain('Joignez 4 fichiers au maximum');
   });
 
   it('when no day of activity falls in the dates', async () => {
     // Wednesday: the restaurant of the test runs Mondays, Tuesdays, Thursdays and Fridays.
     const { res } = await refused({ periode: 'le', le: '16/12/2026' });
     expect(res.status).toBe(400);
-    expect(html(res.text)).toContain("Aucun jour d'activité de Léa sur ces dates");
-    expect(html(res.text)).toContain('<a href="#le">');
+    expect(page(res).text()).toContain("Aucun jour d'activité de Léa sur ces dates");
+    expect(
+      page(res)
+        .errorSummary()
+        .map((e) => e.field),
+    ).toContain('le');
     // Christmas holidays.
     const holidays = await refused({ periode: 'du-au', du: '21/12/2026', au: '01/01/2027' });
-    expect(html(holidays.res.text)).toContain("Aucun jour d'activité de Léa sur ces dates");
+    expect(page(holidays.res).text()).toContain("Aucun jour d'activité de Léa sur ces dates");
   });
 
   it('refuses the piece fields when files are sent without a title', async () => {
     const { res } = await refused({ periode: 'aujourdhui', intitule: '' });
     expect(res.status).toBe(400);
-    expect(html(res.text)).toContain("Saisissez l'intitulé du document");
+    expect(page(res).text()).toContain("Saisissez l'intitulé du document");
   });
 
   it('counts the stored documents with the uploads: four files in all', async () => {
     const f = await absenceFamily(t, 'tarnos', 'QUATRE');
-    const town = await t.db.pool.query<{ id: string }>(`select id from towns where slug = 'tarnos'`);
-    const docId = await insertDocument(
-      t.db.pool,
-      { townId: town.rows[0]!.id, accountId: f.parent.id },
-      { kind: 'certificat_medical', title: 'Certificat', number: '', issuingAuthority: '', issuedOn: null, validUntil: null },
-      [1, 2].map((i) => ({ fileName: `c${i}.pdf`, contentType: 'application/pdf', content: pdf(`c${i}`), sha256: 'a'.repeat(64) })),
-      new Date(NOW),
-    );
+    const docId = await createDocument(t.db.pool, 'tarnos', f.parent.id, {
+      kind: 'certificat_medical',
+      title: 'Certificat',
+      files: [1, 2].map((i) => ({ fileName: `c${i}.pdf`, contentType: 'application/pdf', content: pdf(`c${i}`), sha256: 'a'.repeat(64) })),
+      now: new Date(NOW),
+    });
     const res = await postStep1(
       f.agent,
       'tarnos',
@@ -422,8 +433,8 @@ describe('step 1 refuses what it cannot accept, in French, with the typed values
       [1, 2, 3].map((i) => ({ content: pdf(`p${i}`), filename: `p${i}.pdf` })),
     );
     expect(res.status).toBe(400);
-    expect(html(res.text)).toContain('Joignez 4 fichiers au maximum en tout : vous en avez choisi 5');
-    expect(html(res.text)).toMatch(new RegExp(`name="stockage" value="${docId}" checked`));
+    expect(page(res).text()).toContain('Joignez 4 fichiers au maximum en tout : vous en avez choisi 5');
+    expect(page(res).checked('stockage')).toEqual([docId]);
   });
 });
 
@@ -478,9 +489,13 @@ describe('VALIDER is all or nothing, and once only', () => {
     try {
       const res = await validate(f.agent, 'tarnos', draftId);
       expect(res.status).toBe(413);
-      expect(html(res.text)).toContain('Il ne reste pas assez de place dans votre espace de stockage');
-      expect(html(res.text)).toContain('<a href="#dupliquer">');
-      expect(html(res.text)).toContain('>Otite</textarea>');
+      expect(page(res).text()).toContain('Il ne reste pas assez de place dans votre espace de stockage');
+      expect(
+        page(res)
+          .errorSummary()
+          .map((e) => e.field),
+      ).toContain('dupliquer');
+      expect(page(res).fieldValue('commentaire')).toBe('Otite');
     } finally {
       await t.db.pool.query(`update towns set document_quota_bytes = default where slug = 'tarnos'`);
     }
@@ -509,9 +524,13 @@ describe('VALIDER is all or nothing, and once only', () => {
     await t.db.pool.query('delete from enrolments where id = $1', [f.enrolmentId]);
     const res = await validate(f.agent, 'tarnos', draftId, token);
     expect(res.status).toBe(409);
-    expect(html(res.text)).toContain('Une des inscriptions choisies a été retirée entre-temps');
+    expect(page(res).text()).toContain('Une des inscriptions choisies a été retirée entre-temps');
     // Léa has no enrolment left, so no form: the message stands without a link to nowhere.
-    expect(res.text).not.toContain('href="#inscriptions"');
+    expect(
+      page(res)
+        .errorSummary()
+        .map((e) => e.field),
+    ).not.toContain('inscriptions');
     expect(await count(t.db.pool, "requests where child_id = $1 and type = 'absence'", [f.childId])).toBe(0);
     expect(await count(t.db.pool, 'mail_outbox where to_address = $1', [f.parent.email])).toBe(0);
   });
@@ -538,22 +557,20 @@ describe('VALIDER is all or nothing, and once only', () => {
 describe('Ajouter depuis mon espace de stockage', () => {
   it('copies the stored files into the request, and the document stays in the storage', async () => {
     const f = await absenceFamily(t, 'tarnos', 'STOCK');
-    const town = await t.db.pool.query<{ id: string }>(`select id from towns where slug = 'tarnos'`);
     const content = pdf('Certificat du Dr Roux');
-    const docId = await insertDocument(
-      t.db.pool,
-      { townId: town.rows[0]!.id, accountId: f.parent.id },
-      { kind: 'certificat_medical', title: 'Certificat du Dr Roux', number: '', issuingAuthority: '', issuedOn: null, validUntil: null },
-      [{ fileName: 'roux.pdf', contentType: 'application/pdf', content, sha256: 'b'.repeat(64) }],
-      new Date(NOW),
-    );
+    const docId = await createDocument(t.db.pool, 'tarnos', f.parent.id, {
+      kind: 'certificat_medical',
+      title: 'Certificat du Dr Roux',
+      files: [{ fileName: 'roux.pdf', contentType: 'application/pdf', content, sha256: 'b'.repeat(64) }],
+      now: new Date(NOW),
+    });
     const form = await f.agent.get(urls.absenceForm('tarnos', f.childId));
-    expect(html(form.text)).toContain('Ajouter depuis mon espace de stockage');
-    expect(html(form.text)).toContain('Certificat du Dr Roux (Certificat médical ; roux.pdf)');
+    expect(page(form).text()).toContain('Ajouter depuis mon espace de stockage');
+    expect(page(form).label('stockage')).toBe('Certificat du Dr Roux (Certificat médical ; roux.pdf)');
     const step1 = await postStep1(f.agent, 'tarnos', f.childId, { inscriptions: f.enrolmentId, periode: 'demain', stockage: docId });
     expect(step1.status, step1.text.slice(0, 1500)).toBe(303);
     const recap = await f.agent.get(step1.headers.location!);
-    expect(html(recap.text)).toContain('Certificat du Dr Roux : roux.pdf');
+    expect(page(recap).text()).toContain('Certificat du Dr Roux : roux.pdf');
     const sent = await validate(f.agent, 'tarnos', draftIdFrom(step1.headers.location));
     const requestId = requestIdFrom(sent.headers.location);
     const { rows } = await t.db.pool.query(`select file_name, content from request_attachments where request_id = $1`, [requestId]);
@@ -576,20 +593,20 @@ describe("Retour à l'étape 1", () => {
     );
     const draftId = draftIdFrom(first.headers.location);
     const recap = await f.agent.get(first.headers.location!);
-    expect(html(recap.text)).toContain(`href="${urls.absenceForm('tarnos', f.childId, draftId)}"`);
+    expect(page(recap).attrs('a', 'href')).toContain(urls.absenceForm('tarnos', f.childId, draftId));
     const back = await f.agent.get(urls.absenceForm('tarnos', f.childId, draftId));
     expect(back.status).toBe(200);
-    expect(back.text).toContain('value="17/12/2026"');
+    expect(page(back).fieldValue('le')).toBe('17/12/2026');
     expect(back.text).toContain('>Varicelle</textarea>');
     expect(back.text).toContain('sélectionnez-les à nouveau');
-    expect(back.text).toContain(`name="brouillon" value="${draftId}"`);
+    expect(page(back).attrs('input[name="brouillon"]', 'value')).toEqual([draftId]);
 
     const second = await postStep1(f.agent, 'tarnos', f.childId, { brouillon: draftId, inscriptions: f.enrolmentId, periode: 'demain' }, [
       { content: pdf(), filename: 'k.pdf' },
     ]);
     expect(second.status).toBe(303);
     expect(await count(t.db.pool, 'absence_drafts where id = $1', [draftId])).toBe(0);
-    expect(html((await f.agent.get(second.headers.location!)).text)).toContain('Le mardi 24 novembre 2026');
+    expect(page(await f.agent.get(second.headers.location!)).text()).toContain('Le mardi 24 novembre 2026');
   });
 });
 

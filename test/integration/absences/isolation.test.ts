@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
-import { createParent } from '../../helpers/fixtures.js';
+import { createParent, useUpRateLimit } from '../../helpers/fixtures.js';
 import { pdf } from '../../helpers/files.js';
 import { createFamilyWithChild } from '../reservations/helpers.js';
 import { absenceFamily, count, draftIdFrom, postStep1 } from './helpers.js';
@@ -129,11 +129,7 @@ describe('rate limit', () => {
   it('answers 429 before reading the files once the hour is used up', async () => {
     const f = await absenceFamily(t, 'tarnos', 'PRESSE');
     const token = csrfFrom((await f.agent.get(urls.absenceForm('tarnos', f.childId))).text);
-    await t.db.pool.query(
-      `insert into rate_limits (key, points, window_ends_at) values ($1, 1000, $2::timestamptz + interval '1 hour')
-       on conflict (key) do update set points = 1000`,
-      [`requests:${f.parent.id}`, t.clock.now()],
-    );
+    await useUpRateLimit(t.db.pool, `requests:${f.parent.id}`, 1000, t.clock.now());
     const res = await postStep1(
       f.agent,
       'tarnos',

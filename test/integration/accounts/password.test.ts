@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, csrfToken, type TestApp } from '../../helpers/app.js';
+import { page as parse } from '../../helpers/html.js';
 import { signIn } from '../../helpers/auth.js';
 import { createParent } from '../../helpers/fixtures.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
@@ -147,7 +148,7 @@ describe('Mes identifiants', () => {
     const res = await change(agent, { nomUtilisateur: 'nouveau-nom', motDePasseActuel: 'Faux-2026' });
     expect(res.status).toBe(400);
     expect(res.text).toContain('Le mot de passe actuel est incorrect');
-    expect(res.text).toContain('value="nouveau-nom"');
+    expect(parse(res).fieldValue('nomUtilisateur')).toBe('nouveau-nom');
     const { rows } = await t.db.pool.query('select username from accounts where id = $1', [parent.id]);
     expect(rows[0].username).toBe(parent.username);
   });

@@ -9,7 +9,7 @@ import { summaryOf } from '../signup/signup-helpers.js';
 
 /** The sign-in form's message (the home page shows it in the error summary). */
 const signInMessage = (html: string) => summaryOf(html).find(([field]) => field === 'identifiant')?.[1];
-import { familyByKey, town } from '../../helpers/fixtures.js';
+import { createTextVersion, familyByKey, town } from '../../helpers/fixtures.js';
 import { linksIn, TestSmtpServer, type ReceivedMail } from '../../helpers/smtp.js';
 
 let t: TestApp;
@@ -140,7 +140,7 @@ describe('Création rapide', () => {
       .send({ _csrf: csrfFrom(cgu.text), version: '1' });
     expect((await agent.get('/bondoufle/mon-espace')).status).toBe(200);
     const b = await town(t.db.pool, 'bondoufle');
-    await t.db.pool.query(`insert into town_texts (town_id, kind, version, body) values ($1, 'cgu', 2, 'Nouvelles conditions.')`, [b.id]);
+    expect(await createTextVersion(t.db.pool, 'bondoufle', { kind: 'cgu', body: 'Nouvelles conditions.' })).toBe(2);
     forgetCguVersion(b.id);
     const next = t.agent();
     await signIn(next, 'bondoufle', username, 'Mon-Mot-Perso-2026');

@@ -5,7 +5,8 @@ import { CLE_ENFANCE_PATTERN } from '../../../src/lib/cle-enfance.js';
 import { forgetTown } from '../../../src/middleware/town.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn, signInAgent } from '../../helpers/auth.js';
-import { createAgentFixture, createParent, familyByKey, town } from '../../helpers/fixtures.js';
+import { createAgentFixture, createClosure, createParent, familyByKey, town } from '../../helpers/fixtures.js';
+import { page, squish } from '../../helpers/html.js';
 import { TestSmtpServer } from '../../helpers/smtp.js';
 
 /**
@@ -48,9 +49,9 @@ async function waitingParent(slug: string, confirmedAt: string | null, overrides
     validatedAt: null,
     createdAt: created,
     emailConfirmed: confirmedAt !== null,
+    ...(confirmedAt ? { emailConfirmedAt: new Date(confirmedAt) } : {}),
     ...overrides,
   });
-  if (confirmedAt) await t.db.pool.query('update accounts set email_confirmed_at = $2 where id = $1', [parent.id, confirmedAt]);
   return parent;
 }
 
@@ -62,11 +63,18 @@ async function agentOf(slug: string, role: 'agent' | 'admin' = 'agent'): Promise
   return { http, id: a.id, label: `${a.displayName} (${a.username})` };
 }
 
-/** The table row of the list that links to this account. */
+/** The text of the list's table row that links to this account. */
 function rowOf(html: string, accountId: string): string {
-  const rows = html.split('<tr').filter((r) => r.includes(`/agents/comptes/${accountId}"`));
+  const p = page(html);
+  const rows = p.all('tr').filter((_, tr) => p.$(tr).find(`a[href$="/agents/comptes/${accountId}"]`).length > 0);
   expect(rows, `one row for ${accountId}`).toHaveLength(1);
-  return rows[0]!;
+  return squish(rows.text());
+}
+
+/** The accounts linked from the rows of the table `captionId` names, in order. */
+function accountsIn(html: string, captionId: string): string[] {
+  const p = page(html);
+  return p.attrs(`table:has(caption#${captionId}) tbody tr a[href*="/agents/comptes/"]`, 'href').map((href) => href.split('/').pop()!);
 }
 
 const noStackTrace = (html: string) => expect(html).not.toMatch(/at .*\.ts:\d+|node_modules|SELECT |syntax error/i);
@@ -135,10 +143,11 @@ describe('the list against the promise of 48 business hours', () => {
     const res = await agent.http.get('/villennes/agents/comptes');
     expect(res.status).toBe(200);
     const html = res.text;
-    expect(html).toContain('<title>Comptes à activer – Villennes-sur-Seine – Espace Famille</title>');
-    const confirmedTable = html.slice(html.indexOf('comptes-caption'), html.indexOf('non-confirmes-caption'));
-    const order = [thursday, friday, saturday].map((p) => confirmedTable.indexOf(`/agents/comptes/${p.id}"`));
-    expect(order.every((i) => i > 0)).toBe(true);
+    expect(page(html).title()).toBe('Comptes à activer – Villennes-sur-Seine – Espace Famille');
+    // The oldest first (other tests' accounts of the town may sit between them).
+    const confirmed = accountsIn(html, 'comptes-caption');
+    const order = [thursday, friday, saturday].map((p) => confirmed.indexOf(p.id));
+    expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
 
     expect(rowOf(html, thursday.id)).toContain('En retard');
@@ -148,11 +157,15 @@ describe('the list against the promise of 48 business hours', () => {
     expect(rowOf(html, friday.id)).toContain('24 heures ouvrées sur 48');
     expect(rowOf(html, friday.id)).toContain('à activer avant le 24/11/2026 à 10:00');
     expect(rowOf(html, saturday.id)).toContain('10 heures ouvrées sur 48');
-    expect(html).toContain('3 comptes attendent les services, dont <strong>1 en retard</strong>');
+    const summary = page(html)
+      .all('p')
+      .filter((_, e) => squish(page(html).$(e).text()).startsWith('3 comptes attendent'));
+    expect(squish(summary.text())).toBe('3 comptes attendent les services, dont 1 en retard.');
+    expect(summary.children('strong').text()).toBe('1 en retard');
 
     // Unconfirmed accounts are listed apart, with no promise running; validated ones not at all.
-    expect(confirmedTable).not.toContain(unconfirmed.id);
-    expect(html.slice(html.indexOf('non-confirmes-caption'))).toContain(`/agents/comptes/${unconfirmed.id}"`);
+    expect(confirmed).not.toContain(unconfirmed.id);
+    expect(accountsIn(html, 'non-confirmes-caption')).toContain(unconfirmed.id);
     expect(html).not.toContain(validated.id);
 
     // Tuesday 10:01 (a new day, a new sign-in): Friday's account is now late too.
@@ -178,19 +191,12 @@ describe('the list against the promise of 48 business hours', () => {
     expect(row).toContain('En retard');
 
     // The town closes on Friday 13/11: the deadline moves to Monday 16/11 at 15:00.
-    const bondoufle = await town(t.db.pool, 'bondoufle');
-    await t.db.pool.query(
-      `insert into town_closures (town_id, kind, label, start_date, end_date) values ($1, 'closure', 'Pont', '2026-11-13', '2026-11-13')`,
-      [bondoufle.id],
-    );
+    await createClosure(t.db.pool, 'bondoufle', { kind: 'closure', label: 'Pont', startDate: '2026-11-13' });
     row = rowOf((await friday.http.get('/bondoufle/agents/comptes')).text, tuesday.id);
     expect(row).toContain('Dans les délais');
     expect(row).toContain('à activer avant le 16/11/2026 à 15:00');
     // A school holiday is not a closure: it changes nothing.
-    await t.db.pool.query(
-      `insert into town_closures (town_id, kind, label, start_date, end_date) values ($1, 'school_holiday', 'Vacances', '2026-11-16', '2026-11-16')`,
-      [bondoufle.id],
-    );
+    await createClosure(t.db.pool, 'bondoufle', { kind: 'school_holiday', label: 'Vacances', startDate: '2026-11-16' });
     row = rowOf((await friday.http.get('/bondoufle/agents/comptes')).text, tuesday.id);
     expect(row).toContain('à activer avant le 16/11/2026 à 15:00');
   });
@@ -244,32 +250,29 @@ describe('the list against the promise of 48 business hours', () => {
     expect((await agent.http.get('/tarnos/agents/comptes?q=a&q=b')).status).toBe(200);
   });
   it('shows 50 accounts a page, the oldest first across pages', async () => {
-    const tarnos = await town(t.db.pool, 'tarnos');
-    // 55 sign-ups confirmed one minute apart, written in one statement (no password hashing needed to list them).
-    await t.db.pool.query(
-      `insert into accounts (town_id, username, email, civility, last_name, first_names, password_hash, created_via, validation_status,
-                             email_confirmed_at, created_at)
-       select $1, 'page' || n, 'page' || n || '@example.fr', 'M', 'Paginé', 'Numéro ' || lpad(n::text, 2, '0'), 'x', 'wizard',
-              'awaiting_services', $2::timestamptz + n * interval '1 minute', $2::timestamptz
-         from generate_series(1, 55) as n`,
-      [tarnos.id, '2026-11-16T08:00:00Z'],
-    );
+    // 55 sign-ups confirmed one minute apart (no password hashing needed to list them).
+    const start = new Date('2026-11-16T08:00:00Z').getTime();
+    for (let n = 1; n <= 55; n++) {
+      await waitingParent('tarnos', new Date(start + n * 60_000).toISOString(), {
+        lastName: 'Paginé',
+        firstNames: `Numéro ${String(n).padStart(2, '0')}`,
+        civility: 'M',
+        passwordHash: 'x',
+        createdAt: new Date(start),
+      });
+    }
     const agent = await agentOf('tarnos');
     const first = await agent.http.get('/tarnos/agents/comptes').query({ q: 'pagine' });
-    expect(first.text).toContain('55 comptes trouvés');
-    expect(first.text.match(/Numéro \d\d PAGINÉ/g)).toHaveLength(50);
-    expect(first.text).toContain('Numéro 01 PAGINÉ');
-    expect(first.text).toContain('Page 1 sur 2');
-    expect(first.text).toContain('href="/tarnos/agents/comptes?q=pagine&amp;page=2"');
-    const second = await agent.http.get('/tarnos/agents/comptes').query({ q: 'pagine', page: '2' });
-    expect(second.text).toContain('<title>Comptes à activer (page 2 sur 2)');
-    expect(second.text.match(/Numéro \d\d PAGINÉ/g)).toEqual([
-      'Numéro 51 PAGINÉ',
-      'Numéro 52 PAGINÉ',
-      'Numéro 53 PAGINÉ',
-      'Numéro 54 PAGINÉ',
-      'Numéro 55 PAGINÉ',
-    ]);
+    const firstPage = page(first);
+    const names = (p: typeof firstPage) => p.texts('table:has(caption#comptes-caption) tbody tr a[href*="/agents/comptes/"]');
+    expect(firstPage.text()).toContain('55 comptes trouvés');
+    expect(names(firstPage)).toHaveLength(50);
+    expect(names(firstPage)[0]).toBe('Numéro 01 PAGINÉ');
+    expect(firstPage.texts('nav.pagination [aria-current="page"]')).toEqual(['Page 1 sur 2']);
+    expect(firstPage.links('nav.pagination')).toContainEqual({ href: '/tarnos/agents/comptes?q=pagine&page=2', text: 'Page suivante' });
+    const second = page(await agent.http.get('/tarnos/agents/comptes').query({ q: 'pagine', page: '2' }));
+    expect(second.title()).toMatch(/^Comptes à activer \(page 2 sur 2\)/);
+    expect(names(second)).toEqual(['Numéro 51 PAGINÉ', 'Numéro 52 PAGINÉ', 'Numéro 53 PAGINÉ', 'Numéro 54 PAGINÉ', 'Numéro 55 PAGINÉ']);
     expect((await agent.http.get('/tarnos/agents/comptes').query({ q: 'pagine', page: '9' })).status).toBe(200);
   });
 });
@@ -369,12 +372,12 @@ describe('activating an account', () => {
     // Without a search, files of the same name are offered; the search finds by key and by address too.
     let detail = await agent.http.get(`/tarnos/agents/comptes/${parent.id}`);
     expect(detail.text).toContain('Dossiers au nom de MARTIN');
-    expect(detail.text).toContain(`value="${martin.id}"`);
+    expect(page(detail).attrs('input[name="dossier"]', 'value')).toContain(martin.id);
     for (const famille of ['40220-martin1', 'rue des ecoles', 'Léa']) {
       detail = await agent.http.get(`/tarnos/agents/comptes/${parent.id}`).query({ famille });
       expect(detail.status).toBe(200);
       if (famille === 'Léa') expect(detail.text).toContain('Aucun dossier famille ne correspond à « Léa ».');
-      else expect(detail.text, famille).toContain(`value="${martin.id}"`);
+      else expect(page(detail).attrs('input[name="dossier"]', 'value'), famille).toContain(martin.id);
     }
     // The search is this town's only.
     detail = await agent.http.get(`/tarnos/agents/comptes/${parent.id}`).query({ famille: '14400-MARTIN1' });
@@ -509,12 +512,13 @@ describe('activating an account', () => {
         .type('form')
         .send({ _csrf: token, choix: 'existant', famille: 'durand', ...(dossier === undefined ? {} : { dossier }) });
       expect(res.status).toBe(400);
-      expect(res.text).toMatch(/<title>Erreur : Compte de Camille DURAND/);
-      expect(res.text).toContain('<a href="#dossier">Choisissez le dossier famille auquel rattacher le compte</a>');
-      expect(res.text).toContain('id="dossier-error"');
+      const refused = page(res);
+      expect(refused.title()).toMatch(/^Erreur : Compte de Camille DURAND/);
+      expect(refused.errorSummary()).toEqual([{ field: 'dossier', message: 'Choisissez le dossier famille auquel rattacher le compte' }]);
+      expect(refused.fieldError('dossier')).toBe('Choisissez le dossier famille auquel rattacher le compte');
       // The search is kept, so the radios are there to choose from.
-      expect(res.text).toContain('Dossiers trouvés pour « durand »');
-      expect(res.text).toContain('id="dossier"');
+      expect(refused.text()).toContain('Dossiers trouvés pour « durand »');
+      expect(refused.one('input[id="dossier"]').attr('type')).toBe('radio');
     }
     const bayeuxDurand = await familyByKey(t.db.pool, 'bayeux', '14400-DURAND2');
     const foreign = await agent.http
@@ -543,9 +547,10 @@ describe('refusing an account', () => {
     for (const body of [{}, { motif: '' }, { motif: '   ' }]) {
       const res = await post(body);
       expect(res.status).toBe(400);
-      expect(res.text).toMatch(/<title>Erreur : /);
-      expect(res.text).toContain('<a href="#motif">Saisissez le motif du refus</a>');
-      expect(res.text).toContain('id="motif-error"');
+      const refused = page(res);
+      expect(refused.title()).toMatch(/^Erreur : /);
+      expect(refused.errorSummary()).toEqual([{ field: 'motif', message: 'Saisissez le motif du refus' }]);
+      expect(refused.fieldError('motif')).toBe('Saisissez le motif du refus');
     }
     const long = 'Trop long. '.repeat(100);
     const tooLong = await post({ motif: long });
@@ -683,7 +688,7 @@ describe("the agents' home page", () => {
     await waitingParent('villennes', null); // not counted: the email is not confirmed
     home = await agent.http.get('/villennes/agents');
     expect(home.status).toBe(200);
-    expect(home.text).toContain('<a href="/villennes/agents/comptes">3 comptes à activer</a>');
+    expect(page(home).links()).toContainEqual({ href: '/villennes/agents/comptes', text: '3 comptes à activer' });
     expect(home.text).toContain('2 en retard');
     // The recent activity shows this agent's sign-in.
     expect(home.text).toContain(`${agent.label} – Connexion`);

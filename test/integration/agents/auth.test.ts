@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setAgentDisabled } from '../../../src/repositories/agents.repository.js';
 import { createTestApp, csrfFrom, csrfToken, TEST_CAPTCHA, type TestApp } from '../../helpers/app.js';
 import { signIn, signInAgent } from '../../helpers/auth.js';
 import { createAgentFixture, createParent } from '../../helpers/fixtures.js';
@@ -108,7 +109,8 @@ describe('the back-office is closed to everyone else', () => {
     const agent = t.agent();
     await signInAgent(agent, 'tarnos', a.username, a.password);
     expect((await agent.get('/tarnos/agents')).status).toBe(200);
-    await t.db.pool.query('update agents set disabled_at = now() where id = $1', [a.id]);
+    // As the team page's "Désactiver" writes it.
+    await setAgentDisabled(t.db.pool, a.townId, a.id, new Date());
     expect((await agent.get('/tarnos/agents')).status).toBe(404);
     expect((await signInAgent(t.agent(), 'tarnos', a.username, a.password)).status).toBe(401);
   });

@@ -2,6 +2,7 @@ import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
+import { page as parse } from '../../helpers/html.js';
 import { signIn, signInAgent } from '../../helpers/auth.js';
 import { createAgentFixture, GOOD_PASSWORD } from '../../helpers/fixtures.js';
 import { pdf, png } from '../../helpers/files.js';
@@ -89,12 +90,12 @@ describe('list and validity (injected clock: 10 March 2026)', () => {
     expect(text).toContain('Vous seul pouvez consulter son contenu.');
     expect(text).toContain('Vos documents (5)');
     expect(text).toContain('3 documents ont expiré ou expirent dans les 30 jours');
-    const cardOf = (title: string) =>
-      textOf(
-        new RegExp(`<li class="document-card">\\s*<h3[^>]*>${title}</h3>[\\s\\S]*?</li>\\s*(?=<li class="document-card">|</ul>)`).exec(
-          list.text,
-        )?.[0] ?? '',
-      );
+    const cards = parse(list).all('li.document-card');
+    const cardOf = (title: string) => {
+      const card = cards.filter((_, li) => parse(list).$(li).children('h3').first().text() === title);
+      expect(card, title).toHaveLength(1);
+      return textOf(`<main>${card.html()}</main>`);
+    };
     expect(cardOf('Sans limite')).toContain('Sans date limite de validité');
     expect(cardOf('Périmé hier')).toContain("Expiré : valable jusqu'au 9 mars 2026");
     expect(cardOf('Finit ce jour')).toContain("Expire aujourd'hui : valable jusqu'au 10 mars 2026");

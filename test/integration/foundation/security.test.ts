@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hit } from '../../../src/lib/rate-limit.js';
 import { createTestApp, csrfToken, type TestApp } from '../../helpers/app.js';
+import { page as parse } from '../../helpers/html.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -40,7 +41,7 @@ describe('security in place before any form', () => {
     const res = await t.agent().post('/tarnos/connexion').type('form').send({ identifiant: 'x', motDePasse: 'y' });
     expect(res.status).toBe(403);
     expect(res.text).toContain('Votre formulaire a expiré');
-    expect(res.text).toContain('<html lang="fr">');
+    expect(parse(res).one('html').attr('lang')).toBe('fr');
   });
 
   it('refuses a POST whose token belongs to another session', async () => {

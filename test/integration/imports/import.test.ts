@@ -8,6 +8,7 @@ import { ROOT_DIR } from '../../../src/lib/paths.js';
 import { createTestApp, csrfFrom, csrfToken, type TestApp } from '../../helpers/app.js';
 import { signIn, signInAgent } from '../../helpers/auth.js';
 import { createAgentFixture, createParent, town } from '../../helpers/fixtures.js';
+import { page as parse, type Page } from '../../helpers/html.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
 
 let t: TestApp;
@@ -56,6 +57,14 @@ async function upload(agent: supertest.Agent, content: Buffer | string, fileName
     .set('Sec-Fetch-Site', 'same-origin')
     .field('_csrf', csrfFrom(page.text))
     .attach('fichier', Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), fileName);
+}
+
+/** The reasons the result page gives for the rows of line `line` of the file. */
+function issuesOn(p: Page, line: number): string[] {
+  return p
+    .rows()
+    .filter((r) => r.header === String(line))
+    .map((r) => r.cells[0]!);
 }
 
 function jobIdOf(res: supertest.Response): string {
@@ -188,10 +197,11 @@ describe('importing a file of known families', () => {
     const res = await upload(agent, SAMPLE, 'familles.csv');
     const id = jobIdOf(res);
     const pending = await agent.get(`/bondoufle/agents/import/${id}`);
-    expect(pending.text).toContain('L&#39;import attend son tour');
-    expect(pending.text).toContain('role="status" aria-live="polite"');
+    expect(parse(pending).text()).toContain("L'import attend son tour");
+    expect(parse(pending).all('[role="status"][aria-live="polite"]').length).toBeGreaterThan(0);
     expect(pending.text).toContain('Actualiser la progression');
-    expect(pending.text).toContain('<script src="/public/js/import-progress.js" defer></script>');
+    const progressScript = parse(pending).one('script[src="/public/js/import-progress.js"]');
+    expect(progressScript.is('[defer]')).toBe(true);
     expect((await agent.get(`/bondoufle/agents/import/${id}/etat`)).body).toMatchObject({
       status: 'pending',
       totalRows: 4,
@@ -267,8 +277,8 @@ describe('importing a file of known families', () => {
     });
 
     const result = await agent.get(`/bondoufle/agents/import/${id}`);
-    expect(result.text).toContain('<h1>Résultat de l&#39;import</h1>');
-    expect(result.text).toContain('<dt>Dossiers famille créés</dt><dd>4</dd>');
+    expect(parse(result).heading()).toBe("Résultat de l'import");
+    expect(parse(result).dd('Dossiers famille créés')).toBe('4');
     expect(result.text).toContain('Aucune ligne refusée.');
     expect(result.text).not.toContain('import-progress.js');
     expect((await agent.get(`/bondoufle/agents/import/${id}/etat`)).body).toMatchObject({ status: 'done', finished: true });
@@ -303,9 +313,7 @@ describe('importing a file of known families', () => {
       accounts_total: 0,
       rows_rejected: 0,
     });
-    expect((await agent.get(`/bondoufle/agents/import/${second}`)).text).toContain(
-      '<dt>Familles déjà présentes (non modifiées)</dt><dd>2</dd>',
-    );
+    expect(parse(await agent.get(`/bondoufle/agents/import/${second}`)).dd('Familles déjà présentes (non modifiées)')).toBe('2');
 
     // Same people under a new reference: a new file, but no second account for an email that has one.
     const renamed = file.replaceAll(`${ref}-1;`, `${ref}-9;`).replace(`${ref}-2;Petit;;M;Petit;Luc;${ref}.luc@example.fr;;;;;;\r\n`, '');
@@ -313,8 +321,8 @@ describe('importing a file of known families', () => {
     await runImports();
     expect(await jobRow(third)).toMatchObject({ families_created: 1, accounts_total: 1, accounts_created: 0, accounts_skipped: 1 });
     expect((await count()).accounts).toBe(2);
-    expect((await agent.get(`/bondoufle/agents/import/${third}`)).text).toContain(
-      `Anne ROUX : l&#39;adresse ${ref}.anne@example.fr est déjà celle d&#39;un compte de l&#39;Espace Famille : aucun compte créé`,
+    expect(parse(await agent.get(`/bondoufle/agents/import/${third}`)).text()).toContain(
+      `Anne ROUX : l'adresse ${ref}.anne@example.fr est déjà celle d'un compte de l'Espace Famille : aucun compte créé`,
     );
   });
 
@@ -329,8 +337,8 @@ describe('importing a file of known families', () => {
     const { rows } = await t.db.pool.query(`select name from families where external_ref like $1 order by external_ref`, [`${ref}-%`]);
     expect(rows.map((r) => r.name)).toEqual(['Blanc']);
     // "Lopez; dit "Lolo"" is read whole, then refused for its quotes — on the right line.
-    expect((await agent.get(`/bondoufle/agents/import/${id}`)).text).toMatch(
-      /<th scope="row">2<\/th><td>Le nom de la famille « Lopez; dit &#34;Lolo&#34; » ne doit contenir que des lettres/,
+    expect(issuesOn(parse(await agent.get(`/bondoufle/agents/import/${id}`)), 2)).toContainEqual(
+      expect.stringMatching(/^Le nom de la famille « Lopez; dit "Lolo" » ne doit contenir que des lettres/),
     );
   });
 
@@ -366,27 +374,31 @@ describe('importing a file of known families', () => {
       accounts_created: 1,
       accounts_skipped: 1,
     });
-    const page = (await agent.get(`/bondoufle/agents/import/${id}`)).text;
+    const page = parse(await agent.get(`/bondoufle/agents/import/${id}`));
     const expected: [number, string][] = [
       [3, 'La référence de la famille (reference_famille) est vide'],
       [4, 'Le nom de la famille (nom_famille) est vide'],
-      [5, 'Le code postal « 1234 » n&#39;est pas un code postal français valide'],
-      [6, 'Adulte 1 : la civilité « Dr » n&#39;est pas reconnue (M ou Mme)'],
+      [5, "Le code postal « 1234 » n'est pas un code postal français valide"],
+      [6, "Adulte 1 : la civilité « Dr » n'est pas reconnue (M ou Mme)"],
       [7, 'Adulte 1 : le nom est vide'],
-      [8, 'Adulte 1 : l&#39;adresse de courriel « anne@ » n&#39;est pas valide'],
+      [8, "Adulte 1 : l'adresse de courriel « anne@ » n'est pas valide"],
       [9, 'Enfant 1 : le prénom est vide'],
-      [10, 'Enfant 1 : la date de naissance « 31/02/2019 » n&#39;existe pas'],
-      [11, 'Enfant 1 : la date de naissance « 01/01/2030 » n&#39;est pas passée'],
+      [10, "Enfant 1 : la date de naissance « 31/02/2019 » n'existe pas"],
+      [11, "Enfant 1 : la date de naissance « 01/01/2030 » n'est pas passée"],
       [12, 'Enfant 1 : la date de naissance « 2019/01/01 » doit être au format JJ/MM/AAAA'],
       [13, 'La ligne a 14 colonnes, plus que les 13 de la première ligne'],
       [14, `La référence « ${ref}-ok » figure déjà ligne 2 du fichier : cette ligne est ignorée`],
     ];
-    for (const [line, message] of expected) expect(page, message).toContain(`<tr><th scope="row">${line}</th><td>${message}`);
-    expect(page).toContain(
-      `<tr><th scope="row">2</th><td>Adulte 2 : l&#39;adresse ${ref}.eva@example.fr est déjà celle d&#39;un adulte de la ligne 2 : aucun compte créé pour cet adulte</td></tr>`,
+    for (const [line, message] of expected)
+      expect(
+        issuesOn(page, line).some((m) => m.startsWith(message)),
+        message,
+      ).toBe(true);
+    expect(issuesOn(page, 2)).toContain(
+      `Adulte 2 : l'adresse ${ref}.eva@example.fr est déjà celle d'un adulte de la ligne 2 : aucun compte créé pour cet adulte`,
     );
-    expect(page).toContain(`<tr><th scope="row">15</th><td>Jean COMPTE : l&#39;adresse ${parent.email} est déjà celle d&#39;un compte`);
-    expect(page).toContain('<dt>Lignes refusées</dt><dd>12</dd>');
+    expect(issuesOn(page, 15).some((m) => m.startsWith(`Jean COMPTE : l'adresse ${parent.email} est déjà celle d'un compte`))).toBe(true);
+    expect(page.dd('Lignes refusées')).toBe('12');
   });
 
   it('refuses a file that is not a UTF-8 semicolon CSV, too large, or without rows, with a French message and no 500', async () => {
@@ -395,10 +407,10 @@ describe('importing a file of known families', () => {
     const cases: [Buffer | string, string, number][] = [
       [Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), 'Ce fichier est un classeur', 400],
       [Buffer.from('%PDF-1.7\n%âãÏÓ\n'), 'Ce fichier est un document PDF', 400],
-      [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]), 'n&#39;est pas un fichier texte', 400],
-      [Buffer.from('reference_famille;nom_famille\r\nF-1;H\xe9l\xe8ne\r\n', 'latin1'), 'n&#39;est pas encodé en UTF-8', 400],
+      [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00]), "n'est pas un fichier texte", 400],
+      [Buffer.from('reference_famille;nom_famille\r\nF-1;H\xe9l\xe8ne\r\n', 'latin1'), "n'est pas encodé en UTF-8", 400],
       ['reference_famille,nom_famille\nF-1,Martin\n', 'ne sont pas séparées par des points-virgules', 400],
-      ['reference_famille;nom;ville\nF-1;Martin;Tarnos\n', 'La colonne 2, « nom », n&#39;est pas une colonne connue', 400],
+      ['reference_famille;nom;ville\nF-1;Martin;Tarnos\n', "La colonne 2, « nom », n'est pas une colonne connue", 400],
       ['nom_famille;ville\nMartin;Tarnos\n', 'Il manque la colonne « reference_famille »', 400],
       ['reference_famille;nom_famille\r\n', 'Le fichier ne contient aucune famille', 400],
       ['', 'Le fichier est vide', 400],
@@ -407,10 +419,11 @@ describe('importing a file of known families', () => {
     for (const [content, message, status] of cases) {
       const res = await upload(agent, content, 'fichier.csv');
       expect(res.status, message).toBe(status);
-      expect(res.text).toContain('<title>Erreur : Importer des familles');
-      expect(res.text).toContain('href="#fichier"');
-      expect(res.text, message).toContain(message);
-      expect(res.text).toContain('aria-invalid="true"');
+      const refused = parse(res);
+      expect(refused.title()).toMatch(/^Erreur : Importer des familles/);
+      expect(refused.errorSummary().map((e) => e.field)).toEqual(['fichier']);
+      expect(refused.fieldError('fichier'), message).toContain(message);
+      expect(refused.one('input#fichier').attr('aria-invalid')).toBe('true');
     }
     // No file at all (another field name), and a multipart body cut short: a 400 page, not a 500.
     const page = await agent.get('/bondoufle/agents/import');
@@ -422,7 +435,7 @@ describe('importing a file of known families', () => {
       .field('_csrf', csrfFrom(page.text))
       .attach('autre', SAMPLE, 'f.csv');
     expect(wrongField.status).toBe(400);
-    expect(wrongField.text).toContain('Le fichier n&#39;a pas pu être reçu');
+    expect(parse(wrongField).fieldError('fichier')).toContain("Le fichier n'a pas pu être reçu");
     const truncated = await agent
       .post('/bondoufle/agents/import')
       .set('Sec-Fetch-Site', 'same-origin')
@@ -518,8 +531,8 @@ describe('the import worker', () => {
       );
       await runImports();
       expect(await jobRow(id)).toMatchObject({ status: 'done', families_created: 2, rows_rejected: 1, accounts_created: 1 });
-      expect((await agent.get(`/bondoufle/agents/import/${id}`)).text).toContain(
-        '<tr><th scope="row">3</th><td>Cette ligne n&#39;a pas pu être enregistrée à cause d&#39;une erreur inattendue',
+      expect(issuesOn(parse(await agent.get(`/bondoufle/agents/import/${id}`)), 3)).toContainEqual(
+        expect.stringMatching(/^Cette ligne n'a pas pu être enregistrée à cause d'une erreur inattendue/),
       );
     } finally {
       await t.db.pool.query(`drop trigger refuse_panne on families`);
@@ -546,8 +559,8 @@ describe('the import worker', () => {
     await t.db.pool.query(`update family_adults set email = 'ion ibarra@example.fr' where email = $1`, [`${ref}.1@example.fr`]);
     expect(await worker().runOnce()).toBe(true);
     expect(await jobRow(id)).toMatchObject({ status: 'done', accounts_created: 1, accounts_skipped: 1 });
-    expect((await agent.get(`/bondoufle/agents/import/${id}`)).text).toContain(
-      'Ion IBARRA : le compte n&#39;a pas pu être créé à cause d&#39;une erreur inattendue',
+    expect(parse(await agent.get(`/bondoufle/agents/import/${id}`)).text()).toContain(
+      "Ion IBARRA : le compte n'a pas pu être créé à cause d'une erreur inattendue",
     );
   });
 });

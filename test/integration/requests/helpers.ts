@@ -1,31 +1,43 @@
 import type supertest from 'supertest';
 import type { Queryable } from '../../../src/db/pool.js';
+import type { NewAccount } from '../../../src/repositories/accounts.repository.js';
+import type { ChildFields } from '../../../src/repositories/family-files.repository.js';
 import { csrfFrom } from '../../helpers/app.js';
 import { signIn, signInAgent } from '../../helpers/auth.js';
-import { createAgentFixture, createParent, town } from '../../helpers/fixtures.js';
+import { createAgentFixture, createChild, createFamily as buildFamily, createParent, town } from '../../helpers/fixtures.js';
+
+/** What a test says about the family's parent and child, beyond the defaults. */
+export interface FamilyOverrides {
+  parent?: Partial<NewAccount>;
+  child?: Partial<ChildFields>;
+}
 
 /** A new family file with one child, and a validated parent of it. */
-export async function createFamily(db: Queryable, slug: string, name: string, firstNames = 'Emma') {
+export async function createFamily(db: Queryable, slug: string, name: string, firstNames = 'Emma', child: Partial<ChildFields> = {}) {
   const t = await town(db, slug);
-  const key = `T${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
-  const { rows } = await db.query<{ id: string }>(`insert into families (town_id, cle_enfance, name) values ($1, $2, $3) returning id`, [
-    t.id,
-    key,
-    name,
-  ]);
-  const familyId = rows[0]!.id;
-  const child = await db.query<{ id: string }>(
-    `insert into children (town_id, family_id, first_names, last_name, birth_date, school, class_name)
-     values ($1, $2, $3, $4, '2018-05-04', 'École du Centre', 'CP') returning id`,
-    [t.id, familyId, firstNames, name],
-  );
-  return { familyId, childId: child.rows[0]!.id, key, townId: t.id };
+  const family = await buildFamily(db, slug, { name });
+  const childId = await createChild(db, slug, family.id, {
+    firstNames,
+    lastName: name,
+    birthDate: '2018-05-04',
+    school: 'École du Centre',
+    className: 'CP',
+    ...child,
+  });
+  return { familyId: family.id, childId, key: family.key, townId: t.id };
 }
 
 /** A family with a signed-in parent (Monsieur <name>). */
-export async function signedInFamily(db: Queryable, agent: supertest.Agent, slug: string, name: string, firstNames = 'Emma') {
-  const family = await createFamily(db, slug, name, firstNames);
-  const parent = await createParent(db, slug, { familyId: family.familyId, lastName: name });
+export async function signedInFamily(
+  db: Queryable,
+  agent: supertest.Agent,
+  slug: string,
+  name: string,
+  firstNames = 'Emma',
+  overrides: FamilyOverrides = {},
+) {
+  const family = await createFamily(db, slug, name, firstNames, overrides.child);
+  const parent = await createParent(db, slug, { familyId: family.familyId, lastName: name, ...overrides.parent });
   const res = await signIn(agent, slug, parent.username, parent.password);
   if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
   return { ...family, parent };
@@ -87,8 +99,3 @@ export const NEW_CHILD = {
   classe: 'Petite section',
   message: 'Né en mars.',
 };
-
-/** A text as EJS writes it into the page (apostrophes and quotes escaped). */
-export function inPage(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll("'", '&#39;').replaceAll('"', '&#34;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}

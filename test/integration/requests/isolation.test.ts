@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
 import { png } from '../../helpers/files.js';
-import { createParent } from '../../helpers/fixtures.js';
+import { createDocument, createParent } from '../../helpers/fixtures.js';
 import { createFamily, NEW_CHILD, postForm, postMultipart, requestIdFrom, signedInAgent, signedInFamily } from './helpers.js';
 
 /**
@@ -274,10 +274,7 @@ describe('the back-office requests are closed to everyone but the town agents', 
       `select account_id, town_id from requests where id = $1`,
       [owned.requestId],
     );
-    await t.db.pool.query(
-      `insert into private_documents (town_id, account_id, kind, title) values ($1, $2, 'avis_imposition', 'Avis d''imposition très privé')`,
-      [rows[0]!.town_id, rows[0]!.account_id],
-    );
+    await createDocument(t.db.pool, 'tarnos', rows[0]!.account_id, { kind: 'avis_imposition', title: "Avis d'imposition très privé" });
     const officer = t.agent();
     await signedInAgent(t.db.pool, officer, 'tarnos');
     const page = await officer.get(`/tarnos/agents/demandes/${owned.requestId}`);

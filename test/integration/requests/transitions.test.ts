@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
+import { page as parse } from '../../helpers/html.js';
 import { png } from '../../helpers/files.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
 import { nextStatuses, STATUS_LABELS, type RequestStatus } from '../../../src/features/requests/request-state.js';
-import { inPage, NEW_CHILD, postForm, postMultipart, requestIdFrom, requestRow, signedInAgent, signedInFamily } from './helpers.js';
+import { NEW_CHILD, postForm, postMultipart, requestIdFrom, requestRow, signedInAgent, signedInFamily } from './helpers.js';
 
 /**
  * Every transition of the state machine through HTTP: the status, its history row, the
@@ -62,7 +63,7 @@ describe('a request from the parent to the services and back', () => {
 
     // Dernières demandes: the request, its status in words; its detail with the history and the first message.
     const list = await parentAgent.get('/tarnos/mon-espace/demandes');
-    expect(list.text).toContain(inPage("Ajout d'un membre : Lucas MARTIN (enfant)"));
+    expect(parse(list).text()).toContain("Ajout d'un membre : Lucas MARTIN (enfant)");
     expect(list.text).toContain('Envoyée');
     const detail = await parentAgent.get(`/tarnos/mon-espace/demandes/${id}`);
     expect(detail.status).toBe(200);
@@ -75,7 +76,7 @@ describe('a request from the parent to the services and back', () => {
     const officer = await signedInAgent(t.db.pool, back, 'tarnos');
     const queue = await back.get('/tarnos/agents/demandes');
     expect(queue.status).toBe(200);
-    expect(queue.text).toContain(inPage("Ajout d'un membre : Lucas MARTIN (enfant)"));
+    expect(parse(queue).text()).toContain("Ajout d'un membre : Lucas MARTIN (enfant)");
     const page = `/tarnos/agents/demandes/${id}`;
     const shown = await back.get(page);
     expect(shown.text).toContain('MARTIN');
@@ -89,9 +90,11 @@ describe('a request from the parent to the services and back', () => {
     // It asks for a complement: a question owed, then a mail, a history row and a message.
     const noQuestion = await postForm(back, page, `${page}/statut`, { action: 'complement', complement: '  ' });
     expect(noQuestion.status).toBe(400);
-    expect(noQuestion.text).toContain('href="#complement"');
-    expect(noQuestion.text).toContain('Saisissez le complément demandé à la famille');
-    expect(noQuestion.text).toMatch(/<title>Erreur : /);
+    expect(parse(noQuestion).errorSummary()).toContainEqual({
+      field: 'complement',
+      message: 'Saisissez le complément demandé à la famille',
+    });
+    expect(parse(noQuestion).title()).toMatch(/^Erreur : /);
     const asked = await postForm(back, page, `${page}/statut`, {
       action: 'complement',
       complement: 'Merci de joindre le livret de famille.',
@@ -132,7 +135,9 @@ describe('a request from the parent to the services and back', () => {
     // The agent sees the answer and its file, and accepts: the child joins the family file.
     const withAnswer = await back.get(page);
     expect(withAnswer.text).toContain('Voici le livret.');
-    const fileLink = /href="(\/tarnos\/agents\/demandes\/[^"]+\/pieces\/[^"]+)"/.exec(withAnswer.text)![1]!;
+    const fileLink = parse(withAnswer)
+      .attrs('a', 'href')
+      .find((href) => href.startsWith('/tarnos/agents/demandes/') && href.includes('/pieces/'))!;
     const download = await back.get(fileLink);
     expect(download.status).toBe(200);
     expect(download.headers['content-type']).toBe('image/png');
@@ -195,8 +200,7 @@ describe('a request from the parent to the services and back', () => {
     const page = `/tarnos/agents/demandes/${id}`;
     const noReason = await postForm(back, page, `${page}/statut`, { action: 'refuser', motif: '' });
     expect(noReason.status).toBe(400);
-    expect(noReason.text).toContain('Saisissez le motif du refus');
-    expect(noReason.text).toContain('href="#motif"');
+    expect(parse(noReason).errorSummary()).toContainEqual({ field: 'motif', message: 'Saisissez le motif du refus' });
     expect((await requestRow(t.db.pool, id)).status).toBe('sent');
     const refused = await postForm(back, page, `${page}/statut`, { action: 'refuser', motif: 'Cette personne figure déjà au dossier.' });
     expect(refused.status).toBe(303);
@@ -248,7 +252,7 @@ describe('a request from the parent to the services and back', () => {
     ]);
     const family = await parentAgent.get('/tarnos/mon-espace/famille');
     expect(family.text).toContain('Claire BERNARD');
-    expect(family.text).toContain(inPage("n'a pas d'espace personnel"));
+    expect(parse(family).text()).toContain("n'a pas d'espace personnel");
     expect(family.text).toContain('(vous)');
   });
 

@@ -2,7 +2,8 @@ import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn, signInAgent } from '../../helpers/auth.js';
-import { createAgentFixture, createParent, town } from '../../helpers/fixtures.js';
+import { createAgentFixture, createParent, createSubmission } from '../../helpers/fixtures.js';
+import { page } from '../../helpers/html.js';
 import { createActivity, createFamilyWithChild, enrol, prepareBooking } from './helpers.js';
 
 const NOW = '2026-11-23T09:00:00Z';
@@ -95,9 +96,13 @@ describe('activities', () => {
   it('refuses invalid input with the error summary and the typed values kept', async () => {
     const empty = await post('/tarnos/agents/activites/nouvelle', {});
     expect(empty.status).toBe(400);
-    expect(empty.text).toContain('<title>Erreur : Nouvelle activité');
-    expect(empty.text).toContain('<a href="#nom">Saisissez le nom de l&#39;activité</a>');
-    expect(empty.text).toContain('<a href="#jours">');
+    expect(page(empty).title()).toMatch(/^Erreur : Nouvelle activité/);
+    expect(page(empty).errorSummary()).toContainEqual({ field: 'nom', message: "Saisissez le nom de l'activité" });
+    expect(
+      page(empty)
+        .errorSummary()
+        .map((e) => e.field),
+    ).toContain('jours');
     const bad = await post('/tarnos/agents/activites/nouvelle', {
       ...VALID,
       capacite: 'beaucoup',
@@ -110,7 +115,7 @@ describe('activities', () => {
     expect(bad.text).toContain('Saisissez le délai en jours');
     expect(bad.text).toContain('Saisissez la date de début au format JJ/MM/AAAA');
     expect(bad.text).toContain('Saisissez l&#39;heure limite au format HH:MM');
-    expect(bad.text).toContain('value="beaucoup"');
+    expect(page(bad).fieldValue('capacite')).toBe('beaucoup');
     const twice = await post('/tarnos/agents/activites/nouvelle', {
       ...VALID,
       nom: 'Restauration Scolaire',
@@ -130,7 +135,7 @@ describe('activities', () => {
     }
     const edit = `/tarnos/agents/activites/${activityId}/modifier`;
     const form = await agent.get(edit);
-    expect(form.text).toContain('value="Petite cantine"');
+    expect(page(form).fieldValue('nom')).toBe('Petite cantine');
     const res = await post(edit, { ...VALID, nom: 'Petite cantine', site: 'Site test', unite: 'Repas', regle: 'commune', capacite: '2' });
     expect(res.status).toBe(303);
     const { rows } = await t.db.pool.query(`select status from reservations where activity_id = $1 and day = $2`, [activityId, DAY]);
@@ -153,12 +158,15 @@ describe('activities', () => {
     const p = await parentOf(activityId, 'GRAPHE');
     const booking = await prepareBooking(p.agent, 'tarnos', p.childId, p.enrolmentId, [DAY]);
     await p.agent.post(booking.path).type('form').send(booking.fields);
-    const page = await agent.get(`/tarnos/agents/activites/${activityId}?mois=2026-12`);
-    expect(page.status).toBe(200);
-    expect(page.text).toContain('<svg class="occupancy-chart"');
-    expect(page.text).toContain('role="img" aria-labelledby="graphique-titre graphique-desc"');
-    expect(page.text).toMatch(/jeudi 10 décembre<\/a><\/th>\s*<td>1<\/td><td>0<\/td><td>3<\/td>/);
-    expect(page.text).toMatch(/vendredi 25 décembre<\/a><\/th>\s*<td colspan="5">Férié \(Noël\)<\/td>/);
+    const res = await agent.get(`/tarnos/agents/activites/${activityId}?mois=2026-12`);
+    expect(res.status).toBe(200);
+    const month = page(res);
+    const chart = month.one('svg.occupancy-chart');
+    expect([chart.attr('role'), chart.attr('aria-labelledby')]).toEqual(['img', 'graphique-titre graphique-desc']);
+    expect(month.row('jeudi 10 décembre').cells.slice(0, 3)).toEqual(['1', '0', '3']);
+    const christmas = month.row('vendredi 25 décembre');
+    expect(christmas.cells).toEqual(['Férié (Noël)']);
+    expect(christmas.el.children('td').attr('colspan')).toBe('5');
   });
 });
 
@@ -168,7 +176,7 @@ describe('enrolments', () => {
     const f = await createFamilyWithChild(t.db.pool, 'tarnos', 'INSCRIT');
     const path = `/tarnos/agents/activites/${activityId}/inscriptions/nouvelle`;
     const form = await agent.get(path);
-    expect(form.text).toContain(`<option value="${f.childId}">INSCRIT Emma`);
+    expect(page(form).one(`select#enfant option[value="${f.childId}"]`).text()).toMatch(/^INSCRIT Emma/);
     const ok = await post(path, { enfant: f.childId, du: '01/09/2026', au: '31/12/2026' });
     expect(ok.status).toBe(303);
     const overlap = await post(path, { enfant: f.childId, du: '01/12/2026', au: '31/01/2027' });
@@ -179,7 +187,11 @@ describe('enrolments', () => {
     const bayeux = await createFamilyWithChild(t.db.pool, 'bayeux', 'AILLEURS');
     const foreign = await post(path, { enfant: bayeux.childId, du: '01/01/2027', au: '31/01/2027' });
     expect(foreign.status).toBe(400);
-    expect(foreign.text).toContain('<a href="#enfant">');
+    expect(
+      page(foreign)
+        .errorSummary()
+        .map((e) => e.field),
+    ).toContain('enfant');
     const empty = await post(path, {});
     expect(empty.status).toBe(400);
     const { rows } = await t.db.pool.query(`select id from enrolments where activity_id = $1`, [activityId]);
@@ -285,12 +297,14 @@ describe('the generic request queue', () => {
 describe("the back-office pages are for this town's agents only", () => {
   it("answers 404 to visitors, parents and agents of another town, and to other towns' activities", async () => {
     const activityId = await createActivity(t.db.pool, 'tarnos');
-    const t1 = await town(t.db.pool, 'tarnos');
-    const sub = await t.db.pool.query<{ id: string }>(
-      `insert into reservation_submissions (town_id, family_id, activity_id, idempotency_key, status)
-       select $1, f.id, $2, 'cle-de-test-0123456789', 'awaiting_agent' from families f where f.town_id = $1 limit 1 returning id`,
-      [t1.id, activityId],
-    );
+    const family = await createFamilyWithChild(t.db.pool, 'tarnos', 'ATTENTE');
+    const owner = await createParent(t.db.pool, 'tarnos', { familyId: family.familyId });
+    const submissionId = await createSubmission(t.db.pool, 'tarnos', {
+      familyId: family.familyId,
+      accountId: owner.id,
+      activityId,
+      status: 'awaiting_agent',
+    });
     const paths = [
       ['get', '/agents/activites'],
       ['get', '/agents/activites/nouvelle'],
@@ -302,8 +316,8 @@ describe("the back-office pages are for this town's agents only", () => {
       ['post', `/agents/activites/${activityId}/inscriptions/nouvelle`],
       ['get', `/agents/activites/${activityId}/jours/${DAY}`],
       ['get', '/agents/reservations/a-confirmer'],
-      ['get', `/agents/reservations/a-confirmer/${sub.rows[0]!.id}`],
-      ['post', `/agents/reservations/a-confirmer/${sub.rows[0]!.id}`],
+      ['get', `/agents/reservations/a-confirmer/${submissionId}`],
+      ['post', `/agents/reservations/a-confirmer/${submissionId}`],
     ] as const;
     const tryAll = async (who: supertest.Agent, slug: string, csrf: string, expected: number[]) => {
       for (const [method, path] of paths) {
@@ -324,7 +338,7 @@ describe("the back-office pages are for this town's agents only", () => {
     const csrf = csrfFrom((await other.get('/bayeux/agents/activites')).text);
     await tryAll(other, 'tarnos', csrf, [404, 403]);
     // Under its own town, the Bayeux agent reaches nothing of Tarnos.
-    for (const [method, path] of paths.filter(([, p]) => p.includes(activityId) || p.includes(sub.rows[0]!.id))) {
+    for (const [method, path] of paths.filter(([, p]) => p.includes(activityId) || p.includes(submissionId))) {
       const res =
         method === 'get' ? await other.get(`/bayeux${path}`) : await other.post(`/bayeux${path}`).type('form').send({ _csrf: csrf });
       expect(res.status, `${method} /bayeux${path}`).toBe(404);

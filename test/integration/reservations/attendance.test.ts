@@ -2,7 +2,8 @@ import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn, signInAgent } from '../../helpers/auth.js';
-import { createAgentFixture, createParent, town } from '../../helpers/fixtures.js';
+import { createAbsenceDays, createAgentFixture, createParent, createRequest, createReservation } from '../../helpers/fixtures.js';
+import { page, type Page } from '../../helpers/html.js';
 import { addChild, createActivity, createFamilyWithChild, enrol } from './helpers.js';
 
 // Monday 23 November 2026, 10:00 in Paris.
@@ -39,17 +40,12 @@ async function reserve(
   status: 'booked' | 'waiting',
   confirmed = true,
 ) {
-  const tarnos = await town(t.db.pool, 'tarnos');
-  await t.db.pool.query(
-    `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at)
-     values ($1, $2, $3, $4, $5, $6, case when $7 then now() end)`,
-    [tarnos.id, activityId, enrolmentId, childId, day, status, confirmed],
-  );
+  await createReservation(t.db.pool, 'tarnos', { activityId, enrolmentId, childId, day, status, confirmed });
 }
 
 /**
- * An absence request and its day, written in SQL as the absences feature would: this file
- * stays independent of how a parent reports one.
+ * An absence request and its day, written as the absences feature would: this file stays
+ * independent of how a parent reports one.
  */
 async function reportAbsence(
   slug: string,
@@ -59,18 +55,19 @@ async function reportAbsence(
   status: 'sent' | 'in_progress' | 'complement_requested' | 'accepted' | 'refused',
   wasReserved = true,
 ) {
-  const tw = await town(t.db.pool, slug);
-  const { rows } = await t.db.pool.query<{ id: string }>(
-    `insert into requests (town_id, family_id, child_id, type, status, summary, decided_at)
-     values ($1, $2, $3, 'absence', $4, $5, case when $4 in ('accepted', 'refused') then now() end) returning id`,
-    [tw.id, child.familyId, child.childId, status, `Absence : enfant ${child.childId.slice(0, 8)}`],
-  );
-  const requestId = rows[0]!.id;
-  await t.db.pool.query(
-    `insert into absence_days (town_id, request_id, activity_id, enrolment_id, child_id, day, was_reserved, justified)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [tw.id, requestId, activityId, child.enrolmentId, child.childId, day, wasReserved, status === 'accepted'],
-  );
+  const requestId = await createRequest(t.db.pool, slug, {
+    familyId: child.familyId,
+    childId: child.childId,
+    type: 'absence',
+    status,
+    summary: `Absence : enfant ${child.childId.slice(0, 8)}`,
+  });
+  await createAbsenceDays(t.db.pool, slug, {
+    requestId,
+    childId: child.childId,
+    days: [{ activityId, enrolmentId: child.enrolmentId, day, wasReserved }],
+    justified: status === 'accepted',
+  });
   return requestId;
 }
 
@@ -133,40 +130,48 @@ async function auditRows(activityId: string) {
   return rows;
 }
 
-const checkbox = (html: string, id: string) => new RegExp(`<input type="checkbox" id="${id}"[^>]*>`).exec(html)?.[0] ?? '';
+/** The checkbox `id`; throws when the page has none. */
+const checkbox = (p: Page, id: string) => p.one(`input[type="checkbox"][id="${id}"]`);
+const isChecked = (p: Page, id: string) => checkbox(p, id).is('[checked]');
+/** The roster's cell `label` (its data-label) in the row of `child`. */
+const rosterCell = (p: Page, child: string, label: string) =>
+  p.row(child, '.attendance-table').el.children(`td[data-label="${label}"]`).text().trim();
+/** The link to a request, with its text as a screen reader reads it. */
+const requestLink = (p: Page, requestId: string) => p.links().find((l) => l.href === `/tarnos/agents/demandes/${requestId}`)?.text;
 
 describe('the day roster', () => {
   it('shows the children booked (and whether an agent must confirm), waiting in order, and reported absent with their request', async () => {
     const d = await rosterDay();
-    const page = await agent.get(dayPath(d.activityId));
-    expect(page.status).toBe(200);
-    const html = page.text;
-    expect(html).toContain('<h1>Feuille de présence du jeudi 19 novembre 2026</h1>');
-    expect(html).toContain('Réservés (4 sur 4)');
-    expect(html).toMatch(
-      /ALPHA Zoé<\/th>\s*<td data-label="Classe">–<\/td>\s*<td data-label="Dossier">ALPHA<\/td>\s*<td data-label="Réservation">Confirmée/,
-    );
-    expect(html).toMatch(/BRAVO Zoé<\/th>[\s\S]*?À confirmer par un agent/);
+    const res = await agent.get(dayPath(d.activityId));
+    expect(res.status).toBe(200);
+    const roster = page(res);
+    expect(roster.heading()).toBe('Feuille de présence du jeudi 19 novembre 2026');
+    expect(roster.texts('h2')).toContain('Réservés (4 sur 4)');
+    expect(['Classe', 'Dossier', 'Réservation'].map((l) => rosterCell(roster, 'ALPHA Zoé', l))).toEqual(['–', 'ALPHA', 'Confirmée']);
+    expect(rosterCell(roster, 'BRAVO Zoé', 'Réservation')).toBe('À confirmer par un agent');
     // Absences: the state in words, each linking to its request.
-    expect(html).toContain(`<a href="/tarnos/agents/demandes/${d.charlieRequest}">Absence signalée – en attente`);
-    expect(html).toContain(`<a href="/tarnos/agents/demandes/${d.deltaRequest}">Absence justifiée`);
-    expect(html).toContain('Absences signalées (2)');
-    expect(html).toMatch(/Liste d'attente \(1\)[\s\S]*<td data-label="Rang">1<\/td><th scope="row">ECHO Zoé<\/th>/);
+    expect(requestLink(roster, d.charlieRequest)).toBe('Absence signalée – en attente – demande de CHARLIE Zoé');
+    expect(requestLink(roster, d.deltaRequest)).toBe('Absence justifiée – demande de DELTA Zoé');
+    expect(roster.texts('h2')).toContain('Absences signalées (2)');
+    expect(roster.texts('h2')).toContain("Liste d'attente (1)");
+    const waiting = roster.rows('#attente ~ .table-wrapper table');
+    expect(waiting.map((r) => [r.el.children('td[data-label="Rang"]').text(), r.header])).toEqual([['1', 'ECHO Zoé']]);
     // One "Présent" checkbox per booked child, named with the child for screen readers;
     // nothing recorded yet: ticked unless the family reported an absence.
-    expect(html).toContain(`<label for="present-${d.alpha.childId}">Présent<span class="visually-hidden"> : ALPHA Zoé</span></label>`);
-    expect(checkbox(html, `present-${d.alpha.childId}`)).toContain(' checked');
-    expect(checkbox(html, `present-${d.bravo.childId}`)).toContain(' checked');
-    expect(checkbox(html, `present-${d.charlie.childId}`)).not.toContain('checked');
-    expect(checkbox(html, `present-${d.delta.childId}`)).not.toContain('checked');
+    const alphaLabel = roster.one(`label[for="present-${d.alpha.childId}"]`);
+    expect([alphaLabel.text(), alphaLabel.children('.visually-hidden').text()]).toEqual(['Présent : ALPHA Zoé', ' : ALPHA Zoé']);
+    expect(isChecked(roster, `present-${d.alpha.childId}`)).toBe(true);
+    expect(isChecked(roster, `present-${d.bravo.childId}`)).toBe(true);
+    expect(isChecked(roster, `present-${d.charlie.childId}`)).toBe(false);
+    expect(isChecked(roster, `present-${d.delta.childId}`)).toBe(false);
     // Children who may have come without a booked place: enrolled that day, not booked.
-    expect(checkbox(html, `venu-${d.echo.childId}`)).toContain('name="sansReservation"');
-    expect(checkbox(html, `venu-${d.foxtrot.childId}`)).not.toContain('checked');
-    expect(html).not.toContain(`venu-${d.alpha.childId}`);
-    expect(html).toContain('ECHO Zoé – dossier ECHO, en liste d&#39;attente');
-    expect(html).toContain('facturé avec une majoration de 30 %');
-    expect(html).toContain('<legend>Cochez les enfants réservés qui sont présents</legend>');
-    expect(html).toContain("La feuille de ce jour n'a pas encore été enregistrée.");
+    expect(checkbox(roster, `venu-${d.echo.childId}`).attr('name')).toBe('sansReservation');
+    expect(isChecked(roster, `venu-${d.foxtrot.childId}`)).toBe(false);
+    expect(res.text).not.toContain(`venu-${d.alpha.childId}`);
+    expect(roster.label(`venu-${d.echo.childId}`)).toBe("ECHO Zoé – dossier ECHO, en liste d'attente");
+    expect(roster.text('#sansReservation-hint')).toContain('facturé avec une majoration de 30 %');
+    expect(roster.texts('fieldset#presents > legend')).toEqual(['Cochez les enfants réservés qui sont présents']);
+    expect(roster.text('.attendance-status')).toContain("La feuille de ce jour n'a pas encore été enregistrée.");
   });
 
   it('says when a refused absence was not justified, and shows a future day without a form', async () => {
@@ -174,11 +179,12 @@ describe('the day roster', () => {
     const f = await createFamilyWithChild(t.db.pool, 'tarnos', 'REFUSEE');
     const enrolmentId = await enrol(t.db.pool, 'tarnos', activityId, f.childId);
     const requestId = await reportAbsence('tarnos', { ...f, enrolmentId }, activityId, DAY, 'refused', false);
-    const page = await agent.get(dayPath(activityId));
-    expect(page.text).toContain(`<a href="/tarnos/agents/demandes/${requestId}">Absence non justifiée`);
+    const day = page(await agent.get(dayPath(activityId)));
+    expect(requestLink(day, requestId)).toBe('Absence non justifiée – demande de REFUSEE Emma');
     const future = await agent.get(dayPath(activityId, '2026-12-10'));
     expect(future.status).toBe(200);
-    expect(future.text).toContain('n&#39;est pas encore arrivé');
+    expect(page(future).text('.attendance-status .notice')).toContain("n'est pas encore arrivé");
+    expect(page(future).has('form[action$="/presences"]')).toBe(false);
     expect(future.text).not.toContain('/presences"');
   });
 });
@@ -202,26 +208,32 @@ describe('recording attendance', () => {
     expect(await sheetRows(d.activityId)).toEqual(expected);
     expect((await auditRows(d.activityId)).map((r) => r.details)).toEqual([{ day: DAY, present: 3, absent: 2, walkIns: 1 }]);
 
-    const page = await agent.get(res.headers.location!);
-    expect(page.text).toContain(
+    const recorded = page(await agent.get(res.headers.location!));
+    expect(recorded.text()).toContain(
       'La feuille de présence du jeudi 19 novembre est enregistrée : 3 présents, 2 absents, 1 venu sans réservation.',
     );
-    expect(page.text).toContain(`Feuille enregistrée le 23/11/2026 à 10:00 par ${agentName}.`);
-    expect(page.text).toMatch(
-      /<dt>Réservés<\/dt><dd>4<\/dd>[\s\S]*<dt>Présents<\/dt><dd>3<\/dd>[\s\S]*<dt>Absents<\/dt><dd>2<\/dd>[\s\S]*<dt>Venus sans réservation<\/dt><dd>1<\/dd>/,
-    );
-    expect(checkbox(page.text, `venu-${d.foxtrot.childId}`)).toContain(' checked');
+    expect(recorded.text('.attendance-status')).toContain(`Feuille enregistrée le 23/11/2026 à 10:00 par ${agentName}.`);
+    expect(
+      recorded
+        .all('.attendance-counts dt')
+        .toArray()
+        .map((dt) => [recorded.$(dt).text(), recorded.$(dt).next('dd').text()]),
+    ).toEqual([
+      ['Réservés', '4'],
+      ['Présents', '3'],
+      ['Absents', '2'],
+      ['Venus sans réservation', '1'],
+    ]);
+    expect(isChecked(recorded, `venu-${d.foxtrot.childId}`)).toBe(true);
 
     // The month: absences reported and children present per day, in the table.
-    const month = await agent.get(`/tarnos/agents/activites/${d.activityId}?mois=2026-11`);
-    expect(month.text).toMatch(
-      new RegExp(`<a href="${dayPath(d.activityId)}">jeudi 19 novembre</a></th>\\s*<td>4</td><td>1</td><td>4</td><td>2</td><td>3</td>`),
-    );
-    expect(month.text).toMatch(
-      /vendredi 20 novembre<\/a><\/th>\s*<td>0<\/td><td>0<\/td><td>4<\/td><td>0<\/td><td>Feuille non saisie<\/td>/,
-    );
-    expect(month.text).toMatch(/lundi 30 novembre<\/a><\/th>\s*<td>0<\/td><td>0<\/td><td>4<\/td><td>0<\/td><td>–<\/td>/);
-    expect(month.text).toContain('trait noir : présents');
+    const month = page(await agent.get(`/tarnos/agents/activites/${d.activityId}?mois=2026-11`));
+    const thursday = month.row('jeudi 19 novembre');
+    expect(thursday.el.find('th[scope="row"] > a').attr('href')).toBe(dayPath(d.activityId));
+    expect(thursday.cells).toEqual(['4', '1', '4', '2', '3']);
+    expect(month.row('vendredi 20 novembre').cells).toEqual(['0', '0', '4', '0', 'Feuille non saisie']);
+    expect(month.row('lundi 30 novembre').cells).toEqual(['0', '0', '4', '0', '–']);
+    expect(month.text()).toContain('trait noir : présents');
   });
 
   it('updates the rows when the sheet is recorded again: a child unticked becomes absent, a walk-in unticked is no longer present', async () => {
@@ -236,11 +248,11 @@ describe('recording attendance', () => {
     expect(rows.get(d.charlie.childId)).toMatchObject({ present: true, reserved: true });
     expect(rows.get(d.foxtrot.childId)).toMatchObject({ present: false, reserved: false });
     expect(await auditRows(d.activityId)).toHaveLength(2);
-    const page = await agent.get(dayPath(d.activityId));
-    expect(page.text).toContain('Feuille enregistrée le 23/11/2026 à 10:10');
-    expect(checkbox(page.text, `present-${d.bravo.childId}`)).not.toContain('checked');
-    expect(checkbox(page.text, `present-${d.charlie.childId}`)).toContain(' checked');
-    expect(checkbox(page.text, `venu-${d.foxtrot.childId}`)).not.toContain('checked');
+    const day = page(await agent.get(dayPath(d.activityId)));
+    expect(day.text('.attendance-status')).toContain('Feuille enregistrée le 23/11/2026 à 10:10');
+    expect(isChecked(day, `present-${d.bravo.childId}`)).toBe(false);
+    expect(isChecked(day, `present-${d.charlie.childId}`)).toBe(true);
+    expect(isChecked(day, `venu-${d.foxtrot.childId}`)).toBe(false);
   });
 
   it('records today, and an empty form as everyone booked absent', async () => {
@@ -267,37 +279,49 @@ describe('refused sheets', () => {
     await enrol(t.db.pool, 'tarnos', d.activityId, ended, '2026-09-01', '2026-10-16');
 
     const cases: [string, string, Record<string, string | string[]>, string][] = [
-      ['future day', '2026-12-10', { presents: d.alpha.childId }, 'n&#39;est pas encore arrivé'],
-      ['weekday it does not run (Wednesday)', '2026-11-18', {}, 'L&#39;activité n&#39;a pas lieu le mercredi 18 novembre 2026'],
-      ['school holiday', '2026-10-20', {}, 'n&#39;accueille pas d&#39;enfants le mardi 20 octobre 2026 (Vacances de la Toussaint)'],
-      ['before its period', '2026-08-31', {}, 'n&#39;a pas lieu'],
+      ['future day', '2026-12-10', { presents: d.alpha.childId }, "n'est pas encore arrivé"],
+      ['weekday it does not run (Wednesday)', '2026-11-18', {}, "L'activité n'a pas lieu le mercredi 18 novembre 2026"],
+      ['school holiday', '2026-10-20', {}, "n'accueille pas d'enfants le mardi 20 octobre 2026 (Vacances de la Toussaint)"],
+      ['before its period', '2026-08-31', {}, "n'a pas lieu"],
       [
         'unknown child',
         DAY,
         { presents: [d.alpha.childId, '0b7a7a3e-2f0e-4c8a-9d43-5b1a6f6b2c11'] },
-        'n&#39;est pas inscrit à cette activité ce jour-là',
+        "n'est pas inscrit à cette activité ce jour-là",
       ],
-      ['child of another town', DAY, { sansReservation: bayeux.childId }, 'n&#39;est pas inscrit à cette activité ce jour-là'],
-      ['child not enrolled in this activity', DAY, { sansReservation: stranger.childId }, 'n&#39;est pas inscrit'],
-      ['child whose enrolment has ended', DAY, { sansReservation: ended }, 'n&#39;est pas inscrit'],
+      ['child of another town', DAY, { sansReservation: bayeux.childId }, "n'est pas inscrit à cette activité ce jour-là"],
+      ['child not enrolled in this activity', DAY, { sansReservation: stranger.childId }, "n'est pas inscrit"],
+      ['child whose enrolment has ended', DAY, { sansReservation: ended }, "n'est pas inscrit"],
       ['malformed id', DAY, { presents: 'abc' }, 'mal formé'],
       ['malformed list', DAY, { presents: [d.alpha.childId, ''] }, 'mal formé'],
     ];
     for (const [what, day, fields, message] of cases) {
       const res = await postSheet(agent, d.activityId, fields, day);
       expect(res.status, what).toBe(400);
-      expect(res.text, what).toContain('<title>Erreur : ');
-      expect(res.text, what).toContain('Il y a un problème');
-      expect(res.text, what).toContain(message);
+      const refused = page(res);
+      expect(refused.title(), what).toMatch(/^Erreur : /);
+      expect(refused.text('.error-summary h2'), what).toBe('Il y a un problème');
+      expect(
+        refused
+          .errorSummary()
+          .map((e) => e.message)
+          .join(' '),
+        what,
+      ).toContain(message);
     }
     // The error links to the group of checkboxes it is about, and the ticks are kept.
     const unknown = await postSheet(agent, d.activityId, { presents: d.bravo.childId, sansReservation: stranger.childId });
-    expect(unknown.text).toContain('<a href="#sansReservation">');
-    expect(unknown.text).toContain('aria-describedby="sansReservation-hint sansReservation-error"');
-    expect(checkbox(unknown.text, `present-${d.bravo.childId}`)).toContain(' checked');
-    expect(checkbox(unknown.text, `present-${d.alpha.childId}`)).not.toContain('checked');
+    const unknownPage = page(unknown);
+    expect(unknownPage.errorSummary().map((e) => e.field)).toEqual(['sansReservation']);
+    expect(unknownPage.one('fieldset#sansReservation').attr('aria-describedby')).toBe('sansReservation-hint sansReservation-error');
+    expect(isChecked(unknownPage, `present-${d.bravo.childId}`)).toBe(true);
+    expect(isChecked(unknownPage, `present-${d.alpha.childId}`)).toBe(false);
     const malformed = await postSheet(agent, d.activityId, { presents: 'abc' });
-    expect(malformed.text).toContain('<a href="#presents">');
+    expect(
+      page(malformed)
+        .errorSummary()
+        .map((e) => e.field),
+    ).toEqual(['presents']);
 
     expect(await sheetRows(d.activityId)).toEqual([]);
     expect(await auditRows(d.activityId)).toEqual([]);
@@ -342,30 +366,35 @@ describe("the sheet is for this town's agents only", () => {
 
 describe('the requests queue and the home page', () => {
   it('lists absences and reservation requests as types to filter on, and counts the absences to process on the home page', async () => {
-    const tarnos = await town(t.db.pool, 'tarnos');
     const activityId = await createActivity(t.db.pool, 'tarnos');
     const f = await createFamilyWithChild(t.db.pool, 'tarnos', 'FILTRE');
     const enrolmentId = await enrol(t.db.pool, 'tarnos', activityId, f.childId);
     const before = await agent.get('/tarnos/agents');
     const countBefore = Number(/(\d+) signalements? d&#39;absence<\/a>/.exec(before.text)?.[1] ?? 0);
     const absenceId = await reportAbsence('tarnos', { ...f, enrolmentId }, activityId, DAY, 'sent');
-    const reservation = await t.db.pool.query<{ id: string }>(
-      `insert into requests (town_id, family_id, type, status, summary) values ($1, $2, 'reservation', 'sent', 'Réservation FILTRE test') returning id`,
-      [tarnos.id, f.familyId],
-    );
+    const reservationId = await createRequest(t.db.pool, 'tarnos', {
+      familyId: f.familyId,
+      type: 'reservation',
+      status: 'sent',
+      summary: 'Réservation FILTRE test',
+    });
 
-    const queue = await agent.get('/tarnos/agents/demandes');
-    expect(queue.text).toContain('<option value="absence">Signalement d&#39;absence</option>');
-    expect(queue.text).toContain('<option value="reservation">Réservation</option>');
+    const queue = page(await agent.get('/tarnos/agents/demandes'));
+    const options = queue
+      .all('option')
+      .toArray()
+      .map((o) => [queue.$(o).attr('value'), queue.$(o).text()]);
+    expect(options).toContainEqual(['absence', "Signalement d'absence"]);
+    expect(options).toContainEqual(['reservation', 'Réservation']);
 
     const absences = await agent.get('/tarnos/agents/demandes?type=absence');
     expect(absences.status).toBe(200);
     expect(absences.text).toContain(`/tarnos/agents/demandes/${absenceId}`);
-    expect(absences.text).not.toContain(`/tarnos/agents/demandes/${reservation.rows[0]!.id}`);
-    expect(absences.text).toContain('<option value="absence" selected>');
+    expect(absences.text).not.toContain(`/tarnos/agents/demandes/${reservationId}`);
+    expect(page(absences).all('option[selected]').attr('value')).toBe('absence');
 
     const reservations = await agent.get('/tarnos/agents/demandes?type=reservation');
-    expect(reservations.text).toContain(`/tarnos/agents/demandes/${reservation.rows[0]!.id}`);
+    expect(reservations.text).toContain(`/tarnos/agents/demandes/${reservationId}`);
     expect(reservations.text).not.toContain(`/tarnos/agents/demandes/${absenceId}`);
 
     // The absence is one of the requests to process: said once, as a part of that line.

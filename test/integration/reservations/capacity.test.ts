@@ -2,7 +2,8 @@ import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
-import { createParent } from '../../helpers/fixtures.js';
+import { createParent, createReservation } from '../../helpers/fixtures.js';
+import { page } from '../../helpers/html.js';
 import { createActivity, createFamilyWithChild, enrol, prepareBooking } from './helpers.js';
 
 const NOW = '2026-11-23T09:00:00Z';
@@ -58,11 +59,7 @@ describe('capacity under concurrency', () => {
     for (let i = 0; i < 9; i++) {
       const f = await createFamilyWithChild(t.db.pool, 'tarnos', `PRIS${i}`);
       const enrolmentId = await enrol(t.db.pool, 'tarnos', activityId, f.childId);
-      const town = await t.db.pool.query<{ id: string }>(`select id from towns where slug = 'tarnos'`);
-      await t.db.pool.query(
-        `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at) values ($1, $2, $3, $4, $5, 'booked', now())`,
-        [town.rows[0]!.id, activityId, enrolmentId, f.childId, DAY],
-      );
+      await createReservation(t.db.pool, 'tarnos', { activityId, enrolmentId, childId: f.childId, day: DAY, status: 'booked' });
     }
     const families: Family[] = [];
     for (let i = 0; i < 50; i++) families.push(await family(activityId, `COURSE${i}`));
@@ -116,7 +113,7 @@ describe('capacity under concurrency', () => {
     await book(c, [DAY]);
     expect(await counts(activityId)).toEqual({ booked: 1, waiting: 2, counter: 1 });
     const waitingPage = await b.agent.get(`/tarnos/mon-espace/enfants/${b.childId}/agenda?mois=2026-12`);
-    expect(waitingPage.text).toMatch(/jeudi 10 décembre<\/th>\s*<td>Liste d&#39;attente \(1re\)<\/td>/);
+    expect(page(waitingPage).row('jeudi 10 décembre').cells[0]).toBe("Liste d'attente (1re)");
 
     const cancelled = await book(a, [], [DAY]);
     expect(cancelled.status).toBe(303);
@@ -137,7 +134,7 @@ describe('capacity under concurrency', () => {
       (await t.db.pool.query(`select 1 from mail_outbox where to_address = $1 and subject like 'Une place%'`, [c.email])).rowCount,
     ).toBe(0);
     const cPage = await c.agent.get(`/tarnos/mon-espace/enfants/${c.childId}/agenda?mois=2026-12`);
-    expect(cPage.text).toMatch(/jeudi 10 décembre<\/th>\s*<td>Liste d&#39;attente \(1re\)<\/td>/);
+    expect(page(cPage).row('jeudi 10 décembre').cells[0]).toBe("Liste d'attente (1re)");
   });
 
   it('never exceeds the capacity when a cancellation and new bookings race', async () => {
@@ -168,11 +165,13 @@ describe('capacity under concurrency', () => {
     const holder = await t.db.pool.connect();
     try {
       await holder.query('begin');
-      await holder.query(
-        `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at)
-         select id, $1, $2, $3, $4, 'booked', now() from towns where slug = 'tarnos'`,
-        [activityId, rivalEnrolment, rival.childId, DAY],
-      );
+      await createReservation(holder, 'tarnos', {
+        activityId,
+        enrolmentId: rivalEnrolment,
+        childId: rival.childId,
+        day: DAY,
+        status: 'booked',
+      });
       const saving = late.agent
         .post(form.path)
         .type('form')

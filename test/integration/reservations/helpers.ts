@@ -2,7 +2,16 @@ import type supertest from 'supertest';
 import type { Queryable } from '../../../src/db/pool.js';
 import { csrfFrom } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
-import { createParent, familyByKey, town } from '../../helpers/fixtures.js';
+import {
+  createActivity as buildActivity,
+  createChild,
+  createEnrolment,
+  createFamily,
+  createParent,
+  familyByKey,
+  town,
+} from '../../helpers/fixtures.js';
+import { page } from '../../helpers/html.js';
 
 /** A demo family's child and its enrolment in an activity (demo data: MARTIN1 has Léa and Hugo). */
 export async function demoEnrolment(db: Queryable, slug: string, familyKey: string, firstNames: string, activityName: string) {
@@ -38,31 +47,16 @@ export async function postForm(agent: supertest.Agent, pagePath: string, action:
 
 /** A new family file with one child, in a demo town. */
 export async function createFamilyWithChild(db: Queryable, slug: string, name: string, firstNames = 'Emma') {
-  const t = await town(db, slug);
-  const key = `T${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
-  const { rows } = await db.query<{ id: string }>(`insert into families (town_id, cle_enfance, name) values ($1, $2, $3) returning id`, [
-    t.id,
-    key,
-    name,
-  ]);
-  const familyId = rows[0]!.id;
-  const child = await db.query<{ id: string }>(
-    `insert into children (town_id, family_id, first_names, last_name) values ($1, $2, $3, $4) returning id`,
-    [t.id, familyId, firstNames, name],
-  );
-  return { familyId, childId: child.rows[0]!.id, key };
+  const family = await createFamily(db, slug, { name });
+  const childId = await createChild(db, slug, family.id, { firstNames, lastName: name });
+  return { familyId: family.id, childId, key: family.key };
 }
 
 export async function addChild(db: Queryable, slug: string, familyId: string, firstNames: string) {
-  const t = await town(db, slug);
-  const { rows } = await db.query<{ id: string }>(
-    `insert into children (town_id, family_id, first_names, last_name) values ($1, $2, $3, 'TEST') returning id`,
-    [t.id, familyId, firstNames],
-  );
-  return rows[0]!.id;
+  return createChild(db, slug, familyId, { firstNames, lastName: 'TEST' });
 }
 
-/** A test activity (Mon, Tue, Thu, Fri school meals by default) with the town's rules. */
+/** A test activity (Mon, Tue, Thu, Fri school meals by default) with the town's rules; `rule` sets both booking and cancellation. */
 export async function createActivity(
   db: Queryable,
   slug: string,
@@ -74,29 +68,12 @@ export async function createActivity(
     rule: unknown;
   }> = {},
 ) {
-  const t = await town(db, slug);
-  const { rows } = await db.query<{ id: string }>(
-    `insert into activities (town_id, name, site, unit, start_date, end_date, weekdays, capacity, booking_rule, cancellation_rule, confirmation)
-     values ($1, $2, 'Site test', 'Repas', '2026-09-01', '2027-07-02', $3, $4, $5, $5, $6) returning id`,
-    [
-      t.id,
-      overrides.name ?? `Activité ${Math.random().toString(36).slice(2, 8)}`,
-      overrides.weekdays ?? [1, 2, 4, 5],
-      overrides.capacity === undefined ? null : overrides.capacity,
-      overrides.rule ?? null,
-      overrides.confirmation ?? 'immediate',
-    ],
-  );
-  return rows[0]!.id;
+  const { rule, ...rest } = overrides;
+  return buildActivity(db, slug, { ...rest, ...(rule === undefined ? {} : { bookingRule: rule, cancellationRule: rule }) });
 }
 
 export async function enrol(db: Queryable, slug: string, activityId: string, childId: string, from = '2026-09-01', to = '2027-07-02') {
-  const t = await town(db, slug);
-  const { rows } = await db.query<{ id: string }>(
-    `insert into enrolments (town_id, activity_id, child_id, start_date, end_date) values ($1, $2, $3, $4, $5) returning id`,
-    [t.id, activityId, childId, from, to],
-  );
-  return rows[0]!.id;
+  return createEnrolment(db, slug, { activityId, childId, startDate: from, endDate: to });
 }
 
 export const gridPath = (slug: string, childId: string, enrolmentId: string) =>
@@ -129,7 +106,9 @@ export async function prepareBooking(
     });
   if (post.status !== 303) throw new Error(`grid post answered ${post.status}`);
   const recap = await agent.get(`${path}/recapitulatif`);
-  const key = /name="cle" value="([^"]+)"/.exec(recap.text)?.[1];
-  if (!key) throw new Error('no VALIDER form in the recap');
+  const form = page(recap).all(`form[action="${path}/valider"]`);
+  if (form.length !== 1) throw new Error('no VALIDER form in the recap');
+  const key = form.find('input[name="cle"]').attr('value');
+  if (!key) throw new Error('no idempotency key in the VALIDER form');
   return { path: `${path}/valider`, fields: { _csrf: csrfFrom(recap.text), cle: key }, recap };
 }

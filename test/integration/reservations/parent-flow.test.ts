@@ -11,7 +11,8 @@ import {
   signedInParent,
 } from './helpers.js';
 import { RESERVATIONS_PER_HOUR } from '../../../src/features/requests/requests.service.js';
-import { createParent } from '../../helpers/fixtures.js';
+import { createParent, useUpRateLimit } from '../../helpers/fixtures.js';
+import { page, squish, type Page } from '../../helpers/html.js';
 import { signIn } from '../../helpers/auth.js';
 
 const NOW = '2026-11-23T09:00:00Z'; // Monday 23 November 2026, 10:00 in Paris
@@ -56,12 +57,13 @@ describe('MON AGENDA and the grid', () => {
     await signedInParent(t.db.pool, agent, 'tarnos', '40220-MARTIN1');
     const res = await agent.get(`/tarnos/mon-espace/enfants/${e.childId}/agenda?mois=2026-12`);
     expect(res.status).toBe(200);
-    expect(res.text).toContain('<h1>Mon agenda</h1>');
-    expect(res.text).toContain('Restauration Scolaire – 1-Restaurant Félix Concaret du 01/09/2026 au 02/07/2027');
-    expect(res.text).toContain('<caption>Semaine du lundi 21 décembre au dimanche 27 décembre</caption>');
-    expect(res.text).toMatch(/<th scope="row">vendredi 25 décembre<\/th>\s*<td>Férié \(Noël\)<\/td>/);
-    expect(res.text).toMatch(/<th scope="row">lundi 21 décembre<\/th>\s*<td>Vacances de Noël<\/td>/);
-    expect(res.text).toContain('Vacances de Noël : du 19/12/2026 au 03/01/2027');
+    const agenda = page(res);
+    expect(agenda.heading()).toBe('Mon agenda');
+    expect(agenda.texts('.activity-list li')).toContain('Restauration Scolaire – 1-Restaurant Félix Concaret du 01/09/2026 au 02/07/2027');
+    expect(agenda.texts('table caption')).toContain('Semaine du lundi 21 décembre au dimanche 27 décembre');
+    expect(agenda.row('vendredi 25 décembre').cells[0]).toBe('Férié (Noël)');
+    expect(agenda.row('lundi 21 décembre').cells[0]).toBe('Vacances de Noël');
+    expect(agenda.texts('h3 + ul li')).toContain('Vacances de Noël : du 19/12/2026 au 03/01/2027');
     // An unknown month falls back to the current one rather than failing.
     expect((await agent.get(`/tarnos/mon-espace/enfants/${e.childId}/agenda?mois=9999-99`)).status).toBe(200);
   });
@@ -70,17 +72,25 @@ describe('MON AGENDA and the grid', () => {
     const f = await freshFamily();
     const res = await f.agent.get(`${gridPath('tarnos', f.childId, f.enrolmentId)}?mois=2026-12`);
     expect(res.status).toBe(200);
+    const grid = page(res);
     for (const day of ['LUNDI', 'MARDI', 'MERCREDI', 'JEUDI', 'VENDREDI', 'SAMEDI', 'DIMANCHE'])
-      expect(res.text).toContain(`<th scope="col">${day}</th>`);
-    expect(res.text).toContain(
-      '<label for="jour-2026-12-08"><span aria-hidden="true">Repas</span><span class="visually-hidden">Repas, mardi 8 décembre</span></label>',
-    );
-    expect(res.text).toContain("Modifiable jusqu'au lundi 23 novembre à 23:59.");
+      expect(grid.texts('th[scope="col"]')).toContain(day);
+    const label = grid.one('label[for="jour-2026-12-08"]');
+    expect(label.children('span[aria-hidden="true"]').text()).toBe('Repas');
+    expect(label.children('span.visually-hidden').text()).toBe('Repas, mardi 8 décembre');
+    expect(grid.text('.week-grid__until')).toContain("Modifiable jusqu'au lundi 23 novembre à 23:59.");
     // Monday 7 December closed on Sunday 22 at midnight: said in words, no checkbox.
-    expect(res.text).not.toContain('id="jour-2026-12-07"');
-    expect(res.text).toMatch(/lundi <\/span>07\/12<\/span>\s*<p class="week-grid__state">Date limite dépassée<\/p>/);
-    expect(res.text).toContain('Vacances de Noël');
-    expect(res.text).toContain('Tout cocher');
+    expect(grid.has('[id="jour-2026-12-07"]')).toBe(false);
+    const monday = gridDay(grid, 'lundi 07/12');
+    expect(
+      monday
+        .children()
+        .toArray()
+        .map((e) => e.tagName),
+    ).toEqual(['span', 'p']);
+    expect(monday.children('p.week-grid__state').text()).toBe('Date limite dépassée');
+    expect(grid.text()).toContain('Vacances de Noël');
+    expect(grid.text()).toContain('Tout cocher');
     // Week view, and navigation.
     const week = await f.agent.get(`${gridPath('tarnos', f.childId, f.enrolmentId)}?semaine=2026-12-09`);
     expect(week.text).toContain('Réservations d&#39;Emma (Repas) du 07/12/2026 au 13/12/2026');
@@ -99,9 +109,9 @@ describe('MON AGENDA and the grid', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toMatch(/^\/tarnos\/mon-espace\/reservations\/demandes\/[0-9a-f-]{36}$/);
     expect(await reservedDays(f.childId)).toEqual(['2026-12-08', '2026-12-10']);
-    const page = await f.agent.get(res.headers.location!);
-    expect(page.text).toContain('role="status"><p>Votre demande a été prise en compte : 2 réservations enregistrées.');
-    expect(page.text).toContain('<strong>Confirmée</strong>');
+    const submission = page(await f.agent.get(res.headers.location!));
+    expect(submission.texts('[role="status"] > p')[0]).toMatch(/^Votre demande a été prise en compte : 2 réservations enregistrées\./);
+    expect(submission.definition('État').children('strong').text()).toBe('Confirmée');
     const { rows } = await t.db.pool.query<{ subject: string; to_address: string }>(
       `select subject, to_address from mail_outbox where to_address = $1 order by created_at, subject desc`,
       [f.parent.email],
@@ -118,8 +128,9 @@ describe('MON AGENDA and the grid', () => {
     expect(request.rows).toEqual([
       { type: 'reservation', status: 'accepted', summary: `${await activityName(f.activityId)} – Emma : 2 jours réservés` },
     ]);
-    const agenda = await f.agent.get(`/tarnos/mon-espace/enfants/${f.childId}/agenda?mois=2026-12`);
-    expect(agenda.text).toMatch(/mardi 8 décembre<\/th>\s*<td class="agenda-table__booked">Réservé<\/td>/);
+    const agenda = page(await f.agent.get(`/tarnos/mon-espace/enfants/${f.childId}/agenda?mois=2026-12`));
+    const booked = agenda.row('mardi 8 décembre').el.children('td').first();
+    expect([booked.attr('class'), booked.text()]).toEqual(['agenda-table__booked', 'Réservé']);
 
     // Cancelling is the same path with the box unticked.
     const cancel = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, [], ['2026-12-10']);
@@ -132,7 +143,7 @@ describe('MON AGENDA and the grid', () => {
     const f = await freshFamily();
     const path = gridPath('tarnos', f.childId, f.enrolmentId);
     const grid = await f.agent.get(`${path}?semaine=2026-12-14`);
-    const shown = [...grid.text.matchAll(/name="affiches" value="([\d-]+)"/g)].map((m) => m[1]!);
+    const shown = page(grid).attrs('input[name="affiches"]', 'value');
     expect(shown).toEqual(['2026-12-14', '2026-12-15', '2026-12-17', '2026-12-18']);
     const all = await f.agent
       .post(path)
@@ -140,13 +151,13 @@ describe('MON AGENDA and the grid', () => {
       .send({ _csrf: csrfFrom(grid.text), vue: 'semaine:2026-12-14', affiches: shown, action: 'tout-cocher' });
     expect(all.headers.location).toBe(`${path}?semaine=2026-12-14`);
     const after = await f.agent.get(all.headers.location!);
-    expect([...after.text.matchAll(/name="jours" value="[\d-]+" checked/g)]).toHaveLength(4);
+    expect(page(after).checked('jours')).toEqual(shown);
     const none = await f.agent
       .post(path)
       .type('form')
       .send({ _csrf: csrfFrom(after.text), vue: 'semaine:2026-12-14', affiches: shown, action: 'tout-decocher' });
     const cleared = await f.agent.get(none.headers.location!);
-    expect([...cleared.text.matchAll(/name="jours" value="[\d-]+" checked/g)]).toHaveLength(0);
+    expect(page(cleared).checked('jours')).toEqual([]);
     expect(cleared.text).not.toContain('modifications en attente)');
   });
 
@@ -160,9 +171,19 @@ describe('MON AGENDA and the grid', () => {
       .send({ _csrf: csrfFrom(grid.text), vue: 'mois:2026-12', affiches: ['2026-12-08'], jours: ['2026-12-08'], aller: 'mois:2027-01' });
     expect(res.headers.location).toBe(`${path}?mois=2027-01`);
     const back = await f.agent.get(`${path}?mois=2026-12`);
-    expect(back.text).toMatch(/value="2026-12-08" checked/);
+    expect(page(back).checked('jours')).toEqual(['2026-12-08']);
   });
 });
+
+/** The grid's cell of a day, found by its date as the cell shows it ("lundi 07/12"). */
+function gridDay(grid: Page, date: string) {
+  const cell = grid
+    .all('td.week-grid__day')
+    .toArray()
+    .find((td) => squish(grid.$(td).children('.week-grid__date').text()) === date);
+  if (!cell) throw new Error(`no grid cell ${date}`);
+  return grid.$(cell);
+}
 
 async function activityName(id: string): Promise<string> {
   const { rows } = await t.db.pool.query<{ name: string }>(`select name from activities where id = $1`, [id]);
@@ -175,7 +196,7 @@ describe('Appliquer une périodicité', () => {
     const path = gridPath('tarnos', f.childId, f.enrolmentId);
     const form = await f.agent.get(`${path}/periodicite`);
     expect(form.status).toBe(200);
-    expect(form.text).toContain('<label for="freres">Lucas</label>');
+    expect(page(form).label('freres')).toBe('Lucas');
     const preview = await f.agent
       .post(`${path}/periodicite`)
       .type('form')
@@ -192,10 +213,11 @@ describe('Appliquer une périodicité', () => {
     expect(preview.text).toContain('Tous les lundis et jeudis, du 01/12/2026 au 08/01/2027');
     expect(preview.text).toContain('Emma : 5 repas à réserver');
     expect(preview.text).toContain('Lucas : 5 repas à réserver');
+    const listed = page(preview).texts('ul.day-list > li');
     for (const d of ['jeudi 10 décembre', 'lundi 14 décembre', 'jeudi 17 décembre', 'lundi 4 janvier', 'jeudi 7 janvier'])
-      expect(preview.text).toContain(`<li>${d}</li>`);
-    expect(preview.text).toContain('<li>jeudi 3 décembre : Date limite dépassée</li>');
-    expect(preview.text).toContain('<li>jeudi 24 décembre : Vacances de Noël</li>');
+      expect(listed).toContain(d);
+    expect(listed).toContain('jeudi 3 décembre : Date limite dépassée');
+    expect(listed).toContain('jeudi 24 décembre : Vacances de Noël');
     expect(await reservedDays(f.childId)).toEqual([]);
 
     const confirm = await f.agent
@@ -214,7 +236,7 @@ describe('Appliquer une périodicité', () => {
     const recap = await f.agent.get(confirm.headers.location!);
     expect(recap.text).toContain('Emma – ');
     expect(recap.text).toContain('Lucas – ');
-    const key = /name="cle" value="([^"]+)"/.exec(recap.text)![1]!;
+    const key = page(recap).hidden('cle');
     await f.agent
       .post(`${path}/valider`)
       .type('form')
@@ -238,17 +260,19 @@ describe('Appliquer une périodicité', () => {
 
     const empty = await post({});
     expect(empty.status).toBe(400);
-    expect(empty.text).toContain('<title>Erreur : Appliquer une périodicité');
-    expect(empty.text).toContain('<a href="#jours">Choisissez au moins un jour de la semaine</a>');
-    expect(empty.text).toContain('<a href="#du">Saisissez la date de début</a>');
-    expect(empty.text).toContain('<a href="#action">');
+    expect(page(empty).title()).toMatch(/^Erreur : Appliquer une périodicité/);
+    const summary = page(empty).errorSummary();
+    expect(summary).toContainEqual({ field: 'jours', message: 'Choisissez au moins un jour de la semaine' });
+    expect(summary).toContainEqual({ field: 'du', message: 'Saisissez la date de début' });
+    expect(summary.map((e) => e.field)).toContain('action');
 
     const bad = await post({ jours: ['1'], du: '31/02/2026', au: 'demain', action: 'reserver' });
     expect(bad.status).toBe(400);
-    expect(bad.text).toContain('Saisissez la date de début au format JJ/MM/AAAA');
-    expect(bad.text).toContain('id="du-error"');
-    expect(bad.text).toContain('value="31/02/2026"');
-    expect(bad.text).toMatch(/id="jours" name="jours" value="1" checked/);
+    const badPage = page(bad);
+    expect(badPage.fieldError('du')).toContain('Saisissez la date de début au format JJ/MM/AAAA');
+    expect(badPage.fieldValue('du')).toBe('31/02/2026');
+    expect(badPage.checked('jours')).toEqual(['1']);
+    expect(badPage.one('input[name="jours"][checked]').attr('id')).toBe('jours');
 
     const reversed = await post({ jours: ['1'], du: '10/12/2026', au: '01/12/2026', action: 'reserver' });
     expect(reversed.text).toContain('La date de fin doit être la même que la date de début ou après');
@@ -285,12 +309,12 @@ describe('deadlines are decided when saving', () => {
     t.clock.set('2026-11-25T23:00:00Z'); // 26 November, 00:00 in Paris
     const res = await f.agent.post(booking.path).type('form').send(booking.fields);
     expect(res.status).toBe(409);
-    expect(res.text).toContain('<title>Erreur : ');
-    expect(res.text).toContain('Rien n&#39;a été enregistré');
+    expect(page(res).title()).toMatch(/^Erreur : /);
+    expect(page(res).text()).toContain("Rien n'a été enregistré");
     expect(res.text).toContain('jeudi 10 décembre (Date limite dépassée)');
     expect(await reservedDays(f.childId)).toEqual([]);
     // The late day left the draft; the rest can be validated.
-    const key = /name="cle" value="([^"]+)"/.exec(res.text)![1]!;
+    const key = page(res).hidden('cle');
     const again = await f.agent
       .post(booking.path)
       .type('form')
@@ -322,11 +346,11 @@ describe('deadlines are decided when saving', () => {
         jours: ['2026-12-10', '2026-12-14'],
         action: 'enregistrer',
       });
-    const page = await f.agent.get(res.headers.location!);
-    expect(page.text).toContain(
-      'Ces jours ne peuvent plus être modifiés et n&#39;ont pas été pris en compte : Emma, jeudi 10 décembre (Date limite dépassée)',
+    const after = page(await f.agent.get(res.headers.location!));
+    expect(after.text()).toContain(
+      "Ces jours ne peuvent plus être modifiés et n'ont pas été pris en compte : Emma, jeudi 10 décembre (Date limite dépassée)",
     );
-    expect(page.text).toContain('(1 modification en attente)');
+    expect(after.text()).toContain('(1 modification en attente)');
   });
 });
 
@@ -334,11 +358,7 @@ describe('refusals', () => {
   it('stops a script at RESERVATIONS_PER_HOUR saves an hour per family (429), books nothing, and keeps the pending ticks', async () => {
     const f = await freshFamily();
     const booking = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, ['2026-12-14']);
-    await t.db.pool.query(`insert into rate_limits (key, points, window_ends_at) values ($1, $2, $3::timestamptz + interval '1 hour')`, [
-      `reservations:${f.familyId}`,
-      RESERVATIONS_PER_HOUR,
-      t.clock.now(),
-    ]);
+    await useUpRateLimit(t.db.pool, `reservations:${f.familyId}`, RESERVATIONS_PER_HOUR, t.clock.now());
     const res = await f.agent.post(booking.path).type('form').send(booking.fields);
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBeDefined();

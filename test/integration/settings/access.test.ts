@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
+import { page } from '../../helpers/html.js';
 import { createParent, town } from '../../helpers/fixtures.js';
 import { post, signedIn, type SignedInAgent } from './helpers.js';
 
@@ -45,44 +46,81 @@ beforeEach(async () => {
 });
 
 type Who = 'admin' | 'agent';
+/**
+ * What the town's admin gets, the proof that the handler ran rather than a guard: a GET's
+ * page title (before " – Ville de Tarnos"); a POST sent without its fields, the 400 with
+ * the error summary's fields in order; a POST without fields, its redirect.
+ */
+type AdminSees = { title: string } | { refused: string[] } | { redirect: string };
 interface Route {
   method: 'get' | 'post';
   path: (slug: string, i: typeof ids) => string;
   /** The least role that may use it. */
   role: Who;
+  admin: AdminSees;
 }
 
 const S = (slug: string) => `/${slug}/agents/parametres`;
 const N = (slug: string) => `/${slug}/agents/actualites`;
 const ROUTES: Route[] = [
-  { method: 'get', role: 'admin', path: (s) => S(s) },
-  { method: 'get', role: 'admin', path: (s) => `${S(s)}/commune` },
-  { method: 'post', role: 'admin', path: (s) => `${S(s)}/commune` },
-  { method: 'get', role: 'admin', path: (s) => `${S(s)}/services` },
-  { method: 'get', role: 'admin', path: (s) => `${S(s)}/services/nouveau` },
-  { method: 'post', role: 'admin', path: (s) => `${S(s)}/services/nouveau` },
-  { method: 'get', role: 'admin', path: (s, i) => `${S(s)}/services/${i.service}` },
-  { method: 'post', role: 'admin', path: (s, i) => `${S(s)}/services/${i.service}` },
-  { method: 'post', role: 'admin', path: (s, i) => `${S(s)}/services/${i.service}/deplacer` },
-  { method: 'post', role: 'admin', path: (s, i) => `${S(s)}/services/${i.service}/supprimer` },
-  { method: 'get', role: 'admin', path: (s) => `${S(s)}/mots-de-passe` },
-  { method: 'post', role: 'admin', path: (s) => `${S(s)}/mots-de-passe` },
-  { method: 'get', role: 'admin', path: (s) => `${S(s)}/calendrier` },
-  { method: 'post', role: 'admin', path: (s) => `${S(s)}/calendrier` },
-  { method: 'post', role: 'admin', path: (s, i) => `${S(s)}/calendrier/${i.closure}/supprimer` },
-  { method: 'get', role: 'admin', path: (s) => `${S(s)}/cgu` },
-  { method: 'post', role: 'admin', path: (s) => `${S(s)}/cgu` },
-  { method: 'get', role: 'admin', path: (s) => `${S(s)}/cgu/versions/1` },
-  { method: 'get', role: 'admin', path: (s) => `${S(s)}/mentions-legales` },
-  { method: 'post', role: 'admin', path: (s) => `${S(s)}/mentions-legales` },
-  { method: 'get', role: 'admin', path: (s) => `${S(s)}/mentions-legales/versions/1` },
-  { method: 'get', role: 'agent', path: (s) => N(s) },
-  { method: 'get', role: 'agent', path: (s) => `${N(s)}/nouvelle` },
-  { method: 'post', role: 'agent', path: (s) => `${N(s)}/nouvelle` },
-  { method: 'get', role: 'agent', path: (s, i) => `${N(s)}/${i.news}/modifier` },
-  { method: 'post', role: 'agent', path: (s, i) => `${N(s)}/${i.news}/modifier` },
-  { method: 'post', role: 'agent', path: (s, i) => `${N(s)}/${i.news}/publier` },
-  { method: 'post', role: 'agent', path: (s, i) => `${N(s)}/${i.news}/retirer` },
+  { method: 'get', role: 'admin', path: (s) => S(s), admin: { title: 'Paramètres de la commune' } },
+  { method: 'get', role: 'admin', path: (s) => `${S(s)}/commune`, admin: { title: 'Nom, couleur et accueil' } },
+  { method: 'post', role: 'admin', path: (s) => `${S(s)}/commune`, admin: { refused: ['nom', 'couleur'] } },
+  { method: 'get', role: 'admin', path: (s) => `${S(s)}/services`, admin: { title: 'Services et coordonnées' } },
+  { method: 'get', role: 'admin', path: (s) => `${S(s)}/services/nouveau`, admin: { title: 'Ajouter un service' } },
+  { method: 'post', role: 'admin', path: (s) => `${S(s)}/services/nouveau`, admin: { refused: ['nom'] } },
+  {
+    method: 'get',
+    role: 'admin',
+    path: (s, i) => `${S(s)}/services/${i.service}`,
+    admin: { title: 'Modifier le service Direction Éducation Enfance Jeunesse' },
+  },
+  { method: 'post', role: 'admin', path: (s, i) => `${S(s)}/services/${i.service}`, admin: { refused: ['nom'] } },
+  {
+    method: 'post',
+    role: 'admin',
+    path: (s, i) => `${S(s)}/services/${i.service}/deplacer`,
+    admin: { redirect: '/tarnos/agents/parametres/services' },
+  },
+  {
+    method: 'post',
+    role: 'admin',
+    path: (s, i) => `${S(s)}/services/${i.service}/supprimer`,
+    admin: { redirect: '/tarnos/agents/parametres/services' },
+  },
+  { method: 'get', role: 'admin', path: (s) => `${S(s)}/mots-de-passe`, admin: { title: 'Mots de passe et activation des comptes' } },
+  { method: 'post', role: 'admin', path: (s) => `${S(s)}/mots-de-passe`, admin: { refused: ['longueurMin', 'delaiActivation'] } },
+  { method: 'get', role: 'admin', path: (s) => `${S(s)}/calendrier`, admin: { title: 'Fermetures et vacances scolaires' } },
+  { method: 'post', role: 'admin', path: (s) => `${S(s)}/calendrier`, admin: { refused: ['type', 'libelle', 'du', 'au'] } },
+  {
+    method: 'post',
+    role: 'admin',
+    path: (s, i) => `${S(s)}/calendrier/${i.closure}/supprimer`,
+    admin: { redirect: '/tarnos/agents/parametres/calendrier' },
+  },
+  { method: 'get', role: 'admin', path: (s) => `${S(s)}/cgu`, admin: { title: "Conditions générales d'utilisation" } },
+  { method: 'post', role: 'admin', path: (s) => `${S(s)}/cgu`, admin: { refused: ['texte'] } },
+  {
+    method: 'get',
+    role: 'admin',
+    path: (s) => `${S(s)}/cgu/versions/1`,
+    admin: { title: "Conditions générales d'utilisation – version 1" },
+  },
+  { method: 'get', role: 'admin', path: (s) => `${S(s)}/mentions-legales`, admin: { title: 'Mentions légales' } },
+  { method: 'post', role: 'admin', path: (s) => `${S(s)}/mentions-legales`, admin: { refused: ['texte'] } },
+  { method: 'get', role: 'admin', path: (s) => `${S(s)}/mentions-legales/versions/1`, admin: { title: 'Mentions légales – version 1' } },
+  { method: 'get', role: 'agent', path: (s) => N(s), admin: { title: 'Actualités' } },
+  { method: 'get', role: 'agent', path: (s) => `${N(s)}/nouvelle`, admin: { title: 'Nouvelle actualité' } },
+  { method: 'post', role: 'agent', path: (s) => `${N(s)}/nouvelle`, admin: { refused: ['titre', 'texte'] } },
+  {
+    method: 'get',
+    role: 'agent',
+    path: (s, i) => `${N(s)}/${i.news}/modifier`,
+    admin: { title: 'Modifier l’actualité Réservation des repas' },
+  },
+  { method: 'post', role: 'agent', path: (s, i) => `${N(s)}/${i.news}/modifier`, admin: { refused: ['titre', 'texte'] } },
+  { method: 'post', role: 'agent', path: (s, i) => `${N(s)}/${i.news}/publier`, admin: { redirect: '/tarnos/agents/actualites' } },
+  { method: 'post', role: 'agent', path: (s, i) => `${N(s)}/${i.news}/retirer`, admin: { redirect: '/tarnos/agents/actualites' } },
 ];
 const label = (r: Route) => `${r.method.toUpperCase()} ${r.path('tarnos', { service: ':service', news: ':news', closure: ':closure' })}`;
 const cases = ROUTES.map((r) => [label(r), r] as const);
@@ -177,14 +215,13 @@ describe('CSRF', () => {
 
 describe('navigation', () => {
   it('shows Actualités to every agent and Paramètres to admins only', async () => {
-    const agentHome = (await plainAgent.agent.get('/tarnos/agents')).text;
-    const adminHome = (await admin.agent.get('/tarnos/agents')).text;
-    expect(agentHome).toContain('<a href="/tarnos/agents/actualites">Actualités</a>');
-    expect(agentHome).not.toContain('/tarnos/agents/parametres');
-    expect(adminHome).toContain('<a href="/tarnos/agents/parametres">Paramètres</a>');
-    expect((await admin.agent.get('/tarnos/agents/parametres/services')).text).toContain(
-      '<a href="/tarnos/agents/parametres" aria-current="page">Paramètres</a>',
-    );
+    const agentHome = await plainAgent.agent.get('/tarnos/agents');
+    const adminHome = page(await admin.agent.get('/tarnos/agents'));
+    expect(page(agentHome).links()).toContainEqual({ href: '/tarnos/agents/actualites', text: 'Actualités' });
+    expect(agentHome.text).not.toContain('/tarnos/agents/parametres');
+    expect(adminHome.links()).toContainEqual({ href: '/tarnos/agents/parametres', text: 'Paramètres' });
+    const current = page(await admin.agent.get('/tarnos/agents/parametres/services')).one('a[aria-current="page"]');
+    expect([current.attr('href'), current.text()]).toEqual(['/tarnos/agents/parametres', 'Paramètres']);
   });
 });
 
@@ -195,7 +232,17 @@ describe('the town’s admin reaches every route', () => {
   it.each(cases)('%s', async (_l, r) => {
     const path = r.path('tarnos', ids);
     const res = r.method === 'get' ? await admin.agent.get(path) : await post(admin, path, bodies[path.split('/').pop()!] ?? {});
-    if (r.method === 'get') expect(res.status).toBe(200);
-    else expect([303, 400]).toContain(res.status);
+    const seen = page(res);
+    if ('title' in r.admin) {
+      expect(res.status).toBe(200);
+      expect(seen.title()).toBe(`${r.admin.title} – Ville de Tarnos – Espace Famille`);
+    } else if ('refused' in r.admin) {
+      expect(res.status).toBe(400);
+      expect(seen.title()).toMatch(/^Erreur : /);
+      expect(seen.errorSummary().map((e) => e.field)).toEqual(r.admin.refused);
+    } else {
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe(r.admin.redirect);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listClosures } from '../../../src/repositories/activities.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { page as parse } from '../../helpers/html.js';
 import { town } from '../../helpers/fixtures.js';
 import { checkedRadio, fieldErrorOf, inputValue, summaryOf, textOf, titleOf } from '../signup/signup-helpers.js';
 import { auditRows, post, signedIn, type SignedInAgent } from './helpers.js';
@@ -29,8 +30,12 @@ const periods = async () =>
 
 /** The rows of one of the page's two tables, as text. */
 function tableRows(html: string, id: 'fermetures' | 'vacances'): string[] {
-  const table = new RegExp(`<caption id="${id}-caption"[\\s\\S]*?</table>`).exec(html)?.[0] ?? '';
-  return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => textOf(`<main>${m[1]}</main>`)).slice(1);
+  const p = parse(html);
+  return p
+    .all(`table:has(> caption#${id}-caption) tr`)
+    .toArray()
+    .slice(1)
+    .map((tr) => textOf(`<main>${p.$(tr).html()}</main>`));
 }
 
 describe('closure days and school holidays', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { page as parse } from '../../helpers/html.js';
 import {
   ADRESSE,
   CONTACT,
@@ -37,7 +38,7 @@ describe('ADRESSE', () => {
       ['ville', 'Ville'],
       ['pays', 'Pays'],
     ]) {
-      expect(page.text).toContain(`<label class="label" for="${id}">${label}</label>`);
+      expect(parse(page).one(`label.label[for="${id}"]`).text(), id).toBe(label);
     }
     expect(inputValue(page.text, 'pays')).toBe('France');
     expect(page.text).toMatch(/id="codePostal"[^>]*autocomplete="postal-code"/);
@@ -104,10 +105,13 @@ describe('MOYENS DE CONTACT', () => {
       ['fax', 'Fax'],
       ['moyenContactPrefere', 'Moyen de contact préféré'],
     ]) {
-      expect(page.text).toContain(`<label class="label" for="${id}">${label}</label>`);
+      expect(parse(page).one(`label.label[for="${id}"]`).text(), id).toBe(label);
     }
-    expect(page.text).toContain('<label class="label" for="courriel"><span class="required-mark" aria-hidden="true">* </span>Courriel');
-    expect(page.text).toMatch(/id="courriel"[^>]*type="email"[^>]*autocomplete="email"/);
+    const courrielLabel = parse(page).one('label.label[for="courriel"]');
+    expect(courrielLabel.children().first().is('span.required-mark[aria-hidden="true"]')).toBe(true);
+    expect(courrielLabel.text()).toMatch(/^\* Courriel/);
+    const courriel = parse(page).one('input#courriel');
+    expect([courriel.attr('type'), courriel.attr('autocomplete')]).toEqual(['email', 'email']);
     expect(selectedOption(page.text, 'moyenContactPrefere')).toBe('courriel');
     for (const option of ['Courriel', 'Téléphone', 'Mobile', 'Fax']) expect(page.text).toContain(`>${option}</option>`);
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CaptchaChallenge } from '../../../src/lib/captcha.js';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { page as parse } from '../../helpers/html.js';
 import {
   CONTACT,
   PASSWORD,
@@ -48,10 +49,17 @@ describe('the AUTHENTIFICATION page', () => {
     const tarnos = await onAuthentification('tarnos');
     const page = await tarnos.agent.get(stepUrl('tarnos', 'authentification'));
     expect(titleOf(page.text)).toBe('Authentification – Étape 5 sur 5 – Créer mon espace – Ville de Tarnos – Espace Famille');
-    const hint = /<p class="hint" id="motDePasse-hint">([^<]*)<\/p>/.exec(page.text)?.[1] ?? '';
+    const form = parse(page);
+    const hint = form.one('p.hint#motDePasse-hint').text();
     expect(hint).toContain('au moins 8 caractères dont 1 majuscule, 1 minuscule et 1 chiffre');
-    expect(page.text).toMatch(/id="motDePasse"[^>]*type="password"[^>]*autocomplete="new-password"[^>]*aria-describedby="motDePasse-hint"/);
-    expect(page.text.indexOf('motDePasse-hint')).toBeLessThan(page.text.indexOf('id="motDePasse"'));
+    const password = form.one('input#motDePasse');
+    expect([password.attr('type'), password.attr('autocomplete'), password.attr('aria-describedby')]).toEqual([
+      'password',
+      'new-password',
+      'motDePasse-hint',
+    ]);
+    // The rules come before the field, in reading order.
+    expect(form.attrs('#motDePasse-hint, #motDePasse', 'id')).toEqual(['motDePasse-hint', 'motDePasse']);
 
     const bayeux = await onAuthentification('bayeux');
     const bayeuxPage = await bayeux.agent.get(stepUrl('bayeux', 'authentification'));
@@ -64,35 +72,60 @@ describe('the AUTHENTIFICATION page', () => {
     const text = textOf(page.text);
     expect(text).toContain("Vous avez la possibilité de saisir les clés d'accès à différents services proposés sur le portail.");
     expect(text).toContain('effective dans les 48 heures ouvrées');
-    expect(page.text).toMatch(/<th scope="col">Service<\/th><th scope="col">Clé<\/th>/);
-    expect(page.text).toContain('<th scope="row">Enfance</th>');
-    expect(page.text).toContain('<label class="visually-hidden" for="cleEnfance">Clé du service Enfance</label>');
+    const services = parse(page);
+    const table = services.all('table').filter((_, e) => services.$(e).find('#cleEnfance').length > 0);
+    expect(
+      table
+        .find('thead th[scope="col"]')
+        .toArray()
+        .map((th) => services.$(th).text()),
+    ).toEqual(['Service', 'Clé']);
+    expect(services.row('Enfance').el.find('input#cleEnfance')).toHaveLength(1);
+    const keyLabel = services.one('label[for="cleEnfance"]');
+    expect([keyLabel.attr('class'), keyLabel.text()]).toEqual(['visually-hidden', 'Clé du service Enfance']);
   });
 
   it('has a security check: an image with an alternative text that does not give the answer, and a question', async () => {
     const { agent, email } = await onAuthentification();
     const page = await agent.get(stepUrl('tarnos', 'authentification'));
     const challenge = await challengeOf(email);
-    const img = /<img class="captcha-image" src="(data:image\/svg\+xml;base64,[^"]+)" alt="([^"]+)"/.exec(page.text);
-    expect(img).not.toBeNull();
-    expect(img![2]).toContain('Texte de contrôle à recopier (image)');
-    expect(page.text).toContain('<label class="label" for="texteControle">Entrer le texte ci-dessous</label>');
-    expect(page.text).toContain('Changer le texte de contrôle');
-    const question = /<label class="label" for="reponseQuestion">Ou répondez à cette question : ([^<]+)<\/label>/.exec(page.text)?.[1];
-    expect(question).toBe(challenge.question.replace(/'/g, '&#39;'));
+    const check = parse(page);
+    const img = check.one('img.captcha-image');
+    const src = img.attr('src') ?? '';
+    expect(src).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(img.attr('alt')).toContain('Texte de contrôle à recopier (image)');
+    expect(check.one('label.label[for="texteControle"]').text()).toBe('Entrer le texte ci-dessous');
+    expect(check.text()).toContain('Changer le texte de contrôle');
+    const question = check.one('label.label[for="reponseQuestion"]').text();
+    expect(question).toBe(`Ou répondez à cette question : ${challenge.question}`);
     // The answers are in the session only: not in the page, not in the image's markup.
-    const svg = Buffer.from(img![1]!.split(',')[1]!, 'base64').toString('utf8');
+    const svg = Buffer.from(src.split(',')[1]!, 'base64').toString('utf8');
     expect(svg.toUpperCase()).not.toContain(challenge.text);
-    expect(page.text.replace(img![1]!, '')).not.toContain(challenge.text);
+    expect(page.text.replace(src, '')).not.toContain(challenge.text);
     expect(page.text).not.toContain(`value="${challenge.answers[0]}"`);
   });
 
   it('has a honeypot out of sight, out of the tab order, without autocomplete', async () => {
     const { agent } = await onAuthentification();
     const page = await agent.get(stepUrl('tarnos', 'authentification'));
-    expect(page.text).toMatch(
-      /<div class="signup-hp" aria-hidden="true">\s*<label for="siteInternet">[^<]*<\/label>\s*<input id="siteInternet" name="siteInternet" type="text" tabindex="-1" autocomplete="off">/,
-    );
+    const form = parse(page);
+    const trap = form.one('div.signup-hp');
+    expect(trap.attr('aria-hidden')).toBe('true');
+    expect(
+      trap
+        .children()
+        .toArray()
+        .map((e) => e.tagName),
+    ).toEqual(['label', 'input']);
+    expect(trap.children('label').attr('for')).toBe('siteInternet');
+    const input = trap.children('input');
+    expect(['id', 'name', 'type', 'tabindex', 'autocomplete'].map((a) => input.attr(a))).toEqual([
+      'siteInternet',
+      'siteInternet',
+      'text',
+      '-1',
+      'off',
+    ]);
   });
 });
 

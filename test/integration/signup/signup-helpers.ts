@@ -2,6 +2,7 @@ import type supertest from 'supertest';
 import { expect } from 'vitest';
 import { urls, type SignupStep } from '../../../src/routes.js';
 import { csrfFrom, TEST_CAPTCHA, type TestApp } from '../../helpers/app.js';
+import { page } from '../../helpers/html.js';
 
 /** What the seed's Tarnos user typed (seed 004), as the form's fields. */
 export const IDENTITE: Record<string, string> = {
@@ -135,57 +136,47 @@ export async function validate(agent: supertest.Agent, town: string, token: stri
 }
 
 // ---------------------------------------------------------------- reading pages
-
-export function decode(html: string): string {
-  return html
-    .replace(/&#39;/g, "'")
-    .replace(/&#34;/g, '"')
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
+// Thin names over test/helpers/html.ts (a real parser), kept for the many tests that use them.
 
 export function titleOf(html: string): string {
-  return decode(/<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '');
+  return page(html).title();
 }
 
 /** The error summary's links, as [field, message]. */
 export function summaryOf(html: string): [string, string][] {
-  const summary = /<div class="error-summary"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? '';
-  return [...summary.matchAll(/<a href="#([^"]+)">([^<]*)<\/a>/g)].map((m) => [m[1]!, decode(m[2]!)]);
+  return page(html)
+    .errorSummary()
+    .filter((e): e is { field: string; message: string } => e.field !== undefined)
+    .map((e) => [e.field, e.message]);
 }
 
 /** The message shown beside a field (the partials give it the id `<field>-error`). */
 export function fieldErrorOf(html: string, id: string): string | undefined {
-  const m = new RegExp(`<p class="error-message" id="${id}-error"><span class="visually-hidden">Erreur : </span>([^<]*)</p>`).exec(html);
-  return m ? decode(m[1]!) : undefined;
+  return page(html).fieldError(id);
 }
 
 /** The value an input shows ('' when it has none); throws when there is no such input. */
 export function inputValue(html: string, id: string): string {
-  const tag = new RegExp(`<input[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0];
-  if (!tag) throw new Error(`no input #${id}`);
-  return decode(/\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '');
+  const p = page(html);
+  if (!p.has(`input[id="${id}"]`)) throw new Error(`no input #${id}`);
+  return p.fieldValue(id);
 }
 
 export function checkedRadio(html: string, name: string): string | undefined {
-  const tags = [...html.matchAll(new RegExp(`<input type="radio"[^>]*name="${name}"[^>]*>`, 'g'))].map((m) => m[0]);
-  const checked = tags.find((tag) => /\bchecked\b/.test(tag));
-  return checked ? /value="([^"]*)"/.exec(checked)?.[1] : undefined;
+  const p = page(html);
+  return p
+    .all(`input[type="radio"][name="${name}"][checked]`)
+    .toArray()
+    .map((i) => p.$(i).attr('value'))[0];
 }
 
 export function selectedOption(html: string, id: string): string | undefined {
-  const select = new RegExp(`<select[^>]*id="${id}"[\\s\\S]*?</select>`).exec(html)?.[0] ?? '';
-  return /<option value="([^"]*)" selected>/.exec(select)?.[1];
+  return page(html).selected(id);
 }
 
-/** Whatever the page says, without tags, spaces collapsed. */
+/** Whatever the page says, without tags, spaces collapsed; no-break spaces read as spaces. */
 export function textOf(html: string): string {
-  const main = /<main[\s\S]*<\/main>/.exec(html)?.[0] ?? html;
-  return decode(main.replace(/<[^>]+>/g, ' '))
-    .replace(/\s+/g, ' ')
-    .trim();
+  return page(html).text().replace(/\s+/g, ' ');
 }
 
 // ---------------------------------------------------------------- images

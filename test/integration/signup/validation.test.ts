@@ -2,6 +2,7 @@ import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
+import { createFamily } from '../../helpers/fixtures.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
 import {
   ADRESSE,
@@ -38,17 +39,8 @@ beforeEach(async () => {
   await t.db.pool.query('delete from rate_limits');
 });
 
-async function townId(slug: string): Promise<string> {
-  const { rows } = await t.db.pool.query<{ id: string }>(`select id from towns where slug = $1`, [slug]);
-  return rows[0]!.id;
-}
-
 async function insertFamily(slug: string, key: string, name: string): Promise<string> {
-  const { rows } = await t.db.pool.query<{ id: string }>(
-    `insert into families (town_id, cle_enfance, name) values ($1, $2, $3) returning id`,
-    [await townId(slug), key, name],
-  );
-  return rows[0]!.id;
+  return (await createFamily(t.db.pool, slug, { cleEnfance: key, name })).id;
 }
 
 interface Run {

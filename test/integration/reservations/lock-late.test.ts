@@ -1,0 +1,148 @@
+import type pg from 'pg';
+import type supertest from 'supertest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { lockDays } from '../../../src/repositories/reservations.repository.js';
+import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { signIn } from '../../helpers/auth.js';
+import { createParent } from '../../helpers/fixtures.js';
+import { createActivity, createFamilyWithChild, enrol, prepareBooking } from './helpers.js';
+
+/**
+ * The lock-late save (ADR 0010) gives the same results as the lock-first one: only what the
+ * transaction holds while it waits for the day rows tells them apart. A second connection
+ * holds a day's row lock, the save is sent, and the test looks at the waiting transaction
+ * from outside (pg_stat_activity, pg_locks): no timing, no query log.
+ */
+
+const NOW = '2026-11-23T09:00:00Z';
+const DAY = '2026-12-10';
+const CAPACITY = 10;
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ now: NOW });
+});
+afterAll(async () => t.close());
+beforeEach(async () => {
+  t.clock.set(NOW);
+  await t.db.pool.query('delete from rate_limits');
+});
+
+interface Family {
+  agent: supertest.Agent;
+  childId: string;
+  enrolmentId: string;
+  familyId: string;
+}
+
+async function family(activityId: string, name: string): Promise<Family> {
+  const f = await createFamilyWithChild(t.db.pool, 'tarnos', name);
+  const enrolmentId = await enrol(t.db.pool, 'tarnos', activityId, f.childId);
+  const parent = await createParent(t.db.pool, 'tarnos', { familyId: f.familyId });
+  const agent = t.agent();
+  expect((await signIn(agent, 'tarnos', parent.username, parent.password)).status).toBe(303);
+  return { agent, childId: f.childId, enrolmentId, familyId: f.familyId };
+}
+
+/** Another transaction holding the row lock of `days`, as a concurrent save would. */
+async function holdDays(activityId: string, days: string[]): Promise<{ client: pg.PoolClient; release(): Promise<void> }> {
+  // The day rows exist and are committed first, so the save's own insert of them does not wait.
+  await lockDays(t.db.pool, activityId, CAPACITY, days);
+  const client = await t.db.pool.connect();
+  await client.query('begin');
+  await lockDays(client, activityId, CAPACITY, days, { allExist: true });
+  let released = false;
+  return {
+    client,
+    release: async () => {
+      if (released) return;
+      released = true;
+      await client.query('commit');
+      client.release();
+    },
+  };
+}
+
+/** The backend of this database waiting for a lock (the save), once it waits. */
+async function waitingBackend(holder: pg.PoolClient): Promise<number> {
+  const { rows: me } = await holder.query<{ pid: number }>('select pg_backend_pid() as pid');
+  for (let i = 0; i < 500; i++) {
+    const { rows } = await t.db.pool.query<{ pid: number }>(
+      `select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> $1`,
+      [me[0]!.pid],
+    );
+    if (rows[0]) return rows[0].pid;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('no save is waiting for the day lock');
+}
+
+/** The tables the backend has written to in its open transaction. */
+async function tablesWritten(pid: number): Promise<string[]> {
+  const { rows } = await t.db.pool.query<{ rel: string }>(
+    `select c.relname as rel from pg_locks l join pg_class c on c.oid = l.relation
+      where l.pid = $1 and l.locktype = 'relation' and l.granted and l.mode = 'RowExclusiveLock' and c.relkind = 'r'`,
+    [pid],
+  );
+  return rows.map((r) => r.rel).sort();
+}
+
+describe('the lock-late save', () => {
+  it('records the request and its mail before it waits for the day lock, when it can decide alone', async () => {
+    const activityId = await createActivity(t.db.pool, 'tarnos', { capacity: CAPACITY });
+    const f = await family(activityId, 'TARDIF');
+    const booking = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, [DAY]);
+    const held = await holdDays(activityId, [DAY]);
+    try {
+      const sent = f.agent
+        .post(booking.path)
+        .type('form')
+        .send(booking.fields)
+        .then((res) => res);
+      const pid = await waitingBackend(held.client);
+      // Lock first would wait here with only the submission written.
+      expect(await tablesWritten(pid)).toEqual(expect.arrayContaining(['mail_outbox', 'requests', 'reservation_submissions']));
+      await held.release();
+      const res = await sent;
+      expect(res.status).toBe(303);
+    } finally {
+      await held.release();
+    }
+    const { rows } = await t.db.pool.query<{ status: string }>(`select status from reservations where child_id = $1 and day = $2`, [
+      f.childId,
+      DAY,
+    ]);
+    expect(rows).toEqual([{ status: 'booked' }]);
+  });
+
+  it('takes no day lock at all when everything asked is already so (a stale draft)', async () => {
+    const activityId = await createActivity(t.db.pool, 'tarnos', { capacity: CAPACITY });
+    const f = await family(activityId, 'PERIME');
+    // The other parent of the family ticks the same day in their own session (their own key):
+    // once the first VALIDER books it, theirs has nothing left to do.
+    const other = await createParent(t.db.pool, 'tarnos', { familyId: f.familyId });
+    const otherAgent = t.agent();
+    expect((await signIn(otherAgent, 'tarnos', other.username, other.password)).status).toBe(303);
+    const first = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, [DAY]);
+    const stale = await prepareBooking(otherAgent, 'tarnos', f.childId, f.enrolmentId, [DAY]);
+    expect((await f.agent.post(first.path).type('form').send(first.fields)).status).toBe(303);
+    const held = await holdDays(activityId, [DAY]);
+    try {
+      // Lock first would wait for the held day until the release below, and the race would time out.
+      const res = await Promise.race([
+        otherAgent.post(stale.path).type('form').send(stale.fields),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the save waited for the day lock')), 10_000)),
+      ]);
+      expect(res.status).toBe(303);
+    } finally {
+      await held.release();
+    }
+    // The second save was recorded, as a submission that changed nothing: one request, the first save's.
+    const { rows } = await t.db.pool.query<{ submissions: number; requests: number }>(
+      `select (select count(*)::int from reservation_submissions where family_id = $1) as submissions,
+              (select count(*)::int from requests where family_id = $1) as requests`,
+      [f.familyId],
+    );
+    expect(rows[0]).toEqual({ submissions: 2, requests: 1 });
+  });
+});
