@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { uploadSingle } from '../../middleware/upload.js';
 import { route, urls } from '../../routes.js';
 import { PHOTO_UPLOAD_OPTIONS, signupController } from './signup.controller.js';
