@@ -15,3 +15,11 @@ export interface AppDeps {
   clock: Clock;
   sessionStore: Store;
 }
+
+/**
+ * What every service is given instead of `req`: the pool (it opens its own transactions), the
+ * clock and the config. AppDeps has all of it, so a controller may pass `deps` itself. A
+ * service that needs less asks for `Pick<ServiceContext, 'pool' | 'clock'>`, one that logs adds
+ * `Pick<AppDeps, 'logger'>`: one type, never a copy of its fields.
+ */
+export type ServiceContext = Pick<AppDeps, 'pool' | 'clock' | 'config'>;

@@ -2,19 +2,12 @@ import os from 'node:os';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import {
-  finishImport,
-  importBatch,
-  importOneAccount,
-  planFile,
-  todayOf,
-  townOfJob,
-  type ImportContext,
-} from '../features/imports/import.service.js';
+import { finishImport, importBatch, importOneAccount, planFile, todayOf, townOfJob } from '../features/imports/import.service.js';
 import type { Clock } from '../lib/clock.js';
 import * as jobs from '../repositories/import-jobs.repository.js';
 import type { ImportJob } from '../repositories/import-jobs.repository.js';
 import type { Town } from '../repositories/towns.repository.js';
+import type { AppDeps, ServiceContext } from '../deps.js';
 
 export interface ImportWorkerOptions {
   clock: Clock;
@@ -47,7 +40,7 @@ export class ImportHeldError extends Error {}
  */
 export class ImportWorker {
   #stopped = false;
-  readonly #ctx: ImportContext;
+  readonly #ctx: ServiceContext & Pick<AppDeps, 'logger'>;
 
   constructor(
     private readonly pool: pg.Pool,

@@ -1,21 +1,13 @@
 import { PgBoss, type JobWithMetadata, type SendOptions } from 'pg-boss';
-import type pg from 'pg';
-import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
-import type { Clock } from '../lib/clock.js';
+import type { AppDeps, ServiceContext } from '../deps.js';
 import { housekeep } from './housekeeping.js';
 import { ImportWorker } from './import-worker.js';
 import { createDelivery, sendOutboxMail, type Delivery } from './mail-worker.js';
 import { asBossDb, ensureQueues, QUEUE_SCHEMA, QUEUES, type QueueDefinition, type QueueName } from './queues.js';
 
-export interface JobContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-  logger: Logger;
-  delivery: Delivery;
-}
+/** A job runs services: it is given what they are, plus a logger and the mail delivery. */
+export type JobContext = ServiceContext & Pick<AppDeps, 'logger'> & { delivery: Delivery };
 
 export type JobHandler = (ctx: JobContext, data: Record<string, unknown>, job: JobWithMetadata<Record<string, unknown>>) => Promise<void>;
 
@@ -45,11 +37,7 @@ export const TASKS: Record<QueueName, Task> = {
   'purge-expired': { ...QUEUES['purge-expired'], run: (ctx) => housekeep(ctx.pool, ctx.clock) },
 };
 
-export interface JobQueueOptions {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-  logger: Logger;
+export interface JobQueueOptions extends ServiceContext, Pick<AppDeps, 'logger'> {
   /** The queues and their handlers (default TASKS); tests add their own. */
   tasks?: Record<string, Task>;
   /** Which queues this process works on: all (default), none (a producer: tests, the CLI), or some. */

@@ -1,7 +1,5 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
 import { withTransaction, type PoolClient } from '../../db/pool.js';
 import { audit, auditMany } from '../../lib/audit.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
@@ -16,19 +14,16 @@ import { precreateAccount } from '../accounts/accounts.service.js';
 import type { Actor } from '../family-files/family-files.service.js';
 import { parseCsv } from './csv.js';
 import { readHeader, readRow, type ImportFamily, type RowResult } from './import-format.js';
+import type { AppDeps, ServiceContext } from '../../deps.js';
 
-export interface ImportContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-  logger: Logger;
-}
+/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
+export type ImportContext = ServiceContext & Pick<AppDeps, 'logger'>;
 
 // ---------------------------------------------------------------- upload
 
 /** The file is kept in the database and the worker takes it from there; the upload is audited. */
 export async function createImportJob(
-  ctx: Pick<ImportContext, 'pool' | 'clock'>,
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
   town: Town,
   actor: Actor,
   file: { name: string; content: Buffer; dataRows: number },
@@ -184,7 +179,14 @@ async function placeInBulk(db: PoolClient, town: Town, job: ImportJob, families:
 }
 
 /** The careful way, one savepoint per row: a row that fails is refused alone. */
-async function placeOneByOne(ctx: ImportContext, db: PoolClient, town: Town, job: ImportJob, families: ImportFamily[], now: Date) {
+async function placeOneByOne(
+  ctx: ServiceContext & Pick<AppDeps, 'logger'>,
+  db: PoolClient,
+  town: Town,
+  job: ImportJob,
+  families: ImportFamily[],
+  now: Date,
+) {
   const placed: Placed[] = [];
   for (const f of families) {
     await db.query('savepoint import_row');
@@ -231,7 +233,7 @@ async function placeOneByOne(ctx: ImportContext, db: PoolClient, town: Town, job
  * same file twice creates nothing twice).
  */
 export async function importBatch(
-  ctx: ImportContext,
+  ctx: ServiceContext & Pick<AppDeps, 'logger'>,
   town: Town,
   job: ImportJob,
   plan: PlannedRow[],
@@ -346,7 +348,12 @@ export type AccountOutcome = 'created' | 'skipped' | 'none' | 'retry';
  * same transaction. Several of these run at once (one per core), each claiming a
  * different adult.
  */
-export async function importOneAccount(ctx: ImportContext, town: Town, job: ImportJob, leaseMs: number): Promise<AccountOutcome> {
+export async function importOneAccount(
+  ctx: ServiceContext & Pick<AppDeps, 'logger'>,
+  town: Town,
+  job: ImportJob,
+  leaseMs: number,
+): Promise<AccountOutcome> {
   try {
     return await withTransaction(ctx.pool, async (db) => {
       const pending = await jobs.claimPendingAccount(db, job.id);
@@ -415,7 +422,11 @@ export async function importOneAccount(ctx: ImportContext, town: Town, job: Impo
 }
 
 /** The end of the job, with its summary in the audit log. */
-export async function finishImport(ctx: ImportContext, job: ImportJob, failure: string | null = null): Promise<void> {
+export async function finishImport(
+  ctx: ServiceContext & Pick<AppDeps, 'logger'>,
+  job: ImportJob,
+  failure: string | null = null,
+): Promise<void> {
   await withTransaction(ctx.pool, async (db) => {
     const state = await jobs.lockJob(db, job.id);
     // Two workers reaching the end together: the first one closes the job.

@@ -4,7 +4,8 @@ import { parisDay } from '../../lib/calendar-days.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as activities from '../../repositories/activities.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { fillFreedPlaces, assertUuid, type ReservationContext } from './reservations.service.js';
+import { fillFreedPlaces, assertUuid } from './reservations.service.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * The agents' side of activities: create and edit them with their rules, enrol children.
@@ -12,7 +13,7 @@ import { fillFreedPlaces, assertUuid, type ReservationContext } from './reservat
  */
 export type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 
-export async function createActivity(ctx: ReservationContext, town: Town, actor: Actor, input: activities.ActivityInput): Promise<string> {
+export async function createActivity(ctx: ServiceContext, town: Town, actor: Actor, input: activities.ActivityInput): Promise<string> {
   return withTransaction(ctx.pool, async (db) => {
     const id = await activities.insertActivity(db, town.id, input);
     await audit(db, {
@@ -34,7 +35,7 @@ export async function createActivity(ctx: ReservationContext, town: Town, actor:
  * the children waiting, who are told by mail.
  */
 export async function updateActivity(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   id: string,
@@ -74,7 +75,7 @@ export async function updateActivity(
 export type EnrolResult = { ok: true; id: string } | { ok: false; reason: 'overlap' | 'unknown_child' };
 
 export async function enrolChild(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   activityId: string,

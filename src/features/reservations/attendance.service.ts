@@ -8,9 +8,9 @@ import type { Town } from '../../repositories/towns.repository.js';
 import type { Actor } from './activities.service.js';
 import { dayStates, TownCalendar } from './day-states.js';
 import { dayLabel } from './labels.js';
-import type { ReservationContext } from './reservations.service.js';
 import { activityCalendar } from './rules.js';
 import { UUID } from '../../lib/ids.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * The attendance sheet ("Feuille de présence") of one activity and day: who was booked,
@@ -187,7 +187,7 @@ export type RecordResult =
  * enrolled in this activity that day, in this town, refuse the whole form.
  */
 export async function recordAttendance(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   activity: ActivityRow,

@@ -1,5 +1,6 @@
 import { registerRequestEffects } from '../requests/request-effects.js';
-import { applyDecision, type ReservationContext } from './reservations.service.js';
+import { applyDecision } from './reservations.service.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * A reservation request decided in the back-office (the generic request queue, or the
@@ -7,7 +8,7 @@ import { applyDecision, type ReservationContext } from './reservations.service.j
  * confirms the held places, refusing frees them for the children waiting. The effect runs
  * inside the request's transition, so both commit together.
  */
-export function registerReservationEffects(ctx: ReservationContext): void {
+export function registerReservationEffects(ctx: ServiceContext): void {
   const submissionOf = (payload: Record<string, unknown>) => (typeof payload.submissionId === 'string' ? payload.submissionId : '');
   registerRequestEffects('reservation', {
     onAccept: ({ db, town, request, now }) =>

@@ -1,8 +1,5 @@
-import type pg from 'pg';
-import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import { addDays, parisDay } from '../../lib/calendar-days.js';
-import type { Clock } from '../../lib/clock.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { formatLongDate } from '../../lib/format.js';
 import { enqueueMail } from '../../lib/mailer.js';
@@ -25,12 +22,10 @@ import { createRequest } from '../requests/requests.service.js';
 import { activityCalendar } from './rules.js';
 import { UUID } from '../../lib/ids.js';
 import { count, listWords } from '../../lib/french.js';
+import type { ServiceContext } from '../../deps.js';
 
-export interface ReservationContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-}
+/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
+export type ReservationContext = ServiceContext;
 
 /** Who acts: a validated parent's account, linked to a family file. */
 export interface Parent {
@@ -145,7 +140,7 @@ export interface AgendaEntry {
 const CALENDAR_CACHE_MS = 5_000;
 const calendars = new Map<string, { until: number; value: Promise<TownCalendar> }>();
 
-export function cachedTownCalendar(ctx: ReservationContext, town: Town): Promise<TownCalendar> {
+export function cachedTownCalendar(ctx: ServiceContext, town: Town): Promise<TownCalendar> {
   if (!ctx.config.isProduction) return townCalendar(ctx.pool, town);
   const now = Date.now();
   const hit = calendars.get(town.id);
@@ -161,7 +156,7 @@ export function cachedTownCalendar(ctx: ReservationContext, town: Town): Promise
  * The busiest page of the feature: two queries at once, and no deadline computed (the
  * agenda says what is booked; the grid says until when it can change).
  */
-export async function childAgenda(ctx: ReservationContext, town: Town, parent: Parent, childId: string, from: string, to: string) {
+export async function childAgenda(ctx: ServiceContext, town: Town, parent: Parent, childId: string, from: string, to: string) {
   assertUuid(childId);
   const now = ctx.clock.now();
   // One statement for the child (of this family only), its enrolments, counters and reservations.
@@ -241,7 +236,7 @@ export type SaveResult =
  * save, and a second attempt is rare — it needs a day at its last places or a refusal.)
  */
 export async function saveReservations(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   town: Town,
   parent: Parent,
   input: { activityId: string; key: string; changes: ChangeSet[] },
@@ -262,7 +257,7 @@ class LockLateMissed extends Error {
 }
 
 async function attemptSave(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   town: Town,
   parent: Parent,
@@ -432,7 +427,7 @@ function decide(save: SaveInput, calendar: TownCalendar, existing: repo.Reservat
 }
 
 /** The lock-late attempt; undefined when it must give way to the lock-first save. */
-async function saveLockingLate(ctx: ReservationContext, db: Queryable, save: SaveInput): Promise<SaveResult | undefined> {
+async function saveLockingLate(ctx: ServiceContext, db: Queryable, save: SaveInput): Promise<SaveResult | undefined> {
   const { town, activity, allDays, submissionId } = save;
   const from = allDays[0]!;
   const to = allDays[allDays.length - 1]!;
@@ -463,7 +458,7 @@ async function saveLockingLate(ctx: ReservationContext, db: Queryable, save: Sav
 
 /** The submission's outcome, its request and the two mails (none when nothing changed). */
 async function recordOutcome(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   save: SaveInput,
   status: 'confirmed' | 'awaiting_agent',
@@ -481,7 +476,7 @@ async function recordOutcome(
 }
 
 /** The save as it always was: the days locked before anything is read or decided. */
-async function saveLockingFirst(ctx: ReservationContext, db: Queryable, save: SaveInput): Promise<SaveResult> {
+async function saveLockingFirst(ctx: ServiceContext, db: Queryable, save: SaveInput): Promise<SaveResult> {
   const { town, activity, enrolments, allDays, submissionId } = save;
   const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays);
   const now = ctx.clock.now();
@@ -526,7 +521,7 @@ async function saveLockingFirst(ctx: ReservationContext, db: Queryable, save: Sa
  * Days already past keep their waiting list as it is: nobody can come yesterday.
  */
 export async function fillFreedPlaces(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   town: Town,
   activity: ActivityRow,
@@ -542,7 +537,7 @@ export async function fillFreedPlaces(
  * lose each booked line, and the places freed go to the children waiting on those days.
  */
 async function giveFreedPlaces(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   town: Town,
   activity: ActivityRow,
@@ -565,7 +560,7 @@ async function giveFreedPlaces(
 
 /** `fillFreedPlaces` for several locked days, promoted in one statement; `count.booked` is updated. */
 export async function fillFreedPlacesOnDays(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   town: Town,
   activity: ActivityRow,
@@ -628,7 +623,7 @@ const RESULT_WORDS = {
  * own mail says the first; the confirmation mail (at once, or the agent's decision) the second.
  */
 async function recordRequest(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   town: Town,
   parent: Parent,
@@ -667,7 +662,7 @@ async function recordRequest(
 }
 
 async function confirmationMail(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   town: Town,
   to: { email: string; civility: 'M' | 'Mme'; lastName: string },
@@ -695,7 +690,7 @@ async function confirmationMail(
   });
 }
 
-export async function findSubmissionForFamily(ctx: ReservationContext, town: Town, parent: Parent, id: string) {
+export async function findSubmissionForFamily(ctx: ServiceContext, town: Town, parent: Parent, id: string) {
   assertUuid(id);
   const submission = await repo.findFamilySubmission(ctx.pool, town.id, parent.familyId, id);
   if (!submission) throw new NotFoundError('submission of another family');
@@ -711,7 +706,7 @@ export async function findSubmissionForFamily(ctx: ReservationContext, town: Tow
  * and the children waiting get them.
  */
 export async function applyDecision(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   town: Town,
   submissionId: string,
