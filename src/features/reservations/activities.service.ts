@@ -1,4 +1,4 @@
-import { withTransaction } from '../../db/pool.js';
+import { lockForTransaction, withTransaction } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
 import { parisDay } from '../../lib/calendar-days.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -49,12 +49,7 @@ export async function updateActivity(
     const now = ctx.clock.now();
     const today = parisDay(now);
     if (before.capacity !== input.capacity) {
-      const { rows } = await db.query<{ day: string; capacity: number | null; booked: number }>(
-        `update activity_days set capacity = case when $3::int is null then null else greatest($3::int, booked) end
-          where activity_id = $1 and day >= $2
-          returning day, capacity, booked`,
-        [id, today, input.capacity],
-      );
+      const rows = await activities.setCapacityFrom(db, town.id, id, today, input.capacity);
       const after = (await activities.findActivity(db, town.id, id))!;
       for (const day of rows.sort((a, b) => (a.day < b.day ? -1 : 1))) {
         if (day.capacity === null || day.booked < day.capacity) await fillFreedPlaces(ctx, db, town, after, day.day, day, now);
@@ -83,7 +78,7 @@ export async function enrolChild(
 ): Promise<EnrolResult> {
   return withTransaction(ctx.pool, async (db) => {
     // Two agents enrolling the same child at once must not both pass the overlap check.
-    await db.query(`select pg_advisory_xact_lock(hashtext($1))`, [`enrol:${activityId}:${input.childId}`]);
+    await lockForTransaction(db, `enrol:${activityId}:${input.childId}`);
     if (await activities.enrolmentOverlaps(db, town.id, activityId, input.childId, input.startDate, input.endDate)) {
       return { ok: false, reason: 'overlap' } as const;
     }

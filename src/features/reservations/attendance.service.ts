@@ -1,4 +1,4 @@
-import { withTransaction, type Queryable } from '../../db/pool.js';
+import { lockForTransaction, withTransaction, type Queryable } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
 import { parisDay } from '../../lib/calendar-days.js';
 import { listClosures, type ActivityRow } from '../../repositories/activities.repository.js';
@@ -198,7 +198,7 @@ export async function recordAttendance(
   return withTransaction(ctx.pool, async (db) => {
     // Two agents saving the same sheet at once: one after the other, so the counts in the
     // audit row are those of the rows written.
-    await db.query(`select pg_advisory_xact_lock(hashtext($1))`, [`attendance:${activity.id}:${day}`]);
+    await lockForTransaction(db, `attendance:${activity.id}:${day}`);
     const [enrolled, existing] = await Promise.all([
       attendance.listDayEnrolled(db, town.id, activity.id, day),
       attendance.listDayAttendance(db, town.id, activity.id, day),
