@@ -9,7 +9,7 @@ import * as repo from '../../repositories/requests.repository.js';
 import type { ParentScope, RequestRow, RequestType } from '../../repositories/requests.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
-import { effectsOf } from './request-effects.js';
+import { requestEffects } from './request-effects.js';
 import { canTransition, findTransition, STATUS_LABELS, type RequestActor, type RequestStatus } from './request-state.js';
 import { TYPE_LABELS } from './request-types.js';
 import { de } from '../../lib/french.js';
@@ -342,7 +342,7 @@ export async function agentTransition(
       } as const;
     }
     const now = ctx.clock.now();
-    const effects = effectsOf(request.type);
+    const effects = requestEffects(ctx)[request.type];
     const effect = to === 'accepted' ? effects.onAccept : to === 'refused' ? effects.onRefuse : undefined;
     let outcome: Record<string, unknown> | undefined;
     if (effect) {

@@ -4,7 +4,8 @@ import { parisDay } from '../../lib/calendar-days.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as activities from '../../repositories/activities.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { fillFreedPlaces, assertUuid } from './reservations.service.js';
+import { assertUuid } from './reservations.service.js';
+import { fillFreedPlaces } from './waiting-list.js';
 import type { ServiceContext } from '../../deps.js';
 
 /**
