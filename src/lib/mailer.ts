@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Queryable } from '../db/pool.js';
-import { enqueueJob } from '../jobs/queue.js';
+import { enqueueJob } from '../jobs/enqueue.js';
 import { insertMail } from '../repositories/mail-outbox.repository.js';
 import * as format from './format.js';
 import { VIEWS_DIR } from './paths.js';

@@ -3,7 +3,7 @@ import { withSavepoint, withTransaction, type PoolClient, type Queryable } from 
 import { audit, auditMany } from '../../lib/audit.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import type { Clock } from '../../lib/clock.js';
-import { enqueueJob } from '../../jobs/queue.js';
+import { enqueueJob } from '../../jobs/enqueue.js';
 import { parisDay } from '../../lib/date-input.js';
 import * as files from '../../repositories/family-files.repository.js';
 import * as jobs from '../../repositories/import-jobs.repository.js';
