@@ -11,6 +11,7 @@ import { currentText, type Town } from '../../repositories/towns.repository.js';
 import * as guard from '../auth/sign-in-guard.js';
 import { absoluteUrl, urls } from '../../routes.js';
 import type { ServiceContext } from '../../deps.js';
+import { greeting } from '../../lib/french.js';
 
 /** @deprecated kept while the routers move (issue 11): import ServiceContext from src/deps.ts. */
 export type { ServiceContext };
@@ -26,10 +27,6 @@ export function normaliseEmail(email: string): string {
 
 export function civilityWord(civility: 'M' | 'Mme'): string {
   return civility === 'M' ? 'Monsieur' : 'Madame';
-}
-
-function greeting(a: { civility: 'M' | 'Mme'; lastName: string }): string {
-  return `Bonjour ${a.civility === 'M' ? 'M.' : 'Mme'} ${a.lastName.toUpperCase()},`;
 }
 
 async function issueToken(

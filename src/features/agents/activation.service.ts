@@ -11,6 +11,7 @@ import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
 import { isUuid } from '../../lib/ids.js';
 import type { ServiceContext } from '../../deps.js';
+import { greeting } from '../../lib/french.js';
 
 /**
  * Accounts to activate: parents who signed up without a Clé Enfance wait for the services
@@ -129,10 +130,6 @@ export function familyFromAccount(a: Account): { name: string; addressLine: stri
     postalCode: a.postalCode,
     city: a.city,
   };
-}
-
-function greeting(a: Pick<Account, 'civility' | 'lastName'>): string {
-  return `Bonjour ${a.civility === 'M' ? 'M.' : 'Mme'} ${a.lastName.toLocaleUpperCase('fr-FR')},`;
 }
 
 export type FamilyChoiceInput = { kind: 'existing'; familyId: string } | { kind: 'new' };

@@ -13,7 +13,7 @@ import { absoluteUrl, urls } from '../../routes.js';
 import { normaliseEmail } from '../accounts/accounts.service.js';
 import type { Change } from '../requests/request-types.js';
 import { createRequest } from '../requests/requests.service.js';
-import { de } from '../../lib/french.js';
+import { de, greeting } from '../../lib/french.js';
 import type { ServiceContext } from '../../deps.js';
 
 /**
@@ -25,10 +25,6 @@ import type { ServiceContext } from '../../deps.js';
 
 /** D2 in security.md: an email-change link lives 30 minutes; asking again sends a new one. */
 export const EMAIL_CHANGE_TTL_MS = 30 * 60 * 1000;
-
-function greeting(a: Pick<Account, 'civility' | 'lastName'>): string {
-  return `Bonjour ${a.civility === 'M' ? 'M.' : 'Mme'} ${a.lastName.toUpperCase()},`;
-}
 
 function changesOf(labels: Record<string, string>, before: Record<string, string>, after: Record<string, string>): Change[] {
   return Object.keys(labels)

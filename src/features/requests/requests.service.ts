@@ -12,7 +12,7 @@ import { absoluteUrl, urls } from '../../routes.js';
 import { requestEffects } from './request-effects.js';
 import { canTransition, findTransition, STATUS_LABELS, type RequestActor, type RequestStatus } from './request-state.js';
 import { TYPE_LABELS } from './request-types.js';
-import { de } from '../../lib/french.js';
+import { de, greeting } from '../../lib/french.js';
 import type { ServiceContext } from '../../deps.js';
 
 /**
@@ -37,10 +37,6 @@ export type AgentActing = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 
 function parentLabel(a: Pick<Account, 'firstNames' | 'lastName'>): string {
   return `${a.firstNames} ${a.lastName.toUpperCase()}`;
-}
-
-function greeting(a: Pick<Account, 'civility' | 'lastName'>): string {
-  return `Bonjour ${a.civility === 'M' ? 'M.' : 'Mme'} ${a.lastName.toUpperCase()},`;
 }
 
 // ---------------------------------------------------------------- mails
