@@ -143,6 +143,24 @@ describe('the shape of src/', () => {
     expect(sources.filter((f) => f.startsWith('src/repositories/')).every((f) => stringsOf(f).some((s) => SQL.test(s)))).toBe(true);
   });
 
+  it('has every repository query take a Queryable first, so the caller chooses the transaction', () => {
+    const queries = sources
+      .filter((f) => f.startsWith('src/repositories/'))
+      .flatMap((f) =>
+        parsed
+          .get(f)!
+          .statements.filter(ts.isFunctionDeclaration)
+          .filter(
+            (fn) =>
+              fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) &&
+              fn.modifiers.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword),
+          )
+          .map((fn) => ({ name: `${f}: ${fn.name?.text}`, first: fn.parameters[0]?.type?.getText() ?? '' })),
+      );
+    expect(queries.length).toBeGreaterThan(100);
+    expect(queries.filter((q) => !/^(Queryable|PoolClient)$/.test(q.first)).map((q) => q.name)).toEqual([]);
+  });
+
   it('gives services one context type (src/deps.ts), never a copy of its fields', () => {
     const copies = sources.filter((f) => f !== 'src/deps.ts' && /\binterface \w*Context\b[^{]*\{[^}]*\bpool\??:/.test(texts.get(f)!));
     expect(copies).toEqual([]);
