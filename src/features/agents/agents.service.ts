@@ -11,9 +11,6 @@ import { usernameProblem } from '../accounts/accounts.service.js';
 import * as guard from '../auth/sign-in-guard.js';
 import type { ServiceContext } from '../../deps.js';
 
-/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
-export type AgentContext = ServiceContext;
-
 /** Agents hold everyone's data: their passwords follow a stronger policy than any town's. */
 export const AGENT_PASSWORD_POLICY = { minLength: 12, upper: true, lower: true, digit: true };
 

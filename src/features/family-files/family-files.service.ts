@@ -9,9 +9,6 @@ import { precreateAccount, resendPrecreation } from '../accounts/accounts.servic
 import type { Account } from '../../repositories/accounts.repository.js';
 import type { ServiceContext } from '../../deps.js';
 
-/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
-export type FamilyFilesContext = ServiceContext;
-
 /** Who acts, for the audit row written with each change. */
 export type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 

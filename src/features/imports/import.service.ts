@@ -15,9 +15,6 @@ import { parseCsv } from './csv.js';
 import { readHeader, readRow, type ImportFamily, type RowResult } from './import-format.js';
 import type { AppDeps, ServiceContext } from '../../deps.js';
 
-/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
-export type ImportContext = ServiceContext & Pick<AppDeps, 'logger'>;
-
 // ---------------------------------------------------------------- upload
 
 /** The file is kept in the database and the worker takes it from there; the upload is audited. */
