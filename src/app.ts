@@ -1,10 +1,6 @@
 import crypto from 'node:crypto';
 import express, { type Express } from 'express';
-import type { Store } from 'express-session';
-import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
-import type { Logger } from 'pino';
-import type { Config } from './config.js';
 import { absencesRouter } from './features/absences/absences.routes.js';
 import { agentsAuthRouter } from './features/agents/agents-auth.routes.js';
 import { agentsHomeRouter } from './features/agents/agents-home.routes.js';
@@ -29,7 +25,6 @@ import { agentsActivitiesRouter } from './features/reservations/agents-activitie
 import { reservationsRouter } from './features/reservations/reservations.routes.js';
 import { agentsSettingsRouter } from './features/settings/settings.routes.js';
 import { signupRouter } from './features/signup/signup.routes.js';
-import type { Clock } from './lib/clock.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
@@ -44,14 +39,7 @@ import { noStore, securityHeaders } from './middleware/security.js';
 import { saveBeforeRedirect, sessionMiddleware } from './middleware/session.js';
 import { townMiddleware } from './middleware/town.js';
 import { urls } from './routes.js';
-
-export interface AppDeps {
-  config: Config;
-  pool: pg.Pool;
-  logger: Logger;
-  clock: Clock;
-  sessionStore: Store;
-}
+import type { AppDeps } from './deps.js';
 
 /** The middleware, in order, top to bottom. Nothing else lives here. */
 export function createApp(deps: AppDeps): Express {

@@ -211,3 +211,12 @@ export type Urls = typeof urls;
 export function absoluteUrl(publicBaseUrl: string, path: string): string {
   return new URL(path, `${publicBaseUrl}/`).toString();
 }
+
+/**
+ * A route pattern from its link builder, for a router mounted under '/:town': the same
+ * function makes the link and the route, so the two cannot drift apart.
+ * `route(urls.child, ':childId')` → '/mon-espace/enfants/:childId'.
+ */
+export function route<A extends unknown[]>(build: (town: TownRef, ...args: A) => string, ...params: A): string {
+  return build(':town', ...params).replace(/^\/:town/, '') || '/';
+}

@@ -58,3 +58,28 @@ export async function withTransaction<T>(
     }
   }
 }
+
+/**
+ * Inside a transaction: waits for, then holds until the commit, a lock on `key`, so two
+ * transactions doing the same thing (two agents enrolling the same child) run one after the other.
+ */
+export async function lockForTransaction(db: Queryable, key: string): Promise<void> {
+  await db.query('select pg_advisory_xact_lock(hashtext($1))', [key]);
+}
+
+/**
+ * Runs `work` in the caller's transaction under a savepoint: if it throws, its own writes
+ * alone are undone and the transaction may go on; the error is rethrown for the caller to
+ * judge. Nested calls are fine (a rollback goes to the innermost savepoint of that name).
+ */
+export async function withSavepoint<T>(db: pg.PoolClient, work: () => Promise<T>): Promise<T> {
+  await db.query('savepoint work');
+  try {
+    const result = await work();
+    await db.query('release savepoint work');
+    return result;
+  } catch (err) {
+    await db.query('rollback to savepoint work');
+    throw err;
+  }
+}

@@ -2,19 +2,12 @@ import os from 'node:os';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import {
-  finishImport,
-  importBatch,
-  importOneAccount,
-  planFile,
-  todayOf,
-  townOfJob,
-  type ImportContext,
-} from '../features/imports/import.service.js';
+import { finishImport, importBatch, importOneAccount, planFile, todayOf, townOfJob } from '../features/imports/import.service.js';
 import type { Clock } from '../lib/clock.js';
 import * as jobs from '../repositories/import-jobs.repository.js';
 import type { ImportJob } from '../repositories/import-jobs.repository.js';
 import type { Town } from '../repositories/towns.repository.js';
+import type { AppDeps, ServiceContext } from '../deps.js';
 
 export interface ImportWorkerOptions {
   clock: Clock;
@@ -47,7 +40,7 @@ export class ImportHeldError extends Error {}
  */
 export class ImportWorker {
   #stopped = false;
-  readonly #ctx: ImportContext;
+  readonly #ctx: ServiceContext & Pick<AppDeps, 'logger'>;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -68,8 +61,7 @@ export class ImportWorker {
   async run(id: string): Promise<void> {
     const job = await jobs.claimJobById(this.pool, id, this.options.clock.now(), this.#leaseSeconds);
     if (!job) {
-      const current = await this.pool.query<{ status: string }>('select status from import_jobs where id = $1', [id]);
-      const status = current.rows[0]?.status;
+      const status = await jobs.jobStatus(this.pool, id);
       if (status === 'pending' || status === 'running') throw new ImportHeldError(`import ${id} is held by another worker`);
       return; // done, failed, or deleted with its town
     }
@@ -170,7 +162,7 @@ export class ImportWorker {
 
   /** On a clean stop the job is handed back at once instead of waiting for its lease. */
   async #release(job: ImportJob): Promise<void> {
-    await this.pool.query(`update import_jobs set lease_until = null where id = $1 and status = 'running'`, [job.id]);
+    await jobs.releaseLease(this.pool, job.id);
   }
 
   /** Asks a running import to stop between two steps and hand its lease back. */

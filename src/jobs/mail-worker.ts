@@ -2,6 +2,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.js';
+import * as outbox from '../repositories/mail-outbox.repository.js';
 
 export interface Delivery {
   /** 'local' keeps the mail in the database for /_dev/mail instead of sending it. */
@@ -28,14 +29,6 @@ export function createDelivery(smtpUrl: string | undefined): Delivery {
   };
 }
 
-interface OutboxRow {
-  to_address: string;
-  subject: string;
-  text_body: string;
-  html_body: string;
-  status: 'pending' | 'sent' | 'failed';
-}
-
 /**
  * The handler of the queue "mail": sends one mail of the outbox and records the outcome. A
  * failure is thrown so the queue retries it with backoff; the last one marks the mail failed.
@@ -47,31 +40,14 @@ export async function sendOutboxMail(
   mailId: string,
   job: { retryCount: number; retryLimit: number },
 ): Promise<void> {
-  const { rows } = await ctx.pool.query<OutboxRow>(
-    `select to_address, subject, text_body, html_body, status from mail_outbox where id = $1`,
-    [mailId],
-  );
-  const row = rows[0];
-  if (!row || row.status !== 'pending') return;
+  const mail = await outbox.findMail(ctx.pool, mailId);
+  if (!mail || mail.status !== 'pending') return;
   try {
-    await ctx.delivery.send({
-      from: ctx.config.mailFrom,
-      to: row.to_address,
-      subject: row.subject,
-      text: row.text_body,
-      html: row.html_body,
-    });
+    await ctx.delivery.send({ from: ctx.config.mailFrom, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
   } catch (err) {
-    const failed = job.retryCount >= job.retryLimit;
-    await ctx.pool.query(`update mail_outbox set attempts = attempts + 1, status = $2, last_error = $3 where id = $1`, [
-      mailId,
-      failed ? 'failed' : 'pending',
-      String((err as Error).message).slice(0, 500),
-    ]);
+    const final = job.retryCount >= job.retryLimit;
+    await outbox.recordFailedAttempt(ctx.pool, mailId, final, String((err as Error).message).slice(0, 500));
     throw err;
   }
-  await ctx.pool.query(
-    `update mail_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, transport = $3, last_error = null where id = $1`,
-    [mailId, ctx.clock.now(), ctx.delivery.name],
-  );
+  await outbox.markSent(ctx.pool, mailId, ctx.clock.now(), ctx.delivery.name);
 }

@@ -1,21 +1,13 @@
-import { PgBoss, type JobWithMetadata, type SendOptions } from 'pg-boss';
-import type pg from 'pg';
-import type { Logger } from 'pino';
-import type { Config } from '../config.js';
-import type { Queryable } from '../db/pool.js';
-import type { Clock } from '../lib/clock.js';
+import { PgBoss, type JobWithMetadata } from 'pg-boss';
+import type { AppDeps, ServiceContext } from '../deps.js';
+import { enqueueJob, useProducer } from './enqueue.js';
 import { housekeep } from './housekeeping.js';
 import { ImportWorker } from './import-worker.js';
 import { createDelivery, sendOutboxMail, type Delivery } from './mail-worker.js';
 import { asBossDb, ensureQueues, QUEUE_SCHEMA, QUEUES, type QueueDefinition, type QueueName } from './queues.js';
 
-export interface JobContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-  logger: Logger;
-  delivery: Delivery;
-}
+/** A job runs services: it is given what they are, plus a logger and the mail delivery. */
+export type JobContext = ServiceContext & Pick<AppDeps, 'logger'> & { delivery: Delivery };
 
 export type JobHandler = (ctx: JobContext, data: Record<string, unknown>, job: JobWithMetadata<Record<string, unknown>>) => Promise<void>;
 
@@ -45,11 +37,7 @@ export const TASKS: Record<QueueName, Task> = {
   'purge-expired': { ...QUEUES['purge-expired'], run: (ctx) => housekeep(ctx.pool, ctx.clock) },
 };
 
-export interface JobQueueOptions {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-  logger: Logger;
+export interface JobQueueOptions extends ServiceContext, Pick<AppDeps, 'logger'> {
   /** The queues and their handlers (default TASKS); tests add their own. */
   tasks?: Record<string, Task>;
   /** Which queues this process works on: all (default), none (a producer: tests, the CLI), or some. */
@@ -67,20 +55,8 @@ export interface JobQueueOptions {
   pollingIntervalSeconds?: number;
 }
 
-/** Started queues of this process; the latest sends (a process normally has one). */
-const started: { boss: PgBoss; tasks: Record<string, Task> }[] = [];
-
-/**
- * Queues a job with the caller's `db`: the transaction's client, so the job exists if and
- * only if the change that causes it commits. Needs a started JobQueue in this process.
- */
-export async function enqueueJob(db: Queryable, name: string, data: Record<string, unknown>, options: SendOptions = {}): Promise<string> {
-  const producer = started[started.length - 1];
-  if (!producer) throw new Error('no job queue is started in this process');
-  const id = await producer.boss.send(name, data, { ...producer.tasks[name]?.options, ...options, db: asBossDb(db) });
-  if (!id) throw new Error(`job ${name} was not queued`);
-  return id;
-}
+/** Also here for the callers that start a queue and send to it (tests, the CLI). */
+export { enqueueJob };
 
 /**
  * The one job queue (pg-boss, ADR 0013) of a process: mail, imports and the recurring tasks.
@@ -116,7 +92,7 @@ export class JobQueue {
   async start(): Promise<this> {
     await this.boss.start();
     if (this.options.tasks) await ensureQueues(this.boss, this.options.tasks);
-    started.push({ boss: this.boss, tasks: this.#tasks });
+    useProducer({ boss: this.boss, queues: this.#tasks }, true);
     if (this.options.schedule) {
       for (const [name, task] of Object.entries(this.#tasks)) {
         if (task.cron) await this.boss.schedule(name, task.cron, {}, { tz: 'Europe/Paris' });
@@ -181,8 +157,7 @@ export class JobQueue {
   /** Lets running jobs finish (up to `timeoutMs`), then stops; a job still running is retried elsewhere. */
   async stop(timeoutMs = 10_000): Promise<void> {
     await this.boss.stop({ graceful: true, close: false, timeout: timeoutMs });
-    const index = started.findIndex((s) => s.boss === this.boss);
-    if (index >= 0) started.splice(index, 1);
+    useProducer({ boss: this.boss, queues: this.#tasks }, false);
     this.#ctx.delivery.close();
   }
 }

@@ -2,6 +2,8 @@ import { PgBoss, type Db, type Queue } from 'pg-boss';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/pool.js';
+import * as importJobs from '../repositories/import-jobs.repository.js';
+import * as outbox from '../repositories/mail-outbox.repository.js';
 
 /**
  * The job queue's tables live in their own schema, installed and upgraded by pg-boss itself
@@ -92,21 +94,19 @@ export async function installJobQueue(client: pg.PoolClient, logger: Logger): Pr
     await ensureQueues(boss, QUEUES);
     try {
       await client.query('begin');
-      const mails = await client.query<{ id: string }>(`select id from mail_outbox where status = 'pending' and job_id is null for update`);
-      for (const { id } of mails.rows) {
+      const mails = await outbox.lockUnqueuedMails(client);
+      for (const id of mails) {
         const jobId = await boss.send('mail', { mailId: id }, { db: asBossDb(client) });
-        await client.query('update mail_outbox set job_id = $2 where id = $1', [id, jobId]);
+        if (jobId) await outbox.setMailJob(client, id, jobId);
       }
-      const imports = await client.query<{ id: string }>(
-        `select id from import_jobs where status in ('pending', 'running') and job_id is null for update`,
-      );
-      for (const { id } of imports.rows) {
+      const imports = await importJobs.lockUnqueuedJobs(client);
+      for (const id of imports) {
         const jobId = await boss.send('import', { importId: id }, { db: asBossDb(client) });
-        await client.query('update import_jobs set job_id = $2 where id = $1', [id, jobId]);
+        if (jobId) await importJobs.setQueueJob(client, id, jobId);
       }
       await client.query('commit');
-      if (mails.rows.length + imports.rows.length > 0) {
-        logger.info({ mails: mails.rows.length, imports: imports.rows.length }, 'queued work left by the previous workers');
+      if (mails.length + imports.length > 0) {
+        logger.info({ mails: mails.length, imports: imports.length }, 'queued work left by the previous workers');
       }
     } catch (err) {
       await client.query('rollback').catch(() => undefined);

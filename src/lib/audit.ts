@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Queryable } from '../db/pool.js';
+import { insertAuditRows } from '../repositories/audit-log.repository.js';
 
 /** Every agent action the audit log knows, so the admin's filter can list them. */
 export const AUDIT_ACTIONS = {
@@ -60,42 +61,13 @@ export interface AuditEntry {
 }
 
 /** Writes one audit row; call it with the transaction's client so it lands with the change. */
-export async function audit(db: Queryable, entry: AuditEntry): Promise<void> {
-  await db.query(
-    `insert into audit_log (town_id, agent_id, actor_label, action, target_type, target_id, details, ip, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      entry.townId,
-      entry.agentId,
-      entry.actorLabel,
-      entry.action,
-      entry.targetType ?? null,
-      entry.targetId ?? null,
-      entry.details ?? {},
-      entry.ip ?? null,
-      entry.at,
-    ],
-  );
+export function audit(db: Queryable, entry: AuditEntry): Promise<void> {
+  return insertAuditRows(db, [entry]);
 }
 
 /** Many audit rows in one statement (an import writes one per family it creates). */
-export async function auditMany(db: Queryable, entries: AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await db.query(
-    `insert into audit_log (town_id, agent_id, actor_label, action, target_type, target_id, details, ip, created_at)
-     select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::timestamptz[])`,
-    [
-      entries.map((e) => e.townId),
-      entries.map((e) => e.agentId),
-      entries.map((e) => e.actorLabel),
-      entries.map((e) => e.action),
-      entries.map((e) => e.targetType ?? null),
-      entries.map((e) => e.targetId ?? null),
-      entries.map((e) => JSON.stringify(e.details ?? {})),
-      entries.map((e) => e.ip ?? null),
-      entries.map((e) => e.at),
-    ],
-  );
+export function auditMany(db: Queryable, entries: AuditEntry[]): Promise<void> {
+  return insertAuditRows(db, entries);
 }
 
 /** The fields of an audit entry that come from the request: the signed-in agent and the address. */

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Queryable } from '../db/pool.js';
+import { cleEnfanceTaken } from '../repositories/families.repository.js';
 
 /** Letters and digits that cannot be mistaken for one another on a printed letter. */
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -21,7 +22,6 @@ export const CLE_ENFANCE_PATTERN = /^\d{5}-[A-Z0-9]{7}$/;
 export async function uniqueCleEnfance(db: Queryable, townId: string): Promise<string> {
   for (;;) {
     const key = generateCleEnfance();
-    const { rowCount } = await db.query('select 1 from families where town_id = $1 and cle_enfance = $2', [townId, key]);
-    if (!rowCount) return key;
+    if (!(await cleEnfanceTaken(db, townId, key))) return key;
   }
 }

@@ -100,6 +100,11 @@ export function upperName(name: string): string {
   return name.toLocaleUpperCase('fr-FR');
 }
 
+/** The first line of a mail: "Bonjour Mme D'AUBIGNÉ," */
+export function greeting(person: { civility: 'M' | 'Mme'; lastName: string }): string {
+  return `Bonjour ${person.civility === 'M' ? 'M.' : 'Mme'} ${upperName(person.lastName)},`;
+}
+
 /** "Marie-Bénédicte D'AUBIGNÉ-LÉVÊQUE" */
 export function personName(firstNames: string, lastName: string): string {
   return `${firstNames} ${upperName(lastName)}`;

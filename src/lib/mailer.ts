@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Queryable } from '../db/pool.js';
-import { enqueueJob } from '../jobs/queue.js';
+import { enqueueJob } from '../jobs/enqueue.js';
+import { insertMail } from '../repositories/mail-outbox.repository.js';
 import * as format from './format.js';
 import { VIEWS_DIR } from './paths.js';
 
@@ -60,12 +61,7 @@ export async function renderMail(mail: MailRequest): Promise<{ subject: string; 
 export async function enqueueMail(db: Queryable, mail: MailRequest): Promise<string> {
   const { subject, text, html } = await renderMail(mail);
   const jobId = crypto.randomUUID();
-  const { rows } = await db.query<{ id: string }>(
-    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, job_id)
-     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-    [mail.townId, mail.template, mail.to, subject, text, html, jobId],
-  );
-  const id = rows[0]!.id;
+  const id = await insertMail(db, { townId: mail.townId, template: mail.template, to: mail.to, subject, text, html, jobId });
   await enqueueJob(db, 'mail', { mailId: id }, { id: jobId });
   return id;
 }

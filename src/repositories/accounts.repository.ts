@@ -337,3 +337,8 @@ export async function getSignupPhoto(db: Queryable, townId: string, id: string):
   );
   return rows[0];
 }
+
+/** Every town's photos chosen before `before` (the housekeeping job drops abandoned sign-ups'). */
+export async function deleteSignupPhotosBefore(db: Queryable, before: Date): Promise<void> {
+  await db.query('delete from signup_photos where created_at < $1', [before]);
+}

@@ -369,3 +369,24 @@ export async function findFamilyChild(db: Queryable, townId: string, familyId: s
   );
   return rows[0];
 }
+
+/**
+ * A new capacity for the activity's days from `from` on, never below what is already booked
+ * on a day. Returns those days, so the caller can offer the places it freed.
+ */
+export async function setCapacityFrom(
+  db: Queryable,
+  townId: string,
+  activityId: string,
+  from: string,
+  capacity: number | null,
+): Promise<{ day: string; capacity: number | null; booked: number }[]> {
+  const { rows } = await db.query<{ day: string; capacity: number | null; booked: number }>(
+    `update activity_days d set capacity = case when $4::int is null then null else greatest($4::int, d.booked) end
+       from activities a
+      where a.id = d.activity_id and a.town_id = $1 and d.activity_id = $2 and d.day >= $3
+      returning d.day, d.capacity, d.booked`,
+    [townId, activityId, from, capacity],
+  );
+  return rows;
+}

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 
-/** Reading the audit log (writing is lib/audit.ts). Rows of one town only; nothing here changes them. */
+/** The audit log: rows are added (through lib/audit.ts, which names the actions) and read, one town at a time; never changed. */
 
 export interface AuditRow {
   id: number;
@@ -57,4 +57,37 @@ export async function recentAuditRows(db: Queryable, townId: string, limit: numb
     [townId, limit],
   );
   return rows;
+}
+
+/** A row to add; `action` is one of lib/audit.ts's AUDIT_ACTIONS. */
+export interface NewAuditRow {
+  townId: string;
+  agentId: string | null;
+  actorLabel: string;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  details?: Record<string, unknown>;
+  ip?: string | null;
+  at: Date;
+}
+
+/** One statement whatever the number of rows (an import writes one per family it creates). */
+export async function insertAuditRows(db: Queryable, rows: NewAuditRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `insert into audit_log (town_id, agent_id, actor_label, action, target_type, target_id, details, ip, created_at)
+     select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::timestamptz[])`,
+    [
+      rows.map((e) => e.townId),
+      rows.map((e) => e.agentId),
+      rows.map((e) => e.actorLabel),
+      rows.map((e) => e.action),
+      rows.map((e) => e.targetType ?? null),
+      rows.map((e) => e.targetId ?? null),
+      rows.map((e) => JSON.stringify(e.details ?? {})),
+      rows.map((e) => e.ip ?? null),
+      rows.map((e) => e.at),
+    ],
+  );
 }

@@ -48,3 +48,9 @@ export async function listAccountHolders(db: Queryable, townId: string, familyId
   );
   return rows;
 }
+
+/** Whether a family file of the town already has this Clé Enfance. */
+export async function cleEnfanceTaken(db: Queryable, townId: string, key: string): Promise<boolean> {
+  const { rowCount } = await db.query('select 1 from families where town_id = $1 and cle_enfance = $2', [townId, key]);
+  return (rowCount ?? 0) > 0;
+}

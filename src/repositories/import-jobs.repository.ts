@@ -260,3 +260,29 @@ export async function hasPendingAccounts(db: Queryable, jobId: string): Promise<
   const { rowCount } = await db.query(`select 1 from import_job_accounts where job_id = $1 and status = 'pending' limit 1`, [jobId]);
   return (rowCount ?? 0) > 0;
 }
+
+/**
+ * The status of an import, whichever its town: the worker has only the id its job carries.
+ * Undefined once the import is deleted (with its town).
+ */
+export async function jobStatus(db: Queryable, id: string): Promise<ImportJob['status'] | undefined> {
+  const { rows } = await db.query<{ status: ImportJob['status'] }>('select status from import_jobs where id = $1', [id]);
+  return rows[0]?.status;
+}
+
+/** Hands a running import back at once (a clean stop) instead of waiting for its lease to end. */
+export async function releaseLease(db: Queryable, id: string): Promise<void> {
+  await db.query(`update import_jobs set lease_until = null where id = $1 and status = 'running'`, [id]);
+}
+
+/** Imports left unfinished before the job queue existed (no job yet), locked until the caller's commit. */
+export async function lockUnqueuedJobs(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `select id from import_jobs where status in ('pending', 'running') and job_id is null for update`,
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function setQueueJob(db: Queryable, id: string, jobId: string): Promise<void> {
+  await db.query('update import_jobs set job_id = $2 where id = $1', [id, jobId]);
+}

@@ -163,6 +163,15 @@ export async function listTextVersions(db: Queryable, townId: string, kind: Text
   return rows;
 }
 
+/** The number of the newest version of a text (undefined before the first is published). */
+export async function latestTextVersion(db: Queryable, townId: string, kind: TextKind): Promise<number | undefined> {
+  const { rows } = await db.query<{ version: number | null }>(
+    `select max(version) as version from town_texts where town_id = $1 and kind = $2`,
+    [townId, kind],
+  );
+  return rows[0]?.version ?? undefined;
+}
+
 export async function findTextVersion(db: Queryable, townId: string, kind: TextKind, version: number): Promise<TextVersion | undefined> {
   const { rows } = await db.query<TextVersion>(`select ${TEXT_COLUMNS} from town_texts where town_id = $1 and kind = $2 and version = $3`, [
     townId,

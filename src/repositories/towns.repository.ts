@@ -42,6 +42,12 @@ export async function findTownBySlug(db: Queryable, slug: string): Promise<Town 
   return rows[0];
 }
 
+/** By id, for work that carries only the id (an import's job). */
+export async function findTownById(db: Queryable, id: string): Promise<Town | undefined> {
+  const { rows } = await db.query<Town>(`select ${TOWN_COLUMNS} from towns where id = $1`, [id]);
+  return rows[0];
+}
+
 export async function listTowns(db: Queryable): Promise<Town[]> {
   const { rows } = await db.query<Town>(`select ${TOWN_COLUMNS} from towns order by name`);
   return rows;

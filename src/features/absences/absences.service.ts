@@ -1,8 +1,5 @@
-import type pg from 'pg';
-import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import { addDays, parisDay } from '../../lib/calendar-days.js';
-import type { Clock } from '../../lib/clock.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { DOCUMENT_MAX_FILES, type CheckedFile } from '../../lib/file-checks.js';
 import type { FieldError } from '../../lib/forms.js';
@@ -22,6 +19,7 @@ import { rangeWords, type DayRange } from './absence-dates.js';
 import { MAX_RANGE_DAYS, type Step1Fields, type Step1Lists } from './absences.schemas.js';
 import { isUuid } from '../../lib/ids.js';
 import { de } from '../../lib/french.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * "Signaler une absence" (issue 6, seed 004). Step 1 is checked and kept as a draft with
@@ -31,11 +29,8 @@ import { de } from '../../lib/french.js';
  * the parent's private storage — plus the absence_days rows the decision justifies.
  */
 
-export interface AbsenceContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-}
+/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
+export type AbsenceContext = ServiceContext;
 
 /** A validated parent's account, linked to a family file (the routes let no one else in). */
 export type AbsenceParent = Account & { familyId: string };
@@ -65,7 +60,7 @@ function childName(child: { firstNames: string; lastName: string }): string {
  * The child (404 unless of the parent's family) and the enrolments an absence may be about:
  * those that overlap the couple of months either side of today, which covers every preset.
  */
-export async function step1Context(ctx: AbsenceContext, town: Town, parent: AbsenceParent, childId: string): Promise<Step1Context> {
+export async function step1Context(ctx: ServiceContext, town: Town, parent: AbsenceParent, childId: string): Promise<Step1Context> {
   assertUuid(childId);
   const today = parisDay(ctx.clock.now());
   const [found, listed] = await Promise.all([
@@ -168,7 +163,7 @@ export type SaveStep1Result = { ok: true; draftId: string } | { ok: false; error
  * file — uploads and copies of the stored documents' files — in one transaction.
  */
 export async function saveStep1(
-  ctx: AbsenceContext,
+  ctx: ServiceContext,
   town: Town,
   parent: AbsenceParent,
   sc: Step1Context,
@@ -305,7 +300,7 @@ export interface DraftView {
 }
 
 /** The parent's draft, or undefined (another account's, another town's, validated, expired). */
-export async function findDraft(ctx: AbsenceContext, town: Town, parent: AbsenceParent, draftId: string): Promise<DraftView | undefined> {
+export async function findDraft(ctx: ServiceContext, town: Town, parent: AbsenceParent, draftId: string): Promise<DraftView | undefined> {
   if (!isUuid(draftId)) return undefined;
   const owner = { townId: town.id, accountId: parent.id };
   const draft = await repo.findDraft(ctx.pool, owner, draftId.toLowerCase());
@@ -323,7 +318,7 @@ export async function findDraft(ctx: AbsenceContext, town: Town, parent: Absence
 }
 
 /** The request VALIDER already made of this draft, if any (the parent's own only). */
-export function requestOfDraft(ctx: AbsenceContext, town: Town, parent: AbsenceParent, draftId: string): Promise<string | undefined> {
+export function requestOfDraft(ctx: ServiceContext, town: Town, parent: AbsenceParent, draftId: string): Promise<string | undefined> {
   if (!isUuid(draftId)) return Promise.resolve(undefined);
   return repo.findRequestOfDraft(ctx.pool, { townId: town.id, accountId: parent.id }, draftId.toLowerCase());
 }
@@ -358,7 +353,7 @@ export type ValidateResult =
  * nothing. The draft row is locked first: a second VALIDER waits, then finds no draft and
  * is sent to the request the first one made.
  */
-export async function validateDraft(ctx: AbsenceContext, town: Town, parent: AbsenceParent, draftId: string): Promise<ValidateResult> {
+export async function validateDraft(ctx: ServiceContext, town: Town, parent: AbsenceParent, draftId: string): Promise<ValidateResult> {
   const owner = { townId: town.id, accountId: parent.id };
   const id = isUuid(draftId) ? draftId.toLowerCase() : '';
   if (!id) throw new NotFoundError('malformed draft id');

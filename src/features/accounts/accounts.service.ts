@@ -1,7 +1,4 @@
-import type pg from 'pg';
-import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
-import type { Clock } from '../../lib/clock.js';
 import { formatDateTime } from '../../lib/format.js';
 import { mayMail } from '../../lib/mail-limits.js';
 import { enqueueMail } from '../../lib/mailer.js';
@@ -13,12 +10,11 @@ import type { Account } from '../../repositories/accounts.repository.js';
 import { currentText, type Town } from '../../repositories/towns.repository.js';
 import * as guard from '../auth/sign-in-guard.js';
 import { absoluteUrl, urls } from '../../routes.js';
+import type { ServiceContext } from '../../deps.js';
+import { greeting } from '../../lib/french.js';
 
-export interface ServiceContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-}
+/** @deprecated kept while the routers move (issue 11): import ServiceContext from src/deps.ts. */
+export type { ServiceContext };
 
 const DAY = 24 * 60 * 60 * 1000;
 export const ACTIVATION_TTL_MS = 7 * DAY;
@@ -31,10 +27,6 @@ export function normaliseEmail(email: string): string {
 
 export function civilityWord(civility: 'M' | 'Mme'): string {
   return civility === 'M' ? 'Monsieur' : 'Madame';
-}
-
-function greeting(a: { civility: 'M' | 'Mme'; lastName: string }): string {
-  return `Bonjour ${a.civility === 'M' ? 'M.' : 'Mme'} ${a.lastName.toUpperCase()},`;
 }
 
 async function issueToken(

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/pool.js';
+import { latestTextVersion } from '../../repositories/settings.repository.js';
 
 /**
  * The current CGU version is read on every page of the parent's space: cached a few
@@ -11,11 +12,7 @@ const cache = new Map<string, { version: number | undefined; until: number }>();
 export async function currentCguVersionNumber(db: Queryable, townId: string): Promise<number | undefined> {
   const hit = cache.get(townId);
   if (hit && hit.until > Date.now()) return hit.version;
-  const { rows } = await db.query<{ version: number | null }>(
-    `select max(version) as version from town_texts where town_id = $1 and kind = 'cgu'`,
-    [townId],
-  );
-  const version = rows[0]?.version ?? undefined;
+  const version = await latestTextVersion(db, townId, 'cgu');
   cache.set(townId, { version, until: Date.now() + CACHE_MS });
   return version;
 }

@@ -9,8 +9,9 @@ import { insertFamily } from '../../repositories/family-files.repository.js';
 import { cancelTokens, deleteSessionsOf, findAccountById, type Account } from '../../repositories/accounts.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
-import type { AgentContext } from './agents.service.js';
 import { isUuid } from '../../lib/ids.js';
+import type { ServiceContext } from '../../deps.js';
+import { greeting } from '../../lib/french.js';
 
 /**
  * Accounts to activate: parents who signed up without a Clé Enfance wait for the services
@@ -27,7 +28,7 @@ export const PAGE_SIZE = 50;
 /** Unconfirmed sign-ups are shown apart and only so many: a bot may have made thousands. */
 export const UNCONFIRMED_SHOWN = 20;
 
-export async function townBusinessCalendar(ctx: AgentContext, town: Town): Promise<BusinessCalendar> {
+export async function townBusinessCalendar(ctx: ServiceContext, town: Town): Promise<BusinessCalendar> {
   return businessCalendar(await validation.listClosureRanges(ctx.pool, town.id));
 }
 
@@ -42,7 +43,7 @@ export interface AccountsToActivate {
   unconfirmedTotal: number;
 }
 
-export async function accountsToActivate(ctx: AgentContext, town: Town, q: string, page: number): Promise<AccountsToActivate> {
+export async function accountsToActivate(ctx: ServiceContext, town: Town, q: string, page: number): Promise<AccountsToActivate> {
   const now = ctx.clock.now();
   const [calendar, confirmed, unconfirmed] = await Promise.all([
     townBusinessCalendar(ctx, town),
@@ -67,7 +68,7 @@ export async function accountsToActivate(ctx: AgentContext, town: Town, q: strin
  * oldest first and lateness only grows with age, so a binary search finds the late ones
  * with a few business-hours counts however many accounts wait.
  */
-export async function waitingAccountsSummary(ctx: AgentContext, town: Town): Promise<{ count: number; late: number }> {
+export async function waitingAccountsSummary(ctx: ServiceContext, town: Town): Promise<{ count: number; late: number }> {
   const [calendar, starts] = await Promise.all([townBusinessCalendar(ctx, town), validation.awaitingSince(ctx.pool, town.id)]);
   const now = ctx.clock.now();
   const isLate = (i: number) => promiseStatus(starts[i]!, now, town.activationDelayHours, calendar).late;
@@ -87,7 +88,7 @@ export interface AccountDetail {
   family: validation.FamilyChoice | undefined;
 }
 
-export async function accountDetail(ctx: AgentContext, town: Town, id: unknown): Promise<AccountDetail> {
+export async function accountDetail(ctx: ServiceContext, town: Town, id: unknown): Promise<AccountDetail> {
   if (!isUuid(id)) throw new NotFoundError('not an account id');
   const account = await findAccountById(ctx.pool, town.id, id);
   if (!account) throw new NotFoundError('account of another town');
@@ -104,7 +105,7 @@ export async function accountDetail(ctx: AgentContext, town: Town, id: unknown):
 
 /** Family files to link an account to: what the agent searched, or files of the account's name. */
 export async function familyChoices(
-  ctx: AgentContext,
+  ctx: ServiceContext,
   town: Town,
   account: Account,
   q: string,
@@ -131,10 +132,6 @@ export function familyFromAccount(a: Account): { name: string; addressLine: stri
   };
 }
 
-function greeting(a: Pick<Account, 'civility' | 'lastName'>): string {
-  return `Bonjour ${a.civility === 'M' ? 'M.' : 'Mme'} ${a.lastName.toLocaleUpperCase('fr-FR')},`;
-}
-
 export type FamilyChoiceInput = { kind: 'existing'; familyId: string } | { kind: 'new' };
 
 export type DecisionResult =
@@ -149,7 +146,7 @@ export type DecisionResult =
  * status and family on every request.
  */
 export async function validateAccount(
-  ctx: AgentContext,
+  ctx: ServiceContext,
   town: Town,
   accountId: string,
   choice: FamilyChoiceInput,
@@ -220,7 +217,7 @@ export async function validateAccount(
  * now and its unused activation link is cancelled.
  */
 export async function refuseAccount(
-  ctx: AgentContext,
+  ctx: ServiceContext,
   town: Town,
   accountId: string,
   reason: string,

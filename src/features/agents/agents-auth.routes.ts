@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { audit, auditActor } from '../../lib/audit.js';
 import { rememberDevice } from '../../lib/device-cookie.js';
 import { TooManyRequestsError } from '../../lib/errors.js';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { requireAgent } from '../../middleware/agent-auth.js';
 import { requireTown } from '../../middleware/town.js';
 import { recentAuditRows } from '../../repositories/audit-log.repository.js';

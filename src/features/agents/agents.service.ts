@@ -1,9 +1,6 @@
-import type { Config } from '../../config.js';
-import type pg from 'pg';
 import { withTransaction } from '../../db/pool.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { audit } from '../../lib/audit.js';
-import type { Clock } from '../../lib/clock.js';
 import { mayMail } from '../../lib/mail-limits.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import { hashPassword, passwordProblem, verifyDummy, verifyPassword } from '../../lib/passwords.js';
@@ -12,12 +9,7 @@ import type { Agent } from '../../repositories/agents.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { usernameProblem } from '../accounts/accounts.service.js';
 import * as guard from '../auth/sign-in-guard.js';
-
-export interface AgentContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-}
+import type { ServiceContext } from '../../deps.js';
 
 /** Agents hold everyone's data: their passwords follow a stronger policy than any town's. */
 export const AGENT_PASSWORD_POLICY = { minLength: 12, upper: true, lower: true, digit: true };
@@ -29,7 +21,7 @@ export type AgentSignIn =
 
 /** Same protections as parents (sign-in-guard.ts): one generic failure, similar timing, the failing browser challenged. */
 export async function signInAgent(
-  ctx: AgentContext,
+  ctx: ServiceContext,
   town: Town,
   username: string,
   password: string,
@@ -91,7 +83,7 @@ export async function signInAgent(
 }
 
 /** Once per burst of failures, to the agent's address if the back-office knows one. */
-async function warnOfFailures(ctx: AgentContext, town: Town, agent: Agent): Promise<void> {
+async function warnOfFailures(ctx: ServiceContext, town: Town, agent: Agent): Promise<void> {
   const email = agent.email;
   if (!email) return;
   await withTransaction(ctx.pool, async (db) => {
@@ -116,7 +108,7 @@ async function warnOfFailures(ctx: AgentContext, town: Town, agent: Agent): Prom
 export type CreateAgentResult = { kind: 'created'; agent: Agent } | { kind: 'errors'; errors: { field: string; message: string }[] };
 
 export async function createAgent(
-  ctx: AgentContext,
+  ctx: ServiceContext,
   town: Town,
   input: {
     username: string;
@@ -179,7 +171,7 @@ const MISMATCH = { field: 'confirmationMotDePasse', message: 'La confirmation ne
  * open sessions end and a lock is lifted, in the same transaction as the audit line.
  */
 export async function resetAgentPassword(
-  ctx: AgentContext,
+  ctx: ServiceContext,
   town: Town,
   agentId: string,
   input: { password: string; passwordConfirmation: string },
@@ -217,7 +209,7 @@ export async function resetAgentPassword(
  * password someone else knows).
  */
 export async function replaceAgentPassword(
-  ctx: AgentContext,
+  ctx: ServiceContext,
   town: Town,
   agent: Agent,
   input: { password: string; passwordConfirmation: string },

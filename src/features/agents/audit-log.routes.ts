@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { AUDIT_ACTIONS } from '../../lib/audit.js';
 import { addDays, parisInstant } from '../../lib/calendar-days.js';
 import { errorMap, parseForm } from '../../lib/forms.js';

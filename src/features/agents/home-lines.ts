@@ -4,7 +4,7 @@ import { listAwaitingSubmissions } from '../../repositories/reservations.reposit
 import type { Town } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
 import { waitingAccountsSummary } from './activation.service.js';
-import type { AgentContext } from './agents.service.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * "Ce qui vous attend" on the agents' home page: one line per kind of work. A feature adds
@@ -26,7 +26,7 @@ export interface HomeLine {
   part?: { one: string; many: string; count: number; href: string };
 }
 
-export type HomeLineSource = (ctx: AgentContext, town: Town, agent: Agent) => Promise<HomeLine | undefined>;
+export type HomeLineSource = (ctx: ServiceContext, town: Town, agent: Agent) => Promise<HomeLine | undefined>;
 
 const accountsToActivate: HomeLineSource = async (ctx, town) => {
   const { count, late } = await waitingAccountsSummary(ctx, town);

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { auditActor } from '../../lib/audit.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { errorMap, parseForm, type FieldError } from '../../lib/forms.js';

@@ -4,7 +4,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import * as agents from '../../repositories/agents.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import type { Actor } from './activation.service.js';
-import type { AgentContext } from './agents.service.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * The town's team, managed by its admins (creating an agent is createAgent in
@@ -16,7 +16,7 @@ import type { AgentContext } from './agents.service.js';
 export type ToggleResult = { kind: 'done'; agent: agents.Agent } | { kind: 'self' } | { kind: 'unchanged'; agent: agents.Agent };
 
 export async function setAgentEnabled(
-  ctx: AgentContext,
+  ctx: ServiceContext,
   town: Town,
   agentId: string,
   enabled: boolean,

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { rememberDevice } from '../../lib/device-cookie.js';
 import { TooManyRequestsError } from '../../lib/errors.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';

@@ -15,8 +15,8 @@ import {
 } from '../../lib/lockout.js';
 import { hit, peek } from '../../lib/rate-limit.js';
 import * as throttle from '../../repositories/sign-in-throttle.repository.js';
-import type { ServiceContext } from '../accounts/accounts.service.js';
 import { checkCaptcha, type CaptchaOutcome } from '../signup/signup.service.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * The throttling around one sign-in attempt, shared by parents and agents (rules in

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { TooManyRequestsError } from '../../lib/errors.js';
 import { errorMap, parseForm, type FieldError } from '../../lib/forms.js';
 import { requireParent } from '../../middleware/auth.js';

@@ -12,8 +12,9 @@ import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
 import { normaliseEmail } from '../accounts/accounts.service.js';
 import type { Change } from '../requests/request-types.js';
-import { createRequest, type RequestContext } from '../requests/requests.service.js';
-import { de } from '../../lib/french.js';
+import { createRequest } from '../requests/requests.service.js';
+import { de, greeting } from '../../lib/french.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * Coordonnées (seed 004): "Changement d'adresses postales", "Changement de courriels",
@@ -24,10 +25,6 @@ import { de } from '../../lib/french.js';
 
 /** D2 in security.md: an email-change link lives 30 minutes; asking again sends a new one. */
 export const EMAIL_CHANGE_TTL_MS = 30 * 60 * 1000;
-
-function greeting(a: Pick<Account, 'civility' | 'lastName'>): string {
-  return `Bonjour ${a.civility === 'M' ? 'M.' : 'Mme'} ${a.lastName.toUpperCase()},`;
-}
 
 function changesOf(labels: Record<string, string>, before: Record<string, string>, after: Record<string, string>): Change[] {
   return Object.keys(labels)
@@ -63,7 +60,7 @@ function addressOf(a: AddressFields): AddressFields {
 
 export type ChangeResult = { kind: 'unchanged' } | { kind: 'sent'; requestId: string };
 
-export async function changeAddress(ctx: RequestContext, town: Town, account: Account, address: AddressFields): Promise<ChangeResult> {
+export async function changeAddress(ctx: ServiceContext, town: Town, account: Account, address: AddressFields): Promise<ChangeResult> {
   const before = addressOf(account);
   const after = addressOf(address);
   const changes = changesOf(ADDRESS_LABELS, before as unknown as Record<string, string>, after as unknown as Record<string, string>);
@@ -98,7 +95,7 @@ const PHONE_LABELS: Record<keyof PhoneFields, string> = {
 };
 const MEANS: Record<string, string> = { courriel: 'Courriel', telephone: 'Téléphone', mobile: 'Mobile', fax: 'Fax' };
 
-export async function changePhones(ctx: RequestContext, town: Town, account: Account, phones: PhoneFields): Promise<ChangeResult> {
+export async function changePhones(ctx: ServiceContext, town: Town, account: Account, phones: PhoneFields): Promise<ChangeResult> {
   const shown = (p: PhoneFields) => ({
     phone: p.phone,
     mobile: p.mobile,
@@ -131,7 +128,7 @@ export type EmailChangeResult =
  * link, and the page says the same as for any address (no enumeration).
  */
 export async function requestEmailChange(
-  ctx: RequestContext,
+  ctx: ServiceContext,
   town: Town,
   account: Account,
   newEmail: string,
@@ -216,7 +213,7 @@ export async function requestEmailChange(
 export type EmailTokenCheck =
   { kind: 'valid'; email: string; account: Account } | { kind: 'expired' } | { kind: 'used' } | { kind: 'invalid' };
 
-async function checkToken(db: Queryable, ctx: RequestContext, town: Town, token: string): Promise<EmailTokenCheck & { tokenId?: string }> {
+async function checkToken(db: Queryable, ctx: ServiceContext, town: Town, token: string): Promise<EmailTokenCheck & { tokenId?: string }> {
   if (!token || token.length > 100) return { kind: 'invalid' };
   const row = await accounts.findTokenForUpdate(db, town.id, 'email_change', hashToken(token));
   if (!row || row.cancelledAt || !row.payload) return { kind: 'invalid' };
@@ -228,7 +225,7 @@ async function checkToken(db: Queryable, ctx: RequestContext, town: Town, token:
 }
 
 /** The link's page: says which address it confirms, and asks for a click (mail scanners follow links). */
-export async function checkEmailToken(ctx: RequestContext, town: Town, token: string): Promise<EmailTokenCheck> {
+export async function checkEmailToken(ctx: ServiceContext, town: Town, token: string): Promise<EmailTokenCheck> {
   const { tokenId: _t, ...check } = await checkToken(ctx.pool, ctx, town, token);
   return check;
 }
@@ -240,7 +237,7 @@ export type EmailConfirmation = { kind: 'confirmed'; email: string } | Exclude<E
  * pending password-reset links stop working (they were sent to the old address), the old
  * address is told, and the services receive the change as a request.
  */
-export async function confirmEmailChange(ctx: RequestContext, town: Town, token: string): Promise<EmailConfirmation> {
+export async function confirmEmailChange(ctx: ServiceContext, town: Town, token: string): Promise<EmailConfirmation> {
   return withTransaction(ctx.pool, async (db) => {
     const check = await checkToken(db, ctx, town, token);
     if (check.kind !== 'valid') return check;

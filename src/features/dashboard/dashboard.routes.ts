@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { requireParent } from '../../middleware/auth.js';
 import { requireTown } from '../../middleware/town.js';
 import { pendingEmailChange } from '../../repositories/account-contact.repository.js';

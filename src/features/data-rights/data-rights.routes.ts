@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Router } from 'express';
 import yazl from 'yazl';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { contentDisposition } from '../../lib/downloads.js';
 import { requireParent } from '../../middleware/auth.js';
 import { requireTown } from '../../middleware/town.js';

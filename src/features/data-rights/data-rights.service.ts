@@ -1,7 +1,5 @@
-import type pg from 'pg';
 import { withTransaction } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
-import type { Clock } from '../../lib/clock.js';
 import { parisDay } from '../../lib/date-input.js';
 import { sanitiseFileName } from '../../lib/file-checks.js';
 import { hit, type RateLimitResult } from '../../lib/rate-limit.js';
@@ -12,16 +10,15 @@ import type { Town } from '../../repositories/towns.repository.js';
 import { kindLabel } from '../documents/documents.schemas.js';
 import { ownerOf } from '../documents/documents.service.js';
 import { de } from '../../lib/french.js';
+import type { ServiceContext } from '../../deps.js';
 
-export interface DataRightsContext {
-  pool: pg.Pool;
-  clock: Clock;
-}
+/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
+export type DataRightsContext = Pick<ServiceContext, 'pool' | 'clock'>;
 
 /** A ZIP holds every file of the account: a few a day is plenty. */
 export const EXPORT_RATE_LIMIT = { count: 5, windowSeconds: 3600 } as const;
 
-export function exportRateLimit(ctx: DataRightsContext, account: Account): Promise<RateLimitResult> {
+export function exportRateLimit(ctx: Pick<ServiceContext, 'pool' | 'clock'>, account: Account): Promise<RateLimitResult> {
   return hit(ctx.pool, ctx.clock, `data-export:${account.townId}:${account.id}`, EXPORT_RATE_LIMIT.count, EXPORT_RATE_LIMIT.windowSeconds);
 }
 
@@ -55,7 +52,12 @@ const pad = (n: number) => String(n).padStart(2, '0');
  * row in the same transaction. Files are not read here: each is loaded, still filtered on
  * the owner, while the ZIP streams, so memory holds one file at a time.
  */
-export async function planExport(ctx: DataRightsContext, town: Town, account: Account, ip: string | null): Promise<ExportPlan> {
+export async function planExport(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  account: Account,
+  ip: string | null,
+): Promise<ExportPlan> {
   const at = ctx.clock.now();
   // Only an account the services validated and linked sees its family (issue 5).
   const familyId = account.validationStatus === 'validated' ? account.familyId : null;

@@ -1,5 +1,5 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { parisDay } from '../../lib/date-input.js';
 import { sendAttachment } from '../../lib/downloads.js';
 import { NotFoundError } from '../../lib/errors.js';

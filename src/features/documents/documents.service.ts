@@ -9,11 +9,10 @@ import * as repo from '../../repositories/documents.repository.js';
 import type { NewDocument, Owner, PrivateDocument, QuotaScope } from '../../repositories/documents.repository.js';
 import { kindLabel } from './documents.schemas.js';
 import { validityOf, type Validity } from './validity.js';
+import type { ServiceContext } from '../../deps.js';
 
-export interface DocumentsContext {
-  pool: pg.Pool;
-  clock: Clock;
-}
+/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
+export type DocumentsContext = Pick<ServiceContext, 'pool' | 'clock'>;
 
 /** At most this many uploads per family (or account without one) and per hour. */
 export const UPLOAD_RATE_LIMIT = { count: 20, windowSeconds: 3600 } as const;
@@ -31,7 +30,7 @@ export function quotaScopeOf(account: Pick<Account, 'townId' | 'id' | 'familyId'
   return account.familyId ? { townId: account.townId, familyId: account.familyId } : { townId: account.townId, accountId: account.id };
 }
 
-export function uploadRateLimit(ctx: DocumentsContext, account: Account): Promise<RateLimitResult> {
+export function uploadRateLimit(ctx: Pick<ServiceContext, 'pool' | 'clock'>, account: Account): Promise<RateLimitResult> {
   const scope = quotaScopeOf(account);
   return hit(
     ctx.pool,
@@ -60,19 +59,26 @@ export interface ListedDocument extends PrivateDocument {
   validity: Validity;
 }
 
-export async function listForOwner(ctx: DocumentsContext, account: Account): Promise<{ documents: ListedDocument[]; usage: Usage }> {
+export async function listForOwner(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  account: Account,
+): Promise<{ documents: ListedDocument[]; usage: Usage }> {
   const today = parisDay(ctx.clock.now());
   const [documents, usage] = await Promise.all([repo.listDocuments(ctx.pool, ownerOf(account)), usageOf(ctx.pool, quotaScopeOf(account))]);
   return { documents: documents.map((d) => ({ ...d, kindLabel: kindLabel(d.kind), validity: validityOf(d.validUntil, today) })), usage };
 }
 
-export async function findForOwner(ctx: DocumentsContext, account: Account, documentId: string): Promise<ListedDocument | undefined> {
+export async function findForOwner(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  account: Account,
+  documentId: string,
+): Promise<ListedDocument | undefined> {
   const doc = await repo.findDocument(ctx.pool, ownerOf(account), documentId);
   if (!doc) return undefined;
   return { ...doc, kindLabel: kindLabel(doc.kind), validity: validityOf(doc.validUntil, parisDay(ctx.clock.now())) };
 }
 
-export function fileForOwner(ctx: DocumentsContext, account: Account, documentId: string, fileId: string) {
+export function fileForOwner(ctx: Pick<ServiceContext, 'pool' | 'clock'>, account: Account, documentId: string, fileId: string) {
   return repo.findFileContent(ctx.pool, ownerOf(account), documentId, fileId);
 }
 
@@ -116,10 +122,15 @@ export async function storeDocument(
 }
 
 /** Adds a document to the parent's storage: one transaction, all files or none. */
-export function addDocument(ctx: DocumentsContext, account: Account, document: NewDocument, files: CheckedFile[]): Promise<StoreResult> {
+export function addDocument(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  account: Account,
+  document: NewDocument,
+  files: CheckedFile[],
+): Promise<StoreResult> {
   return withTransaction(ctx.pool, (db) => storeDocument(db, ctx.clock, account, document, files));
 }
 
-export function deleteForOwner(ctx: DocumentsContext, account: Account, documentId: string): Promise<boolean> {
+export function deleteForOwner(ctx: Pick<ServiceContext, 'pool' | 'clock'>, account: Account, documentId: string): Promise<boolean> {
   return repo.deleteDocument(ctx.pool, ownerOf(account), documentId);
 }

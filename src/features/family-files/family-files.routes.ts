@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { auditActor } from '../../lib/audit.js';
 import { parisDay } from '../../lib/date-input.js';
 import { NotFoundError } from '../../lib/errors.js';

@@ -1,21 +1,13 @@
-import type pg from 'pg';
-import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
-import type { Clock } from '../../lib/clock.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as files from '../../repositories/family-files.repository.js';
 import type { AdultFields, ChildFields, FamilyFields, FamilyFile } from '../../repositories/family-files.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { precreateAccount, resendPrecreation } from '../accounts/accounts.service.js';
 import type { Account } from '../../repositories/accounts.repository.js';
-
-export interface FamilyFilesContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-}
+import type { ServiceContext } from '../../deps.js';
 
 /** Who acts, for the audit row written with each change. */
 export type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
@@ -34,7 +26,7 @@ function changedFields<T extends object>(before: T, after: T): string[] {
 export type FamilySaveResult = { kind: 'saved'; id: string } | { kind: 'ref_taken'; other: { id: string; name: string } };
 
 /** A new file with a fresh Clé Enfance. The reference, when given, is unique in the town. */
-export async function createFamily(ctx: FamilyFilesContext, town: Town, actor: Actor, fields: FamilyFields): Promise<FamilySaveResult> {
+export async function createFamily(ctx: ServiceContext, town: Town, actor: Actor, fields: FamilyFields): Promise<FamilySaveResult> {
   try {
     return await withTransaction(ctx.pool, async (db) => {
       if (fields.externalRef) {
@@ -57,7 +49,7 @@ export async function createFamily(ctx: FamilyFilesContext, town: Town, actor: A
 }
 
 export async function updateFamily(
-  ctx: FamilyFilesContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   familyId: string,
@@ -104,7 +96,7 @@ export async function updateFamily(
  * A new Clé Enfance for the file. The old one stops working at once: sign-up looks keys up
  * by value (findFamilyByKey), and no copy of it is kept anywhere — not even in the audit row.
  */
-export async function regenerateKey(ctx: FamilyFilesContext, town: Town, actor: Actor, familyId: string): Promise<string> {
+export async function regenerateKey(ctx: ServiceContext, town: Town, actor: Actor, familyId: string): Promise<string> {
   return withTransaction(ctx.pool, async (db) => {
     const family = await files.lockFamilyFile(db, town.id, familyId);
     if (!family) throw new NotFoundError('family file');
@@ -117,7 +109,7 @@ export async function regenerateKey(ctx: FamilyFilesContext, town: Town, actor: 
 }
 
 /** The file as the letter prints it; printing is audited (the letter carries the key). */
-export async function fileForLetter(ctx: FamilyFilesContext, town: Town, actor: Actor, familyId: string): Promise<FamilyFile> {
+export async function fileForLetter(ctx: ServiceContext, town: Town, actor: Actor, familyId: string): Promise<FamilyFile> {
   return withTransaction(ctx.pool, async (db) => {
     const family = await files.findFamilyFile(db, town.id, familyId);
     if (!family) throw new NotFoundError('family file');
@@ -141,7 +133,7 @@ async function requireFile(db: Queryable, town: Town, familyId: string): Promise
   return family;
 }
 
-export async function addAdult(ctx: FamilyFilesContext, town: Town, actor: Actor, familyId: string, fields: AdultFields): Promise<string> {
+export async function addAdult(ctx: ServiceContext, town: Town, actor: Actor, familyId: string, fields: AdultFields): Promise<string> {
   return withTransaction(ctx.pool, async (db) => {
     await requireFile(db, town, familyId);
     const now = ctx.clock.now();
@@ -160,7 +152,7 @@ export async function addAdult(ctx: FamilyFilesContext, town: Town, actor: Actor
 }
 
 export async function updateAdult(
-  ctx: FamilyFilesContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   familyId: string,
@@ -193,7 +185,7 @@ export async function updateAdult(
 
 // ---------------------------------------------------------------- children
 
-export async function addChild(ctx: FamilyFilesContext, town: Town, actor: Actor, familyId: string, fields: ChildFields): Promise<string> {
+export async function addChild(ctx: ServiceContext, town: Town, actor: Actor, familyId: string, fields: ChildFields): Promise<string> {
   return withTransaction(ctx.pool, async (db) => {
     await requireFile(db, town, familyId);
     const now = ctx.clock.now();
@@ -212,7 +204,7 @@ export async function addChild(ctx: FamilyFilesContext, town: Town, actor: Actor
 }
 
 export async function updateChild(
-  ctx: FamilyFilesContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   familyId: string,
@@ -250,7 +242,7 @@ export type PrecreateForAdultResult =
  * in the same transaction.
  */
 export async function precreateForAdult(
-  ctx: FamilyFilesContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   familyId: string,
@@ -294,7 +286,7 @@ export async function precreateForAdult(
 
 /** "Renvoyer le courriel" for a pre-created account of the file that still has its temporary password. */
 export async function resendForAccount(
-  ctx: FamilyFilesContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   familyId: string,

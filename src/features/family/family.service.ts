@@ -5,8 +5,9 @@ import type { AuthorisedPerson, ChildFile, ChildFileFields } from '../../reposit
 import type { Town } from '../../repositories/towns.repository.js';
 import { familyOpen } from '../dashboard/dashboard.service.js';
 import type { AddMemberPayload, Change } from '../requests/request-types.js';
-import { createRequest, type ParentAccount, type RequestContext } from '../requests/requests.service.js';
+import { createRequest, type ParentAccount } from '../requests/requests.service.js';
 import { count, de } from '../../lib/french.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * The family's side of its file: a child's Dossier administratif edited by a parent (the
@@ -20,7 +21,7 @@ function familyOf(account: ParentAccount): string {
   return account.familyId!;
 }
 
-export async function childOf(ctx: RequestContext, town: Town, account: ParentAccount, childId: string): Promise<ChildFile> {
+export async function childOf(ctx: ServiceContext, town: Town, account: ParentAccount, childId: string): Promise<ChildFile> {
   const child = await members.findFamilyChild(ctx.pool, town.id, familyOf(account), childId);
   if (!child) throw new NotFoundError('child');
   return child;
@@ -65,7 +66,7 @@ export type ChildFileResult = { kind: 'unchanged' } | { kind: 'sent'; requestId:
  * saved, never from a stale page.
  */
 export async function saveChildFile(
-  ctx: RequestContext,
+  ctx: ServiceContext,
   town: Town,
   account: ParentAccount,
   childId: string,
@@ -92,7 +93,7 @@ export async function saveChildFile(
 }
 
 export async function requestNewMember(
-  ctx: RequestContext,
+  ctx: ServiceContext,
   town: Town,
   account: ParentAccount,
   payload: AddMemberPayload,

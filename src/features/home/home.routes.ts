@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { PUBLIC_DIR } from '../../lib/paths.js';
 import { requireTown } from '../../middleware/town.js';
 import { currentText, listPublishedNews, listServices, listTowns } from '../../repositories/towns.repository.js';

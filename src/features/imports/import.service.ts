@@ -1,34 +1,25 @@
 import crypto from 'node:crypto';
-import type pg from 'pg';
-import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
-import { withTransaction, type PoolClient } from '../../db/pool.js';
+import { withSavepoint, withTransaction, type PoolClient, type Queryable } from '../../db/pool.js';
 import { audit, auditMany } from '../../lib/audit.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import type { Clock } from '../../lib/clock.js';
-import { enqueueJob } from '../../jobs/queue.js';
+import { enqueueJob } from '../../jobs/enqueue.js';
 import { parisDay } from '../../lib/date-input.js';
 import * as files from '../../repositories/family-files.repository.js';
 import * as jobs from '../../repositories/import-jobs.repository.js';
 import type { ImportIssue, ImportJob } from '../../repositories/import-jobs.repository.js';
-import { findTownBySlug, type Town } from '../../repositories/towns.repository.js';
+import { findTownById, type Town } from '../../repositories/towns.repository.js';
 import { precreateAccount } from '../accounts/accounts.service.js';
 import type { Actor } from '../family-files/family-files.service.js';
 import { parseCsv } from './csv.js';
 import { readHeader, readRow, type ImportFamily, type RowResult } from './import-format.js';
-
-export interface ImportContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-  logger: Logger;
-}
+import type { AppDeps, ServiceContext } from '../../deps.js';
 
 // ---------------------------------------------------------------- upload
 
 /** The file is kept in the database and the worker takes it from there; the upload is audited. */
 export async function createImportJob(
-  ctx: Pick<ImportContext, 'pool' | 'clock'>,
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
   town: Town,
   actor: Actor,
   file: { name: string; content: Buffer; dataRows: number },
@@ -110,9 +101,8 @@ export function planFile(text: string, today: string): FilePlan {
   return { ok: true, rows, unterminatedQuoteAt: parsed.unterminatedQuoteAt };
 }
 
-export async function townOfJob(db: pg.Pool, job: Pick<ImportJob, 'townId'>): Promise<Town | undefined> {
-  const { rows } = await db.query<{ slug: string }>(`select slug from towns where id = $1`, [job.townId]);
-  return rows[0] ? findTownBySlug(db, rows[0].slug) : undefined;
+export function townOfJob(db: Queryable, job: Pick<ImportJob, 'townId'>): Promise<Town | undefined> {
+  return findTownById(db, job.townId);
 }
 
 const jobActor = (job: ImportJob): Actor => ({ agentId: job.agentId, actorLabel: job.actorLabel, ip: job.ip });
@@ -184,35 +174,42 @@ async function placeInBulk(db: PoolClient, town: Town, job: ImportJob, families:
 }
 
 /** The careful way, one savepoint per row: a row that fails is refused alone. */
-async function placeOneByOne(ctx: ImportContext, db: PoolClient, town: Town, job: ImportJob, families: ImportFamily[], now: Date) {
+async function placeOneByOne(
+  ctx: ServiceContext & Pick<AppDeps, 'logger'>,
+  db: PoolClient,
+  town: Town,
+  job: ImportJob,
+  families: ImportFamily[],
+  now: Date,
+) {
   const placed: Placed[] = [];
   for (const f of families) {
-    await db.query('savepoint import_row');
     try {
-      const family = await files.insertFamily(db, town.id, {
-        name: f.name,
-        externalRef: f.reference,
-        addressLine: f.addressLine,
-        postalCode: f.postalCode,
-        city: f.city,
-        cleEnfance: await uniqueCleEnfance(db, town.id),
-        now,
+      const created = await withSavepoint(db, async () => {
+        const family = await files.insertFamily(db, town.id, {
+          name: f.name,
+          externalRef: f.reference,
+          addressLine: f.addressLine,
+          postalCode: f.postalCode,
+          city: f.city,
+          cleEnfance: await uniqueCleEnfance(db, town.id),
+          now,
+        });
+        const adultIds = await files.insertAdults(db, town.id, family.id, f.adults, now);
+        await files.insertChildren(db, town.id, family.id, f.children, now);
+        await audit(db, {
+          townId: town.id,
+          ...jobActor(job),
+          action: 'family.create',
+          targetType: 'family',
+          targetId: family.id,
+          details: { importJobId: job.id, line: f.line },
+          at: now,
+        });
+        return { familyId: family.id, adultIds };
       });
-      const adultIds = await files.insertAdults(db, town.id, family.id, f.adults, now);
-      await files.insertChildren(db, town.id, family.id, f.children, now);
-      await audit(db, {
-        townId: town.id,
-        ...jobActor(job),
-        action: 'family.create',
-        targetType: 'family',
-        targetId: family.id,
-        details: { importJobId: job.id, line: f.line },
-        at: now,
-      });
-      await db.query('release savepoint import_row');
-      placed.push({ kind: 'created', familyId: family.id, adultIds });
+      placed.push({ kind: 'created', ...created });
     } catch (err) {
-      await db.query('rollback to savepoint import_row');
       // Created by someone else meanwhile (an agent, another import): already there.
       if ((err as { constraint?: string }).constraint === 'families_external_ref_idx') placed.push({ kind: 'existing' });
       else {
@@ -231,7 +228,7 @@ async function placeOneByOne(ctx: ImportContext, db: PoolClient, town: Town, job
  * same file twice creates nothing twice).
  */
 export async function importBatch(
-  ctx: ImportContext,
+  ctx: ServiceContext & Pick<AppDeps, 'logger'>,
   town: Town,
   job: ImportJob,
   plan: PlannedRow[],
@@ -346,7 +343,12 @@ export type AccountOutcome = 'created' | 'skipped' | 'none' | 'retry';
  * same transaction. Several of these run at once (one per core), each claiming a
  * different adult.
  */
-export async function importOneAccount(ctx: ImportContext, town: Town, job: ImportJob, leaseMs: number): Promise<AccountOutcome> {
+export async function importOneAccount(
+  ctx: ServiceContext & Pick<AppDeps, 'logger'>,
+  town: Town,
+  job: ImportJob,
+  leaseMs: number,
+): Promise<AccountOutcome> {
   try {
     return await withTransaction(ctx.pool, async (db) => {
       const pending = await jobs.claimPendingAccount(db, job.id);
@@ -360,15 +362,12 @@ export async function importOneAccount(ctx: ImportContext, town: Town, job: Impo
         email: pending.email,
         familyId: pending.familyId,
       };
-      await db.query('savepoint import_account');
       let result: Awaited<ReturnType<typeof precreateAccount>>;
       try {
-        result = await precreateAccount(ctx, town, input, db);
-        await db.query('release savepoint import_account');
+        result = await withSavepoint(db, () => precreateAccount(ctx, town, input, db));
       } catch (err) {
         if ((err as { constraint?: string }).constraint === 'accounts_username_idx') throw err;
         // Anything else would fail again at every try: the adult keeps no account, the job goes on.
-        await db.query('rollback to savepoint import_account');
         ctx.logger.error({ err, jobId: job.id, line: pending.lineNumber }, 'import account failed');
         await jobs.markAccount(db, job.id, pending.adultId, 'skipped');
         await jobs.insertIssues(db, job.id, [
@@ -415,7 +414,11 @@ export async function importOneAccount(ctx: ImportContext, town: Town, job: Impo
 }
 
 /** The end of the job, with its summary in the audit log. */
-export async function finishImport(ctx: ImportContext, job: ImportJob, failure: string | null = null): Promise<void> {
+export async function finishImport(
+  ctx: ServiceContext & Pick<AppDeps, 'logger'>,
+  job: ImportJob,
+  failure: string | null = null,
+): Promise<void> {
   await withTransaction(ctx.pool, async (db) => {
     const state = await jobs.lockJob(db, job.id);
     // Two workers reaching the end together: the first one closes the job.

@@ -3,7 +3,8 @@ import { audit } from '../../lib/audit.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as news from '../../repositories/news.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { assertId, type Actor, type SettingsContext } from '../settings/settings.service.js';
+import { assertId, type Actor } from '../settings/settings.service.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * ACTUALITÉS as agents write them: a draft first, published (dated by the clock) when an
@@ -12,7 +13,7 @@ import { assertId, type Actor, type SettingsContext } from '../settings/settings
  */
 type NewsInput = { title: string; body: string };
 
-export async function createNews(ctx: SettingsContext, town: Town, actor: Actor, input: NewsInput): Promise<string> {
+export async function createNews(ctx: Pick<ServiceContext, 'pool' | 'clock'>, town: Town, actor: Actor, input: NewsInput): Promise<string> {
   return withTransaction(ctx.pool, async (db) => {
     const now = ctx.clock.now();
     const id = await news.insertNews(db, town.id, input, now);
@@ -37,7 +38,13 @@ async function lockItem(db: Parameters<typeof news.findNews>[0], town: Town, id:
   return item;
 }
 
-export async function updateNews(ctx: SettingsContext, town: Town, actor: Actor, id: string, input: NewsInput): Promise<void> {
+export async function updateNews(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  actor: Actor,
+  id: string,
+  input: NewsInput,
+): Promise<void> {
   await withTransaction(ctx.pool, async (db) => {
     const before = await lockItem(db, town, id);
     if (before.title === input.title && before.body === input.body) return;
@@ -63,7 +70,13 @@ export async function updateNews(ctx: SettingsContext, town: Town, actor: Actor,
  * Publishing an item already published (a double click, two agents at once) changes
  * nothing: its date stays the first one. Returns the item's title for the message.
  */
-export async function setPublished(ctx: SettingsContext, town: Town, actor: Actor, id: string, published: boolean): Promise<string> {
+export async function setPublished(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  actor: Actor,
+  id: string,
+  published: boolean,
+): Promise<string> {
   return withTransaction(ctx.pool, async (db) => {
     const item = await lockItem(db, town, id);
     if ((item.publishedAt !== null) === published) return item.title;

@@ -1,42 +1,33 @@
-import type { Queryable } from '../../db/pool.js';
+import type { ServiceContext } from '../../deps.js';
 import * as members from '../../repositories/family-members.repository.js';
-import type { RequestRow, RequestType } from '../../repositories/requests.repository.js';
-import type { Town } from '../../repositories/towns.repository.js';
-import type { AddMemberPayload, ContactChangePayload } from './request-types.js';
+import type { RequestType } from '../../repositories/requests.repository.js';
+import { absenceEffects } from '../absences/absence-requests.js';
+import { reservationEffects } from '../reservations/reservation-requests.js';
+import type { AddMemberPayload, ContactChangePayload, RequestEffects } from './request-types.js';
 
 /**
- * What a decision on a request does to the family file, per type. Each effect runs inside
- * the transition's transaction, after the request row is locked: the status, the history,
- * the mail and these writes commit together or not at all. Types without an entry only
- * change status (issue 6 registers its own with `registerRequestEffects`).
+ * What a decision on a request does to the family file and the bookings, for every type: an
+ * explicit table built with the app's dependencies, read by the decision itself
+ * (requests.service.ts `agentTransition`), so a request decided from any page, job or script
+ * runs its effects. Each effect runs inside the transition's transaction, after the request row
+ * is locked: the status, the history, the mail and these writes commit together or not at all.
+ * A type whose decision only changes its status says so with `{}`; a new type cannot be
+ * forgotten here (the table lists every RequestType).
  */
-export interface EffectContext {
-  db: Queryable;
-  town: Town;
-  request: RequestRow;
-  now: Date;
-}
-
-export type EffectResult = { ok: true; outcome?: Record<string, unknown> } | { ok: false; message: string };
-
-export interface RequestEffects {
-  onAccept?: (ctx: EffectContext) => Promise<EffectResult>;
-  onRefuse?: (ctx: EffectContext) => Promise<EffectResult>;
-}
-
-const effects: Partial<Record<RequestType, RequestEffects>> = {};
-
-export function registerRequestEffects(type: RequestType, e: RequestEffects): void {
-  effects[type] = e;
-}
-
-export function effectsOf(type: RequestType): RequestEffects {
-  return effects[type] ?? {};
+export function requestEffects(ctx: ServiceContext): Record<RequestType, RequestEffects> {
+  return {
+    add_member: addMember,
+    contact_change: contactChange,
+    child_update: childUpdate,
+    reservation: reservationEffects(ctx),
+    absence: absenceEffects,
+    enrolment: {},
+  };
 }
 
 // ---------------------------------------------------------------- Ajouter un membre
 
-registerRequestEffects('add_member', {
+const addMember: RequestEffects = {
   onAccept: async ({ db, town, request, now }) => {
     const p = request.payload as unknown as AddMemberPayload;
     if (!request.familyId) return { ok: false, message: "Cette demande n'est rattachée à aucun dossier famille" };
@@ -65,11 +56,11 @@ registerRequestEffects('add_member', {
     });
     return { ok: true, outcome: { adultId } };
   },
-});
+};
 
 // ---------------------------------------------------------------- Coordonnées
 
-registerRequestEffects('contact_change', {
+const contactChange: RequestEffects = {
   // The account changed at once; the family file follows when the services accept.
   onAccept: async ({ db, town, request, now }) => {
     const p = request.payload as unknown as ContactChangePayload;
@@ -91,7 +82,7 @@ registerRequestEffects('contact_change', {
     }
     return { ok: true };
   },
-});
+};
 
 // ---------------------------------------------------------------- Dossier administratif
 
@@ -114,7 +105,7 @@ const CHILD_FIELDS = [
 ] as const;
 type ChildField = (typeof CHILD_FIELDS)[number];
 
-registerRequestEffects('child_update', {
+const childUpdate: RequestEffects = {
   // The change applied at once. A refusal puts back the former value of each field the
   // family has not changed again since: the services' "no" must not leave the file saying yes.
   onRefuse: async ({ db, town, request, now }) => {
@@ -144,4 +135,4 @@ registerRequestEffects('child_update', {
     if (reverted.length > 0) await members.updateChildFile(db, town.id, child.id, fields, now);
     return { ok: true, outcome: { reverted } };
   },
-});
+};

@@ -1,4 +1,6 @@
-import type { RequestType } from '../../repositories/requests.repository.js';
+import type { Queryable } from '../../db/pool.js';
+import type { RequestRow, RequestType } from '../../repositories/requests.repository.js';
+import type { Town } from '../../repositories/towns.repository.js';
 
 /**
  * What each type of request is called and how its payload reads. The payload of a request
@@ -168,4 +170,23 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
 export function formatDay(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
+}
+
+// ---------------------------------------------------------------- what a decision does
+
+/** A decision's effect reads the request locked in the transition's transaction (`db`). */
+export interface EffectInput {
+  db: Queryable;
+  town: Town;
+  request: RequestRow;
+  now: Date;
+}
+
+/** Not ok: the decision is refused with this message, and nothing is written. */
+export type EffectResult = { ok: true; outcome?: Record<string, unknown> } | { ok: false; message: string };
+
+/** The table of every type is request-effects.ts. */
+export interface RequestEffects {
+  onAccept?: (input: EffectInput) => Promise<EffectResult>;
+  onRefuse?: (input: EffectInput) => Promise<EffectResult>;
 }

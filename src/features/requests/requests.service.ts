@@ -1,8 +1,5 @@
-import type pg from 'pg';
-import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import { audit, type AuditAction, type AuditEntry } from '../../lib/audit.js';
-import type { Clock } from '../../lib/clock.js';
 import type { CheckedFile } from '../../lib/file-checks.js';
 import { NotFoundError, TooManyRequestsError } from '../../lib/errors.js';
 import { enqueueMail } from '../../lib/mailer.js';
@@ -12,10 +9,11 @@ import * as repo from '../../repositories/requests.repository.js';
 import type { ParentScope, RequestRow, RequestType } from '../../repositories/requests.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
-import { effectsOf } from './request-effects.js';
+import { requestEffects } from './request-effects.js';
 import { canTransition, findTransition, STATUS_LABELS, type RequestActor, type RequestStatus } from './request-state.js';
 import { TYPE_LABELS } from './request-types.js';
-import { de } from '../../lib/french.js';
+import { de, greeting } from '../../lib/french.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * Requests: making one, moving it through its state machine, and the conversation on it.
@@ -24,11 +22,8 @@ import { de } from '../../lib/french.js';
  * them can exist without the others.
  */
 
-export interface RequestContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-}
+/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
+export type RequestContext = ServiceContext;
 
 export type ParentAccount = Pick<Account, 'id' | 'familyId' | 'validationStatus' | 'civility' | 'lastName' | 'firstNames' | 'email'>;
 
@@ -44,10 +39,6 @@ function parentLabel(a: Pick<Account, 'firstNames' | 'lastName'>): string {
   return `${a.firstNames} ${a.lastName.toUpperCase()}`;
 }
 
-function greeting(a: Pick<Account, 'civility' | 'lastName'>): string {
-  return `Bonjour ${a.civility === 'M' ? 'M.' : 'Mme'} ${a.lastName.toUpperCase()},`;
-}
-
 // ---------------------------------------------------------------- mails
 
 type MailKind = 'created' | 'transition' | 'answer' | 'message';
@@ -55,7 +46,7 @@ type MailKind = 'created' | 'transition' | 'answer' | 'message';
 /** The mail the request's author receives, in the caller's transaction. No author left: no mail. */
 async function mailAuthor(
   db: Queryable,
-  ctx: RequestContext,
+  ctx: ServiceContext,
   town: Town,
   request: RequestRow,
   kind: MailKind,
@@ -132,7 +123,7 @@ export const RESERVATIONS_PER_HOUR = 120;
 const PER_HOUR = { request: REQUESTS_PER_HOUR, message: MESSAGES_PER_HOUR, reservation: RESERVATIONS_PER_HOUR } as const;
 
 /** `who`: the account, or for reservations the family file (see RESERVATIONS_PER_HOUR). */
-export async function rateLimitRequests(ctx: RequestContext, who: string, kind: keyof typeof PER_HOUR): Promise<void> {
+export async function rateLimitRequests(ctx: ServiceContext, who: string, kind: keyof typeof PER_HOUR): Promise<void> {
   const limit = await hit(ctx.pool, ctx.clock, `${kind}s:${who}`, PER_HOUR[kind], 3600);
   if (!limit.allowed) throw new TooManyRequestsError(limit.retryAfterSeconds);
 }
@@ -159,7 +150,7 @@ export interface NewRequestInput {
  */
 export async function createRequest(
   db: Queryable,
-  ctx: RequestContext,
+  ctx: ServiceContext,
   town: Town,
   author: ParentAccount,
   input: NewRequestInput,
@@ -219,7 +210,7 @@ export interface RequestView {
 }
 
 /** The request as its family sees it; opening it marks the services' messages read. */
-export async function openForParent(ctx: RequestContext, town: Town, account: ParentAccount, requestId: string): Promise<RequestView> {
+export async function openForParent(ctx: ServiceContext, town: Town, account: ParentAccount, requestId: string): Promise<RequestView> {
   const request = await repo.findRequestForParent(ctx.pool, town.id, scopeOf(account), requestId);
   if (!request) throw new NotFoundError('request');
   const [events, messages] = await Promise.all([
@@ -258,7 +249,7 @@ export type ParentMessageResult = { kind: 'message' } | { kind: 'answer' };
  * is the answer: the request goes back in hand (a transition, with its history and mail).
  */
 export async function postParentMessage(
-  ctx: RequestContext,
+  ctx: ServiceContext,
   town: Town,
   account: ParentAccount,
   requestId: string,
@@ -320,7 +311,7 @@ const AUDIT_OF: Partial<Record<RequestStatus, AuditAction>> = {
  * second sees the first's status and gets "not allowed" rather than a double decision.
  */
 export async function agentTransition(
-  ctx: RequestContext,
+  ctx: ServiceContext,
   town: Town,
   acting: AgentActing,
   requestId: string,
@@ -347,7 +338,7 @@ export async function agentTransition(
       } as const;
     }
     const now = ctx.clock.now();
-    const effects = effectsOf(request.type);
+    const effects = requestEffects(ctx)[request.type];
     const effect = to === 'accepted' ? effects.onAccept : to === 'refused' ? effects.onRefuse : undefined;
     let outcome: Record<string, unknown> | undefined;
     if (effect) {
@@ -403,7 +394,7 @@ export async function agentTransition(
 
 /** An agent writes to the family on a request: the message, its files, a mail, the audit row. */
 export async function postAgentMessage(
-  ctx: RequestContext,
+  ctx: ServiceContext,
   town: Town,
   acting: AgentActing,
   requestId: string,

@@ -1,10 +1,12 @@
-import { withTransaction } from '../../db/pool.js';
+import { lockForTransaction, withTransaction } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
 import { parisDay } from '../../lib/calendar-days.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as activities from '../../repositories/activities.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { fillFreedPlaces, assertUuid, type ReservationContext } from './reservations.service.js';
+import { assertUuid } from './reservations.service.js';
+import { fillFreedPlaces } from './waiting-list.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * The agents' side of activities: create and edit them with their rules, enrol children.
@@ -12,7 +14,7 @@ import { fillFreedPlaces, assertUuid, type ReservationContext } from './reservat
  */
 export type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 
-export async function createActivity(ctx: ReservationContext, town: Town, actor: Actor, input: activities.ActivityInput): Promise<string> {
+export async function createActivity(ctx: ServiceContext, town: Town, actor: Actor, input: activities.ActivityInput): Promise<string> {
   return withTransaction(ctx.pool, async (db) => {
     const id = await activities.insertActivity(db, town.id, input);
     await audit(db, {
@@ -34,7 +36,7 @@ export async function createActivity(ctx: ReservationContext, town: Town, actor:
  * the children waiting, who are told by mail.
  */
 export async function updateActivity(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   id: string,
@@ -48,12 +50,7 @@ export async function updateActivity(
     const now = ctx.clock.now();
     const today = parisDay(now);
     if (before.capacity !== input.capacity) {
-      const { rows } = await db.query<{ day: string; capacity: number | null; booked: number }>(
-        `update activity_days set capacity = case when $3::int is null then null else greatest($3::int, booked) end
-          where activity_id = $1 and day >= $2
-          returning day, capacity, booked`,
-        [id, today, input.capacity],
-      );
+      const rows = await activities.setCapacityFrom(db, town.id, id, today, input.capacity);
       const after = (await activities.findActivity(db, town.id, id))!;
       for (const day of rows.sort((a, b) => (a.day < b.day ? -1 : 1))) {
         if (day.capacity === null || day.booked < day.capacity) await fillFreedPlaces(ctx, db, town, after, day.day, day, now);
@@ -74,7 +71,7 @@ export async function updateActivity(
 export type EnrolResult = { ok: true; id: string } | { ok: false; reason: 'overlap' | 'unknown_child' };
 
 export async function enrolChild(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   activityId: string,
@@ -82,7 +79,7 @@ export async function enrolChild(
 ): Promise<EnrolResult> {
   return withTransaction(ctx.pool, async (db) => {
     // Two agents enrolling the same child at once must not both pass the overlap check.
-    await db.query(`select pg_advisory_xact_lock(hashtext($1))`, [`enrol:${activityId}:${input.childId}`]);
+    await lockForTransaction(db, `enrol:${activityId}:${input.childId}`);
     if (await activities.enrolmentOverlaps(db, town.id, activityId, input.childId, input.startDate, input.endDate)) {
       return { ok: false, reason: 'overlap' } as const;
     }

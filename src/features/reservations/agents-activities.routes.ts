@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { auditActor } from '../../lib/audit.js';
 import { addDays, eachDay, parisDay, parseDay, parseMonthKey } from '../../lib/calendar-days.js';
 import type { DeadlineRule } from '../../lib/deadlines.js';

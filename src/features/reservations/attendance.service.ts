@@ -1,4 +1,4 @@
-import { withTransaction, type Queryable } from '../../db/pool.js';
+import { lockForTransaction, withTransaction, type Queryable } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
 import { parisDay } from '../../lib/calendar-days.js';
 import { listClosures, type ActivityRow } from '../../repositories/activities.repository.js';
@@ -8,9 +8,9 @@ import type { Town } from '../../repositories/towns.repository.js';
 import type { Actor } from './activities.service.js';
 import { dayStates, TownCalendar } from './day-states.js';
 import { dayLabel } from './labels.js';
-import type { ReservationContext } from './reservations.service.js';
 import { activityCalendar } from './rules.js';
 import { UUID } from '../../lib/ids.js';
+import type { ServiceContext } from '../../deps.js';
 
 /**
  * The attendance sheet ("Feuille de présence") of one activity and day: who was booked,
@@ -187,7 +187,7 @@ export type RecordResult =
  * enrolled in this activity that day, in this town, refuse the whole form.
  */
 export async function recordAttendance(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   town: Town,
   actor: Actor,
   activity: ActivityRow,
@@ -198,7 +198,7 @@ export async function recordAttendance(
   return withTransaction(ctx.pool, async (db) => {
     // Two agents saving the same sheet at once: one after the other, so the counts in the
     // audit row are those of the rows written.
-    await db.query(`select pg_advisory_xact_lock(hashtext($1))`, [`attendance:${activity.id}:${day}`]);
+    await lockForTransaction(db, `attendance:${activity.id}:${day}`);
     const [enrolled, existing] = await Promise.all([
       attendance.listDayEnrolled(db, town.id, activity.id, day),
       attendance.listDayAttendance(db, town.id, activity.id, day),

@@ -1,5 +1,5 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { addDays, daysBetween, eachDay, eachWeek, parseDay, parseMonthKey } from '../../lib/calendar-days.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { errorMap, formValues, type FieldError } from '../../lib/forms.js';

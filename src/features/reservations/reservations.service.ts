@@ -1,13 +1,9 @@
-import type pg from 'pg';
-import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
-import { addDays, parisDay } from '../../lib/calendar-days.js';
-import type { Clock } from '../../lib/clock.js';
+import { addDays } from '../../lib/calendar-days.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { formatLongDate } from '../../lib/format.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import {
-  findActivity,
   findActivityWithFamilyEnrolments,
   findFamilyChild,
   findFamilyEnrolmentContext,
@@ -24,13 +20,12 @@ import { dayStates, TownCalendar, type ActivityCalendar, type DayCount, type Day
 import { createRequest } from '../requests/requests.service.js';
 import { activityCalendar } from './rules.js';
 import { UUID } from '../../lib/ids.js';
-import { count, listWords } from '../../lib/french.js';
+import { count, greeting, listWords } from '../../lib/french.js';
+import { giveFreedPlaces, type Removed } from './waiting-list.js';
+import type { ServiceContext } from '../../deps.js';
 
-export interface ReservationContext {
-  pool: pg.Pool;
-  clock: Clock;
-  config: Config;
-}
+/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
+export type ReservationContext = ServiceContext;
 
 /** Who acts: a validated parent's account, linked to a family file. */
 export interface Parent {
@@ -145,7 +140,7 @@ export interface AgendaEntry {
 const CALENDAR_CACHE_MS = 5_000;
 const calendars = new Map<string, { until: number; value: Promise<TownCalendar> }>();
 
-export function cachedTownCalendar(ctx: ReservationContext, town: Town): Promise<TownCalendar> {
+export function cachedTownCalendar(ctx: ServiceContext, town: Town): Promise<TownCalendar> {
   if (!ctx.config.isProduction) return townCalendar(ctx.pool, town);
   const now = Date.now();
   const hit = calendars.get(town.id);
@@ -161,7 +156,7 @@ export function cachedTownCalendar(ctx: ReservationContext, town: Town): Promise
  * The busiest page of the feature: two queries at once, and no deadline computed (the
  * agenda says what is booked; the grid says until when it can change).
  */
-export async function childAgenda(ctx: ReservationContext, town: Town, parent: Parent, childId: string, from: string, to: string) {
+export async function childAgenda(ctx: ServiceContext, town: Town, parent: Parent, childId: string, from: string, to: string) {
   assertUuid(childId);
   const now = ctx.clock.now();
   // One statement for the child (of this family only), its enrolments, counters and reservations.
@@ -241,7 +236,7 @@ export type SaveResult =
  * save, and a second attempt is rare — it needs a day at its last places or a refusal.)
  */
 export async function saveReservations(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   town: Town,
   parent: Parent,
   input: { activityId: string; key: string; changes: ChangeSet[] },
@@ -262,7 +257,7 @@ class LockLateMissed extends Error {
 }
 
 async function attemptSave(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   town: Town,
   parent: Parent,
@@ -395,8 +390,6 @@ function sortOutcome(outcome: repo.OutcomeLine[]): void {
   outcome.sort((a, b) => (a.day === b.day ? a.firstNames.localeCompare(b.firstNames, 'fr') : a.day < b.day ? -1 : 1));
 }
 
-type Removed = { childId: string; day: string; status: 'booked' | 'waiting' };
-
 /**
  * Everything a save decides from what it read: the lines removed and inserted, and what the
  * parent is told. Undefined when the lock-late attempt cannot decide alone: a day refused
@@ -432,7 +425,7 @@ function decide(save: SaveInput, calendar: TownCalendar, existing: repo.Reservat
 }
 
 /** The lock-late attempt; undefined when it must give way to the lock-first save. */
-async function saveLockingLate(ctx: ReservationContext, db: Queryable, save: SaveInput): Promise<SaveResult | undefined> {
+async function saveLockingLate(ctx: ServiceContext, db: Queryable, save: SaveInput): Promise<SaveResult | undefined> {
   const { town, activity, allDays, submissionId } = save;
   const from = allDays[0]!;
   const to = allDays[allDays.length - 1]!;
@@ -463,7 +456,7 @@ async function saveLockingLate(ctx: ReservationContext, db: Queryable, save: Sav
 
 /** The submission's outcome, its request and the two mails (none when nothing changed). */
 async function recordOutcome(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   save: SaveInput,
   status: 'confirmed' | 'awaiting_agent',
@@ -481,7 +474,7 @@ async function recordOutcome(
 }
 
 /** The save as it always was: the days locked before anything is read or decided. */
-async function saveLockingFirst(ctx: ReservationContext, db: Queryable, save: SaveInput): Promise<SaveResult> {
+async function saveLockingFirst(ctx: ServiceContext, db: Queryable, save: SaveInput): Promise<SaveResult> {
   const { town, activity, enrolments, allDays, submissionId } = save;
   const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays);
   const now = ctx.clock.now();
@@ -521,94 +514,6 @@ async function saveLockingFirst(ctx: ReservationContext, db: Queryable, save: Sa
   return { duplicate: false, submissionId, outcome };
 }
 
-/**
- * A place freed on a locked day goes to the first children waiting, who are told by mail.
- * Days already past keep their waiting list as it is: nobody can come yesterday.
- */
-export async function fillFreedPlaces(
-  ctx: ReservationContext,
-  db: Queryable,
-  town: Town,
-  activity: ActivityRow,
-  day: string,
-  count: { capacity: number | null; booked: number },
-  now: Date,
-): Promise<repo.Promoted[]> {
-  return fillFreedPlacesOnDays(ctx, db, town, activity, [{ day, count }], now);
-}
-
-/**
- * After reservations of locked days were deleted: the counters (`counts`, the locked rows)
- * lose each booked line, and the places freed go to the children waiting on those days.
- */
-async function giveFreedPlaces(
-  ctx: ReservationContext,
-  db: Queryable,
-  town: Town,
-  activity: ActivityRow,
-  removed: Removed[],
-  counts: Map<string, { capacity: number | null; booked: number }>,
-  now: Date,
-): Promise<void> {
-  const freed = removed.filter((r) => r.status === 'booked');
-  for (const r of freed) counts.get(r.day)!.booked -= 1;
-  const days = [...new Set(freed.map((r) => r.day))].sort();
-  await fillFreedPlacesOnDays(
-    ctx,
-    db,
-    town,
-    activity,
-    days.map((day) => ({ day, count: counts.get(day)! })),
-    now,
-  );
-}
-
-/** `fillFreedPlaces` for several locked days, promoted in one statement; `count.booked` is updated. */
-export async function fillFreedPlacesOnDays(
-  ctx: ReservationContext,
-  db: Queryable,
-  town: Town,
-  activity: ActivityRow,
-  days: { day: string; count: { capacity: number | null; booked: number } }[],
-  now: Date,
-): Promise<repo.Promoted[]> {
-  const today = parisDay(now);
-  const open = days.filter((d) => d.day >= today);
-  const promoted = await repo.promoteWaitingOnDays(
-    db,
-    activity.id,
-    open.map(({ day, count }) => ({ day, free: count.capacity === null ? 10_000 : count.capacity - count.booked })),
-    activity.confirmation === 'immediate' ? now : null,
-  );
-  for (const p of promoted) open.find((d) => d.day === p.day)!.count.booked += 1;
-  for (const p of promoted) {
-    const day = p.day;
-    for (const to of await repo.familyRecipients(db, town.id, p.familyId)) {
-      await enqueueMail(db, {
-        townId: town.id,
-        to: to.email,
-        template: 'notification',
-        subject: `Une place s'est libérée : ${activity.name} le ${formatLongDate(day)}`,
-        data: {
-          townName: town.name,
-          greeting: greeting(to),
-          paragraphs: [
-            `Une place s'est libérée pour ${p.firstNames} : ${activity.name} (${activity.unit}), ${formatLongDate(day)}.`,
-            `${p.firstNames} était en liste d'attente ; sa réservation est maintenant enregistrée${activity.confirmation === 'agent' ? ', sous réserve de confirmation par les services' : ''}.`,
-            "Si vous n'en avez plus besoin, vous pouvez l'annuler depuis l'agenda de votre enfant, dans les délais de réservation.",
-          ],
-          link: { label: "Voir l'agenda", url: absoluteUrl(ctx.config.publicBaseUrl, urls.childAgenda(town, p.childId, day.slice(0, 7))) },
-        },
-      });
-    }
-  }
-  return promoted;
-}
-
-function greeting(a: { civility: 'M' | 'Mme'; lastName: string }): string {
-  return `Bonjour ${a.civility === 'M' ? 'M.' : 'Mme'} ${a.lastName.toUpperCase()},`;
-}
-
 function outcomeParagraphs(activity: ActivityRow, outcome: repo.OutcomeLine[]): string[] {
   const words = { booked: 'réservé', waiting: "en liste d'attente", cancelled: 'annulé' } as const;
   return outcome.map((o) => `${o.firstNames} – ${activity.unit}, ${formatLongDate(o.day)} : ${words[o.result]}`);
@@ -623,12 +528,12 @@ const RESULT_WORDS = {
 /**
  * The submission as a request of type 'reservation' (src/features/requests): it appears in
  * "Dernières demandes" and, when an agent must confirm it, in the back-office queue, whose
- * decision runs the effects registered in reservation-requests.ts. Seed 004: "Un mail vous
+ * decision runs the effects of reservation-requests.ts. Seed 004: "Un mail vous
  * indiquera la prise en compte de votre demande, puis de votre réservation" — the request's
  * own mail says the first; the confirmation mail (at once, or the agent's decision) the second.
  */
 async function recordRequest(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   town: Town,
   parent: Parent,
@@ -667,7 +572,7 @@ async function recordRequest(
 }
 
 async function confirmationMail(
-  ctx: ReservationContext,
+  ctx: ServiceContext,
   db: Queryable,
   town: Town,
   to: { email: string; civility: 'M' | 'Mme'; lastName: string },
@@ -695,7 +600,7 @@ async function confirmationMail(
   });
 }
 
-export async function findSubmissionForFamily(ctx: ReservationContext, town: Town, parent: Parent, id: string) {
+export async function findSubmissionForFamily(ctx: ServiceContext, town: Town, parent: Parent, id: string) {
   assertUuid(id);
   const submission = await repo.findFamilySubmission(ctx.pool, town.id, parent.familyId, id);
   if (!submission) throw new NotFoundError('submission of another family');
@@ -703,43 +608,6 @@ export async function findSubmissionForFamily(ctx: ReservationContext, town: Tow
 }
 
 // ------------------------------------------------------------------ agents
-
-/**
- * What an agent's decision on a reservation request does (registered as the request type's
- * effects, so it runs inside the request's transition: status, history, mail, audit and
- * these writes commit together). Accepting confirms the held places; refusing frees them,
- * and the children waiting get them.
- */
-export async function applyDecision(
-  ctx: ReservationContext,
-  db: Queryable,
-  town: Town,
-  submissionId: string,
-  decision: { accept: boolean; agentId: string | null; now: Date; reason: string | null },
-): Promise<{ ok: true } | { ok: false; message: string }> {
-  const submission = await repo.findSubmission(db, town.id, submissionId, true);
-  if (!submission) return { ok: false, message: 'Cette demande de réservation est introuvable' };
-  if (submission.status !== 'awaiting_agent') return { ok: false, message: 'Cette demande de réservation a déjà été traitée' };
-  const activity = (await findActivity(db, town.id, submission.activityId))!;
-  if (decision.accept) {
-    await repo.confirmSubmissionReservations(db, submission.id, decision.now);
-  } else {
-    const lines = await repo.unconfirmedLines(db, submission.id);
-    const days = [...new Set(lines.map((l) => l.day))].sort();
-    if (days.length > 0) {
-      const locked = await repo.lockDays(db, activity.id, activity.capacity, days);
-      const removed = await repo.deleteReservations(db, town.id, activity.id, lines);
-      await giveFreedPlaces(ctx, db, town, activity, removed, new Map(locked.map((c) => [c.day, { ...c }])), decision.now);
-    }
-  }
-  await repo.decideSubmission(db, town.id, submission.id, {
-    status: decision.accept ? 'confirmed' : 'refused',
-    agentId: decision.agentId,
-    at: decision.now,
-    reason: decision.reason,
-  });
-  return { ok: true };
-}
 
 /** The first day of the month of `day`, and its last. */
 export function monthBounds(month: string): { from: string; to: string } {

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { auditActor } from '../../lib/audit.js';
 import { contrastWithWhite, formatRatio, MIN_CONTRAST_WITH_WHITE, normaliseHexColour } from '../../lib/contrast.js';
 import { NotFoundError } from '../../lib/errors.js';

@@ -1,24 +1,15 @@
-import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
-import type { Clock } from '../../lib/clock.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { forgetTown } from '../../middleware/town.js';
 import * as settings from '../../repositories/settings.repository.js';
 import { currentText, type Town } from '../../repositories/towns.repository.js';
 import { forgetCguVersion } from '../accounts/cgu.js';
 import { UUID } from '../../lib/ids.js';
+import type { ServiceContext } from '../../deps.js';
 
-/**
- * A town admin's changes to the town's settings. Each is one transaction with its audit
- * row; the town row is locked first, so two admins saving at once apply one after the
- * other. After the commit the town's cached row is dropped, so this process serves the
- * new settings from the next request (other instances within the cache's 5 seconds).
- */
-export interface SettingsContext {
-  pool: pg.Pool;
-  clock: Clock;
-}
+/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
+export type SettingsContext = Pick<ServiceContext, 'pool' | 'clock'>;
 
 export type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 
@@ -52,7 +43,7 @@ function diff<T extends object>(before: T, after: Partial<T>): Changes {
 }
 
 async function changeTown(
-  ctx: SettingsContext,
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
   town: Town,
   actor: Actor,
   section: string,
@@ -80,7 +71,7 @@ async function changeTown(
 
 /** The town's name, colour and welcome text. Returns what changed (empty: nothing to save). */
 export function updateTownIdentity(
-  ctx: SettingsContext,
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
   town: Town,
   actor: Actor,
   input: { name: string; colour: string; welcomeText: string },
@@ -90,7 +81,7 @@ export function updateTownIdentity(
 
 /** The password policy and the activation promise. */
 export function updateAccountRules(
-  ctx: SettingsContext,
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
   town: Town,
   actor: Actor,
   input: { passwordPolicy: settings.TownSettings['passwordPolicy']; activationDelayHours: number },
@@ -102,7 +93,12 @@ export function updateAccountRules(
 
 export class ServiceNameTakenError extends Error {}
 
-export async function addService(ctx: SettingsContext, town: Town, actor: Actor, input: settings.ServiceInput): Promise<string> {
+export async function addService(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  actor: Actor,
+  input: settings.ServiceInput,
+): Promise<string> {
   const id = await withTransaction(ctx.pool, async (db) => {
     await settings.lockTownSettings(db, town.id);
     if (await settings.serviceNameTaken(db, town.id, input.name)) throw new ServiceNameTakenError();
@@ -115,7 +111,7 @@ export async function addService(ctx: SettingsContext, town: Town, actor: Actor,
 }
 
 export async function updateService(
-  ctx: SettingsContext,
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
   town: Town,
   actor: Actor,
   id: string,
@@ -135,7 +131,7 @@ export async function updateService(
   forgetTown(town.slug);
 }
 
-export async function removeService(ctx: SettingsContext, town: Town, actor: Actor, id: string): Promise<string> {
+export async function removeService(ctx: Pick<ServiceContext, 'pool' | 'clock'>, town: Town, actor: Actor, id: string): Promise<string> {
   assertId(id);
   const name = await withTransaction(ctx.pool, async (db) => {
     await settings.lockTownSettings(db, town.id);
@@ -150,7 +146,13 @@ export async function removeService(ctx: SettingsContext, town: Town, actor: Act
 }
 
 /** Moves a service one place up or down in the list the town home shows. */
-export async function moveService(ctx: SettingsContext, town: Town, actor: Actor, id: string, direction: 'haut' | 'bas'): Promise<string> {
+export async function moveService(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  actor: Actor,
+  id: string,
+  direction: 'haut' | 'bas',
+): Promise<string> {
   assertId(id);
   const name = await withTransaction(ctx.pool, async (db) => {
     const order = await settings.lockServiceOrder(db, town.id);
@@ -178,7 +180,12 @@ export async function moveService(ctx: SettingsContext, town: Town, actor: Actor
 
 // ------------------------------------------------------------------ calendar
 
-export async function addClosure(ctx: SettingsContext, town: Town, actor: Actor, input: Omit<settings.Closure, 'id'>): Promise<string> {
+export async function addClosure(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  actor: Actor,
+  input: Omit<settings.Closure, 'id'>,
+): Promise<string> {
   const id = await withTransaction(ctx.pool, async (db) => {
     const id = await settings.insertClosure(db, town.id, input);
     await auditSettings(db, town, actor, 'town_closure', id, { section: 'calendar', added: input }, ctx.clock.now());
@@ -188,7 +195,12 @@ export async function addClosure(ctx: SettingsContext, town: Town, actor: Actor,
   return id;
 }
 
-export async function removeClosure(ctx: SettingsContext, town: Town, actor: Actor, id: string): Promise<settings.Closure> {
+export async function removeClosure(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  actor: Actor,
+  id: string,
+): Promise<settings.Closure> {
   assertId(id);
   const removed = await withTransaction(ctx.pool, async (db) => {
     const removed = await settings.deleteClosure(db, town.id, id);
@@ -210,7 +222,13 @@ export class TextUnchangedError extends Error {}
  * space (requireParent compares it with the version they accepted), so a text identical
  * to the current one is refused rather than making everyone accept it again.
  */
-export async function publishText(ctx: SettingsContext, town: Town, actor: Actor, kind: settings.TextKind, body: string): Promise<number> {
+export async function publishText(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  actor: Actor,
+  kind: settings.TextKind,
+  body: string,
+): Promise<number> {
   const version = await withTransaction(ctx.pool, async (db) => {
     await settings.lockTownSettings(db, town.id);
     const current = await currentText(db, town.id, kind);

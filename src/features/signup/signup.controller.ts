@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { captchaImage, isExpired, newChallenge } from '../../lib/captcha.js';
 import { parisDay } from '../../lib/date-input.js';
 import { NotFoundError, TooManyRequestsError } from '../../lib/errors.js';

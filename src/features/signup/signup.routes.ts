@@ -1,12 +1,8 @@
 import { Router } from 'express';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../deps.js';
 import { uploadSingle } from '../../middleware/upload.js';
-import { urls } from '../../routes.js';
+import { route, urls } from '../../routes.js';
 import { PHOTO_UPLOAD_OPTIONS, signupController } from './signup.controller.js';
-
-/** The router is mounted under '/:town': its paths are the town's URLs from `urls`, without the town. */
-const inTown = (path: string) => path.replace(/^\/:town/, '');
-const TOWN = ':town';
 
 /**
  * Créer mon espace: BIENVENUE, IDENTITÉ, ADRESSE, MOYENS DE CONTACT, AUTHENTIFICATION,
@@ -16,13 +12,13 @@ const TOWN = ':town';
 export function signupRouter(deps: AppDeps): Router {
   const signup = signupController(deps);
   const router = Router();
-  const step = (s: Parameters<typeof urls.signupStep>[1]) => inTown(urls.signupStep(TOWN, s));
+  const step = (s: Parameters<typeof urls.signupStep>[1]) => route(urls.signupStep, s);
 
-  router.get(inTown(urls.signupStart(TOWN)), signup.showWelcome);
+  router.get(route(urls.signupStart), signup.showWelcome);
 
   router.get(step('identite'), signup.showStep('identite'));
   router.post(step('identite'), uploadSingle(PHOTO_UPLOAD_OPTIONS), signup.submitIdentite);
-  router.get(inTown(urls.signupPhoto(TOWN)), signup.servePhoto);
+  router.get(route(urls.signupPhoto), signup.servePhoto);
 
   router.get(step('adresse'), signup.guard('adresse'), signup.showStep('adresse'));
   router.post(step('adresse'), signup.guard('adresse'), signup.submitAdresse);
@@ -33,8 +29,8 @@ export function signupRouter(deps: AppDeps): Router {
   router.get(step('authentification'), signup.guard('authentification'), signup.showStep('authentification'));
   router.post(step('authentification'), signup.guard('authentification'), signup.submitAuthentification);
 
-  router.post(inTown(urls.signupCancel(TOWN)), signup.cancel);
-  router.get(inTown(urls.signupDone(TOWN)), signup.showDone);
+  router.post(route(urls.signupCancel), signup.cancel);
+  router.get(route(urls.signupDone), signup.showDone);
 
   return router;
 }

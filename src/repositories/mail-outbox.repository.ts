@@ -1,0 +1,99 @@
+import type { Queryable } from '../db/pool.js';
+
+/**
+ * The mail outbox: a mail is written here with the change that causes it (lib/mailer.ts), then
+ * sent by a job of the queue "mail" that knows only its id. Rows are found by id, not by town:
+ * some mails have none (`town_id` null), and the id comes from the job, never from a request.
+ */
+
+export interface NewOutboxMail {
+  townId: string | null;
+  template: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  jobId: string;
+}
+
+export async function insertMail(db: Queryable, mail: NewOutboxMail): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, job_id)
+     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+    [mail.townId, mail.template, mail.to, mail.subject, mail.text, mail.html, mail.jobId],
+  );
+  return rows[0]!.id;
+}
+
+export interface OutboxMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  status: 'pending' | 'sent' | 'failed';
+}
+
+export async function findMail(db: Queryable, id: string): Promise<OutboxMail | undefined> {
+  const { rows } = await db.query<OutboxMail>(
+    `select to_address as "to", subject, text_body as text, html_body as html, status from mail_outbox where id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** A failed attempt: the mail stays pending for the queue's next try, or is failed for good. */
+export async function recordFailedAttempt(db: Queryable, id: string, final: boolean, error: string): Promise<void> {
+  await db.query(`update mail_outbox set attempts = attempts + 1, status = $2, last_error = $3 where id = $1`, [
+    id,
+    final ? 'failed' : 'pending',
+    error,
+  ]);
+}
+
+export async function markSent(db: Queryable, id: string, at: Date, transport: string): Promise<void> {
+  await db.query(
+    `update mail_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, transport = $3, last_error = null where id = $1`,
+    [id, at, transport],
+  );
+}
+
+/** Pending mails written before the job queue existed (no job yet), locked until the caller's commit. */
+export async function lockUnqueuedMails(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(`select id from mail_outbox where status = 'pending' and job_id is null for update`);
+  return rows.map((r) => r.id);
+}
+
+export async function setMailJob(db: Queryable, id: string, jobId: string): Promise<void> {
+  await db.query('update mail_outbox set job_id = $2 where id = $1', [id, jobId]);
+}
+
+// ------------------------------------------------ the development mailbox (/_dev/mail)
+// Every town's mails: it is never mounted in production. Its views read the column names.
+
+export interface DevMailLine {
+  id: string;
+  to_address: string;
+  subject: string;
+  status: string;
+  created_at: Date;
+  transport: string | null;
+}
+
+export async function listRecentMails(db: Queryable, limit = 100): Promise<DevMailLine[]> {
+  const { rows } = await db.query<DevMailLine>(
+    `select id, to_address, subject, status, created_at, transport from mail_outbox order by created_at desc limit $1`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function findDevMail(
+  db: Queryable,
+  id: string,
+): Promise<{ to_address: string; subject: string; text_body: string; created_at: Date } | undefined> {
+  const { rows } = await db.query<{ to_address: string; subject: string; text_body: string; created_at: Date }>(
+    `select to_address, subject, text_body, created_at from mail_outbox where id = $1`,
+    [id],
+  );
+  return rows[0];
+}
