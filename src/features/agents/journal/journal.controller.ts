@@ -1,13 +1,12 @@
-import { Router } from 'express';
-import type { AppDeps } from '../../deps.js';
-import { AUDIT_ACTIONS } from '../../lib/audit.js';
-import { addDays, parisInstant } from '../../lib/calendar-days.js';
-import { errorMap, parseForm } from '../../lib/forms.js';
-import { requireAdmin } from '../../middleware/agent-auth.js';
-import { requireTown } from '../../middleware/town.js';
-import { listAgents } from '../../repositories/agents.repository.js';
-import { listAuditRows, type AuditFilter } from '../../repositories/audit-log.repository.js';
-import { journalFilterSchema, pageNumber, parseFrenchDate } from './back-office.schemas.js';
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../../../deps.js';
+import { AUDIT_ACTIONS } from '../../../lib/audit.js';
+import { addDays, parisInstant } from '../../../lib/calendar-days.js';
+import { errorMap, parseForm } from '../../../lib/forms.js';
+import { requireTown } from '../../../middleware/town.js';
+import { listAgents } from '../../../repositories/agents.repository.js';
+import { listAuditRows, type AuditFilter } from '../../../repositories/audit-log.repository.js';
+import { journalFilterSchema, pageNumber, parseFrenchDate } from '../back-office.schemas.js';
 
 export const JOURNAL_PAGE_SIZE = 50;
 
@@ -40,10 +39,8 @@ function detailText(value: unknown): string {
  * agent and dates (Europe/Paris days), 50 a page. Read-only: no route here changes a row,
  * and the table's trigger refuses any update or delete anyway.
  */
-export function auditLogRouter({ pool }: AppDeps): Router {
-  const router = Router();
-
-  router.get('/agents/journal', requireAdmin, async (req, res) => {
+export function journalController({ pool }: AppDeps) {
+  async function show(req: Request, res: Response) {
     const town = requireTown(req);
     const agents = await listAgents(pool, town.id);
     const actions = Object.entries(AUDIT_ACTIONS)
@@ -89,7 +86,7 @@ export function auditLogRouter({ pool }: AppDeps): Router {
       page,
       pages,
     });
-  });
+  }
 
-  return router;
+  return { show };
 }
