@@ -9,7 +9,7 @@ import { familyFilesRouter } from '../family-files/family-files.routes.js';
 import { importRouter } from '../imports/import.routes.js';
 import { agentsNewsRouter } from '../news/news.routes.js';
 import { agentsRequestsRouter } from '../requests/agents-requests.routes.js';
-import { agentsActivitiesRouter } from '../reservations/agents-activities.routes.js';
+import { agentsActivitiesRouter } from './activities/activities.routes.js';
 import { agentsSettingsRouter } from '../settings/settings.routes.js';
 
 /**
