@@ -7,10 +7,10 @@ import { auditLogRouter } from './journal/journal.routes.js';
 import { teamRouter } from './team/team.routes.js';
 import { familyFilesRouter } from '../family-files/family-files.routes.js';
 import { importRouter } from '../imports/import.routes.js';
-import { agentsNewsRouter } from '../news/news.routes.js';
-import { agentsRequestsRouter } from '../requests/agents-requests.routes.js';
+import { agentsNewsRouter } from './news/news.routes.js';
+import { agentsRequestsRouter } from './requests/requests.routes.js';
 import { agentsActivitiesRouter } from './activities/activities.routes.js';
-import { agentsSettingsRouter } from '../settings/settings.routes.js';
+import { agentsSettingsRouter } from './settings/settings.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under

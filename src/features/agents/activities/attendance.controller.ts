@@ -12,7 +12,8 @@ import { dayLabel } from '../../reservations/labels.js';
 import type { ReservationContext } from '../../reservations/reservations.service.js';
 import { flashAndRedirect } from '../flash-redirect.js';
 import { attendanceSavedMessage, parseAttendanceForm } from './attendance-form.js';
-import { loadActivity, param } from './load-activity.js';
+import { param } from '../params.js';
+import { loadActivity } from './load-activity.js';
 
 /** An activity's day: who is booked, waiting or absent, and its "Feuille de présence". */
 export function attendanceController(deps: AppDeps) {

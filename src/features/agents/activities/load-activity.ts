@@ -4,12 +4,7 @@ import { NotFoundError } from '../../../lib/errors.js';
 import { requireTown } from '../../../middleware/town.js';
 import { findActivity, type ActivityRow } from '../../../repositories/activities.repository.js';
 import { assertUuid } from '../../reservations/reservations.service.js';
-
-/** A path parameter as a string ('' when absent). */
-export function param(req: Request, name: string): string {
-  const v = req.params[name];
-  return typeof v === 'string' ? v : '';
-}
+import { param } from '../params.js';
 
 /** The activity of the path, in this town: anything else is the 404. */
 export async function loadActivity(db: Queryable, req: Request): Promise<ActivityRow> {

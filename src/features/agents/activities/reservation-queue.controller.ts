@@ -11,7 +11,7 @@ import { dayLabel } from '../../reservations/labels.js';
 import { registerReservationEffects } from '../../reservations/reservation-requests.js';
 import { decisionSchema } from '../../reservations/reservations.schemas.js';
 import * as service from '../../reservations/reservations.service.js';
-import { param } from './load-activity.js';
+import { param } from '../params.js';
 
 /** Reservation requests that wait for an agent ("Réservations à confirmer"), and the decision on one. */
 export function reservationQueueController(deps: AppDeps) {
