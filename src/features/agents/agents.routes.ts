@@ -5,7 +5,7 @@ import { agentsAuthRouter } from './auth/auth.routes.js';
 import { agentsHomeRouter } from './home/home.routes.js';
 import { auditLogRouter } from './journal/journal.routes.js';
 import { teamRouter } from './team/team.routes.js';
-import { familyFilesRouter } from '../family-files/family-files.routes.js';
+import { familyFilesRouter } from './families/families.routes.js';
 import { importRouter } from './import/import.routes.js';
 import { agentsNewsRouter } from './news/news.routes.js';
 import { agentsRequestsRouter } from './requests/requests.routes.js';
