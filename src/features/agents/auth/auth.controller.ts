@@ -1,5 +1,4 @@
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import type { AppDeps } from '../../../deps.js';
 import { audit, auditActor } from '../../../lib/audit.js';
 import { rememberDevice } from '../../../lib/device-cookie.js';
@@ -10,7 +9,6 @@ import { freshCsrfToken } from '../../../middleware/csrf.js';
 import { requireTown } from '../../../middleware/town.js';
 import { urls } from '../../../routes.js';
 import {
-  challengeFields,
   CHALLENGE_MESSAGES,
   currentChallenge,
   nextChallenge,
@@ -20,13 +18,8 @@ import {
 } from '../../auth/sign-in-form.js';
 import { newPasswordSchema } from '../../auth/auth.schemas.js';
 import { replaceAgentPassword, signInAgent } from '../agents.service.js';
+import { agentSignInSchema } from '../back-office.schemas.js';
 import { agentPolicyRule } from '../password-policy.js';
-
-const signInSchema = z.object({
-  identifiant: z.string().trim().min(1, "Saisissez votre nom d'utilisateur").max(100, "Le nom d'utilisateur est trop long"),
-  motDePasse: z.string().min(1, 'Saisissez votre mot de passe').max(1024, 'Le mot de passe est trop long'),
-  ...challengeFields,
-});
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
@@ -61,7 +54,7 @@ export function authController(deps: AppDeps) {
     if (wantsNewChallenge(req.body)) {
       return render(200, [], { identifiant: formValues(req.body).identifiant ?? '' }, nextChallenge(req, attemptAt, true));
     }
-    const form = parseForm(signInSchema, req.body, { secret: ['motDePasse'] });
+    const form = parseForm(agentSignInSchema, req.body, { secret: ['motDePasse'] });
     if (!form.ok) return render(400, form.errors, form.values, currentChallenge(req, attemptAt));
     const { identifiant, motDePasse } = form.data;
     const result = await signInAgent(
