@@ -9,38 +9,16 @@ import { requireTown } from '../../../middleware/town.js';
 import { findAccountById } from '../../../repositories/accounts.repository.js';
 import { familyContext } from '../../../repositories/family-members.repository.js';
 import * as repo from '../../../repositories/requests.repository.js';
-import type { RequestType } from '../../../repositories/requests.repository.js';
 import { urls } from '../../../routes.js';
-import {
-  isRequestStatus,
-  nextStatuses,
-  REQUEST_STATUSES,
-  STATUS_LABELS,
-  TO_PROCESS,
-  type RequestStatus,
-} from '../../requests/request-state.js';
-import { isRequestType, REQUEST_TYPES, requestDetails, TYPE_LABELS } from '../../requests/request-types.js';
-import { idParam, pageParam } from '../../requests/requests.routes.js';
+import { nextStatuses, STATUS_LABELS } from '../../requests/request-state.js';
+import { requestDetails, TYPE_LABELS } from '../../requests/request-types.js';
+import { pageParam } from '../../requests/requests.routes.js';
 import { AGENT_ACTIONS, agentActionSchema, agentMessageSchema, MESSAGE_MAX } from '../../requests/requests.schemas.js';
 import * as service from '../../requests/requests.service.js';
+import { idParam } from '../params.js';
+import { queueFilters, queueSummary, STATUS_FILTERS, TYPE_OPTIONS } from './request-queue.js';
 
 const PAGE_SIZE = 50;
-
-/** The status filter: "à traiter" (the default), one status, or every status. */
-const STATUS_FILTERS = [
-  { value: '', label: 'À traiter (envoyées et en cours)' },
-  ...REQUEST_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] })),
-  { value: 'toutes', label: 'Tous les statuts' },
-];
-
-function queueFilters(req: Request) {
-  const q = req.query;
-  const type = typeof q.type === 'string' && isRequestType(q.type) ? q.type : '';
-  const statut = typeof q.statut === 'string' && (isRequestStatus(q.statut) || q.statut === 'toutes') ? q.statut : '';
-  const recherche = typeof q.recherche === 'string' ? q.recherche.trim().slice(0, 100) : '';
-  const statuses: RequestStatus[] = statut === '' ? [...TO_PROCESS] : statut === 'toutes' ? [] : [statut as RequestStatus];
-  return { values: { type, statut, recherche }, filters: { types: type ? [type as RequestType] : [], statuses, search: recherche } };
-}
 
 /**
  * The back-office's requests: the queue per type and status, oldest first, with filters;
@@ -55,18 +33,11 @@ export function requestsController(deps: AppDeps) {
   async function showQueue(req: Request, res: Response) {
     const town = requireTown(req);
     const page = pageParam(req);
-    const { values, filters } = queueFilters(req);
+    const { values, filters } = queueFilters(req.query);
     const [{ rows, total }, counts] = await Promise.all([
       repo.listQueue(pool, town.id, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE),
       repo.countByTypeAndStatus(pool, town.id),
     ]);
-    const summary = REQUEST_TYPES.map((type) => ({
-      type,
-      counts: (['sent', 'in_progress', 'complement_requested'] as const).map((status) => ({
-        status,
-        n: counts.find((c) => c.type === type && c.status === status)?.n ?? 0,
-      })),
-    })).filter((s) => s.counts.some((c) => c.n > 0));
     res.render('agents/requests/index', {
       title: 'Demandes',
       requests: rows,
@@ -74,9 +45,9 @@ export function requestsController(deps: AppDeps) {
       page,
       pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
       values,
-      summary,
+      summary: queueSummary(counts),
       statusFilters: STATUS_FILTERS,
-      typeOptions: [{ value: '', label: 'Tous les types' }, ...REQUEST_TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t] }))],
+      typeOptions: TYPE_OPTIONS,
       statusLabels: STATUS_LABELS,
       typeLabels: TYPE_LABELS,
       now: clock.now(),
