@@ -1,38 +1,14 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { AUDIT_ACTIONS } from '../../../lib/audit.js';
-import { addDays, parisInstant } from '../../../lib/calendar-days.js';
 import { errorMap, parseForm } from '../../../lib/forms.js';
 import { requireTown } from '../../../middleware/town.js';
 import { listAgents } from '../../../repositories/agents.repository.js';
-import { listAuditRows, type AuditFilter } from '../../../repositories/audit-log.repository.js';
-import { journalFilterSchema, pageNumber, parseFrenchDate } from '../back-office.schemas.js';
+import { listAuditRows } from '../../../repositories/audit-log.repository.js';
+import { journalFilterSchema, pageNumber } from '../back-office.schemas.js';
+import { auditFilter, detailText, TARGET_LABELS } from './journal-view.js';
 
 export const JOURNAL_PAGE_SIZE = 50;
-
-/** What an audit row is about, in words. */
-const TARGET_LABELS: Record<string, string> = {
-  account: 'Compte',
-  agent: 'Agent',
-  family: 'Dossier famille',
-  child: 'Enfant',
-  adult: 'Adulte',
-  import: 'Import',
-  news: 'Actualité',
-  town: 'Commune',
-  activity: 'Activité',
-  enrolment: 'Inscription',
-  submission: 'Demande de réservation',
-};
-
-/** A detail value as one line of text (objects as JSON): the view escapes it. */
-function detailText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'boolean') return value ? 'oui' : 'non';
-  if (typeof value === 'number') return value.toLocaleString('fr-FR');
-  return JSON.stringify(value);
-}
 
 /**
  * The audit log, for the town's admins: its rows only, newest first, filtered by action,
@@ -64,15 +40,7 @@ export function journalController({ pool }: AppDeps) {
       });
     }
     const f = form.data;
-    const from = f.du ? parseFrenchDate(f.du)! : null;
-    const to = f.au ? parseFrenchDate(f.au)! : null;
-    const filter: AuditFilter = {
-      action: f.action || null,
-      agentId: f.agent || null,
-      from: from ? parisInstant(from) : null,
-      // The whole last day, up to the next Paris midnight.
-      to: to ? parisInstant(addDays(to, 1)) : null,
-    };
+    const filter = auditFilter(f);
     const { rows, total } = await listAuditRows(pool, town.id, filter, JOURNAL_PAGE_SIZE, (page - 1) * JOURNAL_PAGE_SIZE);
     const pages = Math.max(1, Math.ceil(total / JOURNAL_PAGE_SIZE));
     res.render('agents/journal', {
