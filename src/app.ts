@@ -2,28 +2,18 @@ import crypto from 'node:crypto';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { absencesRouter } from './features/absences/absences.routes.js';
-import { agentsAuthRouter } from './features/agents/agents-auth.routes.js';
-import { agentsHomeRouter } from './features/agents/agents-home.routes.js';
-import { activationRouter } from './features/agents/activation.routes.js';
-import { auditLogRouter } from './features/agents/audit-log.routes.js';
-import { teamRouter } from './features/agents/team.routes.js';
+import { backOfficeRouter } from './features/agents/agents.routes.js';
 import { authRouter } from './features/auth/auth.routes.js';
 import { contactRouter } from './features/contact/contact.routes.js';
 import { dashboardRouter } from './features/dashboard/dashboard.routes.js';
 import { dataRightsRouter } from './features/data-rights/data-rights.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
 import { documentsRouter } from './features/documents/documents.routes.js';
-import { familyFilesRouter } from './features/family-files/family-files.routes.js';
-import { importRouter } from './features/imports/import.routes.js';
 import { familyRouter } from './features/family/family.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
-import { agentsRequestsRouter } from './features/requests/agents-requests.routes.js';
 import { requestsRouter } from './features/requests/requests.routes.js';
-import { agentsNewsRouter } from './features/news/news.routes.js';
-import { agentsActivitiesRouter } from './features/reservations/agents-activities.routes.js';
 import { reservationsRouter } from './features/reservations/reservations.routes.js';
-import { agentsSettingsRouter } from './features/settings/settings.routes.js';
 import { signupRouter } from './features/signup/signup.routes.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
@@ -102,25 +92,15 @@ export function createApp(deps: AppDeps): Express {
     townRouter(deps),
     signupRouter(deps),
     authRouter(deps),
-    agentsAuthRouter(deps),
-    agentsHomeRouter(deps),
     dashboardRouter(deps),
     requestsRouter(deps),
     familyRouter(deps),
     contactRouter(deps),
-    agentsRequestsRouter(deps),
-    agentsSettingsRouter(deps),
-    agentsNewsRouter(deps),
-    activationRouter(deps),
-    teamRouter(deps),
-    auditLogRouter(deps),
-    familyFilesRouter(deps),
-    importRouter(deps),
     reservationsRouter(deps),
     absencesRouter(deps),
     documentsRouter(deps),
     dataRightsRouter(deps),
-    agentsActivitiesRouter(deps),
+    backOfficeRouter(deps),
   );
 
   app.use(notFound);

@@ -192,7 +192,8 @@ export const urls = {
   agentSettingsCalendar: (town: TownRef) => `${t(town)}/agents/parametres/calendrier`,
   agentSettingsCalendarDelete: (town: TownRef, id: string) => `${t(town)}/agents/parametres/calendrier/${id}/supprimer`,
   agentSettingsText: (town: TownRef, kind: 'cgu' | 'mentions-legales') => `${t(town)}/agents/parametres/${kind}`,
-  agentSettingsTextVersion: (town: TownRef, kind: 'cgu' | 'mentions-legales', version: number) =>
+  /** `version` is a number, or ':version' for the route pattern. */
+  agentSettingsTextVersion: (town: TownRef, kind: 'cgu' | 'mentions-legales', version: number | string) =>
     `${t(town)}/agents/parametres/${kind}/versions/${version}`,
   agentNews: (town: TownRef) => `${t(town)}/agents/actualites`,
   agentNewsNew: (town: TownRef) => `${t(town)}/agents/actualites/nouvelle`,

@@ -175,9 +175,6 @@ describe('the shape of src/', () => {
 const LONG_ROUTERS: Record<string, true> = {
   'src/features/absences/absences.routes.ts': true,
   'src/features/auth/auth.routes.ts': true,
-  'src/features/family-files/family-files.routes.ts': true,
-  'src/features/settings/settings.routes.ts': true,
-  'src/features/reservations/agents-activities.routes.ts': true,
   'src/features/reservations/reservations.routes.ts': true,
 };
 const LONG_CONTROLLERS: Record<string, true> = {

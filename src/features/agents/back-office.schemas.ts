@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../lib/audit.js';
 import { DAY_RANGE_TEXT, dayFromParts } from '../../lib/calendar-days.js';
 import { UUID } from '../../lib/ids.js';
+import { challengeFields } from '../auth/sign-in-form.js';
 
 /**
  * The back-office forms of issue 4 (accounts to activate, the team, the audit log's
@@ -44,6 +45,15 @@ export function pageNumber(value: unknown): number {
   const n = typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : 1;
   return n >= 1 ? n : 1;
 }
+
+// ---------------------------------------------------------------- signing in
+
+/** The back-office's sign-in, with the security check it may ask for after failed attempts. */
+export const agentSignInSchema = z.object({
+  identifiant: z.string().trim().min(1, "Saisissez votre nom d'utilisateur").max(100, "Le nom d'utilisateur est trop long"),
+  motDePasse: z.string().min(1, 'Saisissez votre mot de passe').max(1024, 'Le mot de passe est trop long'),
+  ...challengeFields,
+});
 
 // ---------------------------------------------------------------- the team
 

@@ -9,7 +9,6 @@ import type { Actor } from './activities.service.js';
 import { dayStates, TownCalendar } from './day-states.js';
 import { dayLabel } from './labels.js';
 import { activityCalendar } from './rules.js';
-import { UUID } from '../../lib/ids.js';
 import type { ServiceContext } from '../../deps.js';
 
 /**
@@ -18,9 +17,6 @@ import type { ServiceContext } from '../../deps.js';
  * recorded with reserved = false: billing charges those +30 % (seed 004), so `reserved`
  * is fixed when the sheet is saved, not read again from the reservations later.
  */
-
-/** More ids than any day has children is not a form a browser sent. */
-const MAX_IDS = 1000;
 
 export const ABSENCE_LABELS: Record<attendance.AbsenceState, string> = {
   justified: 'Absence justifiée',
@@ -147,34 +143,6 @@ export async function loadDaySheet(db: Queryable, town: Town, activityId: string
 
 function pick(c: SheetChild): SheetChild {
   return { childId: c.childId, firstNames: c.firstNames, lastName: c.lastName, className: c.className, familyName: c.familyName };
-}
-
-export type AttendanceForm =
-  { ok: true; present: Set<string>; fromBooked: Set<string> } | { ok: false; field: 'presents' | 'sansReservation'; message: string };
-
-const MALFORMED = 'Le formulaire envoyé est incomplet ou mal formé : rechargez la page et saisissez à nouveau la feuille de présence.';
-
-/**
- * The two groups of checkboxes (booked children, children come without a reservation) as
- * one set of child ids: which group a child was ticked in does not decide whether a place
- * was booked; the reservations at the moment of saving do.
- */
-export function parseAttendanceForm(body: unknown): AttendanceForm {
-  const fields = (body ?? {}) as Record<string, unknown>;
-  const present = new Set<string>();
-  const fromBooked = new Set<string>();
-  for (const field of ['presents', 'sansReservation'] as const) {
-    const value = fields[field];
-    const list = value === undefined ? [] : Array.isArray(value) ? (value as unknown[]) : [value];
-    if (list.length > MAX_IDS || list.some((v) => typeof v !== 'string' || !UUID.test(v))) {
-      return { ok: false, field, message: MALFORMED };
-    }
-    for (const id of list as string[]) {
-      present.add(id.toLowerCase());
-      if (field === 'presents') fromBooked.add(id.toLowerCase());
-    }
-  }
-  return { ok: true, present, fromBooked };
 }
 
 export type RecordResult =

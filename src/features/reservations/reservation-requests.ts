@@ -17,10 +17,3 @@ export function reservationEffects(ctx: ServiceContext): RequestEffects {
       applyDecision(ctx, db, town, submissionOf(request.payload), { accept: false, agentId: null, now, reason: null }),
   };
 }
-
-/**
- * @deprecated The effects are in request-effects.ts's table, read by every decision: there is
- * nothing to register any more. Kept only so the agents' activities router, which calls it,
- * builds until it moves (issue 11); remove the call and this function together.
- */
-export function registerReservationEffects(_ctx: ServiceContext): void {}

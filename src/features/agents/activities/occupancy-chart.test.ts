@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { occupancyChart } from './agents-activities.routes.js';
+import { occupancyChart } from './occupancy-chart.js';
 
 describe('occupancyChart', () => {
   it('draws booked then waiting from the baseline, and the capacity line', () => {

@@ -1,10 +1,10 @@
-import type { Agent } from '../../repositories/agents.repository.js';
-import { countToProcess } from '../../repositories/requests.repository.js';
-import { listAwaitingSubmissions } from '../../repositories/reservations.repository.js';
-import type { Town } from '../../repositories/towns.repository.js';
-import { urls } from '../../routes.js';
-import { waitingAccountsSummary } from './activation.service.js';
-import type { ServiceContext } from '../../deps.js';
+import type { Agent } from '../../../repositories/agents.repository.js';
+import { countToProcess } from '../../../repositories/requests.repository.js';
+import { listAwaitingSubmissions } from '../../../repositories/reservations.repository.js';
+import type { Town } from '../../../repositories/towns.repository.js';
+import { urls } from '../../../routes.js';
+import { waitingAccountsSummary } from '../activation.service.js';
+import type { ServiceContext } from '../../../deps.js';
 
 /**
  * "Ce qui vous attend" on the agents' home page: one line per kind of work. A feature adds

@@ -1,40 +1,24 @@
-import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../../deps.js';
-import { auditActor } from '../../lib/audit.js';
-import { NotFoundError } from '../../lib/errors.js';
-import { errorMap, parseForm, type FieldError } from '../../lib/forms.js';
-import { PASSWORD_MAX_LENGTH } from '../../lib/passwords.js';
-import { requireAdmin } from '../../middleware/agent-auth.js';
-import { requireTown } from '../../middleware/town.js';
-import { findAgentById, listAgents, type Agent } from '../../repositories/agents.repository.js';
-import { urls } from '../../routes.js';
-import { isUuid } from '../../lib/ids.js';
-import { AGENT_PASSWORD_POLICY, createAgent, resetAgentPassword } from './agents.service.js';
-import { newAgentSchema } from './back-office.schemas.js';
-import { newPasswordSchema } from '../auth/auth.schemas.js';
-import { flashAndRedirect } from './flash-redirect.js';
-import { setAgentEnabled } from './team.service.js';
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../../../deps.js';
+import { auditActor } from '../../../lib/audit.js';
+import { NotFoundError } from '../../../lib/errors.js';
+import { errorMap, parseForm, type FieldError } from '../../../lib/forms.js';
+import { requireTown } from '../../../middleware/town.js';
+import { findAgentById, listAgents, type Agent } from '../../../repositories/agents.repository.js';
+import { urls } from '../../../routes.js';
+import { isUuid } from '../../../lib/ids.js';
+import { createAgent, resetAgentPassword } from '../agents.service.js';
+import { agentPolicyText } from '../password-policy.js';
+import { newAgentSchema } from '../back-office.schemas.js';
+import { newPasswordSchema } from '../../auth/auth.schemas.js';
+import { setAgentEnabled } from '../team.service.js';
 
 const FIELD_ORDER = ['nom', 'nomUtilisateur', 'courriel', 'role', 'motDePasse', 'confirmation'];
 
-/** The agents' password rule, stated on every form before anyone types. */
-export function agentPolicyRule(): string {
-  const p = AGENT_PASSWORD_POLICY;
-  const among = [p.upper && '1 majuscule', p.lower && '1 minuscule', p.digit && '1 chiffre'].filter(Boolean) as string[];
-  const rules = among.length ? ` dont ${among.join(', ').replace(/, ([^,]*)$/, ' et $1')}` : '';
-  return `Au moins ${p.minLength} caractères${rules}, sans dépasser ${PASSWORD_MAX_LENGTH} caractères ; ni le nom d'utilisateur ni un mot de passe courant.`;
-}
-
-/** The rule, and what the admin does with a password they chose for someone else. */
-export function agentPolicyText(): string {
-  return `${agentPolicyRule()} Communiquez-le à l'agent de vive voix, jamais par courriel : il en choisira un autre à sa première connexion.`;
-}
-
-/** The town's team, for its admins only (requireAdmin: everyone else gets the 404). */
-export function teamRouter(deps: AppDeps): Router {
+/** The town's team, for its admins: the list, a new agent, a password reset, disabling and enabling. */
+export function teamController(deps: AppDeps) {
   const { pool, clock, config } = deps;
   const ctx = { pool, clock, config };
-  const router = Router();
 
   async function renderList(req: Request, res: Response, status: number, errors: FieldError[] = []) {
     const town = requireTown(req);
@@ -51,11 +35,11 @@ export function teamRouter(deps: AppDeps): Router {
     });
   }
 
-  router.get('/agents/equipe', requireAdmin, async (req, res) => renderList(req, res, 200));
+  const showList = async (req: Request, res: Response) => renderList(req, res, 200);
 
-  router.get('/agents/equipe/nouveau', requireAdmin, (_req, res) => renderForm(res, 200));
+  const showNew = (_req: Request, res: Response) => renderForm(res, 200);
 
-  router.post('/agents/equipe/nouveau', requireAdmin, async (req, res) => {
+  async function create(req: Request, res: Response) {
     const town = requireTown(req);
     const secret = ['motDePasse', 'confirmation'];
     const form = parseForm(newAgentSchema, req.body, { secret });
@@ -86,8 +70,9 @@ export function teamRouter(deps: AppDeps): Router {
     const message = `${result.agent.displayName} (${result.agent.username}) peut maintenant se connecter à l'espace agents${
       role === 'admin' ? ' en tant qu’administrateur' : ''
     }. À sa première connexion, il choisira son propre mot de passe.`;
-    await flashAndRedirect(req, res, { kind: 'success', message }, urls.agentTeam(town));
-  });
+    req.session.flash = { kind: 'success', message };
+    res.redirect(303, urls.agentTeam(town));
+  }
 
   // ------------------------------------------------------------------ an admin resets an agent's password
 
@@ -109,13 +94,13 @@ export function teamRouter(deps: AppDeps): Router {
     });
   }
 
-  router.get('/agents/equipe/:agentId/mot-de-passe', requireAdmin, async (req, res) => {
+  async function showPassword(req: Request, res: Response) {
     const member = await teamMember(req);
     if (member.id === req.agent!.id) return res.redirect(303, urls.agentTeam(requireTown(req)));
     renderPassword(res, member, 200);
-  });
+  }
 
-  router.post('/agents/equipe/:agentId/mot-de-passe', requireAdmin, async (req, res) => {
+  async function resetPassword(req: Request, res: Response) {
     const town = requireTown(req);
     const member = await teamMember(req);
     const form = parseForm(newPasswordSchema, req.body, { secret: ['motDePasse', 'confirmationMotDePasse'] });
@@ -135,14 +120,13 @@ export function teamRouter(deps: AppDeps): Router {
     if (result.kind === 'errors') return renderPassword(res, member, 400, result.errors);
     const name = `${member.displayName} (${member.username})`;
     const message = `Le mot de passe de ${name} est réinitialisé : ses sessions sont fermées, et il en choisira un nouveau à sa prochaine connexion.`;
-    await flashAndRedirect(req, res, { kind: 'success', message }, urls.agentTeam(town));
-  });
+    req.session.flash = { kind: 'success', message };
+    res.redirect(303, urls.agentTeam(town));
+  }
 
-  for (const [path, enabled] of [
-    ['desactiver', false],
-    ['reactiver', true],
-  ] as const) {
-    router.post(`/agents/equipe/:agentId/${path}`, requireAdmin, async (req, res) => {
+  /** Disabling closes the agent's sessions; enabling lets them sign in again. */
+  function setEnabled(enabled: boolean) {
+    return async (req: Request, res: Response) => {
       const town = requireTown(req);
       const id = req.params.agentId;
       if (!isUuid(id)) throw new NotFoundError('not an agent id');
@@ -162,9 +146,10 @@ export function teamRouter(deps: AppDeps): Router {
                 : `${name} est désactivé : ses sessions sont fermées et il ne peut plus se connecter.`,
             } as const)
           : ({ kind: 'info', message: enabled ? `${name} était déjà actif.` : `${name} était déjà désactivé.` } as const);
-      await flashAndRedirect(req, res, flash, urls.agentTeam(town));
-    });
+      req.session.flash = flash;
+      res.redirect(303, urls.agentTeam(town));
+    };
   }
 
-  return router;
+  return { showList, showNew, create, showPassword, resetPassword, setEnabled };
 }

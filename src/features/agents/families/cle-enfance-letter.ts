@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import type { TownService } from '../../repositories/towns.repository.js';
+import type { TownService } from '../../../repositories/towns.repository.js';
 
 /**
  * The "courrier" of seed 000: a letter that gives the family its Clé Enfance and tells
@@ -191,4 +191,21 @@ export function renderCleEnfanceLetter(input: LetterInput): Promise<Buffer> {
   root.end();
   doc.end();
   return done;
+}
+
+/** An adult of the file as the letter addresses them: "Mme Sophie MARTIN". */
+export function letterRecipient(adult: { civility: 'M' | 'Mme'; firstNames: string; lastName: string }): string {
+  return `${adult.civility === 'M' ? 'M.' : 'Mme'} ${adult.firstNames} ${adult.lastName.toUpperCase()}`;
+}
+
+/** The letter's file name, ours and not typed: the family's name in plain ASCII ("cle-enfance-lefevre.pdf"). */
+export function letterFileName(familyName: string): string {
+  const slug = familyName
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
+  return `cle-enfance-${slug || 'famille'}.pdf`;
 }

@@ -1,18 +1,16 @@
-import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../../deps.js';
-import { auditActor } from '../../lib/audit.js';
-import { formatBusinessHours } from '../../lib/business-hours.js';
-import { NotFoundError } from '../../lib/errors.js';
-import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';
-import { requireAgent } from '../../middleware/agent-auth.js';
-import { requireTown } from '../../middleware/town.js';
-import { getAccountPhoto } from '../../repositories/accounts.repository.js';
-import { urls } from '../../routes.js';
-import * as service from './activation.service.js';
-import { flashAndRedirect } from './flash-redirect.js';
-import { linkFamilySchema, pageNumber, REFUSAL_MAX, refuseSchema, searchText } from './back-office.schemas.js';
-import { isUuid } from '../../lib/ids.js';
-import { de } from '../../lib/french.js';
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../../../deps.js';
+import { auditActor } from '../../../lib/audit.js';
+import { formatBusinessHours } from '../../../lib/business-hours.js';
+import { NotFoundError } from '../../../lib/errors.js';
+import { errorMap, formValues, parseForm, type FieldError } from '../../../lib/forms.js';
+import { requireTown } from '../../../middleware/town.js';
+import { getAccountPhoto } from '../../../repositories/accounts.repository.js';
+import { urls } from '../../../routes.js';
+import * as service from '../activation.service.js';
+import { linkFamilySchema, pageNumber, REFUSAL_MAX, refuseSchema, searchText } from '../back-office.schemas.js';
+import { isUuid } from '../../../lib/ids.js';
+import { de } from '../../../lib/french.js';
 
 const ALREADY_DECIDED = { kind: 'warning', message: 'Ce compte a déjà été traité : il ne peut plus être activé ni refusé.' } as const;
 
@@ -21,14 +19,13 @@ const ALREADY_DECIDED = { kind: 'warning', message: 'Ce compte a déjà été tr
  * the parent entered, and the two decisions. Agents of this town only (requireAgent), and
  * every id is looked up within the town: anything else is the same 404.
  */
-export function activationRouter(deps: AppDeps): Router {
+export function accountsController(deps: AppDeps) {
   const { pool, clock, config } = deps;
   const ctx = { pool, clock, config };
-  const router = Router();
 
   const fullName = (a: { firstNames: string; lastName: string }) => `${a.firstNames} ${a.lastName.toLocaleUpperCase('fr-FR')}`;
 
-  router.get('/agents/comptes', requireAgent, async (req, res) => {
+  async function showList(req: Request, res: Response) {
     const town = requireTown(req);
     const q = searchText(req.query.q);
     const list = await service.accountsToActivate(ctx, town, q, pageNumber(req.query.page));
@@ -40,7 +37,7 @@ export function activationRouter(deps: AppDeps): Router {
       fullName,
       businessHours: formatBusinessHours,
     });
-  });
+  }
 
   async function renderDetail(
     req: Request,
@@ -70,12 +67,10 @@ export function activationRouter(deps: AppDeps): Router {
     });
   }
 
-  router.get('/agents/comptes/:accountId', requireAgent, async (req, res) => {
-    await renderDetail(req, res, 200);
-  });
+  const showDetail = (req: Request, res: Response) => renderDetail(req, res, 200);
 
   /** The photo chosen in the wizard, for agents only; never cached. */
-  router.get('/agents/comptes/:accountId/photo', requireAgent, async (req, res) => {
+  async function servePhoto(req: Request, res: Response) {
     const town = requireTown(req);
     const id = req.params.accountId;
     const photo = isUuid(id) ? await getAccountPhoto(pool, town.id, id) : undefined;
@@ -83,9 +78,9 @@ export function activationRouter(deps: AppDeps): Router {
     res.setHeader('Content-Type', photo.type);
     res.setHeader('Cache-Control', 'private, no-store');
     res.send(photo.content);
-  });
+  }
 
-  router.post('/agents/comptes/:accountId/activer', requireAgent, async (req, res) => {
+  async function activate(req: Request, res: Response) {
     const town = requireTown(req);
     // The account first: another town's id is a 404 whatever the form says.
     const { account } = await service.accountDetail(ctx, town, req.params.accountId);
@@ -105,12 +100,14 @@ export function activationRouter(deps: AppDeps): Router {
       const f = result.family;
       const created = f.created ? ` (nouveau dossier, clé Enfance ${f.cleEnfance})` : '';
       const message = `Le compte ${de(fullName(account))} est activé et rattaché au dossier famille ${f.name}${created}. Un courriel en informe le parent.`;
-      return flashAndRedirect(req, res, { kind: 'success', message }, urls.agentAccounts(town));
+      req.session.flash = { kind: 'success', message };
+      return res.redirect(303, urls.agentAccounts(town));
     }
-    await flashAndRedirect(req, res, ALREADY_DECIDED, urls.agentAccount(town, account.id));
-  });
+    req.session.flash = ALREADY_DECIDED;
+    res.redirect(303, urls.agentAccount(town, account.id));
+  }
 
-  router.post('/agents/comptes/:accountId/refuser', requireAgent, async (req, res) => {
+  async function refuse(req: Request, res: Response) {
     const town = requireTown(req);
     const { account } = await service.accountDetail(ctx, town, req.params.accountId);
     const form = parseForm(refuseSchema, req.body);
@@ -118,10 +115,12 @@ export function activationRouter(deps: AppDeps): Router {
     const result = await service.refuseAccount(ctx, town, account.id, form.data.motif, auditActor(req));
     if (result.kind === 'refused') {
       const message = `Le compte ${de(fullName(account))} est refusé. Un courriel en donne le motif au parent.`;
-      return flashAndRedirect(req, res, { kind: 'success', message }, urls.agentAccounts(town));
+      req.session.flash = { kind: 'success', message };
+      return res.redirect(303, urls.agentAccounts(town));
     }
-    await flashAndRedirect(req, res, ALREADY_DECIDED, urls.agentAccount(town, account.id));
-  });
+    req.session.flash = ALREADY_DECIDED;
+    res.redirect(303, urls.agentAccount(town, account.id));
+  }
 
-  return router;
+  return { showList, showDetail, servePhoto, activate, refuse };
 }

@@ -1,41 +1,24 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
-import type { AppDeps } from '../../deps.js';
-import { auditActor } from '../../lib/audit.js';
-import { sendAttachment } from '../../lib/downloads.js';
-import { NotFoundError } from '../../lib/errors.js';
-import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes } from '../../lib/file-checks.js';
-import { errorMap, parseForm, type FieldError } from '../../lib/forms.js';
-import { requireAgent } from '../../middleware/agent-auth.js';
-import { requireTown } from '../../middleware/town.js';
-import { uploadDocuments } from '../../middleware/upload.js';
-import { findAccountById } from '../../repositories/accounts.repository.js';
-import { familyContext } from '../../repositories/family-members.repository.js';
-import * as repo from '../../repositories/requests.repository.js';
-import type { RequestType } from '../../repositories/requests.repository.js';
-import { urls } from '../../routes.js';
-import { isRequestStatus, nextStatuses, REQUEST_STATUSES, STATUS_LABELS, TO_PROCESS, type RequestStatus } from './request-state.js';
-import { isRequestType, REQUEST_TYPES, requestDetails, TYPE_LABELS } from './request-types.js';
-import { idParam, pageParam } from './requests.routes.js';
-import { AGENT_ACTIONS, agentActionSchema, agentMessageSchema, MESSAGE_MAX } from './requests.schemas.js';
-import * as service from './requests.service.js';
+import type { NextFunction, Request, Response } from 'express';
+import type { AppDeps } from '../../../deps.js';
+import { auditActor } from '../../../lib/audit.js';
+import { sendAttachment } from '../../../lib/downloads.js';
+import { NotFoundError } from '../../../lib/errors.js';
+import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes } from '../../../lib/file-checks.js';
+import { errorMap, parseForm, type FieldError } from '../../../lib/forms.js';
+import { requireTown } from '../../../middleware/town.js';
+import { findAccountById } from '../../../repositories/accounts.repository.js';
+import { familyContext } from '../../../repositories/family-members.repository.js';
+import * as repo from '../../../repositories/requests.repository.js';
+import { urls } from '../../../routes.js';
+import { nextStatuses, STATUS_LABELS } from '../../requests/request-state.js';
+import { requestDetails, TYPE_LABELS } from '../../requests/request-types.js';
+import { pageParam } from '../../requests/requests.routes.js';
+import { AGENT_ACTIONS, agentActionSchema, agentMessageSchema, MESSAGE_MAX } from '../../requests/requests.schemas.js';
+import * as service from '../../requests/requests.service.js';
+import { idParam } from '../params.js';
+import { queueFilters, queueSummary, STATUS_FILTERS, TYPE_OPTIONS } from './request-queue.js';
 
 const PAGE_SIZE = 50;
-
-/** The status filter: "à traiter" (the default), one status, or every status. */
-const STATUS_FILTERS = [
-  { value: '', label: 'À traiter (envoyées et en cours)' },
-  ...REQUEST_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] })),
-  { value: 'toutes', label: 'Tous les statuts' },
-];
-
-function queueFilters(req: Request) {
-  const q = req.query;
-  const type = typeof q.type === 'string' && isRequestType(q.type) ? q.type : '';
-  const statut = typeof q.statut === 'string' && (isRequestStatus(q.statut) || q.statut === 'toutes') ? q.statut : '';
-  const recherche = typeof q.recherche === 'string' ? q.recherche.trim().slice(0, 100) : '';
-  const statuses: RequestStatus[] = statut === '' ? [...TO_PROCESS] : statut === 'toutes' ? [] : [statut as RequestStatus];
-  return { values: { type, statut, recherche }, filters: { types: type ? [type as RequestType] : [], statuses, search: recherche } };
-}
 
 /**
  * The back-office's requests: the queue per type and status, oldest first, with filters;
@@ -43,26 +26,18 @@ function queueFilters(req: Request) {
  * cannot reach them); the actions the state machine allows; messages to the family. Agents
  * of this town only (404 for anyone else); every action is audited.
  */
-export function agentsRequestsRouter(deps: AppDeps): Router {
+export function requestsController(deps: AppDeps) {
   const { pool, clock, config } = deps;
   const ctx: service.RequestContext = { pool, clock, config };
-  const router = Router();
 
-  router.get('/agents/demandes', requireAgent, async (req, res) => {
+  async function showQueue(req: Request, res: Response) {
     const town = requireTown(req);
     const page = pageParam(req);
-    const { values, filters } = queueFilters(req);
+    const { values, filters } = queueFilters(req.query);
     const [{ rows, total }, counts] = await Promise.all([
       repo.listQueue(pool, town.id, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE),
       repo.countByTypeAndStatus(pool, town.id),
     ]);
-    const summary = REQUEST_TYPES.map((type) => ({
-      type,
-      counts: (['sent', 'in_progress', 'complement_requested'] as const).map((status) => ({
-        status,
-        n: counts.find((c) => c.type === type && c.status === status)?.n ?? 0,
-      })),
-    })).filter((s) => s.counts.some((c) => c.n > 0));
     res.render('agents/requests/index', {
       title: 'Demandes',
       requests: rows,
@@ -70,14 +45,14 @@ export function agentsRequestsRouter(deps: AppDeps): Router {
       page,
       pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
       values,
-      summary,
+      summary: queueSummary(counts),
       statusFilters: STATUS_FILTERS,
-      typeOptions: [{ value: '', label: 'Tous les types' }, ...REQUEST_TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t] }))],
+      typeOptions: TYPE_OPTIONS,
       statusLabels: STATUS_LABELS,
       typeLabels: TYPE_LABELS,
       now: clock.now(),
     });
-  });
+  }
 
   async function renderDetail(
     req: Request,
@@ -117,9 +92,9 @@ export function agentsRequestsRouter(deps: AppDeps): Router {
     });
   }
 
-  router.get('/agents/demandes/:id', requireAgent, async (req, res) => renderDetail(req, res, 200, {}));
+  const showDetail = (req: Request, res: Response) => renderDetail(req, res, 200, {});
 
-  router.post('/agents/demandes/:id/statut', requireAgent, async (req, res) => {
+  async function changeStatus(req: Request, res: Response) {
     const town = requireTown(req);
     const id = idParam(req, 'id');
     const form = parseForm(agentActionSchema, req.body);
@@ -137,15 +112,16 @@ export function agentsRequestsRouter(deps: AppDeps): Router {
     }
     req.session.flash = { kind: 'success', message: `Demande « ${STATUS_LABELS[to]} ». La famille en est informée par courriel.` };
     res.redirect(303, urls.agentRequest(town, id));
-  });
+  }
 
-  // The request must exist in this town before multer reads a byte.
-  router.post('/agents/demandes/:id/messages', requireAgent, async (req: Request, _res: Response, next: NextFunction) => {
+  /** The request must exist in this town before multer reads a byte. */
+  async function requestInTown(req: Request, _res: Response, next: NextFunction) {
     const town = requireTown(req);
     if (!(await repo.findRequest(pool, town.id, idParam(req, 'id')))) throw new NotFoundError();
     next();
-  });
-  router.post('/agents/demandes/:id/messages', uploadDocuments('fichiers'), async (req, res) => {
+  }
+
+  async function postMessage(req: Request, res: Response) {
     const town = requireTown(req);
     const id = idParam(req, 'id');
     const form = parseForm(agentMessageSchema, req.body);
@@ -162,16 +138,16 @@ export function agentsRequestsRouter(deps: AppDeps): Router {
     await service.postAgentMessage(ctx, town, auditActor(req), id, form.data.message, uploads.files);
     req.session.flash = { kind: 'success', message: 'Votre message a été envoyé à la famille, qui en est avertie par courriel.' };
     res.redirect(303, `${urls.agentRequest(town, id)}#echanges`);
-  });
+  }
 
-  router.get('/agents/demandes/:id/pieces/:fileId', requireAgent, async (req, res) => {
+  async function serveAttachment(req: Request, res: Response) {
     const town = requireTown(req);
     const request = await repo.findRequest(pool, town.id, idParam(req, 'id'));
     if (!request) throw new NotFoundError();
     const file = await repo.getAttachment(pool, town.id, request.id, idParam(req, 'fileId'));
     if (!file) throw new NotFoundError();
     sendAttachment(res, file);
-  });
+  }
 
-  return router;
+  return { showQueue, showDetail, changeStatus, requestInTown, postMessage, serveAttachment };
 }

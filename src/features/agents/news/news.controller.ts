@@ -1,35 +1,33 @@
-import { Router, type Request, type Response } from 'express';
-import type { AppDeps } from '../../deps.js';
-import { auditActor } from '../../lib/audit.js';
-import { NotFoundError } from '../../lib/errors.js';
-import { errorMap, parseForm, type FieldError } from '../../lib/forms.js';
-import { requireAgent } from '../../middleware/agent-auth.js';
-import { requireTown } from '../../middleware/town.js';
-import * as news from '../../repositories/news.repository.js';
-import { urls } from '../../routes.js';
-import { assertId, type SettingsContext } from '../settings/settings.service.js';
-import { newsFormSchema } from './news.schemas.js';
-import * as service from './news.service.js';
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../../../deps.js';
+import { auditActor } from '../../../lib/audit.js';
+import { NotFoundError } from '../../../lib/errors.js';
+import { errorMap, parseForm, type FieldError } from '../../../lib/forms.js';
+import { requireTown } from '../../../middleware/town.js';
+import * as news from '../../../repositories/news.repository.js';
+import { urls } from '../../../routes.js';
+import { assertId, type SettingsContext } from '../../settings/settings.service.js';
+import { newsFormSchema } from '../../news/news.schemas.js';
+import * as service from '../../news/news.service.js';
 
 /**
  * ACTUALITÉS in the back-office, for every agent of the town (requireAgent): the list with
  * drafts, writing and editing, publishing and unpublishing. Published items appear on the
  * town home and the parent's dashboard.
  */
-export function agentsNewsRouter(deps: AppDeps): Router {
+export function newsController(deps: AppDeps) {
   const { pool, clock } = deps;
   const ctx: SettingsContext = { pool, clock };
-  const router = Router();
 
   const itemId = (req: Request): string => {
     const v = req.params.newsId;
     return typeof v === 'string' ? v : '';
   };
 
-  router.get('/agents/actualites', requireAgent, async (req, res) => {
+  async function list(req: Request, res: Response) {
     const town = requireTown(req);
     res.render('agents/news/list', { title: 'Actualités', items: await news.listNews(pool, town.id) });
-  });
+  }
 
   function renderForm(
     req: Request,
@@ -57,11 +55,11 @@ export function agentsNewsRouter(deps: AppDeps): Router {
     return item;
   }
 
-  router.get('/agents/actualites/nouvelle', requireAgent, (req, res) => {
+  function showNew(req: Request, res: Response) {
     renderForm(req, res, 200, { errors: [], values: {} });
-  });
+  }
 
-  router.post('/agents/actualites/nouvelle', requireAgent, async (req, res) => {
+  async function create(req: Request, res: Response) {
     const town = requireTown(req);
     const form = parseForm(newsFormSchema, req.body);
     if (!form.ok) return renderForm(req, res, 400, { errors: form.errors, values: form.values });
@@ -71,14 +69,14 @@ export function agentsNewsRouter(deps: AppDeps): Router {
       message: `L’actualité « ${form.data.titre} » est enregistrée comme brouillon : publiez-la pour l’afficher sur le portail.`,
     };
     res.redirect(303, urls.agentNews(town));
-  });
+  }
 
-  router.get('/agents/actualites/:newsId/modifier', requireAgent, async (req, res) => {
+  async function showEdit(req: Request, res: Response) {
     const item = await loadItem(req);
     renderForm(req, res, 200, { item, errors: [], values: { titre: item.title, texte: item.body } });
-  });
+  }
 
-  router.post('/agents/actualites/:newsId/modifier', requireAgent, async (req, res) => {
+  async function update(req: Request, res: Response) {
     const town = requireTown(req);
     const item = await loadItem(req);
     const form = parseForm(newsFormSchema, req.body);
@@ -86,21 +84,21 @@ export function agentsNewsRouter(deps: AppDeps): Router {
     await service.updateNews(ctx, town, auditActor(req), item.id, { title: form.data.titre, body: form.data.texte });
     req.session.flash = { kind: 'success', message: `L’actualité « ${form.data.titre} » a été enregistrée.` };
     res.redirect(303, urls.agentNews(town));
-  });
+  }
 
-  router.post('/agents/actualites/:newsId/publier', requireAgent, async (req, res) => {
+  async function publish(req: Request, res: Response) {
     const town = requireTown(req);
     const title = await service.setPublished(ctx, town, auditActor(req), itemId(req), true);
     req.session.flash = { kind: 'success', message: `L’actualité « ${title} » est publiée sur le portail.` };
     res.redirect(303, urls.agentNews(town));
-  });
+  }
 
-  router.post('/agents/actualites/:newsId/retirer', requireAgent, async (req, res) => {
+  async function unpublish(req: Request, res: Response) {
     const town = requireTown(req);
     const title = await service.setPublished(ctx, town, auditActor(req), itemId(req), false);
     req.session.flash = { kind: 'success', message: `L’actualité « ${title} » est retirée du portail : elle redevient un brouillon.` };
     res.redirect(303, urls.agentNews(town));
-  });
+  }
 
-  return router;
+  return { list, showNew, create, showEdit, update, publish, unpublish };
 }

@@ -1,33 +1,25 @@
-import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
-import type { AppDeps } from '../../deps.js';
-import { audit, auditActor } from '../../lib/audit.js';
-import { rememberDevice } from '../../lib/device-cookie.js';
-import { TooManyRequestsError } from '../../lib/errors.js';
-import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';
-import { hit } from '../../lib/rate-limit.js';
-import { requireAgent } from '../../middleware/agent-auth.js';
-import { freshCsrfToken } from '../../middleware/csrf.js';
-import { requireTown } from '../../middleware/town.js';
-import { urls } from '../../routes.js';
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../../../deps.js';
+import { audit, auditActor } from '../../../lib/audit.js';
+import { rememberDevice } from '../../../lib/device-cookie.js';
+import { TooManyRequestsError } from '../../../lib/errors.js';
+import { errorMap, formValues, parseForm, type FieldError } from '../../../lib/forms.js';
+import { hit } from '../../../lib/rate-limit.js';
+import { freshCsrfToken } from '../../../middleware/csrf.js';
+import { requireTown } from '../../../middleware/town.js';
+import { urls } from '../../../routes.js';
 import {
-  challengeFields,
   CHALLENGE_MESSAGES,
   currentChallenge,
   nextChallenge,
   signInSource,
   wantsNewChallenge,
   type ChallengeView,
-} from '../auth/sign-in-form.js';
-import { newPasswordSchema } from '../auth/auth.schemas.js';
-import { replaceAgentPassword, signInAgent } from './agents.service.js';
-import { agentPolicyRule } from './team.routes.js';
-
-const signInSchema = z.object({
-  identifiant: z.string().trim().min(1, "Saisissez votre nom d'utilisateur").max(100, "Le nom d'utilisateur est trop long"),
-  motDePasse: z.string().min(1, 'Saisissez votre mot de passe').max(1024, 'Le mot de passe est trop long'),
-  ...challengeFields,
-});
+} from '../../auth/sign-in-form.js';
+import { newPasswordSchema } from '../../auth/auth.schemas.js';
+import { replaceAgentPassword, signInAgent } from '../agents.service.js';
+import { agentSignInSchema } from '../back-office.schemas.js';
+import { agentPolicyRule } from '../password-policy.js';
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
@@ -36,18 +28,17 @@ function save(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
 }
 
-/** Sign-in and sign-out of the back-office ("Espace agents"). */
-export function agentsAuthRouter(deps: AppDeps): Router {
+/** Sign-in and sign-out of the back-office ("Espace agents"), and the agent's own password. */
+export function authController(deps: AppDeps) {
   const { pool, clock, config } = deps;
-  const router = Router();
 
-  router.get('/agents/connexion', (req, res) => {
+  function showSignIn(req: Request, res: Response) {
     const town = requireTown(req);
     if (req.agent) return res.redirect(303, urls.agentHome(town));
     res.render('agents/signin', { title: 'Espace agents – Connexion', values: {}, captcha: currentChallenge(req, clock.now()) });
-  });
+  }
 
-  router.post('/agents/connexion', async (req, res) => {
+  async function signIn(req: Request, res: Response) {
     const town = requireTown(req);
     const limit = await hit(pool, clock, `agent-signin:${town.id}:${req.ip}`, 20, 15 * 60);
     if (!limit.allowed) throw new TooManyRequestsError(limit.retryAfterSeconds);
@@ -63,7 +54,7 @@ export function agentsAuthRouter(deps: AppDeps): Router {
     if (wantsNewChallenge(req.body)) {
       return render(200, [], { identifiant: formValues(req.body).identifiant ?? '' }, nextChallenge(req, attemptAt, true));
     }
-    const form = parseForm(signInSchema, req.body, { secret: ['motDePasse'] });
+    const form = parseForm(agentSignInSchema, req.body, { secret: ['motDePasse'] });
     if (!form.ok) return render(400, form.errors, form.values, currentChallenge(req, attemptAt));
     const { identifiant, motDePasse } = form.data;
     const result = await signInAgent(
@@ -90,7 +81,7 @@ export function agentsAuthRouter(deps: AppDeps): Router {
     rememberDevice(req, res, config, `agent-${result.agent.id}`, attemptAt);
     // A password an admin chose opens only the page to choose one's own (loadAgent guards the rest).
     res.redirect(303, result.agent.mustChangePassword ? urls.agentNewPassword(town) : urls.agentHome(town));
-  });
+  }
 
   // ------------------------------------------------------------------ the agent's own password
 
@@ -102,12 +93,12 @@ export function agentsAuthRouter(deps: AppDeps): Router {
       fieldErrors: errorMap(errors),
     });
 
-  router.get('/agents/nouveau-mot-de-passe', requireAgent, (req, res) => {
+  function showNewPassword(req: Request, res: Response) {
     if (!req.agent!.mustChangePassword) return res.redirect(303, urls.agentHome(requireTown(req)));
     renderNewPassword(res, 200);
-  });
+  }
 
-  router.post('/agents/nouveau-mot-de-passe', requireAgent, async (req, res) => {
+  async function saveNewPassword(req: Request, res: Response) {
     const town = requireTown(req);
     const agent = req.agent!;
     if (!agent.mustChangePassword) return res.redirect(303, urls.agentHome(town));
@@ -130,14 +121,14 @@ export function agentsAuthRouter(deps: AppDeps): Router {
     req.session.flash = { kind: 'success', message: 'Votre mot de passe est enregistré : vous seul le connaissez.' };
     await save(req);
     res.redirect(303, urls.agentHome(town));
-  });
+  }
 
-  router.post('/agents/deconnexion', requireAgent, async (req, res) => {
+  async function signOut(req: Request, res: Response) {
     const town = requireTown(req);
     await audit(pool, { townId: town.id, ...auditActor(req), action: 'agent.sign_out', at: clock.now() });
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
     res.redirect(303, `${urls.agentSignIn(town)}?deconnexion=1`);
-  });
+  }
 
-  return router;
+  return { showSignIn, signIn, showNewPassword, saveNewPassword, signOut };
 }

@@ -1,0 +1,47 @@
+import { dayLabel } from '../../reservations/labels.js';
+import { UUID } from '../../../lib/ids.js';
+
+/**
+ * The "Feuille de présence" form as the agents' day page sends it, read without HTTP: which
+ * children were ticked, and the message once the sheet is saved.
+ */
+
+/** More ids than any day has children is not a form a browser sent. */
+const MAX_IDS = 1000;
+
+export type AttendanceForm =
+  { ok: true; present: Set<string>; fromBooked: Set<string> } | { ok: false; field: 'presents' | 'sansReservation'; message: string };
+
+const MALFORMED = 'Le formulaire envoyé est incomplet ou mal formé : rechargez la page et saisissez à nouveau la feuille de présence.';
+
+/**
+ * The two groups of checkboxes (booked children, children come without a reservation) as
+ * one set of child ids: which group a child was ticked in does not decide whether a place
+ * was booked; the reservations at the moment of saving do.
+ */
+export function parseAttendanceForm(body: unknown): AttendanceForm {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const present = new Set<string>();
+  const fromBooked = new Set<string>();
+  for (const field of ['presents', 'sansReservation'] as const) {
+    const value = fields[field];
+    const list = value === undefined ? [] : Array.isArray(value) ? (value as unknown[]) : [value];
+    if (list.length > MAX_IDS || list.some((v) => typeof v !== 'string' || !UUID.test(v))) {
+      return { ok: false, field, message: MALFORMED };
+    }
+    for (const id of list as string[]) {
+      present.add(id.toLowerCase());
+      if (field === 'presents') fromBooked.add(id.toLowerCase());
+    }
+  }
+  return { ok: true, present, fromBooked };
+}
+
+/** "La feuille de présence du … est enregistrée : 3 présents, 1 absent, 0 venu sans réservation." */
+export function attendanceSavedMessage(day: string, counts: { present: number; absent: number; walkIns: number }): string {
+  const plural = (n: number, one: string, many: string) => `${n} ${n > 1 ? many : one}`;
+  return (
+    `La feuille de présence du ${dayLabel(day)} est enregistrée : ${plural(counts.present, 'présent', 'présents')}, ` +
+    `${plural(counts.absent, 'absent', 'absents')}, ${plural(counts.walkIns, 'venu', 'venus')} sans réservation.`
+  );
+}

@@ -1,0 +1,85 @@
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../../../deps.js';
+import { auditActor } from '../../../lib/audit.js';
+import { addDays, parseDay } from '../../../lib/calendar-days.js';
+import { NotFoundError } from '../../../lib/errors.js';
+import { errorMap, type FieldError } from '../../../lib/forms.js';
+import { requireTown } from '../../../middleware/town.js';
+import type { ActivityRow } from '../../../repositories/activities.repository.js';
+import { urls } from '../../../routes.js';
+import * as attendanceService from '../../reservations/attendance.service.js';
+import { dayLabel } from '../../reservations/labels.js';
+import type { ReservationContext } from '../../reservations/reservations.service.js';
+import { attendanceSavedMessage, parseAttendanceForm } from './attendance-form.js';
+import { param } from '../params.js';
+import { loadActivity } from './load-activity.js';
+
+/** An activity's day: who is booked, waiting or absent, and its "Feuille de présence". */
+export function attendanceController(deps: AppDeps) {
+  const { pool, clock, config } = deps;
+  const ctx: ReservationContext = { pool, clock, config };
+
+  async function renderDay(
+    req: Request,
+    res: Response,
+    activity: ActivityRow,
+    day: string,
+    status: number,
+    // `checked`: the ticks of a refused form, shown again; without it, what was recorded.
+    refused?: { errors: FieldError[]; checked?: Set<string> },
+  ) {
+    const town = requireTown(req);
+    const [sheet, availability] = await Promise.all([
+      attendanceService.loadDaySheet(pool, town, activity.id, day, refused?.checked),
+      attendanceService.sheetAvailability(pool, town, activity, day, clock.now()),
+    ]);
+    const errors = refused?.errors ?? [];
+    res.status(status).render('agents/activities/day', {
+      title: `Feuille de présence – ${activity.name} – ${dayLabel(day)}`,
+      activity,
+      day,
+      dayName: dayLabel(day),
+      ...sheet,
+      availability,
+      absenceLabels: attendanceService.ABSENCE_LABELS,
+      errors,
+      fieldErrors: errorMap(errors),
+      prevDay: addDays(day, -1),
+      nextDay: addDays(day, 1),
+    });
+  }
+
+  async function loadDay(req: Request) {
+    const activity = await loadActivity(pool, req);
+    const day = parseDay(param(req, 'day'));
+    if (!day) throw new NotFoundError('not a day');
+    return { activity, day };
+  }
+
+  async function showDay(req: Request, res: Response) {
+    const { activity, day } = await loadDay(req);
+    await renderDay(req, res, activity, day, 200);
+  }
+
+  async function record(req: Request, res: Response) {
+    const town = requireTown(req);
+    const { activity, day } = await loadDay(req);
+    const availability = await attendanceService.sheetAvailability(pool, town, activity, day, clock.now());
+    if (!availability.open) {
+      return renderDay(req, res, activity, day, 400, { errors: [{ field: '', message: availability.message }] });
+    }
+    const form = parseAttendanceForm(req.body);
+    if (!form.ok) {
+      return renderDay(req, res, activity, day, 400, { errors: [{ field: form.field, message: form.message }] });
+    }
+    const result = await attendanceService.recordAttendance(ctx, town, auditActor(req), activity, day, form);
+    if (!result.ok) {
+      return renderDay(req, res, activity, day, 400, { errors: [{ field: result.field, message: result.message }], checked: form.present });
+    }
+    const flash = { kind: 'success', message: attendanceSavedMessage(day, result) } as const;
+    req.session.flash = flash;
+    res.redirect(303, urls.agentActivityDay(town, activity.id, day));
+  }
+
+  return { showDay, record };
+}

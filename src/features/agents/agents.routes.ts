@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import type { AppDeps } from '../../deps.js';
+import { activationRouter } from './accounts/accounts.routes.js';
+import { agentsAuthRouter } from './auth/auth.routes.js';
+import { agentsHomeRouter } from './home/home.routes.js';
+import { auditLogRouter } from './journal/journal.routes.js';
+import { teamRouter } from './team/team.routes.js';
+import { familyFilesRouter } from './families/families.routes.js';
+import { importRouter } from './import/import.routes.js';
+import { agentsNewsRouter } from './news/news.routes.js';
+import { agentsRequestsRouter } from './requests/requests.routes.js';
+import { agentsActivitiesRouter } from './activities/activities.routes.js';
+import { agentsSettingsRouter } from './settings/settings.routes.js';
+
+/**
+ * The back-office ("Espace agents"), every area together: one folder per area under
+ * features/agents/, as views/agents/ has one per area. Mounted under '/:town' after
+ * loadAgent; each area's guards (requireAgent, requireAdmin) stand in its route table.
+ */
+export function backOfficeRouter(deps: AppDeps): Router {
+  return Router().use(
+    agentsAuthRouter(deps),
+    agentsHomeRouter(deps),
+    activationRouter(deps),
+    teamRouter(deps),
+    auditLogRouter(deps),
+    agentsRequestsRouter(deps),
+    agentsSettingsRouter(deps),
+    agentsNewsRouter(deps),
+    familyFilesRouter(deps),
+    importRouter(deps),
+    agentsActivitiesRouter(deps),
+  );
+}

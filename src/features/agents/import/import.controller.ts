@@ -1,0 +1,116 @@
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../../../deps.js';
+import { auditActor } from '../../../lib/audit.js';
+import { NotFoundError } from '../../../lib/errors.js';
+import type { FieldError } from '../../../lib/forms.js';
+import { takeFiles } from '../../../middleware/upload.js';
+import { requireTown } from '../../../middleware/town.js';
+import * as jobs from '../../../repositories/import-jobs.repository.js';
+import { urls } from '../../../routes.js';
+import { idParam } from '../params.js';
+import { checkFile, knownColumns, MAX_ADULTS, MAX_CHILDREN, MAX_ROWS } from '../../imports/import-format.js';
+import { createImportJob } from '../../imports/import.service.js';
+import { progressOf, templateCsv, uploadedName } from './import-pages.js';
+
+/** A town's file of 20,000 families is well under this; a bigger upload is refused before it is read. */
+export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
+/** Rejected rows and remarks shown on the result page (the counts give the rest). */
+const ISSUES_SHOWN = 500;
+const FIELD = 'fichier';
+
+/**
+ * The import of a file of known families (`/:town/agents/import`): the upload form, the
+ * template, the progress and result page of each import. The rows are processed by the
+ * import's job (queue "import", src/jobs/import-worker.ts).
+ */
+export function importController(deps: AppDeps) {
+  const { pool, clock } = deps;
+
+  async function renderForm(res: Response, town: { id: string }, status = 200, errors?: FieldError[]) {
+    const recent = await jobs.listJobs(pool, town.id);
+    res.status(status).render('agents/import/index', {
+      title: 'Importer des familles',
+      recent,
+      columns: knownColumns(),
+      maxAdults: MAX_ADULTS,
+      maxChildren: MAX_CHILDREN,
+      maxRows: MAX_ROWS,
+      ...(errors ? { errors, fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])) } : {}),
+    });
+  }
+
+  async function showForm(req: Request, res: Response) {
+    await renderForm(res, requireTown(req));
+  }
+
+  function downloadTemplate(_req: Request, res: Response) {
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', 'attachment; filename="modele-familles.csv"');
+    res.send(templateCsv());
+  }
+
+  /** The body was parsed and its CSRF token checked by the global middleware (parseMultipart, csrfProtection). */
+  async function upload(req: Request, res: Response) {
+    const town = requireTown(req);
+    const received = takeFiles(req, FIELD, { maxFiles: 1, maxBytes: MAX_IMPORT_BYTES });
+    const file = received.files[0];
+    if (received.problem) {
+      const tooLarge = received.problem.kind === 'too_large';
+      return renderForm(res, town, tooLarge ? 413 : 400, [
+        {
+          field: FIELD,
+          message: tooLarge
+            ? 'Le fichier dépasse 10 Mo : découpez-le en plusieurs fichiers'
+            : "Le fichier n'a pas pu être reçu : choisissez un seul fichier CSV et recommencez",
+        },
+      ]);
+    }
+    if (!file || file.size === 0) {
+      return renderForm(res, town, 400, [
+        { field: FIELD, message: file ? 'Le fichier est vide' : 'Choisissez le fichier CSV des familles à importer' },
+      ]);
+    }
+    const checked = checkFile(file.buffer);
+    if (!checked.ok) return renderForm(res, town, 400, [{ field: FIELD, message: checked.message }]);
+    const name = uploadedName(file.originalname);
+    const id = await createImportJob({ pool, clock }, town, auditActor(req), {
+      name,
+      content: file.buffer,
+      dataRows: checked.dataRows,
+    });
+    res.redirect(303, urls.agentImportJob(town, id));
+  }
+
+  async function loadJob(req: Request) {
+    const town = requireTown(req);
+    const job = await jobs.findJob(pool, town.id, idParam(req, 'jobId'));
+    if (!job) throw new NotFoundError('import job');
+    return job;
+  }
+
+  async function showJob(req: Request, res: Response) {
+    const job = await loadJob(req);
+    const progress = progressOf(job);
+    const [rejected, warnings] = progress.finished
+      ? await Promise.all([jobs.listIssues(pool, job.id, 'rejected', ISSUES_SHOWN), jobs.listIssues(pool, job.id, 'warning', ISSUES_SHOWN)])
+      : [
+          { rows: [], total: 0 },
+          { rows: [], total: 0 },
+        ];
+    res.render('agents/import/job', {
+      title: progress.finished ? `Résultat de l'import – ${job.fileName}` : `Import en cours – ${job.fileName}`,
+      job,
+      progress,
+      rejected,
+      warnings,
+      issuesShown: ISSUES_SHOWN,
+    });
+  }
+
+  /** For the progress script: the same figures as the page, as JSON. */
+  async function jobStatus(req: Request, res: Response) {
+    res.json(progressOf(await loadJob(req)));
+  }
+
+  return { showForm, downloadTemplate, upload, showJob, jobStatus };
+}

@@ -1,0 +1,16 @@
+import type { Request } from 'express';
+import { NotFoundError } from '../../lib/errors.js';
+import { UUID } from '../../lib/ids.js';
+
+/** A path parameter as a string ('' when absent): the service then finds nothing, a 404. */
+export function param(req: Request, name: string): string {
+  const v = req.params[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/** An id from the URL: anything but a UUID is an unknown page (and never reaches SQL as one). */
+export function idParam(req: Request, name: string): string {
+  const value = req.params[name];
+  if (typeof value !== 'string' || !UUID.test(value)) throw new NotFoundError(`bad ${name}`);
+  return value.toLowerCase();
+}
