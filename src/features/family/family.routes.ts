@@ -12,7 +12,7 @@ import { urls } from '../../routes.js';
 import { currentCguVersionNumber } from '../accounts/cgu.js';
 import { familyOpen } from '../dashboard/dashboard.service.js';
 import { STATUS_LABELS } from '../requests/request-state.js';
-import { idParam } from '../requests/requests.routes.js';
+import { idParam } from '../requests/request-params.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 import { rateLimitRequests, scopeOf, type RequestContext } from '../requests/requests.service.js';
 import { childFileValues, MAX_PERSONS, parseAdultMember, parseChildFile, parseChildMember, personFields } from './family.schemas.js';
