@@ -86,6 +86,16 @@ export function personFields(i: number) {
   return { nom: `personne${i}Nom`, lien: `personne${i}Lien`, telephone: `personne${i}Telephone` };
 }
 
+/** Rows for the persons allowed to collect the child: up to the last one filled, and two empty ones. */
+export function personRows(values: Record<string, string>) {
+  const used = Array.from({ length: MAX_PERSONS }, (_, i) => i + 1).filter((i) => {
+    const f = personFields(i);
+    return values[f.nom] || values[f.lien] || values[f.telephone];
+  });
+  const rows = Math.min(MAX_PERSONS, (used.at(-1) ?? 0) + 2);
+  return Array.from({ length: rows }, (_, i) => ({ n: i + 1, ...personFields(i + 1) }));
+}
+
 export const CHILD_FILE_FIELDS = [
   'ecole',
   'classe',
