@@ -53,7 +53,7 @@ export function shiftMonth(month: string, n: number): string {
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
-/** The first day of a month ('YYYY-MM') and its last. */
+/** The first day of a month ('YYYY-MM') and its last. (reservations.service.ts still has its own copy, for its importers.) */
 export function monthBounds(month: string): { from: string; to: string } {
   const from = `${month}-01`;
   const next = addDays(`${month}-28`, 4).slice(0, 7);

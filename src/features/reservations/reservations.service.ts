@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Config } from '../../config.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
-import { parisDay } from '../../lib/calendar-days.js';
+import { addDays, parisDay } from '../../lib/calendar-days.js';
 import type { Clock } from '../../lib/clock.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { formatLongDate } from '../../lib/format.js';
@@ -741,5 +741,9 @@ export async function applyDecision(
   return { ok: true };
 }
 
-// Pure, with the other calendar labels; still reachable here for the pages that import it from the service.
-export { monthBounds } from './labels.js';
+/** The first day of the month of `day`, and its last. */
+export function monthBounds(month: string): { from: string; to: string } {
+  const from = `${month}-01`;
+  const next = addDays(`${month}-28`, 4).slice(0, 7);
+  return { from, to: addDays(`${next}-01`, -1) };
+}
