@@ -5,7 +5,7 @@ import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes, formatLabel } from
 import { errorMap, type FieldError } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
 import { urls } from '../../routes.js';
-import { routeParam } from '../accounts/parent-guards.js';
+import { routeParam } from '../parent-accounts/parent-guards.js';
 import { DOCUMENT_KINDS } from '../documents/documents.schemas.js';
 import { rateLimitRequests } from '../requests/requests.service.js';
 import { longDay, PERIOD_CHOICES } from './absence-dates.js';

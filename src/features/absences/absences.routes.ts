@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { uploadDocuments } from '../../middleware/upload.js';
 import { route, urls } from '../../routes.js';
-import { parentGuards } from '../accounts/parent-guards.js';
+import { parentGuards } from '../parent-accounts/parent-guards.js';
 import { registerAbsenceEffects } from './absence-requests.js';
 import { absencesController } from './absences.controller.js';
 

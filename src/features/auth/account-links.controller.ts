@@ -7,7 +7,7 @@ import { describePolicy, passwordProblem } from '../../lib/passwords.js';
 import { hit } from '../../lib/rate-limit.js';
 import { requireTown } from '../../middleware/town.js';
 import { urls } from '../../routes.js';
-import * as service from '../accounts/accounts.service.js';
+import * as service from '../parent-accounts/parent-accounts.service.js';
 import { identifierSchema, resetSchema } from './auth.schemas.js';
 
 type Purpose = 'activation' | 'reset';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { route, urls } from '../../routes.js';
-import { parentGuards } from '../accounts/parent-guards.js';
+import { parentGuards } from '../parent-accounts/parent-guards.js';
 import { accountLinksController } from './account-links.controller.js';
 import { myAccountController } from './my-account.controller.js';
 import { signInController } from './sign-in.controller.js';

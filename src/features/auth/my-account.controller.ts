@@ -6,7 +6,7 @@ import { freshCsrfToken } from '../../middleware/csrf.js';
 import { requireTown } from '../../middleware/town.js';
 import { getAccountPhoto } from '../../repositories/accounts.repository.js';
 import { urls } from '../../routes.js';
-import * as service from '../accounts/accounts.service.js';
+import * as service from '../parent-accounts/parent-accounts.service.js';
 import { cguSchema, credentialsSchema, newPasswordSchema } from './auth.schemas.js';
 import { regenerate, save } from './session-steps.js';
 

@@ -15,7 +15,7 @@ import {
 } from '../../lib/lockout.js';
 import { hit, peek } from '../../lib/rate-limit.js';
 import * as throttle from '../../repositories/sign-in-throttle.repository.js';
-import type { ServiceContext } from '../accounts/accounts.service.js';
+import type { ServiceContext } from '../parent-accounts/parent-accounts.service.js';
 import { checkCaptcha, type CaptchaOutcome } from '../signup/signup.service.js';
 
 /**

@@ -8,7 +8,7 @@ import { sessionCookieName } from '../../middleware/session.js';
 import { requireTown } from '../../middleware/town.js';
 import { listPublishedNews, listServices } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
-import * as service from '../accounts/accounts.service.js';
+import * as service from '../parent-accounts/parent-accounts.service.js';
 import { returnToSchema, signInSchema } from './auth.schemas.js';
 import { safeReturn } from './return-path.js';
 import { regenerate, save } from './session-steps.js';

@@ -3,7 +3,7 @@ import type { AppDeps } from '../../deps.js';
 import { requireTown } from '../../middleware/town.js';
 import { pendingEmailChange } from '../../repositories/account-contact.repository.js';
 import { findFamily } from '../../repositories/families.repository.js';
-import { civilityWord } from '../accounts/accounts.service.js';
+import { civilityWord } from '../parent-accounts/parent-accounts.service.js';
 import { STATUS_LABELS } from '../requests/request-state.js';
 import { TYPE_LABELS } from '../requests/request-types.js';
 import { dashboard, familyOpen } from './dashboard.service.js';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { route, urls } from '../../routes.js';
-import { parentGuards } from '../accounts/parent-guards.js';
+import { parentGuards } from '../parent-accounts/parent-guards.js';
 import { dashboardController } from './dashboard.controller.js';
 
 /** MON ESPACE: the dashboard and the entries that are pages of their own. */

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { route, urls } from '../../routes.js';
-import { parentGuards } from '../accounts/parent-guards.js';
+import { parentGuards } from '../parent-accounts/parent-guards.js';
 import { dataRightsController } from './data-rights.controller.js';
 
 /** "Télécharger mes données" (issue 5): the page, and the POST that streams the ZIP. */

@@ -3,7 +3,7 @@ import { parseDateInput } from '../../lib/date-input.js';
 import { formValues, parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
 import { normalisePhone } from '../../lib/phones.js';
 import type { AuthorisedPerson, ChildFileFields } from '../../repositories/family-members.repository.js';
-import { normaliseEmail } from '../accounts/accounts.service.js';
+import { normaliseEmail } from '../parent-accounts/parent-accounts.service.js';
 import type { AddMemberPayload } from '../requests/request-types.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 

@@ -3,7 +3,7 @@ import type { AppDeps } from '../../deps.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { uploadDocuments } from '../../middleware/upload.js';
 import { route, urls } from '../../routes.js';
-import { parentGuards } from '../accounts/parent-guards.js';
+import { parentGuards } from '../parent-accounts/parent-guards.js';
 import { requestsController } from './requests.controller.js';
 
 // For the routers that still import them from here (the agents' requests).

@@ -5,7 +5,7 @@ import { formValues } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
 import { listFamilyEnrolments } from '../../repositories/activities.repository.js';
 import { urls } from '../../routes.js';
-import { routeParam } from '../accounts/parent-guards.js';
+import { routeParam } from '../parent-accounts/parent-guards.js';
 import type { DayState } from './day-states.js';
 import { applyToDraft, gridWantedFor, pendingCount } from './draft-changes.js';
 import { draftOf, forget } from './draft.js';

@@ -6,7 +6,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import { forgetTown } from '../../middleware/town.js';
 import * as settings from '../../repositories/settings.repository.js';
 import { currentText, type Town } from '../../repositories/towns.repository.js';
-import { forgetCguVersion } from '../accounts/cgu.js';
+import { forgetCguVersion } from '../parent-accounts/cgu.js';
 import { UUID } from '../../lib/ids.js';
 
 /**

@@ -8,7 +8,7 @@ import { describePolicy } from '../../lib/passwords.js';
 import { requireTown } from '../../middleware/town.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { urls, type SignupStep } from '../../routes.js';
-import { registerAccount, type RegistrationInput, type ServiceContext } from '../accounts/accounts.service.js';
+import { registerAccount, type RegistrationInput, type ServiceContext } from '../parent-accounts/parent-accounts.service.js';
 import { canReach, firstIncomplete, nextStep, previousStep, readDraft, saveStep, writableDraft, type SignupDraft } from './signup.draft.js';
 import {
   ADRESSE_DEFAULTS,

@@ -3,7 +3,7 @@ import { CAPTCHA_TTL_MS, isExpired, isRightAnswer, type CaptchaAnswer, type Capt
 import { hit, type RateLimitResult } from '../../lib/rate-limit.js';
 import * as accounts from '../../repositories/accounts.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import type { ServiceContext } from '../accounts/accounts.service.js';
+import type { ServiceContext } from '../parent-accounts/parent-accounts.service.js';
 
 /**
  * What the wizard needs besides `registerAccount`: its photo, kept in the database until
