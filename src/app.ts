@@ -15,7 +15,7 @@ import { devRouter } from './features/dev/dev.routes.js';
 import { documentsRouter } from './features/documents/documents.routes.js';
 import { familyFilesRouter } from './features/family-files/family-files.routes.js';
 import { importRouter } from './features/imports/import.routes.js';
-import { familyRouter } from './features/family/family.routes.js';
+import { familyRouter } from './features/my-family/my-family.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
 import { agentsRequestsRouter } from './features/requests/agents-requests.routes.js';

@@ -13,8 +13,8 @@ import { idParam } from '../requests/request-params.js';
 import { STATUS_LABELS } from '../requests/request-state.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 import { rateLimitRequests, scopeOf, type RequestContext } from '../requests/requests.service.js';
-import { childFileValues, parseAdultMember, parseChildFile, parseChildMember, personRows } from './family.schemas.js';
-import * as service from './family.service.js';
+import { childFileValues, parseAdultMember, parseChildFile, parseChildMember, personRows } from './my-family.schemas.js';
+import * as service from './my-family.service.js';
 
 type MemberKind = 'enfant' | 'adulte';
 
@@ -39,7 +39,7 @@ export function familyController(deps: AppDeps) {
   function familyPage(req: Request, res: Response, next: NextFunction) {
     if (familyOpen(req.account!)) return next();
     if (req.method !== 'GET') throw new NotFoundError();
-    res.render('family/closed', { title: 'Ma famille' });
+    res.render('my-family/closed', { title: 'Ma famille' });
   }
 
   async function showFamily(req: Request, res: Response) {
@@ -50,14 +50,14 @@ export function familyController(deps: AppDeps) {
       listFamilyAdults(pool, town.id, familyId),
       listFamilyChildren(pool, town.id, familyId),
     ]);
-    res.render('family/index', { title: 'Ma famille', family, adults, children });
+    res.render('my-family/index', { title: 'Ma famille', family, adults, children });
   }
 
   async function showChild(req: Request, res: Response) {
     const town = requireTown(req);
     const child = await service.childOf(ctx, town, req.account!, idParam(req, 'childId'));
     const requests = await listChildRequestsForParent(pool, town.id, scopeOf(req.account!), child.id, 5);
-    res.render('family/child', {
+    res.render('my-family/child', {
       title: `${child.firstNames} ${child.lastName.toUpperCase()} – Mes informations`,
       child,
       requests,
@@ -73,7 +73,7 @@ export function familyController(deps: AppDeps) {
   ) {
     const errors = form.errors ?? [];
     const values = form.values ?? childFileValues(child);
-    res.status(status).render('family/child-file', {
+    res.status(status).render('my-family/child-file', {
       title: `Dossier administratif – ${child.firstNames} ${child.lastName.toUpperCase()}`,
       child,
       errors,
@@ -107,7 +107,7 @@ export function familyController(deps: AppDeps) {
   }
 
   function showAddMember(_req: Request, res: Response) {
-    res.render('family/add-member', { title: 'Ajouter un membre' });
+    res.render('my-family/add-member', { title: 'Ajouter un membre' });
   }
 
   function renderMemberForm(
@@ -117,7 +117,7 @@ export function familyController(deps: AppDeps) {
     form: { errors?: FieldError[]; values?: Record<string, string>; dateErrorFields?: string[] },
   ) {
     const errors = form.errors ?? [];
-    res.status(status).render(kind === 'enfant' ? 'family/add-child' : 'family/add-adult', {
+    res.status(status).render(kind === 'enfant' ? 'my-family/add-child' : 'my-family/add-adult', {
       title: kind === 'enfant' ? 'Ajouter un enfant' : 'Ajouter un adulte',
       errors,
       fieldErrors: errorMap(errors),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PERSONS, personRows } from './family.schemas.js';
+import { MAX_PERSONS, personRows } from './my-family.schemas.js';
 
 describe('the persons allowed to collect a child', () => {
   it('get two empty rows when none is filled', () => {

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { route, urls } from '../../routes.js';
 import { parentGuards } from '../parent-accounts/parent-guards.js';
-import { familyController } from './family.controller.js';
+import { familyController } from './my-family.controller.js';
 
 /**
  * MA FAMILLE (issue 5). Only a validated account linked to a family file sees the family:
