@@ -1,6 +1,5 @@
-import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
-import { NotFoundError } from '../../lib/errors.js';
 import { uploadDocuments } from '../../middleware/upload.js';
 import { route, urls } from '../../routes.js';
 import { parentGuards } from '../parent-accounts/parent-guards.js';
@@ -12,12 +11,7 @@ import { documentsController } from './documents.controller.js';
  * back-office router imports this feature or its repository.
  */
 export function documentsRouter(deps: AppDeps): Router {
-  const { parentOnly } = parentGuards(deps.pool);
-  // A URL naming a document must not tell that it exists: 404 rather than "sign in first".
-  const ownerOnly: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
-    if (!req.account) throw new NotFoundError();
-    return parentOnly(req, res, next);
-  };
+  const { parentOnly, ownerOnly } = parentGuards(deps.pool);
   const documents = documentsController(deps);
   const router = Router();
   const doc = ':documentId';

@@ -1,6 +1,5 @@
-import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
-import { NotFoundError } from '../../lib/errors.js';
 import { uploadDocuments } from '../../middleware/upload.js';
 import { route, urls } from '../../routes.js';
 import { parentGuards } from '../parent-accounts/parent-guards.js';
@@ -15,12 +14,7 @@ export { idParam, pageParam } from './request-params.js';
  * request URL without a parent's session.
  */
 export function requestsRouter(deps: AppDeps): Router {
-  const { parentOnly } = parentGuards(deps.pool);
-  // A URL naming a request must not tell a visitor that it exists: 404, not "sign in".
-  const ownerOnly: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
-    if (!req.account) throw new NotFoundError();
-    return parentOnly(req, res, next);
-  };
+  const { parentOnly, ownerOnly } = parentGuards(deps.pool);
   const requests = requestsController(deps);
   const router = Router();
 
