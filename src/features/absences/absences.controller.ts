@@ -5,7 +5,7 @@ import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes, formatLabel } from
 import { errorMap, type FieldError } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
 import { urls } from '../../routes.js';
-import { routeParam } from '../parent-accounts/parent-guards.js';
+import { idParam } from '../../middleware/params.js';
 import { DOCUMENT_KINDS } from '../documents/documents.schemas.js';
 import { rateLimitRequests } from '../requests/requests.service.js';
 import { longDay, PERIOD_CHOICES } from './absence-dates.js';
@@ -27,7 +27,7 @@ export function absencesController(deps: AppDeps) {
   const parentOf = (req: Request) => req.account as service.AbsenceParent;
 
   async function showStart(req: Request, res: Response) {
-    const sc = await service.step1Context(ctx, requireTown(req), parentOf(req), routeParam(req, 'childId'));
+    const sc = await service.step1Context(ctx, requireTown(req), parentOf(req), idParam(req, 'childId'));
     res.render('absences/start', { title: `Signalement d'absence – ${sc.child.firstNames}`, child: sc.child });
   }
 
@@ -71,7 +71,7 @@ export function absencesController(deps: AppDeps) {
 
   async function showStep1(req: Request, res: Response) {
     const town = requireTown(req);
-    const sc = await service.step1Context(ctx, town, parentOf(req), routeParam(req, 'childId'));
+    const sc = await service.step1Context(ctx, town, parentOf(req), idParam(req, 'childId'));
     // "Retour à l'étape 1" from the recap: the choices come back; the files must be chosen again.
     const asked = typeof req.query.brouillon === 'string' ? req.query.brouillon : '';
     const draft = asked ? await service.findDraft(ctx, town, parentOf(req), asked) : undefined;
@@ -91,7 +91,7 @@ export function absencesController(deps: AppDeps) {
    * and a flood of uploads is refused (429) like the requests' messages.
    */
   async function beforeUpload(req: Request, res: Response, next: NextFunction) {
-    res.locals.step1 = await service.step1Context(ctx, requireTown(req), parentOf(req), routeParam(req, 'childId'));
+    res.locals.step1 = await service.step1Context(ctx, requireTown(req), parentOf(req), idParam(req, 'childId'));
     await rateLimitRequests(ctx, req.account!.id, 'request');
     next();
   }
@@ -121,7 +121,7 @@ export function absencesController(deps: AppDeps) {
   /** A draft already validated (back button, double click) leads to its request; anything else is a 404. */
   async function draftOr404(req: Request, res: Response): Promise<service.DraftView | undefined> {
     const town = requireTown(req);
-    const id = routeParam(req, 'draftId');
+    const id = idParam(req, 'draftId');
     const draft = await service.findDraft(ctx, town, parentOf(req), id);
     if (draft) return draft;
     const requestId = await service.requestOfDraft(ctx, town, parentOf(req), id);
@@ -147,7 +147,7 @@ export function absencesController(deps: AppDeps) {
 
   async function validate(req: Request, res: Response) {
     const town = requireTown(req);
-    const result = await service.validateDraft(ctx, town, parentOf(req), routeParam(req, 'draftId'));
+    const result = await service.validateDraft(ctx, town, parentOf(req), idParam(req, 'draftId'));
     if (result.kind === 'quota' || result.kind === 'stale') {
       // Nothing was saved: step 1 again, with the choices and why.
       const sc = await service.step1Context(ctx, town, parentOf(req), result.draft.data.childId);

@@ -7,7 +7,7 @@ import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes, formatLabel } from
 import { errorMap, type FieldError } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
 import { urls } from '../../routes.js';
-import { idParam } from '../requests/request-params.js';
+import { idParam } from '../../middleware/params.js';
 import { DOCUMENT_KINDS } from './documents.schemas.js';
 import * as service from './documents.service.js';
 import { readNewDocument } from './new-document.js';

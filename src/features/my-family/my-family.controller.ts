@@ -9,7 +9,7 @@ import { listFamilyAdults, listFamilyChildren } from '../../repositories/family-
 import { listChildRequestsForParent } from '../../repositories/requests.repository.js';
 import { urls } from '../../routes.js';
 import { familyOpen } from '../dashboard/dashboard.service.js';
-import { idParam } from '../requests/request-params.js';
+import { idParam } from '../../middleware/params.js';
 import { STATUS_LABELS } from '../requests/request-state.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 import { rateLimitRequests, scopeOf, type RequestContext } from '../requests/requests.service.js';

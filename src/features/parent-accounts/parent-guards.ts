@@ -28,9 +28,3 @@ export function familyOnly(req: Request, _res: Response, next: NextFunction): vo
   if (!a || !a.familyId || a.validationStatus !== 'validated') return next(new NotFoundError('no family'));
   next();
 }
-
-/** A route parameter as a string ('' when absent): services turn a malformed id into a 404. */
-export function routeParam(req: Request, name: string): string {
-  const v = req.params[name];
-  return typeof v === 'string' ? v : '';
-}

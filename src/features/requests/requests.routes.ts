@@ -6,7 +6,7 @@ import { parentGuards } from '../parent-accounts/parent-guards.js';
 import { requestsController } from './requests.controller.js';
 
 // For the routers that still import them from here (the agents' requests).
-export { idParam, pageParam } from './request-params.js';
+export { idParam, pageParam } from '../../middleware/params.js';
 
 /**
  * The parent's side of requests (issue 5). A request the parent may not see (another

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type pg from 'pg';
 import { requireTown } from '../../middleware/town.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { routeParam } from '../parent-accounts/parent-guards.js';
+import { idParam } from '../../middleware/params.js';
 import { BadGridError } from './reservations.schemas.js';
 import * as service from './reservations.service.js';
 
@@ -27,7 +27,7 @@ export function parentOf(req: Request): service.Parent {
 export function parentEnrolments(pool: pg.Pool) {
   /** The enrolment of the path's :childId and :enrolmentId. */
   function loadEnrolment(req: Request): Promise<service.EnrolmentContext> {
-    return service.enrolmentContext(pool, requireTown(req), parentOf(req), routeParam(req, 'childId'), routeParam(req, 'enrolmentId'));
+    return service.enrolmentContext(pool, requireTown(req), parentOf(req), idParam(req, 'childId'), idParam(req, 'enrolmentId'));
   }
 
   /** Siblings' enrolments in the same activity, as the form lists them; any other id is a tampered form. */

@@ -5,7 +5,7 @@ import { formValues } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
 import { listFamilyEnrolments } from '../../repositories/activities.repository.js';
 import { urls } from '../../routes.js';
-import { routeParam } from '../parent-accounts/parent-guards.js';
+import { idParam } from '../../middleware/params.js';
 import type { DayState } from './day-states.js';
 import { applyToDraft, gridWantedFor, pendingCount } from './draft-changes.js';
 import { draftOf, forget } from './draft.js';
@@ -44,7 +44,7 @@ export function reservationsController(deps: AppDeps) {
     const asked = typeof req.query.mois === 'string' ? parseViewKey(`mois:${req.query.mois}`) : undefined;
     const month = asked && asked.mode === 'mois' && sensible(asked, today) ? asked.month : today.slice(0, 7);
     const { from, to } = monthBounds(month);
-    const agenda = await service.childAgenda(ctx, town, parentOf(req), routeParam(req, 'childId'), from, to);
+    const agenda = await service.childAgenda(ctx, town, parentOf(req), idParam(req, 'childId'), from, to);
     res.render('reservations/agenda', {
       title: `Mon agenda – ${agenda.child.firstNames}`,
       child: agenda.child,
@@ -63,7 +63,7 @@ export function reservationsController(deps: AppDeps) {
 
   async function chooseEnrolment(req: Request, res: Response) {
     const town = requireTown(req);
-    const child = await service.familyChild(pool, town, parentOf(req), routeParam(req, 'childId'));
+    const child = await service.familyChild(pool, town, parentOf(req), idParam(req, 'childId'));
     const enrolments = await listFamilyEnrolments(pool, town.id, parentOf(req).familyId, child.id);
     const activities = await Promise.all(enrolments.map((e) => service.enrolmentContext(pool, town, parentOf(req), child.id, e.id)));
     res.render('reservations/choose', {
@@ -149,7 +149,7 @@ export function reservationsController(deps: AppDeps) {
 
   async function showSubmission(req: Request, res: Response) {
     const town = requireTown(req);
-    const submission = await service.findSubmissionForFamily(ctx, town, parentOf(req), routeParam(req, 'submissionId'));
+    const submission = await service.findSubmissionForFamily(ctx, town, parentOf(req), idParam(req, 'submissionId'));
     const children = await listFamilyEnrolments(pool, town.id, parentOf(req).familyId);
     const firstChild = submission.outcome[0]?.childId ?? children[0]?.childId;
     res.render('reservations/submission', {

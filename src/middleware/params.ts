@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { NotFoundError } from '../../lib/errors.js';
-import { UUID } from '../../lib/ids.js';
+import { NotFoundError } from '../lib/errors.js';
+import { UUID } from '../lib/ids.js';
 
 /** A route parameter that must be an id: anything else is the same 404 as another family's id. */
 export function idParam(req: Request, name: string): string {
