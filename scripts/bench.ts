@@ -26,7 +26,7 @@ import { start, type RunningApp } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { createPool } from '../src/db/pool.js';
-import { currentCguVersionNumber } from '../src/features/accounts/cgu.js';
+import { currentCguVersionNumber } from '../src/features/parent-accounts/cgu.js';
 import { createLogger, type Logger } from '../src/lib/logger.js';
 import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../src/lib/passwords.js';
 import { insertAccount } from '../src/repositories/accounts.repository.js';

@@ -9,7 +9,7 @@ import { dashboardRouter } from './features/dashboard/dashboard.routes.js';
 import { dataRightsRouter } from './features/data-rights/data-rights.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
 import { documentsRouter } from './features/documents/documents.routes.js';
-import { familyRouter } from './features/family/family.routes.js';
+import { familyRouter } from './features/my-family/my-family.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
 import { requestsRouter } from './features/requests/requests.routes.js';

@@ -3,7 +3,7 @@ import { loadConfig } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { embeddedUrl, ensureDatabase, startEmbeddedPostgres } from './db/embedded.js';
-import { precreateAccount } from './features/accounts/accounts.service.js';
+import { precreateAccount } from './features/parent-accounts/parent-accounts.service.js';
 import { createAgent } from './features/agents/agents.service.js';
 import { JobQueue } from './jobs/queue.js';
 import { systemClock } from './lib/clock.js';

@@ -21,11 +21,14 @@ export type SignupStep = (typeof SIGNUP_STEPS)[number];
 
 export const urls = {
   root: () => '/',
+  /** What browsers ask for whatever the page links to. */
+  rootFavicon: () => '/favicon.ico',
   townHome: (town: TownRef) => `${t(town)}/`,
   // With the colour in the query string, a new colour is a new address: browsers keep the sheet 5 minutes.
   townTheme: (town: string | { slug: string; colour?: string }) =>
     `${t(town)}/theme.css${typeof town === 'object' && town.colour ? `?v=${town.colour.slice(1)}` : ''}`,
-  townFavicon: (town: { slug: string; colour: string }) => `${t(town)}/favicon.svg?v=${town.colour.slice(1)}`,
+  townFavicon: (town: string | { slug: string; colour?: string }) =>
+    `${t(town)}/favicon.svg${typeof town === 'object' && town.colour ? `?v=${town.colour.slice(1)}` : ''}`,
   mentionsLegales: (town: TownRef) => `${t(town)}/mentions-legales`,
   cgu: (town: TownRef) => `${t(town)}/cgu`,
   accessibilite: (town: TownRef) => `${t(town)}/accessibilite`,

@@ -17,10 +17,3 @@ export const absenceEffects: RequestEffects = {
     return { ok: true, outcome: { justifiedDays: 0 } };
   },
 };
-
-/**
- * @deprecated The effects are in request-effects.ts's table, read by every decision: there is
- * nothing to register any more. Kept only so the absences router, which calls it, builds until
- * it moves (issue 11); remove the call and this function together.
- */
-export function registerAbsenceEffects(): void {}

@@ -1,229 +1,32 @@
-import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
-import { NotFoundError } from '../../lib/errors.js';
-import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes, formatLabel } from '../../lib/file-checks.js';
-import { errorMap, type FieldError } from '../../lib/forms.js';
-import { requireParent } from '../../middleware/auth.js';
-import { requireTown } from '../../middleware/town.js';
 import { uploadDocuments } from '../../middleware/upload.js';
-import { urls } from '../../routes.js';
-import { currentCguVersionNumber } from '../accounts/cgu.js';
-import { DOCUMENT_KINDS, parseDocumentFields } from '../documents/documents.schemas.js';
-import { rateLimitRequests } from '../requests/requests.service.js';
-import { longDay, PERIOD_CHOICES } from './absence-dates.js';
-import { registerAbsenceEffects } from './absence-requests.js';
-import { COMMENT_MAX, MAX_RANGE_DAYS, parseStep1, sortErrors, type Step1Lists } from './absences.schemas.js';
-import * as service from './absences.service.js';
-import { UUID } from '../../lib/ids.js';
-
-/** What step 1 shows before anything is typed (seed 004: "Justificatif absence"). */
-const DEFAULT_VALUES: Record<string, string> = { qualification: 'justificatif_absence', intitule: "Justificatif d'absence" };
+import { route, urls } from '../../routes.js';
+import { parentGuards } from '../parent-accounts/parent-guards.js';
+import { absencesController } from './absences.controller.js';
 
 /**
- * "Signaler une absence" (issue 6), the parent's side: the intro, step 1 (one multipart
- * form), the recap of the draft it saved and VALIDER. Only a validated account linked to a
- * family file gets in; another family's child, another account's draft and anything of
- * another town are the same 404 as an unknown id. The agents' side is the requests' queue:
- * an absence is a request of type 'absence', whose decision effects are registered here.
+ * "Signaler une absence" (issue 6), the parent's side. The agents' side is the requests'
+ * queue: an absence is a request of type 'absence', whose decision effects are in the request-effects table.
  */
 export function absencesRouter(deps: AppDeps): Router {
-  const { pool, clock, config } = deps;
-  const ctx: service.AbsenceContext = { pool, clock, config };
+  const { parentOnly, familyOnly } = parentGuards(deps.pool);
+  const absences = absencesController(deps);
   const router = Router();
-  registerAbsenceEffects();
-  const parentOnly = requireParent({ cguVersion: (townId) => currentCguVersionNumber(pool, townId) });
 
-  function familyOnly(req: Request, _res: Response, next: NextFunction): void {
-    const a = req.account;
-    if (!a || !a.familyId || a.validationStatus !== 'validated') return next(new NotFoundError('no family'));
-    next();
-  }
-  const parentOf = (req: Request) => req.account as service.AbsenceParent;
-  const param = (req: Request, name: string): string => {
-    const v = req.params[name];
-    return typeof v === 'string' ? v : '';
-  };
-
-  // ------------------------------------------------------------------ SIGNALEMENT D'ABSENCE
-
-  router.get('/mon-espace/enfants/:childId/absence', parentOnly, familyOnly, async (req, res) => {
-    const town = requireTown(req);
-    const sc = await service.step1Context(ctx, town, parentOf(req), param(req, 'childId'));
-    res.render('absences/start', { title: `Signalement d'absence – ${sc.child.firstNames}`, child: sc.child });
-  });
-
-  // ------------------------------------------------------------------ step 1
-
-  function renderStep1(
-    res: Response,
-    status: number,
-    sc: service.Step1Context,
-    form: {
-      errors?: FieldError[];
-      values?: Record<string, string>;
-      lists?: Step1Lists;
-      dateErrorFields?: string[];
-      draftId?: string;
-      filesForgotten?: boolean;
-    },
-  ) {
-    const errors = sortErrors(form.errors ?? []);
-    res.status(status).render('absences/step1', {
-      title: `Signalement d'absence – ${sc.child.firstNames} – Étape 1 sur 2`,
-      child: sc.child,
-      enrolments: sc.enrolments,
-      documents: sc.documents,
-      errors,
-      fieldErrors: errorMap(errors),
-      values: form.values ?? DEFAULT_VALUES,
-      lists: form.lists ?? { inscriptions: sc.enrolments.length === 1 ? [sc.enrolments[0]!.enrolment.id] : [], stockage: [] },
-      dateErrorFields: form.dateErrorFields ?? [],
-      draftId: form.draftId ?? '',
-      periodChoices: PERIOD_CHOICES,
-      kinds: DOCUMENT_KINDS,
-      accept: DOCUMENT_ACCEPT,
-      formatsText: DOCUMENT_FORMATS_TEXT,
-      formatBytes,
-      formatLabel,
-      commentMax: COMMENT_MAX,
-      maxRangeDays: MAX_RANGE_DAYS,
-      // After a refused form the browser has forgotten the chosen files: say so.
-      filesForgotten: form.filesForgotten ?? status !== 200,
-    });
-  }
-
-  router.get('/mon-espace/enfants/:childId/absence/etape-1', parentOnly, familyOnly, async (req, res) => {
-    const town = requireTown(req);
-    const sc = await service.step1Context(ctx, town, parentOf(req), param(req, 'childId'));
-    // "Retour à l'étape 1" from the recap: the choices come back; the files must be chosen again.
-    const asked = typeof req.query.brouillon === 'string' ? req.query.brouillon : '';
-    const draft = asked ? await service.findDraft(ctx, town, parentOf(req), asked) : undefined;
-    if (draft && draft.data.childId === sc.child.id) {
-      return renderStep1(res, 200, sc, {
-        values: draft.data.values,
-        lists: draft.data.lists,
-        draftId: draft.id,
-        filesForgotten: draft.files.some((f) => f.origin === 'upload'),
-      });
-    }
-    renderStep1(res, 200, sc, {});
-  });
-
-  // Before the files are checked and kept: the child must be the family's (404 otherwise),
-  // and a flood of uploads is refused (429) like the requests' messages.
-  const beforeUpload: RequestHandler = async (req, res, next) => {
-    const town = requireTown(req);
-    res.locals.step1 = await service.step1Context(ctx, town, parentOf(req), param(req, 'childId'));
-    await rateLimitRequests(ctx, req.account!.id, 'request');
-    next();
-  };
-
+  router.get(route(urls.absenceStart, ':childId'), parentOnly, familyOnly, absences.showStart);
+  router.get(route(urls.absenceForm, ':childId'), parentOnly, familyOnly, absences.showStep1);
+  // The child and the rate limit are checked before any file is read.
   router.post(
-    '/mon-espace/enfants/:childId/absence/etape-1',
+    route(urls.absenceForm, ':childId'),
     parentOnly,
     familyOnly,
-    beforeUpload,
+    absences.beforeUpload,
     uploadDocuments('fichiers'),
-    async (req, res) => {
-      const town = requireTown(req);
-      const sc = res.locals.step1 as service.Step1Context;
-      const uploads = req.uploads!;
-      const step1 = parseStep1(
-        req.body,
-        sc.today,
-        sc.enrolments.map((e) => e.enrolment.id),
-        sc.child.firstNames,
-      );
-      const piece = parseDocumentFields(req.body, sc.today);
-      const values = { ...piece.values, ...step1.values };
-      const asked = (req.body as Record<string, unknown>).brouillon;
-      const replacesDraft = typeof asked === 'string' && UUID.test(asked) ? asked.toLowerCase() : '';
-      const errors: FieldError[] = step1.ok ? [] : [...step1.errors];
-      // The piece's fields describe uploaded files: without any, they are not checked.
-      if (!piece.ok && uploads.received > 0) errors.push(...piece.errors);
-      let status = 400;
-      if (uploads.problem) {
-        errors.push({ field: 'fichiers', message: uploads.problem.message });
-        status = uploads.problem.status;
-      } else if (uploads.received === 0 && step1.lists.stockage.length === 0) {
-        errors.push({
-          field: 'fichiers',
-          message: "Joignez un justificatif d'absence : ajoutez un fichier ou choisissez un document de votre espace de stockage",
-        });
-      }
-      const again = { values, lists: step1.lists, dateErrorFields: piece.ok ? [] : piece.dateErrorFields, draftId: replacesDraft };
-      if (!step1.ok || errors.length > 0) return renderStep1(res, status, sc, { ...again, errors });
-
-      const saved = await service.saveStep1(ctx, town, parentOf(req), sc, {
-        fields: step1.data,
-        piece: piece.ok ? piece.data : null,
-        uploads: uploads.files,
-        values: { ...values, fichiers: '' },
-        lists: step1.lists,
-        ...(replacesDraft ? { replacesDraft } : {}),
-      });
-      if (!saved.ok) return renderStep1(res, 400, sc, { ...again, errors: saved.errors });
-      res.redirect(303, urls.absenceRecap(town, saved.draftId));
-    },
+    absences.submitStep1,
   );
-
-  // ------------------------------------------------------------------ step 2: recap, VALIDER
-
-  /** A draft already validated (back button, double click) leads to its request; anything else is a 404. */
-  async function draftOr404(req: Request, res: Response): Promise<service.DraftView | undefined> {
-    const town = requireTown(req);
-    const id = param(req, 'draftId');
-    const draft = await service.findDraft(ctx, town, parentOf(req), id);
-    if (draft) return draft;
-    const requestId = await service.requestOfDraft(ctx, town, parentOf(req), id);
-    if (!requestId) throw new NotFoundError('draft of another account');
-    req.session.flash = { kind: 'info', message: 'Ce signalement d’absence a déjà été envoyé : le voici.' };
-    res.redirect(303, urls.request(town, requestId));
-    return undefined;
-  }
-
-  router.get('/mon-espace/absences/:draftId', parentOnly, familyOnly, async (req, res) => {
-    const draft = await draftOr404(req, res);
-    if (!draft) return;
-    const a = req.account!;
-    res.render('absences/recap', {
-      title: `Signalement d'absence – ${draft.data.childFirstNames} – Étape 2 sur 2`,
-      draft,
-      requester: `${a.firstNames} ${a.lastName.toUpperCase()}`,
-      longDay,
-      formatBytes,
-      formatLabel,
-    });
-  });
-
-  router.post('/mon-espace/absences/:draftId/valider', parentOnly, familyOnly, async (req, res) => {
-    const town = requireTown(req);
-    const result = await service.validateDraft(ctx, town, parentOf(req), param(req, 'draftId'));
-    if (result.kind === 'quota' || result.kind === 'stale') {
-      // Nothing was saved: step 1 again, with the choices and why.
-      const sc = await service.step1Context(ctx, town, parentOf(req), result.draft.data.childId);
-      return renderStep1(res, result.kind === 'quota' ? 413 : 409, sc, {
-        errors: [
-          result.kind === 'quota'
-            ? { field: 'dupliquer', message: `${result.message}, ou décochez « Dupliquer cette pièce dans mon espace de stockage »` }
-            : // No enrolment left: the form is not shown, the message stands alone.
-              { field: sc.enrolments.length > 0 ? result.field : '', message: result.message },
-        ],
-        values: result.draft.data.values,
-        lists: result.draft.data.lists,
-        draftId: result.draft.id,
-        filesForgotten: true,
-      });
-    }
-    req.session.flash =
-      result.kind === 'created'
-        ? {
-            kind: 'success',
-            message: 'Votre signalement d’absence a été envoyé aux services. Un courriel vous indiquera leur décision.',
-          }
-        : { kind: 'info', message: 'Ce signalement d’absence a déjà été envoyé : le voici.' };
-    res.redirect(303, urls.request(town, result.requestId));
-  });
+  router.get(route(urls.absenceRecap, ':draftId'), parentOnly, familyOnly, absences.showRecap);
+  router.post(route(urls.absenceValidate, ':draftId'), parentOnly, familyOnly, absences.validate);
 
   return router;
 }

@@ -29,9 +29,6 @@ import type { ServiceContext } from '../../deps.js';
  * the parent's private storage — plus the absence_days rows the decision justifies.
  */
 
-/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
-export type AbsenceContext = ServiceContext;
-
 /** A validated parent's account, linked to a family file (the routes let no one else in). */
 export type AbsenceParent = Account & { familyId: string };
 

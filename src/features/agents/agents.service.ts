@@ -7,7 +7,7 @@ import { hashPassword, passwordProblem, verifyDummy, verifyPassword } from '../.
 import * as agents from '../../repositories/agents.repository.js';
 import type { Agent } from '../../repositories/agents.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { usernameProblem } from '../accounts/accounts.service.js';
+import { usernameProblem } from '../parent-accounts/parent-accounts.service.js';
 import * as guard from '../auth/sign-in-guard.js';
 import type { ServiceContext } from '../../deps.js';
 

@@ -10,7 +10,7 @@ import * as accounts from '../../repositories/accounts.repository.js';
 import type { Account } from '../../repositories/accounts.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
-import { normaliseEmail } from '../accounts/accounts.service.js';
+import { normaliseEmail } from '../parent-accounts/parent-accounts.service.js';
 import type { Change } from '../requests/request-types.js';
 import { createRequest } from '../requests/requests.service.js';
 import { de, greeting } from '../../lib/french.js';

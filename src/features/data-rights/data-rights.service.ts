@@ -12,9 +12,6 @@ import { ownerOf } from '../documents/documents.service.js';
 import { de } from '../../lib/french.js';
 import type { ServiceContext } from '../../deps.js';
 
-/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
-export type DataRightsContext = Pick<ServiceContext, 'pool' | 'clock'>;
-
 /** A ZIP holds every file of the account: a few a day is plenty. */
 export const EXPORT_RATE_LIMIT = { count: 5, windowSeconds: 3600 } as const;
 

@@ -11,9 +11,6 @@ import { kindLabel } from './documents.schemas.js';
 import { validityOf, type Validity } from './validity.js';
 import type { ServiceContext } from '../../deps.js';
 
-/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
-export type DocumentsContext = Pick<ServiceContext, 'pool' | 'clock'>;
-
 /** At most this many uploads per family (or account without one) and per hour. */
 export const UPLOAD_RATE_LIMIT = { count: 20, windowSeconds: 3600 } as const;
 

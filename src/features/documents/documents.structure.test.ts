@@ -18,7 +18,8 @@ const ALLOWED_IMPORTERS = [
   // "Signaler une absence" (issue 6), the parent's side only: the piece's fields, "Ajouter
   // depuis mon espace de stockage" and "Dupliquer cette pièce…". Its agents' side
   // (absence-requests.ts) does not import the storage.
-  'src/features/absences/absences.routes.ts',
+  'src/features/absences/absences.controller.ts',
+  'src/features/absences/absence-step1.ts',
   'src/features/absences/absences.schemas.ts',
   'src/features/absences/absences.service.ts',
 ];

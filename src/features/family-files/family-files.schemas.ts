@@ -4,7 +4,7 @@ import { parseForm, type FieldError, type FormResult } from '../../lib/forms.js'
 import { normalisePhone } from '../../lib/phones.js';
 import { checkFrenchPostalCode } from '../../lib/postal-codes.js';
 import type { AdultFields, AuthorisedPerson, ChildFields, FamilyFields } from '../../repositories/family-files.repository.js';
-import { normaliseEmail } from '../accounts/accounts.service.js';
+import { normaliseEmail } from '../parent-accounts/parent-accounts.service.js';
 
 /**
  * The back-office forms of a family file. Field name = input id = zod key, in the form's

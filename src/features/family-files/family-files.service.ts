@@ -5,7 +5,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import * as files from '../../repositories/family-files.repository.js';
 import type { AdultFields, ChildFields, FamilyFields, FamilyFile } from '../../repositories/family-files.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { precreateAccount, resendPrecreation } from '../accounts/accounts.service.js';
+import { precreateAccount, resendPrecreation } from '../parent-accounts/parent-accounts.service.js';
 import type { Account } from '../../repositories/accounts.repository.js';
 import type { ServiceContext } from '../../deps.js';
 

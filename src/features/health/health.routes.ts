@@ -1,27 +1,13 @@
 import { Router } from 'express';
 import type pg from 'pg';
+import { urls } from '../../routes.js';
+import { healthController } from './health.controller.js';
 
-/**
- * Liveness (the process answers) and readiness (the database answers).
- * Outside production /healthz also names the Node runtime, so a developer sees that the launcher
- * (scripts/node24.sh) did its job; production shows no version banner (security reference, 116):
- * its start-up log line carries the version instead.
- */
+/** /healthz and /readyz, outside any town, for the orchestrator. */
 export function healthRouter(pool: pg.Pool, options: { showRuntime: boolean }): Router {
+  const health = healthController(pool, options);
   const router = Router();
-  router.get('/healthz', (_req, res) => {
-    res.type('text/plain').send(options.showRuntime ? `ok\nnode ${process.version}\n` : 'ok');
-  });
-  router.get('/readyz', async (_req, res) => {
-    try {
-      await Promise.race([
-        pool.query('select 1'),
-        new Promise((_resolve, reject) => setTimeout(() => reject(new Error('timeout')), 2_000).unref()),
-      ]);
-      res.type('text/plain').send('ready');
-    } catch {
-      res.status(503).type('text/plain').send('database unavailable');
-    }
-  });
+  router.get(urls.healthz(), health.liveness);
+  router.get(urls.readyz(), health.readiness);
   return router;
 }

@@ -1,101 +1,26 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
-import { PUBLIC_DIR } from '../../lib/paths.js';
-import { requireTown } from '../../middleware/town.js';
-import { currentText, listPublishedNews, listServices, listTowns } from '../../repositories/towns.repository.js';
-import { currentChallenge } from '../auth/sign-in-form.js';
-
-/**
- * News and services change a few times a week, and the town home is the busiest page. In
- * production each process keeps them this long, which saves a third of the CPU a visit costs (see
- * docs/performance.md); a published item shows up within these seconds. Elsewhere they are
- * read on every request, so a developer, and a test, sees an edit at once.
- */
-const HOME_CONTENT_CACHE_MS = 5_000;
-
-/** Memoises `load` per town for `ttlMs`; concurrent misses share one read, a failed read is not kept. */
-function cachedPerTown<T>(ttlMs: number, load: (townId: string) => Promise<T>): (townId: string) => Promise<T> {
-  if (ttlMs <= 0) return load;
-  const entries = new Map<string, { value: Promise<T>; until: number }>();
-  return (townId) => {
-    const now = Date.now();
-    const hit = entries.get(townId);
-    if (hit && hit.until > now) return hit.value;
-    const value = load(townId);
-    entries.set(townId, { value, until: now + ttlMs });
-    value.catch(() => {
-      if (entries.get(townId)?.value === value) entries.delete(townId);
-    });
-    return value;
-  };
-}
-
-/** public/favicon.svg in the default colour; each town's portal shows it in the town's colour. */
-const FAVICON = fs.readFileSync(path.join(PUBLIC_DIR, 'favicon.svg'), 'utf8');
-const FAVICON_COLOUR = '#1f4e79';
+import { route, urls } from '../../routes.js';
+import { homeController } from './home.controller.js';
 
 /** Pages outside any town: the list of towns. */
-export function publicRouter({ pool }: AppDeps): Router {
+export function publicRouter(deps: AppDeps): Router {
+  const home = homeController(deps);
   const router = Router();
-  router.get('/', async (_req, res) => {
-    const towns = await listTowns(pool);
-    res.render('home/towns', { title: 'Choisissez votre commune', towns });
-  });
-  // Browsers and bookmarking tools ask for /favicon.ico whatever the page links to.
-  router.get('/favicon.ico', (_req, res) => {
-    res.setHeader('Cache-Control', 'public, max-age=86400');
-    res.redirect(301, '/public/favicon.svg');
-  });
+  router.get(urls.root(), home.showTowns);
+  router.get(urls.rootFavicon(), home.redirectFavicon);
   return router;
 }
 
 /** The town's public pages: ACCUEIL, its theme, its legal texts. */
 export function townRouter(deps: AppDeps): Router {
-  const { pool, clock } = deps;
+  const home = homeController(deps);
   const router = Router();
-  const homeContent = cachedPerTown(deps.config.isProduction ? HOME_CONTENT_CACHE_MS : 0, (townId) =>
-    Promise.all([listPublishedNews(pool, townId), listServices(pool, townId)]),
-  );
-
-  router.get('/', async (req, res) => {
-    const town = requireTown(req);
-    const [news, services] = await homeContent(town.id);
-    if (req.query.deconnexion === '1') res.locals.flash = { kind: 'success', message: 'Vous êtes déconnecté. À bientôt !' };
-    // A CAPTCHA the sign-in form asked for stays asked for when the page is opened again.
-    res.render('home/town', { title: 'Accueil', news, services, values: {}, captcha: currentChallenge(req, clock.now()) });
-  });
-
-  // The town's colour as a stylesheet: the CSP forbids inline styles.
-  router.get('/theme.css', (req, res) => {
-    const town = requireTown(req);
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.type('text/css').send(`:root{--town-colour:${town.colour};}\n`);
-  });
-
-  // The town's colour in the favicon: the address carries the colour (urls.townFavicon), so a new one shows at once.
-  router.get('/favicon.svg', (req, res) => {
-    const town = requireTown(req);
-    res.setHeader('Cache-Control', 'public, max-age=86400');
-    res.type('image/svg+xml').send(FAVICON.replace(FAVICON_COLOUR, town.colour));
-  });
-
-  router.get('/mentions-legales', async (req, res) => {
-    const town = requireTown(req);
-    const text = await currentText(pool, town.id, 'mentions_legales');
-    res.render('home/text', { title: 'Mentions légales', heading: 'Mentions légales', text });
-  });
-
-  router.get('/cgu', async (req, res) => {
-    const town = requireTown(req);
-    const text = await currentText(pool, town.id, 'cgu');
-    res.render('home/text', { title: "Conditions générales d'utilisation", heading: "Conditions générales d'utilisation", text });
-  });
-
-  router.get('/accessibilite', (_req, res) => {
-    res.render('home/accessibilite', { title: 'Accessibilité' });
-  });
-
+  router.get(route(urls.townHome), home.showHome);
+  router.get(route(urls.townTheme), home.serveTheme);
+  router.get(route(urls.townFavicon), home.serveFavicon);
+  router.get(route(urls.mentionsLegales), home.showText('mentions_legales', 'Mentions légales'));
+  router.get(route(urls.cgu), home.showText('cgu', "Conditions générales d'utilisation"));
+  router.get(route(urls.accessibilite), home.showAccessibility);
   return router;
 }

@@ -1,6 +1,6 @@
 import { normalisePhone } from '../../lib/phones.js';
 import { checkFrenchPostalCode } from '../../lib/postal-codes.js';
-import { normaliseEmail } from '../accounts/accounts.service.js';
+import { normaliseEmail } from '../parent-accounts/parent-accounts.service.js';
 import { CONTROL, EMAIL, NAME, REFERENCE } from '../family-files/family-files.schemas.js';
 import { parseCsv, type CsvRecord } from './csv.js';
 import { clip } from '../../lib/forms.js';

@@ -9,7 +9,7 @@ import * as files from '../../repositories/family-files.repository.js';
 import * as jobs from '../../repositories/import-jobs.repository.js';
 import type { ImportIssue, ImportJob } from '../../repositories/import-jobs.repository.js';
 import { findTownById, type Town } from '../../repositories/towns.repository.js';
-import { precreateAccount } from '../accounts/accounts.service.js';
+import { precreateAccount } from '../parent-accounts/parent-accounts.service.js';
 import type { Actor } from '../family-files/family-files.service.js';
 import { parseCsv } from './csv.js';
 import { readHeader, readRow, type ImportFamily, type RowResult } from './import-format.js';

@@ -22,9 +22,6 @@ import type { ServiceContext } from '../../deps.js';
  * them can exist without the others.
  */
 
-/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
-export type RequestContext = ServiceContext;
-
 export type ParentAccount = Pick<Account, 'id' | 'familyId' | 'validationStatus' | 'civility' | 'lastName' | 'firstNames' | 'email'>;
 
 /** What the parent may see: their own requests, and their family's once the account is validated. */

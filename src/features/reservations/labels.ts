@@ -53,6 +53,13 @@ export function shiftMonth(month: string, n: number): string {
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
+/** The first day of a month ('YYYY-MM') and its last. (reservations.service.ts still has its own copy, for its importers.) */
+export function monthBounds(month: string): { from: string; to: string } {
+  const from = `${month}-01`;
+  const next = addDays(`${month}-28`, 4).slice(0, 7);
+  return { from, to: addDays(`${next}-01`, -1) };
+}
+
 export function todayIn(now: Date): string {
   return parisDay(now);
 }
@@ -75,4 +82,9 @@ export function stateText(state: DayState, forAgenda = false): string {
   if (state.status === 'closed') return state.reason?.label ?? 'Fermé';
   if (state.status === 'not_running') return state.reason?.label ?? "Pas d'activité";
   return state.full ? "Non réservé – complet, liste d'attente possible" : 'Non réservé';
+}
+
+/** "07/12/2026", as the date fields are typed. */
+export function shortDate(day: string): string {
+  return `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
 }

@@ -24,9 +24,6 @@ import { count, greeting, listWords } from '../../lib/french.js';
 import { giveFreedPlaces, type Removed } from './waiting-list.js';
 import type { ServiceContext } from '../../deps.js';
 
-/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
-export type ReservationContext = ServiceContext;
-
 /** Who acts: a validated parent's account, linked to a family file. */
 export interface Parent {
   id: string;

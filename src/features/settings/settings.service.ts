@@ -4,12 +4,9 @@ import { NotFoundError } from '../../lib/errors.js';
 import { forgetTown } from '../../middleware/town.js';
 import * as settings from '../../repositories/settings.repository.js';
 import { currentText, type Town } from '../../repositories/towns.repository.js';
-import { forgetCguVersion } from '../accounts/cgu.js';
+import { forgetCguVersion } from '../parent-accounts/cgu.js';
 import { UUID } from '../../lib/ids.js';
 import type { ServiceContext } from '../../deps.js';
-
-/** @deprecated kept while the routers move (issue 11): use ServiceContext from src/deps.ts. */
-export type SettingsContext = Pick<ServiceContext, 'pool' | 'clock'>;
 
 export type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 

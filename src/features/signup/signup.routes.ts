@@ -2,7 +2,8 @@ import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { uploadSingle } from '../../middleware/upload.js';
 import { route, urls } from '../../routes.js';
-import { PHOTO_UPLOAD_OPTIONS, signupController } from './signup.controller.js';
+import { PHOTO_UPLOAD_OPTIONS } from './signup-screens.js';
+import { signupController } from './signup.controller.js';
 
 /**
  * Créer mon espace: BIENVENUE, IDENTITÉ, ADRESSE, MOYENS DE CONTACT, AUTHENTIFICATION,

@@ -7,7 +7,7 @@ import { normalisePhone } from '../../lib/phones.js';
 import { checkFrenchPostalCode, isFrance } from '../../lib/postal-codes.js';
 import type { PasswordPolicy } from '../../repositories/towns.repository.js';
 import type { SignupStep } from '../../routes.js';
-import { normaliseEmail, usernameProblem, type RegistrationInput } from '../accounts/accounts.service.js';
+import { normaliseEmail, usernameProblem, type RegistrationInput } from '../parent-accounts/parent-accounts.service.js';
 
 /**
  * One form per step. Field name = input id = zod key, in the form's order (the error

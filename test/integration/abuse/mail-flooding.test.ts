@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { registerAccount, type RegistrationInput } from '../../../src/features/accounts/accounts.service.js';
+import { registerAccount, type RegistrationInput } from '../../../src/features/parent-accounts/parent-accounts.service.js';
 import { requestEmailChange } from '../../../src/features/contact/contact.service.js';
 import { createTestApp, csrfToken, type TestApp } from '../../helpers/app.js';
 import { createParent, GOOD_PASSWORD, town } from '../../helpers/fixtures.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { registerAccount, type RegistrationInput } from '../../../src/features/accounts/accounts.service.js';
+import { registerAccount, type RegistrationInput } from '../../../src/features/parent-accounts/parent-accounts.service.js';
 import { createTestApp, csrfToken, type TestApp } from '../../helpers/app.js';
 import { page as parse } from '../../helpers/html.js';
 import { signIn } from '../../helpers/auth.js';

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { precreateAccount, resendPrecreation } from '../../../src/features/accounts/accounts.service.js';
-import { forgetCguVersion } from '../../../src/features/accounts/cgu.js';
+import { precreateAccount, resendPrecreation } from '../../../src/features/parent-accounts/parent-accounts.service.js';
+import { forgetCguVersion } from '../../../src/features/parent-accounts/cgu.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
 import { summaryOf } from '../signup/signup-helpers.js';

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, withTransaction } from '../../../src/db/pool.js';
-import { registerAccount, type RegistrationInput } from '../../../src/features/accounts/accounts.service.js';
+import { registerAccount, type RegistrationInput } from '../../../src/features/parent-accounts/parent-accounts.service.js';
 import { enqueueJob, JobQueue, TASKS, type Task } from '../../../src/jobs/queue.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';

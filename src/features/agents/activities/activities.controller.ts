@@ -18,6 +18,7 @@ import { RUNS_DURING, shortDate, toInput, toValues } from './activity-form.js';
 import { loadActivity } from './load-activity.js';
 import { defaultMonth, monthRows } from './month-table.js';
 import { occupancyChart } from './occupancy-chart.js';
+import type { ServiceContext } from '../../../deps.js';
 
 const NAME_TAKEN = 'Une activité de ce nom, à ce lieu et à cette date de début existe déjà';
 
@@ -28,7 +29,7 @@ const NAME_TAKEN = 'Une activité de ce nom, à ce lieu et à cette date de déb
  */
 export function activitiesController(deps: AppDeps) {
   const { pool, clock, config } = deps;
-  const ctx: service.ReservationContext = { pool, clock, config };
+  const ctx: ServiceContext = { pool, clock, config };
   const weekdayNames = (weekdays: number[]) => weekdays.map((n) => WEEKDAYS[n - 1]!.toLowerCase()).join(', ');
 
   async function list(req: Request, res: Response) {

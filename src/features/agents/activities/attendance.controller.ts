@@ -9,15 +9,15 @@ import type { ActivityRow } from '../../../repositories/activities.repository.js
 import { urls } from '../../../routes.js';
 import * as attendanceService from '../../reservations/attendance.service.js';
 import { dayLabel } from '../../reservations/labels.js';
-import type { ReservationContext } from '../../reservations/reservations.service.js';
 import { attendanceSavedMessage, parseAttendanceForm } from './attendance-form.js';
 import { param } from '../params.js';
 import { loadActivity } from './load-activity.js';
+import type { ServiceContext } from '../../../deps.js';
 
 /** An activity's day: who is booked, waiting or absent, and its "Feuille de présence". */
 export function attendanceController(deps: AppDeps) {
   const { pool, clock, config } = deps;
-  const ctx: ReservationContext = { pool, clock, config };
+  const ctx: ServiceContext = { pool, clock, config };
 
   async function renderDay(
     req: Request,

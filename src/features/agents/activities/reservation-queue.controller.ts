@@ -11,11 +11,12 @@ import { dayLabel } from '../../reservations/labels.js';
 import { decisionSchema } from '../../reservations/reservations.schemas.js';
 import * as service from '../../reservations/reservations.service.js';
 import { param } from '../params.js';
+import type { ServiceContext } from '../../../deps.js';
 
 /** Reservation requests that wait for an agent ("Réservations à confirmer"), and the decision on one. */
 export function reservationQueueController(deps: AppDeps) {
   const { pool, clock, config } = deps;
-  const ctx: service.ReservationContext = { pool, clock, config };
+  const ctx: ServiceContext = { pool, clock, config };
 
   async function showQueue(req: Request, res: Response) {
     const town = requireTown(req);

@@ -6,9 +6,10 @@ import { errorMap, parseForm, type FieldError } from '../../../lib/forms.js';
 import { requireTown } from '../../../middleware/town.js';
 import * as news from '../../../repositories/news.repository.js';
 import { urls } from '../../../routes.js';
-import { assertId, type SettingsContext } from '../../settings/settings.service.js';
+import { assertId } from '../../settings/settings.service.js';
 import { newsFormSchema } from '../../news/news.schemas.js';
 import * as service from '../../news/news.service.js';
+import type { ServiceContext } from '../../../deps.js';
 
 /**
  * ACTUALITÉS in the back-office, for every agent of the town (requireAgent): the list with
@@ -16,8 +17,8 @@ import * as service from '../../news/news.service.js';
  * town home and the parent's dashboard.
  */
 export function newsController(deps: AppDeps) {
-  const { pool, clock } = deps;
-  const ctx: SettingsContext = { pool, clock };
+  const { pool } = deps;
+  const ctx: ServiceContext = deps;
 
   const itemId = (req: Request): string => {
     const v = req.params.newsId;

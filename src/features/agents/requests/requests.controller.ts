@@ -17,6 +17,7 @@ import { AGENT_ACTIONS, agentActionSchema, agentMessageSchema, MESSAGE_MAX } fro
 import * as service from '../../requests/requests.service.js';
 import { idParam } from '../params.js';
 import { queueFilters, queueSummary, STATUS_FILTERS, TYPE_OPTIONS } from './request-queue.js';
+import type { ServiceContext } from '../../../deps.js';
 
 const PAGE_SIZE = 50;
 
@@ -28,7 +29,7 @@ const PAGE_SIZE = 50;
  */
 export function requestsController(deps: AppDeps) {
   const { pool, clock, config } = deps;
-  const ctx: service.RequestContext = { pool, clock, config };
+  const ctx: ServiceContext = { pool, clock, config };
 
   async function showQueue(req: Request, res: Response) {
     const town = requireTown(req);

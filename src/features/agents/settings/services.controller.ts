@@ -10,13 +10,14 @@ import { urls } from '../../../routes.js';
 import { moveSchema, serviceFormSchema } from '../../settings/settings.schemas.js';
 import * as service from '../../settings/settings.service.js';
 import { param } from '../params.js';
+import type { ServiceContext } from '../../../deps.js';
 
 const NAME_TAKEN: FieldError = { field: 'nom', message: 'Un service de ce nom existe déjà : choisissez un autre nom' };
 
 /** The town's services and their contact details, in the order the portal lists them (admins only). */
 export function servicesController(deps: AppDeps) {
-  const { pool, clock } = deps;
-  const ctx: service.SettingsContext = { pool, clock };
+  const { pool } = deps;
+  const ctx: ServiceContext = deps;
 
   const flash = (req: Request, message: string) => {
     req.session.flash = { kind: 'success', message };

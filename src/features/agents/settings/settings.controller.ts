@@ -18,6 +18,7 @@ import {
 import * as service from '../../settings/settings.service.js';
 import { param } from '../params.js';
 import { CLOSURE_KINDS, colourPreview, frenchDay } from './settings-pages.js';
+import type { ServiceContext } from '../../../deps.js';
 
 /**
  * The town's settings, for its admins only (requireAdmin: everyone else gets the 404 of
@@ -25,8 +26,8 @@ import { CLOSURE_KINDS, colourPreview, frenchDay } from './settings-pages.js';
  * redirects (303) to the page with a message once saved.
  */
 export function settingsController(deps: AppDeps) {
-  const { pool, clock } = deps;
-  const ctx: service.SettingsContext = { pool, clock };
+  const { pool } = deps;
+  const ctx: ServiceContext = deps;
 
   const flash = (req: Request, message: string) => {
     req.session.flash = { kind: 'success', message };

@@ -10,13 +10,14 @@ import { textFormSchema } from '../../settings/settings.schemas.js';
 import * as service from '../../settings/settings.service.js';
 import { param } from '../params.js';
 import { TEXTS, type TextSlug } from './settings-pages.js';
+import type { ServiceContext } from '../../../deps.js';
 
 const UNCHANGED = 'Le texte est identique à la version en vigueur : modifiez-le avant de publier une nouvelle version';
 
 /** The CGU and the mentions légales: the version in force, a new version, the past ones (admins only). */
 export function textsController(deps: AppDeps) {
-  const { pool, clock } = deps;
-  const ctx: service.SettingsContext = { pool, clock };
+  const { pool } = deps;
+  const ctx: ServiceContext = deps;
 
   async function renderText(
     req: Request,

@@ -3,7 +3,7 @@ import { parseDateInput } from '../../lib/date-input.js';
 import { formValues, parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
 import { normalisePhone } from '../../lib/phones.js';
 import type { AuthorisedPerson, ChildFileFields } from '../../repositories/family-members.repository.js';
-import { normaliseEmail } from '../accounts/accounts.service.js';
+import { normaliseEmail } from '../parent-accounts/parent-accounts.service.js';
 import type { AddMemberPayload } from '../requests/request-types.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 
@@ -84,6 +84,16 @@ export const MAX_PERSONS = 10;
 
 export function personFields(i: number) {
   return { nom: `personne${i}Nom`, lien: `personne${i}Lien`, telephone: `personne${i}Telephone` };
+}
+
+/** Rows for the persons allowed to collect the child: up to the last one filled, and two empty ones. */
+export function personRows(values: Record<string, string>) {
+  const used = Array.from({ length: MAX_PERSONS }, (_, i) => i + 1).filter((i) => {
+    const f = personFields(i);
+    return values[f.nom] || values[f.lien] || values[f.telephone];
+  });
+  const rows = Math.min(MAX_PERSONS, (used.at(-1) ?? 0) + 2);
+  return Array.from({ length: rows }, (_, i) => ({ n: i + 1, ...personFields(i + 1) }));
 }
 
 export const CHILD_FILE_FIELDS = [

@@ -13,9 +13,6 @@ import { absoluteUrl, urls } from '../../routes.js';
 import type { ServiceContext } from '../../deps.js';
 import { greeting } from '../../lib/french.js';
 
-/** @deprecated kept while the routers move (issue 11): import ServiceContext from src/deps.ts. */
-export type { ServiceContext };
-
 const DAY = 24 * 60 * 60 * 1000;
 export const ACTIVATION_TTL_MS = 7 * DAY;
 export const RESET_TTL_MS = 30 * 60 * 1000;

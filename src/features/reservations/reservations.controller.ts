@@ -1,0 +1,166 @@
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../../deps.js';
+import { daysBetween } from '../../lib/calendar-days.js';
+import { formValues } from '../../lib/forms.js';
+import { requireTown } from '../../middleware/town.js';
+import { listFamilyEnrolments } from '../../repositories/activities.repository.js';
+import { urls } from '../../routes.js';
+import { idParam } from '../../middleware/params.js';
+import type { DayState } from './day-states.js';
+import { applyToDraft, gridWantedFor, pendingCount } from './draft-changes.js';
+import { draftOf, forget } from './draft.js';
+import {
+  agendaWeeks,
+  askedView,
+  defaultView,
+  gridNavigation,
+  gridWeeks,
+  parseViewKey,
+  sensible,
+  viewKey,
+  viewParams,
+  viewRange,
+} from './grid-view.js';
+import { dayLabel, monthBounds, monthLabel, shiftMonth, todayIn, unitPlural, WEEKDAYS } from './labels.js';
+import { blockedMessage } from './reservation-messages.js';
+import { parentEnrolments, parentOf } from './parent-enrolments.js';
+import { BadGridError, parseGrid } from './reservations.schemas.js';
+import * as service from './reservations.service.js';
+import { describeRule } from './rules.js';
+import type { ServiceContext } from '../../deps.js';
+
+/**
+ * The parent's side of reservations, reading and changing the draft: MON AGENDA, the choice
+ * of enrolment, the week/month grid with its pending changes, ABANDONNER and the page of a
+ * saved request. The periodicity, the recap and VALIDER are in reservation-recap.controller.ts.
+ */
+export function reservationsController(deps: AppDeps) {
+  const { pool, clock, config } = deps;
+  const ctx: ServiceContext = { pool, clock, config };
+  const { loadEnrolment, siblingContexts } = parentEnrolments(pool);
+
+  async function showAgenda(req: Request, res: Response) {
+    const town = requireTown(req);
+    const today = todayIn(clock.now());
+    const asked = typeof req.query.mois === 'string' ? parseViewKey(`mois:${req.query.mois}`) : undefined;
+    const month = asked && asked.mode === 'mois' && sensible(asked, today) ? asked.month : today.slice(0, 7);
+    const { from, to } = monthBounds(month);
+    const agenda = await service.childAgenda(ctx, town, parentOf(req), idParam(req, 'childId'), from, to);
+    res.render('reservations/agenda', {
+      title: `Mon agenda – ${agenda.child.firstNames}`,
+      child: agenda.child,
+      month,
+      monthName: monthLabel(month),
+      prev: shiftMonth(month, -1),
+      next: shiftMonth(month, 1),
+      prevName: monthLabel(shiftMonth(month, -1)),
+      nextName: monthLabel(shiftMonth(month, 1)),
+      entries: agenda.entries,
+      enrolments: agenda.enrolments,
+      weeks: agendaWeeks(from, to, agenda.entries),
+      closures: agenda.calendar.closures.filter((c) => c.startDate <= to && c.endDate >= from),
+    });
+  }
+
+  async function chooseEnrolment(req: Request, res: Response) {
+    const town = requireTown(req);
+    const child = await service.familyChild(pool, town, parentOf(req), idParam(req, 'childId'));
+    const enrolments = await listFamilyEnrolments(pool, town.id, parentOf(req).familyId, child.id);
+    const activities = await Promise.all(enrolments.map((e) => service.enrolmentContext(pool, town, parentOf(req), child.id, e.id)));
+    res.render('reservations/choose', {
+      title: `Modifier les réservations – ${child.firstNames}`,
+      child,
+      items: activities.map((ec) => ({ ec, rule: describeRule(ec.calendar.bookingRule) })),
+    });
+  }
+
+  async function showGrid(req: Request, res: Response) {
+    const town = requireTown(req);
+    const ec = await loadEnrolment(req);
+    const now = clock.now();
+    const today = todayIn(now);
+    const asked = askedView(req.query);
+    const view = asked && sensible(asked, today) ? asked : defaultView(ec.enrolment, today);
+    const { from, to } = viewRange(view);
+    const states = await service.enrolmentDays(pool, town, ec, from, to, now, await service.cachedTownCalendar(ctx, town));
+    const draft = req.session.reservationDraft;
+    res.render('reservations/grid', {
+      title: `Réservations – ${ec.child.firstNames} – ${ec.activity.name}`,
+      ec,
+      view,
+      viewKey: viewKey(view),
+      from,
+      to,
+      weeks: gridWeeks(from, to, states, draft, ec.enrolment.id),
+      weekdays: WEEKDAYS,
+      shown: states.filter((s) => s.changeable).map((s) => s.day),
+      siblings: service.siblingEnrolments(ec),
+      pending: pendingCount(draft, ec.familyEnrolments, ec.activity.id),
+      ...gridNavigation(view, today),
+      rule: describeRule(ec.calendar.bookingRule),
+      units: unitPlural(ec.activity.unit),
+    });
+  }
+
+  /** The grid's post: its ticks go to the draft (this child and the siblings chosen), then back to a view or to the recap. */
+  async function changeGrid(req: Request, res: Response) {
+    const town = requireTown(req);
+    const ec = await loadEnrolment(req);
+    const form = parseGrid(req.body);
+    const view = parseViewKey(formValues(req.body).vue) ?? defaultView(ec.enrolment, todayIn(clock.now()));
+    const shown = [...new Set(form.shown)].sort();
+    const blocked: { firstNames: string; state: DayState }[] = [];
+    if (shown.length > 0) {
+      const from = shown[0]!;
+      const to = shown[shown.length - 1]!;
+      if (daysBetween(from, to) >= 62) throw new BadGridError();
+      const wantedFor = gridWantedFor(new Set(shown), form.ticked, form.action);
+      const draft = draftOf(req.session);
+      for (const target of [ec, ...(await siblingContexts(req, town, ec, form.freres))]) {
+        const states = await service.enrolmentDays(pool, town, target, from, to, clock.now(), await service.cachedTownCalendar(ctx, town));
+        const refused = applyToDraft(draft, target.enrolment.id, states, wantedFor);
+        blocked.push(...refused.map((state) => ({ firstNames: target.child.firstNames, state })));
+      }
+    }
+    if (blocked.length > 0) req.session.flash = { kind: 'warning', message: blockedMessage(blocked) };
+    else if (form.action !== 'recapitulatif' && !form.go) {
+      // The recap shows it all; elsewhere the parent is told nothing is saved yet.
+      req.session.flash = {
+        kind: 'info',
+        message: 'Vos modifications sont en attente : elles seront enregistrées quand vous les validerez depuis le récapitulatif.',
+      };
+    }
+    if (form.action === 'recapitulatif' && !form.go) return res.redirect(303, urls.reservationRecap(town, ec.child.id, ec.enrolment.id));
+    const target = parseViewKey(form.go) ?? view;
+    res.redirect(303, urls.reservationGrid(town, ec.child.id, ec.enrolment.id, viewParams(target)));
+  }
+
+  /** ABANDONNER: the pending days of this activity leave the draft, for every child. */
+  async function discard(req: Request, res: Response) {
+    const town = requireTown(req);
+    const ec = await loadEnrolment(req);
+    const draft = req.session.reservationDraft;
+    if (draft) {
+      const enrolments = await listFamilyEnrolments(pool, town.id, parentOf(req).familyId);
+      for (const e of enrolments.filter((x) => x.activityId === ec.activity.id)) forget(draft, e.id);
+    }
+    req.session.flash = { kind: 'info', message: 'Vos modifications en attente ont été abandonnées.' };
+    res.redirect(303, urls.reservationGrid(town, ec.child.id, ec.enrolment.id));
+  }
+
+  async function showSubmission(req: Request, res: Response) {
+    const town = requireTown(req);
+    const submission = await service.findSubmissionForFamily(ctx, town, parentOf(req), idParam(req, 'submissionId'));
+    const children = await listFamilyEnrolments(pool, town.id, parentOf(req).familyId);
+    const firstChild = submission.outcome[0]?.childId ?? children[0]?.childId;
+    res.render('reservations/submission', {
+      title: 'Votre demande de réservation',
+      submission,
+      agendaUrl: firstChild ? urls.childAgenda(town, firstChild, submission.outcome[0]?.day.slice(0, 7)) : urls.dashboard(town),
+      requestUrl: submission.requestId ? urls.request(town, submission.requestId) : undefined,
+      dayLabel,
+    });
+  }
+
+  return { showAgenda, chooseEnrolment, showGrid, changeGrid, discard, showSubmission };
+}
