@@ -204,7 +204,8 @@ export const urls = {
   agentNewsPublish: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/publier`,
   agentNewsUnpublish: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/retirer`,
 
-  devMail: () => '/_dev/mail',
+  devMailbox: () => '/_dev/mail',
+  devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',
   readyz: () => '/readyz',
 } as const;
