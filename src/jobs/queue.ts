@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
 import type { Clock } from '../lib/clock.js';
+import { runInvoicing } from '../features/billing/invoicing.service.js';
 import { housekeep } from './housekeeping.js';
 import { ImportWorker } from './import-worker.js';
 import { createDelivery, sendOutboxMail, type Delivery } from './mail-worker.js';
@@ -42,6 +43,7 @@ export const TASKS: Record<QueueName, Task> = {
       }
     },
   },
+  invoicing: { ...QUEUES.invoicing, run: (ctx, data) => runInvoicing(ctx, String(data.runId)) },
   'purge-expired': { ...QUEUES['purge-expired'], run: (ctx) => housekeep(ctx.pool, ctx.clock) },
 };
 
