@@ -511,6 +511,22 @@ export async function listFamilyInvoices(db: Queryable, townId: string, familyId
   return rows;
 }
 
+/** One invoice as a parent may open it (the family's own, or a split one of this account); undefined otherwise. */
+export async function findFamilyInvoice(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  accountId: string | null,
+  id: string,
+): Promise<Invoice | undefined> {
+  const { rows } = await db.query<Invoice>(
+    `select ${INVOICE_COLUMNS} from invoices i
+      where i.town_id = $1 and i.family_id = $2 and i.id = $4 and (not i.split or i.account_id = $3)`,
+    [townId, familyId, accountId, id],
+  );
+  return rows[0];
+}
+
 /** A régie's invoices of a month, in number order (the agents' list and the exports). */
 export async function listMonthInvoices(db: Queryable, townId: string, regieId: string, month: string): Promise<Invoice[]> {
   const { rows } = await db.query<Invoice>(

@@ -13,6 +13,7 @@ import {
   priceRecord,
   roundDiv,
   siblingRanks,
+  tariffErrors,
   total,
   unitPrice,
   type DayRecord,
@@ -385,5 +386,37 @@ describe('credit notes, due dates and statuses', () => {
     expect(invoiceStatus(invoice, 494, '2026-12-16')).toBe('en_retard');
     expect(invoiceStatus(invoice, 2014, '2026-12-16')).toBe('payee');
     expect(invoiceStatus({ ...invoice, status: 'paid' }, 0, '2027-03-01')).toBe('payee');
+  });
+});
+
+describe('what agents enter', () => {
+  it('accepts a tariff of either model as given above', () => {
+    expect(tariffErrors(brackets)).toEqual([]);
+    expect(tariffErrors(effort)).toEqual([]);
+  });
+
+  it('says in French what is wrong with a tariff', () => {
+    expect(tariffErrors({ ...brackets, model: 'brackets', brackets: [] })).toEqual(['Indiquez au moins une tranche.']);
+    expect(
+      tariffErrors({
+        ...brackets,
+        model: 'brackets',
+        brackets: [
+          { qfMin: 500, priceCents: 100, nonResidentPriceCents: null },
+          { qfMin: 500, priceCents: -1, nonResidentPriceCents: null },
+        ],
+      }),
+    ).toEqual([
+      'La première tranche doit commencer à un quotient de 0 €.',
+      'Deux tranches commencent au même quotient.',
+      'Les prix vont de 0 à 100 000 €.',
+    ]);
+    expect(tariffErrors({ ...effort, effortFloorCents: 500, effortCeilingCents: 450 } as Tariff)).toEqual([
+      'Le plancher ne peut pas dépasser le plafond.',
+    ]);
+    expect(tariffErrors({ ...effort, effortRatePpm: 0, sibling2ReductionBp: 10_001 } as Tariff)).toEqual([
+      'Le taux d’effort doit être compris entre 0,0001 % et 100 %.',
+      'Une réduction va de 0 à 100 %.',
+    ]);
   });
 });

@@ -369,3 +369,37 @@ export function groupInvoices(
     .filter((g) => g.totalCents > 0)
     .sort((a, b) => (a.accountId ?? '').localeCompare(b.accountId ?? ''));
 }
+
+// ---------------------------------------------------------------- checking what agents enter
+
+/**
+ * The mistakes a tariff can hold, in French for the agents' form (empty: it can be
+ * recorded). Brackets start at 0 € of QF and each lower bound appears once; the taux
+ * d'effort has a positive rate and a floor not above its ceiling.
+ */
+export function tariffErrors(t: TariffModel & { sibling2ReductionBp: number; sibling3ReductionBp: number }): string[] {
+  const errors: string[] = [];
+  const cents = (v: number | null) => v === null || (Number.isSafeInteger(v) && v >= 0 && v <= 100_000_00);
+  if (t.model === 'brackets') {
+    if (t.brackets.length === 0) errors.push('Indiquez au moins une tranche.');
+    const mins = t.brackets.map((b) => b.qfMin);
+    if (t.brackets.length > 0 && !mins.includes(0)) errors.push('La première tranche doit commencer à un quotient de 0 €.');
+    if (new Set(mins).size !== mins.length) errors.push('Deux tranches commencent au même quotient.');
+    if (mins.some((m) => !Number.isSafeInteger(m) || m < 0 || m > 100_000)) errors.push('Les bornes des tranches vont de 0 à 100 000 €.');
+    if (t.brackets.some((b) => !cents(b.priceCents) || !cents(b.nonResidentPriceCents))) errors.push('Les prix vont de 0 à 100 000 €.');
+  } else {
+    if (!Number.isSafeInteger(t.effortRatePpm) || t.effortRatePpm < 1 || t.effortRatePpm > 1_000_000) {
+      errors.push('Le taux d’effort doit être compris entre 0,0001 % et 100 %.');
+    }
+    if (!cents(t.effortFloorCents) || !cents(t.effortCeilingCents) || !cents(t.nonResidentPriceCents)) {
+      errors.push('Les prix vont de 0 à 100 000 €.');
+    } else if (t.effortFloorCents > t.effortCeilingCents) errors.push('Le plancher ne peut pas dépasser le plafond.');
+  }
+  for (const bp of [t.sibling2ReductionBp, t.sibling3ReductionBp]) {
+    if (!Number.isSafeInteger(bp) || bp < 0 || bp > 10_000) {
+      errors.push('Une réduction va de 0 à 100 %.');
+      break;
+    }
+  }
+  return errors;
+}
