@@ -8,6 +8,7 @@ import {
 } from '../../../src/features/billing/invoicing.service.js';
 import * as invoices from '../../../src/repositories/billing-invoices.repository.js';
 import { setActivityRegie } from '../../../src/repositories/billing-tariffs.repository.js';
+import { deleteReservations } from '../../../src/repositories/reservations.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import {
   createAbsenceDays,
@@ -124,6 +125,12 @@ describe('the lines of a month', () => {
     expect(lines.find((l) => l.day === '2026-11-05')!.absenceRequestId).toBe(requestId);
     expect(lines.find((l) => l.day === '2026-11-02')!.reservationId).not.toBeNull();
     expect(lines.every((l) => l.childName === 'Emma TEST' && l.qf === 1200)).toBe(true);
+
+    // The parent cancels an invoiced day afterwards: the booking goes, the issued line stays as it was.
+    expect(await deleteReservations(db(), townId, activityId, [{ childId, day: '2026-11-09' }])).toHaveLength(1);
+    const after = await invoices.listInvoiceLines(db(), townId, invoice!.id);
+    expect(after.find((l) => l.day === '2026-11-09')).toMatchObject({ kind: 'reserved', amountCents: 380, reservationId: null });
+    expect((await invoices.findInvoice(db(), townId, invoice!.id))!.totalCents).toBe(1634);
   });
 
   it('prices each day at the QF in force that day, and the second child with its reduction', async () => {
@@ -266,6 +273,7 @@ describe('issued invoices and credit notes', () => {
       /cannot be changed/,
     );
     await expect(db().query('delete from invoices where id = $1', [invoice!.id])).rejects.toThrow(/cannot be deleted/);
+    await expect(db().query('delete from families where id = $1', [familyId])).rejects.toThrow(/foreign key/);
 
     const note = await createCreditNote(ctx, townId, actor, invoice!.id, {
       amountCents: 380,
