@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
 import type { Clock } from '../lib/clock.js';
-import { runInvoicing } from '../features/billing/invoicing.service.js';
+import { giveUpInvoicingRun, runInvoicing, RunHeldError } from '../features/billing/invoicing.service.js';
 import { housekeep } from './housekeeping.js';
 import { ImportWorker } from './import-worker.js';
 import { createDelivery, sendOutboxMail, type Delivery } from './mail-worker.js';
@@ -43,7 +43,18 @@ export const TASKS: Record<QueueName, Task> = {
       }
     },
   },
-  invoicing: { ...QUEUES.invoicing, run: (ctx, data) => runInvoicing(ctx, String(data.runId)) },
+  invoicing: {
+    ...QUEUES.invoicing,
+    run: async (ctx, data, job) => {
+      try {
+        await runInvoicing(ctx, String(data.runId));
+      } catch (err) {
+        // The last attempt: the run is closed as failed so the month can be started again.
+        if (!(err instanceof RunHeldError) && job.retryCount >= job.retryLimit) await giveUpInvoicingRun(ctx, String(data.runId));
+        throw err;
+      }
+    },
+  },
   'purge-expired': { ...QUEUES['purge-expired'], run: (ctx) => housekeep(ctx.pool, ctx.clock) },
 };
 

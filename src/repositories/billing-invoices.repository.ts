@@ -147,7 +147,9 @@ export async function finishRun(
 
 /**
  * The child-activity-days of a régie's month that may bill something: a confirmed booking,
- * or an attendance sheet. (A justified absence without either bills nothing and says nothing.)
+ * or a sheet saying the child was booked or came. (A sheet lists every enrolled child: one
+ * neither booked nor present, like a justified absence without a booking, bills nothing
+ * and says nothing.)
  */
 const MONTH_KEYS = `
   acts as (select id from activities where town_id = $1 and regie_id = $2),
@@ -156,7 +158,7 @@ const MONTH_KEYS = `
      where r.town_id = $1 and r.day between $3 and $4 and r.status = 'booked' and r.confirmed_at is not null
     union
     select at.child_id, at.activity_id, at.day from attendance at join acts on acts.id = at.activity_id
-     where at.town_id = $1 and at.day between $3 and $4
+     where at.town_id = $1 and at.day between $3 and $4 and (at.present or at.reserved)
   )`;
 
 /** The families with something to bill in the month, in the order numbers are given. */
@@ -233,7 +235,7 @@ export async function listMonthFacts(
              where r.town_id = $1 and r.day between $3 and $4 and r.status = 'booked' and r.confirmed_at is not null
             union
             select at.child_id, at.activity_id, at.day from attendance at join kids on kids.id = at.child_id join acts on acts.id = at.activity_id
-             where at.town_id = $1 and at.day between $3 and $4
+             where at.town_id = $1 and at.day between $3 and $4 and (at.present or at.reserved)
           )
      select kids.family_id as "familyId", k.child_id as "childId", k.activity_id as "activityId", k.day,
             r.id as "reservationId", s.account_id as "bookedBy", at.present, at.reserved, ab.request_id as "absenceRequestId"

@@ -118,6 +118,24 @@ export async function runInvoicing(ctx: BillingContext, runId: string, options: 
   }
 }
 
+/**
+ * Closes a run its job has given up on (the last retry failed): otherwise it would stay
+ * "running" and no agent could start the month again. What was issued stays issued; a new
+ * run issues the rest.
+ */
+export async function giveUpInvoicingRun(ctx: BillingContext, runId: string): Promise<void> {
+  const townId = await invoices.runTown(ctx.pool, runId);
+  const run = townId ? await invoices.findRun(ctx.pool, townId, runId) : undefined;
+  if (!run) return;
+  await finish(
+    ctx,
+    run,
+    null,
+    'failed',
+    'La facturation s’est arrêtée sur une erreur technique. Relancez-la : les factures déjà émises ne seront pas refaites.',
+  );
+}
+
 async function process(ctx: BillingContext, run: InvoicingRun, token: string, batchSize: number, leaseSeconds: number): Promise<void> {
   const { townId, regieId } = run;
   const monthKey = run.month.slice(0, 7);
@@ -166,7 +184,7 @@ async function process(ctx: BillingContext, run: InvoicingRun, token: string, ba
 async function finish(
   ctx: BillingContext,
   run: InvoicingRun,
-  token: string,
+  token: string | null,
   status: 'done' | 'failed',
   failure: string | null,
 ): Promise<void> {

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createCreditNote,
+  giveUpInvoicingRun,
   priceDraft,
   runInvoicing,
   startInvoicingRun,
   type BillingContext,
 } from '../../../src/features/billing/invoicing.service.js';
+import { NotFoundError } from '../../../src/lib/errors.js';
 import * as invoices from '../../../src/repositories/billing-invoices.repository.js';
 import { setActivityRegie } from '../../../src/repositories/billing-tariffs.repository.js';
 import { deleteReservations } from '../../../src/repositories/reservations.repository.js';
@@ -158,11 +160,33 @@ describe('the lines of a month', () => {
     const regieId = await createRegie(db(), 'bayeux', { activityIds: [activityId] });
     await createTariff(db(), 'bayeux', activityId, { effectiveFrom: '2026-11-10' });
     const townId = (await town(db(), 'bayeux')).id;
-    const { familyId } = await familyBooking('bayeux', activityId, ['2026-11-09', '2026-11-10']);
+    const { familyId, childId, enrolmentId } = await familyBooking('bayeux', activityId, ['2026-11-09', '2026-11-10']);
+    // The sheet of 2 November lists the child, neither booked nor present: nothing to bill, no tariff needed.
+    await createAttendance(db(), 'bayeux', { activityId, enrolmentId, childId, day: '2026-11-02', present: false, reserved: false });
     const run = await invoiceMonth(townId, regieId);
     expect(run.status).toBe('failed');
     expect(run.failure).toBe('L’activité « Garderie du soir » n’a pas de tarif en vigueur le 09/11/2026.');
     expect(await invoices.listFamilyInvoices(db(), townId, familyId, null)).toEqual([]);
+  });
+
+  it('closes a run its job gave up on, so that the month can be started again', async () => {
+    const { regieId, townId } = await regieWithActivity('bayeux');
+    const first = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
+    if (!first.ok) throw new Error(first.message);
+    await giveUpInvoicingRun(ctx, first.runId);
+    expect(await invoices.findRun(db(), townId, first.runId)).toMatchObject({
+      status: 'failed',
+      failure: 'La facturation s’est arrêtée sur une erreur technique. Relancez-la : les factures déjà émises ne seront pas refaites.',
+    });
+    const second = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
+    expect(second).toMatchObject({ ok: true, alreadyRunning: false });
+    await t.jobs.runDue('invoicing');
+  });
+
+  it("answers not found for another town's régie", async () => {
+    const { regieId } = await regieWithActivity('villennes');
+    const bayeux = await town(db(), 'bayeux');
+    await expect(startInvoicingRun(ctx, bayeux.id, actor, regieId, '2026-11')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('refuses a month that is not over', async () => {
