@@ -142,7 +142,7 @@ create table billing_counters (
   regie_id uuid not null,
   kind text not null check (kind in ('invoice', 'credit_note')),
   year integer not null check (year between 1900 and 2200),
-  last_number integer not null check (last_number >= 1),
+  last_number integer not null check (last_number >= 0),
   primary key (regie_id, kind, year),
   foreign key (town_id, regie_id) references regies (town_id, id) on delete cascade
 );

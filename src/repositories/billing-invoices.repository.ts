@@ -366,24 +366,26 @@ export async function listRegieActivityIds(db: Queryable, townId: string, regieI
 // ---------------------------------------------------------------- numbering
 
 /**
- * The next number of a régie's series for the year: the counter row is created or
- * incremented, and stays locked until the transaction ends. A rollback gives the number
- * back, so the series has no gap; two transactions numbering in the same series wait for
- * each other.
+ * Takes `count` numbers of a régie's series for the year and returns the last one (the
+ * series' counter row is created at 0 if need be). The row stays locked until the
+ * transaction ends: a rollback gives the numbers back, so the series has no gap, and two
+ * transactions numbering in the same series wait for each other. `count` 0 only takes the
+ * lock (a run takes it before checking who is already invoiced).
  */
-export async function nextNumber(
+export async function takeNumbers(
   db: Queryable,
   townId: string,
   regieId: string,
   kind: 'invoice' | 'credit_note',
   year: number,
+  count: number,
 ): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `insert into billing_counters (town_id, regie_id, kind, year, last_number)
-     select $1, id, $3, $4, 1 from regies where town_id = $1 and id = $2
-     on conflict (regie_id, kind, year) do update set last_number = billing_counters.last_number + 1
+     select $1, id, $3, $4, $5 from regies where town_id = $1 and id = $2
+     on conflict (regie_id, kind, year) do update set last_number = billing_counters.last_number + $5
      returning last_number as n`,
-    [townId, regieId, kind, year],
+    [townId, regieId, kind, year, count],
   );
   const n = rows[0]?.n;
   if (n === undefined) throw new Error('no such régie in the town');
@@ -393,7 +395,6 @@ export async function nextNumber(
 // ---------------------------------------------------------------- invoices
 
 export interface NewInvoice {
-  townId: string;
   regieId: string;
   runId: string | null;
   familyId: string;
@@ -411,53 +412,62 @@ export interface NewInvoice {
   totalCents: number;
 }
 
-/** Undefined when the family already has its invoice of the month (the caller rolls its number back). */
-export async function insertInvoice(db: Queryable, i: NewInvoice): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>(
+/**
+ * Inserts invoices in one statement and returns their ids by number. A family already
+ * invoiced for the month makes it fail (invoices_once_idx): callers check first, under the
+ * series' lock, and a failure rolls the whole batch back, its numbers with it.
+ */
+export async function insertInvoices(db: Queryable, townId: string, list: NewInvoice[]): Promise<Map<number, string>> {
+  if (list.length === 0) return new Map();
+  const col = <K extends keyof NewInvoice>(k: K) => list.map((i) => i[k]);
+  const { rows } = await db.query<{ id: string; seq: number }>(
     `insert into invoices (town_id, regie_id, run_id, family_id, account_id, split, payer_adult_id, payer_name, payer_address, month,
                            number_year, number_seq, number, issued_on, due_on, total_cents)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-     on conflict (regie_id, month, family_id, coalesce(account_id, '00000000-0000-0000-0000-000000000000'::uuid)) do nothing
-     returning id`,
+     select $1, i.* from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::boolean[], $7::uuid[], $8::text[], $9::text[], $10::date[],
+                                $11::int[], $12::int[], $13::text[], $14::date[], $15::date[], $16::bigint[])
+       as i(regie_id, run_id, family_id, account_id, split, payer_adult_id, payer_name, payer_address, month, number_year, number_seq,
+            number, issued_on, due_on, total_cents)
+     returning id, number_seq as seq`,
     [
-      i.townId,
-      i.regieId,
-      i.runId,
-      i.familyId,
-      i.accountId,
-      i.split,
-      i.payerAdultId,
-      i.payerName,
-      i.payerAddress,
-      i.month,
-      i.numberYear,
-      i.numberSeq,
-      i.number,
-      i.issuedOn,
-      i.dueOn,
-      i.totalCents,
+      townId,
+      col('regieId'),
+      col('runId'),
+      col('familyId'),
+      col('accountId'),
+      col('split'),
+      col('payerAdultId'),
+      col('payerName'),
+      col('payerAddress'),
+      col('month'),
+      col('numberYear'),
+      col('numberSeq'),
+      col('number'),
+      col('issuedOn'),
+      col('dueOn'),
+      col('totalCents'),
     ],
   );
-  return rows[0]?.id;
+  return new Map(rows.map((r) => [r.seq, r.id]));
 }
 
-export type NewLine = PricedLine & { childName: string; activityName: string };
+export type NewLine = PricedLine & { invoiceId: string; childName: string; activityName: string };
 
-export async function insertLines(db: Queryable, townId: string, invoiceId: string, lines: NewLine[]): Promise<void> {
+/** The lines of many invoices in one statement. */
+export async function insertLines(db: Queryable, townId: string, lines: NewLine[]): Promise<void> {
   if (lines.length === 0) return;
   const col = <K extends keyof NewLine>(k: K) => lines.map((l) => l[k]);
   await db.query(
     `insert into invoice_lines (town_id, invoice_id, child_id, child_name, activity_id, activity_name, day, kind, category, unit_price_cents,
                                 surcharge_bp, amount_cents, reason, tariff_id, qf, sibling_rank, resident, reservation_id, attendance_recorded,
                                 absence_request_id)
-     select $1, $2, l.* from unnest($3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::date[], $8::text[], $9::text[], $10::int[], $11::int[],
-                                    $12::int[], $13::text[], $14::uuid[], $15::int[], $16::smallint[], $17::boolean[], $18::uuid[],
-                                    $19::boolean[], $20::uuid[])
-       as l(child_id, child_name, activity_id, activity_name, day, kind, category, unit_price_cents, surcharge_bp, amount_cents, reason,
-            tariff_id, qf, sibling_rank, resident, reservation_id, attendance_recorded, absence_request_id)`,
+     select $1, l.* from unnest($2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::date[], $8::text[], $9::text[], $10::int[],
+                                $11::int[], $12::int[], $13::text[], $14::uuid[], $15::int[], $16::smallint[], $17::boolean[], $18::uuid[],
+                                $19::boolean[], $20::uuid[])
+       as l(invoice_id, child_id, child_name, activity_id, activity_name, day, kind, category, unit_price_cents, surcharge_bp, amount_cents,
+            reason, tariff_id, qf, sibling_rank, resident, reservation_id, attendance_recorded, absence_request_id)`,
     [
       townId,
-      invoiceId,
+      col('invoiceId'),
       col('childId'),
       col('childName'),
       col('activityId'),
