@@ -1,11 +1,12 @@
 import { withTransaction } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
-import { parisDay, parseDay } from '../../lib/calendar-days.js';
+import { eachDay, parisDay, parseDay, parseMonthKey } from '../../lib/calendar-days.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as invoices from '../../repositories/billing-invoices.repository.js';
 import type { CreditNote, Invoice, InvoiceLine } from '../../repositories/billing-invoices.repository.js';
 import * as tariffs from '../../repositories/billing-tariffs.repository.js';
 import type { BillingSettings, NewTariff, QuotientSource } from '../../repositories/billing-tariffs.repository.js';
+import { monthCsv } from './export-csv.js';
 import type { Actor, BillingContext } from './invoicing.service.js';
 import { invoiceStatus, tariffErrors, type InvoiceDisplayStatus } from './pricing.js';
 
@@ -162,4 +163,19 @@ export async function familyInvoices(
     status: invoiceStatus(invoice, invoice.creditsCents, today),
     dueCents: Math.max(0, invoice.totalCents - invoice.creditsCents),
   }));
+}
+
+/**
+ * The CSV of a régie's month for the town's accounting: the invoices and credit notes
+ * issued that month (by their issue date, as the accounting books them). 404 for another
+ * town's régie; undefined for a month that cannot be read.
+ */
+export async function monthExportCsv(ctx: BillingContext, townId: string, regieId: string, monthKey: string): Promise<string | undefined> {
+  const month = parseMonthKey(monthKey);
+  if (!month) return undefined;
+  if (!(await tariffs.findRegie(ctx.pool, townId, regieId))) throw new NotFoundError();
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const days = eachDay(`${month}-01`, `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`);
+  const docs = await invoices.listIssuedDocuments(ctx.pool, townId, regieId, days[0]!, days[days.length - 1]!);
+  return monthCsv(docs.invoices, docs.creditNotes);
 }

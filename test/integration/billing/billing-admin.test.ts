@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   familyInvoice,
   familyInvoices,
+  monthExportCsv,
   recordQuotient,
   recordTariff,
   updateBillingSettings,
@@ -207,6 +208,30 @@ describe('an invoice as a parent opens it', () => {
     });
     expect(await invoices.findInvoice(db(), bayeux, ofMother.id)).toMatchObject({ totalCents: 480, creditsCents: 480 });
     t.clock.set('2026-12-02T09:00:00Z');
+
+    // The accounting's CSV of December: both invoices, then the credit note.
+    const csv = (await monthExportCsv(ctx, bayeux, regieId, '2026-12'))!.split('\r\n');
+    expect(csv.slice(1, 3).map((row) => row.split(';').slice(0, 8))).toEqual(
+      [ofMother, walkIn[0]!]
+        .sort((a, b) => a.numberSeq - b.numberSeq)
+        .map((i) => ['Facture', i.number, '02/12/2026', '20/12/2026', i.payerName, '2026-11', '', i.totalCents === 480 ? '4,80' : '7,20']),
+    );
+    expect(csv[3]!.split(';')).toEqual([
+      'Avoir',
+      `AV-${ofMother.number.replace(/-[0-9]{6}$/, '-000001')}`,
+      '21/12/2026',
+      '',
+      ofMother.payerName,
+      '',
+      ofMother.number,
+      '-4,80',
+      'Sortie scolaire : repas fourni par l’école',
+    ]);
+    expect(await monthExportCsv(ctx, bayeux, regieId, '2026-11')).toBe(
+      '\ufeffType;Numéro;Date;Échéance;Payeur;Mois facturé;Facture corrigée;Montant (€);Motif\r\n',
+    );
+    expect(await monthExportCsv(ctx, bayeux, regieId, 'décembre')).toBeUndefined();
+    await expect(monthExportCsv(ctx, villennes, regieId, '2026-12')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('refuses settings out of range', async () => {
