@@ -113,7 +113,7 @@ export async function runInvoicing(ctx: BillingContext, runId: string, options: 
     return; // done or failed already
   }
   try {
-    await process(ctx, run, token, options.batchSize ?? 500, leaseSeconds);
+    await issueRun(ctx, run, token, options.batchSize ?? 500, leaseSeconds);
   } catch (err) {
     if (err instanceof RunLostError) return;
     throw err; // left running: the queue retries, and the next claim resumes after the lease
@@ -138,7 +138,7 @@ export async function giveUpInvoicingRun(ctx: BillingContext, runId: string): Pr
   );
 }
 
-async function process(ctx: BillingContext, run: InvoicingRun, token: string, batchSize: number, leaseSeconds: number): Promise<void> {
+async function issueRun(ctx: BillingContext, run: InvoicingRun, token: string, batchSize: number, leaseSeconds: number): Promise<void> {
   const { townId, regieId } = run;
   const monthKey = run.month.slice(0, 7);
   const from = run.month;
