@@ -398,14 +398,9 @@ export async function createRegie(
   r: { activityIds?: string[]; name?: string; code?: string } = {},
 ): Promise<string> {
   const t = await town(db, townSlug);
-  const id = await insertRegie(db, t.id, {
-    name: r.name ?? `Régie ${unique()}`,
-    code:
-      r.code ??
-      `R${unique()
-        .replace(/[^0-9]/g, '')
-        .slice(0, 8)}`,
-  });
+  // The counter alone: unique in the test file's database, and a valid code (2–10 capitals or digits).
+  counter += 1;
+  const id = await insertRegie(db, t.id, { name: r.name ?? `Régie ${counter}`, code: r.code ?? `R${counter}` });
   for (const activityId of r.activityIds ?? []) {
     if (!(await setActivityRegie(db, t.id, activityId, id))) throw new Error('activity not put in the régie: not of the town');
   }
