@@ -71,7 +71,7 @@ export async function start({
   setHashConcurrency(config.argon2MaxConcurrency);
   // Every instance (and every process of a cluster) runs the same queue: pg-boss claims each
   // job for one of them, sends one job per cron occurrence, and takes turns at supervising.
-  const work = (['mail', 'import', 'purge-expired'] as const).filter(
+  const work = (['mail', 'import', 'invoicing', 'purge-expired'] as const).filter(
     (name) => (name !== 'mail' || mailWorker) && (name !== 'import' || importWorker),
   );
   const jobs = new JobQueue({ pool, clock, config, logger, work, schedule: true, supervise: true });

@@ -1,6 +1,7 @@
 import { PgBoss, type JobWithMetadata } from 'pg-boss';
 import type { AppDeps, ServiceContext } from '../deps.js';
-import { enqueueJob, useProducer } from './enqueue.js';
+import { useProducer } from './enqueue.js';
+import { giveUpInvoicingRun, runInvoicing, RunHeldError } from '../features/billing/invoicing.service.js';
 import { housekeep } from './housekeeping.js';
 import { ImportWorker } from './import-worker.js';
 import { createDelivery, sendOutboxMail, type Delivery } from './mail-worker.js';
@@ -34,6 +35,18 @@ export const TASKS: Record<QueueName, Task> = {
       }
     },
   },
+  invoicing: {
+    ...QUEUES.invoicing,
+    run: async (ctx, data, job) => {
+      try {
+        await runInvoicing(ctx, String(data.runId));
+      } catch (err) {
+        // The last attempt: the run is closed as failed so the month can be started again.
+        if (!(err instanceof RunHeldError) && job.retryCount >= job.retryLimit) await giveUpInvoicingRun(ctx, String(data.runId));
+        throw err;
+      }
+    },
+  },
   'purge-expired': { ...QUEUES['purge-expired'], run: (ctx) => housekeep(ctx.pool, ctx.clock) },
 };
 
@@ -55,8 +68,6 @@ export interface JobQueueOptions extends ServiceContext, Pick<AppDeps, 'logger'>
   pollingIntervalSeconds?: number;
 }
 
-/** Also here for the callers that start a queue and send to it (tests, the CLI). */
-export { enqueueJob };
 
 /**
  * The one job queue (pg-boss, ADR 0013) of a process: mail, imports and the recurring tasks.

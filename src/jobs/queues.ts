@@ -46,6 +46,12 @@ export const QUEUES = {
     options: { retryLimit: 20, retryDelay: 30, heartbeatSeconds: 30, expireInSeconds: 6 * 60 * 60, deleteAfterSeconds: 30 * DAY },
     concurrency: 1,
   },
+  invoicing: {
+    description: "Issues a régie's invoices of a month (invoicing_runs row; its page shows the progress).",
+    // A run resumes after its last committed batch; the heartbeat hands a dead worker's run on.
+    options: { retryLimit: 20, retryDelay: 30, heartbeatSeconds: 30, expireInSeconds: 2 * 60 * 60, deleteAfterSeconds: 30 * DAY },
+    concurrency: 1,
+  },
   'purge-expired': {
     description: 'Removes expired rate-limit windows, abandoned sign-up photos and absence drafts.',
     cron: '*/10 * * * *',

@@ -3,6 +3,18 @@ import { hashPassword } from '../../src/lib/passwords.js';
 import { insertAbsenceDays, setJustified, type NewAbsenceDay } from '../../src/repositories/absences.repository.js';
 import { acceptCgu, confirmEmail, insertAccount, type Account, type NewAccount } from '../../src/repositories/accounts.repository.js';
 import { insertActivity, insertEnrolment, type ActivityInput } from '../../src/repositories/activities.repository.js';
+import { upsertAttendance } from '../../src/repositories/attendance.repository.js';
+import {
+  insertRegie,
+  insertTariff,
+  saveBillingSettings,
+  saveQuotient,
+  setActivityRegie,
+  setFamilyPayer,
+  type BillingSettings,
+  type NewQuotient,
+  type NewTariff,
+} from '../../src/repositories/billing-tariffs.repository.js';
 import { insertDocument, type NewDocument, type NewFile } from '../../src/repositories/documents.repository.js';
 import {
   insertAdult,
@@ -375,4 +387,103 @@ export async function useUpRateLimit(db: Queryable, key: string, points: number,
      on conflict (key) do update set points = excluded.points, window_ends_at = excluded.window_ends_at`,
     [key, points, now],
   );
+}
+
+// ---------------------------------------------------------------- billing
+
+/** A régie of the town, collecting the given activities' invoices. */
+export async function createRegie(
+  db: Queryable,
+  townSlug: string,
+  r: { activityIds?: string[]; name?: string; code?: string } = {},
+): Promise<string> {
+  const t = await town(db, townSlug);
+  // The counter alone: unique in the test file's database, and a valid code (2–10 capitals or digits).
+  counter += 1;
+  const id = await insertRegie(db, t.id, { name: r.name ?? `Régie ${counter}`, code: r.code ?? `R${counter}` });
+  for (const activityId of r.activityIds ?? []) {
+    if (!(await setActivityRegie(db, t.id, activityId, id))) throw new Error('activity not put in the régie: not of the town');
+  }
+  return id;
+}
+
+/**
+ * A tariff of an activity: by default Talloires-Montmin's brackets (QF < 1100 → 0,99 €, then
+ * 3,80 / 4,30 / 4,80 €) from the start of the 2026-2027 school year, meals, no reduction.
+ */
+export async function createTariff(
+  db: Queryable,
+  townSlug: string,
+  activityId: string,
+  overrides: Partial<NewTariff> = {},
+): Promise<string> {
+  const t = await town(db, townSlug);
+  const tariff = {
+    activityId,
+    schoolYear: '2026-2027',
+    effectiveFrom: '2026-09-01',
+    model: 'brackets',
+    brackets: [
+      { qfMin: 0, priceCents: 99, nonResidentPriceCents: null },
+      { qfMin: 1100, priceCents: 380, nonResidentPriceCents: null },
+      { qfMin: 1500, priceCents: 430, nonResidentPriceCents: null },
+      { qfMin: 2000, priceCents: 480, nonResidentPriceCents: null },
+    ],
+    sibling2ReductionBp: 0,
+    sibling3ReductionBp: 0,
+    category: 'repas',
+    createdBy: null,
+    ...overrides,
+  } as NewTariff;
+  return insertTariff(db, t.id, tariff);
+}
+
+/** A family's QF, recorded by an agent, in force from the start of the school year by default. */
+export async function createQuotient(
+  db: Queryable,
+  townSlug: string,
+  q: Partial<NewQuotient> & { familyId: string; qf: number },
+): Promise<void> {
+  const t = await town(db, townSlug);
+  const saved = await saveQuotient(db, t.id, { effectiveFrom: '2026-09-01', source: 'agent', requestId: null, recordedBy: null, ...q });
+  if (!saved) throw new Error('QF not recorded: the family is not of the town');
+}
+
+/** The town's billing settings (the migration's defaults for what is not given). */
+export async function setBillingSettings(db: Queryable, townSlug: string, s: Partial<BillingSettings>): Promise<void> {
+  const t = await town(db, townSlug);
+  await saveBillingSettings(db, t.id, { unreservedSurchargeBp: 3000, invoiceDueDay: 15, residentPostalCodes: [], ...s }, new Date());
+}
+
+/** Who pays the family's invoices, and whether separated parents are each invoiced for their own bookings. */
+export async function setPayer(
+  db: Queryable,
+  townSlug: string,
+  familyId: string,
+  p: { payerAdultId?: string | null; splitInvoicing?: boolean },
+): Promise<void> {
+  const t = await town(db, townSlug);
+  if (!(await setFamilyPayer(db, t.id, familyId, { payerAdultId: p.payerAdultId ?? null, splitInvoicing: p.splitInvoicing ?? false }))) {
+    throw new Error('payer not set: the adult is not of this family');
+  }
+}
+
+/** One child's line of an attendance sheet, as an agent records it. */
+export async function createAttendance(
+  db: Queryable,
+  townSlug: string,
+  a: {
+    activityId: string;
+    enrolmentId: string;
+    childId: string;
+    day: string;
+    present: boolean;
+    reserved: boolean;
+    agentId?: string | null;
+  },
+): Promise<void> {
+  const t = await town(db, townSlug);
+  await upsertAttendance(db, t.id, a.activityId, a.day, a.agentId ?? null, new Date(), [
+    { childId: a.childId, enrolmentId: a.enrolmentId, present: a.present, reserved: a.reserved },
+  ]);
 }
