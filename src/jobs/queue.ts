@@ -68,7 +68,6 @@ export interface JobQueueOptions extends ServiceContext, Pick<AppDeps, 'logger'>
   pollingIntervalSeconds?: number;
 }
 
-
 /**
  * The one job queue (pg-boss, ADR 0013) of a process: mail, imports and the recurring tasks.
  * It shares the app's pool: its statements are short, and a process opens no extra connections.
