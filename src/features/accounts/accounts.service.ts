@@ -431,12 +431,7 @@ async function passwordChangedMail(db: Queryable, ctx: ServiceContext, town: Tow
 }
 
 function formatNow(ctx: ServiceContext): string {
-  const now = ctx.clock.now();
-  const date = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' }).format(
-    now,
-  );
-  const time = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' }).format(now);
-  return `le ${date} à ${time}`;
+  return formatDateTime(ctx.clock.now());
 }
 
 // ---------------------------------------------------------------- Mes identifiants

@@ -1,6 +1,6 @@
 import { withTransaction } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
-import { businessCalendar, promiseStatus, type BusinessCalendar, type PromiseStatus } from '../../lib/business-hours.js';
+import { businessCalendar, promiseStatus, type BusinessCalendar, type PromiseStatus } from '../../lib/calendar/index.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { enqueueMail } from '../../lib/mailer.js';

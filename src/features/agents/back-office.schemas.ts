@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../lib/audit.js';
-import { DAY_RANGE_TEXT, dayFromParts } from '../../lib/calendar-days.js';
+import { DAY_RANGE_TEXT, frenchDateOutOfRange, looksLikeFrenchDate, parseFrenchDate } from '../../lib/calendar/index.js';
 import { UUID } from '../../lib/ids.js';
 import { challengeFields } from '../auth/sign-in-form.js';
 
@@ -92,27 +92,13 @@ export const newAgentSchema = z.object({
 
 // ---------------------------------------------------------------- audit log filters
 
-const FRENCH_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
-
-/** 'JJ/MM/AAAA' → 'YYYY-MM-DD', or undefined when it is not a real date in the portal's range. */
-export function parseFrenchDate(value: string): string | undefined {
-  const m = FRENCH_DATE.exec(value.trim());
-  return m ? dayFromParts(Number(m[3]), Number(m[2]), Number(m[1])) : undefined;
-}
-
-/** A well-formed date whose year is outside the portal's range (1900–2200). */
-function yearOutOfRange(value: string): boolean {
-  const year = Number(FRENCH_DATE.exec(value.trim())?.[3] ?? 2000);
-  return year < 1900 || year > 2200;
-}
-
 const dateFilter = (subject: string) =>
   z
     .string()
     .trim()
     .max(20, `${subject} doit être une date réelle, comme 21/11/2026`)
-    .refine((v) => v === '' || FRENCH_DATE.test(v), `${subject} doit être une date réelle, comme 21/11/2026`)
-    .refine((v) => !yearOutOfRange(v), `${subject} doit être ${DAY_RANGE_TEXT}`)
+    .refine((v) => v === '' || looksLikeFrenchDate(v), `${subject} doit être une date réelle, comme 21/11/2026`)
+    .refine((v) => !frenchDateOutOfRange(v), `${subject} doit être ${DAY_RANGE_TEXT}`)
     .refine((v) => v === '' || parseFrenchDate(v) !== undefined, `${subject} doit être une date réelle, comme 21/11/2026`)
     .optional()
     .default('');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDateInput, type DatePart } from '../../lib/date-input.js';
+import { addDays, parseDateInput, type DatePart } from '../../lib/calendar/index.js';
 import { formValues, type FieldError } from '../../lib/forms.js';
 import type { NewDocument } from '../../repositories/documents.repository.js';
 
@@ -77,12 +77,6 @@ export type DocumentFieldsResult =
   | { ok: true; data: NewDocument; values: Record<string, string> }
   | { ok: false; errors: FieldError[]; values: Record<string, string>; dateErrorFields: string[] };
 
-function nextDay(iso: string): string {
-  const d = new Date(`${iso}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
 /**
  * Reads the document's fields. `today` ('YYYY-MM-DD', Europe/Paris): a document cannot
  * have been issued in the future; its validity may have ended already (the list then
@@ -110,7 +104,7 @@ export function parseDocumentFields(body: unknown, today: string): DocumentField
   for (const name of Object.keys(DATE_INPUTS) as DateInputName[]) {
     const result = parseDateInput(
       { day: values[boxId(name, 'day')]!, month: values[boxId(name, 'month')]!, year: values[boxId(name, 'year')]! },
-      { label: DATE_INPUTS[name].label, before: nextDay(LATEST), earliest: EARLIEST },
+      { label: DATE_INPUTS[name].label, before: addDays(LATEST, 1), earliest: EARLIEST },
     );
     if (result.kind === 'invalid') {
       errors.push({ field: boxId(name, result.parts[0]!), message: result.message });

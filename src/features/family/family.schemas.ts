@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDateInput } from '../../lib/date-input.js';
+import { parseDateInput } from '../../lib/calendar/index.js';
 import { formValues, parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
 import { normalisePhone } from '../../lib/phones.js';
 import type { AuthorisedPerson, ChildFileFields } from '../../repositories/family-members.repository.js';

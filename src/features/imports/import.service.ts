@@ -4,7 +4,7 @@ import { audit, auditMany } from '../../lib/audit.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import type { Clock } from '../../lib/clock.js';
 import { enqueueJob } from '../../jobs/enqueue.js';
-import { parisDay } from '../../lib/date-input.js';
+import { parisDay } from '../../lib/calendar/index.js';
 import * as files from '../../repositories/family-files.repository.js';
 import * as jobs from '../../repositories/import-jobs.repository.js';
 import type { ImportIssue, ImportJob } from '../../repositories/import-jobs.repository.js';

@@ -1,13 +1,12 @@
 import { lockForTransaction, withTransaction, type Queryable } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
-import { parisDay } from '../../lib/calendar-days.js';
+import { dayLabel, parisDay } from '../../lib/calendar/index.js';
 import { listClosures, type ActivityRow } from '../../repositories/activities.repository.js';
 import * as attendance from '../../repositories/attendance.repository.js';
 import { listDayRoster } from '../../repositories/reservations.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import type { Actor } from './activities.service.js';
 import { dayStates, TownCalendar } from './day-states.js';
-import { dayLabel } from './labels.js';
 import { activityCalendar } from './rules.js';
 import type { ServiceContext } from '../../deps.js';
 

@@ -1,5 +1,4 @@
 import { withTransaction, type Queryable } from '../../db/pool.js';
-import { addDays } from '../../lib/calendar-days.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { formatLongDate } from '../../lib/format.js';
 import { enqueueMail } from '../../lib/mailer.js';
@@ -609,9 +608,5 @@ export async function findSubmissionForFamily(ctx: ServiceContext, town: Town, p
 
 // ------------------------------------------------------------------ agents
 
-/** The first day of the month of `day`, and its last. */
-export function monthBounds(month: string): { from: string; to: string } {
-  const from = `${month}-01`;
-  const next = addDays(`${month}-28`, 4).slice(0, 7);
-  return { from, to: addDays(`${next}-01`, -1) };
-}
+/** @deprecated use monthBounds from lib/calendar (issue 11); left for reservations.routes.ts */
+export { monthBounds } from '../../lib/calendar/index.js';

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { captchaImage, isExpired, newChallenge } from '../../lib/captcha.js';
-import { parisDay } from '../../lib/date-input.js';
+import { parisDay } from '../../lib/calendar/index.js';
 import { NotFoundError, TooManyRequestsError } from '../../lib/errors.js';
 import { errorMap, formValues, type FieldError } from '../../lib/forms.js';
 import { describePolicy } from '../../lib/passwords.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hasAnswer } from '../../lib/captcha.js';
-import { parseDateInput, type DatePart } from '../../lib/date-input.js';
+import { parseDateInput, type DatePart } from '../../lib/calendar/index.js';
 import { parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
 import { passwordProblem } from '../../lib/passwords.js';
 import { normalisePhone } from '../../lib/phones.js';

@@ -1,7 +1,6 @@
-import type { DeadlineRule } from '../../../lib/deadlines.js';
+import { parseRule, type DeadlineRule } from '../../../lib/calendar/index.js';
 import type * as activities from '../../../repositories/activities.repository.js';
 import type { ActivityForm } from '../../reservations/reservations.schemas.js';
-import { parseRule } from '../../reservations/rules.js';
 
 /** The activity form, both ways: what the agent typed to an activity, an activity to the form's fields. */
 

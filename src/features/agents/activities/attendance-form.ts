@@ -1,4 +1,4 @@
-import { dayLabel } from '../../reservations/labels.js';
+import { dayLabel } from '../../../lib/calendar/index.js';
 import { UUID } from '../../../lib/ids.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { auditActor } from '../../../lib/audit.js';
-import { parisDay } from '../../../lib/date-input.js';
+import { parisDay } from '../../../lib/calendar/index.js';
 import { NotFoundError } from '../../../lib/errors.js';
 import { errorMap, type FieldError } from '../../../lib/forms.js';
 import { de, personName } from '../../../lib/french.js';
