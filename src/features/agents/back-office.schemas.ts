@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../lib/audit.js';
 import { DAY_RANGE_TEXT, frenchDateOutOfRange, looksLikeFrenchDate, parseFrenchDate } from '../../lib/calendar/index.js';
 import { UUID } from '../../lib/ids.js';
+import { CONTROL, line, required } from '../../lib/zod-fields.js';
 import { challengeFields } from '../auth/sign-in-form.js';
 
 /**
@@ -12,8 +13,6 @@ import { challengeFields } from '../auth/sign-in-form.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 export const LINK_FAMILY_MESSAGE = 'Choisissez le dossier famille auquel rattacher le compte';
 
@@ -57,18 +56,9 @@ export const agentSignInSchema = z.object({
 
 // ---------------------------------------------------------------- the team
 
-function oneLine(empty: string, subject: string, max: number) {
-  return z
-    .string({ error: empty })
-    .trim()
-    .min(1, empty)
-    .max(max, `${subject} doit comporter ${max} caractères au maximum`)
-    .refine((v) => !CONTROL.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`);
-}
-
 export const newAgentSchema = z.object({
-  nom: oneLine("Saisissez le nom de l'agent", "Le nom de l'agent", 100),
-  nomUtilisateur: oneLine("Saisissez un nom d'utilisateur", "Le nom d'utilisateur", 100),
+  nom: required("Saisissez le nom de l'agent", line("Le nom de l'agent", 100)),
+  nomUtilisateur: required("Saisissez un nom d'utilisateur", line("Le nom d'utilisateur", 100)),
   courriel: z
     .string()
     .trim()

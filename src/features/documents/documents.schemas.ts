@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { addDays, parseDateInput, type DatePart } from '../../lib/calendar/index.js';
 import { formValues, type FieldError } from '../../lib/forms.js';
+import { CONTROL_OR_BIDI, line, required } from '../../lib/zod-fields.js';
 import type { NewDocument } from '../../repositories/documents.repository.js';
 
 /**
@@ -49,25 +50,13 @@ export const DOCUMENT_FIELDS = [
   'dateLimiteValiditeAnnee',
 ] as const;
 
-// Line breaks and other invisible control characters have no place in a one-line field.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-
-function text(subject: string, max: number) {
-  return z
-    .string()
-    .trim()
-    .max(max, `${subject} doit comporter ${max} caractères au maximum`)
-    .refine((v) => !CONTROL.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`);
-}
-
 const schema = z.object({
   qualification: z.enum(DOCUMENT_KINDS.map((k) => k.value) as [DocumentKind, ...DocumentKind[]], {
     error: 'Sélectionnez la qualification du document',
   }),
-  intitule: z.string().trim().min(1, "Saisissez l'intitulé du document").pipe(text("L'intitulé du document", 200)),
-  numero: text('Le numéro', 100),
-  autoriteDelivrance: text("L'autorité de délivrance", 200),
+  intitule: required("Saisissez l'intitulé du document", line("L'intitulé du document", 200, CONTROL_OR_BIDI)),
+  numero: line('Le numéro', 100, CONTROL_OR_BIDI),
+  autoriteDelivrance: line("L'autorité de délivrance", 200, CONTROL_OR_BIDI),
 });
 
 const EARLIEST = '1900-01-01';

@@ -1,7 +1,8 @@
 import { normalisePhone } from '../../lib/phones.js';
 import { checkFrenchPostalCode } from '../../lib/postal-codes.js';
 import { normaliseEmail } from '../accounts/accounts.service.js';
-import { CONTROL, EMAIL, NAME, REFERENCE } from '../family-files/family-files.schemas.js';
+import { CONTROL, NAME } from '../../lib/zod-fields.js';
+import { EMAIL, REFERENCE } from '../family-files/family-files.schemas.js';
 import { parseCsv, type CsvRecord } from './csv.js';
 import { clip } from '../../lib/forms.js';
 
