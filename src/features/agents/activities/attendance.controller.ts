@@ -10,7 +10,7 @@ import { urls } from '../../../routes.js';
 import * as attendanceService from '../../reservations/attendance.service.js';
 import type { ReservationContext } from '../../reservations/reservations.service.js';
 import { attendanceSavedMessage, parseAttendanceForm } from './attendance-form.js';
-import { param } from '../params.js';
+import { param } from '../../../lib/params.js';
 import { loadActivity } from './load-activity.js';
 
 /** An activity's day: who is booked, waiting or absent, and its "Feuille de présence". */

@@ -10,7 +10,7 @@ import { urls } from '../../../routes.js';
 import { agentTransition } from '../../requests/requests.service.js';
 import { decisionSchema } from '../../reservations/reservations.schemas.js';
 import * as service from '../../reservations/reservations.service.js';
-import { param } from '../params.js';
+import { param } from '../../../lib/params.js';
 
 /** Reservation requests that wait for an agent ("Réservations à confirmer"), and the decision on one. */
 export function reservationQueueController(deps: AppDeps) {

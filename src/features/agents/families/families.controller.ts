@@ -10,7 +10,7 @@ import { absoluteUrl, urls } from '../../../routes.js';
 import { letterFileName, letterRecipient, renderCleEnfanceLetter } from './cle-enfance-letter.js';
 import { familyValues, parseFamilyForm, parseSearch } from '../../family-files/family-files.schemas.js';
 import * as service from '../../family-files/family-files.service.js';
-import { idParam } from '../params.js';
+import { idParam } from '../../../lib/params.js';
 import { flash, loadFamilyFile } from './load-family.js';
 
 export const PAGE_SIZE = 20;

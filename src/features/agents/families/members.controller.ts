@@ -11,7 +11,7 @@ import type { Town } from '../../../repositories/towns.repository.js';
 import { urls } from '../../../routes.js';
 import { adultValues, AUTHORISED_SLOTS, childValues, parseAdultForm, parseChildForm } from '../../family-files/family-files.schemas.js';
 import * as service from '../../family-files/family-files.service.js';
-import { idParam } from '../params.js';
+import { idParam } from '../../../lib/params.js';
 import { flash, loadFamilyFile } from './load-family.js';
 
 /**

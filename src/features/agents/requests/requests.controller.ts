@@ -15,7 +15,7 @@ import { requestDetails, TYPE_LABELS } from '../../requests/request-types.js';
 import { pageParam } from '../../requests/requests.routes.js';
 import { AGENT_ACTIONS, agentActionSchema, agentMessageSchema, MESSAGE_MAX } from '../../requests/requests.schemas.js';
 import * as service from '../../requests/requests.service.js';
-import { idParam } from '../params.js';
+import { idParam } from '../../../lib/params.js';
 import { queueFilters, queueSummary, STATUS_FILTERS, TYPE_OPTIONS } from './request-queue.js';
 
 const PAGE_SIZE = 50;

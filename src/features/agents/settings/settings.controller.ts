@@ -16,7 +16,7 @@ import {
   townFormSchema,
 } from '../../settings/settings.schemas.js';
 import * as service from '../../settings/settings.service.js';
-import { param } from '../params.js';
+import { param } from '../../../lib/params.js';
 import { CLOSURE_KINDS, colourPreview, frenchDay } from './settings-pages.js';
 
 /**

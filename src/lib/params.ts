@@ -1,6 +1,10 @@
 import type { Request } from 'express';
-import { NotFoundError } from '../../lib/errors.js';
-import { UUID } from '../../lib/ids.js';
+import { NotFoundError } from './errors.js';
+import { UUID } from './ids.js';
+
+/**
+ * Path parameters, read one way by every controller, the parents' and the agents'.
+ */
 
 /** A path parameter as a string ('' when absent): the service then finds nothing, a 404. */
 export function param(req: Request, name: string): string {
