@@ -2,6 +2,7 @@ import { withTransaction, type Queryable } from '../../db/pool.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { formatLongDate } from '../../lib/format.js';
 import { enqueueMail } from '../../lib/mailer.js';
+import { ttlCache } from '../../lib/ttl-cache.js';
 import {
   findActivityWithFamilyEnrolments,
   findFamilyChild,
@@ -137,17 +138,11 @@ export interface AgendaEntry {
  * a few seconds old in production (the save always reads it afresh, inside its transaction).
  */
 const CALENDAR_CACHE_MS = 5_000;
-const calendars = new Map<string, { until: number; value: Promise<TownCalendar> }>();
+const calendars = ttlCache<TownCalendar>(CALENDAR_CACHE_MS);
 
 export function cachedTownCalendar(ctx: ServiceContext, town: Town): Promise<TownCalendar> {
   if (!ctx.config.isProduction) return townCalendar(ctx.pool, town);
-  const now = Date.now();
-  const hit = calendars.get(town.id);
-  if (hit && hit.until > now) return hit.value;
-  const value = townCalendar(ctx.pool, town);
-  calendars.set(town.id, { until: now + CALENDAR_CACHE_MS, value });
-  value.catch(() => calendars.delete(town.id));
-  return value;
+  return calendars.get(town.id, () => townCalendar(ctx.pool, town));
 }
 
 /**
