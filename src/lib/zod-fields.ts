@@ -38,6 +38,21 @@ export function name(subject: string, max: number) {
   );
 }
 
+/** Email addresses are compared and stored in one form: NFC, trimmed, lower case. */
+export function normaliseEmail(email: string): string {
+  return email.normalize('NFC').trim().toLowerCase();
+}
+
+/** An email address the form may leave empty, normalised. */
+export function optionalEmail() {
+  return z
+    .string()
+    .trim()
+    .max(254, "L'adresse de courriel doit comporter 254 caractères au maximum")
+    .refine((v) => v === '' || z.regexes.email.test(v), 'Saisissez une adresse de courriel valide, par exemple nom@exemple.fr')
+    .transform((v) => (v ? normaliseEmail(v) : ''));
+}
+
 /** A phone number, French or international, normalised (empty allowed); `message` when it is none. */
 export function phone(message: string) {
   return z

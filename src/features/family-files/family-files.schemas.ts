@@ -2,20 +2,18 @@ import { z } from 'zod';
 import { parseDateInput } from '../../lib/calendar/index.js';
 import { parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
 import { checkFrenchPostalCode } from '../../lib/postal-codes.js';
-import { CONTROL, line, name, phone, required } from '../../lib/zod-fields.js';
+import { CONTROL, line, name, optionalEmail, phone, required } from '../../lib/zod-fields.js';
 import type { AdultFields, AuthorisedPerson, ChildFields, FamilyFields } from '../../repositories/family-files.repository.js';
-import { normaliseEmail } from '../accounts/accounts.service.js';
 
 /**
  * The back-office forms of a family file. Field name = input id = zod key, in the form's
- * order. The rules (email, reference) are exported for the import, which applies the
- * same ones to each row of a file, with the names' of lib/zod-fields.
+ * order. The file number's rule (REFERENCE) is exported for the import, which checks each
+ * row of a file with it and with the rules of lib/zod-fields.
  */
 
 // In a multi-line field, line breaks and tabs are fine; the other control characters are not.
 // eslint-disable-next-line no-control-regex
 const CONTROL_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
-export const EMAIL = z.regexes.email;
 /** The town's own file number: letters, digits and a few separators, as exported by its software. */
 export const REFERENCE = /^[\p{L}\p{N}][\p{L}\p{N} ._/-]*$/u;
 
@@ -105,12 +103,7 @@ const adultSchema = z.object({
   civilite: z.enum(['M', 'Mme'], { error: 'Sélectionnez la civilité' }),
   nom: required('Saisissez le nom', name('Le nom', 100)),
   prenoms: required('Saisissez le prénom ou les prénoms', name('Le prénom', 150)),
-  courriel: z
-    .string()
-    .trim()
-    .max(254, "L'adresse de courriel doit comporter 254 caractères au maximum")
-    .refine((v) => v === '' || EMAIL.test(v), 'Saisissez une adresse de courriel valide, par exemple nom@exemple.fr')
-    .transform((v) => (v ? normaliseEmail(v) : '')),
+  courriel: optionalEmail(),
   telephone: phone(PHONE_MESSAGE),
 });
 

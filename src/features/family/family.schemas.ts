@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { parseDateInput } from '../../lib/calendar/index.js';
 import { formValues, parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
 import { normalisePhone } from '../../lib/phones.js';
-import { line, name, phone, required } from '../../lib/zod-fields.js';
+import { line, name, optionalEmail, phone, required } from '../../lib/zod-fields.js';
 import type { AuthorisedPerson, ChildFileFields } from '../../repositories/family-members.repository.js';
-import { normaliseEmail } from '../accounts/accounts.service.js';
 import type { AddMemberPayload } from '../requests/request-types.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 
@@ -182,12 +181,7 @@ const adultMemberSchema = z.object({
   civilite: z.enum(['M', 'Mme'], { error: 'Sélectionnez la civilité' }),
   prenoms: required("Saisissez le prénom de l'adulte", name('Le prénom', 150)),
   nom: required("Saisissez le nom de l'adulte", name('Le nom', 100)),
-  courriel: z
-    .string()
-    .trim()
-    .max(254, "L'adresse de courriel doit comporter 254 caractères au maximum")
-    .refine((v) => v === '' || z.regexes.email.test(v), 'Saisissez une adresse de courriel valide, par exemple nom@exemple.fr')
-    .transform((v) => (v ? normaliseEmail(v) : '')),
+  courriel: optionalEmail(),
   telephone: phone('Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78'),
   message: optionalMessage,
 });

@@ -4,10 +4,10 @@ import { parseDateInput, type DatePart } from '../../lib/calendar/index.js';
 import { parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
 import { passwordProblem } from '../../lib/passwords.js';
 import { checkFrenchPostalCode, isFrance } from '../../lib/postal-codes.js';
-import { line, name, phone, required } from '../../lib/zod-fields.js';
+import { line, name, normaliseEmail, phone, required } from '../../lib/zod-fields.js';
 import type { PasswordPolicy } from '../../repositories/towns.repository.js';
 import type { SignupStep } from '../../routes.js';
-import { normaliseEmail, usernameProblem, type RegistrationInput } from '../accounts/accounts.service.js';
+import { usernameProblem, type RegistrationInput } from '../accounts/accounts.service.js';
 
 /**
  * One form per step. Field name = input id = zod key, in the form's order (the error
