@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addDays, parseDateInput, type DatePart } from '../../lib/calendar/index.js';
-import { formValues, type FieldError } from '../../lib/forms.js';
+import { fieldErrors, formValues, type FieldError } from '../../lib/forms.js';
 import { CONTROL_OR_BIDI, line, required } from '../../lib/zod-fields.js';
 import type { NewDocument } from '../../repositories/documents.repository.js';
 
@@ -76,18 +76,9 @@ export function parseDocumentFields(body: unknown, today: string): DocumentField
   const values: Record<string, string> = {};
   for (const f of DOCUMENT_FIELDS) values[f] = all[f] ?? '';
 
-  const errors: FieldError[] = [];
   const dateErrorFields: string[] = [];
   const parsed = schema.safeParse(values);
-  if (!parsed.success) {
-    const seen = new Set<string>();
-    for (const issue of parsed.error.issues) {
-      const field = String(issue.path[0] ?? '');
-      if (seen.has(field)) continue;
-      seen.add(field);
-      errors.push({ field, message: issue.message });
-    }
-  }
+  const errors: FieldError[] = parsed.success ? [] : fieldErrors(parsed.error.issues);
 
   const dates: Partial<Record<DateInputName, string | null>> = {};
   for (const name of Object.keys(DATE_INPUTS) as DateInputName[]) {

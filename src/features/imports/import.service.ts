@@ -250,15 +250,7 @@ export async function importBatch(
         rows.flatMap((r) => (r.kind === 'family' ? [r.family.reference] : [])),
       );
       const issues: ImportIssue[] = [];
-      const counts: jobs.BatchCounts = {
-        processedRows: rows.length,
-        familiesCreated: 0,
-        familiesExisting: 0,
-        adultsCreated: 0,
-        childrenCreated: 0,
-        rowsRejected: 0,
-        accountsTotal: 0,
-      };
+      const counts: jobs.BatchCounts = { ...jobs.NO_COUNTS, processedRows: rows.length };
       const toPlace: Extract<PlannedRow, { kind: 'family' }>[] = [];
       for (const row of rows) {
         if (row.kind === 'rejected') {

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { daysBetween, frenchDateOutOfRange, outOfRangeMessage, parseDay, parseFrenchDate } from '../../lib/calendar/index.js';
 import { HttpError } from '../../lib/errors.js';
-import type { FieldError } from '../../lib/forms.js';
-import { formValues } from '../../lib/forms.js';
+import { fieldErrors, formValues, type FieldError } from '../../lib/forms.js';
 import { UUID } from '../../lib/ids.js';
 
 /** A repeated form field (checkboxes) as an array of strings, whatever the body parser made of it. */
@@ -72,14 +71,7 @@ export function parsePeriodicity(body: unknown): PeriodicityResult {
   const result = periodicitySchema.safeParse({ du: values.du ?? '', au: values.au ?? '', action: values.action ?? '', ...lists });
   if (result.success) return { ok: true, data: result.data };
   const order = ['jours', 'du', 'au', 'action', 'freres'];
-  const seen = new Set<string>();
-  const errors: FieldError[] = [];
-  for (const issue of result.error.issues) {
-    const field = String(issue.path[0] ?? '');
-    if (seen.has(field)) continue;
-    seen.add(field);
-    errors.push({ field, message: issue.message });
-  }
+  const errors = fieldErrors(result.error.issues);
   errors.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
   return { ok: false, errors, values, lists };
 }
@@ -220,18 +212,7 @@ export function parseActivityForm(body: unknown) {
   });
   const extra = conditionalErrors(values);
   if (result.success && extra.length === 0) return { ok: true as const, data: result.data };
-  const seen = new Set<string>();
-  const errors: FieldError[] = [];
-  for (const e of extra) {
-    seen.add(e.field);
-    errors.push(e);
-  }
-  for (const issue of result.success ? [] : result.error.issues) {
-    const field = String(issue.path[0] ?? '');
-    if (seen.has(field)) continue;
-    seen.add(field);
-    errors.push({ field, message: issue.message });
-  }
+  const errors = fieldErrors(result.success ? [] : result.error.issues, extra);
   errors.sort((a, c) => ACTIVITY_FIELDS.indexOf(a.field) - ACTIVITY_FIELDS.indexOf(c.field));
   return { ok: false as const, errors, values, jours };
 }
