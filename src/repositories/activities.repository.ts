@@ -1,8 +1,7 @@
 import type { Queryable } from '../db/pool.js';
 
-/** An activity row; rules are raw JSON here, parsed by the reservations feature. */
-export interface ActivityRow {
-  id: string;
+/** An activity as its form writes it; rules are raw JSON here, parsed by the reservations feature. */
+export interface ActivityInput {
   name: string;
   site: string;
   unit: string;
@@ -16,18 +15,9 @@ export interface ActivityRow {
   confirmation: 'immediate' | 'agent';
 }
 
-export interface ActivityInput {
-  name: string;
-  site: string;
-  unit: string;
-  startDate: string;
-  endDate: string;
-  weekdays: number[];
-  runsDuring: ActivityRow['runsDuring'];
-  capacity: number | null;
-  bookingRule: unknown;
-  cancellationRule: unknown;
-  confirmation: ActivityRow['confirmation'];
+/** An activity row. */
+export interface ActivityRow extends ActivityInput {
+  id: string;
 }
 
 const ACTIVITY_COLUMNS = `a.id, a.name, a.site, a.unit, a.start_date as "startDate", a.end_date as "endDate", a.weekdays,

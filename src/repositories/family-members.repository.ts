@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import type { Child, FamilyWithAddress } from './families.repository.js';
 
 /**
  * The family as its parents see and edit it: the children with their file (Dossier
@@ -102,14 +103,7 @@ export async function replaceAuthorisedPersons(db: Queryable, townId: string, ch
   );
 }
 
-export interface ChildSummary {
-  id: string;
-  firstNames: string;
-  lastName: string;
-  birthDate: string | null;
-  school: string;
-  className: string;
-}
+export type ChildSummary = Child;
 
 export async function listFamilyChildren(db: Queryable, townId: string, familyId: string): Promise<ChildSummary[]> {
   const { rows } = await db.query<ChildSummary>(
@@ -230,13 +224,7 @@ export interface ContextAdult {
   hasAccount: boolean;
 }
 
-export interface FamilyContext {
-  id: string;
-  name: string;
-  cleEnfance: string;
-  addressLine: string;
-  postalCode: string;
-  city: string;
+export interface FamilyContext extends FamilyWithAddress {
   adults: ContextAdult[];
   children: ChildSummary[];
 }
