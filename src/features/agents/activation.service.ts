@@ -159,6 +159,27 @@ function decideOnAccount(
   });
 }
 
+/** The audit row of a decision: who decided, on which account, and what. */
+function auditDecision(
+  db: PoolClient,
+  town: Town,
+  actor: Actor,
+  account: Account,
+  action: 'account.activate' | 'account.refuse',
+  details: Record<string, unknown>,
+  at: Date,
+): Promise<void> {
+  return audit(db, {
+    townId: town.id,
+    ...actor,
+    action,
+    targetType: 'account',
+    targetId: account.id,
+    details: { username: account.username, ...details },
+    at,
+  });
+}
+
 /**
  * Activates a waiting account: links it to an existing family file of the town or to a new
  * one (with a new Clé Enfance), in one transaction with the parent's mail and the audit
@@ -212,15 +233,15 @@ export async function validateAccount(
         signInUrl: absoluteUrl(ctx.config.publicBaseUrl, urls.townHome(town)),
       },
     });
-    await audit(db, {
-      townId: town.id,
-      ...actor,
-      action: 'account.activate',
-      targetType: 'account',
-      targetId: accountId,
-      details: { username: account.username, familyId: family.id, familyName: family.name, newFamily: family.created },
-      at: now,
-    });
+    await auditDecision(
+      db,
+      town,
+      actor,
+      account,
+      'account.activate',
+      { familyId: family.id, familyName: family.name, newFamily: family.created },
+      now,
+    );
     return { kind: 'validated', account, family } as const;
   });
 }
@@ -253,15 +274,7 @@ export async function refuseAccount(
         townUrl: absoluteUrl(ctx.config.publicBaseUrl, urls.townHome(town)),
       },
     });
-    await audit(db, {
-      townId: town.id,
-      ...actor,
-      action: 'account.refuse',
-      targetType: 'account',
-      targetId: accountId,
-      details: { username: account.username, reason },
-      at: now,
-    });
+    await auditDecision(db, town, actor, account, 'account.refuse', { reason }, now);
     return { kind: 'refused', account } as const;
   });
 }
