@@ -100,7 +100,7 @@ export async function concernedDays(
     const from = range.from > enrolment.startDate ? range.from : enrolment.startDate;
     const to = range.to < enrolment.endDate ? range.to : enrolment.endDate;
     if (from > to) continue;
-    const reservations = await listReservations(db, town.id, activity.id, [childId], from, to);
+    const reservations = await listReservations(db, town.id, { activityId: activity.id, childIds: [childId], from, to });
     const states = dayStates(
       {
         activity: activityCalendar(activity, town.deadlineRules),

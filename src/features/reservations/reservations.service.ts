@@ -93,7 +93,7 @@ export async function enrolmentDays(
 ): Promise<DayState[]> {
   const [cal, { reservations, counts }] = await Promise.all([
     calendar ?? townCalendar(db, town),
-    repo.listReservationsWithCounts(db, town.id, ec.activity.id, [ec.child.id], from, to),
+    repo.listReservationsWithCounts(db, town.id, { activityId: ec.activity.id, childIds: [ec.child.id], from, to }),
   ]);
   return dayStates(
     {
@@ -425,7 +425,12 @@ async function saveLockingLate(ctx: ServiceContext, db: Queryable, save: SaveInp
   const to = allDays[allDays.length - 1]!;
   const childIds = [...new Set([...save.enrolments.values()].map((e) => e.childId))];
   const calendar = await townCalendar(db, town);
-  const { reservations: existing, counts } = await repo.listReservationsWithCounts(db, town.id, activity.id, childIds, from, to);
+  const { reservations: existing, counts } = await repo.listReservationsWithCounts(db, town.id, {
+    activityId: activity.id,
+    childIds,
+    from,
+    to,
+  });
   const planned = decide(save, calendar, existing, counts, ctx.clock.now());
   if (!planned) return undefined;
   await recordOutcome(ctx, db, save, planned.status, planned.outcome);
@@ -436,7 +441,13 @@ async function saveLockingLate(ctx: ServiceContext, db: Queryable, save: SaveInp
   const allExist = allDays.every((day) => counts.some((c) => c.day === day));
   const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays, { allExist });
   const now = ctx.clock.now();
-  const again = decide(save, calendar, await repo.listReservations(db, town.id, activity.id, childIds, from, to), locked, now);
+  const again = decide(
+    save,
+    calendar,
+    await repo.listReservations(db, town.id, { activityId: activity.id, childIds, from, to }),
+    locked,
+    now,
+  );
   if (!again || again.fingerprint !== planned.fingerprint) return undefined;
   const removed = await repo.deleteReservations(db, town.id, activity.id, planned.removed);
   const key = (rows: Removed[]) => JSON.stringify(rows.map((r) => `${r.day}:${r.childId}:${r.status}`).sort());
@@ -476,7 +487,7 @@ async function saveLockingFirst(ctx: ServiceContext, db: Queryable, save: SaveIn
   const to = allDays[allDays.length - 1]!;
   const calendar = await townCalendar(db, town);
   const childIds = [...new Set([...enrolments.values()].map((e) => e.childId))];
-  const existing = await repo.listReservations(db, town.id, activity.id, childIds, from, to);
+  const existing = await repo.listReservations(db, town.id, { activityId: activity.id, childIds, from, to });
 
   const { refused, toBook, toCancel } = planChanges(save, calendar, existing, locked, now);
   if (refused.length > 0) throw new ChangesRefusedError(refused);
