@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayLabel, formatDate, formatDateTime, formatLongDate, monthLabel, rangeWords, shortDay, untilLabel } from './labels.js';
+import { dayLabel, formatDate, formatDateTime, formatLongDate, monthLabel, rangeWords, shortDate, shortDay, untilLabel } from './labels.js';
 
 describe('dayLabel', () => {
   it('writes the first of the month "1er", with the weekday', () => {
@@ -40,6 +40,8 @@ describe('instants and ranges in words', () => {
   it('write months, short days and ranges', () => {
     expect(monthLabel('2026-12')).toBe('décembre 2026');
     expect(shortDay('2026-12-13')).toBe('13/12');
+    expect(shortDate('2026-12-21')).toBe('21/12/2026');
+    expect(shortDate('1900-01-01')).toBe('01/01/1900');
     expect(rangeWords({ from: '2026-12-16', to: '2026-12-16' })).toBe('Le mercredi 16 décembre 2026');
     expect(rangeWords({ from: '2026-12-07', to: '2026-12-11' })).toBe('Du lundi 7 décembre 2026 au vendredi 11 décembre 2026');
   });

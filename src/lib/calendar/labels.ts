@@ -75,6 +75,11 @@ export function shortDay(day: string): string {
   return shortFmt.format(at(day));
 }
 
+/** "2026-12-21" → "21/12/2026": a day as a one-box field shows it again (parseFrenchDate reads it back). */
+export function shortDate(day: string): string {
+  return `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
+}
+
 /** 21/11/2026 */
 export function formatDate(value: Date | string): string {
   return dateFmt.format(toDate(value));

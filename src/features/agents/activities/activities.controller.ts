@@ -8,6 +8,7 @@ import {
   parisDay,
   parseMonthKey,
   parseRule,
+  shortDate,
   shiftMonth,
   WEEKDAYS,
 } from '../../../lib/calendar/index.js';
@@ -22,7 +23,7 @@ import { TownCalendar } from '../../reservations/day-states.js';
 import { enrolmentFormSchema, parseActivityForm } from '../../reservations/reservations.schemas.js';
 import type * as service from '../../reservations/reservations.service.js';
 import { activityCalendar } from '../../reservations/rules.js';
-import { RUNS_DURING, shortDate, toInput, toValues } from './activity-form.js';
+import { RUNS_DURING, toInput, toValues } from './activity-form.js';
 import { loadActivity } from './load-activity.js';
 import { defaultMonth, monthRows } from './month-table.js';
 import { occupancyChart } from './occupancy-chart.js';

@@ -1,4 +1,4 @@
-import { parseRule, type DeadlineRule } from '../../../lib/calendar/index.js';
+import { parseRule, shortDate, type DeadlineRule } from '../../../lib/calendar/index.js';
 import type * as activities from '../../../repositories/activities.repository.js';
 import type { ActivityForm } from '../../reservations/reservations.schemas.js';
 
@@ -9,10 +9,6 @@ export const RUNS_DURING = [
   { value: 'school_holidays', label: 'Pendant les vacances scolaires seulement' },
   { value: 'all', label: 'Toute la période, vacances comprises' },
 ];
-
-export function shortDate(day: string): string {
-  return `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
-}
 
 /** The activity form, checked, as the service takes it. */
 export function toInput(f: ActivityForm): activities.ActivityInput {
