@@ -40,9 +40,12 @@ describe('instants and ranges in words', () => {
   it('write months, short days and ranges', () => {
     expect(monthLabel('2026-12')).toBe('décembre 2026');
     expect(shortDay('2026-12-13')).toBe('13/12');
-    expect(shortDate('2026-12-21')).toBe('21/12/2026');
-    expect(shortDate('1900-01-01')).toBe('01/01/1900');
     expect(rangeWords({ from: '2026-12-16', to: '2026-12-16' })).toBe('Le mercredi 16 décembre 2026');
     expect(rangeWords({ from: '2026-12-07', to: '2026-12-11' })).toBe('Du lundi 7 décembre 2026 au vendredi 11 décembre 2026');
+  });
+
+  it('write a day back into a one-box field as the agent types it', () => {
+    expect(shortDate('2026-12-21')).toBe('21/12/2026');
+    expect(shortDate('1900-01-01')).toBe('01/01/1900');
   });
 });
