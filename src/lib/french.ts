@@ -131,3 +131,6 @@ export function personLabels(people: readonly PersonNames[], sort = true): strin
 export function weekdaysPlural(isoWeekdays: readonly number[]): string {
   return listWords(isoWeekdays.map((n) => `${WEEKDAY_NAMES[n - 1]!}s`));
 }
+
+/** @deprecated use dayLabel from lib/calendar (issue 11) */
+export { dayLabel } from './calendar/labels.js';

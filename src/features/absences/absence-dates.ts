@@ -52,3 +52,6 @@ export function presetRange(choice: PresetChoice, today: string): DayRange {
 
 /** @deprecated use formatLongDate from lib/calendar (issue 11) */
 export { formatLongDate as longDay } from '../../lib/calendar/index.js';
+
+/** @deprecated use rangeWords and DayRange from lib/calendar (issue 11) */
+export { rangeWords, type DayRange } from '../../lib/calendar/index.js';

@@ -638,3 +638,6 @@ export async function resendPrecreation(ctx: ServiceContext, town: Town, account
   };
   return db ? run(db) : withTransaction(ctx.pool, run);
 }
+
+/** @deprecated use normaliseEmail from lib/zod-fields (issue 11) */
+export { normaliseEmail } from '../../lib/zod-fields.js';

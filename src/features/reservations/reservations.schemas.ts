@@ -227,3 +227,6 @@ export const enrolmentFormSchema = z
     if (v.au < v.du)
       ctx.addIssue({ code: 'custom', path: ['au'], message: 'La date de fin doit être la même que la date de début ou après' });
   });
+
+/** @deprecated use parseFrenchDate, frenchDateOutOfRange and outOfRangeMessage from lib/calendar (issue 11) */
+export { parseFrenchDate as parseFrenchDay, frenchDateOutOfRange as yearOutOfRange, outOfRangeMessage } from '../../lib/calendar/index.js';
