@@ -161,6 +161,14 @@ describe('the shape of src/', () => {
     expect(queries.filter((q) => !/^(Queryable|PoolClient)$/.test(q.first)).map((q) => q.name)).toEqual([]);
   });
 
+  it('reads, counts and writes dates only in src/lib/calendar (one parisDay, one parser, one label)', () => {
+    const DATES = /\bIntl\.DateTimeFormat\b|\bTZDate\b|@date-fns\/tz|date-holidays|\b86_?400_?000\b|\btoLocaleDateString\b/;
+    const outside = sources.filter((f) => !f.startsWith('src/lib/calendar/') && DATES.test(texts.get(f)!));
+    expect(outside).toEqual([]);
+    // The check sees dates where they are.
+    expect(DATES.test(texts.get('src/lib/calendar/labels.ts')!)).toBe(true);
+  });
+
   it('gives services one context type (src/deps.ts), never a copy of its fields', () => {
     const copies = sources.filter((f) => f !== 'src/deps.ts' && /\binterface \w*Context\b[^{]*\{[^}]*\bpool\??:/.test(texts.get(f)!));
     expect(copies).toEqual([]);

@@ -30,6 +30,12 @@ export function createPool(connectionString: string, logger: Logger, max = 10): 
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
 
+/** A unique index refused the row (of `constraint` when given): two writers raced for one value. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && (!constraint || e.constraint === constraint);
+}
+
 /**
  * Runs `work` in one transaction. Serialization failures and deadlocks are retried a
  * bounded number of times, so `work` must be safe to run again (no side effects outside

@@ -25,18 +25,27 @@ export function formValues(body: unknown): Record<string, string> {
  * (the first), in the form's order, and the typed values to show again. Password fields
  * are never sent back.
  */
-export function parseForm<S extends z.ZodType>(schema: S, body: unknown, options: { secret?: string[] } = {}): FormResult<z.infer<S>> {
-  const values = formValues(body);
-  const result = schema.safeParse(values);
-  if (result.success) return { ok: true, data: result.data };
-  const seen = new Set<string>();
-  const errors: FieldError[] = [];
-  for (const issue of result.error.issues) {
+/**
+ * One error per field, the first zod gives (a field's later issues repeat what is wrong
+ * with it), after the `known` errors a form found itself, whose fields zod's then skip.
+ */
+export function fieldErrors(issues: readonly z.core.$ZodIssue[], known: readonly FieldError[] = []): FieldError[] {
+  const seen = new Set(known.map((e) => e.field));
+  const errors = [...known];
+  for (const issue of issues) {
     const field = String(issue.path[0] ?? '');
     if (seen.has(field)) continue;
     seen.add(field);
     errors.push({ field, message: issue.message });
   }
+  return errors;
+}
+
+export function parseForm<S extends z.ZodType>(schema: S, body: unknown, options: { secret?: string[] } = {}): FormResult<z.infer<S>> {
+  const values = formValues(body);
+  const result = schema.safeParse(values);
+  if (result.success) return { ok: true, data: result.data };
+  const errors = fieldErrors(result.error.issues);
   for (const key of options.secret ?? []) delete values[key];
   return { ok: false, errors, values };
 }

@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  count,
-  dayLabel,
-  de,
-  elide,
-  listWords,
-  personLabels,
-  personName,
-  startsWithVowelSound,
-  upperName,
-  weekdaysPlural,
-} from './french.js';
+import { count, de, elide, listWords, personLabels, personName, startsWithVowelSound, upperName, weekdaysPlural } from './french.js';
 
 describe('elision', () => {
   it('elides "de", "le", "que" before a vowel, an accented vowel or a mute h', () => {
@@ -75,20 +64,5 @@ describe('names', () => {
     ];
     expect(personLabels(people)).toEqual(['Bruno MARTIN', 'Élodie MARTIN']);
     expect(personLabels(people, false)).toEqual(['Élodie MARTIN', 'Bruno MARTIN']);
-  });
-});
-
-describe('dayLabel', () => {
-  it('writes the first of the month "1er", with the weekday', () => {
-    expect(dayLabel('2027-01-01')).toBe('vendredi 1er janvier');
-    expect(dayLabel('2027-01-01', { year: true })).toBe('vendredi 1er janvier 2027');
-    expect(dayLabel('2026-12-13')).toBe('dimanche 13 décembre');
-    expect(dayLabel('2026-02-01', { weekday: false, year: true })).toBe('1er février 2026');
-  });
-
-  it('gets the weekday right far from today', () => {
-    expect(dayLabel('1900-01-01', { year: true })).toBe('lundi 1er janvier 1900');
-    expect(dayLabel('2200-12-31', { year: true })).toBe('mercredi 31 décembre 2200');
-    expect(dayLabel('2024-02-29')).toBe('jeudi 29 février');
   });
 });

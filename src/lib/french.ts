@@ -1,3 +1,5 @@
+import { WEEKDAY_NAMES } from './calendar/labels.js';
+
 /**
  * French wording for generated text: elision, plurals, upper-cased names and day labels.
  * Every sentence built from a count, a name or a day goes through these, so "de Élodie",
@@ -125,47 +127,7 @@ export function personLabels(people: readonly PersonNames[], sort = true): strin
   return sort ? labels.sort((a, b) => a.localeCompare(b, 'fr')) : labels;
 }
 
-export const WEEKDAY_NAMES = ['lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi', 'dimanche'] as const;
-const MONTH_NAMES = [
-  'janvier',
-  'février',
-  'mars',
-  'avril',
-  'mai',
-  'juin',
-  'juillet',
-  'août',
-  'septembre',
-  'octobre',
-  'novembre',
-  'décembre',
-] as const;
-
 /** The ISO weekdays 1–7 as a repeated event says them: [1, 4] → "lundis et jeudis". */
 export function weekdaysPlural(isoWeekdays: readonly number[]): string {
   return listWords(isoWeekdays.map((n) => `${WEEKDAY_NAMES[n - 1]!}s`));
-}
-
-export interface DayLabelOptions {
-  /** "vendredi 1er janvier" (default) or "1er janvier". */
-  weekday?: boolean;
-  /** Add the year: "vendredi 1er janvier 2027". */
-  year?: boolean;
-}
-
-/**
- * One label for a calendar day 'YYYY-MM-DD' on every page: "vendredi 1er janvier 2027",
- * with the typographic "1er" that Intl does not write. Computed from the date's parts, so
- * no time zone can move it to another day.
- */
-export function dayLabel(day: string, options: DayLabelOptions = {}): string {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  const parts = [`${d === 1 ? '1er' : d}`, MONTH_NAMES[m - 1]!];
-  if (options.weekday !== false) {
-    const date = new Date(Date.UTC(2000, m - 1, d));
-    date.setUTCFullYear(y); // Date.UTC reads years 0–99 as 1900–1999
-    parts.unshift(WEEKDAY_NAMES[(date.getUTCDay() + 6) % 7]!);
-  }
-  if (options.year) parts.push(String(y));
-  return parts.join(' ');
 }

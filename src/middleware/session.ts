@@ -1,6 +1,6 @@
 import connectPgSimple from 'connect-pg-simple';
 import session, { type SessionData, type Store } from 'express-session';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -92,3 +92,13 @@ export const saveBeforeRedirect: RequestHandler = (req, res, next) => {
   }) as typeof res.redirect;
   next();
 };
+
+/** A new session id for the signed-in user (session fixation), the old session's data dropped. */
+export function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+}
+
+/** Stores the session now, before a response that must find it (a sign-in's first page). */
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+}

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Queryable } from '../db/pool.js';
 import { NotFoundError } from '../lib/errors.js';
+import { ttlCache } from '../lib/ttl-cache.js';
 import { findTownBySlug, type Town } from '../repositories/towns.repository.js';
 
 declare module 'express-serve-static-core' {
@@ -15,21 +16,15 @@ declare module 'express-serve-static-core' {
  * them at once; other instances within TOWN_CACHE_MS.
  */
 const TOWN_CACHE_MS = 5_000;
-const cache = new Map<string, { town: Town | undefined; until: number }>();
+// Only known towns are kept: unknown slugs from crawlers must not grow the cache.
+const towns = ttlCache<Town | undefined>(TOWN_CACHE_MS, { keep: (town) => town !== undefined });
 
 export function forgetTown(slug?: string): void {
-  if (slug) cache.delete(slug);
-  else cache.clear();
+  towns.forget(slug);
 }
 
-export async function resolveTown(db: Queryable, slug: string): Promise<Town | undefined> {
-  const hit = cache.get(slug);
-  const now = Date.now();
-  if (hit && hit.until > now) return hit.town;
-  const town = await findTownBySlug(db, slug);
-  // Only known towns are kept: unknown slugs from crawlers must not grow the cache.
-  if (town) cache.set(slug, { town, until: now + TOWN_CACHE_MS });
-  return town;
+export function resolveTown(db: Queryable, slug: string): Promise<Town | undefined> {
+  return towns.get(slug, () => findTownBySlug(db, slug));
 }
 
 /** Resolves `/:town` or answers the French 404 page. */

@@ -1,21 +1,11 @@
 import type { Queryable } from '../db/pool.js';
+import type { AddressFields, PhoneFields } from './accounts.repository.js';
 
 /**
  * A parent's contact details (Coordonnées), changed from the parent's space: the postal
  * address and phones at once, the email address once its owner confirms it (an
  * `email_change` token whose payload is the new address).
  */
-
-export interface AddressFields {
-  addressNumber: string;
-  addressStreet: string;
-  addressBuilding: string;
-  addressApartment: string;
-  addressComplement: string;
-  postalCode: string;
-  city: string;
-  country: string;
-}
 
 export async function updateAccountAddress(db: Queryable, townId: string, accountId: string, a: AddressFields, now: Date): Promise<void> {
   await db.query(
@@ -36,13 +26,6 @@ export async function updateAccountAddress(db: Queryable, townId: string, accoun
       now,
     ],
   );
-}
-
-export interface PhoneFields {
-  phone: string;
-  mobile: string;
-  fax: string;
-  preferredContact: 'courriel' | 'telephone' | 'mobile' | 'fax';
 }
 
 export async function updateAccountPhones(db: Queryable, townId: string, accountId: string, p: PhoneFields, now: Date): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool.js';
 import { personLabels, type PersonNames } from '../lib/french.js';
 import type { ValidationStatus } from './accounts.repository.js';
+import type { FamilyWithAddress } from './families.repository.js';
 
 /**
  * The services' side of a new account: the accounts waiting for an agent, the family files
@@ -122,13 +123,7 @@ export async function markRefused(db: Queryable, townId: string, id: string, rea
 
 // ---------------------------------------------------------------- family files to link to
 
-export interface FamilyChoice {
-  id: string;
-  name: string;
-  cleEnfance: string;
-  addressLine: string;
-  postalCode: string;
-  city: string;
+export interface FamilyChoice extends FamilyWithAddress {
   /** Who is in it already: adults with an account, then children, to tell namesakes apart. */
   members: string[];
 }

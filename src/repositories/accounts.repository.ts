@@ -2,12 +2,8 @@ import type { Queryable } from '../db/pool.js';
 
 export type ValidationStatus = 'awaiting_services' | 'validated' | 'refused';
 
-export interface Account {
-  id: string;
-  townId: string;
-  familyId: string | null;
-  username: string;
-  email: string;
+/** Who the parent is, as the wizard asks it. */
+export interface IdentityFields {
   civility: 'M' | 'Mme';
   lastName: string;
   birthName: string;
@@ -16,7 +12,10 @@ export interface Account {
   birthCountry: string;
   birthDepartment: string;
   birthCommune: string;
-  hasPhoto: boolean;
+}
+
+/** The postal address (Coordonnées). */
+export interface AddressFields {
   addressNumber: string;
   addressStreet: string;
   addressBuilding: string;
@@ -25,10 +24,23 @@ export interface Account {
   postalCode: string;
   city: string;
   country: string;
+}
+
+/** The phones and how the parent prefers to be reached. */
+export interface PhoneFields {
   phone: string;
   mobile: string;
   fax: string;
   preferredContact: 'courriel' | 'telephone' | 'mobile' | 'fax';
+}
+
+export interface Account extends IdentityFields, AddressFields, PhoneFields {
+  id: string;
+  townId: string;
+  familyId: string | null;
+  username: string;
+  email: string;
+  hasPhoto: boolean;
   passwordHash: string;
   passwordIsTemporary: boolean;
   temporaryPasswordExpiresAt: Date | null;
@@ -60,32 +72,16 @@ const COLUMNS = `id, town_id as "townId", family_id as "familyId", username, ema
   previous_sign_in_at as "previousSignInAt", failed_sign_ins as "failedSignIns",
   last_failed_sign_in_at as "lastFailedSignInAt", locked_until as "lockedUntil", created_at as "createdAt"`;
 
-export interface NewAccount {
+/** Only the names are required: a precreated account has the rest filled in later. */
+export interface NewAccount extends Partial<IdentityFields & AddressFields & PhoneFields> {
   townId: string;
   familyId: string | null;
   username: string;
   email: string;
   civility: 'M' | 'Mme';
   lastName: string;
-  birthName?: string;
   firstNames: string;
-  birthDate?: string | null;
-  birthCountry?: string;
-  birthDepartment?: string;
-  birthCommune?: string;
   photo?: { content: Buffer; type: 'image/png' | 'image/jpeg' } | null;
-  addressNumber?: string;
-  addressStreet?: string;
-  addressBuilding?: string;
-  addressApartment?: string;
-  addressComplement?: string;
-  postalCode?: string;
-  city?: string;
-  country?: string;
-  phone?: string;
-  mobile?: string;
-  fax?: string;
-  preferredContact?: Account['preferredContact'];
   passwordHash: string;
   passwordIsTemporary: boolean;
   temporaryPasswordExpiresAt: Date | null;

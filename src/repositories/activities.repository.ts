@@ -1,8 +1,7 @@
 import type { Queryable } from '../db/pool.js';
 
-/** An activity row; rules are raw JSON here, parsed by the reservations feature. */
-export interface ActivityRow {
-  id: string;
+/** An activity as its form writes it; rules are raw JSON here, parsed by the reservations feature. */
+export interface ActivityInput {
   name: string;
   site: string;
   unit: string;
@@ -16,18 +15,9 @@ export interface ActivityRow {
   confirmation: 'immediate' | 'agent';
 }
 
-export interface ActivityInput {
-  name: string;
-  site: string;
-  unit: string;
-  startDate: string;
-  endDate: string;
-  weekdays: number[];
-  runsDuring: ActivityRow['runsDuring'];
-  capacity: number | null;
-  bookingRule: unknown;
-  cancellationRule: unknown;
-  confirmation: ActivityRow['confirmation'];
+/** An activity row. */
+export interface ActivityRow extends ActivityInput {
+  id: string;
 }
 
 const ACTIVITY_COLUMNS = `a.id, a.name, a.site, a.unit, a.start_date as "startDate", a.end_date as "endDate", a.weekdays,
@@ -51,24 +41,28 @@ export async function findActivity(db: Queryable, townId: string, id: string): P
   return rows[0];
 }
 
+/** The activity's columns in the order both the insert and the update list them. */
+function activityValues(a: ActivityInput): unknown[] {
+  return [
+    a.name,
+    a.site,
+    a.unit,
+    a.startDate,
+    a.endDate,
+    a.weekdays,
+    a.runsDuring,
+    a.capacity,
+    a.bookingRule,
+    a.cancellationRule,
+    a.confirmation,
+  ];
+}
+
 export async function insertActivity(db: Queryable, townId: string, a: ActivityInput): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `insert into activities (town_id, name, site, unit, start_date, end_date, weekdays, runs_during, capacity, booking_rule, cancellation_rule, confirmation)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id`,
-    [
-      townId,
-      a.name,
-      a.site,
-      a.unit,
-      a.startDate,
-      a.endDate,
-      a.weekdays,
-      a.runsDuring,
-      a.capacity,
-      a.bookingRule,
-      a.cancellationRule,
-      a.confirmation,
-    ],
+    [townId, ...activityValues(a)],
   );
   return rows[0]!.id;
 }
@@ -78,21 +72,7 @@ export async function updateActivity(db: Queryable, townId: string, id: string, 
     `update activities set name = $3, site = $4, unit = $5, start_date = $6, end_date = $7, weekdays = $8, runs_during = $9,
             capacity = $10, booking_rule = $11, cancellation_rule = $12, confirmation = $13, updated_at = now()
       where town_id = $1 and id = $2`,
-    [
-      townId,
-      id,
-      a.name,
-      a.site,
-      a.unit,
-      a.startDate,
-      a.endDate,
-      a.weekdays,
-      a.runsDuring,
-      a.capacity,
-      a.bookingRule,
-      a.cancellationRule,
-      a.confirmation,
-    ],
+    [townId, id, ...activityValues(a)],
   );
   return (rowCount ?? 0) > 0;
 }

@@ -22,18 +22,6 @@ export interface StoredFileInfo {
   sha256: string;
 }
 
-export interface PrivateDocument {
-  id: string;
-  kind: string;
-  title: string;
-  number: string;
-  issuingAuthority: string;
-  issuedOn: string | null;
-  validUntil: string | null;
-  createdAt: Date;
-  files: StoredFileInfo[];
-}
-
 export interface NewDocument {
   kind: string;
   title: string;
@@ -41,6 +29,12 @@ export interface NewDocument {
   issuingAuthority: string;
   issuedOn: string | null;
   validUntil: string | null;
+}
+
+export interface PrivateDocument extends NewDocument {
+  id: string;
+  createdAt: Date;
+  files: StoredFileInfo[];
 }
 
 export interface NewFile {

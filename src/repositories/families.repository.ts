@@ -6,6 +6,13 @@ export interface Family {
   cleEnfance: string;
 }
 
+/** A family as a list or a heading shows it: its name, key and one line of address. */
+export interface FamilyWithAddress extends Family {
+  addressLine: string;
+  postalCode: string;
+  city: string;
+}
+
 export interface Child {
   id: string;
   firstNames: string;

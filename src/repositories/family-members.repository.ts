@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import type { Child, FamilyWithAddress } from './families.repository.js';
 
 /**
  * The family as its parents see and edit it: the children with their file (Dossier
@@ -102,14 +103,7 @@ export async function replaceAuthorisedPersons(db: Queryable, townId: string, ch
   );
 }
 
-export interface ChildSummary {
-  id: string;
-  firstNames: string;
-  lastName: string;
-  birthDate: string | null;
-  school: string;
-  className: string;
-}
+export type ChildSummary = Child;
 
 export async function listFamilyChildren(db: Queryable, townId: string, familyId: string): Promise<ChildSummary[]> {
   const { rows } = await db.query<ChildSummary>(
@@ -152,18 +146,18 @@ export async function listFamilyAdults(db: Queryable, townId: string, familyId: 
 
 // ---------------------------------------------------------------- what an acceptance writes
 
+/** What every new member of a family file (a child, an adult) has. */
+interface NewMember {
+  townId: string;
+  familyId: string;
+  firstNames: string;
+  lastName: string;
+  now: Date;
+}
+
 export async function insertFamilyChild(
   db: Queryable,
-  c: {
-    townId: string;
-    familyId: string;
-    firstNames: string;
-    lastName: string;
-    birthDate: string | null;
-    school: string;
-    className: string;
-    now: Date;
-  },
+  c: NewMember & { birthDate: string | null; school: string; className: string },
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `insert into children (town_id, family_id, first_names, last_name, birth_date, school, class_name, created_at, updated_at)
@@ -175,16 +169,7 @@ export async function insertFamilyChild(
 
 export async function insertFamilyAdult(
   db: Queryable,
-  a: {
-    townId: string;
-    familyId: string;
-    civility: 'M' | 'Mme';
-    firstNames: string;
-    lastName: string;
-    email: string;
-    phone: string;
-    now: Date;
-  },
+  a: NewMember & { civility: 'M' | 'Mme'; email: string; phone: string },
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `insert into family_adults (town_id, family_id, civility, first_names, last_name, email, phone, created_at, updated_at)
@@ -239,13 +224,7 @@ export interface ContextAdult {
   hasAccount: boolean;
 }
 
-export interface FamilyContext {
-  id: string;
-  name: string;
-  cleEnfance: string;
-  addressLine: string;
-  postalCode: string;
-  city: string;
+export interface FamilyContext extends FamilyWithAddress {
   adults: ContextAdult[];
   children: ChildSummary[];
 }

@@ -4,7 +4,28 @@ import type { Queryable } from '../db/pool.js';
 
 export type ImportStatus = 'pending' | 'running' | 'done' | 'failed';
 
-export interface ImportJob {
+/** What a batch of rows has done so far, added to the job's counters. */
+export interface BatchCounts {
+  processedRows: number;
+  familiesCreated: number;
+  familiesExisting: number;
+  adultsCreated: number;
+  childrenCreated: number;
+  rowsRejected: number;
+  accountsTotal: number;
+}
+
+export const NO_COUNTS: Readonly<BatchCounts> = {
+  processedRows: 0,
+  familiesCreated: 0,
+  familiesExisting: 0,
+  adultsCreated: 0,
+  childrenCreated: 0,
+  rowsRejected: 0,
+  accountsTotal: 0,
+};
+
+export interface ImportJob extends BatchCounts {
   id: string;
   townId: string;
   agentId: string | null;
@@ -14,13 +35,6 @@ export interface ImportJob {
   status: ImportStatus;
   phase: 'rows' | 'accounts';
   totalRows: number;
-  processedRows: number;
-  familiesCreated: number;
-  familiesExisting: number;
-  adultsCreated: number;
-  childrenCreated: number;
-  rowsRejected: number;
-  accountsTotal: number;
   accountsCreated: number;
   accountsSkipped: number;
   failure: string | null;
@@ -160,16 +174,6 @@ export async function lockJob(
     [id],
   );
   return rows[0];
-}
-
-export interface BatchCounts {
-  processedRows: number;
-  familiesCreated: number;
-  familiesExisting: number;
-  adultsCreated: number;
-  childrenCreated: number;
-  rowsRejected: number;
-  accountsTotal: number;
 }
 
 export async function recordBatch(db: Queryable, id: string, c: BatchCounts, leaseUntil: Date): Promise<void> {

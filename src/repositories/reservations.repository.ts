@@ -12,14 +12,19 @@ export interface ReservationRow {
   submissionId: string | null;
 }
 
+/** Some children's days in one activity, from `from` to `to` included. */
+export interface ReservationScope {
+  activityId: string;
+  childIds: string[];
+  from: string;
+  to: string;
+}
+
 /** Reservations of some children in one activity between two days, with waiting ranks. */
 export async function listReservations(
   db: Queryable,
   townId: string,
-  activityId: string,
-  childIds: string[],
-  from: string,
-  to: string,
+  { activityId, childIds, from, to }: ReservationScope,
 ): Promise<ReservationRow[]> {
   const { rows } = await db.query<ReservationRow>(
     `select r.id, r.child_id as "childId", r.enrolment_id as "enrolmentId", r.day, r.status, r.confirmed_at is not null as confirmed,
@@ -42,10 +47,7 @@ export async function listReservations(
 export async function listReservationsWithCounts(
   db: Queryable,
   townId: string,
-  activityId: string,
-  childIds: string[],
-  from: string,
-  to: string,
+  { activityId, childIds, from, to }: ReservationScope,
 ): Promise<{ reservations: ReservationRow[]; counts: DayCountRow[] }> {
   const { rows } = await db.query<{ reservations: ReservationRow[]; counts: DayCountRow[] }>(
     `select coalesce((

@@ -1,7 +1,4 @@
-import { addDays } from '../../lib/calendar-days.js';
-import { dayLabel } from '../../lib/french.js';
-import { mondayOf, shiftMonth } from '../reservations/labels.js';
-import { monthBounds } from '../reservations/reservations.service.js';
+import { addDays, mondayOf, monthBounds, shiftMonth, type DayRange } from '../../lib/calendar/index.js';
 
 /**
  * "Dates d'absence" (seed 004): the presets, "Le …" and "Du … au …", turned into a range of
@@ -25,11 +22,6 @@ export type PresetChoice = Exclude<PeriodChoice, 'le' | 'du-au'>;
 
 export function isPeriodChoice(value: unknown): value is PeriodChoice {
   return typeof value === 'string' && PERIOD_CHOICES.some((c) => c.value === value);
-}
-
-export interface DayRange {
-  from: string;
-  to: string;
 }
 
 /** The range a preset stands for, on `today`. Weeks run Monday to Sunday. */
@@ -56,19 +48,4 @@ export function presetRange(choice: PresetChoice, today: string): DayRange {
     case 'mois-prochain':
       return monthBounds(shiftMonth(month, 1));
   }
-}
-
-/** "vendredi 1er janvier 2027": the one day label of every page (lib/french). */
-export function longDay(day: string): string {
-  return dayLabel(day, { year: true });
-}
-
-/** "Le vendredi 16 décembre 2026" or "Du lundi 7 décembre 2026 au vendredi 11 décembre 2026". */
-export function rangeWords(range: DayRange): string {
-  return range.from === range.to ? `Le ${longDay(range.from)}` : `Du ${longDay(range.from)} au ${longDay(range.to)}`;
-}
-
-/** How many calendar days the range covers, both ends included. */
-export function rangeLength(range: DayRange): number {
-  return Math.round((Date.parse(`${range.to}T12:00:00Z`) - Date.parse(`${range.from}T12:00:00Z`)) / 86_400_000) + 1;
 }

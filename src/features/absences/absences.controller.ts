@@ -5,10 +5,11 @@ import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes, formatLabel } from
 import { errorMap, type FieldError } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
 import { urls } from '../../routes.js';
-import { idParam } from '../../middleware/params.js';
+import { idParam } from '../../lib/params.js';
 import { DOCUMENT_KINDS } from '../documents/documents.schemas.js';
 import { rateLimitRequests } from '../requests/requests.service.js';
-import { longDay, PERIOD_CHOICES } from './absence-dates.js';
+import { PERIOD_CHOICES } from './absence-dates.js';
+import { formatLongDate as longDay } from '../../lib/calendar/index.js';
 import { readStep1 } from './absence-step1.js';
 import { COMMENT_MAX, MAX_RANGE_DAYS, sortErrors, type Step1Lists } from './absences.schemas.js';
 import * as service from './absences.service.js';

@@ -1,8 +1,8 @@
-import { addDays } from '../../lib/calendar-days.js';
+import { addDays, daysBetween, frenchDateOutOfRange, outOfRangeMessage, parseFrenchDate, type DayRange } from '../../lib/calendar/index.js';
 import { formValues, type FieldError } from '../../lib/forms.js';
 import { DOCUMENT_FIELDS } from '../documents/documents.schemas.js';
-import { asArray, outOfRangeMessage, parseFrenchDay, yearOutOfRange } from '../reservations/reservations.schemas.js';
-import { isPeriodChoice, presetRange, rangeLength, type DayRange, type PeriodChoice } from './absence-dates.js';
+import { asArray } from '../reservations/reservations.schemas.js';
+import { isPeriodChoice, presetRange, type PeriodChoice } from './absence-dates.js';
 import { de } from '../../lib/french.js';
 
 /**
@@ -56,9 +56,11 @@ function dayOf(typed: string, what: string, errors: FieldError[], field: string)
     errors.push({ field, message: `Saisissez ${what}` });
     return undefined;
   }
-  const iso = typed.length <= 20 ? parseFrenchDay(typed) : undefined;
+  const iso = typed.length <= 20 ? parseFrenchDate(typed) : undefined;
   if (!iso) {
-    const message = yearOutOfRange(typed) ? outOfRangeMessage(what) : `Saisissez ${what} au format JJ/MM/AAAA, par exemple 16/12/2026`;
+    const message = frenchDateOutOfRange(typed)
+      ? outOfRangeMessage(what)
+      : `Saisissez ${what} au format JJ/MM/AAAA, par exemple 16/12/2026`;
     errors.push({ field, message });
   }
   return iso;
@@ -101,7 +103,7 @@ export function parseStep1(body: unknown, today: string, known: readonly string[
     const to = dayOf(values.au!, "le dernier jour d'absence", errors, 'au');
     if (from && to) {
       if (to < from) errors.push({ field: 'au', message: "Le dernier jour d'absence doit être le premier jour ou après" });
-      else if (rangeLength({ from, to }) > MAX_RANGE_DAYS) {
+      else if (daysBetween(from, to) + 1 > MAX_RANGE_DAYS) {
         errors.push({
           field: 'au',
           message: `Signalez une absence de ${MAX_RANGE_DAYS} jours au plus : pour une absence plus longue, faites plusieurs signalements ou écrivez aux services`,

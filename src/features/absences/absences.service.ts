@@ -1,5 +1,5 @@
 import { withTransaction, type Queryable } from '../../db/pool.js';
-import { addDays, parisDay } from '../../lib/calendar-days.js';
+import { addDays, parisDay, rangeWords, type DayRange } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { DOCUMENT_MAX_FILES, type CheckedFile } from '../../lib/file-checks.js';
 import type { FieldError } from '../../lib/forms.js';
@@ -15,7 +15,6 @@ import { assertUuid, townCalendar } from '../reservations/reservations.service.j
 import { activityCalendar } from '../reservations/rules.js';
 import { formatDay, type AbsencePayload } from '../requests/request-types.js';
 import { createRequest } from '../requests/requests.service.js';
-import { rangeWords, type DayRange } from './absence-dates.js';
 import { MAX_RANGE_DAYS, type Step1Fields, type Step1Lists } from './absences.schemas.js';
 import { isUuid } from '../../lib/ids.js';
 import { de } from '../../lib/french.js';
@@ -98,7 +97,7 @@ export async function concernedDays(
     const from = range.from > enrolment.startDate ? range.from : enrolment.startDate;
     const to = range.to < enrolment.endDate ? range.to : enrolment.endDate;
     if (from > to) continue;
-    const reservations = await listReservations(db, town.id, activity.id, [childId], from, to);
+    const reservations = await listReservations(db, town.id, { activityId: activity.id, childIds: [childId], from, to });
     const states = dayStates(
       {
         activity: activityCalendar(activity, town.deadlineRules),

@@ -1,6 +1,7 @@
+import type { PoolClient } from 'pg';
 import { withTransaction } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
-import { businessCalendar, promiseStatus, type BusinessCalendar, type PromiseStatus } from '../../lib/business-hours.js';
+import { businessCalendar, promiseStatus, type BusinessCalendar, type PromiseStatus } from '../../lib/calendar/index.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { enqueueMail } from '../../lib/mailer.js';
@@ -17,7 +18,7 @@ import { greeting } from '../../lib/french.js';
  * Accounts to activate: parents who signed up without a Clé Enfance wait for the services
  * to link their account to a family file (an existing one, or a new one made from what
  * they entered) or to refuse it. The town promises an answer within
- * `activation_delay_hours` business hours (see lib/business-hours.ts), counted from the
+ * `activation_delay_hours` business hours (see lib/calendar/business.ts), counted from the
  * moment the parent confirmed their email: the activation mail says the services act
  * "ensuite", and an unconfirmed sign-up may be someone else's address.
  */
@@ -140,6 +141,46 @@ export type DecisionResult =
   | { kind: 'already'; account: Account };
 
 /**
+ * An agent's decision on a waiting account, in one transaction: the account is locked, and
+ * `decide` runs only if no other agent decided first (else 'already', nothing written).
+ */
+function decideOnAccount(
+  ctx: ServiceContext,
+  town: Town,
+  accountId: string,
+  decide: (db: PoolClient, account: Account, now: Date) => Promise<DecisionResult>,
+): Promise<DecisionResult> {
+  return withTransaction(ctx.pool, async (db) => {
+    const locked = await validation.lockAccountStatus(db, town.id, accountId);
+    if (!locked) throw new NotFoundError('account of another town');
+    const account = (await findAccountById(db, town.id, accountId))!;
+    if (locked.validationStatus !== 'awaiting_services') return { kind: 'already', account };
+    return decide(db, account, ctx.clock.now());
+  });
+}
+
+/** The audit row of a decision: who decided, on which account, and what. */
+function auditDecision(
+  db: PoolClient,
+  town: Town,
+  actor: Actor,
+  account: Account,
+  action: 'account.activate' | 'account.refuse',
+  details: Record<string, unknown>,
+  at: Date,
+): Promise<void> {
+  return audit(db, {
+    townId: town.id,
+    ...actor,
+    action,
+    targetType: 'account',
+    targetId: account.id,
+    details: { username: account.username, ...details },
+    at,
+  });
+}
+
+/**
  * Activates a waiting account: links it to an existing family file of the town or to a new
  * one (with a new Clé Enfance), in one transaction with the parent's mail and the audit
  * rows. The family opens on the parent's next page: the dashboard reads the account's
@@ -152,13 +193,7 @@ export async function validateAccount(
   choice: FamilyChoiceInput,
   actor: Actor,
 ): Promise<DecisionResult> {
-  return withTransaction(ctx.pool, async (db) => {
-    const locked = await validation.lockAccountStatus(db, town.id, accountId);
-    if (!locked) throw new NotFoundError('account of another town');
-    const account = (await findAccountById(db, town.id, accountId))!;
-    if (locked.validationStatus !== 'awaiting_services') return { kind: 'already', account } as const;
-    const now = ctx.clock.now();
-
+  return decideOnAccount(ctx, town, accountId, async (db, account, now) => {
     let family: { id: string; name: string; cleEnfance: string; created: boolean };
     if (choice.kind === 'existing') {
       const found = await validation.findFamilyChoice(db, town.id, choice.familyId);
@@ -198,15 +233,15 @@ export async function validateAccount(
         signInUrl: absoluteUrl(ctx.config.publicBaseUrl, urls.townHome(town)),
       },
     });
-    await audit(db, {
-      townId: town.id,
-      ...actor,
-      action: 'account.activate',
-      targetType: 'account',
-      targetId: accountId,
-      details: { username: account.username, familyId: family.id, familyName: family.name, newFamily: family.created },
-      at: now,
-    });
+    await auditDecision(
+      db,
+      town,
+      actor,
+      account,
+      'account.activate',
+      { familyId: family.id, familyName: family.name, newFamily: family.created },
+      now,
+    );
     return { kind: 'validated', account, family } as const;
   });
 }
@@ -223,12 +258,7 @@ export async function refuseAccount(
   reason: string,
   actor: Actor,
 ): Promise<DecisionResult> {
-  return withTransaction(ctx.pool, async (db) => {
-    const locked = await validation.lockAccountStatus(db, town.id, accountId);
-    if (!locked) throw new NotFoundError('account of another town');
-    const account = (await findAccountById(db, town.id, accountId))!;
-    if (locked.validationStatus !== 'awaiting_services') return { kind: 'already', account } as const;
-    const now = ctx.clock.now();
+  return decideOnAccount(ctx, town, accountId, async (db, account, now) => {
     await validation.markRefused(db, town.id, accountId, reason, now);
     await cancelTokens(db, accountId, 'activation', now);
     await deleteSessionsOf(db, accountId);
@@ -244,15 +274,7 @@ export async function refuseAccount(
         townUrl: absoluteUrl(ctx.config.publicBaseUrl, urls.townHome(town)),
       },
     });
-    await audit(db, {
-      townId: town.id,
-      ...actor,
-      action: 'account.refuse',
-      targetType: 'account',
-      targetId: accountId,
-      details: { username: account.username, reason },
-      at: now,
-    });
+    await auditDecision(db, town, actor, account, 'account.refuse', { reason }, now);
     return { kind: 'refused', account } as const;
   });
 }

@@ -1,4 +1,4 @@
-import { withTransaction } from '../../db/pool.js';
+import { isUniqueViolation, withTransaction } from '../../db/pool.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { audit } from '../../lib/audit.js';
 import { mayMail } from '../../lib/mail-limits.js';
@@ -7,7 +7,7 @@ import { hashPassword, passwordProblem, verifyDummy, verifyPassword } from '../.
 import * as agents from '../../repositories/agents.repository.js';
 import type { Agent } from '../../repositories/agents.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { usernameProblem } from '../parent-accounts/parent-accounts.service.js';
+import { USERNAME_TAKEN, usernameProblem } from '../parent-accounts/parent-accounts.service.js';
 import * as guard from '../auth/sign-in-guard.js';
 import type { ServiceContext } from '../../deps.js';
 
@@ -129,10 +129,7 @@ export async function createAgent(
   if (passwordIssue) errors.push({ field: 'motDePasse', message: passwordIssue });
   if (errors.length) return { kind: 'errors', errors };
   if (await agents.findAgentByUsername(ctx.pool, town.id, input.username)) {
-    return {
-      kind: 'errors',
-      errors: [{ field: 'nomUtilisateur', message: "Ce nom d'utilisateur est déjà pris : choisissez-en un autre" }],
-    };
+    return { kind: 'errors', errors: [USERNAME_TAKEN] };
   }
   const passwordHash = await hashPassword(input.password);
   try {
@@ -151,12 +148,7 @@ export async function createAgent(
     });
     return { kind: 'created', agent };
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') {
-      return {
-        kind: 'errors',
-        errors: [{ field: 'nomUtilisateur', message: "Ce nom d'utilisateur est déjà pris : choisissez-en un autre" }],
-      };
-    }
+    if (isUniqueViolation(err)) return { kind: 'errors', errors: [USERNAME_TAKEN] };
     throw err;
   }
 }

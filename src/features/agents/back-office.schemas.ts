@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../lib/audit.js';
-import { DAY_RANGE_TEXT, dayFromParts } from '../../lib/calendar-days.js';
+import { DAY_RANGE_TEXT, frenchDateOutOfRange, looksLikeFrenchDate, parseFrenchDate } from '../../lib/calendar/index.js';
 import { UUID } from '../../lib/ids.js';
+import { CONTROL, line, required } from '../../lib/zod-fields.js';
 import { challengeFields } from '../auth/sign-in-form.js';
 
 /**
@@ -12,8 +13,6 @@ import { challengeFields } from '../auth/sign-in-form.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_EXCEPT_NEWLINES = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 export const LINK_FAMILY_MESSAGE = 'Choisissez le dossier famille auquel rattacher le compte';
 
@@ -57,18 +56,9 @@ export const agentSignInSchema = z.object({
 
 // ---------------------------------------------------------------- the team
 
-function oneLine(empty: string, subject: string, max: number) {
-  return z
-    .string({ error: empty })
-    .trim()
-    .min(1, empty)
-    .max(max, `${subject} doit comporter ${max} caractères au maximum`)
-    .refine((v) => !CONTROL.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`);
-}
-
 export const newAgentSchema = z.object({
-  nom: oneLine("Saisissez le nom de l'agent", "Le nom de l'agent", 100),
-  nomUtilisateur: oneLine("Saisissez un nom d'utilisateur", "Le nom d'utilisateur", 100),
+  nom: required("Saisissez le nom de l'agent", line("Le nom de l'agent", 100)),
+  nomUtilisateur: required("Saisissez un nom d'utilisateur", line("Le nom d'utilisateur", 100)),
   courriel: z
     .string()
     .trim()
@@ -92,27 +82,13 @@ export const newAgentSchema = z.object({
 
 // ---------------------------------------------------------------- audit log filters
 
-const FRENCH_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
-
-/** 'JJ/MM/AAAA' → 'YYYY-MM-DD', or undefined when it is not a real date in the portal's range. */
-export function parseFrenchDate(value: string): string | undefined {
-  const m = FRENCH_DATE.exec(value.trim());
-  return m ? dayFromParts(Number(m[3]), Number(m[2]), Number(m[1])) : undefined;
-}
-
-/** A well-formed date whose year is outside the portal's range (1900–2200). */
-function yearOutOfRange(value: string): boolean {
-  const year = Number(FRENCH_DATE.exec(value.trim())?.[3] ?? 2000);
-  return year < 1900 || year > 2200;
-}
-
 const dateFilter = (subject: string) =>
   z
     .string()
     .trim()
     .max(20, `${subject} doit être une date réelle, comme 21/11/2026`)
-    .refine((v) => v === '' || FRENCH_DATE.test(v), `${subject} doit être une date réelle, comme 21/11/2026`)
-    .refine((v) => !yearOutOfRange(v), `${subject} doit être ${DAY_RANGE_TEXT}`)
+    .refine((v) => v === '' || looksLikeFrenchDate(v), `${subject} doit être une date réelle, comme 21/11/2026`)
+    .refine((v) => !frenchDateOutOfRange(v), `${subject} doit être ${DAY_RANGE_TEXT}`)
     .refine((v) => v === '' || parseFrenchDate(v) !== undefined, `${subject} doit être une date réelle, comme 21/11/2026`)
     .optional()
     .default('');

@@ -8,8 +8,8 @@ import { getAccountPhoto } from '../../repositories/accounts.repository.js';
 import { urls } from '../../routes.js';
 import * as service from '../parent-accounts/parent-accounts.service.js';
 import { cguSchema, credentialsSchema, newPasswordSchema } from './auth.schemas.js';
-import { regenerate, save } from './session-steps.js';
 import type { ServiceContext } from '../../deps.js';
+import { regenerateSession, saveSession } from '../../middleware/session.js';
 
 /**
  * The signed-in parent's own account: the photo, MES IDENTIFIANTS, the temporary password
@@ -92,10 +92,10 @@ export function myAccountController(deps: AppDeps) {
     }
     // A privilege change: new session id, same sign-in time.
     const createdAt = req.session.createdAt;
-    await regenerate(req);
+    await regenerateSession(req);
     Object.assign(req.session, { accountId: account.id, townId: town.id, createdAt });
     freshCsrfToken(req);
-    await save(req);
+    await saveSession(req);
     res.redirect(303, urls.acceptCgu(town));
   }
 

@@ -4,14 +4,13 @@ import { rememberDevice } from '../../lib/device-cookie.js';
 import { TooManyRequestsError } from '../../lib/errors.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';
 import { AUTH_HINT_COOKIE, PARENT_ABSOLUTE_MS } from '../../middleware/auth.js';
-import { sessionCookieName } from '../../middleware/session.js';
+import { regenerateSession, saveSession, sessionCookieName } from '../../middleware/session.js';
 import { requireTown } from '../../middleware/town.js';
 import { listPublishedNews, listServices } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
 import * as service from '../parent-accounts/parent-accounts.service.js';
 import { returnToSchema, signInSchema } from './auth.schemas.js';
 import { safeReturn } from './return-path.js';
-import { regenerate, save } from './session-steps.js';
 import {
   CHALLENGE_MESSAGES,
   currentChallenge,
@@ -73,11 +72,11 @@ export function signInController(deps: AppDeps) {
       return renderHome(req, res, 401, [{ field: 'identifiant', message }], { identifiant }, captcha);
     }
     // A new session id at sign-in: a session fixed before cannot be used (ASVS 3.2.1).
-    await regenerate(req);
+    await regenerateSession(req);
     req.session.accountId = result.account.id;
     req.session.townId = town.id;
     req.session.createdAt = clock.now().getTime();
-    await save(req);
+    await saveSession(req);
     res.cookie(AUTH_HINT_COOKIE, '1', {
       httpOnly: true,
       sameSite: 'lax',

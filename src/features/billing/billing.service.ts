@@ -1,6 +1,6 @@
 import { withTransaction } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
-import { eachDay, parisDay, parseDay, parseMonthKey } from '../../lib/calendar-days.js';
+import { eachDay, parisDay, parseDay, parseMonthKey } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as invoices from '../../repositories/billing-invoices.repository.js';
 import type { CreditNote, Invoice, InvoiceLine } from '../../repositories/billing-invoices.repository.js';

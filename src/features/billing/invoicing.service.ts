@@ -3,7 +3,7 @@ import type { ServiceContext } from '../../deps.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import { enqueueJob } from '../../jobs/enqueue.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
-import { eachDay, parisDay, parseMonthKey } from '../../lib/calendar-days.js';
+import { eachDay, parisDay, parseMonthKey, shortDate } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { personName } from '../../lib/french.js';
 import * as invoices from '../../repositories/billing-invoices.repository.js';
@@ -154,7 +154,7 @@ async function issueRun(ctx: ServiceContext, run: InvoicingRun, token: string, b
   // A day to bill without a tariff would be billed 0 or not at all: the run stops before issuing anything.
   const missing = await missingTariff(ctx.pool, townId, regieId, from, to, tariffsByActivity);
   if (missing) {
-    await finish(ctx, run, token, 'failed', `L’activité « ${missing.name} » n’a pas de tarif en vigueur le ${frenchDay(missing.day)}.`);
+    await finish(ctx, run, token, 'failed', `L’activité « ${missing.name} » n’a pas de tarif en vigueur le ${shortDate(missing.day)}.`);
     return;
   }
 
@@ -388,11 +388,6 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 function lastDayOfMonth(monthKey: string): string {
   const [y, m] = monthKey.split('-').map(Number) as [number, number];
   return `${monthKey}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`;
-}
-
-function frenchDay(day: string): string {
-  const [y, m, d] = day.split('-');
-  return `${d}/${m}/${y}`;
 }
 
 // ---------------------------------------------------------------- credit notes

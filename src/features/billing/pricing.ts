@@ -1,3 +1,4 @@
+import { addDays } from '../../lib/calendar/index.js';
 /**
  * The prices of billing, as pure functions of plain values (ADR 0015). Everything is an
  * integer: amounts in cents, percentages in basis points (1 bp = 0,01 %), the taux d'effort
@@ -241,6 +242,7 @@ function euros(cents: number): string {
  */
 export function dueDate(month: string, issuedOn: string, dueDay: number): string {
   let [y, m] = month.split('-').map(Number) as [number, number];
+  const tenDaysAfter = addDays(issuedOn, 10);
   for (;;) {
     m += 1;
     if (m > 12) {
@@ -248,7 +250,6 @@ export function dueDate(month: string, issuedOn: string, dueDay: number): string
       y += 1;
     }
     const candidate = `${y}-${String(m).padStart(2, '0')}-${String(dueDay).padStart(2, '0')}`;
-    const tenDaysAfter = new Date(Date.parse(`${issuedOn}T12:00:00Z`) + 10 * 86_400_000).toISOString().slice(0, 10);
     if (candidate >= tenDaysAfter) return candidate;
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AddressFields, PhoneFields } from '../../repositories/account-contact.repository.js';
+import type { AddressFields, PhoneFields } from '../../repositories/accounts.repository.js';
 import type { Account } from '../../repositories/accounts.repository.js';
 import type { FieldError } from '../../lib/forms.js';
 import { ADRESSE_FIELDS, parseAdresse, parseContact } from '../signup/signup.schemas.js';

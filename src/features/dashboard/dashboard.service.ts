@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Clock } from '../../lib/clock.js';
+import { ttlCache } from '../../lib/ttl-cache.js';
 import type { Account } from '../../repositories/accounts.repository.js';
 import {
   dashboardActivity,
@@ -24,19 +25,11 @@ export function familyOpen(account: Pick<Account, 'validationStatus' | 'familyId
  * published item shows up within these seconds; elsewhere they are read every time.
  */
 const NEWS_CACHE_MS = 5_000;
-const newsCache = new Map<string, { value: Promise<NewsItem[]>; until: number }>();
+const newsCache = ttlCache<NewsItem[]>(NEWS_CACHE_MS);
 
 function latestNews(db: pg.Pool, townId: string, cache: boolean): Promise<NewsItem[]> {
   if (!cache) return listPublishedNews(db, townId, 3);
-  const now = Date.now();
-  const hit = newsCache.get(townId);
-  if (hit && hit.until > now) return hit.value;
-  const value = listPublishedNews(db, townId, 3);
-  newsCache.set(townId, { value, until: now + NEWS_CACHE_MS });
-  value.catch(() => {
-    if (newsCache.get(townId)?.value === value) newsCache.delete(townId);
-  });
-  return value;
+  return newsCache.get(townId, () => listPublishedNews(db, townId, 3));
 }
 
 export interface Dashboard extends DashboardActivity {

@@ -1,6 +1,6 @@
 import { withTransaction } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
-import { parisDay } from '../../lib/date-input.js';
+import { parisDay } from '../../lib/calendar/index.js';
 import { sanitiseFileName } from '../../lib/file-checks.js';
 import { hit, type RateLimitResult } from '../../lib/rate-limit.js';
 import type { Account } from '../../repositories/accounts.repository.js';

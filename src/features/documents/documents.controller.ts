@@ -1,13 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppDeps } from '../../deps.js';
-import { parisDay } from '../../lib/date-input.js';
+import { parisDay } from '../../lib/calendar/index.js';
 import { sendAttachment } from '../../lib/downloads.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes, formatLabel } from '../../lib/file-checks.js';
 import { errorMap, type FieldError } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
 import { urls } from '../../routes.js';
-import { idParam } from '../../middleware/params.js';
+import { idParam } from '../../lib/params.js';
 import { DOCUMENT_KINDS } from './documents.schemas.js';
 import * as service from './documents.service.js';
 import { readNewDocument } from './new-document.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { parseDateInput, type DatePart } from '../../lib/date-input.js';
-import { formValues, type FieldError } from '../../lib/forms.js';
+import { addDays, parseDateInput, type DatePart } from '../../lib/calendar/index.js';
+import { fieldErrors, formValues, type FieldError } from '../../lib/forms.js';
+import { CONTROL_OR_BIDI, line, required } from '../../lib/zod-fields.js';
 import type { NewDocument } from '../../repositories/documents.repository.js';
 
 /**
@@ -49,25 +50,13 @@ export const DOCUMENT_FIELDS = [
   'dateLimiteValiditeAnnee',
 ] as const;
 
-// Line breaks and other invisible control characters have no place in a one-line field.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-
-function text(subject: string, max: number) {
-  return z
-    .string()
-    .trim()
-    .max(max, `${subject} doit comporter ${max} caractères au maximum`)
-    .refine((v) => !CONTROL.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`);
-}
-
 const schema = z.object({
   qualification: z.enum(DOCUMENT_KINDS.map((k) => k.value) as [DocumentKind, ...DocumentKind[]], {
     error: 'Sélectionnez la qualification du document',
   }),
-  intitule: z.string().trim().min(1, "Saisissez l'intitulé du document").pipe(text("L'intitulé du document", 200)),
-  numero: text('Le numéro', 100),
-  autoriteDelivrance: text("L'autorité de délivrance", 200),
+  intitule: required("Saisissez l'intitulé du document", line("L'intitulé du document", 200, CONTROL_OR_BIDI)),
+  numero: line('Le numéro', 100, CONTROL_OR_BIDI),
+  autoriteDelivrance: line("L'autorité de délivrance", 200, CONTROL_OR_BIDI),
 });
 
 const EARLIEST = '1900-01-01';
@@ -76,12 +65,6 @@ const LATEST = '2199-12-31';
 export type DocumentFieldsResult =
   | { ok: true; data: NewDocument; values: Record<string, string> }
   | { ok: false; errors: FieldError[]; values: Record<string, string>; dateErrorFields: string[] };
-
-function nextDay(iso: string): string {
-  const d = new Date(`${iso}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
 
 /**
  * Reads the document's fields. `today` ('YYYY-MM-DD', Europe/Paris): a document cannot
@@ -93,24 +76,15 @@ export function parseDocumentFields(body: unknown, today: string): DocumentField
   const values: Record<string, string> = {};
   for (const f of DOCUMENT_FIELDS) values[f] = all[f] ?? '';
 
-  const errors: FieldError[] = [];
   const dateErrorFields: string[] = [];
   const parsed = schema.safeParse(values);
-  if (!parsed.success) {
-    const seen = new Set<string>();
-    for (const issue of parsed.error.issues) {
-      const field = String(issue.path[0] ?? '');
-      if (seen.has(field)) continue;
-      seen.add(field);
-      errors.push({ field, message: issue.message });
-    }
-  }
+  const errors: FieldError[] = parsed.success ? [] : fieldErrors(parsed.error.issues);
 
   const dates: Partial<Record<DateInputName, string | null>> = {};
   for (const name of Object.keys(DATE_INPUTS) as DateInputName[]) {
     const result = parseDateInput(
       { day: values[boxId(name, 'day')]!, month: values[boxId(name, 'month')]!, year: values[boxId(name, 'year')]! },
-      { label: DATE_INPUTS[name].label, before: nextDay(LATEST), earliest: EARLIEST },
+      { label: DATE_INPUTS[name].label, before: addDays(LATEST, 1), earliest: EARLIEST },
     );
     if (result.kind === 'invalid') {
       errors.push({ field: boxId(name, result.parts[0]!), message: result.message });

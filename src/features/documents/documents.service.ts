@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import type { Clock } from '../../lib/clock.js';
-import { parisDay } from '../../lib/date-input.js';
+import { parisDay } from '../../lib/calendar/index.js';
 import { formatBytes, type CheckedFile } from '../../lib/file-checks.js';
 import { hit, type RateLimitResult } from '../../lib/rate-limit.js';
 import type { Account } from '../../repositories/accounts.repository.js';

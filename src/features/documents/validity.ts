@@ -1,4 +1,4 @@
-import { frenchLongDate } from '../../lib/date-input.js';
+import { dayLabel, daysBetween } from '../../lib/calendar/index.js';
 
 /** A document expiring within this many days is flagged (issue 5: "soon-expiring"). */
 export const SOON_DAYS = 30;
@@ -11,17 +11,13 @@ export interface Validity {
   label: string;
 }
 
-function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
-}
-
 /**
  * A document is valid through its "date limite de validité" (that day included).
  * `today` is the calendar day in Europe/Paris, from the injected clock.
  */
 export function validityOf(validUntil: string | null, today: string): Validity {
   if (!validUntil) return { kind: 'none', label: 'Sans date limite de validité' };
-  const date = frenchLongDate(validUntil);
+  const date = dayLabel(validUntil, { weekday: false, year: true });
   const left = daysBetween(today, validUntil);
   if (left < 0) return { kind: 'expired', label: `Expiré : valable jusqu'au ${date}` };
   if (left === 0) return { kind: 'soon', label: `Expire aujourd'hui : valable jusqu'au ${date}` };

@@ -1,35 +1,21 @@
 import { z } from 'zod';
-import { parseDateInput } from '../../lib/date-input.js';
+import { parseDateInput } from '../../lib/calendar/index.js';
 import { parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
-import { normalisePhone } from '../../lib/phones.js';
 import { checkFrenchPostalCode } from '../../lib/postal-codes.js';
+import { CONTROL, line, name, optionalEmail, phone, required } from '../../lib/zod-fields.js';
 import type { AdultFields, AuthorisedPerson, ChildFields, FamilyFields } from '../../repositories/family-files.repository.js';
-import { normaliseEmail } from '../parent-accounts/parent-accounts.service.js';
 
 /**
  * The back-office forms of a family file. Field name = input id = zod key, in the form's
- * order. The rules (names, email, phone, postal code) are exported for the import, which
- * applies the same ones to each row of a file.
+ * order. The file number's rule (REFERENCE) is exported for the import, which checks each
+ * row of a file with it and with the rules of lib/zod-fields.
  */
 
-// Line breaks and other invisible control characters have no place in a one-line field.
-// eslint-disable-next-line no-control-regex
-export const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // In a multi-line field, line breaks and tabs are fine; the other control characters are not.
 // eslint-disable-next-line no-control-regex
 const CONTROL_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
-export const NAME = /^[\p{L}\p{M}'’.,-]+(?: +[\p{L}\p{M}'’.,-]+)*$/u;
-export const EMAIL = z.regexes.email;
 /** The town's own file number: letters, digits and a few separators, as exported by its software. */
 export const REFERENCE = /^[\p{L}\p{N}][\p{L}\p{N} ._/-]*$/u;
-
-function text(subject: string, max: number) {
-  return z
-    .string()
-    .trim()
-    .max(max, `${subject} doit comporter ${max} caractères au maximum`)
-    .refine((v) => !CONTROL.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`);
-}
 
 /** `plural`: "Les allergies doivent …" rather than "doit". */
 function multiline(subject: string, max: number, plural = false) {
@@ -39,31 +25,6 @@ function multiline(subject: string, max: number, plural = false) {
     .max(max, `${subject} ${plural ? 'doivent' : 'doit'} comporter ${max} caractères au maximum`)
     .refine((v) => !CONTROL_MULTILINE.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`)
     .transform((v) => v.replace(/\r\n?/g, '\n'));
-}
-
-function name(subject: string, max: number) {
-  return text(subject, max).refine(
-    (v) => v === '' || NAME.test(v),
-    `${subject} ne doit contenir que des lettres, des espaces, des tirets et des apostrophes`,
-  );
-}
-
-function requiredName(empty: string, subject: string, max: number) {
-  return z.string().trim().min(1, empty).pipe(name(subject, max));
-}
-
-function phone(message: string) {
-  return z
-    .string()
-    .trim()
-    .transform((v, ctx) => {
-      const result = normalisePhone(v);
-      if (!result.ok) {
-        ctx.addIssue({ code: 'custom', message });
-        return z.NEVER;
-      }
-      return result.value;
-    });
 }
 
 const PHONE_MESSAGE = 'Saisissez un numéro de téléphone valide, par exemple 05 59 64 00 00 ou +44 20 7946 0958';
@@ -99,17 +60,17 @@ function withErrors<T>(
 export const FAMILY_FIELDS = ['nom', 'reference', 'adresse', 'codePostal', 'ville'] as const;
 
 const familySchema = z.object({
-  nom: requiredName('Saisissez le nom de la famille', 'Le nom de la famille', 100),
-  reference: text('La référence', 50).refine(
+  nom: required('Saisissez le nom de la famille', name('Le nom de la famille', 100)),
+  reference: line('La référence', 50).refine(
     (v) => v === '' || REFERENCE.test(v),
     'La référence ne doit contenir que des lettres, des chiffres, des espaces, des points, des tirets et des barres obliques',
   ),
-  adresse: text("L'adresse", 200),
-  codePostal: text('Le code postal', 10).refine(
+  adresse: line("L'adresse", 200),
+  codePostal: line('Le code postal', 10).refine(
     (v) => v === '' || checkFrenchPostalCode(v).ok,
     'Saisissez un code postal français valide de 5 chiffres, par exemple 40220',
   ),
-  ville: text('La ville', 100),
+  ville: line('La ville', 100),
 });
 
 export function parseFamilyForm(body: unknown): FormResult<FamilyFields> {
@@ -140,14 +101,9 @@ export const ADULT_FIELDS = ['civilite', 'nom', 'prenoms', 'courriel', 'telephon
 
 const adultSchema = z.object({
   civilite: z.enum(['M', 'Mme'], { error: 'Sélectionnez la civilité' }),
-  nom: requiredName('Saisissez le nom', 'Le nom', 100),
-  prenoms: requiredName('Saisissez le prénom ou les prénoms', 'Le prénom', 150),
-  courriel: z
-    .string()
-    .trim()
-    .max(254, "L'adresse de courriel doit comporter 254 caractères au maximum")
-    .refine((v) => v === '' || EMAIL.test(v), 'Saisissez une adresse de courriel valide, par exemple nom@exemple.fr')
-    .transform((v) => (v ? normaliseEmail(v) : '')),
+  nom: required('Saisissez le nom', name('Le nom', 100)),
+  prenoms: required('Saisissez le prénom ou les prénoms', name('Le prénom', 150)),
+  courriel: optionalEmail(),
   telephone: phone(PHONE_MESSAGE),
 });
 
@@ -193,23 +149,23 @@ export const CHILD_FIELDS = [
 const yesNo = (message: string) => z.enum(['oui', 'non'], { error: message });
 
 const childShape: Record<string, z.ZodType> = {
-  prenoms: requiredName("Saisissez le prénom ou les prénoms de l'enfant", 'Le prénom', 150),
-  nom: requiredName("Saisissez le nom de l'enfant", 'Le nom', 100),
+  prenoms: required("Saisissez le prénom ou les prénoms de l'enfant", name('Le prénom', 150)),
+  nom: required("Saisissez le nom de l'enfant", name('Le nom', 100)),
   dateNaissanceJour: z.string(),
   dateNaissanceMois: z.string(),
   dateNaissanceAnnee: z.string(),
-  ecole: text("Le nom de l'école", 150),
-  classe: text('La classe', 50),
+  ecole: line("Le nom de l'école", 150),
+  classe: line('La classe', 50),
   sante: multiline('Les informations de santé', 2000, true),
   allergies: multiline('Les allergies', 1000, true),
-  medecinNom: text('Le nom du médecin', 150),
+  medecinNom: line('Le nom du médecin', 150),
   medecinTelephone: phone('Saisissez un numéro de téléphone valide pour le médecin, par exemple 05 59 64 00 00'),
   autorisationPhoto: yesNo("Indiquez si l'enfant peut être photographié"),
   sortieSeul: yesNo("Indiquez si l'enfant peut partir seul"),
 };
 for (let i = 1; i <= AUTHORISED_SLOTS; i++) {
   childShape[`personne${i}Nom`] = name(`Le nom de la personne ${i}`, 150);
-  childShape[`personne${i}Lien`] = text(`Le lien de la personne ${i} avec l'enfant`, 50);
+  childShape[`personne${i}Lien`] = line(`Le lien de la personne ${i} avec l'enfant`, 50);
   childShape[`personne${i}Telephone`] = phone(`Saisissez un numéro de téléphone valide pour la personne ${i}, par exemple 06 12 34 56 78`);
 }
 const childSchema = z.object(childShape);

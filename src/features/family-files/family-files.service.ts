@@ -1,4 +1,4 @@
-import { withTransaction, type Queryable } from '../../db/pool.js';
+import { isUniqueViolation, withTransaction, type Queryable } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -11,10 +11,6 @@ import type { ServiceContext } from '../../deps.js';
 
 /** Who acts, for the audit row written with each change. */
 export type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
-
-const UNIQUE_VIOLATION = '23505';
-const isUniqueViolation = (err: unknown, constraint?: string) =>
-  (err as { code?: string }).code === UNIQUE_VIOLATION && (!constraint || (err as { constraint?: string }).constraint === constraint);
 
 /** The fields that changed, by name only: the audit log says what was touched, not personal values. */
 function changedFields<T extends object>(before: T, after: T): string[] {

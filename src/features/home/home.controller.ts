@@ -7,6 +7,7 @@ import { requireTown } from '../../middleware/town.js';
 import { currentText, listPublishedNews, listServices, listTowns } from '../../repositories/towns.repository.js';
 import { currentChallenge } from '../auth/sign-in-form.js';
 import { themeCss, townFaviconSvg } from './town-theme.js';
+import { ttlCache } from '../../lib/ttl-cache.js';
 
 /**
  * News and services change a few times a week, and the town home is the busiest page. In
@@ -16,32 +17,17 @@ import { themeCss, townFaviconSvg } from './town-theme.js';
  */
 const HOME_CONTENT_CACHE_MS = 5_000;
 
-/** Memoises `load` per town for `ttlMs`; concurrent misses share one read, a failed read is not kept. */
-function cachedPerTown<T>(ttlMs: number, load: (townId: string) => Promise<T>): (townId: string) => Promise<T> {
-  if (ttlMs <= 0) return load;
-  const entries = new Map<string, { value: Promise<T>; until: number }>();
-  return (townId) => {
-    const now = Date.now();
-    const hit = entries.get(townId);
-    if (hit && hit.until > now) return hit.value;
-    const value = load(townId);
-    entries.set(townId, { value, until: now + ttlMs });
-    value.catch(() => {
-      if (entries.get(townId)?.value === value) entries.delete(townId);
-    });
-    return value;
-  };
-}
-
 /** public/favicon.svg in the default colour; each town's portal shows it in the town's colour. */
 const FAVICON = fs.readFileSync(path.join(PUBLIC_DIR, 'favicon.svg'), 'utf8');
 
 /** The public pages: the list of towns, and each town's ACCUEIL, theme, favicon and legal texts. */
 export function homeController(deps: AppDeps) {
   const { pool, clock } = deps;
-  const homeContent = cachedPerTown(deps.config.isProduction ? HOME_CONTENT_CACHE_MS : 0, (townId) =>
-    Promise.all([listPublishedNews(pool, townId), listServices(pool, townId)]),
+  const homeCache = ttlCache<[Awaited<ReturnType<typeof listPublishedNews>>, Awaited<ReturnType<typeof listServices>>]>(
+    deps.config.isProduction ? HOME_CONTENT_CACHE_MS : 0,
   );
+  const homeContent = (townId: string) =>
+    homeCache.get(townId, () => Promise.all([listPublishedNews(pool, townId), listServices(pool, townId)]));
 
   async function showTowns(_req: Request, res: Response) {
     const towns = await listTowns(pool);

@@ -1,7 +1,8 @@
+import { z } from 'zod';
 import { normalisePhone } from '../../lib/phones.js';
 import { checkFrenchPostalCode } from '../../lib/postal-codes.js';
-import { normaliseEmail } from '../parent-accounts/parent-accounts.service.js';
-import { CONTROL, EMAIL, NAME, REFERENCE } from '../family-files/family-files.schemas.js';
+import { CONTROL, NAME, normaliseEmail } from '../../lib/zod-fields.js';
+import { REFERENCE } from '../family-files/family-files.schemas.js';
 import { parseCsv, type CsvRecord } from './csv.js';
 import { clip } from '../../lib/forms.js';
 
@@ -258,7 +259,7 @@ export function readRow(header: Header, record: CsvRecord, today: string): RowRe
     else checkName(firstNames, 'le prénom', 150, local);
     let email = get('courriel');
     if (email) {
-      if (email.length > 254 || !EMAIL.test(email)) local.push(`l'adresse de courriel ${quote(email)} n'est pas valide`);
+      if (email.length > 254 || !z.regexes.email.test(email)) local.push(`l'adresse de courriel ${quote(email)} n'est pas valide`);
       else email = normaliseEmail(email);
     }
     let phone = get('telephone');

@@ -4,7 +4,7 @@ import { audit, auditMany } from '../../lib/audit.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import type { Clock } from '../../lib/clock.js';
 import { enqueueJob } from '../../jobs/enqueue.js';
-import { parisDay } from '../../lib/date-input.js';
+import { parisDay } from '../../lib/calendar/index.js';
 import * as files from '../../repositories/family-files.repository.js';
 import * as jobs from '../../repositories/import-jobs.repository.js';
 import type { ImportIssue, ImportJob } from '../../repositories/import-jobs.repository.js';
@@ -250,15 +250,7 @@ export async function importBatch(
         rows.flatMap((r) => (r.kind === 'family' ? [r.family.reference] : [])),
       );
       const issues: ImportIssue[] = [];
-      const counts: jobs.BatchCounts = {
-        processedRows: rows.length,
-        familiesCreated: 0,
-        familiesExisting: 0,
-        adultsCreated: 0,
-        childrenCreated: 0,
-        rowsRejected: 0,
-        accountsTotal: 0,
-      };
+      const counts: jobs.BatchCounts = { ...jobs.NO_COUNTS, processedRows: rows.length };
       const toPlace: Extract<PlannedRow, { kind: 'family' }>[] = [];
       for (const row of rows) {
         if (row.kind === 'rejected') {

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppDeps } from '../../deps.js';
-import { parisDay } from '../../lib/date-input.js';
+import { parisDay } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { errorMap, type FieldError } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
@@ -9,7 +9,7 @@ import { listFamilyAdults, listFamilyChildren } from '../../repositories/family-
 import { listChildRequestsForParent } from '../../repositories/requests.repository.js';
 import { urls } from '../../routes.js';
 import { familyOpen } from '../dashboard/dashboard.service.js';
-import { idParam } from '../../middleware/params.js';
+import { idParam } from '../../lib/params.js';
 import { STATUS_LABELS } from '../requests/request-state.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 import { rateLimitRequests, scopeOf } from '../requests/requests.service.js';

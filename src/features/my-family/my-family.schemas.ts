@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { parseDateInput } from '../../lib/date-input.js';
+import { parseDateInput } from '../../lib/calendar/index.js';
 import { formValues, parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
 import { normalisePhone } from '../../lib/phones.js';
+import { line, name, optionalEmail, phone, required } from '../../lib/zod-fields.js';
 import type { AuthorisedPerson, ChildFileFields } from '../../repositories/family-members.repository.js';
-import { normaliseEmail } from '../parent-accounts/parent-accounts.service.js';
 import type { AddMemberPayload } from '../requests/request-types.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 
@@ -12,20 +12,9 @@ import { MESSAGE_MAX } from '../requests/requests.schemas.js';
  * or an adult). Field name = input id = zod key, in the form's order.
  */
 
-// A one-line field has no line breaks or other control characters; a text area keeps its lines.
-// eslint-disable-next-line no-control-regex
-const CONTROL_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// A text area keeps its lines (one-line fields: lib/zod-fields).
 // eslint-disable-next-line no-control-regex
 const CONTROL_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-const NAME = /^[\p{L}\p{M}'’.,-]+(?: +[\p{L}\p{M}'’.,-]+)*$/u;
-
-function line(subject: string, max: number) {
-  return z
-    .string()
-    .trim()
-    .max(max, `${subject} doit comporter ${max} caractères au maximum`)
-    .refine((v) => !CONTROL_LINE.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`);
-}
 
 function text(subject: string, max: number) {
   return z
@@ -37,26 +26,6 @@ function text(subject: string, max: number) {
         .max(max, `${subject} doit comporter ${max} caractères au maximum`)
         .refine((v) => !CONTROL_TEXT.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`),
     );
-}
-
-function name(subject: string, max: number, empty: string) {
-  return line(subject, max)
-    .refine((v) => v !== '', empty)
-    .refine((v) => v === '' || NAME.test(v), `${subject} ne doit contenir que des lettres, des espaces, des tirets et des apostrophes`);
-}
-
-function phone(message: string) {
-  return z
-    .string()
-    .trim()
-    .transform((v, ctx) => {
-      const result = normalisePhone(v);
-      if (!result.ok) {
-        ctx.addIssue({ code: 'custom', message });
-        return z.NEVER;
-      }
-      return result.value;
-    });
 }
 
 function yesNo(message: string) {
@@ -208,8 +177,8 @@ export const CHILD_MEMBER_FIELDS = [
 export const ADULT_MEMBER_FIELDS = ['civilite', 'prenoms', 'nom', 'courriel', 'telephone', 'message'] as const;
 
 const childMemberSchema = z.object({
-  prenoms: name('Le prénom', 150, "Saisissez le prénom de l'enfant"),
-  nom: name('Le nom', 100, "Saisissez le nom de l'enfant"),
+  prenoms: required("Saisissez le prénom de l'enfant", name('Le prénom', 150)),
+  nom: required("Saisissez le nom de l'enfant", name('Le nom', 100)),
   dateNaissanceJour: z.string().trim(),
   dateNaissanceMois: z.string().trim(),
   dateNaissanceAnnee: z.string().trim(),
@@ -220,14 +189,9 @@ const childMemberSchema = z.object({
 
 const adultMemberSchema = z.object({
   civilite: z.enum(['M', 'Mme'], { error: 'Sélectionnez la civilité' }),
-  prenoms: name('Le prénom', 150, "Saisissez le prénom de l'adulte"),
-  nom: name('Le nom', 100, "Saisissez le nom de l'adulte"),
-  courriel: z
-    .string()
-    .trim()
-    .max(254, "L'adresse de courriel doit comporter 254 caractères au maximum")
-    .refine((v) => v === '' || z.regexes.email.test(v), 'Saisissez une adresse de courriel valide, par exemple nom@exemple.fr')
-    .transform((v) => (v ? normaliseEmail(v) : '')),
+  prenoms: required("Saisissez le prénom de l'adulte", name('Le prénom', 150)),
+  nom: required("Saisissez le nom de l'adulte", name('Le nom', 100)),
+  courriel: optionalEmail(),
   telephone: phone('Saisissez un numéro de téléphone valide, par exemple 06 12 34 56 78'),
   message: optionalMessage,
 });

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/pool.js';
+import { ttlCache } from '../../lib/ttl-cache.js';
 import { latestTextVersion } from '../../repositories/settings.repository.js';
 
 /**
@@ -7,16 +8,12 @@ import { latestTextVersion } from '../../repositories/settings.repository.js';
  * at once; other instances within CACHE_MS.
  */
 const CACHE_MS = 5_000;
-const cache = new Map<string, { version: number | undefined; until: number }>();
+const versions = ttlCache<number | undefined>(CACHE_MS);
 
-export async function currentCguVersionNumber(db: Queryable, townId: string): Promise<number | undefined> {
-  const hit = cache.get(townId);
-  if (hit && hit.until > Date.now()) return hit.version;
-  const version = await latestTextVersion(db, townId, 'cgu');
-  cache.set(townId, { version, until: Date.now() + CACHE_MS });
-  return version;
+export function currentCguVersionNumber(db: Queryable, townId: string): Promise<number | undefined> {
+  return versions.get(townId, () => latestTextVersion(db, townId, 'cgu'));
 }
 
 export function forgetCguVersion(townId: string): void {
-  cache.delete(townId);
+  versions.forget(townId);
 }

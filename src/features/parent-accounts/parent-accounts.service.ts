@@ -1,12 +1,13 @@
-import { withTransaction, type Queryable } from '../../db/pool.js';
+import { isUniqueViolation, withTransaction, type Queryable } from '../../db/pool.js';
 import { formatDateTime } from '../../lib/format.js';
 import { mayMail } from '../../lib/mail-limits.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import { generateTemporaryPassword, hashPassword, needsRehash, passwordProblem, verifyDummy, verifyPassword } from '../../lib/passwords.js';
 import { hit } from '../../lib/rate-limit.js';
 import { hashToken, newToken } from '../../lib/tokens.js';
+import { normaliseEmail } from '../../lib/zod-fields.js';
 import * as accounts from '../../repositories/accounts.repository.js';
-import type { Account } from '../../repositories/accounts.repository.js';
+import type { Account, AddressFields, IdentityFields, PhoneFields } from '../../repositories/accounts.repository.js';
 import { currentText, type Town } from '../../repositories/towns.repository.js';
 import * as guard from '../auth/sign-in-guard.js';
 import { absoluteUrl, urls } from '../../routes.js';
@@ -18,10 +19,6 @@ export const ACTIVATION_TTL_MS = 7 * DAY;
 export const RESET_TTL_MS = 30 * 60 * 1000;
 
 /** One normalisation for every flow: sign-up, sign-in, reset, rate-limit keys. */
-export function normaliseEmail(email: string): string {
-  return email.normalize('NFC').trim().toLowerCase();
-}
-
 export function civilityWord(civility: 'M' | 'Mme'): string {
   return civility === 'M' ? 'Monsieur' : 'Madame';
 }
@@ -51,31 +48,29 @@ function activationLink(ctx: ServiceContext, town: Town, token: string): string 
   return absoluteUrl(ctx.config.publicBaseUrl, `${urls.activate(town)}?jeton=${encodeURIComponent(token)}`);
 }
 
+/** The activation mail, its link carrying `token` (issued in the same transaction). */
+async function enqueueActivationMail(db: Queryable, ctx: ServiceContext, town: Town, account: Account, token: string): Promise<void> {
+  await enqueueMail(db, {
+    townId: town.id,
+    to: account.email,
+    template: 'activation',
+    subject: 'Activez votre espace famille',
+    data: {
+      townName: town.name,
+      greeting: greeting(account),
+      link: activationLink(ctx, town, token),
+      username: account.username,
+      awaitingServices: account.validationStatus === 'awaiting_services',
+      delayHours: town.activationDelayHours,
+    },
+  });
+}
+
 // ---------------------------------------------------------------- registration (wizard)
 
-export interface RegistrationInput {
-  civility: 'M' | 'Mme';
-  lastName: string;
-  birthName: string;
-  firstNames: string;
-  birthDate: string | null;
-  birthCountry: string;
-  birthDepartment: string;
-  birthCommune: string;
+export interface RegistrationInput extends IdentityFields, AddressFields, PhoneFields {
   photoId: string | null;
-  addressNumber: string;
-  addressStreet: string;
-  addressBuilding: string;
-  addressApartment: string;
-  addressComplement: string;
-  postalCode: string;
-  city: string;
-  country: string;
-  phone: string;
-  mobile: string;
-  fax: string;
   email: string;
-  preferredContact: Account['preferredContact'];
   username: string;
   password: string;
   cleEnfance: string;
@@ -161,26 +156,13 @@ export async function registerAccount(ctx: ServiceContext, town: Town, input: Re
       });
     } catch (err) {
       // Two sign-ups racing for the same username: the unique index decides.
-      if ((err as { code?: string }).code === '23505') return { kind: 'username_taken' } as const;
+      if (isUniqueViolation(err)) return { kind: 'username_taken' } as const;
       throw err;
     }
     const token = await issueToken(db, ctx, account.id, 'activation', ACTIVATION_TTL_MS);
     // The account exists either way; over the budget its owner asks for the link again later.
     if (!(await mayMail(db, ctx.clock, 'activation', email))) return { kind: 'created' } as const;
-    await enqueueMail(db, {
-      townId: town.id,
-      to: email,
-      template: 'activation',
-      subject: 'Activez votre espace famille',
-      data: {
-        townName: town.name,
-        greeting: greeting(account),
-        link: activationLink(ctx, town, token),
-        username: account.username,
-        awaitingServices: account.validationStatus === 'awaiting_services',
-        delayHours: town.activationDelayHours,
-      },
-    });
+    await enqueueActivationMail(db, ctx, town, account, token);
     return { kind: 'created' } as const;
   });
 }
@@ -222,20 +204,7 @@ export async function resendActivation(ctx: ServiceContext, town: Town, identifi
       return;
     }
     const token = await issueToken(db, ctx, account.id, 'activation', ACTIVATION_TTL_MS);
-    await enqueueMail(db, {
-      townId: town.id,
-      to: account.email,
-      template: 'activation',
-      subject: 'Activez votre espace famille',
-      data: {
-        townName: town.name,
-        greeting: greeting(account),
-        link: activationLink(ctx, town, token),
-        username: account.username,
-        awaitingServices: account.validationStatus === 'awaiting_services',
-        delayHours: town.activationDelayHours,
-      },
-    });
+    await enqueueActivationMail(db, ctx, town, account, token);
   });
 }
 
@@ -428,12 +397,7 @@ async function passwordChangedMail(db: Queryable, ctx: ServiceContext, town: Tow
 }
 
 function formatNow(ctx: ServiceContext): string {
-  const now = ctx.clock.now();
-  const date = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' }).format(
-    now,
-  );
-  const time = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' }).format(now);
-  return `le ${date} à ${time}`;
+  return formatDateTime(ctx.clock.now());
 }
 
 // ---------------------------------------------------------------- Mes identifiants
@@ -460,7 +424,7 @@ export async function changeCredentials(
     const problem = usernameProblem(username);
     if (problem) errors.push({ field: 'nomUtilisateur', message: problem });
     else if (await accounts.usernameExists(ctx.pool, town.id, username, account.id)) {
-      errors.push({ field: 'nomUtilisateur', message: "Ce nom d'utilisateur est déjà pris : choisissez-en un autre" });
+      errors.push(USERNAME_TAKEN);
     }
   }
   if (passwordChanged) {
@@ -504,16 +468,14 @@ export async function changeCredentials(
       });
     });
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') {
-      return {
-        kind: 'errors',
-        errors: [{ field: 'nomUtilisateur', message: "Ce nom d'utilisateur est déjà pris : choisissez-en un autre" }],
-      };
-    }
+    if (isUniqueViolation(err)) return { kind: 'errors', errors: [USERNAME_TAKEN] };
     throw err;
   }
   return { kind: 'done', usernameChanged, passwordChanged: Boolean(hash) };
 }
+
+/** A username another account (or agent) of the town has: the unique index or a look-up said so. */
+export const USERNAME_TAKEN = { field: 'nomUtilisateur', message: "Ce nom d'utilisateur est déjà pris : choisissez-en un autre" };
 
 export function usernameProblem(username: string): string | undefined {
   if (!username) return "Saisissez un nom d'utilisateur";

@@ -8,7 +8,7 @@ import { requireTown } from '../../middleware/town.js';
 import * as repo from '../../repositories/requests.repository.js';
 import { urls } from '../../routes.js';
 import { pageCount, readParentMessage } from './parent-message.js';
-import { idParam, pageParam } from '../../middleware/params.js';
+import { idParam, pageParam } from '../../lib/params.js';
 import { STATUS_LABELS } from './request-state.js';
 import { requestDetails, TYPE_LABELS } from './request-types.js';
 import { MESSAGE_MAX } from './requests.schemas.js';

@@ -5,9 +5,6 @@ import { route, urls } from '../../routes.js';
 import { parentGuards } from '../parent-accounts/parent-guards.js';
 import { requestsController } from './requests.controller.js';
 
-// For the routers that still import them from here (the agents' requests).
-export { idParam, pageParam } from '../../middleware/params.js';
-
 /**
  * The parent's side of requests (issue 5). A request the parent may not see (another
  * family's, another town's, a co-parent's personal one) is a 404 for every verb, as is any

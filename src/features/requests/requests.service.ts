@@ -182,17 +182,7 @@ export async function createRequest(
   const files = input.files ?? [];
   if (files.length > 0 && !input.message?.trim()) throw new Error('files are sent with a message');
   if (input.message?.trim()) {
-    const messageId = await repo.insertMessage(db, {
-      townId: town.id,
-      requestId: request.id,
-      author: 'parent',
-      accountId: author.id,
-      agentId: null,
-      authorLabel: parentLabel(author),
-      body: input.message.trim(),
-      now,
-    });
-    await storeAttachments(db, town, request.id, messageId, files, now);
+    await addMessage(db, town, request.id, byParent(author), input.message.trim(), files, now);
   }
   await mailAuthor(db, ctx, town, request, 'created', status, '');
   return request;
@@ -218,6 +208,21 @@ export async function openForParent(ctx: ServiceContext, town: Town, account: Pa
     await repo.markAgentMessagesRead(ctx.pool, town.id, request.id, ctx.clock.now());
   }
   return { request, events, messages };
+}
+
+type MessageAuthor = Pick<repo.NewMessage, 'author' | 'accountId' | 'agentId' | 'authorLabel'>;
+
+const byParent = (account: ParentAccount): MessageAuthor => ({
+  author: 'parent',
+  accountId: account.id,
+  agentId: null,
+  authorLabel: parentLabel(account),
+});
+
+/** A message on a request, by the parent or an agent, with its files in the order sent. */
+async function addMessage(db: Queryable, town: Town, requestId: string, by: MessageAuthor, body: string, files: CheckedFile[], now: Date) {
+  const messageId = await repo.insertMessage(db, { townId: town.id, requestId, ...by, body, now });
+  await storeAttachments(db, town, requestId, messageId, files, now);
 }
 
 async function storeAttachments(db: Queryable, town: Town, requestId: string, messageId: string, files: CheckedFile[], now: Date) {
@@ -258,17 +263,7 @@ export async function postParentMessage(
     if (!found) throw new NotFoundError('request');
     const request = (await repo.lockRequest(db, town.id, found.id))!;
     const now = ctx.clock.now();
-    const messageId = await repo.insertMessage(db, {
-      townId: town.id,
-      requestId: request.id,
-      author: 'parent',
-      accountId: account.id,
-      agentId: null,
-      authorLabel: parentLabel(account),
-      body,
-      now,
-    });
-    await storeAttachments(db, town, request.id, messageId, files, now);
+    await addMessage(db, town, request.id, byParent(account), body, files, now);
     if (request.status === 'complement_requested' && canTransition('complement_requested', 'in_progress', 'parent')) {
       await repo.updateRequestStatus(db, town.id, request.id, { status: 'in_progress', agentId: null, now });
       await repo.insertEvent(db, {
@@ -402,17 +397,15 @@ export async function postAgentMessage(
     const request = await repo.lockRequest(db, town.id, requestId);
     if (!request) throw new NotFoundError('request');
     const now = ctx.clock.now();
-    const messageId = await repo.insertMessage(db, {
-      townId: town.id,
-      requestId: request.id,
-      author: 'agent',
-      accountId: null,
-      agentId: acting.agentId,
-      authorLabel: acting.actorLabel,
+    await addMessage(
+      db,
+      town,
+      request.id,
+      { author: 'agent', accountId: null, agentId: acting.agentId, authorLabel: acting.actorLabel },
       body,
+      files,
       now,
-    });
-    await storeAttachments(db, town, request.id, messageId, files, now);
+    );
     await repo.touchRequest(db, town.id, request.id, now);
     await mailAuthor(db, ctx, town, request, 'message', request.status, '');
     await audit(db, {

@@ -1,6 +1,6 @@
 import { lockForTransaction, withTransaction } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
-import { parisDay } from '../../lib/calendar-days.js';
+import { parisDay } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as activities from '../../repositories/activities.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';

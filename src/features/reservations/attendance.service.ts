@@ -1,13 +1,12 @@
 import { lockForTransaction, withTransaction, type Queryable } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
-import { parisDay } from '../../lib/calendar-days.js';
+import { dayLabel, parisDay } from '../../lib/calendar/index.js';
 import { listClosures, type ActivityRow } from '../../repositories/activities.repository.js';
 import * as attendance from '../../repositories/attendance.repository.js';
 import { listDayRoster } from '../../repositories/reservations.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import type { Actor } from './activities.service.js';
 import { dayStates, TownCalendar } from './day-states.js';
-import { dayLabel } from './labels.js';
 import { activityCalendar } from './rules.js';
 import type { ServiceContext } from '../../deps.js';
 
@@ -38,7 +37,7 @@ export async function sheetAvailability(
   day: string,
   now: Date,
 ): Promise<SheetAvailability> {
-  const label = dayLabel(day);
+  const label = dayLabel(day, { year: true });
   const cal = activityCalendar(activity, town.deadlineRules);
   const calendar = new TownCalendar(await listClosures(db, town.id));
   const [state] = dayStates(
@@ -58,21 +57,21 @@ export async function sheetAvailability(
     return {
       open: false,
       reason: 'not_running',
-      message: `L'activité n'a pas lieu le ${label} ${day.slice(0, 4)} : il n'y a pas de feuille de présence ce jour-là.`,
+      message: `L'activité n'a pas lieu le ${label} : il n'y a pas de feuille de présence ce jour-là.`,
     };
   }
   if (state?.status === 'closed') {
     return {
       open: false,
       reason: 'not_running',
-      message: `L'activité n'accueille pas d'enfants le ${label} ${day.slice(0, 4)} (${state.reason?.label ?? 'fermé'}) : il n'y a pas de feuille de présence ce jour-là.`,
+      message: `L'activité n'accueille pas d'enfants le ${label} (${state.reason?.label ?? 'fermé'}) : il n'y a pas de feuille de présence ce jour-là.`,
     };
   }
   if (day > parisDay(now)) {
     return {
       open: false,
       reason: 'future',
-      message: `Le ${label} ${day.slice(0, 4)} n'est pas encore arrivé : la présence se saisit le jour même ou après.`,
+      message: `Le ${label} n'est pas encore arrivé : la présence se saisit le jour même ou après.`,
     };
   }
   return { open: true };

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parisInstant } from '../../lib/calendar-days.js';
-import type { DeadlineRule } from '../../lib/deadlines.js';
+import { parisInstant, type DeadlineRule } from '../../lib/calendar/index.js';
 import { calendarFacts, dayStates, TownCalendar, type ActivityCalendar, type DayStateInput } from './day-states.js';
 
 const tarnosRule: DeadlineRule = { kind: 'days_before', days: 15, calendar: 'calendar' };

@@ -1,12 +1,18 @@
-import { businessCalendar, type BusinessCalendar } from '../../lib/business-hours.js';
-import { eachDay, weekday } from '../../lib/calendar-days.js';
-import { changeWindow, type CalendarFacts, type DeadlineRule } from '../../lib/deadlines.js';
-import { publicHolidayName } from '../../lib/public-holidays.js';
+import {
+  businessCalendar,
+  changeWindow,
+  eachDay,
+  isoWeekday,
+  publicHolidayName,
+  type BusinessCalendar,
+  type CalendarFacts,
+  type DeadlineRule,
+} from '../../lib/calendar/index.js';
 
 /**
  * What a day is for one child in one activity: the one place that composes the town's
  * calendar (public holidays, closures, school holidays), the activity's days, the
- * enrolment, the reservations and the counters with the deadline rules of deadlines.ts.
+ * enrolment, the reservations and the counters with the deadline rules of lib/calendar.
  * Pure: the caller loads the rows and passes the clock's `now`, so pages, the save and
  * the tests all get the same answer.
  */
@@ -66,11 +72,6 @@ export interface DayState {
   reservation?: ReservationLine;
   /** No place left on that day. */
   full: boolean;
-}
-
-/** 1 = Monday … 7 = Sunday. */
-export function isoWeekday(day: string): number {
-  return weekday(day) || 7;
 }
 
 /** The town's calendar, indexed for day look-ups. */

@@ -1,7 +1,9 @@
-import { addDays, eachDay, eachWeek, parseDay, parseMonthKey } from '../../lib/calendar-days.js';
-import { isoWeekday, type DayState } from './day-states.js';
+import { addDays, eachDay, eachWeek, parseDay, parseMonthKey } from '../../lib/calendar/index.js';
+import { type DayState } from './day-states.js';
+import { isoWeekday } from '../../lib/calendar/index.js';
 import { wantedOf, type ReservationDraft } from './draft.js';
-import { dayLabel, mondayOf, monthBounds, monthLabel, shiftMonth, shortDay, stateText, untilLabel } from './labels.js';
+import { stateText } from './labels.js';
+import { dayLabel, mondayOf, monthBounds, monthLabel, shiftMonth, shortDay, untilLabel } from '../../lib/calendar/index.js';
 
 /**
  * What the parent's reservation pages show, computed from the day states and the draft:

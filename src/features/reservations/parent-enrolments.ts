@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type pg from 'pg';
 import { requireTown } from '../../middleware/town.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { idParam } from '../../middleware/params.js';
+import { idParam } from '../../lib/params.js';
 import { BadGridError } from './reservations.schemas.js';
 import * as service from './reservations.service.js';
 

@@ -1,5 +1,6 @@
-import { isoWeekday, type DayState } from './day-states.js';
-import { monthLabel } from './labels.js';
+import { type DayState } from './day-states.js';
+import { isoWeekday } from '../../lib/calendar/index.js';
+import { monthLabel } from '../../lib/calendar/index.js';
 import type { Periodicity } from './reservations.schemas.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { DayState } from './day-states.js';
-import { dayLabel } from './labels.js';
+import { dayLabel } from '../../lib/calendar/index.js';
 import type { RefusedDay } from './reservations.service.js';
 
 /** What the parent reads after a change of the grid, the recap or VALIDER. Pure. */

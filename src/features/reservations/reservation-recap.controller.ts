@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../deps.js';
-import { addDays } from '../../lib/calendar-days.js';
+import { addDays } from '../../lib/calendar/index.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';
 import { weekdaysPlural } from '../../lib/french.js';
 import { requireTown } from '../../middleware/town.js';
@@ -12,7 +12,8 @@ import { rateLimitRequests } from '../requests/requests.service.js';
 import { draftChangeSets, pendingDays, recapLine } from './draft-changes.js';
 import { draftOf, draftSize, forget, MAX_DRAFT_DAYS, newKey, setWanted } from './draft.js';
 import { clampDay } from './grid-view.js';
-import { dayLabel, shortDate, todayIn, unitPlural, WEEKDAYS } from './labels.js';
+import { unitPlural } from './labels.js';
+import { dayLabel, shortDate, parisDay as todayIn, WEEKDAYS } from '../../lib/calendar/index.js';
 import { parentEnrolments, parentOf } from './parent-enrolments.js';
 import { groupByMonth, periodicityWindow, previewDays } from './periodicity-preview.js';
 import { blockedMessage, refusedMessage, savedMessage } from './reservation-messages.js';

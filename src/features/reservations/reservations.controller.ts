@@ -1,11 +1,11 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../deps.js';
-import { daysBetween } from '../../lib/calendar-days.js';
+import { daysBetween } from '../../lib/calendar/index.js';
 import { formValues } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
 import { listFamilyEnrolments } from '../../repositories/activities.repository.js';
 import { urls } from '../../routes.js';
-import { idParam } from '../../middleware/params.js';
+import { idParam } from '../../lib/params.js';
 import type { DayState } from './day-states.js';
 import { applyToDraft, gridWantedFor, pendingCount } from './draft-changes.js';
 import { draftOf, forget } from './draft.js';
@@ -21,12 +21,13 @@ import {
   viewParams,
   viewRange,
 } from './grid-view.js';
-import { dayLabel, monthBounds, monthLabel, shiftMonth, todayIn, unitPlural, WEEKDAYS } from './labels.js';
+import { unitPlural } from './labels.js';
+import { dayLabel, monthBounds, monthLabel, shiftMonth, parisDay as todayIn, WEEKDAYS } from '../../lib/calendar/index.js';
 import { blockedMessage } from './reservation-messages.js';
 import { parentEnrolments, parentOf } from './parent-enrolments.js';
 import { BadGridError, parseGrid } from './reservations.schemas.js';
 import * as service from './reservations.service.js';
-import { describeRule } from './rules.js';
+import { describeRule } from '../../lib/calendar/index.js';
 import type { ServiceContext } from '../../deps.js';
 
 /**

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { DAY_RANGE_TEXT, dayFromParts, parseDay } from '../../lib/calendar-days.js';
+import { daysBetween, frenchDateOutOfRange, outOfRangeMessage, parseDay, parseFrenchDate } from '../../lib/calendar/index.js';
 import { HttpError } from '../../lib/errors.js';
-import type { FieldError } from '../../lib/forms.js';
-import { formValues } from '../../lib/forms.js';
+import { fieldErrors, formValues, type FieldError } from '../../lib/forms.js';
 import { UUID } from '../../lib/ids.js';
 
 /** A repeated form field (checkboxes) as an array of strings, whatever the body parser made of it. */
@@ -24,29 +23,6 @@ export function isRealDay(value: string): boolean {
   return parseDay(value) !== undefined;
 }
 
-const FRENCH_DAY = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$/;
-
-/** "13/12/2026", "13/12/26" is refused; "2026-12-13" (a date input) is accepted. */
-export function parseFrenchDay(typed: string): string | undefined {
-  const value = typed.trim();
-  const iso = parseDay(value);
-  if (iso) return iso;
-  const m = FRENCH_DAY.exec(value);
-  return m ? dayFromParts(Number(m[3]), Number(m[2]), Number(m[1])) : undefined;
-}
-
-/** A date written the right way whose year is outside the portal's range: said as such. */
-export function yearOutOfRange(typed: string): boolean {
-  const value = typed.trim();
-  const year = /^(\d{4})-\d{2}-\d{2}$/.exec(value)?.[1] ?? FRENCH_DAY.exec(value)?.[3];
-  return year !== undefined && (Number(year) < 1900 || Number(year) > 2200);
-}
-
-/** The message for a date outside the range; `what` is "la date de début". */
-export function outOfRangeMessage(what: string): string {
-  return `${what.charAt(0).toUpperCase()}${what.slice(1)} doit être ${DAY_RANGE_TEXT}`;
-}
-
 const dayField = (what: string) =>
   z
     .string()
@@ -54,9 +30,11 @@ const dayField = (what: string) =>
     .min(1, `Saisissez ${what}`)
     .max(20, `Saisissez ${what} au format JJ/MM/AAAA`)
     .transform((v, ctx) => {
-      const iso = parseFrenchDay(v);
+      const iso = parseFrenchDate(v);
       if (!iso) {
-        const message = yearOutOfRange(v) ? outOfRangeMessage(what) : `Saisissez ${what} au format JJ/MM/AAAA, par exemple 07/12/2026`;
+        const message = frenchDateOutOfRange(v)
+          ? outOfRangeMessage(what)
+          : `Saisissez ${what} au format JJ/MM/AAAA, par exemple 07/12/2026`;
         ctx.addIssue({ code: 'custom', message });
         return z.NEVER;
       }
@@ -74,7 +52,7 @@ export const periodicitySchema = z
   .superRefine((v, ctx) => {
     if (v.au < v.du)
       ctx.addIssue({ code: 'custom', path: ['au'], message: 'La date de fin doit être la même que la date de début ou après' });
-    else if (new Date(`${v.au}T12:00:00Z`).getTime() - new Date(`${v.du}T12:00:00Z`).getTime() > 366 * 86_400_000) {
+    else if (daysBetween(v.du, v.au) > 366) {
       ctx.addIssue({ code: 'custom', path: ['au'], message: 'La période ne peut pas dépasser un an' });
     }
   });
@@ -93,14 +71,7 @@ export function parsePeriodicity(body: unknown): PeriodicityResult {
   const result = periodicitySchema.safeParse({ du: values.du ?? '', au: values.au ?? '', action: values.action ?? '', ...lists });
   if (result.success) return { ok: true, data: result.data };
   const order = ['jours', 'du', 'au', 'action', 'freres'];
-  const seen = new Set<string>();
-  const errors: FieldError[] = [];
-  for (const issue of result.error.issues) {
-    const field = String(issue.path[0] ?? '');
-    if (seen.has(field)) continue;
-    seen.add(field);
-    errors.push({ field, message: issue.message });
-  }
+  const errors = fieldErrors(result.error.issues);
   errors.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
   return { ok: false, errors, values, lists };
 }
@@ -241,18 +212,7 @@ export function parseActivityForm(body: unknown) {
   });
   const extra = conditionalErrors(values);
   if (result.success && extra.length === 0) return { ok: true as const, data: result.data };
-  const seen = new Set<string>();
-  const errors: FieldError[] = [];
-  for (const e of extra) {
-    seen.add(e.field);
-    errors.push(e);
-  }
-  for (const issue of result.success ? [] : result.error.issues) {
-    const field = String(issue.path[0] ?? '');
-    if (seen.has(field)) continue;
-    seen.add(field);
-    errors.push({ field, message: issue.message });
-  }
+  const errors = fieldErrors(result.success ? [] : result.error.issues, extra);
   errors.sort((a, c) => ACTIVITY_FIELDS.indexOf(a.field) - ACTIVITY_FIELDS.indexOf(c.field));
   return { ok: false as const, errors, values, jours };
 }

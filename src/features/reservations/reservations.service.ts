@@ -1,8 +1,8 @@
 import { withTransaction, type Queryable } from '../../db/pool.js';
-import { addDays } from '../../lib/calendar-days.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { formatLongDate } from '../../lib/format.js';
 import { enqueueMail } from '../../lib/mailer.js';
+import { ttlCache } from '../../lib/ttl-cache.js';
 import {
   findActivityWithFamilyEnrolments,
   findFamilyChild,
@@ -90,7 +90,7 @@ export async function enrolmentDays(
 ): Promise<DayState[]> {
   const [cal, { reservations, counts }] = await Promise.all([
     calendar ?? townCalendar(db, town),
-    repo.listReservationsWithCounts(db, town.id, ec.activity.id, [ec.child.id], from, to),
+    repo.listReservationsWithCounts(db, town.id, { activityId: ec.activity.id, childIds: [ec.child.id], from, to }),
   ]);
   return dayStates(
     {
@@ -135,17 +135,11 @@ export interface AgendaEntry {
  * a few seconds old in production (the save always reads it afresh, inside its transaction).
  */
 const CALENDAR_CACHE_MS = 5_000;
-const calendars = new Map<string, { until: number; value: Promise<TownCalendar> }>();
+const calendars = ttlCache<TownCalendar>(CALENDAR_CACHE_MS);
 
 export function cachedTownCalendar(ctx: ServiceContext, town: Town): Promise<TownCalendar> {
   if (!ctx.config.isProduction) return townCalendar(ctx.pool, town);
-  const now = Date.now();
-  const hit = calendars.get(town.id);
-  if (hit && hit.until > now) return hit.value;
-  const value = townCalendar(ctx.pool, town);
-  calendars.set(town.id, { until: now + CALENDAR_CACHE_MS, value });
-  value.catch(() => calendars.delete(town.id));
-  return value;
+  return calendars.get(town.id, () => townCalendar(ctx.pool, town));
 }
 
 /**
@@ -428,7 +422,12 @@ async function saveLockingLate(ctx: ServiceContext, db: Queryable, save: SaveInp
   const to = allDays[allDays.length - 1]!;
   const childIds = [...new Set([...save.enrolments.values()].map((e) => e.childId))];
   const calendar = await townCalendar(db, town);
-  const { reservations: existing, counts } = await repo.listReservationsWithCounts(db, town.id, activity.id, childIds, from, to);
+  const { reservations: existing, counts } = await repo.listReservationsWithCounts(db, town.id, {
+    activityId: activity.id,
+    childIds,
+    from,
+    to,
+  });
   const planned = decide(save, calendar, existing, counts, ctx.clock.now());
   if (!planned) return undefined;
   await recordOutcome(ctx, db, save, planned.status, planned.outcome);
@@ -439,7 +438,13 @@ async function saveLockingLate(ctx: ServiceContext, db: Queryable, save: SaveInp
   const allExist = allDays.every((day) => counts.some((c) => c.day === day));
   const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays, { allExist });
   const now = ctx.clock.now();
-  const again = decide(save, calendar, await repo.listReservations(db, town.id, activity.id, childIds, from, to), locked, now);
+  const again = decide(
+    save,
+    calendar,
+    await repo.listReservations(db, town.id, { activityId: activity.id, childIds, from, to }),
+    locked,
+    now,
+  );
   if (!again || again.fingerprint !== planned.fingerprint) return undefined;
   const removed = await repo.deleteReservations(db, town.id, activity.id, planned.removed);
   const key = (rows: Removed[]) => JSON.stringify(rows.map((r) => `${r.day}:${r.childId}:${r.status}`).sort());
@@ -479,7 +484,7 @@ async function saveLockingFirst(ctx: ServiceContext, db: Queryable, save: SaveIn
   const to = allDays[allDays.length - 1]!;
   const calendar = await townCalendar(db, town);
   const childIds = [...new Set([...enrolments.values()].map((e) => e.childId))];
-  const existing = await repo.listReservations(db, town.id, activity.id, childIds, from, to);
+  const existing = await repo.listReservations(db, town.id, { activityId: activity.id, childIds, from, to });
 
   const { refused, toBook, toCancel } = planChanges(save, calendar, existing, locked, now);
   if (refused.length > 0) throw new ChangesRefusedError(refused);
@@ -605,10 +610,3 @@ export async function findSubmissionForFamily(ctx: ServiceContext, town: Town, p
 }
 
 // ------------------------------------------------------------------ agents
-
-/** The first day of the month of `day`, and its last. */
-export function monthBounds(month: string): { from: string; to: string } {
-  const from = `${month}-01`;
-  const next = addDays(`${month}-28`, 4).slice(0, 7);
-  return { from, to: addDays(`${next}-01`, -1) };
-}

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool.js';
-import { parisDay } from '../../lib/calendar-days.js';
+import { parisDay } from '../../lib/calendar/index.js';
 import { formatLongDate } from '../../lib/format.js';
 import { greeting } from '../../lib/french.js';
 import { enqueueMail } from '../../lib/mailer.js';

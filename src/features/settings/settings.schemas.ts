@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { contrastWithWhite, darkenForWhiteText, formatRatio, MIN_CONTRAST_WITH_WHITE, normaliseHexColour } from '../../lib/contrast.js';
 import { normalisePhone } from '../../lib/phones.js';
-import { parseFrenchDay } from '../reservations/reservations.schemas.js';
+import { daysBetween, parseFrenchDate } from '../../lib/calendar/index.js';
 
 /**
  * One schema per settings form. Field name = input id = zod key. Every field defaults to
@@ -139,7 +139,7 @@ const dayField = (what: string) =>
         ctx.addIssue({ code: 'custom', message: `Saisissez ${what}` });
         return z.NEVER;
       }
-      const iso = v.length <= 20 ? parseFrenchDay(v) : undefined;
+      const iso = v.length <= 20 ? parseFrenchDate(v) : undefined;
       if (!iso || iso < '2000-01-01' || iso > '2099-12-31') {
         ctx.addIssue({ code: 'custom', message: `Saisissez ${what} au format JJ/MM/AAAA, par exemple 21/12/2026` });
         return z.NEVER;
@@ -161,7 +161,7 @@ export const closureFormSchema = z
   .superRefine((v, ctx) => {
     if (v.au < v.du) {
       ctx.addIssue({ code: 'custom', path: ['au'], message: 'Le dernier jour doit être le même que le premier jour ou après' });
-    } else if ((Date.parse(v.au) - Date.parse(v.du)) / 86_400_000 >= MAX_PERIOD_DAYS) {
+    } else if (daysBetween(v.du, v.au) >= MAX_PERIOD_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['au'], message: 'Une période ne peut pas dépasser un an : saisissez-la en plusieurs fois' });
     }
   });

@@ -23,6 +23,16 @@ function auditSettings(
   return audit(db, { ...actor, townId: town.id, action: 'settings.update', targetType, targetId, details, at });
 }
 
+/**
+ * Every settings change: its work in one transaction, then this process forgets the cached
+ * town (middleware/town.ts), so the next page shows the change at once.
+ */
+async function changeSettings<T>(ctx: Pick<ServiceContext, 'pool'>, town: Town, work: (db: Queryable) => Promise<T>): Promise<T> {
+  const result = await withTransaction(ctx.pool, work);
+  forgetTown(town.slug);
+  return result;
+}
+
 /** An id from the URL that is no uuid names nothing: the same 404 as another town's object. */
 export function assertId(id: string): void {
   if (!UUID.test(id)) throw new NotFoundError('malformed id');
@@ -46,7 +56,7 @@ async function changeTown(
   section: string,
   update: Partial<settings.TownSettings>,
 ): Promise<Changes> {
-  const changes = await withTransaction(ctx.pool, async (db) => {
+  return changeSettings(ctx, town, async (db) => {
     const before = await settings.lockTownSettings(db, town.id);
     const changes = diff(before, update);
     if (Object.keys(changes).length === 0) return changes;
@@ -62,8 +72,6 @@ async function changeTown(
     await auditSettings(db, town, actor, 'town', town.id, { section, changes: logged }, now);
     return changes;
   });
-  forgetTown(town.slug);
-  return changes;
 }
 
 /** The town's name, colour and welcome text. Returns what changed (empty: nothing to save). */
@@ -96,15 +104,13 @@ export async function addService(
   actor: Actor,
   input: settings.ServiceInput,
 ): Promise<string> {
-  const id = await withTransaction(ctx.pool, async (db) => {
+  return changeSettings(ctx, town, async (db) => {
     await settings.lockTownSettings(db, town.id);
     if (await settings.serviceNameTaken(db, town.id, input.name)) throw new ServiceNameTakenError();
     const id = await settings.insertService(db, town.id, input);
     await auditSettings(db, town, actor, 'town_service', id, { section: 'services', added: input }, ctx.clock.now());
     return id;
   });
-  forgetTown(town.slug);
-  return id;
 }
 
 export async function updateService(
@@ -115,7 +121,7 @@ export async function updateService(
   input: settings.ServiceInput,
 ): Promise<void> {
   assertId(id);
-  await withTransaction(ctx.pool, async (db) => {
+  await changeSettings(ctx, town, async (db) => {
     await settings.lockTownSettings(db, town.id);
     const before = await settings.findService(db, town.id, id);
     if (!before) throw new NotFoundError('service of another town');
@@ -125,12 +131,11 @@ export async function updateService(
     await settings.updateService(db, town.id, id, input);
     await auditSettings(db, town, actor, 'town_service', id, { section: 'services', service: before.name, changes }, ctx.clock.now());
   });
-  forgetTown(town.slug);
 }
 
 export async function removeService(ctx: Pick<ServiceContext, 'pool' | 'clock'>, town: Town, actor: Actor, id: string): Promise<string> {
   assertId(id);
-  const name = await withTransaction(ctx.pool, async (db) => {
+  return changeSettings(ctx, town, async (db) => {
     await settings.lockTownSettings(db, town.id);
     const before = await settings.findService(db, town.id, id);
     if (!before) throw new NotFoundError('service of another town');
@@ -138,8 +143,6 @@ export async function removeService(ctx: Pick<ServiceContext, 'pool' | 'clock'>,
     await auditSettings(db, town, actor, 'town_service', id, { section: 'services', removed: before }, ctx.clock.now());
     return before.name;
   });
-  forgetTown(town.slug);
-  return name;
 }
 
 /** Moves a service one place up or down in the list the town home shows. */
@@ -151,7 +154,7 @@ export async function moveService(
   direction: 'haut' | 'bas',
 ): Promise<string> {
   assertId(id);
-  const name = await withTransaction(ctx.pool, async (db) => {
+  return changeSettings(ctx, town, async (db) => {
     const order = await settings.lockServiceOrder(db, town.id);
     const index = order.indexOf(id);
     const service = index < 0 ? undefined : await settings.findService(db, town.id, id);
@@ -171,8 +174,6 @@ export async function moveService(
     );
     return service.name;
   });
-  forgetTown(town.slug);
-  return name;
 }
 
 // ------------------------------------------------------------------ calendar
@@ -183,13 +184,11 @@ export async function addClosure(
   actor: Actor,
   input: Omit<settings.Closure, 'id'>,
 ): Promise<string> {
-  const id = await withTransaction(ctx.pool, async (db) => {
+  return changeSettings(ctx, town, async (db) => {
     const id = await settings.insertClosure(db, town.id, input);
     await auditSettings(db, town, actor, 'town_closure', id, { section: 'calendar', added: input }, ctx.clock.now());
     return id;
   });
-  forgetTown(town.slug);
-  return id;
 }
 
 export async function removeClosure(
@@ -199,14 +198,12 @@ export async function removeClosure(
   id: string,
 ): Promise<settings.Closure> {
   assertId(id);
-  const removed = await withTransaction(ctx.pool, async (db) => {
+  return changeSettings(ctx, town, async (db) => {
     const removed = await settings.deleteClosure(db, town.id, id);
     if (!removed) throw new NotFoundError('period of another town');
     await auditSettings(db, town, actor, 'town_closure', id, { section: 'calendar', removed }, ctx.clock.now());
     return removed;
   });
-  forgetTown(town.slug);
-  return removed;
 }
 
 // ------------------------------------------------------------------ legal texts
@@ -226,7 +223,7 @@ export async function publishText(
   kind: settings.TextKind,
   body: string,
 ): Promise<number> {
-  const version = await withTransaction(ctx.pool, async (db) => {
+  const version = await changeSettings(ctx, town, async (db) => {
     await settings.lockTownSettings(db, town.id);
     const current = await currentText(db, town.id, kind);
     if (current?.body === body) throw new TextUnchangedError();
@@ -244,6 +241,5 @@ export async function publishText(
     return version;
   });
   if (kind === 'cgu') forgetCguVersion(town.id);
-  forgetTown(town.slug);
   return version;
 }

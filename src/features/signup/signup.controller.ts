@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { newChallenge } from '../../lib/captcha.js';
-import { parisDay } from '../../lib/date-input.js';
+import { parisDay } from '../../lib/calendar/index.js';
 import { NotFoundError, TooManyRequestsError } from '../../lib/errors.js';
 import { formValues } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { hasAnswer } from '../../lib/captcha.js';
-import { parseDateInput, type DatePart } from '../../lib/date-input.js';
+import { parseDateInput, type DatePart } from '../../lib/calendar/index.js';
 import { parseForm, type FieldError, type FormResult } from '../../lib/forms.js';
 import { passwordProblem } from '../../lib/passwords.js';
-import { normalisePhone } from '../../lib/phones.js';
 import { checkFrenchPostalCode, isFrance } from '../../lib/postal-codes.js';
+import { line, name, normaliseEmail, phone, required } from '../../lib/zod-fields.js';
 import type { PasswordPolicy } from '../../repositories/towns.repository.js';
 import type { SignupStep } from '../../routes.js';
-import { normaliseEmail, usernameProblem, type RegistrationInput } from '../parent-accounts/parent-accounts.service.js';
+import { usernameProblem, type RegistrationInput } from '../parent-accounts/parent-accounts.service.js';
 
 /**
  * One form per step. Field name = input id = zod key, in the form's order (the error
@@ -17,30 +17,6 @@ import { normaliseEmail, usernameProblem, type RegistrationInput } from '../pare
 export interface StepData {
   display: Record<string, string>;
   input: Partial<RegistrationInput>;
-}
-
-// Line breaks and other invisible control characters have no place in a one-line field.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const NAME = /^[\p{L}\p{M}'’.,-]+(?: +[\p{L}\p{M}'’.,-]+)*$/u;
-
-function text(subject: string, max: number) {
-  return z
-    .string()
-    .trim()
-    .max(max, `${subject} doit comporter ${max} caractères au maximum`)
-    .refine((v) => !CONTROL.test(v), `${subject} contient un caractère qui n'est pas accepté : retirez-le`);
-}
-
-function requiredText(empty: string, subject: string, max: number) {
-  return z.string().trim().min(1, empty).pipe(text(subject, max));
-}
-
-function name(subject: string, max: number) {
-  return text(subject, max).refine(
-    (v) => v === '' || NAME.test(v),
-    `${subject} ne doit contenir que des lettres, des espaces, des tirets et des apostrophes`,
-  );
 }
 
 /** Every field of the step present as a string (absent ones empty), nothing else. */
@@ -93,15 +69,15 @@ export const DATE_FIELDS: Record<DatePart, string> = { day: 'dateNaissanceJour',
 
 const identiteSchema = z.object({
   civilite: z.enum(['M', 'Mme'], { error: 'Sélectionnez votre civilité' }),
-  nomUsuel: requiredText('Saisissez votre nom usuel', 'Le nom usuel', 100).pipe(name('Le nom usuel', 100)),
+  nomUsuel: required('Saisissez votre nom usuel', name('Le nom usuel', 100)),
   nomNaissance: name('Le nom de naissance', 100),
-  prenoms: requiredText('Saisissez votre prénom ou vos prénoms', 'Le prénom', 150).pipe(name('Le prénom', 150)),
+  prenoms: required('Saisissez votre prénom ou vos prénoms', name('Le prénom', 150)),
   dateNaissanceJour: z.string().trim(),
   dateNaissanceMois: z.string().trim(),
   dateNaissanceAnnee: z.string().trim(),
-  paysNaissance: text('Le pays de naissance', 100),
-  departementNaissance: text('Le département de naissance', 100),
-  communeNaissance: text('La commune de naissance', 100),
+  paysNaissance: line('Le pays de naissance', 100),
+  departementNaissance: line('Le département de naissance', 100),
+  communeNaissance: line('La commune de naissance', 100),
 });
 
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
@@ -161,14 +137,14 @@ export const ADRESSE_FIELDS = ['numero', 'nomVoie', 'batiment', 'appartement', '
 export const ADRESSE_DEFAULTS = { pays: 'France' };
 
 const adresseSchema = z.object({
-  numero: text('Le numéro', 20),
-  nomVoie: text('Le nom de la voie', 150),
-  batiment: text('Le bâtiment', 100),
-  appartement: text("L'appartement", 50),
-  complement: text('Le complément', 150),
-  codePostal: text('Le code postal', 20),
-  ville: text('La ville', 100),
-  pays: text('Le pays', 100),
+  numero: line('Le numéro', 20),
+  nomVoie: line('Le nom de la voie', 150),
+  batiment: line('Le bâtiment', 100),
+  appartement: line("L'appartement", 50),
+  complement: line('Le complément', 150),
+  codePostal: line('Le code postal', 20),
+  ville: line('La ville', 100),
+  pays: line('Le pays', 100),
 });
 
 export function parseAdresse(body: Record<string, string>): FormResult<StepData> {
@@ -221,20 +197,6 @@ export const CONTACT_MEANS = [
   { value: 'mobile', label: 'Mobile' },
   { value: 'fax', label: 'Fax' },
 ] as const;
-
-function phone(message: string) {
-  return z
-    .string()
-    .trim()
-    .transform((v, ctx) => {
-      const result = normalisePhone(v);
-      if (!result.ok) {
-        ctx.addIssue({ code: 'custom', message });
-        return z.NEVER;
-      }
-      return result.value;
-    });
-}
 
 const EMAIL_MESSAGE = 'Saisissez une adresse de courriel valide, par exemple nom@exemple.fr';
 
@@ -303,7 +265,7 @@ const authentificationSchema = z.object({
   // Passwords are taken as typed: spaces count.
   motDePasse: z.string(),
   confirmationMotDePasse: z.string(),
-  cleEnfance: text('La clé Enfance', 50),
+  cleEnfance: line('La clé Enfance', 50),
   texteControle: z.string().trim().max(50, 'Le texte de contrôle doit comporter 50 caractères au maximum'),
   reponseQuestion: z.string().trim().max(50, 'La réponse doit comporter 50 caractères au maximum'),
   siteInternet: z.string(),

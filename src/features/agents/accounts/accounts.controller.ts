@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { auditActor } from '../../../lib/audit.js';
-import { formatBusinessHours } from '../../../lib/business-hours.js';
+import { formatBusinessHours } from '../../../lib/calendar/index.js';
 import { NotFoundError } from '../../../lib/errors.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../../lib/forms.js';
 import { requireTown } from '../../../middleware/town.js';

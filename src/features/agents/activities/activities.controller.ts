@@ -1,7 +1,17 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { auditActor } from '../../../lib/audit.js';
-import { parisDay, parseMonthKey } from '../../../lib/calendar-days.js';
+import {
+  describeRule,
+  monthBounds,
+  monthLabel,
+  parisDay,
+  parseMonthKey,
+  parseRule,
+  shortDate,
+  shiftMonth,
+  WEEKDAYS,
+} from '../../../lib/calendar/index.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../../lib/forms.js';
 import { requireTown } from '../../../middleware/town.js';
 import * as activities from '../../../repositories/activities.repository.js';
@@ -10,11 +20,9 @@ import * as reservations from '../../../repositories/reservations.repository.js'
 import { urls } from '../../../routes.js';
 import * as activityService from '../../reservations/activities.service.js';
 import { TownCalendar } from '../../reservations/day-states.js';
-import { monthLabel, shiftMonth, WEEKDAYS } from '../../reservations/labels.js';
 import { enrolmentFormSchema, parseActivityForm } from '../../reservations/reservations.schemas.js';
-import * as service from '../../reservations/reservations.service.js';
-import { activityCalendar, describeRule, parseRule } from '../../reservations/rules.js';
-import { RUNS_DURING, shortDate, toInput, toValues } from './activity-form.js';
+import { activityCalendar } from '../../reservations/rules.js';
+import { RUNS_DURING, toInput, toValues } from './activity-form.js';
 import { loadActivity } from './load-activity.js';
 import { defaultMonth, monthRows } from './month-table.js';
 import { occupancyChart } from './occupancy-chart.js';
@@ -124,7 +132,7 @@ export function activitiesController(deps: AppDeps) {
     const activity = await loadActivity(pool, req);
     const today = parisDay(clock.now());
     const month = parseMonthKey(req.query.mois) ?? defaultMonth(activity, today);
-    const { from, to } = service.monthBounds(month);
+    const { from, to } = monthBounds(month);
     const [enrolments, counts, closures, figures] = await Promise.all([
       activities.listActivityEnrolments(pool, town.id, activity.id),
       reservations.occupancy(pool, town.id, activity.id, from, to),

@@ -39,16 +39,15 @@ describe('the activity form', () => {
   });
 
   it('shows a saved activity as the form that made it (Bondoufle rule, own cancellation delay)', () => {
-    const body = {
-      ...BASE,
+    const rule = {
       regle: 'bondoufle',
       delaiMercredi: '8',
       semainesVacances: '3',
       heure: '12:00',
       annulation: 'jours',
       delaiAnnulation: '1',
-      calendrier: 'calendar',
     };
+    const body = { ...BASE, ...rule, calendrier: 'calendar' };
     const { values, jours } = toValues(asRow(toInput(parsed(body))));
     expect(jours).toEqual(['1', '2', '4', '5']);
     expect(values).toMatchObject({
@@ -56,12 +55,7 @@ describe('the activity form', () => {
       du: '01/09/2026',
       au: '30/06/2027',
       capacite: '40',
-      regle: 'bondoufle',
-      delaiMercredi: '8',
-      semainesVacances: '3',
-      heure: '12:00',
-      annulation: 'jours',
-      delaiAnnulation: '1',
+      ...rule,
     });
   });
 });

@@ -1,7 +1,6 @@
-import type { DeadlineRule } from '../../../lib/deadlines.js';
+import { parseRule, shortDate, type DeadlineRule } from '../../../lib/calendar/index.js';
 import type * as activities from '../../../repositories/activities.repository.js';
 import type { ActivityForm } from '../../reservations/reservations.schemas.js';
-import { parseRule } from '../../reservations/rules.js';
 
 /** The activity form, both ways: what the agent typed to an activity, an activity to the form's fields. */
 
@@ -10,10 +9,6 @@ export const RUNS_DURING = [
   { value: 'school_holidays', label: 'Pendant les vacances scolaires seulement' },
   { value: 'all', label: 'Toute la période, vacances comprises' },
 ];
-
-export function shortDate(day: string): string {
-  return `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
-}
 
 /** The activity form, checked, as the service takes it. */
 export function toInput(f: ActivityForm): activities.ActivityInput {

@@ -1,4 +1,5 @@
-import { dayLabel } from '../../reservations/labels.js';
+import { dayLabel } from '../../../lib/calendar/index.js';
+import { count } from '../../../lib/french.js';
 import { UUID } from '../../../lib/ids.js';
 
 /**
@@ -39,9 +40,8 @@ export function parseAttendanceForm(body: unknown): AttendanceForm {
 
 /** "La feuille de présence du … est enregistrée : 3 présents, 1 absent, 0 venu sans réservation." */
 export function attendanceSavedMessage(day: string, counts: { present: number; absent: number; walkIns: number }): string {
-  const plural = (n: number, one: string, many: string) => `${n} ${n > 1 ? many : one}`;
   return (
-    `La feuille de présence du ${dayLabel(day)} est enregistrée : ${plural(counts.present, 'présent', 'présents')}, ` +
-    `${plural(counts.absent, 'absent', 'absents')}, ${plural(counts.walkIns, 'venu', 'venus')} sans réservation.`
+    `La feuille de présence du ${dayLabel(day)} est enregistrée : ${count(counts.present, 'présent', 'présents')}, ` +
+    `${count(counts.absent, 'absent', 'absents')}, ${count(counts.walkIns, 'venu', 'venus')} sans réservation.`
   );
 }

@@ -1,16 +1,15 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { auditActor } from '../../../lib/audit.js';
-import { addDays, parseDay } from '../../../lib/calendar-days.js';
+import { addDays, dayLabel, parseDay } from '../../../lib/calendar/index.js';
 import { NotFoundError } from '../../../lib/errors.js';
 import { errorMap, type FieldError } from '../../../lib/forms.js';
 import { requireTown } from '../../../middleware/town.js';
 import type { ActivityRow } from '../../../repositories/activities.repository.js';
 import { urls } from '../../../routes.js';
 import * as attendanceService from '../../reservations/attendance.service.js';
-import { dayLabel } from '../../reservations/labels.js';
 import { attendanceSavedMessage, parseAttendanceForm } from './attendance-form.js';
-import { param } from '../params.js';
+import { param } from '../../../lib/params.js';
 import { loadActivity } from './load-activity.js';
 import type { ServiceContext } from '../../../deps.js';
 

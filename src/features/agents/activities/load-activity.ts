@@ -4,7 +4,7 @@ import { NotFoundError } from '../../../lib/errors.js';
 import { requireTown } from '../../../middleware/town.js';
 import { findActivity, type ActivityRow } from '../../../repositories/activities.repository.js';
 import { assertUuid } from '../../reservations/reservations.service.js';
-import { param } from '../params.js';
+import { param } from '../../../lib/params.js';
 
 /** The activity of the path, in this town: anything else is the 404. */
 export async function loadActivity(db: Queryable, req: Request): Promise<ActivityRow> {

@@ -1,8 +1,6 @@
-import { eachDay } from '../../../lib/calendar-days.js';
-import { publicHolidayName } from '../../../lib/public-holidays.js';
+import { dayLabel, eachDay, isoWeekday, publicHolidayName } from '../../../lib/calendar/index.js';
 import type { ActivityRow } from '../../../repositories/activities.repository.js';
-import { isoWeekday, type ActivityCalendar, type TownCalendar } from '../../reservations/day-states.js';
-import { dayLabel } from '../../reservations/labels.js';
+import type { ActivityCalendar, TownCalendar } from '../../reservations/day-states.js';
 
 export interface MonthRow {
   day: string;

@@ -1,16 +1,16 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { auditActor } from '../../../lib/audit.js';
+import { dayLabel } from '../../../lib/calendar/index.js';
 import { NotFoundError } from '../../../lib/errors.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../../lib/forms.js';
 import { requireTown } from '../../../middleware/town.js';
 import * as reservations from '../../../repositories/reservations.repository.js';
 import { urls } from '../../../routes.js';
 import { agentTransition } from '../../requests/requests.service.js';
-import { dayLabel } from '../../reservations/labels.js';
 import { decisionSchema } from '../../reservations/reservations.schemas.js';
 import * as service from '../../reservations/reservations.service.js';
-import { param } from '../params.js';
+import { param } from '../../../lib/params.js';
 import type { ServiceContext } from '../../../deps.js';
 
 /** Reservation requests that wait for an agent ("Réservations à confirmer"), and the decision on one. */

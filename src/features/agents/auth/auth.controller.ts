@@ -6,6 +6,7 @@ import { TooManyRequestsError } from '../../../lib/errors.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../../lib/forms.js';
 import { hit } from '../../../lib/rate-limit.js';
 import { freshCsrfToken } from '../../../middleware/csrf.js';
+import { regenerateSession, saveSession } from '../../../middleware/session.js';
 import { requireTown } from '../../../middleware/town.js';
 import { urls } from '../../../routes.js';
 import {
@@ -20,13 +21,6 @@ import { newPasswordSchema } from '../../auth/auth.schemas.js';
 import { replaceAgentPassword, signInAgent } from '../agents.service.js';
 import { agentSignInSchema } from '../back-office.schemas.js';
 import { agentPolicyRule } from '../password-policy.js';
-
-function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
-}
-function save(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
-}
 
 /** Sign-in and sign-out of the back-office ("Espace agents"), and the agent's own password. */
 export function authController(deps: AppDeps) {
@@ -71,13 +65,13 @@ export function authController(deps: AppDeps) {
       return render(401, [{ field: 'identifiant', message: 'Identifiant ou mot de passe incorrect' }], { identifiant }, captcha);
     }
     // A new session id, and nothing of a parent's session carried over.
-    await regenerate(req);
+    await regenerateSession(req);
     const now = clock.now().getTime();
     req.session.agentId = result.agent.id;
     req.session.townId = town.id;
     req.session.createdAt = now;
     req.session.agentSeenAt = now;
-    await save(req);
+    await saveSession(req);
     rememberDevice(req, res, config, `agent-${result.agent.id}`, attemptAt);
     // A password an admin chose opens only the page to choose one's own (loadAgent guards the rest).
     res.redirect(303, result.agent.mustChangePassword ? urls.agentNewPassword(town) : urls.agentHome(town));
@@ -115,11 +109,11 @@ export function authController(deps: AppDeps) {
     if (result.kind === 'errors') return renderNewPassword(res, 400, result.errors);
     // A privilege change: a new session id, the same sign-in time.
     const { createdAt, agentSeenAt } = req.session;
-    await regenerate(req);
+    await regenerateSession(req);
     Object.assign(req.session, { agentId: agent.id, townId: town.id, createdAt, agentSeenAt });
     freshCsrfToken(req);
     req.session.flash = { kind: 'success', message: 'Votre mot de passe est enregistré : vous seul le connaissez.' };
-    await save(req);
+    await saveSession(req);
     res.redirect(303, urls.agentHome(town));
   }
 

@@ -1,9 +1,8 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { auditActor } from '../../../lib/audit.js';
-import { parisDay } from '../../../lib/date-input.js';
+import { dayLabel, parisDay } from '../../../lib/calendar/index.js';
 import { errorMap, type FieldError } from '../../../lib/forms.js';
-import { dayLabel } from '../../../lib/french.js';
 import { requireTown } from '../../../middleware/town.js';
 import * as files from '../../../repositories/family-files.repository.js';
 import { listServices, type Town } from '../../../repositories/towns.repository.js';
@@ -11,7 +10,7 @@ import { absoluteUrl, urls } from '../../../routes.js';
 import { letterFileName, letterRecipient, renderCleEnfanceLetter } from './cle-enfance-letter.js';
 import { familyValues, parseFamilyForm, parseSearch } from '../../family-files/family-files.schemas.js';
 import * as service from '../../family-files/family-files.service.js';
-import { idParam } from '../params.js';
+import { idParam } from '../../../lib/params.js';
 import { flash, loadFamilyFile } from './load-family.js';
 
 export const PAGE_SIZE = 20;

@@ -3,7 +3,7 @@ import type { Queryable } from '../../../db/pool.js';
 import { NotFoundError } from '../../../lib/errors.js';
 import { findFamilyFile, type FamilyFile } from '../../../repositories/family-files.repository.js';
 import type { Town } from '../../../repositories/towns.repository.js';
-import { idParam } from '../params.js';
+import { idParam } from '../../../lib/params.js';
 
 /** The family file of the path, in this town: anything else is the 404. */
 export async function loadFamilyFile(db: Queryable, req: Request, town: Town): Promise<FamilyFile> {

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { auditActor } from '../../../lib/audit.js';
-import { parisDay } from '../../../lib/date-input.js';
+import { parisDay } from '../../../lib/calendar/index.js';
 import { NotFoundError } from '../../../lib/errors.js';
 import { errorMap, type FieldError } from '../../../lib/forms.js';
 import { de, personName } from '../../../lib/french.js';
@@ -11,7 +11,7 @@ import type { Town } from '../../../repositories/towns.repository.js';
 import { urls } from '../../../routes.js';
 import { adultValues, AUTHORISED_SLOTS, childValues, parseAdultForm, parseChildForm } from '../../family-files/family-files.schemas.js';
 import * as service from '../../family-files/family-files.service.js';
-import { idParam } from '../params.js';
+import { idParam } from '../../../lib/params.js';
 import { flash, loadFamilyFile } from './load-family.js';
 
 /**

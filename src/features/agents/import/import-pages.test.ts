@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImportJob } from '../../../repositories/import-jobs.repository.js';
+import { NO_COUNTS, type ImportJob } from '../../../repositories/import-jobs.repository.js';
 import { knownColumns } from '../../imports/import-format.js';
 import { progressOf, templateCsv, uploadedName } from './import-pages.js';
 
@@ -13,13 +13,8 @@ const job = (changes: Partial<ImportJob>): ImportJob => ({
   status: 'running',
   phase: 'rows',
   totalRows: 200,
+  ...NO_COUNTS,
   processedRows: 50,
-  familiesCreated: 0,
-  familiesExisting: 0,
-  adultsCreated: 0,
-  childrenCreated: 0,
-  rowsRejected: 0,
-  accountsTotal: 0,
   accountsCreated: 0,
   accountsSkipped: 0,
   failure: null,

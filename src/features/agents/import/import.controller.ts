@@ -7,7 +7,7 @@ import { takeFiles } from '../../../middleware/upload.js';
 import { requireTown } from '../../../middleware/town.js';
 import * as jobs from '../../../repositories/import-jobs.repository.js';
 import { urls } from '../../../routes.js';
-import { idParam } from '../params.js';
+import { idParam } from '../../../lib/params.js';
 import { checkFile, knownColumns, MAX_ADULTS, MAX_CHILDREN, MAX_ROWS } from '../../imports/import-format.js';
 import { createImportJob } from '../../imports/import.service.js';
 import { progressOf, templateCsv, uploadedName } from './import-pages.js';

@@ -1,6 +1,6 @@
-import { addDays, parisInstant } from '../../../lib/calendar-days.js';
+import { addDays, parisInstant, parseFrenchDate } from '../../../lib/calendar/index.js';
 import type { AuditFilter } from '../../../repositories/audit-log.repository.js';
-import { parseFrenchDate, type JournalFilter } from '../back-office.schemas.js';
+import type { JournalFilter } from '../back-office.schemas.js';
 
 /** What an audit row is about, in words. */
 export const TARGET_LABELS: Record<string, string> = {

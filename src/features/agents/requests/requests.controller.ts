@@ -3,8 +3,7 @@ import type { AppDeps } from '../../../deps.js';
 import { auditActor } from '../../../lib/audit.js';
 import { sendAttachment } from '../../../lib/downloads.js';
 import { NotFoundError } from '../../../lib/errors.js';
-import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes } from '../../../lib/file-checks.js';
-import { errorMap, parseForm, type FieldError } from '../../../lib/forms.js';
+import { parseForm, type FieldError } from '../../../lib/forms.js';
 import { requireTown } from '../../../middleware/town.js';
 import { findAccountById } from '../../../repositories/accounts.repository.js';
 import { familyContext } from '../../../repositories/family-members.repository.js';
@@ -12,10 +11,16 @@ import * as repo from '../../../repositories/requests.repository.js';
 import { urls } from '../../../routes.js';
 import { nextStatuses, STATUS_LABELS } from '../../requests/request-state.js';
 import { requestDetails, TYPE_LABELS } from '../../requests/request-types.js';
-import { pageParam } from '../../requests/requests.routes.js';
-import { AGENT_ACTIONS, agentActionSchema, agentMessageSchema, MESSAGE_MAX } from '../../requests/requests.schemas.js';
+import { pageParam } from '../../../lib/params.js';
+import {
+  AGENT_ACTIONS,
+  agentActionSchema,
+  agentMessageSchema,
+  messageFormLocals,
+  parseMessageWithFiles,
+} from '../../requests/requests.schemas.js';
 import * as service from '../../requests/requests.service.js';
-import { idParam } from '../params.js';
+import { idParam } from '../../../lib/params.js';
 import { queueFilters, queueSummary, STATUS_FILTERS, TYPE_OPTIONS } from './request-queue.js';
 import type { ServiceContext } from '../../../deps.js';
 
@@ -70,7 +75,6 @@ export function requestsController(deps: AppDeps) {
       request.familyId ? familyContext(pool, town.id, request.familyId) : undefined,
       request.accountId ? findAccountById(pool, town.id, request.accountId) : undefined,
     ]);
-    const errors = form.errors ?? [];
     res.status(status).render('agents/requests/show', {
       title: `Demande : ${request.summary}`,
       request,
@@ -82,13 +86,7 @@ export function requestsController(deps: AppDeps) {
       next: nextStatuses(request.status, 'agent'),
       statusLabels: STATUS_LABELS,
       typeLabels: TYPE_LABELS,
-      errors,
-      fieldErrors: errorMap(errors),
-      values: form.values ?? {},
-      accept: DOCUMENT_ACCEPT,
-      formatsText: DOCUMENT_FORMATS_TEXT,
-      formatBytes,
-      messageMax: MESSAGE_MAX,
+      ...messageFormLocals(form),
       filesForgotten: form.filesForgotten ?? false,
     });
   }
@@ -125,18 +123,9 @@ export function requestsController(deps: AppDeps) {
   async function postMessage(req: Request, res: Response) {
     const town = requireTown(req);
     const id = idParam(req, 'id');
-    const form = parseForm(agentMessageSchema, req.body);
-    const uploads = req.uploads ?? { files: [], received: 0 };
-    const errors: FieldError[] = form.ok ? [] : [...form.errors];
-    if (uploads.problem) errors.push({ field: 'fichiers', message: uploads.problem.message });
-    if (!form.ok || uploads.problem) {
-      return renderDetail(req, res, uploads.problem?.status === 413 ? 413 : 400, {
-        errors,
-        values: form.ok ? { message: form.data.message } : form.values,
-        filesForgotten: true,
-      });
-    }
-    await service.postAgentMessage(ctx, town, auditActor(req), id, form.data.message, uploads.files);
+    const form = parseMessageWithFiles(agentMessageSchema, req.body, req.uploads);
+    if (!form.ok) return renderDetail(req, res, form.status, { errors: form.errors, values: form.values, filesForgotten: true });
+    await service.postAgentMessage(ctx, town, auditActor(req), id, form.message, form.files);
     req.session.flash = { kind: 'success', message: 'Votre message a été envoyé à la famille, qui en est avertie par courriel.' };
     res.redirect(303, `${urls.agentRequest(town, id)}#echanges`);
   }

@@ -9,7 +9,7 @@ import { listServices } from '../../../repositories/towns.repository.js';
 import { urls } from '../../../routes.js';
 import { moveSchema, serviceFormSchema } from '../../settings/settings.schemas.js';
 import * as service from '../../settings/settings.service.js';
-import { param } from '../params.js';
+import { param } from '../../../lib/params.js';
 import type { ServiceContext } from '../../../deps.js';
 
 const NAME_TAKEN: FieldError = { field: 'nom', message: 'Un service de ce nom existe déjà : choisissez un autre nom' };

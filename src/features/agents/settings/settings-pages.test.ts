@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colourPreview, frenchDay, TEXT_SLUGS, TEXTS } from './settings-pages.js';
+import { colourPreview, TEXT_SLUGS, TEXTS } from './settings-pages.js';
 
 describe('the settings pages', () => {
   it('previews a typed colour with its contrast with white, and falls back on the saved one', () => {
@@ -7,10 +7,6 @@ describe('the settings pages', () => {
     expect(colourPreview('#ffff00', '#1d70b8')).toMatchObject({ colour: '#ffff00', ok: false });
     expect(colourPreview('pas une couleur', '#1d70b8').colour).toBe('#1d70b8');
     expect(colourPreview(undefined, '#1d70b8').colour).toBe('#1d70b8');
-  });
-
-  it('shows a day as it is typed', () => {
-    expect(frenchDay('2026-12-21')).toBe('21/12/2026');
   });
 
   it('has a page for each legal text', () => {

@@ -25,11 +25,6 @@ export const CLOSURE_KINDS = [
   { value: 'school_holiday', label: 'Vacances scolaires (les réservations suivent ces périodes)' },
 ];
 
-/** 2026-12-21 → 21/12/2026, for a typed value to show again. */
-export function frenchDay(iso: string): string {
-  return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
-}
-
 /** What the preview shows for a colour: its contrast with white, in words as well as the swatch. */
 export function colourPreview(typed: string | undefined, fallback: string) {
   const colour = (typed && normaliseHexColour(typed)) || fallback;

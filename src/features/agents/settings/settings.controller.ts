@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { auditActor } from '../../../lib/audit.js';
+import { shortDate } from '../../../lib/calendar/index.js';
 import { errorMap, parseForm, type FieldError } from '../../../lib/forms.js';
 import { describePolicy, PASSWORD_MAX_LENGTH } from '../../../lib/passwords.js';
 import { requireTown } from '../../../middleware/town.js';
@@ -16,8 +17,8 @@ import {
   townFormSchema,
 } from '../../settings/settings.schemas.js';
 import * as service from '../../settings/settings.service.js';
-import { param } from '../params.js';
-import { CLOSURE_KINDS, colourPreview, frenchDay } from './settings-pages.js';
+import { param } from '../../../lib/params.js';
+import { CLOSURE_KINDS, colourPreview } from './settings-pages.js';
 import type { ServiceContext } from '../../../deps.js';
 
 /**
@@ -170,14 +171,14 @@ export function settingsController(deps: AppDeps) {
     const d = form.data;
     await service.addClosure(ctx, town, auditActor(req), { kind: d.type, label: d.libelle, startDate: d.du, endDate: d.au });
     const what = d.type === 'closure' ? 'La fermeture' : 'La période de vacances';
-    flash(req, `${what} « ${d.libelle} » du ${frenchDay(d.du)} au ${frenchDay(d.au)} a été ajoutée.`);
+    flash(req, `${what} « ${d.libelle} » du ${shortDate(d.du)} au ${shortDate(d.au)} a été ajoutée.`);
     res.redirect(303, urls.agentSettingsCalendar(town));
   }
 
   async function removeClosure(req: Request, res: Response) {
     const town = requireTown(req);
     const removed = await service.removeClosure(ctx, town, auditActor(req), param(req, 'closureId'));
-    flash(req, `La période « ${removed.label} » du ${frenchDay(removed.startDate)} au ${frenchDay(removed.endDate)} a été supprimée.`);
+    flash(req, `La période « ${removed.label} » du ${shortDate(removed.startDate)} au ${shortDate(removed.endDate)} a été supprimée.`);
     res.redirect(303, urls.agentSettingsCalendar(town));
   }
 

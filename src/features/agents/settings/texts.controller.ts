@@ -8,7 +8,7 @@ import * as settings from '../../../repositories/settings.repository.js';
 import { urls } from '../../../routes.js';
 import { textFormSchema } from '../../settings/settings.schemas.js';
 import * as service from '../../settings/settings.service.js';
-import { param } from '../params.js';
+import { param } from '../../../lib/params.js';
 import { TEXTS, type TextSlug } from './settings-pages.js';
 import type { ServiceContext } from '../../../deps.js';
 

@@ -133,3 +133,33 @@ export function eachDay(from: string, to: string): string[] {
 export function eachWeek(firstMonday: string, to: string): string[] {
   return eachDay(firstMonday, to).filter((_, i) => i % 7 === 0);
 }
+
+/** 1 = Monday … 7 = Sunday. */
+export function isoWeekday(day: string): number {
+  return weekday(day) || 7;
+}
+
+/** The Monday of the week of `day`. */
+export function mondayOf(day: string): string {
+  return addDays(day, 1 - isoWeekday(day));
+}
+
+/** The month 'YYYY-MM' `n` months after `month` (before when negative). */
+export function shiftMonth(month: string, n: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const d = new Date(Date.UTC(y, m - 1 + n, 1));
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** An inclusive range of calendar days. */
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+/** The first and last days of the month 'YYYY-MM'. */
+export function monthBounds(month: string): DayRange {
+  const from = `${month}-01`;
+  const next = addDays(`${month}-28`, 4).slice(0, 7);
+  return { from, to: addDays(`${next}-01`, -1) };
+}

@@ -1,4 +1,5 @@
-import { DAY_RANGE_TEXT, dayFromParts } from './calendar-days.js';
+import { DAY_RANGE_TEXT, dayFromParts, parseDay } from './days.js';
+import { dayLabel } from './labels.js';
 
 /**
  * The GOV.UK date input (three boxes: jour, mois, année) read the way its research says
@@ -38,21 +39,6 @@ const MONTHS: [number, string[]][] = [
   [11, ['novembre', 'nov']],
   [12, ['decembre', 'dec']],
 ];
-const MONTH_NAMES = [
-  'janvier',
-  'février',
-  'mars',
-  'avril',
-  'mai',
-  'juin',
-  'juillet',
-  'août',
-  'septembre',
-  'octobre',
-  'novembre',
-  'décembre',
-];
-
 function fold(s: string): string {
   return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\.$/, '').trim();
 }
@@ -65,12 +51,6 @@ export function parseMonth(typed: string): number | undefined {
     return n >= 1 && n <= 12 ? n : undefined;
   }
   return MONTHS.find(([, names]) => names.includes(value))?.[0];
-}
-
-/** "1er janvier 1900" */
-export function frenchLongDate(iso: string): string {
-  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
-  return `${d === 1 ? '1er' : d} ${MONTH_NAMES[m - 1]} ${y}`;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -103,7 +83,7 @@ export function parseDateInput(parts: DateParts, rules: DateRules): DateInputRes
   if (iso < rules.earliest) {
     return {
       kind: 'invalid',
-      message: `${rules.label} doit être le ${frenchLongDate(rules.earliest)} ou après`,
+      message: `${rules.label} doit être le ${dayLabel(rules.earliest, { weekday: false, year: true })} ou après`,
       parts: ['day', 'month', 'year'],
     };
   }
@@ -112,14 +92,36 @@ export function parseDateInput(parts: DateParts, rules: DateRules): DateInputRes
   return { kind: 'valid', iso };
 }
 
-/** The calendar day of an instant in Europe/Paris, 'YYYY-MM-DD'. */
-export function parisDay(instant: Date): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Paris',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(instant);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
+/**
+ * The one reader of a day typed in one box: "13/12/2026", "13.12.2026", "13 - 12 - 2026" or
+ * "2026-12-13" (what a date input sends). "13/12/26" is refused: a two-digit year is a guess.
+ */
+const FRENCH_DATE = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$/;
+const ISO_SHAPE = /^(\d{4})-\d{2}-\d{2}$/;
+
+/** The day typed, 'YYYY-MM-DD', or undefined when it is not a real day in the portal's range. */
+export function parseFrenchDate(typed: string): string | undefined {
+  const value = typed.trim();
+  const iso = parseDay(value);
+  if (iso) return iso;
+  const m = FRENCH_DATE.exec(value);
+  return m ? dayFromParts(Number(m[3]), Number(m[2]), Number(m[1])) : undefined;
+}
+
+/** Whether `typed` is written as a date (real day or not): "31/02/2026" is, "demain" is not. */
+export function looksLikeFrenchDate(typed: string): boolean {
+  const value = typed.trim();
+  return ISO_SHAPE.test(value) || FRENCH_DATE.test(value);
+}
+
+/** A date written the right way whose year is outside the portal's range: said as such. */
+export function frenchDateOutOfRange(typed: string): boolean {
+  const value = typed.trim();
+  const year = ISO_SHAPE.exec(value)?.[1] ?? FRENCH_DATE.exec(value)?.[3];
+  return year !== undefined && (Number(year) < 1900 || Number(year) > 2200);
+}
+
+/** The message for a date outside the range; `what` is "la date de début". */
+export function outOfRangeMessage(what: string): string {
+  return `${what.charAt(0).toUpperCase()}${what.slice(1)} doit être ${DAY_RANGE_TEXT}`;
 }

@@ -1,13 +1,13 @@
-import { addDays, parisDay, parisInstant, weekday } from './calendar-days.js';
-import { publicHolidayName } from './public-holidays.js';
-import { count } from './french.js';
+import Holidays from 'date-holidays';
+import { count } from '../french.js';
+import { addDays, parisDay, parisInstant, weekday } from './days.js';
 
 /**
  * Time waited "en heures ouvrées", for the services' promise to activate an account
  * within 48 business hours (seeds 000 and 002: "effective dans les 48 heures ouvrées").
  *
  * The rule: a business day is a day of the Europe/Paris calendar that is Monday to Friday,
- * not a French public holiday (date-holidays, type 'public', see public-holidays.ts) and
+ * not a French public holiday (date-holidays, type 'public', see publicHolidayName below) and
  * not one of the town's closure days (town_closures, kind 'closure'). Every instant of a
  * business day counts, from midnight to midnight; nothing of other days does.
  *
@@ -36,20 +36,33 @@ const HOUR_MS = 60 * 60 * 1000;
 /** A safety bound for calendars closed for ever (a mistyped closure): ten years of days. */
 const MAX_DAYS = 3660;
 
+/** Paris midnight of `day` (parisInstant keeps them: a day's midnight never changes). */
+const midnight = (day: string): number => parisInstant(day).getTime();
+
 /**
- * Paris midnights by day, memoised: a list of accounts waiting for weeks asks for the same
- * few dozen days again and again, and each TZDate costs tens of microseconds. The map is
- * bounded (cleared past 20 000 days); a day's midnight never changes.
+ * French public holidays (jours fériés) from date-holidays, which is maintained (Easter-based
+ * dates, law changes) so we never keep our own list. Only type 'public': observances such
+ * as Pentecost Sunday or Mother's Day are no days off. Metropolitan France only: the
+ * Alsace-Moselle extra days would need the town's region, which no demo town has.
  */
-const midnights = new Map<string, number>();
-function midnight(day: string): number {
-  let ms = midnights.get(day);
-  if (ms === undefined) {
-    if (midnights.size > 20_000) midnights.clear();
-    ms = parisInstant(day).getTime();
-    midnights.set(day, ms);
+const holidays = new Holidays('FR');
+const byYear = new Map<number, Map<string, string>>();
+
+function yearHolidays(year: number): Map<string, string> {
+  let days = byYear.get(year);
+  if (!days) {
+    days = new Map();
+    for (const h of holidays.getHolidays(year)) {
+      if (h.type === 'public') days.set(h.date.slice(0, 10), h.name);
+    }
+    byYear.set(year, days);
   }
-  return ms;
+  return days;
+}
+
+/** The holiday's French name ("Armistice 1918") when `day` ('YYYY-MM-DD') is a public holiday. */
+export function publicHolidayName(day: string): string | undefined {
+  return yearHolidays(Number(day.slice(0, 4))).get(day);
 }
 
 /** Weekdays that are neither public holidays nor in one of `closures` (inclusive ranges of 'YYYY-MM-DD'). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, eachDay, parisInstant, weekday } from './calendar-days.js';
+import { addDays, eachDay, parisInstant, weekday } from './days.js';
 import { changeWindow, deadlineFor, type CalendarFacts, type DeadlineRule } from './deadlines.js';
 
 // A small calendar: 11 November 2026 (Wednesday) is a public holiday; the Christmas

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addBusinessMs, businessCalendar, businessMsBetween, formatBusinessHours, promiseStatus } from './business-hours.js';
-import { FixedClock } from './clock.js';
+import { addBusinessMs, businessCalendar, businessMsBetween, formatBusinessHours, promiseStatus } from './business.js';
+import { FixedClock } from '../clock.js';
 
 const H = 60 * 60 * 1000;
 const open = businessCalendar();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frenchLongDate, parisDay, parseDateInput, parseMonth } from './date-input.js';
+import { frenchDateOutOfRange, looksLikeFrenchDate, parseDateInput, parseFrenchDate, parseMonth } from './parse.js';
 
 const rules = { label: 'La date de naissance', before: '2026-11-21', earliest: '1900-01-01' };
 const parse = (day: string, month: string, year: string) => parseDateInput({ day, month, year }, rules);
@@ -57,17 +57,6 @@ describe('helpers', () => {
     expect(parseMonth('0')).toBeUndefined();
     expect(parseMonth('brumaire')).toBeUndefined();
   });
-
-  it('writes long French dates', () => {
-    expect(frenchLongDate('1900-01-01')).toBe('1er janvier 1900');
-    expect(frenchLongDate('1985-03-27')).toBe('27 mars 1985');
-  });
-
-  it('finds the day in Paris, not in UTC', () => {
-    expect(parisDay(new Date('2026-11-20T23:30:00Z'))).toBe('2026-11-21');
-    expect(parisDay(new Date('2026-07-01T21:59:00Z'))).toBe('2026-07-01');
-    expect(parisDay(new Date('2026-07-01T22:00:00Z'))).toBe('2026-07-02');
-  });
 });
 
 describe("parseDateInput within the portal's range (issue 10)", () => {
@@ -81,5 +70,28 @@ describe("parseDateInput within the portal's range (issue 10)", () => {
       });
     }
     expect(parseDateInput({ day: '31', month: '12', year: '2200' }, wide)).toEqual({ kind: 'valid', iso: '2200-12-31' });
+  });
+});
+
+describe('parseFrenchDate (one box, JJ/MM/AAAA)', () => {
+  it('reads a real day, with or without leading zeros, and what a date input sends', () => {
+    const read: [string, string | undefined][] = [
+      ['21/11/2026', '2026-11-21'],
+      [' 1/2/2027 ', '2027-02-01'],
+      ['13.12.2026', '2026-12-13'],
+      ['13 - 12 - 2026', '2026-12-13'],
+      ['2026-11-21', '2026-11-21'],
+      ['13/12/26', undefined],
+      ['31/02/2026', undefined],
+      ['01/01/1899', undefined],
+    ];
+    for (const [typed, day] of read) expect(parseFrenchDate(typed), typed).toBe(day);
+  });
+
+  it('tells a date out of the range (1900–2200) from something that is no date', () => {
+    const out = ['2201-01-01', '01/01/1899'].map(frenchDateOutOfRange);
+    expect(out).toEqual([true, true]);
+    expect(frenchDateOutOfRange('01/01/2026')).toBe(false);
+    expect([looksLikeFrenchDate('01/01/1899'), looksLikeFrenchDate('demain')]).toEqual([true, false]);
   });
 });

@@ -2,15 +2,20 @@ import { describe, expect, it } from 'vitest';
 import {
   addDays,
   dayFromParts,
+  daysBetween,
   eachDay,
   eachWeek,
+  isoWeekday,
   MAX_SPAN_DAYS,
+  mondayOf,
+  monthBounds,
   parisDay,
   parisInstant,
   parseDay,
   parseMonthKey,
+  shiftMonth,
   weekday,
-} from './calendar-days.js';
+} from './days.js';
 
 /** The answers are memoized: each is asked twice, and in orders that hit and miss the memo. */
 describe('calendar days (memoized)', () => {
@@ -90,5 +95,26 @@ describe('the accepted days', () => {
 
   it('gives the Mondays of the weeks of a range', () => {
     expect(eachWeek('2026-11-30', '2026-12-31')).toEqual(['2026-11-30', '2026-12-07', '2026-12-14', '2026-12-21', '2026-12-28']);
+  });
+});
+
+describe('weeks, months and ranges', () => {
+  it('finds the Monday of a week, a Sunday belonging to the week before', () => {
+    expect(isoWeekday('2026-11-29')).toBe(7);
+    expect(mondayOf('2026-11-29')).toBe('2026-11-23');
+    expect(mondayOf('2026-12-31')).toBe('2026-12-28');
+    expect(mondayOf('2026-11-23')).toBe('2026-11-23');
+  });
+
+  it('moves months across years and bounds them, February of a leap year included', () => {
+    expect(shiftMonth('2026-12', 1)).toBe('2027-01');
+    expect(shiftMonth('2027-01', -1)).toBe('2026-12');
+    expect(monthBounds('2028-02')).toEqual({ from: '2028-02-01', to: '2028-02-29' });
+    expect(monthBounds('2026-12')).toEqual({ from: '2026-12-01', to: '2026-12-31' });
+  });
+
+  it('counts whole days across the change to winter time', () => {
+    expect(daysBetween('2026-10-24', '2026-10-26')).toBe(2);
+    expect(daysBetween('2026-10-26', '2026-10-24')).toBe(-2);
   });
 });
