@@ -1,11 +1,9 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import multer from 'multer';
 import { CsrfError, HttpError } from '../lib/errors.js';
 import {
   checkDocumentFile,
-  DOCUMENT_MAX_BYTES,
-  DOCUMENT_MAX_FILES,
   fileProblemMessage,
   sanitiseFileName,
   type CheckedFile,
@@ -13,6 +11,7 @@ import {
   type RawFile,
 } from '../lib/file-checks.js';
 import { hasValidCsrfToken } from './csrf.js';
+import { UPLOAD_ROUTES, type FileBounds, type UploadRoute } from './upload-routes.js';
 import { clip } from '../lib/forms.js';
 /** A file that passed every check: its type comes from its content, never from its name. */
 export interface UploadedFile {
@@ -39,6 +38,8 @@ export interface UploadResult {
 
 declare module 'express-serve-static-core' {
   interface Request {
+    /** The bounds `parseMultipart` read files within: set on the routes of `UPLOAD_ROUTES` only. */
+    fileBounds?: FileBounds;
     /** Why `parseMultipart` stopped reading the body (a limit), for the upload route to explain. */
     multipartProblem?: multer.MulterError;
     /** Set by `uploadSingle` on the routes that take a file. */
@@ -48,67 +49,90 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export interface UploadOptions {
-  /** The file input's name (= id). */
-  field: string;
-  maxBytes: number;
+/** The route's entry of `UPLOAD_ROUTES` (one file), with what the file must be. */
+export interface UploadOptions extends FileBounds {
+  maxFiles: 1;
   /** Allowed detected types, e.g. ['image/png', 'image/jpeg']. */
   types: readonly string[];
   /** French messages, written for the field ("La photo doit …"). */
   messages: { tooLarge: string; wrongType: string };
 }
 
-/**
- * The bounds of any multipart body, whatever the route: the largest file a route takes
- * (the families' CSV import, 10 Mo) and the most files (the justificatifs, 4). Each upload
- * route then applies its own, smaller bounds to what was received.
- */
-export const MULTIPART_MAX_FILE_BYTES = 10 * 1024 * 1024;
-export const MULTIPART_MAX_FILES = DOCUMENT_MAX_FILES;
 /** The absence form has a checkbox per enrolment and stored document: the most fields of any multipart form. */
 const MULTIPART_MAX_FIELDS = 200;
 
-/**
- * Every multipart body is parsed here, once, before the CSRF check — never by a route —
- * so the token is checked on every state-changing request whatever its content type (a
- * multipart POST to a route that takes no file used to skip it). The token must come
- * before the files in the form (the CSRF partial is a form's first field): a file part
- * reached without a valid token ends the request with a 403 before a byte of it is kept.
- * A limit reached is not an error here but `req.multipartProblem`, so the upload route can
- * re-render its form with the typed values and a message beside the field.
- */
-export function parseMultipart(): RequestHandler {
-  const parser = multer({
+/** Every multipart body is parsed with these; only `UPLOAD_ROUTES` add files to them. */
+function multipartParser(bounds: FileBounds | undefined): RequestHandler {
+  const files = bounds?.maxFiles ?? 0;
+  return multer({
     storage: multer.memoryStorage(),
     // File names as the browser sends them: UTF-8 ("Attestation CAF été.pdf").
     defParamCharset: 'utf8',
     limits: {
-      fileSize: MULTIPART_MAX_FILE_BYTES,
-      files: MULTIPART_MAX_FILES,
+      fileSize: bounds?.maxBytes ?? 0,
+      files,
       fields: MULTIPART_MAX_FIELDS,
       fieldSize: 16 * 1024,
       fieldNameSize: 100,
-      parts: MULTIPART_MAX_FIELDS + MULTIPART_MAX_FILES + 1,
+      parts: MULTIPART_MAX_FIELDS + files + 1,
     },
     fileFilter: (req, _file, accept) => {
       if (!hasValidCsrfToken(req)) return accept(new CsrfError());
       accept(null, true);
     },
   }).any();
+}
+
+/**
+ * Every multipart body is parsed here, once, before the CSRF check — never by a route —
+ * so the token is checked on every state-changing request whatever its content type (a
+ * multipart POST to a route that takes no file used to skip it). Files are read only on
+ * the POST routes of `UPLOAD_ROUTES`, within that route's bounds (`req.fileBounds`):
+ * elsewhere a file part ends the request (403 without the token, else 413) and is never
+ * buffered, so no route but an upload route can be made to hold files in memory before
+ * its guards run. The token must come before the files in the form (the CSRF partial is a
+ * form's first field): a file part reached without a valid token ends the request with a
+ * 403 before a byte of it is kept. On an upload route a limit reached is not an error but
+ * `req.multipartProblem`, so the route can re-render its form with the typed values and a
+ * message beside the field.
+ */
+export function parseMultipart(uploadRoutes: readonly UploadRoute[] = Object.values(UPLOAD_ROUTES)): RequestHandler {
+  // Express's own router picks the route, so a path matches here exactly as in the route tables.
+  const pick = Router();
+  for (const entry of uploadRoutes) {
+    const bounds: FileBounds = { field: entry.field, maxFiles: entry.maxFiles, maxBytes: entry.maxBytes };
+    pick.post(`/:town${entry.path}`, (req, _res, next) => {
+      req.fileBounds = bounds;
+      next('router');
+    });
+  }
+  const parsers = new Map<FileBounds | undefined, RequestHandler>();
+  const parserFor = (bounds: FileBounds | undefined) => {
+    let parser = parsers.get(bounds);
+    if (!parser) parsers.set(bounds, (parser = multipartParser(bounds)));
+    return parser;
+  };
 
   return (req: Request, res: Response, next: NextFunction) => {
-    parser(req, res, (err: unknown) => {
-      if (!err || err instanceof CsrfError) return next(err);
-      if (err instanceof multer.MulterError && (err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FILE_COUNT')) {
-        // The fields before the file were parsed: the token is still checked, then the route explains.
-        req.multipartProblem = err;
-        return next();
-      }
-      // Too many fields or parts, or a field too long: not a form of ours, and what was read is
-      // cut short, so no route may act on it (as the urlencoded parser's 413).
-      if (err instanceof multer.MulterError) return next(new HttpError(413, `multipart limit: ${err.code}`));
-      // Malformed multipart (busboy): nothing to show again.
-      next(new HttpError(400, `malformed multipart body: ${(err as Error).message}`));
+    pick(req, res, (pickErr?: unknown) => {
+      if (pickErr) return next(pickErr);
+      const bounds = req.fileBounds;
+      parserFor(bounds)(req, res, (err: unknown) => {
+        if (!err || err instanceof CsrfError) return next(err);
+        if (err instanceof multer.MulterError && (err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FILE_COUNT')) {
+          // A file where the route takes none: the fields before it were parsed, so say 403 to a
+          // request without the token (as everywhere) and 413 to one with it.
+          if (!bounds) return next(hasValidCsrfToken(req) ? new HttpError(413, 'file on a route that takes none') : new CsrfError());
+          // The fields before the file were parsed: the token is still checked, then the route explains.
+          req.multipartProblem = err;
+          return next();
+        }
+        // Too many fields or parts, or a field too long: not a form of ours, and what was read is
+        // cut short, so no route may act on it (as the urlencoded parser's 413).
+        if (err instanceof multer.MulterError) return next(new HttpError(413, `multipart limit: ${err.code}`));
+        // Malformed multipart (busboy): nothing to show again.
+        next(new HttpError(400, `malformed multipart body: ${(err as Error).message}`));
+      });
     });
   };
 }
@@ -120,14 +144,18 @@ export interface ReceivedFiles {
 }
 
 /**
- * Takes the files `parseMultipart` kept for `field` and applies the route's bounds (the
- * files leave `req`, so nothing else reads them). A file in another field is refused:
- * a route reads only the field it names.
+ * Takes the files `parseMultipart` kept for the route's field, within the route's bounds
+ * (the files leave `req`, so nothing else reads them). The bounds must be the route's
+ * entry of `UPLOAD_ROUTES`, the ones the parser applied: a route that is not declared
+ * there, or declares other bounds, fails loudly rather than silently taking no file. A
+ * file in another field is refused: a route reads only the field it names.
  */
-export function takeFiles(req: Request, field: string, bounds: { maxFiles: number; maxBytes: number }): ReceivedFiles {
-  if (bounds.maxBytes > MULTIPART_MAX_FILE_BYTES || bounds.maxFiles > MULTIPART_MAX_FILES) {
-    throw new Error(`upload bounds of "${field}" exceed what parseMultipart reads`);
+export function takeFiles(req: Request, bounds: FileBounds): ReceivedFiles {
+  const declared = req.fileBounds;
+  if (!declared || declared.field !== bounds.field || declared.maxFiles !== bounds.maxFiles || declared.maxBytes !== bounds.maxBytes) {
+    throw new Error(`upload route ${req.originalUrl} takes "${bounds.field}" with bounds not declared in UPLOAD_ROUTES`);
   }
+  const field = bounds.field;
   const all = Array.isArray(req.files) ? req.files : [];
   req.files = undefined;
   const files = all.filter((f) => f.fieldname === field);
@@ -162,7 +190,7 @@ export function uploadSingle(options: UploadOptions): RequestHandler {
     void check().then(() => next(), next);
 
     async function check(): Promise<void> {
-      const received = takeFiles(req, options.field, { maxFiles: 1, maxBytes: options.maxBytes });
+      const received = takeFiles(req, options);
       const problem = received.problem;
       if (problem) {
         const message =
@@ -205,11 +233,8 @@ export interface FilesUploadResult {
   received: number;
 }
 
-export interface FilesUploadOptions {
-  /** The file input's name (= id); the input has `multiple`. */
-  field: string;
-  maxFiles: number;
-  maxBytes: number;
+/** The route's entry of `UPLOAD_ROUTES` (its file input has `multiple`), with each file's checks. */
+export interface FilesUploadOptions extends FileBounds {
   /** Content checks for one file (src/lib/file-checks.ts). */
   check: (raw: RawFile) => Promise<FileCheck>;
   messages: { tooLarge: string; tooMany: string };
@@ -227,7 +252,7 @@ export function uploadFiles(options: FilesUploadOptions): RequestHandler {
 
     async function check(): Promise<void> {
       const sentCount = Array.isArray(req.files) ? req.files.filter((f) => f.fieldname === options.field).length : 0;
-      const received = takeFiles(req, options.field, { maxFiles: options.maxFiles, maxBytes: options.maxBytes });
+      const received = takeFiles(req, options);
       const problem = received.problem;
       if (problem) {
         let message: string;
@@ -260,16 +285,19 @@ export function uploadFiles(options: FilesUploadOptions): RequestHandler {
   };
 }
 
-/** The justificatifs' rules (seed 004): pdf, png, jpg, bmp, odt, docx, doc; 3200 Ko a file; 4 files. */
-export function uploadDocuments(field = 'fichiers'): RequestHandler {
+/**
+ * The justificatifs' rules (seed 004): pdf, png, jpg, bmp, odt, docx, doc, within the
+ * route's entry of `UPLOAD_ROUTES` (3200 Ko a file, 4 files).
+ */
+export function uploadDocuments(route: FileBounds): RequestHandler {
   return uploadFiles({
-    field,
-    maxFiles: DOCUMENT_MAX_FILES,
-    maxBytes: DOCUMENT_MAX_BYTES,
+    field: route.field,
+    maxFiles: route.maxFiles,
+    maxBytes: route.maxBytes,
     check: checkDocumentFile,
     messages: {
-      tooLarge: 'Chaque fichier doit faire 3200 Ko au maximum',
-      tooMany: `Joignez ${DOCUMENT_MAX_FILES} fichiers au maximum`,
+      tooLarge: `Chaque fichier doit faire ${Math.round(route.maxBytes / 1024)} Ko au maximum`,
+      tooMany: `Joignez ${route.maxFiles} fichiers au maximum`,
     },
   });
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { uploadDocuments } from '../../middleware/upload.js';
+import { UPLOAD_ROUTES } from '../../middleware/upload-routes.js';
 import { route, urls } from '../../routes.js';
 import { parentGuards } from '../parent-accounts/parent-guards.js';
 import { absencesController } from './absences.controller.js';
@@ -16,13 +17,14 @@ export function absencesRouter(deps: AppDeps): Router {
 
   router.get(route(urls.absenceStart, ':childId'), parentOnly, familyOnly, absences.showStart);
   router.get(route(urls.absenceForm, ':childId'), parentOnly, familyOnly, absences.showStep1);
-  // The child and the rate limit are checked before any file is read.
+  // The child and the rate limit are checked before any file is checked or stored (parseMultipart has read
+  // the body, within this route's UPLOAD_ROUTES bounds).
   router.post(
-    route(urls.absenceForm, ':childId'),
+    UPLOAD_ROUTES.absenceStep1.path,
     parentOnly,
     familyOnly,
     absences.beforeUpload,
-    uploadDocuments('fichiers'),
+    uploadDocuments(UPLOAD_ROUTES.absenceStep1),
     absences.submitStep1,
   );
   router.get(route(urls.absenceRecap, ':draftId'), parentOnly, familyOnly, absences.showRecap);

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { uploadDocuments } from '../../middleware/upload.js';
+import { UPLOAD_ROUTES } from '../../middleware/upload-routes.js';
 import { route, urls } from '../../routes.js';
 import { parentGuards } from '../parent-accounts/parent-guards.js';
 import { documentsController } from './documents.controller.js';
@@ -18,7 +19,13 @@ export function documentsRouter(deps: AppDeps): Router {
 
   router.get(route(urls.documents), parentOnly, documents.showList);
   router.get(route(urls.documentNew), parentOnly, documents.showNew);
-  router.post(route(urls.documentNew), parentOnly, documents.rateLimit, uploadDocuments('fichiers'), documents.addDocument);
+  router.post(
+    UPLOAD_ROUTES.documentNew.path,
+    parentOnly,
+    documents.rateLimit,
+    uploadDocuments(UPLOAD_ROUTES.documentNew),
+    documents.addDocument,
+  );
   router.get(route(urls.documentFile, doc, ':fileId'), ownerOnly, documents.serveFile);
   router.get(route(urls.documentDelete, doc), ownerOnly, documents.showDelete);
   router.post(route(urls.documentDelete, doc), ownerOnly, documents.deleteDocument);

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { uploadDocuments } from '../../middleware/upload.js';
+import { UPLOAD_ROUTES } from '../../middleware/upload-routes.js';
 import { route, urls } from '../../routes.js';
 import { parentGuards } from '../parent-accounts/parent-guards.js';
 import { requestsController } from './requests.controller.js';
@@ -18,7 +19,13 @@ export function requestsRouter(deps: AppDeps): Router {
   router.get(route(urls.requests), parentOnly, requests.showList);
   router.get(route(urls.inbox), parentOnly, requests.showInbox);
   router.get(route(urls.request, ':id'), ownerOnly, requests.showRequest);
-  router.post(route(urls.requestMessages, ':id'), ownerOnly, requests.beforeMessage, uploadDocuments('fichiers'), requests.postMessage);
+  router.post(
+    UPLOAD_ROUTES.requestMessage.path,
+    ownerOnly,
+    requests.beforeMessage,
+    uploadDocuments(UPLOAD_ROUTES.requestMessage),
+    requests.postMessage,
+  );
   router.get(route(urls.requestAttachment, ':id', ':fileId'), ownerOnly, requests.serveAttachment);
 
   return router;

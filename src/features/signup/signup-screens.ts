@@ -1,6 +1,8 @@
 import type { SignupStep } from '../../routes.js';
 import type { CaptchaOutcome } from './signup.service.js';
 import { ADRESSE_DEFAULTS, CONTACT_DEFAULTS } from './signup.schemas.js';
+import { UPLOAD_ROUTES } from '../../middleware/upload-routes.js';
+import type { UploadOptions } from '../../middleware/upload.js';
 
 /** What the wizard's pages say and offer, whatever the request. Pure. */
 
@@ -31,10 +33,8 @@ export const CAPTCHA_MESSAGES: Record<Exclude<CaptchaOutcome, 'passed'>, string>
   expired: 'Le contrôle de sécurité a expiré : recopiez le nouveau texte ou répondez à la nouvelle question',
 };
 
-export const PHOTO_MAX_BYTES = 1024 * 1024;
-export const PHOTO_UPLOAD_OPTIONS = {
-  field: 'photo',
-  maxBytes: PHOTO_MAX_BYTES,
+export const PHOTO_UPLOAD_OPTIONS: UploadOptions = {
+  ...UPLOAD_ROUTES.signupIdentite,
   types: ['image/png', 'image/jpeg'],
   messages: { tooLarge: 'La photo doit faire 1 Mo au maximum', wrongType: 'La photo doit être une image PNG ou JPEG' },
 };

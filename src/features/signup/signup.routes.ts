@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { uploadSingle } from '../../middleware/upload.js';
+import { UPLOAD_ROUTES } from '../../middleware/upload-routes.js';
 import { route, urls } from '../../routes.js';
 import { PHOTO_UPLOAD_OPTIONS } from './signup-screens.js';
 import { signupController } from './signup.controller.js';
@@ -18,7 +19,7 @@ export function signupRouter(deps: AppDeps): Router {
   router.get(route(urls.signupStart), signup.showWelcome);
 
   router.get(step('identite'), signup.showStep('identite'));
-  router.post(step('identite'), uploadSingle(PHOTO_UPLOAD_OPTIONS), signup.submitIdentite);
+  router.post(UPLOAD_ROUTES.signupIdentite.path, uploadSingle(PHOTO_UPLOAD_OPTIONS), signup.submitIdentite);
   router.get(route(urls.signupPhoto), signup.servePhoto);
 
   router.get(step('adresse'), signup.guard('adresse'), signup.showStep('adresse'));

@@ -1,9 +1,10 @@
 import type supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UPLOAD_ROUTES } from '../../../src/middleware/upload-routes.js';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, csrfToken, type TestApp } from '../../helpers/app.js';
 import { signInAgent } from '../../helpers/auth.js';
-import { createAgentFixture } from '../../helpers/fixtures.js';
+import { createAgentFixture, createParent } from '../../helpers/fixtures.js';
 import { pdf } from '../../helpers/files.js';
 import { appRoutes, concretePath } from '../../helpers/routes.js';
 import { addDocument, countRows, FIELDS, postDocument, signedInParent, type SignedInParent } from '../documents/helpers.js';
@@ -142,6 +143,65 @@ describe('every POST route of the app', () => {
         const res = await who.post(path).set('Sec-Fetch-Site', 'same-origin').field('action', 'enregistrer');
         if (res.status !== 403 || !res.text.includes(EXPIRED_FORM)) accepted.push(`${path} → ${res.status}`);
       }
+    }
+    expect(accepted).toEqual([]);
+  });
+});
+
+/**
+ * Files are read only on the upload routes, within each one's bounds: elsewhere a file part
+ * is refused before any guard or handler runs and before it is buffered, so a visitor with
+ * a token cannot make any POST URL hold 4 × 10 Mo in memory.
+ */
+describe('a file sent to a route that takes none', () => {
+  const TOO_LARGE = 'Envoi trop volumineux';
+
+  it('signing in: refused with 413 even with the token, and nobody is signed in', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const visitor = t.agent();
+    const token = await csrfToken(visitor, urls.townHome('tarnos'));
+    const res = await visitor
+      .post(urls.signIn('tarnos'))
+      .set('Sec-Fetch-Site', 'same-origin')
+      .field('_csrf', token)
+      .field('identifiant', parent.username)
+      .field('motDePasse', parent.password)
+      .attach('photo', pdf(), 'a.pdf');
+    expect(res.status).toBe(413);
+    expect(res.text).toContain(TOO_LARGE);
+    // The sign-in handler never ran: the right credentials did not open a session.
+    expect((await visitor.get(urls.dashboard('tarnos'))).status).not.toBe(200);
+  });
+
+  it('signing out: refused with 413 with the token (403 without), and the parent stays signed in', async () => {
+    const p = await signedInParent(t);
+    const withToken = await multipart(p.agent, urls.signOut('tarnos'), p.token).attach('fichiers', pdf(), 'a.pdf');
+    expect(withToken.status).toBe(413);
+    expect(withToken.text).toContain(TOO_LARGE);
+    const withoutToken = await multipart(p.agent, urls.signOut('tarnos')).attach('fichiers', pdf(), 'a.pdf');
+    expect(withoutToken.status).toBe(403);
+    expect(await stillSignedIn(p)).toBe(true);
+  });
+
+  it('every POST route but the declared upload routes refuses a file with a valid token', async () => {
+    const uploadPatterns = Object.values(UPLOAD_ROUTES).map((u) => `/:town${u.path}`);
+    const posts = appRoutes(t.app).filter((r) => r.method === 'POST');
+    // Each declared upload route is a POST route of the app: the table cannot name a path no route serves.
+    expect(posts.map((r) => r.pattern)).toEqual(expect.arrayContaining(uploadPatterns));
+    const others = posts.filter((r) => !uploadPatterns.includes(r.pattern));
+    expect(others.length).toBeGreaterThan(60);
+
+    const visitor = t.agent();
+    const token = await csrfToken(visitor, '/tarnos/');
+    const accepted: string[] = [];
+    for (const route of others) {
+      const path = concretePath(route.pattern, 'tarnos');
+      const res = await visitor
+        .post(path)
+        .set('Sec-Fetch-Site', 'same-origin')
+        .field('_csrf', token)
+        .attach('fichier', Buffer.from('x'), 'x.csv');
+      if (res.status !== 413 || !res.text.includes(TOO_LARGE)) accepted.push(`${path} → ${res.status}`);
     }
     expect(accepted).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { auditActor } from '../../../lib/audit.js';
 import { NotFoundError } from '../../../lib/errors.js';
 import type { FieldError } from '../../../lib/forms.js';
 import { takeFiles } from '../../../middleware/upload.js';
+import { UPLOAD_ROUTES } from '../../../middleware/upload-routes.js';
 import { requireTown } from '../../../middleware/town.js';
 import * as jobs from '../../../repositories/import-jobs.repository.js';
 import { urls } from '../../../routes.js';
@@ -12,11 +13,9 @@ import { checkFile, knownColumns, MAX_ADULTS, MAX_CHILDREN, MAX_ROWS } from '../
 import { createImportJob } from '../../imports/import.service.js';
 import { progressOf, templateCsv, uploadedName } from './import-pages.js';
 
-/** A town's file of 20,000 families is well under this; a bigger upload is refused before it is read. */
-export const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 /** Rejected rows and remarks shown on the result page (the counts give the rest). */
 const ISSUES_SHOWN = 500;
-const FIELD = 'fichier';
+const FIELD = UPLOAD_ROUTES.agentImport.field;
 
 /**
  * The import of a file of known families (`/:town/agents/import`): the upload form, the
@@ -52,7 +51,7 @@ export function importController(deps: AppDeps) {
   /** The body was parsed and its CSRF token checked by the global middleware (parseMultipart, csrfProtection). */
   async function upload(req: Request, res: Response) {
     const town = requireTown(req);
-    const received = takeFiles(req, FIELD, { maxFiles: 1, maxBytes: MAX_IMPORT_BYTES });
+    const received = takeFiles(req, UPLOAD_ROUTES.agentImport);
     const file = received.files[0];
     if (received.problem) {
       const tooLarge = received.problem.kind === 'too_large';

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { requireAgent } from '../../../middleware/agent-auth.js';
+import { UPLOAD_ROUTES } from '../../../middleware/upload-routes.js';
 import { route, urls } from '../../../routes.js';
 import { importController } from './import.controller.js';
 
@@ -10,7 +11,7 @@ export function importRouter(deps: AppDeps): Router {
   const router = Router();
 
   router.get(route(urls.agentImport), requireAgent, imports.showForm);
-  router.post(route(urls.agentImport), requireAgent, imports.upload);
+  router.post(UPLOAD_ROUTES.agentImport.path, requireAgent, imports.upload);
   // Before ':jobId', which would take the template's name for an id.
   router.get(route(urls.agentImportTemplate), requireAgent, imports.downloadTemplate);
   router.get(route(urls.agentImportJob, ':jobId'), requireAgent, imports.showJob);

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { requireAgent } from '../../../middleware/agent-auth.js';
 import { uploadDocuments } from '../../../middleware/upload.js';
+import { UPLOAD_ROUTES } from '../../../middleware/upload-routes.js';
 import { route, urls } from '../../../routes.js';
 import { requestsController } from './requests.controller.js';
 
@@ -18,10 +19,10 @@ export function agentsRequestsRouter(deps: AppDeps): Router {
   router.get(route(urls.agentRequest, ':id'), requireAgent, requests.showDetail);
   router.post(route(urls.agentRequestStatus, ':id'), requireAgent, requests.changeStatus);
   router.post(
-    route(urls.agentRequestMessages, ':id'),
+    UPLOAD_ROUTES.agentRequestMessage.path,
     requireAgent,
     requests.requestInTown,
-    uploadDocuments('fichiers'),
+    uploadDocuments(UPLOAD_ROUTES.agentRequestMessage),
     requests.postMessage,
   );
   router.get(route(urls.agentRequestAttachment, ':id', ':fileId'), requireAgent, requests.serveAttachment);

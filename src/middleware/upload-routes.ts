@@ -1,0 +1,35 @@
+import { DOCUMENT_MAX_BYTES, DOCUMENT_MAX_FILES } from '../lib/file-checks.js';
+import { route, urls } from '../routes.js';
+
+/** The files one route takes: its one file input, how many files, how large each may be. */
+export interface FileBounds {
+  field: string;
+  maxFiles: number;
+  maxBytes: number;
+}
+
+export interface UploadRoute extends FileBounds {
+  /** The POST pattern under '/:town', as the route table declares it (`route(urls.x, …)`). */
+  path: string;
+}
+
+/** The justificatifs' bounds (seed 004): 4 files of 3200 Ko, in the field 'fichiers'. */
+const DOCUMENTS = { field: 'fichiers', maxFiles: DOCUMENT_MAX_FILES, maxBytes: DOCUMENT_MAX_BYTES } as const;
+
+/**
+ * The only routes that take files, with their bounds (ADR 0014). `parseMultipart` reads a
+ * multipart body's files only on these paths and only within these bounds; everywhere else
+ * a file part is refused before a byte of it is kept. Each route table declares its upload
+ * route with this entry's `path` and hands the entry to `uploadSingle` / `uploadFiles` /
+ * `takeFiles`, which refuse bounds that differ from it, so the two cannot drift.
+ */
+export const UPLOAD_ROUTES = {
+  /** Créer mon espace, IDENTITÉ: one photo of 1 Mo. */
+  signupIdentite: { path: route(urls.signupStep, 'identite'), field: 'photo', maxFiles: 1, maxBytes: 1024 * 1024 },
+  documentNew: { path: route(urls.documentNew), ...DOCUMENTS },
+  absenceStep1: { path: route(urls.absenceForm, ':childId'), ...DOCUMENTS },
+  requestMessage: { path: route(urls.requestMessages, ':id'), ...DOCUMENTS },
+  agentRequestMessage: { path: route(urls.agentRequestMessages, ':id'), ...DOCUMENTS },
+  /** A town's file of 20,000 families is well under 10 Mo. */
+  agentImport: { path: route(urls.agentImport), field: 'fichier', maxFiles: 1, maxBytes: 10 * 1024 * 1024 },
+} as const satisfies Record<string, UploadRoute>;
