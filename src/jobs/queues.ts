@@ -35,8 +35,9 @@ const DAY = 24 * 60 * 60;
 export const QUEUES = {
   mail: {
     description: 'Sends one mail of mail_outbox (the job carries its id).',
-    // ~10 s, 20 s, 40 s … capped at an hour: ten attempts over about a day, like the outbox did.
-    options: { retryLimit: 9, retryDelay: 10, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 300, deleteAfterSeconds: 7 * DAY },
+    // ~10 s, 20 s, 40 s … capped at an hour: 33 attempts over at least a day (24.4 to 25.4 h,
+    // shortestRetrySpanSeconds), so an SMTP outage of a day loses no mail (issue 12).
+    options: { retryLimit: 32, retryDelay: 10, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 300, deleteAfterSeconds: 7 * DAY },
     concurrency: 2,
   },
   import: {
@@ -62,6 +63,22 @@ export const QUEUES = {
 } satisfies Record<string, QueueDefinition>;
 
 export type QueueName = keyof typeof QUEUES;
+
+/**
+ * The least time between a job's first failure and its last attempt, in seconds: pg-boss 12
+ * waits `retryDelay × 2^min(16, n) × (½ + ½·random)` before retry n (1-based) with
+ * `retryBackoff`, at most `retryDelayMax`; `retryDelay` each time without. Tells how long an
+ * outage a queue rides out before its work is given up.
+ */
+export function shortestRetrySpanSeconds(options: QueueOptions): number {
+  const delay = options.retryDelay ?? 0;
+  let total = 0;
+  for (let n = 1; n <= (options.retryLimit ?? 0); n += 1) {
+    const wait = options.retryBackoff ? Math.max(delay, 1) * (2 ** Math.min(16, n) / 2) : delay;
+    total += options.retryDelayMax != null ? Math.min(options.retryDelayMax, wait) : wait;
+  }
+  return total;
+}
 
 /** Lets pg-boss run its statements on our pool, or on a transaction's client (the `db` option of send()). */
 export function asBossDb(db: Queryable): Db {
