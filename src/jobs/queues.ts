@@ -54,7 +54,8 @@ export const QUEUES = {
     concurrency: 1,
   },
   'purge-expired': {
-    description: 'Removes expired rate-limit windows, abandoned sign-up photos and absence drafts.',
+    description:
+      'Removes expired rate-limit windows, abandoned sign-up photos and absence drafts; closes invoicing runs nothing will resume.',
     cron: '*/10 * * * *',
     // The next occurrence is the retry; a job every ten minutes needs no quick polling.
     options: { retryLimit: 0, expireInSeconds: 600, deleteAfterSeconds: DAY },

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { LineKind, PricedLine } from '../features/billing/pricing.js';
+import { QUEUE_SCHEMA } from '../jobs/queues.js';
 
 /**
  * Invoicing runs, the month's facts they read, invoices, their lines and credit notes. Every
@@ -100,6 +101,22 @@ export async function claimRun(
     [townId, id, token, now, leaseSeconds],
   );
   return rows[0];
+}
+
+/**
+ * Runs left under way that nothing will resume, in every town: nobody holds them (no lease,
+ * or an expired one) and their job is over (failed, cancelled, completed or deleted) instead of
+ * waiting, retrying or running. The unique index would otherwise refuse their month forever.
+ */
+export async function listAbandonedRuns(db: Queryable, now: Date): Promise<InvoicingRun[]> {
+  const { rows } = await db.query<InvoicingRun>(
+    `select ${RUN_COLUMNS} from invoicing_runs r
+      where r.status in ('pending', 'running') and (r.lease_until is null or r.lease_until <= $1)
+        and not exists (select 1 from ${QUEUE_SCHEMA}.job j
+                          where j.name = 'invoicing' and j.id = r.job_id and j.state in ('created', 'retry', 'active'))`,
+    [now],
+  );
+  return rows;
 }
 
 export async function setRunTotal(db: Queryable, townId: string, id: string, token: string, totalFamilies: number): Promise<boolean> {

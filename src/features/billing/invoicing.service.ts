@@ -127,13 +127,18 @@ export async function giveUpInvoicingRun(ctx: ServiceContext, runId: string): Pr
   const townId = await invoices.runTown(ctx.pool, runId);
   const run = townId ? await invoices.findRun(ctx.pool, townId, runId) : undefined;
   if (!run) return;
-  await finish(
-    ctx,
-    run,
-    null,
-    'failed',
-    'La facturation s’est arrêtée sur une erreur technique. Relancez-la : les factures déjà émises ne seront pas refaites.',
-  );
+  await finish(ctx, run, null, 'failed', GAVE_UP);
+}
+
+const GAVE_UP = 'La facturation s’est arrêtée sur une erreur technique. Relancez-la : les factures déjà émises ne seront pas refaites.';
+
+/**
+ * Closes the runs whose job ended without closing them (its process died or its lease expired
+ * on the last attempt, or that attempt found the run still held): part of the recurring task
+ * "purge-expired", so the month can be started again within minutes.
+ */
+export async function closeAbandonedInvoicingRuns(ctx: Pick<ServiceContext, 'pool' | 'clock'>): Promise<void> {
+  for (const run of await invoices.listAbandonedRuns(ctx.pool, ctx.clock.now())) await finish(ctx, run, null, 'failed', GAVE_UP);
 }
 
 async function issueRun(ctx: ServiceContext, run: InvoicingRun, token: string, batchSize: number, leaseSeconds: number): Promise<void> {
@@ -182,7 +187,7 @@ async function issueRun(ctx: ServiceContext, run: InvoicingRun, token: string, b
 }
 
 async function finish(
-  ctx: ServiceContext,
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
   run: InvoicingRun,
   token: string | null,
   status: 'done' | 'failed',

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createCreditNote,
@@ -6,6 +7,7 @@ import {
   runInvoicing,
   startInvoicingRun,
 } from '../../../src/features/billing/invoicing.service.js';
+import { housekeep } from '../../../src/jobs/housekeeping.js';
 import { NotFoundError } from '../../../src/lib/errors.js';
 import * as invoices from '../../../src/repositories/billing-invoices.repository.js';
 import { setActivityRegie } from '../../../src/repositories/billing-tariffs.repository.js';
@@ -181,6 +183,40 @@ describe('the lines of a month', () => {
     const second = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
     expect(second).toMatchObject({ ok: true, alreadyRunning: false });
     await t.jobs.runDue('invoicing');
+  });
+
+  it('closes a run whose job ended without closing it (its last attempt found the run held), so the month can be started again', async () => {
+    const { activityId, regieId, townId } = await regieWithActivity('bayeux');
+    await familyBooking('bayeux', activityId, ['2026-11-04']);
+    const first = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
+    if (!first.ok) throw new Error(first.message);
+    // A worker took the run, then its process died: its lease runs two minutes.
+    expect(await invoices.claimRun(db(), townId, first.runId, crypto.randomUUID(), t.clock.now(), 120)).toBeTruthy();
+    await t.jobs.runDue('invoicing');
+    t.clock.set('2026-12-02T09:10:00Z');
+    // The job still retries: it will take the run over and resume it, so the task leaves it alone.
+    await housekeep(db(), t.clock);
+    expect(await invoices.findRun(db(), townId, first.runId)).toMatchObject({ status: 'running' });
+
+    // Its last attempt comes while the lease still looked held, and the job fails for good.
+    const { rows } = await db().query<{ jobId: string }>(`select job_id as "jobId" from invoicing_runs where id = $1`, [first.runId]);
+    await db().query(`update pgboss.job set retry_limit = retry_count, start_after = now() where id = $1`, [rows[0]!.jobId]);
+    await invoices.claimRun(db(), townId, first.runId, crypto.randomUUID(), t.clock.now(), 120);
+    await t.jobs.runDue('invoicing');
+    const stuck = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
+    expect(stuck).toMatchObject({ ok: true, runId: first.runId, alreadyRunning: true });
+
+    t.clock.set('2026-12-02T09:20:00Z');
+    await housekeep(db(), t.clock);
+    expect(await invoices.findRun(db(), townId, first.runId)).toMatchObject({
+      status: 'failed',
+      failure: 'La facturation s’est arrêtée sur une erreur technique. Relancez-la : les factures déjà émises ne seront pas refaites.',
+    });
+    const second = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
+    expect(second).toMatchObject({ ok: true, alreadyRunning: false });
+    await t.jobs.runDue('invoicing');
+    expect(await invoices.findRun(db(), townId, (second as { runId: string }).runId)).toMatchObject({ status: 'done', invoicesCreated: 1 });
+    t.clock.set('2026-12-02T09:00:00Z');
   });
 
   it("answers not found for another town's régie", async () => {
