@@ -49,7 +49,7 @@ export const QUEUES = {
   },
   invoicing: {
     description: "Issues a régie's invoices of a month (invoicing_runs row; its page shows the progress).",
-    // A run resumes after its last committed batch; the heartbeat hands a dead worker's run on.
+    // A run resumes with the families not yet invoiced; the heartbeat hands a dead worker's run on.
     options: { retryLimit: 20, retryDelay: 30, heartbeatSeconds: 30, expireInSeconds: 2 * 60 * 60, deleteAfterSeconds: 30 * DAY },
     concurrency: 1,
   },

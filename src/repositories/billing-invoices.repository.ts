@@ -119,10 +119,21 @@ export async function listAbandonedRuns(db: Queryable, now: Date): Promise<Invoi
   return rows;
 }
 
-export async function setRunTotal(db: Queryable, townId: string, id: string, token: string, totalFamilies: number): Promise<boolean> {
+/**
+ * The run's counters as a (re)started attempt finds them: the families of the month, those
+ * already invoiced (processed), and among them those invoiced before this run (skipped).
+ */
+export async function setRunStart(
+  db: Queryable,
+  townId: string,
+  id: string,
+  token: string,
+  c: { totalFamilies: number; processedFamilies: number; familiesSkipped: number },
+): Promise<boolean> {
   const { rowCount } = await db.query(
-    `update invoicing_runs set total_families = $4 where town_id = $1 and id = $2 and claim_token = $3 and status = 'running'`,
-    [townId, id, token, totalFamilies],
+    `update invoicing_runs set total_families = $4, processed_families = $5, families_skipped = $6
+      where town_id = $1 and id = $2 and claim_token = $3 and status = 'running'`,
+    [townId, id, token, c.totalFamilies, c.processedFamilies, c.familiesSkipped],
   );
   return rowCount === 1;
 }
@@ -217,6 +228,15 @@ export async function invoicedFamilies(
   const { rows } = await db.query<{ familyId: string }>(
     `select distinct family_id as "familyId" from invoices where town_id = $1 and regie_id = $2 and month = $3 and family_id = any($4::uuid[])`,
     [townId, regieId, month, familyIds],
+  );
+  return new Set(rows.map((r) => r.familyId));
+}
+
+/** The families this run has invoiced (a resumed run does not count them as skipped). */
+export async function familiesInvoicedByRun(db: Queryable, townId: string, runId: string): Promise<Set<string>> {
+  const { rows } = await db.query<{ familyId: string }>(
+    `select distinct family_id as "familyId" from invoices where town_id = $1 and run_id = $2`,
+    [townId, runId],
   );
   return new Set(rows.map((r) => r.familyId));
 }

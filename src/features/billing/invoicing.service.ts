@@ -154,7 +154,18 @@ async function issueRun(ctx: ServiceContext, run: InvoicingRun, token: string, b
   const settings = await tariffs.getBillingSettings(ctx.pool, townId);
 
   const families = await invoices.listFamiliesToInvoice(ctx.pool, townId, regieId, from, to);
-  if (!(await invoices.setRunTotal(ctx.pool, townId, run.id, token, families.length))) return;
+  // A resumed run goes on with the families not yet invoiced, not from a position in the list:
+  // a family that became billable since may come anywhere in id order. The counters restart
+  // from what is committed, so they hold however far the previous attempt got.
+  const invoiced = await invoices.invoicedFamilies(ctx.pool, townId, regieId, run.month, families);
+  const byThisRun = await invoices.familiesInvoicedByRun(ctx.pool, townId, run.id);
+  const todo = families.filter((id) => !invoiced.has(id));
+  const counters = {
+    totalFamilies: families.length,
+    processedFamilies: invoiced.size,
+    familiesSkipped: [...invoiced].filter((id) => !byThisRun.has(id)).length,
+  };
+  if (!(await invoices.setRunStart(ctx.pool, townId, run.id, token, counters))) return;
 
   // A day to bill without a tariff would be billed 0 or not at all: the run stops before issuing anything.
   const missing = await missingTariff(ctx.pool, townId, regieId, from, to, tariffsByActivity);
@@ -169,9 +180,8 @@ async function issueRun(ctx: ServiceContext, run: InvoicingRun, token: string, b
     issuedOn,
     dueOn: dueDate(monthKey, issuedOn, settings.invoiceDueDay),
   };
-  // A resumed run starts where the last committed batch left it (families come in id order).
-  for (let start = run.processedFamilies; start < families.length; start += batchSize) {
-    const batch = families.slice(start, start + batchSize);
+  for (let start = 0; start < todo.length; start += batchSize) {
+    const batch = todo.slice(start, start + batchSize);
     await withTransaction(ctx.pool, async (db) => {
       const outcome = await invoiceBatch(db, { run, regieCode: regie.code, from, to, tariffsByActivity, settings, invoice }, batch);
       const ok = await invoices.advanceRun(db, townId, run.id, token, {

@@ -308,6 +308,54 @@ describe('numbering and repeated runs', () => {
     expect(await invoices.findRun(db(), townId, first.runId)).toMatchObject({ status: 'done', invoicesCreated: 9 });
   });
 
+  it('resumes with every family not yet invoiced, even one that became billable since with a lower id', async () => {
+    const { regieId, townId, activityId } = await regieWithActivity('bayeux');
+    const made: Awaited<ReturnType<typeof familyBooking>>[] = [];
+    for (let i = 0; i < 4; i++) made.push(await familyBooking('bayeux', activityId, []));
+    // Families come in id order: the first one only becomes billable after the run has begun.
+    const [late, ...early] = made.sort((a, b) => a.familyId.localeCompare(b.familyId));
+    const book = (f: (typeof made)[number]) =>
+      createReservation(db(), 'bayeux', {
+        activityId,
+        enrolmentId: f.enrolmentId,
+        childId: f.childId,
+        day: '2026-11-02',
+        status: 'booked',
+      });
+    for (const f of early) await book(f);
+
+    const started = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
+    if (!started.ok) throw new Error(started.message);
+    // The first attempt commits its first batch (two families), then fails on the second.
+    await db().query(`create function test_refuse_invoice() returns trigger language plpgsql as $$
+      begin if new.family_id = '${early[2]!.familyId}' then raise exception 'worker died'; end if; return new; end $$`);
+    await db().query(`create trigger test_refuse_invoice before insert on invoices for each row execute function test_refuse_invoice()`);
+    try {
+      await expect(runInvoicing(ctx, started.runId, { batchSize: 2, leaseSeconds: 0 })).rejects.toThrow('worker died');
+    } finally {
+      await db().query(`drop trigger test_refuse_invoice on invoices; drop function test_refuse_invoice()`);
+    }
+    expect(await invoices.findRun(db(), townId, started.runId)).toMatchObject({
+      status: 'running',
+      processedFamilies: 2,
+      invoicesCreated: 2,
+    });
+
+    // An attendance sheet entered meanwhile makes the lowest-id family billable: the retry invoices it too.
+    await book(late!);
+    await runInvoicing(ctx, started.runId, { batchSize: 2 });
+    const list = await invoices.listMonthInvoices(db(), townId, regieId, '2026-11-01');
+    expect(list.map((i) => i.familyId).sort()).toEqual(made.map((f) => f.familyId));
+    expect(seqs(list)).toEqual([1, 2, 3, 4]);
+    expect(await invoices.findRun(db(), townId, started.runId)).toMatchObject({
+      status: 'done',
+      totalFamilies: 4,
+      processedFamilies: 4,
+      invoicesCreated: 4,
+      familiesSkipped: 0,
+    });
+  });
+
   it('creates nothing when the month is run again, and numbers the new families after the others', async () => {
     const { regieId, townId, activityId } = await regieWithActivity('bayeux');
     for (let i = 0; i < 3; i++) await familyBooking('bayeux', activityId, ['2026-11-02']);
