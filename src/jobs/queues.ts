@@ -35,8 +35,9 @@ const DAY = 24 * 60 * 60;
 export const QUEUES = {
   mail: {
     description: 'Sends one mail of mail_outbox (the job carries its id).',
-    // ~10 s, 20 s, 40 s … capped at an hour: ten attempts over about a day, like the outbox did.
-    options: { retryLimit: 9, retryDelay: 10, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 300, deleteAfterSeconds: 7 * DAY },
+    // ~10 s, 20 s, 40 s … capped at an hour: 33 attempts over at least a day (24.4 to 25.4 h,
+    // shortestRetrySpanSeconds), so an SMTP outage of a day loses no mail (issue 12).
+    options: { retryLimit: 32, retryDelay: 10, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 300, deleteAfterSeconds: 7 * DAY },
     concurrency: 2,
   },
   import: {
@@ -48,12 +49,13 @@ export const QUEUES = {
   },
   invoicing: {
     description: "Issues a régie's invoices of a month (invoicing_runs row; its page shows the progress).",
-    // A run resumes after its last committed batch; the heartbeat hands a dead worker's run on.
+    // A run resumes with the families not yet invoiced; the heartbeat hands a dead worker's run on.
     options: { retryLimit: 20, retryDelay: 30, heartbeatSeconds: 30, expireInSeconds: 2 * 60 * 60, deleteAfterSeconds: 30 * DAY },
     concurrency: 1,
   },
   'purge-expired': {
-    description: 'Removes expired rate-limit windows, abandoned sign-up photos and absence drafts.',
+    description:
+      'Removes expired rate-limit windows, abandoned sign-up photos and absence drafts; closes invoicing runs nothing will resume.',
     cron: '*/10 * * * *',
     // The next occurrence is the retry; a job every ten minutes needs no quick polling.
     options: { retryLimit: 0, expireInSeconds: 600, deleteAfterSeconds: DAY },
@@ -62,6 +64,22 @@ export const QUEUES = {
 } satisfies Record<string, QueueDefinition>;
 
 export type QueueName = keyof typeof QUEUES;
+
+/**
+ * The least time between a job's first failure and its last attempt, in seconds: pg-boss 12
+ * waits `retryDelay × 2^min(16, n) × (½ + ½·random)` before retry n (1-based) with
+ * `retryBackoff`, at most `retryDelayMax`; `retryDelay` each time without. Tells how long an
+ * outage a queue rides out before its work is given up.
+ */
+export function shortestRetrySpanSeconds(options: QueueOptions): number {
+  const delay = options.retryDelay ?? 0;
+  let total = 0;
+  for (let n = 1; n <= (options.retryLimit ?? 0); n += 1) {
+    const wait = options.retryBackoff ? Math.max(delay, 1) * (2 ** Math.min(16, n) / 2) : delay;
+    total += options.retryDelayMax != null ? Math.min(options.retryDelayMax, wait) : wait;
+  }
+  return total;
+}
 
 /** Lets pg-boss run its statements on our pool, or on a transaction's client (the `db` option of send()). */
 export function asBossDb(db: Queryable): Db {

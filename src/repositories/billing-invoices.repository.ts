@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { LineKind, PricedLine } from '../features/billing/pricing.js';
+import { QUEUE_SCHEMA } from '../jobs/queues.js';
 
 /**
  * Invoicing runs, the month's facts they read, invoices, their lines and credit notes. Every
@@ -102,10 +103,37 @@ export async function claimRun(
   return rows[0];
 }
 
-export async function setRunTotal(db: Queryable, townId: string, id: string, token: string, totalFamilies: number): Promise<boolean> {
+/**
+ * Runs left under way that nothing will resume, in every town: nobody holds them (no lease,
+ * or an expired one) and their job is over (failed, cancelled, completed or deleted) instead of
+ * waiting, retrying or running. The unique index would otherwise refuse their month forever.
+ */
+export async function listAbandonedRuns(db: Queryable, now: Date): Promise<InvoicingRun[]> {
+  const { rows } = await db.query<InvoicingRun>(
+    `select ${RUN_COLUMNS} from invoicing_runs r
+      where r.status in ('pending', 'running') and (r.lease_until is null or r.lease_until <= $1)
+        and not exists (select 1 from ${QUEUE_SCHEMA}.job j
+                          where j.name = 'invoicing' and j.id = r.job_id and j.state in ('created', 'retry', 'active'))`,
+    [now],
+  );
+  return rows;
+}
+
+/**
+ * The run's counters as a (re)started attempt finds them: the families of the month, those
+ * already invoiced (processed), and among them those invoiced before this run (skipped).
+ */
+export async function setRunStart(
+  db: Queryable,
+  townId: string,
+  id: string,
+  token: string,
+  c: { totalFamilies: number; processedFamilies: number; familiesSkipped: number },
+): Promise<boolean> {
   const { rowCount } = await db.query(
-    `update invoicing_runs set total_families = $4 where town_id = $1 and id = $2 and claim_token = $3 and status = 'running'`,
-    [townId, id, token, totalFamilies],
+    `update invoicing_runs set total_families = $4, processed_families = $5, families_skipped = $6
+      where town_id = $1 and id = $2 and claim_token = $3 and status = 'running'`,
+    [townId, id, token, c.totalFamilies, c.processedFamilies, c.familiesSkipped],
   );
   return rowCount === 1;
 }
@@ -200,6 +228,15 @@ export async function invoicedFamilies(
   const { rows } = await db.query<{ familyId: string }>(
     `select distinct family_id as "familyId" from invoices where town_id = $1 and regie_id = $2 and month = $3 and family_id = any($4::uuid[])`,
     [townId, regieId, month, familyIds],
+  );
+  return new Set(rows.map((r) => r.familyId));
+}
+
+/** The families this run has invoiced (a resumed run does not count them as skipped). */
+export async function familiesInvoicedByRun(db: Queryable, townId: string, runId: string): Promise<Set<string>> {
+  const { rows } = await db.query<{ familyId: string }>(
+    `select distinct family_id as "familyId" from invoices where town_id = $1 and run_id = $2`,
+    [townId, runId],
   );
   return new Set(rows.map((r) => r.familyId));
 }

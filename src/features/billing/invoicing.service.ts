@@ -127,13 +127,18 @@ export async function giveUpInvoicingRun(ctx: ServiceContext, runId: string): Pr
   const townId = await invoices.runTown(ctx.pool, runId);
   const run = townId ? await invoices.findRun(ctx.pool, townId, runId) : undefined;
   if (!run) return;
-  await finish(
-    ctx,
-    run,
-    null,
-    'failed',
-    'La facturation s’est arrêtée sur une erreur technique. Relancez-la : les factures déjà émises ne seront pas refaites.',
-  );
+  await finish(ctx, run, null, 'failed', GAVE_UP);
+}
+
+const GAVE_UP = 'La facturation s’est arrêtée sur une erreur technique. Relancez-la : les factures déjà émises ne seront pas refaites.';
+
+/**
+ * Closes the runs whose job ended without closing them (its process died or its lease expired
+ * on the last attempt, or that attempt found the run still held): part of the recurring task
+ * "purge-expired", so the month can be started again within minutes.
+ */
+export async function closeAbandonedInvoicingRuns(ctx: Pick<ServiceContext, 'pool' | 'clock'>): Promise<void> {
+  for (const run of await invoices.listAbandonedRuns(ctx.pool, ctx.clock.now())) await finish(ctx, run, null, 'failed', GAVE_UP);
 }
 
 async function issueRun(ctx: ServiceContext, run: InvoicingRun, token: string, batchSize: number, leaseSeconds: number): Promise<void> {
@@ -149,7 +154,18 @@ async function issueRun(ctx: ServiceContext, run: InvoicingRun, token: string, b
   const settings = await tariffs.getBillingSettings(ctx.pool, townId);
 
   const families = await invoices.listFamiliesToInvoice(ctx.pool, townId, regieId, from, to);
-  if (!(await invoices.setRunTotal(ctx.pool, townId, run.id, token, families.length))) return;
+  // A resumed run goes on with the families not yet invoiced, not from a position in the list:
+  // a family that became billable since may come anywhere in id order. The counters restart
+  // from what is committed, so they hold however far the previous attempt got.
+  const invoiced = await invoices.invoicedFamilies(ctx.pool, townId, regieId, run.month, families);
+  const byThisRun = await invoices.familiesInvoicedByRun(ctx.pool, townId, run.id);
+  const todo = families.filter((id) => !invoiced.has(id));
+  const counters = {
+    totalFamilies: families.length,
+    processedFamilies: invoiced.size,
+    familiesSkipped: [...invoiced].filter((id) => !byThisRun.has(id)).length,
+  };
+  if (!(await invoices.setRunStart(ctx.pool, townId, run.id, token, counters))) return;
 
   // A day to bill without a tariff would be billed 0 or not at all: the run stops before issuing anything.
   const missing = await missingTariff(ctx.pool, townId, regieId, from, to, tariffsByActivity);
@@ -164,9 +180,8 @@ async function issueRun(ctx: ServiceContext, run: InvoicingRun, token: string, b
     issuedOn,
     dueOn: dueDate(monthKey, issuedOn, settings.invoiceDueDay),
   };
-  // A resumed run starts where the last committed batch left it (families come in id order).
-  for (let start = run.processedFamilies; start < families.length; start += batchSize) {
-    const batch = families.slice(start, start + batchSize);
+  for (let start = 0; start < todo.length; start += batchSize) {
+    const batch = todo.slice(start, start + batchSize);
     await withTransaction(ctx.pool, async (db) => {
       const outcome = await invoiceBatch(db, { run, regieCode: regie.code, from, to, tariffsByActivity, settings, invoice }, batch);
       const ok = await invoices.advanceRun(db, townId, run.id, token, {
@@ -182,7 +197,7 @@ async function issueRun(ctx: ServiceContext, run: InvoicingRun, token: string, b
 }
 
 async function finish(
-  ctx: ServiceContext,
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
   run: InvoicingRun,
   token: string | null,
   status: 'done' | 'failed',

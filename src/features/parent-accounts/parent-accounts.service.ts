@@ -566,6 +566,9 @@ async function sendPrecreationMail(db: Queryable, ctx: ServiceContext, town: Tow
   const expiresAt = new Date(now.getTime() + ACTIVATION_TTL_MS);
   const temporaryPassword = generateTemporaryPassword(town.passwordPolicy.minLength);
   await accounts.updatePassword(db, account.id, await hashPassword(temporaryPassword), { expiresAt }, now);
+  // A session opened with the previous temporary password could still choose the password:
+  // only the holder of the newest mail may.
+  await accounts.deleteSessionsOf(db, account.id);
   const token = await issueToken(db, ctx, account.id, 'activation', ACTIVATION_TTL_MS, undefined, now);
   await enqueueMail(db, {
     townId: town.id,

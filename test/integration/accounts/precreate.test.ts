@@ -258,6 +258,23 @@ describe('Création rapide', () => {
     expect((await signIn(t.agent(), 'bondoufle', second.username, second.password)).status).toBe(303);
   });
 
+  it('ends the session opened with the previous temporary password when the mail is sent again', async () => {
+    const { email, mail } = await precreate();
+    const { username, password, link } = credentialsIn(mail);
+    await t.agent().get(link.pathname + link.search);
+    const first = t.agent();
+    expect((await signIn(first, 'bondoufle', username, password)).status).toBe(303);
+    expect((await first.get('/bondoufle/mon-espace/modification-identifiants')).status).toBe(200);
+
+    const { rows } = await t.db.pool.query('select id from accounts where email = $1', [email]);
+    expect(await resendPrecreation(ctx(), await town(t.db.pool, 'bondoufle'), rows[0].id)).toBe(true);
+
+    // Whoever read the first mail can no longer choose the password: only the new mail leads there.
+    const page = await first.get('/bondoufle/mon-espace/modification-identifiants');
+    expect(page.status).toBe(303);
+    expect(page.headers.location).not.toContain('/mon-espace');
+  });
+
   it('refuses an email that already has an account, and an unknown key', async () => {
     const { email } = await precreate();
     const b = await town(t.db.pool, 'bondoufle');

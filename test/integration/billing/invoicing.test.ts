@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createCreditNote,
@@ -6,6 +7,7 @@ import {
   runInvoicing,
   startInvoicingRun,
 } from '../../../src/features/billing/invoicing.service.js';
+import { housekeep } from '../../../src/jobs/housekeeping.js';
 import { NotFoundError } from '../../../src/lib/errors.js';
 import * as invoices from '../../../src/repositories/billing-invoices.repository.js';
 import { setActivityRegie } from '../../../src/repositories/billing-tariffs.repository.js';
@@ -183,6 +185,40 @@ describe('the lines of a month', () => {
     await t.jobs.runDue('invoicing');
   });
 
+  it('closes a run whose job ended without closing it (its last attempt found the run held), so the month can be started again', async () => {
+    const { activityId, regieId, townId } = await regieWithActivity('bayeux');
+    await familyBooking('bayeux', activityId, ['2026-11-04']);
+    const first = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
+    if (!first.ok) throw new Error(first.message);
+    // A worker took the run, then its process died: its lease runs two minutes.
+    expect(await invoices.claimRun(db(), townId, first.runId, crypto.randomUUID(), t.clock.now(), 120)).toBeTruthy();
+    await t.jobs.runDue('invoicing');
+    t.clock.set('2026-12-02T09:10:00Z');
+    // The job still retries: it will take the run over and resume it, so the task leaves it alone.
+    await housekeep(db(), t.clock);
+    expect(await invoices.findRun(db(), townId, first.runId)).toMatchObject({ status: 'running' });
+
+    // Its last attempt comes while the lease still looked held, and the job fails for good.
+    const { rows } = await db().query<{ jobId: string }>(`select job_id as "jobId" from invoicing_runs where id = $1`, [first.runId]);
+    await db().query(`update pgboss.job set retry_limit = retry_count, start_after = now() where id = $1`, [rows[0]!.jobId]);
+    await invoices.claimRun(db(), townId, first.runId, crypto.randomUUID(), t.clock.now(), 120);
+    await t.jobs.runDue('invoicing');
+    const stuck = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
+    expect(stuck).toMatchObject({ ok: true, runId: first.runId, alreadyRunning: true });
+
+    t.clock.set('2026-12-02T09:20:00Z');
+    await housekeep(db(), t.clock);
+    expect(await invoices.findRun(db(), townId, first.runId)).toMatchObject({
+      status: 'failed',
+      failure: 'La facturation s’est arrêtée sur une erreur technique. Relancez-la : les factures déjà émises ne seront pas refaites.',
+    });
+    const second = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
+    expect(second).toMatchObject({ ok: true, alreadyRunning: false });
+    await t.jobs.runDue('invoicing');
+    expect(await invoices.findRun(db(), townId, (second as { runId: string }).runId)).toMatchObject({ status: 'done', invoicesCreated: 1 });
+    t.clock.set('2026-12-02T09:00:00Z');
+  });
+
   it("answers not found for another town's régie", async () => {
     const { regieId } = await regieWithActivity('villennes');
     const bayeux = await town(db(), 'bayeux');
@@ -270,6 +306,54 @@ describe('numbering and repeated runs', () => {
     expect(seqs(list)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(new Set(list.map((i) => i.familyId)).size).toBe(9);
     expect(await invoices.findRun(db(), townId, first.runId)).toMatchObject({ status: 'done', invoicesCreated: 9 });
+  });
+
+  it('resumes with every family not yet invoiced, even one that became billable since with a lower id', async () => {
+    const { regieId, townId, activityId } = await regieWithActivity('bayeux');
+    const made: Awaited<ReturnType<typeof familyBooking>>[] = [];
+    for (let i = 0; i < 4; i++) made.push(await familyBooking('bayeux', activityId, []));
+    // Families come in id order: the first one only becomes billable after the run has begun.
+    const [late, ...early] = made.sort((a, b) => a.familyId.localeCompare(b.familyId));
+    const book = (f: (typeof made)[number]) =>
+      createReservation(db(), 'bayeux', {
+        activityId,
+        enrolmentId: f.enrolmentId,
+        childId: f.childId,
+        day: '2026-11-02',
+        status: 'booked',
+      });
+    for (const f of early) await book(f);
+
+    const started = await startInvoicingRun(ctx, townId, actor, regieId, '2026-11');
+    if (!started.ok) throw new Error(started.message);
+    // The first attempt commits its first batch (two families), then fails on the second.
+    await db().query(`create function test_refuse_invoice() returns trigger language plpgsql as $$
+      begin if new.family_id = '${early[2]!.familyId}' then raise exception 'worker died'; end if; return new; end $$`);
+    await db().query(`create trigger test_refuse_invoice before insert on invoices for each row execute function test_refuse_invoice()`);
+    try {
+      await expect(runInvoicing(ctx, started.runId, { batchSize: 2, leaseSeconds: 0 })).rejects.toThrow('worker died');
+    } finally {
+      await db().query(`drop trigger test_refuse_invoice on invoices; drop function test_refuse_invoice()`);
+    }
+    expect(await invoices.findRun(db(), townId, started.runId)).toMatchObject({
+      status: 'running',
+      processedFamilies: 2,
+      invoicesCreated: 2,
+    });
+
+    // An attendance sheet entered meanwhile makes the lowest-id family billable: the retry invoices it too.
+    await book(late!);
+    await runInvoicing(ctx, started.runId, { batchSize: 2 });
+    const list = await invoices.listMonthInvoices(db(), townId, regieId, '2026-11-01');
+    expect(list.map((i) => i.familyId).sort()).toEqual(made.map((f) => f.familyId));
+    expect(seqs(list)).toEqual([1, 2, 3, 4]);
+    expect(await invoices.findRun(db(), townId, started.runId)).toMatchObject({
+      status: 'done',
+      totalFamilies: 4,
+      processedFamilies: 4,
+      invoicesCreated: 4,
+      familiesSkipped: 0,
+    });
   });
 
   it('creates nothing when the month is run again, and numbers the new families after the others', async () => {
