@@ -142,7 +142,8 @@ export function personValues(persons: readonly AuthorisedPerson[]): Record<strin
 export const AUTHORISED_SLOTS = 4;
 const PERSON_FIELDS = Array.from({ length: AUTHORISED_SLOTS }, (_, i) => Object.values(personFields(i + 1))).flat();
 
-export const CHILD_FIELDS = [
+/** Who the child is: the agents' file and the parents' "Ajouter un membre" ask it with the same fields. */
+export const CHILD_IDENTITY_FIELDS = [
   'prenoms',
   'nom',
   'dateNaissanceJour',
@@ -150,6 +151,10 @@ export const CHILD_FIELDS = [
   'dateNaissanceAnnee',
   'ecole',
   'classe',
+] as const;
+
+export const CHILD_FIELDS = [
+  ...CHILD_IDENTITY_FIELDS,
   'sante',
   'allergies',
   'medecinNom',

@@ -4,7 +4,7 @@ import { formValues, parseForm, type FieldError, type FormResult } from '../../l
 import { normalisePhone } from '../../lib/phones.js';
 import { line, name, optionalEmail, phone, required } from '../../lib/zod-fields.js';
 import type { AuthorisedPerson, ChildFileFields } from '../../repositories/family-members.repository.js';
-import { personFields, personValues } from '../family-files/family-files.schemas.js';
+import { CHILD_DATE_FIELDS, CHILD_IDENTITY_FIELDS, personFields, personValues } from '../family-files/family-files.schemas.js';
 import type { AddMemberPayload } from '../requests/request-types.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 
@@ -155,16 +155,7 @@ export function childFileValues(f: ChildFileFields): Record<string, string> {
 
 // ---------------------------------------------------------------- Ajouter un membre
 
-export const CHILD_MEMBER_FIELDS = [
-  'prenoms',
-  'nom',
-  'dateNaissanceJour',
-  'dateNaissanceMois',
-  'dateNaissanceAnnee',
-  'ecole',
-  'classe',
-  'message',
-] as const;
+export const CHILD_MEMBER_FIELDS = [...CHILD_IDENTITY_FIELDS, 'message'] as const;
 export const ADULT_MEMBER_FIELDS = ['civilite', 'prenoms', 'nom', 'courriel', 'telephone', 'message'] as const;
 
 const childMemberSchema = z.object({
@@ -187,8 +178,6 @@ const adultMemberSchema = z.object({
   message: optionalMessage,
 });
 
-const DATE_FIELDS = { day: 'dateNaissanceJour', month: 'dateNaissanceMois', year: 'dateNaissanceAnnee' } as const;
-
 /** A child or an adult to add: what the agent will accept into the file, and the parent's note for them. */
 function memberRequest(payload: AddMemberPayload, message: string): FormResult<{ payload: AddMemberPayload; message: string }> {
   return { ok: true, data: { payload, message } };
@@ -208,11 +197,11 @@ export function parseChildMember(
   );
   let dateErrorFields: string[] = [];
   if (date.kind === 'empty') {
-    errors.push({ field: DATE_FIELDS.day, message: "Saisissez la date de naissance de l'enfant" });
-    dateErrorFields = Object.values(DATE_FIELDS);
+    errors.push({ field: CHILD_DATE_FIELDS.day, message: "Saisissez la date de naissance de l'enfant" });
+    dateErrorFields = Object.values(CHILD_DATE_FIELDS);
   } else if (date.kind === 'invalid') {
-    errors.push({ field: DATE_FIELDS[date.parts[0]!], message: date.message });
-    dateErrorFields = date.parts.map((p) => DATE_FIELDS[p]);
+    errors.push({ field: CHILD_DATE_FIELDS[date.parts[0]!], message: date.message });
+    dateErrorFields = date.parts.map((p) => CHILD_DATE_FIELDS[p]);
   }
   if (!result.ok || errors.length > 0 || date.kind !== 'valid') {
     return { ok: false, errors: inOrder(errors, CHILD_MEMBER_FIELDS), values, dateErrorFields };
