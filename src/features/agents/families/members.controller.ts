@@ -5,7 +5,6 @@ import { parisDay } from '../../../lib/calendar/index.js';
 import { NotFoundError } from '../../../lib/errors.js';
 import { errorMap, type FieldError } from '../../../lib/forms.js';
 import { de, personName } from '../../../lib/french.js';
-import { requireTown } from '../../../middleware/town.js';
 import * as files from '../../../repositories/family-files.repository.js';
 import { urls } from '../../../routes.js';
 import { adultValues, AUTHORISED_SLOTS, childValues, parseAdultForm, parseChildForm } from '../../family-files/family-files.schemas.js';
@@ -21,11 +20,7 @@ export function membersController(deps: AppDeps) {
   const { pool, clock, config } = deps;
   const ctx = { pool, clock, config };
 
-  /** Every page here is about one file of the agent's town (another town's file is a 404). */
-  async function fileOf(req: Request) {
-    const town = requireTown(req);
-    return { town, family: await loadFamilyFile(pool, req, town) };
-  }
+  const fileOf = (req: Request) => loadFamilyFile(pool, req);
 
   // ---------------------------------------------------------------- adults
 
