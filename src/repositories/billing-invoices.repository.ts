@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import type { CsvCreditNote, CsvInvoice } from '../features/billing/export-csv.js';
 import type { LineKind, PricedLine } from '../features/billing/pricing.js';
 import { QUEUE_SCHEMA } from '../jobs/queues.js';
 
@@ -687,23 +688,13 @@ export async function listIssuedDocuments(
   regieId: string,
   from: string,
   to: string,
-): Promise<{
-  invoices: { number: string; issuedOn: string; dueOn: string; payerName: string; month: string; totalCents: number }[];
-  creditNotes: { number: string; issuedOn: string; invoiceNumber: string; payerName: string; amountCents: number; reason: string }[];
-}> {
-  const inv = await db.query<{ number: string; issuedOn: string; dueOn: string; payerName: string; month: string; totalCents: number }>(
+): Promise<{ invoices: CsvInvoice[]; creditNotes: CsvCreditNote[] }> {
+  const inv = await db.query<CsvInvoice>(
     `select number, issued_on as "issuedOn", due_on as "dueOn", payer_name as "payerName", month, total_cents as "totalCents"
        from invoices where town_id = $1 and regie_id = $2 and issued_on between $3 and $4 order by number_year, number_seq`,
     [townId, regieId, from, to],
   );
-  const notes = await db.query<{
-    number: string;
-    issuedOn: string;
-    invoiceNumber: string;
-    payerName: string;
-    amountCents: number;
-    reason: string;
-  }>(
+  const notes = await db.query<CsvCreditNote>(
     `select cn.number, cn.issued_on as "issuedOn", i.number as "invoiceNumber", i.payer_name as "payerName", cn.amount_cents as "amountCents", cn.reason
        from credit_notes cn join invoices i on i.id = cn.invoice_id and i.town_id = cn.town_id
       where cn.town_id = $1 and cn.regie_id = $2 and cn.issued_on between $3 and $4 order by cn.number_year, cn.number_seq`,

@@ -34,9 +34,13 @@ async function jsonRows(db: Queryable, sql: string, params: unknown[]): Promise<
   return rows.map((r) => withoutSecrets(r.row));
 }
 
-/** Rows of a table a later migration adds: none while the table does not exist yet. */
-async function jsonRowsIfTable(db: Queryable, table: string, sql: string, params: unknown[]): Promise<Json[]> {
-  return (await tableExists(db, table)) ? jsonRows(db, sql, params) : [];
+/**
+ * The town's rows of a table a later migration adds (none while the table does not exist
+ * yet): `where` and `orderBy` name the row `x`; `$1` is always the town.
+ */
+async function jsonRowsIfTable(db: Queryable, table: string, where: string, orderBy: string, params: unknown[]): Promise<Json[]> {
+  if (!(await tableExists(db, table))) return [];
+  return jsonRows(db, `select to_jsonb(x) as row from ${table} x where x.town_id = $1 and ${where} order by ${orderBy}`, params);
 }
 
 export interface AccountExport {
@@ -114,28 +118,13 @@ export async function exportFamily(db: Queryable, scope: ExportScope): Promise<F
   const authorisedPersons = await jsonRowsIfTable(
     db,
     'child_authorised_persons',
-    `select to_jsonb(x) as row from child_authorised_persons x
-          where x.town_id = $1 and x.child_id in (${childrenOf}) order by x.child_id, x.position`,
+    `x.child_id in (${childrenOf})`,
+    'x.child_id, x.position',
     p,
   );
-  const enrolments = await jsonRowsIfTable(
-    db,
-    'enrolments',
-    `select to_jsonb(x) as row from enrolments x where x.town_id = $1 and x.child_id in (${childrenOf}) order by x.child_id`,
-    p,
-  );
-  const reservations = await jsonRowsIfTable(
-    db,
-    'reservations',
-    `select to_jsonb(x) as row from reservations x where x.town_id = $1 and x.child_id in (${childrenOf}) order by x.day, x.child_id`,
-    p,
-  );
-  const reservationSubmissions = await jsonRowsIfTable(
-    db,
-    'reservation_submissions',
-    `select to_jsonb(x) as row from reservation_submissions x where x.town_id = $1 and x.family_id = $2 order by x.created_at`,
-    p,
-  );
+  const enrolments = await jsonRowsIfTable(db, 'enrolments', `x.child_id in (${childrenOf})`, 'x.child_id', p);
+  const reservations = await jsonRowsIfTable(db, 'reservations', `x.child_id in (${childrenOf})`, 'x.day, x.child_id', p);
+  const reservationSubmissions = await jsonRowsIfTable(db, 'reservation_submissions', `x.family_id = $2`, 'x.created_at', p);
   return { family: family ?? null, children, adults, authorisedPersons, enrolments, reservations, reservationSubmissions };
 }
 
@@ -163,18 +152,8 @@ export async function exportRequests(db: Queryable, scope: ExportScope): Promise
   if (!(await tableExists(db, 'requests'))) return none;
   const p = [scope.townId, scope.accountId, scope.familyId];
   const requests = await jsonRows(db, `select to_jsonb(r) as row from requests r where r.id in (${REQUESTS_OF}) order by r.created_at`, p);
-  const events = await jsonRowsIfTable(
-    db,
-    'request_events',
-    `select to_jsonb(e) as row from request_events e where e.town_id = $1 and e.request_id in (${REQUESTS_OF}) order by e.request_id, e.id`,
-    p,
-  );
-  const messages = await jsonRowsIfTable(
-    db,
-    'request_messages',
-    `select to_jsonb(m) as row from request_messages m where m.town_id = $1 and m.request_id in (${REQUESTS_OF}) order by m.created_at`,
-    p,
-  );
+  const events = await jsonRowsIfTable(db, 'request_events', `x.request_id in (${REQUESTS_OF})`, 'x.request_id, x.id', p);
+  const messages = await jsonRowsIfTable(db, 'request_messages', `x.request_id in (${REQUESTS_OF})`, 'x.created_at', p);
   let attachments: Json[] = [];
   let attachmentRefs: AttachmentRef[] = [];
   if (await tableExists(db, 'request_attachments')) {

@@ -14,12 +14,7 @@ export interface AuthorisedPerson {
   phone: string;
 }
 
-export interface ChildFile {
-  id: string;
-  familyId: string;
-  firstNames: string;
-  lastName: string;
-  birthDate: string | null;
+export interface ChildFileFields {
   school: string;
   className: string;
   healthNotes: string;
@@ -29,6 +24,15 @@ export interface ChildFile {
   photoConsent: boolean;
   mayLeaveAlone: boolean;
   authorisedPersons: AuthorisedPerson[];
+}
+
+/** The file (what the parents may change) and who the child is. */
+export interface ChildFile extends ChildFileFields {
+  id: string;
+  familyId: string;
+  firstNames: string;
+  lastName: string;
+  birthDate: string | null;
   updatedAt: Date;
 }
 
@@ -59,18 +63,6 @@ export async function findChildOfTown(db: Queryable, townId: string, childId: st
     [townId, childId],
   );
   return rows[0];
-}
-
-export interface ChildFileFields {
-  school: string;
-  className: string;
-  healthNotes: string;
-  allergies: string;
-  doctorName: string;
-  doctorPhone: string;
-  photoConsent: boolean;
-  mayLeaveAlone: boolean;
-  authorisedPersons: AuthorisedPerson[];
 }
 
 export async function updateChildFile(db: Queryable, townId: string, childId: string, f: ChildFileFields, now: Date): Promise<void> {
@@ -155,28 +147,35 @@ interface NewMember {
   now: Date;
 }
 
+/** A child and an adult join a file alike: town, family and names, then the columns that are their own. */
+async function insertMember(
+  db: Queryable,
+  table: 'children' | 'family_adults',
+  m: NewMember,
+  own: Record<string, string | null>,
+): Promise<string> {
+  const columns = ['town_id', 'family_id', 'first_names', 'last_name', ...Object.keys(own), 'created_at', 'updated_at'];
+  const values = [m.townId, m.familyId, m.firstNames, m.lastName, ...Object.values(own), m.now];
+  const placeholders = [...values.map((_, i) => `$${i + 1}`), `$${values.length}`];
+  const { rows } = await db.query<{ id: string }>(
+    `insert into ${table} (${columns.join(', ')}) values (${placeholders.join(', ')}) returning id`,
+    values,
+  );
+  return rows[0]!.id;
+}
+
 export async function insertFamilyChild(
   db: Queryable,
   c: NewMember & { birthDate: string | null; school: string; className: string },
 ): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(
-    `insert into children (town_id, family_id, first_names, last_name, birth_date, school, class_name, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id`,
-    [c.townId, c.familyId, c.firstNames, c.lastName, c.birthDate, c.school, c.className, c.now],
-  );
-  return rows[0]!.id;
+  return insertMember(db, 'children', c, { birth_date: c.birthDate, school: c.school, class_name: c.className });
 }
 
 export async function insertFamilyAdult(
   db: Queryable,
   a: NewMember & { civility: 'M' | 'Mme'; email: string; phone: string },
 ): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(
-    `insert into family_adults (town_id, family_id, civility, first_names, last_name, email, phone, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning id`,
-    [a.townId, a.familyId, a.civility, a.firstNames, a.lastName, a.email, a.phone, a.now],
-  );
-  return rows[0]!.id;
+  return insertMember(db, 'family_adults', a, { civility: a.civility, email: a.email, phone: a.phone });
 }
 
 export async function updateFamilyAddress(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseForm, type FormResult } from '../../lib/forms.js';
 import { challengeFields } from './sign-in-form.js';
 
 const text = (max: number) => z.string().trim().max(max, `Ce champ doit contenir ${max} caractères au maximum`);
@@ -19,10 +20,17 @@ export const resetSchema = z.object({
   confirmationMotDePasse: z.string(),
 });
 
-export const newPasswordSchema = z.object({
+const newPasswordSchema = z.object({
   motDePasse: z.string(),
   confirmationMotDePasse: z.string(),
 });
+
+/** A new password and its confirmation (forced change, an admin's reset): never typed back into the page. */
+export function parseNewPassword(body: unknown): FormResult<{ password: string; passwordConfirmation: string }> {
+  const form = parseForm(newPasswordSchema, body, { secret: ['motDePasse', 'confirmationMotDePasse'] });
+  if (!form.ok) return form;
+  return { ok: true, data: { password: form.data.motDePasse, passwordConfirmation: form.data.confirmationMotDePasse } };
+}
 
 export const credentialsSchema = z.object({
   nomUtilisateur: text(50),

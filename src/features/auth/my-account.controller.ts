@@ -7,7 +7,7 @@ import { requireTown } from '../../middleware/town.js';
 import { getAccountPhoto } from '../../repositories/accounts.repository.js';
 import { urls } from '../../routes.js';
 import * as service from '../parent-accounts/parent-accounts.service.js';
-import { cguSchema, credentialsSchema, newPasswordSchema } from './auth.schemas.js';
+import { cguSchema, credentialsSchema, parseNewPassword } from './auth.schemas.js';
 import type { ServiceContext } from '../../deps.js';
 import { regenerateSession, saveSession } from '../../middleware/session.js';
 
@@ -72,15 +72,9 @@ export function myAccountController(deps: AppDeps) {
     const town = requireTown(req);
     const account = req.account!;
     if (!account.passwordIsTemporary) return res.redirect(303, urls.dashboard(town));
-    const form = parseForm(newPasswordSchema, req.body, { secret: ['motDePasse', 'confirmationMotDePasse'] });
+    const form = parseNewPassword(req.body);
     const result = form.ok
-      ? await service.replaceTemporaryPassword(
-          ctx,
-          town,
-          account,
-          { password: form.data.motDePasse, passwordConfirmation: form.data.confirmationMotDePasse },
-          req.sessionID,
-        )
+      ? await service.replaceTemporaryPassword(ctx, town, account, form.data, req.sessionID)
       : ({ kind: 'errors', errors: form.errors } as const);
     if (result.kind === 'errors') {
       return res.status(400).render('auth/first-credentials', {

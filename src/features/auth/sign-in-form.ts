@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { captchaImage, isExpired, newChallenge, type CaptchaChallenge } from '../../lib/captcha.js';
 import { deviceNonce } from '../../lib/device-cookie.js';
+import type { FieldError } from '../../lib/forms.js';
 import type { SignInKind, SignInSource } from './sign-in-guard.js';
 
 /**
@@ -22,12 +23,17 @@ export const challengeFields = {
   reponseQuestion: z.string().trim().max(50, 'La réponse à la question doit contenir 50 caractères au maximum').default(''),
 };
 
-export const CHALLENGE_MESSAGES = {
+const CHALLENGE_MESSAGES = {
   missing:
     "Plusieurs connexions ont échoué : pour continuer, recopiez le texte de l'image ou répondez à la question, puis saisissez de nouveau votre mot de passe",
   failed: 'La réponse au contrôle de sécurité ne correspond pas : recopiez le nouveau texte ou répondez à la nouvelle question',
   expired: 'Le contrôle de sécurité a expiré : recopiez le nouveau texte ou répondez à la nouvelle question',
 } as const;
+
+/** The attempt stopped at the CAPTCHA (missing, wrong or expired): said on its field, for both sign-in forms. */
+export function challengeErrors(kind: keyof typeof CHALLENGE_MESSAGES): FieldError[] {
+  return [{ field: 'texteControle', message: CHALLENGE_MESSAGES[kind] }];
+}
 
 export interface ChallengeView {
   image: string;

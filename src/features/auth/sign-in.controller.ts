@@ -11,14 +11,7 @@ import { urls } from '../../routes.js';
 import * as service from '../parent-accounts/parent-accounts.service.js';
 import { returnToSchema, signInSchema } from './auth.schemas.js';
 import { safeReturn } from './return-path.js';
-import {
-  CHALLENGE_MESSAGES,
-  currentChallenge,
-  nextChallenge,
-  signInSource,
-  wantsNewChallenge,
-  type ChallengeView,
-} from './sign-in-form.js';
+import { challengeErrors, currentChallenge, nextChallenge, signInSource, wantsNewChallenge, type ChallengeView } from './sign-in-form.js';
 import type { ServiceContext } from '../../deps.js';
 
 /** Création rapide's temporary password, right but spent (used once, or past its 7 days): what to do now. */
@@ -59,14 +52,7 @@ export function signInController(deps: AppDeps) {
       // What was typed comes back, except the password and the answers to a CAPTCHA now used up.
       const captcha = nextChallenge(req, now, result.challengeNext);
       if (result.challenge) {
-        return renderHome(
-          req,
-          res,
-          400,
-          [{ field: 'texteControle', message: CHALLENGE_MESSAGES[result.challenge] }],
-          { identifiant },
-          captcha,
-        );
+        return renderHome(req, res, 400, challengeErrors(result.challenge), { identifiant }, captcha);
       }
       const message = result.temporarySpent ? TEMPORARY_PASSWORD_SPENT : 'Identifiant ou mot de passe incorrect';
       return renderHome(req, res, 401, [{ field: 'identifiant', message }], { identifiant }, captcha);

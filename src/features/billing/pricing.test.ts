@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bookedDay,
   bracketFor,
   creditNoteCheck,
   dueDate,
@@ -227,18 +228,7 @@ describe('one day', () => {
 });
 
 describe('a family month', () => {
-  const record = (day: string, over: Partial<DayRecord> = {}): DayRecord => ({
-    childId: 'emma',
-    activityId: 'cantine',
-    day,
-    booked: true,
-    attendance: null,
-    justifiedAbsence: false,
-    reservationId: null,
-    bookedBy: null,
-    absenceRequestId: null,
-    ...over,
-  });
+  const record = (day: string, over: Partial<DayRecord> = {}): DayRecord => ({ ...bookedDay('emma', 'cantine', day), ...over });
   const family = (over: Partial<FamilyPricing> = {}): FamilyPricing => ({
     tariffs: new Map([['cantine', [brackets]]]),
     quotients: [{ qf: 1200, effectiveFrom: '2026-01-01' }],

@@ -279,6 +279,21 @@ export interface DayRecord extends DayFacts {
   absenceRequestId: string | null;
 }
 
+/** A day booked and nothing else known yet (no register, no absence, no reservation row): how a day the parent is adding is priced. */
+export function bookedDay(childId: string, activityId: string, day: string): DayRecord {
+  return {
+    childId,
+    activityId,
+    day,
+    booked: true,
+    attendance: null,
+    justifiedAbsence: false,
+    reservationId: null,
+    bookedBy: null,
+    absenceRequestId: null,
+  };
+}
+
 export interface FamilyPricing {
   /** The activity's tariffs, any order. */
   tariffs: ReadonlyMap<string, readonly Tariff[]>;

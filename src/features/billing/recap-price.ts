@@ -1,4 +1,4 @@
-import { priceRecord, type FamilyPricing } from './pricing.js';
+import { bookedDay, priceRecord, type FamilyPricing } from './pricing.js';
 
 /**
  * The price shown on the reservation recap, before VALIDER: what the changes of a draft
@@ -25,21 +25,7 @@ export interface ChildRecapPrice {
 
 export function recapPrice(draft: DraftChanges, family: FamilyPricing): ChildRecapPrice[] {
   return draft.children.map(({ childId, added, cancelled }) => {
-    const price = (day: string) =>
-      priceRecord(
-        {
-          childId,
-          activityId: draft.activityId,
-          day,
-          booked: true,
-          attendance: null,
-          justifiedAbsence: false,
-          reservationId: null,
-          bookedBy: null,
-          absenceRequestId: null,
-        },
-        family,
-      )?.amountCents ?? 0;
+    const price = (day: string) => priceRecord(bookedDay(childId, draft.activityId, day), family)?.amountCents ?? 0;
     const addedCents = added.reduce((sum, day) => sum + price(day), 0);
     const cancelledCents = cancelled.reduce((sum, day) => sum + price(day), 0);
     return {

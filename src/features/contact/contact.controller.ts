@@ -26,6 +26,12 @@ export function contactController(deps: AppDeps) {
     res.render('contact/index', { title: 'Coordonnées', pendingEmail });
   }
 
+  /** Back to "Mes coordonnées", saying whether anything went to the services (nothing when nothing changed). */
+  function backToDetails(req: Request, res: Response, unchanged: boolean, say: { unchanged: string; sent: string }) {
+    req.session.flash = unchanged ? { kind: 'info', message: say.unchanged } : { kind: 'success', message: say.sent };
+    res.redirect(303, urls.contactDetails(requireTown(req)));
+  }
+
   function renderAddress(res: Response, status: number, values: Record<string, string>, errors: FieldError[] = []) {
     res.status(status).render('contact/address', { title: "Changement d'adresse postale", values, errors, fieldErrors: errorMap(errors) });
   }
@@ -40,11 +46,10 @@ export function contactController(deps: AppDeps) {
     const form = readAddress(req.body);
     if (!form.ok) return renderAddress(res, 400, form.values, form.errors);
     const result = await service.changeAddress(ctx, town, req.account!, form.data);
-    req.session.flash =
-      result.kind === 'unchanged'
-        ? { kind: 'info', message: "Votre adresse n'a pas changé : rien n'a été envoyé aux services." }
-        : { kind: 'success', message: 'Votre adresse est modifiée et transmise aux services, qui mettront à jour votre dossier famille.' };
-    res.redirect(303, urls.contactDetails(town));
+    backToDetails(req, res, result.kind === 'unchanged', {
+      unchanged: "Votre adresse n'a pas changé : rien n'a été envoyé aux services.",
+      sent: 'Votre adresse est modifiée et transmise aux services, qui mettront à jour votre dossier famille.',
+    });
   }
 
   function renderPhones(res: Response, status: number, values: Record<string, string>, errors: FieldError[] = []) {
@@ -68,11 +73,10 @@ export function contactController(deps: AppDeps) {
     const form = readPhones(req.body, account.email);
     if (!form.ok) return renderPhones(res, 400, form.values, form.errors);
     const result = await service.changePhones(ctx, town, account, form.data);
-    req.session.flash =
-      result.kind === 'unchanged'
-        ? { kind: 'info', message: "Vos numéros n'ont pas changé : rien n'a été envoyé aux services." }
-        : { kind: 'success', message: 'Vos numéros sont modifiés et transmis aux services, qui mettront à jour votre dossier famille.' };
-    res.redirect(303, urls.contactDetails(town));
+    backToDetails(req, res, result.kind === 'unchanged', {
+      unchanged: "Vos numéros n'ont pas changé : rien n'a été envoyé aux services.",
+      sent: 'Vos numéros sont modifiés et transmis aux services, qui mettront à jour votre dossier famille.',
+    });
   }
 
   function renderEmail(res: Response, status: number, values: Record<string, string>, errors: FieldError[] = []) {

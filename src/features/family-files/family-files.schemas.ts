@@ -121,15 +121,29 @@ export function adultValues(a: AdultFields): Record<string, string> {
 
 // ---------------------------------------------------------------- child
 
+/** The fields of the n-th person allowed to collect the child: the agents' and the parents' forms name them alike. */
+export function personFields(n: number) {
+  return { nom: `personne${n}Nom`, lien: `personne${n}Lien`, telephone: `personne${n}Telephone` };
+}
+
+/** The persons allowed to collect the child, as the form's values (first person in `personne1…`). */
+export function personValues(persons: readonly AuthorisedPerson[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  persons.forEach((p, i) => {
+    const k = personFields(i + 1);
+    values[k.nom] = p.fullName;
+    values[k.lien] = p.relationship;
+    values[k.telephone] = p.phone;
+  });
+  return values;
+}
+
 /** How many persons allowed to collect the child the form offers. */
 export const AUTHORISED_SLOTS = 4;
-const PERSON_FIELDS = Array.from({ length: AUTHORISED_SLOTS }, (_, i) => [
-  `personne${i + 1}Nom`,
-  `personne${i + 1}Lien`,
-  `personne${i + 1}Telephone`,
-]).flat();
+const PERSON_FIELDS = Array.from({ length: AUTHORISED_SLOTS }, (_, i) => Object.values(personFields(i + 1))).flat();
 
-export const CHILD_FIELDS = [
+/** Who the child is: the agents' file and the parents' "Ajouter un membre" ask it with the same fields. */
+export const CHILD_IDENTITY_FIELDS = [
   'prenoms',
   'nom',
   'dateNaissanceJour',
@@ -137,6 +151,10 @@ export const CHILD_FIELDS = [
   'dateNaissanceAnnee',
   'ecole',
   'classe',
+] as const;
+
+export const CHILD_FIELDS = [
+  ...CHILD_IDENTITY_FIELDS,
   'sante',
   'allergies',
   'medecinNom',
@@ -233,7 +251,7 @@ export function parseChildForm(body: unknown, today: string): ChildFormResult {
 
 export function childValues(c: ChildFields): Record<string, string> {
   const [year, month, day] = c.birthDate ? c.birthDate.split('-') : ['', '', ''];
-  const values: Record<string, string> = {
+  return {
     prenoms: c.firstNames,
     nom: c.lastName,
     dateNaissanceJour: day ? String(Number(day)) : '',
@@ -247,13 +265,8 @@ export function childValues(c: ChildFields): Record<string, string> {
     medecinTelephone: c.doctorPhone,
     autorisationPhoto: c.photoConsent ? 'oui' : 'non',
     sortieSeul: c.mayLeaveAlone ? 'oui' : 'non',
+    ...personValues(c.authorisedPersons),
   };
-  c.authorisedPersons.forEach((p, i) => {
-    values[`personne${i + 1}Nom`] = p.fullName;
-    values[`personne${i + 1}Lien`] = p.relationship;
-    values[`personne${i + 1}Telephone`] = p.phone;
-  });
-  return values;
 }
 
 // ---------------------------------------------------------------- search

@@ -178,6 +178,13 @@ function checkName(value: string, subject: string, max: number, reasons: string[
   return value;
 }
 
+/** A name the row must give (the adult's name, the first names): said empty, or checked. */
+function requiredName(value: string, subject: string, max: number, reasons: string[]): string {
+  if (!value) reasons.push(`${subject} est vide`);
+  else checkName(value, subject, max, reasons);
+  return value;
+}
+
 /** JJ/MM/AAAA (what a French spreadsheet writes) or AAAA-MM-JJ. */
 export function parseImportDate(value: string, today: string): { ok: true; iso: string } | { ok: false; reason: string } {
   let y: number, m: number, d: number;
@@ -251,12 +258,8 @@ export function readRow(header: Header, record: CsvRecord, today: string): RowRe
     const civility = CIVILITIES[civilityRaw.toLowerCase()];
     if (!civilityRaw) local.push('la civilité est vide (M ou Mme)');
     else if (!civility) local.push(`la civilité ${quote(civilityRaw)} n'est pas reconnue (M ou Mme)`);
-    const lastName = get('nom');
-    if (!lastName) local.push('le nom est vide');
-    else checkName(lastName, 'le nom', 100, local);
-    const firstNames = get('prenom');
-    if (!firstNames) local.push('le prénom est vide');
-    else checkName(firstNames, 'le prénom', 150, local);
+    const lastName = requiredName(get('nom'), 'le nom', 100, local);
+    const firstNames = requiredName(get('prenom'), 'le prénom', 150, local);
     let email = get('courriel');
     if (email) {
       if (email.length > 254 || !z.regexes.email.test(email)) local.push(`l'adresse de courriel ${quote(email)} n'est pas valide`);
@@ -277,9 +280,7 @@ export function readRow(header: Header, record: CsvRecord, today: string): RowRe
     const get = (f: string) => value(`enfant${c}_${f}`);
     if (CHILD_FIELDS.every((f) => get(f) === '')) continue;
     const local: string[] = [];
-    const firstNames = get('prenom');
-    if (!firstNames) local.push('le prénom est vide');
-    else checkName(firstNames, 'le prénom', 150, local);
+    const firstNames = requiredName(get('prenom'), 'le prénom', 150, local);
     // Children usually carry the family's name: an empty column means that one.
     const lastName = get('nom') || name;
     if (get('nom')) checkName(lastName, 'le nom', 100, local);

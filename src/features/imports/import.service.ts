@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { withSavepoint, withTransaction, type PoolClient, type Queryable } from '../../db/pool.js';
-import { audit, auditMany } from '../../lib/audit.js';
+import { audit, auditMany, type AuditEntry } from '../../lib/audit.js';
 import { uniqueCleEnfance } from '../../lib/cle-enfance.js';
 import type { Clock } from '../../lib/clock.js';
 import { enqueueJob } from '../../jobs/enqueue.js';
@@ -105,7 +105,10 @@ export function townOfJob(db: Queryable, job: Pick<ImportJob, 'townId'>): Promis
   return findTownById(db, job.townId);
 }
 
-const jobActor = (job: ImportJob): Actor => ({ agentId: job.agentId, actorLabel: job.actorLabel, ip: job.ip });
+/** What the import does is written to the journal in the job's town, as done by the agent who started it. */
+function jobAudit(job: ImportJob, at: Date, what: Pick<AuditEntry, 'action' | 'targetType' | 'targetId' | 'details'>): AuditEntry {
+  return { townId: job.townId, agentId: job.agentId, actorLabel: job.actorLabel, ip: job.ip, at, ...what };
+}
 
 // ---------------------------------------------------------------- phase 1: the rows
 
@@ -157,15 +160,12 @@ async function placeInBulk(db: PoolClient, town: Town, job: ImportJob, families:
       const p = placed[i]!;
       return p.kind === 'created'
         ? [
-            {
-              townId: town.id,
-              ...jobActor(job),
-              action: 'family.create' as const,
+            jobAudit(job, now, {
+              action: 'family.create',
               targetType: 'family',
               targetId: p.familyId,
               details: { importJobId: job.id, line: f.line },
-              at: now,
-            },
+            }),
           ]
         : [];
     }),
@@ -197,15 +197,15 @@ async function placeOneByOne(
         });
         const adultIds = await files.insertAdults(db, town.id, family.id, f.adults, now);
         await files.insertChildren(db, town.id, family.id, f.children, now);
-        await audit(db, {
-          townId: town.id,
-          ...jobActor(job),
-          action: 'family.create',
-          targetType: 'family',
-          targetId: family.id,
-          details: { importJobId: job.id, line: f.line },
-          at: now,
-        });
+        await audit(
+          db,
+          jobAudit(job, now, {
+            action: 'family.create',
+            targetType: 'family',
+            targetId: family.id,
+            details: { importJobId: job.id, line: f.line },
+          }),
+        );
         return { familyId: family.id, adultIds };
       });
       placed.push({ kind: 'created', ...created });
@@ -386,15 +386,15 @@ export async function importOneAccount(
       }
       await files.linkAdultAccount(db, town.id, pending.adultId, result.account.id, now);
       await jobs.markAccount(db, job.id, pending.adultId, 'created');
-      await audit(db, {
-        townId: town.id,
-        ...jobActor(job),
-        action: 'account.precreate',
-        targetType: 'account',
-        targetId: result.account.id,
-        details: { familyId: pending.familyId, adultId: pending.adultId, importJobId: job.id },
-        at: now,
-      });
+      await audit(
+        db,
+        jobAudit(job, now, {
+          action: 'account.precreate',
+          targetType: 'account',
+          targetId: result.account.id,
+          details: { familyId: pending.familyId, adultId: pending.adultId, importJobId: job.id },
+        }),
+      );
       await jobs.recordAccount(db, job.id, 'created', leaseUntil);
       return 'created' as const;
     });
@@ -418,22 +418,22 @@ export async function finishImport(
     const now = ctx.clock.now();
     const current = await jobs.findJob(db, job.townId, job.id);
     await jobs.finishJob(db, job.id, failure ? 'failed' : 'done', failure, now);
-    await audit(db, {
-      townId: job.townId,
-      ...jobActor(job),
-      action: 'import.finish',
-      targetType: 'import_job',
-      targetId: job.id,
-      details: {
-        failure,
-        familiesCreated: current?.familiesCreated ?? 0,
-        familiesExisting: current?.familiesExisting ?? 0,
-        rowsRejected: current?.rowsRejected ?? 0,
-        accountsCreated: current?.accountsCreated ?? 0,
-        accountsSkipped: current?.accountsSkipped ?? 0,
-      },
-      at: now,
-    });
+    await audit(
+      db,
+      jobAudit(job, now, {
+        action: 'import.finish',
+        targetType: 'import_job',
+        targetId: job.id,
+        details: {
+          failure,
+          familiesCreated: current?.familiesCreated ?? 0,
+          familiesExisting: current?.familiesExisting ?? 0,
+          rowsRejected: current?.rowsRejected ?? 0,
+          accountsCreated: current?.accountsCreated ?? 0,
+          accountsSkipped: current?.accountsSkipped ?? 0,
+        },
+      }),
+    );
   });
 }
 

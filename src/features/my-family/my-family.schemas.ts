@@ -4,6 +4,7 @@ import { formValues, parseForm, type FieldError, type FormResult } from '../../l
 import { normalisePhone } from '../../lib/phones.js';
 import { line, name, optionalEmail, phone, required } from '../../lib/zod-fields.js';
 import type { AuthorisedPerson, ChildFileFields } from '../../repositories/family-members.repository.js';
+import { CHILD_DATE_FIELDS, CHILD_IDENTITY_FIELDS, personFields, personValues } from '../family-files/family-files.schemas.js';
 import type { AddMemberPayload } from '../requests/request-types.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 
@@ -50,10 +51,6 @@ function inOrder(errors: FieldError[], fields: readonly string[]): FieldError[] 
 // ---------------------------------------------------------------- the child's Dossier administratif
 
 export const MAX_PERSONS = 10;
-
-export function personFields(i: number) {
-  return { nom: `personne${i}Nom`, lien: `personne${i}Lien`, telephone: `personne${i}Telephone` };
-}
 
 /** Rows for the persons allowed to collect the child: up to the last one filled, and two empty ones. */
 export function personRows(values: Record<string, string>) {
@@ -143,7 +140,7 @@ export function parseChildFile(body: unknown): FormResult<ChildFileForm> {
 
 /** The form's values from the child's file (what the page shows before any change). */
 export function childFileValues(f: ChildFileFields): Record<string, string> {
-  const values: Record<string, string> = {
+  return {
     ecole: f.school,
     classe: f.className,
     sante: f.healthNotes,
@@ -152,28 +149,13 @@ export function childFileValues(f: ChildFileFields): Record<string, string> {
     telephoneMedecin: f.doctorPhone,
     droitImage: f.photoConsent ? 'oui' : 'non',
     partSeul: f.mayLeaveAlone ? 'oui' : 'non',
+    ...personValues(f.authorisedPersons),
   };
-  f.authorisedPersons.forEach((p, i) => {
-    const k = personFields(i + 1);
-    values[k.nom] = p.fullName;
-    values[k.lien] = p.relationship;
-    values[k.telephone] = p.phone;
-  });
-  return values;
 }
 
 // ---------------------------------------------------------------- Ajouter un membre
 
-export const CHILD_MEMBER_FIELDS = [
-  'prenoms',
-  'nom',
-  'dateNaissanceJour',
-  'dateNaissanceMois',
-  'dateNaissanceAnnee',
-  'ecole',
-  'classe',
-  'message',
-] as const;
+export const CHILD_MEMBER_FIELDS = [...CHILD_IDENTITY_FIELDS, 'message'] as const;
 export const ADULT_MEMBER_FIELDS = ['civilite', 'prenoms', 'nom', 'courriel', 'telephone', 'message'] as const;
 
 const childMemberSchema = z.object({
@@ -196,7 +178,10 @@ const adultMemberSchema = z.object({
   message: optionalMessage,
 });
 
-const DATE_FIELDS = { day: 'dateNaissanceJour', month: 'dateNaissanceMois', year: 'dateNaissanceAnnee' } as const;
+/** A child or an adult to add: what the agent will accept into the file, and the parent's note for them. */
+function memberRequest(payload: AddMemberPayload, message: string): FormResult<{ payload: AddMemberPayload; message: string }> {
+  return { ok: true, data: { payload, message } };
+}
 
 /** `today`: 'YYYY-MM-DD' in Europe/Paris. */
 export function parseChildMember(
@@ -212,34 +197,28 @@ export function parseChildMember(
   );
   let dateErrorFields: string[] = [];
   if (date.kind === 'empty') {
-    errors.push({ field: DATE_FIELDS.day, message: "Saisissez la date de naissance de l'enfant" });
-    dateErrorFields = Object.values(DATE_FIELDS);
+    errors.push({ field: CHILD_DATE_FIELDS.day, message: "Saisissez la date de naissance de l'enfant" });
+    dateErrorFields = Object.values(CHILD_DATE_FIELDS);
   } else if (date.kind === 'invalid') {
-    errors.push({ field: DATE_FIELDS[date.parts[0]!], message: date.message });
-    dateErrorFields = date.parts.map((p) => DATE_FIELDS[p]);
+    errors.push({ field: CHILD_DATE_FIELDS[date.parts[0]!], message: date.message });
+    dateErrorFields = date.parts.map((p) => CHILD_DATE_FIELDS[p]);
   }
   if (!result.ok || errors.length > 0 || date.kind !== 'valid') {
     return { ok: false, errors: inOrder(errors, CHILD_MEMBER_FIELDS), values, dateErrorFields };
   }
   const d = result.data;
-  return {
-    ok: true,
-    data: {
-      payload: { kind: 'child', firstNames: d.prenoms, lastName: d.nom, birthDate: date.iso, school: d.ecole, className: d.classe },
-      message: d.message,
-    },
-  };
+  return memberRequest(
+    { kind: 'child', firstNames: d.prenoms, lastName: d.nom, birthDate: date.iso, school: d.ecole, className: d.classe },
+    d.message,
+  );
 }
 
 export function parseAdultMember(body: unknown): FormResult<{ payload: AddMemberPayload; message: string }> {
   const result = parseForm(adultMemberSchema, withDefaults(body, ADULT_MEMBER_FIELDS));
   if (!result.ok) return { ok: false, errors: inOrder(result.errors, ADULT_MEMBER_FIELDS), values: result.values };
   const d = result.data;
-  return {
-    ok: true,
-    data: {
-      payload: { kind: 'adult', civility: d.civilite, firstNames: d.prenoms, lastName: d.nom, email: d.courriel, phone: d.telephone },
-      message: d.message,
-    },
-  };
+  return memberRequest(
+    { kind: 'adult', civility: d.civilite, firstNames: d.prenoms, lastName: d.nom, email: d.courriel, phone: d.telephone },
+    d.message,
+  );
 }

@@ -2,8 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { sendAttachment } from '../../lib/downloads.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT, formatBytes } from '../../lib/file-checks.js';
-import { errorMap, type FieldError } from '../../lib/forms.js';
+import type { FieldError } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
 import * as repo from '../../repositories/requests.repository.js';
 import { urls } from '../../routes.js';
@@ -11,7 +10,7 @@ import { pageCount, readParentMessage } from './parent-message.js';
 import { idParam, pageParam } from '../../lib/params.js';
 import { STATUS_LABELS } from './request-state.js';
 import { requestDetails, TYPE_LABELS } from './request-types.js';
-import { MESSAGE_MAX } from './requests.schemas.js';
+import { messageFormLocals } from './requests.schemas.js';
 import * as service from './requests.service.js';
 import type { ServiceContext } from '../../deps.js';
 
@@ -74,20 +73,13 @@ export function requestsController(deps: AppDeps) {
     form: { errors?: FieldError[]; values?: Record<string, string> },
   ) {
     const view = await service.openForParent(ctx, requireTown(req), req.account!, idParam(req, 'id'));
-    const errors = form.errors ?? [];
     res.status(status).render('requests/show', {
       title: `Demande : ${view.request.summary}`,
       ...view,
       details: requestDetails(view.request.type, view.request.payload),
       statusLabels: STATUS_LABELS,
       typeLabels: TYPE_LABELS,
-      errors,
-      fieldErrors: errorMap(errors),
-      values: form.values ?? {},
-      accept: DOCUMENT_ACCEPT,
-      formatsText: DOCUMENT_FORMATS_TEXT,
-      formatBytes,
-      messageMax: MESSAGE_MAX,
+      ...messageFormLocals(form),
       filesForgotten: status !== 200,
     });
   }

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { DayState } from './day-states.js';
+import { state } from './day-state.fixture.js';
 import { applyToDraft, draftChangeSets, gridWantedFor, pendingCount, recapLine } from './draft-changes.js';
 import type { ReservationDraft } from './draft.js';
 
 const booked = { status: 'booked' as const, confirmed: true };
-const state = (day: string, over: Partial<DayState> = {}): DayState => ({
-  day,
-  status: 'bookable',
-  changeable: true,
-  full: false,
-  ...over,
-});
 const deadline = { code: 'deadline' as const, label: 'Délai dépassé' };
 
 describe('the draft of pending reservations', () => {

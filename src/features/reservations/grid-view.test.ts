@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DayState } from './day-states.js';
+import { state } from './day-state.fixture.js';
 import { agendaWeeks, askedView, defaultView, gridNavigation, gridWeeks, parseViewKey, sensible, viewRange } from './grid-view.js';
-
-const state = (day: string, over: Partial<DayState> = {}): DayState => ({
-  day,
-  status: 'bookable',
-  changeable: true,
-  full: false,
-  ...over,
-});
 
 describe('the grid view', () => {
   it('reads a week from any of its days, and refuses what is not a month or a day', () => {

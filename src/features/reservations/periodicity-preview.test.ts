@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DayState } from './day-states.js';
+import { state } from './day-state.fixture.js';
 import { groupByMonth, periodicityWindow, previewDays } from './periodicity-preview.js';
 import { blockedMessage, refusedMessage, savedMessage } from './reservation-messages.js';
-
-const state = (day: string, over: Partial<DayState> = {}): DayState => ({
-  day,
-  status: 'bookable',
-  changeable: true,
-  full: false,
-  ...over,
-});
 
 describe('the periodicity preview', () => {
   it('keeps to the enrolment’s days, and says when they do not meet', () => {

@@ -16,6 +16,12 @@ import { saveStep, writableDraft, type SignupDraft } from './signup.draft.js';
 import { AUTHENTIFICATION_KEPT, parseAuthentification } from './signup.schemas.js';
 import { checkCaptcha, countSignupAttempt, discardDraftPhoto } from './signup.service.js';
 
+/** The account refused for what was typed on this step: the field to fix and what to do. */
+const REGISTRATION_REFUSALS = {
+  username_taken: { field: 'nomUtilisateur', message: "Ce nom d'utilisateur est déjà pris : choisissez-en un autre" },
+  unknown_key: { field: 'cleEnfance', message: "Cette clé Enfance n'est pas reconnue : vérifiez le courrier reçu de la mairie" },
+} as const;
+
 /**
  * AUTHENTIFICATION's VALIDER, the wizard's last step: the security check, the honeypot, the
  * rate limit, every step checked again, then the account; or PRÉCÉDENT, or a new check.
@@ -77,16 +83,15 @@ export function signupValidateController(deps: AppDeps) {
     const form = parsed.data;
     saveStep(draft, 'authentification', form, AUTHENTIFICATION_KEPT, { stillValid: false });
     const kept = { nomUtilisateur: form.nomUtilisateur, cleEnfance: form.cleEnfance };
+    // The step again with what the parent typed, the one field to fix said in words.
+    const refuse = (field: string, message: string) =>
+      render(req, res, 'authentification', { values: kept, errors: [{ field, message }], status: 400 });
 
     const outcome = await checkCaptcha(ctx, draft.captcha, { image: form.texteControle, question: form.reponseQuestion });
     // Used up, right or wrong.
     draft.captcha = newChallenge(now);
     if (outcome !== 'passed') {
-      render(req, res, 'authentification', {
-        values: kept,
-        errors: [{ field: 'texteControle', message: CAPTCHA_MESSAGES[outcome] }],
-        status: 400,
-      });
+      refuse('texteControle', CAPTCHA_MESSAGES[outcome]);
       return;
     }
 
@@ -102,20 +107,9 @@ export function signupValidateController(deps: AppDeps) {
       password: form.motDePasse,
       cleEnfance: form.cleEnfance,
     });
-    if (result.kind === 'username_taken') {
-      render(req, res, 'authentification', {
-        values: kept,
-        errors: [{ field: 'nomUtilisateur', message: "Ce nom d'utilisateur est déjà pris : choisissez-en un autre" }],
-        status: 400,
-      });
-      return;
-    }
-    if (result.kind === 'unknown_key') {
-      render(req, res, 'authentification', {
-        values: kept,
-        errors: [{ field: 'cleEnfance', message: "Cette clé Enfance n'est pas reconnue : vérifiez le courrier reçu de la mairie" }],
-        status: 400,
-      });
+    if (result.kind !== 'created') {
+      const refusal = REGISTRATION_REFUSALS[result.kind];
+      refuse(refusal.field, refusal.message);
       return;
     }
     await finish(req, res, town, draft);

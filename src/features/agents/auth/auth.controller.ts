@@ -10,14 +10,14 @@ import { regenerateSession, saveSession } from '../../../middleware/session.js';
 import { requireTown } from '../../../middleware/town.js';
 import { urls } from '../../../routes.js';
 import {
-  CHALLENGE_MESSAGES,
+  challengeErrors,
   currentChallenge,
   nextChallenge,
   signInSource,
   wantsNewChallenge,
   type ChallengeView,
 } from '../../auth/sign-in-form.js';
-import { newPasswordSchema } from '../../auth/auth.schemas.js';
+import { parseNewPassword } from '../../auth/auth.schemas.js';
 import { replaceAgentPassword, signInAgent } from '../agents.service.js';
 import { agentSignInSchema } from '../back-office.schemas.js';
 import { agentPolicyRule } from '../password-policy.js';
@@ -60,8 +60,7 @@ export function authController(deps: AppDeps) {
     );
     if (!result.ok) {
       const captcha = nextChallenge(req, attemptAt, result.challengeNext);
-      if (result.challenge)
-        return render(400, [{ field: 'texteControle', message: CHALLENGE_MESSAGES[result.challenge] }], { identifiant }, captcha);
+      if (result.challenge) return render(400, challengeErrors(result.challenge), { identifiant }, captcha);
       return render(401, [{ field: 'identifiant', message: 'Identifiant ou mot de passe incorrect' }], { identifiant }, captcha);
     }
     // A new session id, and nothing of a parent's session carried over.
@@ -96,15 +95,9 @@ export function authController(deps: AppDeps) {
     const town = requireTown(req);
     const agent = req.agent!;
     if (!agent.mustChangePassword) return res.redirect(303, urls.agentHome(town));
-    const form = parseForm(newPasswordSchema, req.body, { secret: ['motDePasse', 'confirmationMotDePasse'] });
+    const form = parseNewPassword(req.body);
     const result = form.ok
-      ? await replaceAgentPassword(
-          { pool, clock, config },
-          town,
-          agent,
-          { password: form.data.motDePasse, passwordConfirmation: form.data.confirmationMotDePasse },
-          req.sessionID,
-        )
+      ? await replaceAgentPassword({ pool, clock, config }, town, agent, form.data, req.sessionID)
       : ({ kind: 'errors', errors: form.errors } as const);
     if (result.kind === 'errors') return renderNewPassword(res, 400, result.errors);
     // A privilege change: a new session id, the same sign-in time.

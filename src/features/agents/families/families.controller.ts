@@ -5,7 +5,7 @@ import { dayLabel, parisDay } from '../../../lib/calendar/index.js';
 import { errorMap, type FieldError } from '../../../lib/forms.js';
 import { requireTown } from '../../../middleware/town.js';
 import * as files from '../../../repositories/family-files.repository.js';
-import { listServices, type Town } from '../../../repositories/towns.repository.js';
+import { listServices } from '../../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../../routes.js';
 import { letterFileName, letterRecipient, renderCleEnfanceLetter } from './cle-enfance-letter.js';
 import { familyValues, parseFamilyForm, parseSearch } from '../../family-files/family-files.schemas.js';
@@ -23,8 +23,6 @@ export const PAGE_SIZE = 20;
 export function familiesController(deps: AppDeps) {
   const { pool, clock, config } = deps;
   const ctx = { pool, clock, config };
-
-  const loadFile = (req: Request, town: Town) => loadFamilyFile(pool, req, town);
 
   // ---------------------------------------------------------------- list and search
 
@@ -76,8 +74,7 @@ export function familiesController(deps: AppDeps) {
   }
 
   async function show(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
+    const { town, family } = await loadFamilyFile(pool, req);
     const [adults, children] = await Promise.all([
       files.listFileAdults(pool, town.id, family.id),
       files.listChildFiles(pool, town.id, family.id),
@@ -86,8 +83,7 @@ export function familiesController(deps: AppDeps) {
   }
 
   async function showEdit(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
+    const { family } = await loadFamilyFile(pool, req);
     res.render('agents/families/family-form', {
       title: `Modifier le dossier famille ${family.name.toUpperCase()}`,
       family,
@@ -96,8 +92,7 @@ export function familiesController(deps: AppDeps) {
   }
 
   async function update(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
+    const { town, family } = await loadFamilyFile(pool, req);
     const form = parseFamilyForm(req.body);
     if (!form.ok) return renderFamilyForm(res, family, form.errors, form.values);
     const result = await service.updateFamily(ctx, town, auditActor(req), family.id, form.data);
@@ -109,14 +104,12 @@ export function familiesController(deps: AppDeps) {
   // ---------------------------------------------------------------- Clé Enfance
 
   async function showKey(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
+    const { family } = await loadFamilyFile(pool, req);
     res.render('agents/families/key-confirm', { title: `Nouvelle clé Enfance – Famille ${family.name.toUpperCase()}`, family });
   }
 
   async function regenerateKey(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
+    const { town, family } = await loadFamilyFile(pool, req);
     const key = await service.regenerateKey(ctx, town, auditActor(req), family.id);
     flash(req, `La nouvelle clé Enfance est ${key}. L'ancienne ne fonctionne plus : imprimez le courrier pour la famille.`);
     res.redirect(303, urls.agentFamily(town, family.id));

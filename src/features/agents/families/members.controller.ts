@@ -5,9 +5,7 @@ import { parisDay } from '../../../lib/calendar/index.js';
 import { NotFoundError } from '../../../lib/errors.js';
 import { errorMap, type FieldError } from '../../../lib/forms.js';
 import { de, personName } from '../../../lib/french.js';
-import { requireTown } from '../../../middleware/town.js';
 import * as files from '../../../repositories/family-files.repository.js';
-import type { Town } from '../../../repositories/towns.repository.js';
 import { urls } from '../../../routes.js';
 import { adultValues, AUTHORISED_SLOTS, childValues, parseAdultForm, parseChildForm } from '../../family-files/family-files.schemas.js';
 import * as service from '../../family-files/family-files.service.js';
@@ -21,7 +19,8 @@ import { flash, loadFamilyFile } from './load-family.js';
 export function membersController(deps: AppDeps) {
   const { pool, clock, config } = deps;
   const ctx = { pool, clock, config };
-  const loadFile = (req: Request, town: Town) => loadFamilyFile(pool, req, town);
+
+  const fileOf = (req: Request) => loadFamilyFile(pool, req);
 
   // ---------------------------------------------------------------- adults
 
@@ -43,13 +42,12 @@ export function membersController(deps: AppDeps) {
   }
 
   async function showNewAdult(req: Request, res: Response) {
-    const town = requireTown(req);
-    renderAdultForm(res, await loadFile(req, town), null, {});
+    const { family } = await fileOf(req);
+    renderAdultForm(res, family, null, {});
   }
 
   async function addAdult(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
+    const { town, family } = await fileOf(req);
     const form = parseAdultForm(req.body);
     if (!form.ok) return renderAdultForm(res, family, null, form.values, form.errors);
     await service.addAdult(ctx, town, auditActor(req), family.id, form.data);
@@ -57,23 +55,21 @@ export function membersController(deps: AppDeps) {
     res.redirect(303, urls.agentFamily(town, family.id));
   }
 
-  async function loadAdult(req: Request, town: Town, family: files.FamilyFile) {
+  /** The adult of the URL, within the file of the URL. */
+  async function adultOf(req: Request) {
+    const { town, family } = await fileOf(req);
     const adult = await files.findAdult(pool, town.id, family.id, idParam(req, 'adultId'));
     if (!adult) throw new NotFoundError('family adult');
-    return adult;
+    return { town, family, adult };
   }
 
   async function showAdult(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
-    const adult = await loadAdult(req, town, family);
+    const { family, adult } = await adultOf(req);
     renderAdultForm(res, family, adult, adultValues(adult));
   }
 
   async function updateAdult(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
-    const adult = await loadAdult(req, town, family);
+    const { town, family, adult } = await adultOf(req);
     const form = parseAdultForm(req.body);
     if (!form.ok) return renderAdultForm(res, family, adult, form.values, form.errors);
     await service.updateAdult(ctx, town, auditActor(req), family.id, adult.id, form.data);
@@ -94,15 +90,12 @@ export function membersController(deps: AppDeps) {
   }
 
   async function showPrecreate(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
-    renderPrecreate(res, family, await loadAdult(req, town, family));
+    const { family, adult } = await adultOf(req);
+    renderPrecreate(res, family, adult);
   }
 
   async function precreate(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
-    const adult = await loadAdult(req, town, family);
+    const { town, family, adult } = await adultOf(req);
     const result = await service.precreateForAdult(ctx, town, auditActor(req), family.id, adult.id);
     switch (result.kind) {
       case 'created':
@@ -129,8 +122,7 @@ export function membersController(deps: AppDeps) {
   }
 
   async function resendMail(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
+    const { town, family } = await fileOf(req);
     const sent = await service.resendForAccount(ctx, town, auditActor(req), family.id, idParam(req, 'accountId'));
     if (sent)
       flash(
@@ -164,14 +156,12 @@ export function membersController(deps: AppDeps) {
   }
 
   async function showNewChild(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
+    const { family } = await fileOf(req);
     renderChildForm(res, family, null, { nom: family.name });
   }
 
   async function addChild(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
+    const { town, family } = await fileOf(req);
     const { form, dateErrorFields } = parseChildForm(req.body, parisDay(clock.now()));
     if (!form.ok) return renderChildForm(res, family, null, form.values, form.errors, dateErrorFields);
     await service.addChild(ctx, town, auditActor(req), family.id, form.data);
@@ -179,23 +169,21 @@ export function membersController(deps: AppDeps) {
     res.redirect(303, urls.agentFamily(town, family.id));
   }
 
-  async function loadChild(req: Request, town: Town, family: files.FamilyFile) {
+  /** The child of the URL, within the file of the URL. */
+  async function childOf(req: Request) {
+    const { town, family } = await fileOf(req);
     const child = await files.findChildFile(pool, town.id, family.id, idParam(req, 'childId'));
     if (!child) throw new NotFoundError('child');
-    return child;
+    return { town, family, child };
   }
 
   async function showChild(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
-    const child = await loadChild(req, town, family);
+    const { family, child } = await childOf(req);
     renderChildForm(res, family, child, childValues(child));
   }
 
   async function updateChild(req: Request, res: Response) {
-    const town = requireTown(req);
-    const family = await loadFile(req, town);
-    const child = await loadChild(req, town, family);
+    const { town, family, child } = await childOf(req);
     const { form, dateErrorFields } = parseChildForm(req.body, parisDay(clock.now()));
     if (!form.ok) return renderChildForm(res, family, child, form.values, form.errors, dateErrorFields);
     await service.updateChild(ctx, town, auditActor(req), family.id, child.id, form.data);

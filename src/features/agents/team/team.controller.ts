@@ -10,7 +10,7 @@ import { isUuid } from '../../../lib/ids.js';
 import { createAgent, resetAgentPassword } from '../agents.service.js';
 import { agentPolicyText } from '../password-policy.js';
 import { newAgentSchema } from '../back-office.schemas.js';
-import { newPasswordSchema } from '../../auth/auth.schemas.js';
+import { parseNewPassword } from '../../auth/auth.schemas.js';
 import { setAgentEnabled } from '../team.service.js';
 
 const FIELD_ORDER = ['nom', 'nomUtilisateur', 'courriel', 'role', 'motDePasse', 'confirmation'];
@@ -103,15 +103,9 @@ export function teamController(deps: AppDeps) {
   async function resetPassword(req: Request, res: Response) {
     const town = requireTown(req);
     const member = await teamMember(req);
-    const form = parseForm(newPasswordSchema, req.body, { secret: ['motDePasse', 'confirmationMotDePasse'] });
+    const form = parseNewPassword(req.body);
     if (!form.ok) return renderPassword(res, member, 400, form.errors);
-    const result = await resetAgentPassword(
-      ctx,
-      town,
-      member.id,
-      { password: form.data.motDePasse, passwordConfirmation: form.data.confirmationMotDePasse },
-      { ...auditActor(req), agentId: req.agent!.id },
-    );
+    const result = await resetAgentPassword(ctx, town, member.id, form.data, { ...auditActor(req), agentId: req.agent!.id });
     if (result.kind === 'self') {
       return renderList(req, res, 400, [
         { field: '', message: 'Vous ne pouvez pas réinitialiser votre propre mot de passe : demandez-le à un autre administrateur.' },
