@@ -1,4 +1,5 @@
 import type { Queryable } from '../../src/db/pool.js';
+import type { RegistrationInput } from '../../src/features/parent-accounts/parent-accounts.service.js';
 import { hashPassword } from '../../src/lib/passwords.js';
 import { insertAbsenceDays, setJustified, type NewAbsenceDay } from '../../src/repositories/absences.repository.js';
 import { acceptCgu, confirmEmail, insertAccount, type Account, type NewAccount } from '../../src/repositories/accounts.repository.js';
@@ -486,4 +487,43 @@ export async function createAttendance(
   await upsertAttendance(db, t.id, a.activityId, a.day, a.agentId ?? null, new Date(), [
     { childId: a.childId, enrolmentId: a.enrolmentId, present: a.present, reserved: a.reserved },
   ]);
+}
+
+let registrations = 0;
+
+/**
+ * What the sign-up wizard hands `registerAccount`: a Villennes-sur-Seine parent with a unique
+ * email and username; override what a test needs.
+ */
+export function registrationInput(overrides: Partial<RegistrationInput> = {}): RegistrationInput {
+  registrations += 1;
+  const tag = `${registrations}${Math.random().toString(36).slice(2, 6)}`;
+  return {
+    civility: 'Mme',
+    lastName: 'Langlois',
+    birthName: '',
+    firstNames: 'Nathalie',
+    birthDate: null,
+    birthCountry: '',
+    birthDepartment: '',
+    birthCommune: '',
+    photoId: null,
+    addressNumber: '3',
+    addressStreet: 'rue de la Paix',
+    addressBuilding: '',
+    addressApartment: '',
+    addressComplement: '',
+    postalCode: '78670',
+    city: 'Villennes-sur-Seine',
+    country: 'France',
+    phone: '',
+    mobile: '',
+    fax: '',
+    email: `nathalie${tag}@example.fr`,
+    preferredContact: 'courriel',
+    username: `nlanglois${tag}`,
+    password: GOOD_PASSWORD,
+    cleEnfance: '',
+    ...overrides,
+  };
 }

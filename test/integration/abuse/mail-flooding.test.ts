@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerAccount, type RegistrationInput } from '../../../src/features/parent-accounts/parent-accounts.service.js';
 import { requestEmailChange } from '../../../src/features/contact/contact.service.js';
 import { createTestApp, csrfToken, type TestApp } from '../../helpers/app.js';
-import { createParent, GOOD_PASSWORD, town } from '../../helpers/fixtures.js';
+import { createParent, registrationInput, town } from '../../helpers/fixtures.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
 
 /**
@@ -38,34 +38,8 @@ async function post(path: string, ip: string, identifiant: string) {
 let n = 0;
 function registration(overrides: Partial<RegistrationInput> = {}): RegistrationInput {
   n += 1;
-  return {
-    civility: 'Mme',
-    lastName: 'Langlois',
-    birthName: '',
-    firstNames: 'Nathalie',
-    birthDate: null,
-    birthCountry: '',
-    birthDepartment: '',
-    birthCommune: '',
-    photoId: null,
-    addressNumber: '3',
-    addressStreet: 'rue de la Paix',
-    addressBuilding: '',
-    addressApartment: '',
-    addressComplement: '',
-    postalCode: '78670',
-    city: 'Villennes-sur-Seine',
-    country: 'France',
-    phone: '',
-    mobile: '',
-    fax: '',
-    email: `flood${n}.${Math.random().toString(36).slice(2, 6)}@example.fr`,
-    preferredContact: 'courriel',
-    username: `flood${n}${Math.random().toString(36).slice(2, 6)}`,
-    password: GOOD_PASSWORD,
-    cleEnfance: '',
-    ...overrides,
-  };
+  const tag = `${n}${Math.random().toString(36).slice(2, 6)}`;
+  return registrationInput({ email: `flood${tag}@example.fr`, username: `flood${tag}`, ...overrides });
 }
 
 describe('"Mot de passe oublié" cannot flood a parent', () => {

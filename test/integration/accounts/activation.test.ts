@@ -3,7 +3,7 @@ import { registerAccount, type RegistrationInput } from '../../../src/features/p
 import { createTestApp, csrfToken, type TestApp } from '../../helpers/app.js';
 import { page as parse } from '../../helpers/html.js';
 import { signIn } from '../../helpers/auth.js';
-import { GOOD_PASSWORD, town } from '../../helpers/fixtures.js';
+import { registrationInput, town } from '../../helpers/fixtures.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
 
 let t: TestApp;
@@ -24,34 +24,7 @@ beforeEach(async () => {
 let n = 0;
 function input(overrides: Partial<RegistrationInput> = {}): RegistrationInput {
   n += 1;
-  return {
-    civility: 'Mme',
-    lastName: 'Langlois',
-    birthName: '',
-    firstNames: 'Nathalie',
-    birthDate: null,
-    birthCountry: '',
-    birthDepartment: '',
-    birthCommune: '',
-    photoId: null,
-    addressNumber: '3',
-    addressStreet: 'rue de la Paix',
-    addressBuilding: '',
-    addressApartment: '',
-    addressComplement: '',
-    postalCode: '78670',
-    city: 'Villennes-sur-Seine',
-    country: 'France',
-    phone: '',
-    mobile: '',
-    fax: '',
-    email: `nathalie${n}@example.fr`,
-    preferredContact: 'courriel',
-    username: `nlanglois${n}`,
-    password: GOOD_PASSWORD,
-    cleEnfance: '',
-    ...overrides,
-  };
+  return registrationInput({ email: `nathalie${n}@example.fr`, username: `nlanglois${n}`, ...overrides });
 }
 
 const ctx = () => ({ pool: t.db.pool, clock: t.clock, config: t.config });

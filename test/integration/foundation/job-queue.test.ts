@@ -7,7 +7,7 @@ import { enqueueJob } from '../../../src/jobs/enqueue.js';
 import { JobQueue, TASKS, type Task } from '../../../src/jobs/queue.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { GOOD_PASSWORD, town } from '../../helpers/fixtures.js';
+import { registrationInput, town } from '../../helpers/fixtures.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
 import { CRASH_EXPIRY_SECONDS, CRASH_TASKS } from '../../helpers/queue-tasks.js';
 
@@ -217,31 +217,5 @@ describe('mail through an SMTP outage', () => {
 });
 
 function registration(email: string, i: number): RegistrationInput {
-  return {
-    civility: 'Mme',
-    lastName: 'Langlois',
-    birthName: '',
-    firstNames: 'Nathalie',
-    birthDate: null,
-    birthCountry: '',
-    birthDepartment: '',
-    birthCommune: '',
-    photoId: null,
-    addressNumber: '3',
-    addressStreet: 'rue de la Paix',
-    addressBuilding: '',
-    addressApartment: '',
-    addressComplement: '',
-    postalCode: '78670',
-    city: 'Villennes-sur-Seine',
-    country: 'France',
-    phone: '',
-    mobile: '',
-    fax: '',
-    email,
-    preferredContact: 'courriel',
-    username: `outage${i}`,
-    password: GOOD_PASSWORD,
-    cleEnfance: '',
-  };
+  return registrationInput({ email, username: `outage${i}` });
 }
