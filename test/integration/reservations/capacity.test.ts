@@ -1,10 +1,8 @@
-import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { signIn } from '../../helpers/auth.js';
-import { createParent, createReservation } from '../../helpers/fixtures.js';
+import { createReservation } from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
-import { createActivity, createFamilyWithChild, enrol, prepareBooking } from './helpers.js';
+import { createActivity, createFamilyWithChild, enrol, enrolledFamily, prepareBooking, type EnrolledFamily } from './helpers.js';
 
 const NOW = '2026-11-23T09:00:00Z';
 const DAY = '2026-12-10';
@@ -19,23 +17,9 @@ beforeEach(async () => {
   await t.db.pool.query('delete from rate_limits');
 });
 
-interface Family {
-  agent: supertest.Agent;
-  childId: string;
-  enrolmentId: string;
-  email: string;
-}
+type Family = EnrolledFamily;
 
-async function family(activityId: string, name: string): Promise<Family> {
-  const f = await createFamilyWithChild(t.db.pool, 'tarnos', name);
-  const enrolmentId = await enrol(t.db.pool, 'tarnos', activityId, f.childId);
-  const parent = await createParent(t.db.pool, 'tarnos', { familyId: f.familyId });
-  const agent = t.agent();
-  await t.db.pool.query('delete from rate_limits');
-  const res = await signIn(agent, 'tarnos', parent.username, parent.password);
-  if (res.status !== 303) throw new Error('sign-in failed');
-  return { agent, childId: f.childId, enrolmentId, email: parent.email };
-}
+const family = (activityId: string, name: string) => enrolledFamily(t.db.pool, () => t.agent(), 'tarnos', activityId, name);
 
 async function book(f: Family, days: string[], untick: string[] = []) {
   const b = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, days, untick);

@@ -112,3 +112,30 @@ export async function prepareBooking(
   if (!key) throw new Error('no idempotency key in the VALIDER form');
   return { path: `${path}/valider`, fields: { _csrf: csrfFrom(recap.text), cle: key }, recap };
 }
+
+/** A family with a child enrolled in the activity, and its parent signed in on its own agent. */
+export interface EnrolledFamily {
+  agent: supertest.Agent;
+  childId: string;
+  enrolmentId: string;
+  familyId: string;
+  email: string;
+}
+
+export async function enrolledFamily(
+  db: Queryable,
+  newAgent: () => supertest.Agent,
+  slug: string,
+  activityId: string,
+  name: string,
+): Promise<EnrolledFamily> {
+  const f = await createFamilyWithChild(db, slug, name);
+  const enrolmentId = await enrol(db, slug, activityId, f.childId);
+  const parent = await createParent(db, slug, { familyId: f.familyId });
+  const agent = newAgent();
+  // Many families sign in from one test address: the per-address sign-in limit is not what is tested.
+  await db.query('delete from rate_limits');
+  const res = await signIn(agent, slug, parent.username, parent.password);
+  if (res.status !== 303) throw new Error(`sign-in failed (${res.status})`);
+  return { agent, childId: f.childId, enrolmentId, familyId: f.familyId, email: parent.email };
+}

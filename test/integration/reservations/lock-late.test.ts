@@ -1,11 +1,10 @@
 import type pg from 'pg';
-import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lockDays } from '../../../src/repositories/reservations.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
 import { createParent } from '../../helpers/fixtures.js';
-import { createActivity, createFamilyWithChild, enrol, prepareBooking } from './helpers.js';
+import { createActivity, enrolledFamily, prepareBooking } from './helpers.js';
 
 /**
  * The lock-late save (ADR 0010) gives the same results as the lock-first one: only what the
@@ -28,21 +27,7 @@ beforeEach(async () => {
   await t.db.pool.query('delete from rate_limits');
 });
 
-interface Family {
-  agent: supertest.Agent;
-  childId: string;
-  enrolmentId: string;
-  familyId: string;
-}
-
-async function family(activityId: string, name: string): Promise<Family> {
-  const f = await createFamilyWithChild(t.db.pool, 'tarnos', name);
-  const enrolmentId = await enrol(t.db.pool, 'tarnos', activityId, f.childId);
-  const parent = await createParent(t.db.pool, 'tarnos', { familyId: f.familyId });
-  const agent = t.agent();
-  expect((await signIn(agent, 'tarnos', parent.username, parent.password)).status).toBe(303);
-  return { agent, childId: f.childId, enrolmentId, familyId: f.familyId };
-}
+const family = (activityId: string, name: string) => enrolledFamily(t.db.pool, () => t.agent(), 'tarnos', activityId, name);
 
 /** Another transaction holding the row lock of `days`, as a concurrent save would. */
 async function holdDays(activityId: string, days: string[]): Promise<{ client: pg.PoolClient; release(): Promise<void> }> {
