@@ -204,6 +204,18 @@ export const urls = {
   agentNewsPublish: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/publier`,
   agentNewsUnpublish: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/retirer`,
 
+  // Billing setup in the back-office (issue 14, bill-setup): régies, tariffs and their
+  // versions, the town's billing settings (admins), a family's QF and payer (agents)
+  agentBillingRegies: (town: TownRef) => `${t(town)}/agents/facturation/regies`,
+  agentBillingRegieNew: (town: TownRef) => `${t(town)}/agents/facturation/regies/nouvelle`,
+  agentBillingRegie: (town: TownRef, id: string) => `${t(town)}/agents/facturation/regies/${id}`,
+  agentBillingTariffs: (town: TownRef) => `${t(town)}/agents/facturation/tarifs`,
+  agentBillingTariff: (town: TownRef, activityId: string) => `${t(town)}/agents/facturation/tarifs/${activityId}`,
+  agentBillingSettings: (town: TownRef) => `${t(town)}/agents/facturation/parametres`,
+  agentFamilyBilling: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/facturation`,
+  agentFamilyQuotient: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/facturation/quotient`,
+  agentFamilyPayer: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/facturation/payeur`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = {
   'quotient.record': "Enregistrement d'un quotient familial",
   'family.payer': "Choix du payeur d'une famille",
   'billing_settings.update': 'Modification des paramètres de facturation',
+  'regie.create': "Création d'une régie",
+  'regie.update': "Modification d'une régie",
   'settings.update': 'Modification des paramètres de la commune',
   'news.create': "Création d'une actualité",
   'news.update': "Modification d'une actualité",

@@ -225,3 +225,108 @@ export async function setFamilyPayer(
   );
   return rowCount === 1;
 }
+
+// ---------------------------------------------------------------- the agents' setup pages (bill-setup)
+// What the back-office's régies, tariffs and family billing pages read and write beyond the
+// domain core above: a régie's name and code, which activities it collects, the tariffs'
+// school year and author, the QF history with who recorded it, and the family's payer.
+
+/** Renames a régie or changes its code; false when it is not the town's. A code taken by another régie throws the unique violation. */
+export async function updateRegie(db: Queryable, townId: string, id: string, r: { name: string; code: string }): Promise<boolean> {
+  const { rowCount } = await db.query(`update regies set name = $3, code = $4 where town_id = $1 and id = $2`, [townId, id, r.name, r.code]);
+  return rowCount === 1;
+}
+
+/** The régie of the town that has this code, if any (to say which one took it). */
+export async function findRegieByCode(db: Queryable, townId: string, code: string): Promise<Regie | undefined> {
+  const { rows } = await db.query<Regie>(`select id, name, code from regies where town_id = $1 and code = $2`, [townId, code]);
+  return rows[0];
+}
+
+/**
+ * Makes `activityIds` exactly the activities a régie collects: puts them in it (taking them
+ * from another régie) and takes out the others. Returns how many of `activityIds` are the
+ * town's, so that the caller can refuse an id of another town.
+ */
+export async function setRegieActivities(db: Queryable, townId: string, regieId: string, activityIds: string[]): Promise<number> {
+  await db.query(
+    `update activities set regie_id = null, updated_at = now() where town_id = $1 and regie_id = $2 and not (id = any($3::uuid[]))`,
+    [townId, regieId, activityIds],
+  );
+  const { rowCount } = await db.query(
+    `update activities set regie_id = $2, updated_at = now() where town_id = $1 and id = any($3::uuid[])`,
+    [townId, regieId, activityIds],
+  );
+  return rowCount ?? 0;
+}
+
+export interface ActivityBilling {
+  id: string;
+  name: string;
+  site: string;
+  startDate: string;
+  endDate: string;
+  regieId: string | null;
+  regieName: string | null;
+}
+
+/** The town's activities with the régie that collects each (null: not invoiced), newest first like the activities' list. */
+export async function listActivityRegies(db: Queryable, townId: string): Promise<ActivityBilling[]> {
+  const { rows } = await db.query<ActivityBilling>(
+    `select a.id, a.name, a.site, a.start_date as "startDate", a.end_date as "endDate", a.regie_id as "regieId", r.name as "regieName"
+       from activities a left join regies r on r.town_id = a.town_id and r.id = a.regie_id
+      where a.town_id = $1 order by a.start_date desc, a.name, a.site`,
+    [townId],
+  );
+  return rows;
+}
+
+export interface TariffDetails {
+  schoolYear: string;
+  createdAt: Date;
+  /** The agent who recorded it (null: the demo data, or an agent deleted since). */
+  createdByName: string | null;
+}
+
+/** What the versions' table shows besides the prices: school year, when and by whom. */
+export async function tariffDetails(db: Queryable, townId: string, tariffIds: string[]): Promise<Map<string, TariffDetails>> {
+  const { rows } = await db.query<TariffDetails & { id: string }>(
+    `select t.id, t.school_year as "schoolYear", t.created_at as "createdAt", ag.display_name as "createdByName"
+       from tariffs t left join agents ag on ag.id = t.created_by
+      where t.town_id = $1 and t.id = any($2::uuid[])`,
+    [townId, tariffIds],
+  );
+  return new Map(rows.map(({ id, ...d }) => [id, d]));
+}
+
+export interface QuotientEntry {
+  qf: number;
+  effectiveFrom: string;
+  source: QuotientSource;
+  recordedByName: string | null;
+  createdAt: Date;
+}
+
+/** A family's QF records, the latest date of effect first, with who recorded each. */
+export async function listQuotientHistory(db: Queryable, townId: string, familyId: string): Promise<QuotientEntry[]> {
+  const { rows } = await db.query<QuotientEntry>(
+    `select q.qf, q.effective_from as "effectiveFrom", q.source, ag.display_name as "recordedByName", q.created_at as "createdAt"
+       from family_quotients q left join agents ag on ag.id = q.recorded_by
+      where q.town_id = $1 and q.family_id = $2 order by q.effective_from desc`,
+    [townId, familyId],
+  );
+  return rows;
+}
+
+/** Who pays the family's invoices, and whether its parents are each invoiced for their own bookings. */
+export async function findFamilyPayer(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+): Promise<{ payerAdultId: string | null; splitInvoicing: boolean } | undefined> {
+  const { rows } = await db.query<{ payerAdultId: string | null; splitInvoicing: boolean }>(
+    `select payer_adult_id as "payerAdultId", split_invoicing as "splitInvoicing" from families where town_id = $1 and id = $2`,
+    [townId, familyId],
+  );
+  return rows[0];
+}

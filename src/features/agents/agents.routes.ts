@@ -11,6 +11,7 @@ import { agentsNewsRouter } from './news/news.routes.js';
 import { agentsRequestsRouter } from './requests/requests.routes.js';
 import { agentsActivitiesRouter } from './activities/activities.routes.js';
 import { agentsSettingsRouter } from './settings/settings.routes.js';
+import { billingSetupRouter } from './billing-setup/billing-setup.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -30,5 +31,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     familyFilesRouter(deps),
     importRouter(deps),
     agentsActivitiesRouter(deps),
+    billingSetupRouter(deps),
   );
 }

@@ -1,4 +1,4 @@
-import { withTransaction } from '../../db/pool.js';
+import { isUniqueViolation, withTransaction } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
 import { eachDay, parisDay, parseDay, parseMonthKey } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -179,4 +179,67 @@ export async function monthExportCsv(ctx: ServiceContext, townId: string, regieI
   const days = eachDay(`${month}-01`, `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`);
   const docs = await invoices.listIssuedDocuments(ctx.pool, townId, regieId, days[0]!, days[days.length - 1]!);
   return monthCsv(docs.invoices, docs.creditNotes);
+}
+
+// ---------------------------------------------------------------- régies (the agents' setup pages, bill-setup)
+
+export interface RegieInput {
+  name: string;
+  /** 2 to 10 capitals or digits: printed in every invoice number of the régie. */
+  code: string;
+  /** Exactly the activities the régie collects; the others it had are no longer invoiced by it. */
+  activityIds: string[];
+}
+
+const REGIE_CODE = /^[A-Z0-9]{2,10}$/;
+
+/**
+ * Creates a régie (regieId null) or changes one, and which activities it collects, in one
+ * transaction with its audit row. A code already used by another régie of the town is
+ * refused in French (unique per town, since it is printed in the invoice numbers); an
+ * activity or a régie of another town is the 404.
+ */
+export async function saveRegie(
+  ctx: ServiceContext,
+  townId: string,
+  actor: Actor,
+  regieId: string | null,
+  r: RegieInput,
+): Promise<Outcome<string>> {
+  if (!REGIE_CODE.test(r.code)) return { ok: false, errors: ['Le code compte de 2 à 10 lettres majuscules ou chiffres, sans espace.'] };
+  const activityIds = [...new Set(r.activityIds)];
+  const taken = (name: string): Outcome<string> => ({
+    ok: false,
+    errors: [`Le code ${r.code} est déjà celui de la régie « ${name} » : choisissez-en un autre.`],
+  });
+  try {
+    return await withTransaction(ctx.pool, async (db) => {
+      const other = await tariffs.findRegieByCode(db, townId, r.code);
+      if (other && other.id !== regieId) return taken(other.name);
+      let id: string;
+      if (regieId === null) id = await tariffs.insertRegie(db, townId, r);
+      else if (await tariffs.updateRegie(db, townId, regieId, r)) id = regieId;
+      else throw new NotFoundError('régie of another town');
+      if ((await tariffs.setRegieActivities(db, townId, id, activityIds)) !== activityIds.length) {
+        throw new NotFoundError('activity of another town');
+      }
+      await audit(db, {
+        townId,
+        ...actor,
+        action: regieId === null ? 'regie.create' : 'regie.update',
+        targetType: 'regie',
+        targetId: id,
+        details: { name: r.name, code: r.code, activityIds },
+        at: ctx.clock.now(),
+      });
+      return { ok: true, value: id };
+    });
+  } catch (err) {
+    // Two agents giving the same code at the same moment: the unique index decides.
+    if (isUniqueViolation(err)) {
+      const other = await tariffs.findRegieByCode(ctx.pool, townId, r.code);
+      return taken(other?.name ?? r.code);
+    }
+    throw err;
+  }
 }
