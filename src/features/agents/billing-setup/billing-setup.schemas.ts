@@ -12,11 +12,16 @@ import { line, required } from '../../../lib/zod-fields.js';
 
 /** A French decimal with at most `decimals` digits after the comma, scaled to an integer, within [0, max]. */
 export function scaledField(o: { empty?: string; invalid: string; decimals: number; unit?: '€' | '%'; max: number }) {
+  // A missing field reads as an empty one: refused when `empty` says it is required, 0 otherwise.
   return z
-    .string({ error: o.empty ?? o.invalid })
-    .trim()
-    .max(30, o.invalid)
-    .transform((v, ctx) => {
+    .string({ error: o.invalid })
+    .optional()
+    .transform((typed, ctx) => {
+      const v = (typed ?? '').trim();
+      if (v.length > 30) {
+        ctx.addIssue({ code: 'custom', message: o.invalid });
+        return z.NEVER;
+      }
       if (v === '' && o.empty) {
         ctx.addIssue({ code: 'custom', message: o.empty });
         return z.NEVER;

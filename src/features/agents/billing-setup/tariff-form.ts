@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fieldErrors, formValues, type FieldError } from '../../../lib/forms.js';
-import { formatScaled } from '../../../lib/french-numbers.js';
+import { formatScaled, parseEurosToCents } from '../../../lib/french-numbers.js';
 import type { NewTariff } from '../../../repositories/billing-tariffs.repository.js';
 import { tariffErrors, type Bracket, type Tariff } from '../../billing/pricing.js';
 import { dayField, scaledField } from './billing-setup.schemas.js';
@@ -27,13 +27,21 @@ const euros = (what: string, empty?: string) =>
     unit: '€',
     max: MAX_CENTS,
   });
+/** Blank: no separate price (null). */
 const optionalEuros = (what: string) =>
   z
     .string()
-    .trim()
     .optional()
-    .default('')
-    .pipe(z.union([z.literal('').transform(() => null), euros(what)]));
+    .transform((typed, ctx) => {
+      const v = (typed ?? '').trim();
+      if (v === '') return null;
+      const cents = parseEurosToCents(v);
+      if (cents === undefined || cents > MAX_CENTS) {
+        ctx.addIssue({ code: 'custom', message: `${what} est un montant en euros de 0 à 100 000, par exemple 3,80` });
+        return z.NEVER;
+      }
+      return cents;
+    });
 const reduction = (what: string) =>
   scaledField({ invalid: `${what} est un pourcentage de 0 à 100, par exemple 10`, decimals: 2, unit: '%', max: 10_000 });
 
