@@ -51,7 +51,10 @@ export async function loadDemoBilling(client: pg.PoolClient, townId: string, pos
   );
   const regieId = regie.rows[0]?.id;
   if (regieId) {
-    await client.query(`update activities set regie_id = $2, updated_at = now() where town_id = $1 and regie_id is null`, [townId, regieId]);
+    await client.query(`update activities set regie_id = $2, updated_at = now() where town_id = $1 and regie_id is null`, [
+      townId,
+      regieId,
+    ]);
   }
   await client.query(
     `insert into billing_settings (town_id, unreserved_surcharge_bp, invoice_due_day, resident_postal_codes) values ($1, 3000, 15, $2)
@@ -81,12 +84,10 @@ export async function loadDemoBilling(client: pg.PoolClient, townId: string, pos
     );
     for (const { id } of inserted.rows) {
       for (const [qfMin, price, nonResident] of t.brackets ?? []) {
-        await client.query(`insert into tariff_brackets (tariff_id, qf_min, price_cents, non_resident_price_cents) values ($1, $2, $3, $4)`, [
-          id,
-          qfMin,
-          price,
-          nonResident,
-        ]);
+        await client.query(
+          `insert into tariff_brackets (tariff_id, qf_min, price_cents, non_resident_price_cents) values ($1, $2, $3, $4)`,
+          [id, qfMin, price, nonResident],
+        );
       }
     }
   }

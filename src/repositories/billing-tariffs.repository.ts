@@ -233,7 +233,12 @@ export async function setFamilyPayer(
 
 /** Renames a régie or changes its code; false when it is not the town's. A code taken by another régie throws the unique violation. */
 export async function updateRegie(db: Queryable, townId: string, id: string, r: { name: string; code: string }): Promise<boolean> {
-  const { rowCount } = await db.query(`update regies set name = $3, code = $4 where town_id = $1 and id = $2`, [townId, id, r.name, r.code]);
+  const { rowCount } = await db.query(`update regies set name = $3, code = $4 where town_id = $1 and id = $2`, [
+    townId,
+    id,
+    r.name,
+    r.code,
+  ]);
   return rowCount === 1;
 }
 

@@ -48,14 +48,17 @@ describe('régies', () => {
     expect(form.label(`activites-${meals}`)).toContain('Cantine Jaurès');
     const res = await post(admin, `${R}/nouvelle`, { nom: 'Régie Enfance', code: ' enf2 ', activites: meals });
     expect([res.status, res.headers.location]).toEqual([303, R]);
-    const { rows } = await db().query<{ id: string; code: string }>(`select id, code from regies where town_id = $1 and name = 'Régie Enfance'`, [
-      tarnos,
-    ]);
+    const { rows } = await db().query<{ id: string; code: string }>(
+      `select id, code from regies where town_id = $1 and name = 'Régie Enfance'`,
+      [tarnos],
+    );
     expect(rows.map((r) => r.code)).toEqual(['ENF2']);
     expect(await regieOf(meals)).toBe(rows[0]!.id);
     expect(await regieOf(other)).toBeNull();
     const audit = await auditRows(t, admin.id, 'regie.create');
-    expect(audit.map((a) => [a.target_id, a.details])).toEqual([[rows[0]!.id, { name: 'Régie Enfance', code: 'ENF2', activityIds: [meals] }]]);
+    expect(audit.map((a) => [a.target_id, a.details])).toEqual([
+      [rows[0]!.id, { name: 'Régie Enfance', code: 'ENF2', activityIds: [meals] }],
+    ]);
 
     const list = page(await admin.agent.get(R));
     expect(list.row('Régie Enfance').cells.slice(0, 2)).toEqual(['ENF2', 'Cantine Jaurès (Site test)']);
@@ -84,9 +87,13 @@ describe('régies', () => {
 
   it('refuses a code another régie of the town has, and a forged activity value', async () => {
     await createRegie(db(), 'tarnos', { name: 'Régie Culture', code: 'CULT' });
-    expectRefused(await post(admin, `${R}/nouvelle`, { nom: 'Régie bis', code: 'cult' }), {
-      code: 'Le code CULT est déjà celui de la régie « Régie Culture » : choisissez-en un autre',
-    }, { nom: 'Régie bis', code: 'cult' });
+    expectRefused(
+      await post(admin, `${R}/nouvelle`, { nom: 'Régie bis', code: 'cult' }),
+      {
+        code: 'Le code CULT est déjà celui de la régie « Régie Culture » : choisissez-en un autre',
+      },
+      { nom: 'Régie bis', code: 'cult' },
+    );
     // Another town may use the same code: it is unique per town.
     await createRegie(db(), 'bayeux', { code: 'SPORT' });
     expect((await post(admin, `${R}/nouvelle`, { nom: 'Régie Sport', code: 'SPORT' })).status).toBe(303);
@@ -170,7 +177,7 @@ describe('tariffs', () => {
     expect(audit.at(-1)!.target_id).toBe(tariff!.id);
 
     const shown = page(await admin.agent.get(T(activity)));
-    expect(shown.text('.notice')).toContain('il s\'applique à partir du 01/09/2026');
+    expect(shown.text('.notice')).toContain("il s'applique à partir du 01/09/2026");
     expect(shown.texts('#versions-title ~ section h3')).toEqual(['À partir du 01/09/2026 (en vigueur)']);
     expect(shown.row('De 700 € à 1099 €').cells).toEqual(['2,60\u00a0€', '5,20\u00a0€']);
     expect(shown.row('À partir de 1100 €, et sans quotient connu').cells).toEqual(['3,80\u00a0€', 'Même prix']);
@@ -263,9 +270,13 @@ describe('tariffs', () => {
   it('refuses a second version on the same date of effect', async () => {
     const activity = await createActivity(db(), 'tarnos');
     expect((await post(admin, T(activity), brackets)).status).toBe(303);
-    expectRefused(await post(admin, T(activity), { ...brackets, prix0: '0,50' }), {
-      dateEffet: 'Un tarif de cette activité prend déjà effet à cette date',
-    }, { prix0: '0,50' });
+    expectRefused(
+      await post(admin, T(activity), { ...brackets, prix0: '0,50' }),
+      {
+        dateEffet: 'Un tarif de cette activité prend déjà effet à cette date',
+      },
+      { prix0: '0,50' },
+    );
     expect((await listTariffs(db(), tarnos, [activity])).get(activity)).toHaveLength(1);
   });
 
@@ -274,7 +285,12 @@ describe('tariffs', () => {
     const res = await post(admin, T(activity), { ...brackets, qf3: '1500', prix3: '4,50', action: 'ajouter-tranche' });
     expect(res.status).toBe(200);
     const seen = page(res);
-    expect([seen.hidden('lignes'), seen.fieldValue('qf3'), seen.fieldValue('prix3'), seen.fieldValue('qf4')]).toEqual(['5', '1500', '4,50', '']);
+    expect([seen.hidden('lignes'), seen.fieldValue('qf3'), seen.fieldValue('prix3'), seen.fieldValue('qf4')]).toEqual([
+      '5',
+      '1500',
+      '4,50',
+      '',
+    ]);
     expect(seen.label('qf4')).toBe('QF à partir de (€)');
     expect((await listTariffs(db(), tarnos, [activity])).size).toBe(0);
     // The fifth row is read when the form is saved.
@@ -292,7 +308,11 @@ describe('billing settings', () => {
   it('saves the surcharge, due day and resident postal codes, typed the French way, audited', async () => {
     const res = await post(admin, S, { majoration: '12,5 %', jourEcheance: '10', codesPostaux: '40220, 40220;\n40130 ' });
     expect([res.status, res.headers.location]).toEqual([303, S]);
-    expect(await getBillingSettings(db(), tarnos)).toEqual({ unreservedSurchargeBp: 1250, invoiceDueDay: 10, residentPostalCodes: ['40220', '40130'] });
+    expect(await getBillingSettings(db(), tarnos)).toEqual({
+      unreservedSurchargeBp: 1250,
+      invoiceDueDay: 10,
+      residentPostalCodes: ['40220', '40130'],
+    });
     expect(await auditRows(t, admin.id, 'billing_settings.update')).toHaveLength(1);
     const shown = page(await admin.agent.get(S));
     expect([shown.fieldValue('majoration'), shown.fieldValue('jourEcheance'), shown.fieldValue('codesPostaux')]).toEqual([
@@ -377,8 +397,7 @@ describe('a family’s billing', () => {
     expect(page(await admin.agent.get(B())).selected('payeur')).toBe('');
     const res = await post(admin, `${B()}/payeur`, { payeur: adultId, separee: 'oui' });
     expect([res.status, res.headers.location]).toEqual([303, B()]);
-    const payer = async () =>
-      (await db().query(`select payer_adult_id, split_invoicing from families where id = $1`, [familyId])).rows[0];
+    const payer = async () => (await db().query(`select payer_adult_id, split_invoicing from families where id = $1`, [familyId])).rows[0];
     expect(await payer()).toEqual({ payer_adult_id: adultId, split_invoicing: true });
     const shown = page(await admin.agent.get(B()));
     expect([shown.selected('payeur'), shown.checked('separee')]).toEqual([adultId, ['oui']]);
@@ -395,7 +414,9 @@ describe('a family’s billing', () => {
       payeur: 'Choisissez qui paie les factures dans la liste',
     });
     expect(seen.checked('separee')).toEqual(['oui']);
-    expectRefused(await post(admin, `${B()}/payeur`, { payeur: adultId, separee: 'yes' }), { separee: 'Cochez la case ou laissez-la vide' });
+    expectRefused(await post(admin, `${B()}/payeur`, { payeur: adultId, separee: 'yes' }), {
+      separee: 'Cochez la case ou laissez-la vide',
+    });
     expect((await db().query(`select payer_adult_id from families where id = $1`, [familyId])).rows[0].payer_adult_id).toBeNull();
   });
 });

@@ -101,7 +101,9 @@ const ROUTES: Route[] = [
   },
   { method: 'post', role: 'agent', path: (s, i) => `/${s}/agents/familles/${i.family}/facturation/payeur`, admin: { refused: ['payeur'] } },
 ];
-const cases = ROUTES.map((r) => [`${r.method.toUpperCase()} ${r.path('tarnos', { regie: ':regie', activity: ':activity', family: ':family' })}`, r] as const);
+const cases = ROUTES.map(
+  (r) => [`${r.method.toUpperCase()} ${r.path('tarnos', { regie: ':regie', activity: ':activity', family: ':family' })}`, r] as const,
+);
 
 async function call(who: { agent: SignedInAgent['agent']; token: string }, r: Route, slug = 'tarnos', i = ids) {
   const path = r.path(slug, i);
@@ -159,7 +161,14 @@ describe('the billing setup is closed to everyone but the town’s agents (admin
   });
 
   it('lets an agent who is not an admin open a family’s billing', async () => {
-    expect((await call(plainAgent, ROUTES.find((r) => r.role === 'agent' && r.method === 'get')!)).status).toBe(200);
+    expect(
+      (
+        await call(
+          plainAgent,
+          ROUTES.find((r) => r.role === 'agent' && r.method === 'get')!,
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it('links the family file to its billing', async () => {

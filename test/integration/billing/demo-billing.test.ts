@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TOWNS, loadDemoData } from '../../../src/db/demo-data.js';
-import { getBillingSettings, listActivityRegies, listQuotients, listRegies, listTariffs } from '../../../src/repositories/billing-tariffs.repository.js';
+import {
+  getBillingSettings,
+  listActivityRegies,
+  listQuotients,
+  listRegies,
+  listTariffs,
+} from '../../../src/repositories/billing-tariffs.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { familyByKey, town } from '../../helpers/fixtures.js';
 
@@ -44,9 +50,19 @@ describe('demo billing data', () => {
     expect(meals).toMatchObject({ model: 'brackets', category: 'repas' });
     expect(meals.model === 'brackets' && meals.brackets.every((b) => b.nonResidentPriceCents === 520)).toBe(true);
     const alsh = tariffs.get(activities.find((a) => a.name === 'Accueil de loisirs (vacances)')!.id)![0]!;
-    expect(alsh).toMatchObject({ model: 'effort', effortFloorCents: 500, effortCeilingCents: 1800, sibling2ReductionBp: 1000, category: 'garde' });
+    expect(alsh).toMatchObject({
+      model: 'effort',
+      effortFloorCents: 500,
+      effortCeilingCents: 1800,
+      sibling2ReductionBp: 1000,
+      category: 'garde',
+    });
     const postalCode = DEMO_TOWNS.find((d) => d.slug === slug)!.families[0]!.postalCode;
-    expect(await getBillingSettings(db(), id)).toEqual({ unreservedSurchargeBp: 3000, invoiceDueDay: 15, residentPostalCodes: [postalCode] });
+    expect(await getBillingSettings(db(), id)).toEqual({
+      unreservedSurchargeBp: 3000,
+      invoiceDueDay: 15,
+      residentPostalCodes: [postalCode],
+    });
     const martin = await familyByKey(db(), slug, `${postalCode}-MARTIN1`);
     expect((await listQuotients(db(), id, [martin.id])).get(martin.id)).toEqual([{ qf: 850, effectiveFrom: '2026-09-01' }]);
   });

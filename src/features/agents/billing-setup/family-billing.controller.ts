@@ -59,8 +59,12 @@ export function familyBillingController(deps: AppDeps) {
     if (!form.ok) return render(req, res, 400, form);
     const { qf, dateEffet, source } = form.data;
     const result = await recordQuotient(ctx, town.id, auditActor(req), { familyId: family.id, qf, effectiveFrom: dateEffet, source });
-    if (!result.ok) return render(req, res, 400, { errors: [{ field: 'qf', message: result.errors.join(' ') }], values: formValues(req.body) });
-    req.session.flash = { kind: 'success', message: `Le quotient familial de ${qf} € a été enregistré, à partir du ${shortDate(dateEffet)}.` };
+    if (!result.ok)
+      return render(req, res, 400, { errors: [{ field: 'qf', message: result.errors.join(' ') }], values: formValues(req.body) });
+    req.session.flash = {
+      kind: 'success',
+      message: `Le quotient familial de ${qf} € a été enregistré, à partir du ${shortDate(dateEffet)}.`,
+    };
     res.redirect(303, urls.agentFamilyBilling(town, family.id));
   }
 
@@ -72,7 +76,10 @@ export function familyBillingController(deps: AppDeps) {
     if (!form.ok) return render(req, res, 400, { errors: form.errors, values: typed });
     const adults = await listFileAdults(pool, town.id, family.id);
     if (form.data.payeur !== '' && !adults.some((a) => a.adultId === form.data.payeur)) {
-      return render(req, res, 400, { errors: [{ field: 'payeur', message: 'Choisissez qui paie les factures dans la liste' }], values: typed });
+      return render(req, res, 400, {
+        errors: [{ field: 'payeur', message: 'Choisissez qui paie les factures dans la liste' }],
+        values: typed,
+      });
     }
     await choosePayer(ctx, town.id, auditActor(req), family.id, {
       payerAdultId: form.data.payeur || null,

@@ -107,8 +107,7 @@ export function fieldOf(message: string, model: string): string {
 }
 
 export type TariffFormResult =
-  | { ok: true; tariff: TariffInput }
-  | { ok: false; errors: FieldError[]; values: Record<string, string>; rows: number };
+  { ok: true; tariff: TariffInput } | { ok: false; errors: FieldError[]; values: Record<string, string>; rows: number };
 
 /** The form checked field by field, then by the pricing's own rules (the same the service applies). */
 export function parseTariffForm(body: unknown, activityId: string): TariffFormResult {

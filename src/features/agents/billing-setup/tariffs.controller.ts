@@ -52,7 +52,12 @@ export function tariffsController(deps: AppDeps) {
     });
   }
 
-  async function render(req: Request, res: Response, status: number, form?: { errors: FieldError[]; values: Record<string, string>; rows: number }) {
+  async function render(
+    req: Request,
+    res: Response,
+    status: number,
+    form?: { errors: FieldError[]; values: Record<string, string>; rows: number },
+  ) {
     const town = requireTown(req);
     const activity = await loadActivity(pool, req);
     const today = parisDay(clock.now());
