@@ -101,8 +101,8 @@ describe('billing setup in Chromium (Tarnos)', () => {
     await page.getByLabel('Quotient familial (€)').fill('1 020');
     await page.getByLabel("Date d'effet").fill('01/01/2027');
     expect(await click('Enregistrer le quotient familial')).toBe(200);
-    expect(await page.getByRole('row', { name: /^01\/01\/2027 1\s?020\s€ Services de la commune/ }).count()).toBe(1);
-    expect(await page.getByRole('row', { name: /^01\/09\/2026 850\s€ Attestation CAF ou MSA/ }).count()).toBe(1);
+    expect(await page.getByRole('row', { name: /^01\/01\/2027( \(en vigueur\))? 1\s?020\s€ Services de la commune/ }).count()).toBe(1);
+    expect(await page.getByRole('row', { name: /^01\/09\/2026( \(en vigueur\))? 850\s€ Attestation CAF ou MSA/ }).count()).toBe(1);
     await expectAccessiblePage(page, 'family billing');
   });
 });

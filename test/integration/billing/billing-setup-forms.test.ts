@@ -370,8 +370,17 @@ describe('a family’s billing', () => {
     const recorded = shown.row('01/01/2027').cells;
     expect(recorded.slice(0, 2)).toEqual(['1\u202f250\u00a0€', 'Attestation CAF ou MSA']);
     expect(recorded[2]).toMatch(/ par Agent \d+$/);
-    expect(shown.row('01/09/2026').cells[1]).toBe('Services de la commune');
-    expect(shown.rows().map((r) => r.header)).toEqual(['01/01/2027', '01/09/2026']);
+    // On 2 December 2026, the QF of September is the one in force.
+    expect(shown.row('01/09/2026 (en vigueur)').cells[1]).toBe('Services de la commune');
+    expect(shown.rows().map((r) => r.header)).toEqual(['01/01/2027', '01/09/2026 (en vigueur)']);
+    expect(shown.dd('Tarif')).toBe('Résident (pas de code postal au dossier)');
+  });
+
+  it('says whether the family pays the non-resident prices, from its postal code and the town’s', async () => {
+    const elsewhere = (await createFamily(db(), 'tarnos', { postalCode: '33000' })).id;
+    expect(page(await admin.agent.get(`/tarnos/agents/familles/${elsewhere}/facturation`)).dd('Tarif')).toBe(
+      'Non-résident : prix non-résidents quand le tarif en prévoit (code postal 33000)',
+    );
   });
 
   it('refuses a QF that is not a whole number of euros, a wrong date or no source, keeping what was typed', async () => {

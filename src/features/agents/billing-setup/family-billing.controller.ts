@@ -1,12 +1,13 @@
 import type { Request, Response } from 'express';
 import type { AppDeps, ServiceContext } from '../../../deps.js';
 import { auditActor } from '../../../lib/audit.js';
-import { shortDate } from '../../../lib/calendar/index.js';
+import { parisDay, shortDate } from '../../../lib/calendar/index.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../../lib/forms.js';
 import * as billing from '../../../repositories/billing-tariffs.repository.js';
 import { listFileAdults } from '../../../repositories/family-files.repository.js';
 import { urls } from '../../../routes.js';
 import { choosePayer, recordQuotient } from '../../billing/billing.service.js';
+import { inForceOn, isResident } from '../../billing/pricing.js';
 import { upperName } from '../../../lib/french.js';
 import { loadFamilyFile } from '../families/load-family.js';
 import { payerSchema, QF_SOURCES, quotientSchema } from './billing-setup.schemas.js';
@@ -28,11 +29,13 @@ export function familyBillingController(deps: AppDeps) {
 
   async function render(req: Request, res: Response, status: number, form: { errors: FieldError[]; values: Record<string, string> }) {
     const { town, family } = await loadFamilyFile(pool, req);
-    const [history, payer, adults] = await Promise.all([
+    const [history, payer, adults, settings] = await Promise.all([
       billing.listQuotientHistory(pool, town.id, family.id),
       billing.findFamilyPayer(pool, town.id, family.id),
       listFileAdults(pool, town.id, family.id),
+      billing.getBillingSettings(pool, town.id),
     ]);
+    const current = inForceOn(history, parisDay(clock.now()));
     const familyLabel = `Famille ${upperName(family.name)}`;
     const payers = adults.flatMap((a) =>
       a.adultId ? [{ value: a.adultId, label: `${a.civility === 'M' ? 'M.' : 'Mme'} ${a.firstNames} ${upperName(a.lastName)}` }] : [],
@@ -41,7 +44,8 @@ export function familyBillingController(deps: AppDeps) {
       title: `Facturation – ${familyLabel}`,
       family,
       familyLabel,
-      history: history.map((q) => ({ ...q, sourceLabel: SOURCE_LABELS[q.source] })),
+      history: history.map((q) => ({ ...q, sourceLabel: SOURCE_LABELS[q.source], inForce: q === current })),
+      resident: isResident(family.postalCode, settings.residentPostalCodes),
       payerOptions: [{ value: '', label: `${familyLabel} (aucun adulte désigné)` }, ...payers],
       values: { payeur: payer?.payerAdultId ?? '', source: 'agent', ...(payer?.splitInvoicing ? { separee: 'oui' } : {}), ...form.values },
       errors: form.errors,
