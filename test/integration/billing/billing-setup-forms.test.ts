@@ -253,6 +253,12 @@ describe('tariffs', () => {
     });
     expectRefused(await post(admin, T(activity), { ...brackets, qf2: '700' }), { qf0: 'Deux tranches commencent au même quotient' });
     expectRefused(
+      await post(admin, T(activity), { ...brackets, qf0: '', prix0: '', qf1: '', prix1: '', prixNr1: '', qf2: '', prix2: '' }),
+      {
+        qf0: 'Indiquez au moins une tranche',
+      },
+    );
+    expectRefused(
       await post(admin, T(activity), { ...brackets, modele: 'effort', taux: '0', plancher: '', plafond: '4,50' }),
       { taux: 'Le taux d’effort doit être supérieur à 0', plancher: 'Saisissez le prix plancher, par exemple 2,60' },
       { taux: '0', plafond: '4,50' },
