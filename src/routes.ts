@@ -204,6 +204,23 @@ export const urls = {
   agentNewsPublish: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/publier`,
   agentNewsUnpublish: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/retirer`,
 
+  // Billing, the régie's daily work (issue 14, bill-runs): runs, invoices, credit notes, the CSV export
+  agentBilling: (town: TownRef) => `${t(town)}/agents/facturation`,
+  agentInvoicingRun: (town: TownRef, runId: string) => `${t(town)}/agents/facturation/executions/${runId}`,
+  agentInvoicingRunStatus: (town: TownRef, runId: string) => `${t(town)}/agents/facturation/executions/${runId}/etat`,
+  agentInvoices: (town: TownRef, query?: { mois?: string; statut?: string; regie?: string; q?: string; famille?: string; page?: number }) =>
+    `${t(town)}/agents/facturation/factures${queryString(query)}`,
+  agentInvoice: (town: TownRef, invoiceId: string) => `${t(town)}/agents/facturation/factures/${invoiceId}`,
+  agentInvoiceCreditNote: (town: TownRef, invoiceId: string) => `${t(town)}/agents/facturation/factures/${invoiceId}/avoir`,
+  agentBillingExport: (town: TownRef, query?: { regie?: string; mois?: string }) =>
+    `${t(town)}/agents/facturation/export${queryString(query)}`,
+  // bill-setup's pages, linked from the hub (bill-setup defines them too: same names and paths)
+  agentBillingRegies: (town: TownRef) => `${t(town)}/agents/facturation/regies`,
+  agentBillingTariffs: (town: TownRef) => `${t(town)}/agents/facturation/tarifs`,
+  agentBillingTariff: (town: TownRef, activityId: string) => `${t(town)}/agents/facturation/tarifs/${activityId}`,
+  agentBillingSettings: (town: TownRef) => `${t(town)}/agents/facturation/parametres`,
+  agentFamilyBilling: (town: TownRef, familyId: string) => `${t(town)}/agents/familles/${familyId}/facturation`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

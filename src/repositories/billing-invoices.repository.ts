@@ -702,3 +702,77 @@ export async function listIssuedDocuments(
   );
   return { invoices: inv.rows, creditNotes: notes.rows };
 }
+
+// ---------------------------------------------------------------- the agents' lists (bill-runs)
+
+export type InvoiceStatusFilter = 'a_payer' | 'payee' | 'en_retard';
+
+export interface InvoiceSearch {
+  /** 'YYYY-MM-01' */
+  month?: string;
+  regieId?: string;
+  status?: InvoiceStatusFilter;
+  /** Part of the family's name, the payer's name or the invoice number. */
+  q?: string;
+  familyId?: string;
+}
+
+export type InvoiceListRow = Invoice & { familyName: string; regieCode: string };
+
+/**
+ * The town's invoices for the agents, newest month first then by number, with the same
+ * status rule as `invoiceStatus` (payée: paid, or nothing left once credit notes are
+ * deducted; en retard: due before `today`), so the filter and the label cannot disagree.
+ */
+export async function searchInvoices(
+  db: Queryable,
+  townId: string,
+  s: InvoiceSearch,
+  today: string,
+  limit: number,
+  offset: number,
+): Promise<{ rows: InvoiceListRow[]; total: number }> {
+  const pattern = s.q ? `%${s.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const { rows } = await db.query<InvoiceListRow & { total: number; shown: string }>(
+    `with listed as (
+       select ${INVOICE_COLUMNS}, f.name as "familyName", r.code as "regieCode"
+         from invoices i
+         join families f on f.town_id = i.town_id and f.id = i.family_id
+         join regies r on r.town_id = i.town_id and r.id = i.regie_id
+        where i.town_id = $1
+          and ($2::date is null or i.month = $2)
+          and ($3::uuid is null or i.regie_id = $3)
+          and ($4::uuid is null or i.family_id = $4)
+          and ($5::text is null or fold_text(f.name) like fold_text($5) or fold_text(i.payer_name) like fold_text($5)
+               or lower(i.number) like lower($5))
+     ), classified as (
+       select l.*, case when l.status = 'paid' or l."totalCents" - l."creditsCents" <= 0 then 'payee'
+                        when l."dueOn" < $6 then 'en_retard' else 'a_payer' end as shown
+         from listed l
+     )
+     select c.*, count(*) over ()::int as total from classified c
+      where $7::text is null or c.shown = $7
+      order by c.month desc, c."numberYear" desc, c."numberSeq" desc
+      limit $8 offset $9`,
+    [townId, s.month ?? null, s.regieId ?? null, s.familyId ?? null, pattern, today, s.status ?? null, limit, offset],
+  );
+  if (rows.length === 0 && offset > 0) {
+    const count = await searchInvoices(db, townId, s, today, 1, 0);
+    return { rows: [], total: count.total };
+  }
+  return { rows: rows.map(({ total: _t, shown: _s, ...r }) => r), total: rows[0]?.total ?? 0 };
+}
+
+/**
+ * What a family owes the régies: its invoices not paid, less their credit notes (an invoice
+ * credited beyond nothing counts 0). Payments arrive with the next issue as `status = 'paid'`.
+ */
+export async function familyBalance(db: Queryable, townId: string, familyId: string): Promise<number> {
+  const { rows } = await db.query<{ due: number }>(
+    `select coalesce(sum(greatest(0, i.total_cents
+              - coalesce((select sum(cn.amount_cents) from credit_notes cn where cn.invoice_id = i.id), 0))), 0)::bigint as due
+       from invoices i where i.town_id = $1 and i.family_id = $2 and i.status <> 'paid'`,
+    [townId, familyId],
+  );
+  return rows[0]?.due ?? 0;
+}

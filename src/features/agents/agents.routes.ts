@@ -7,6 +7,7 @@ import { auditLogRouter } from './journal/journal.routes.js';
 import { teamRouter } from './team/team.routes.js';
 import { familyFilesRouter } from './families/families.routes.js';
 import { importRouter } from './import/import.routes.js';
+import { invoicingRouter } from './invoicing/invoicing.routes.js';
 import { agentsNewsRouter } from './news/news.routes.js';
 import { agentsRequestsRouter } from './requests/requests.routes.js';
 import { agentsActivitiesRouter } from './activities/activities.routes.js';
@@ -30,5 +31,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     familyFilesRouter(deps),
     importRouter(deps),
     agentsActivitiesRouter(deps),
+    invoicingRouter(deps),
   );
 }
