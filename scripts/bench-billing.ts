@@ -199,7 +199,6 @@ async function main(): Promise<void> {
   fs.chmodSync(tmp, 0o755);
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'data'), port: await freePort(), logger, persistent: false });
   const stops: Array<() => Promise<void>> = [async () => embedded.stop(), async () => fs.rmSync(tmp, { recursive: true, force: true })];
-  let failed = false;
   try {
     await ensureDatabase(embedded.adminUrl, 'espace_famille_bench');
     const databaseUrl = embedded.urlFor('espace_famille_bench');
@@ -230,7 +229,7 @@ async function main(): Promise<void> {
     }
     const largest = results.reduce((a, b) => (b.families > a.families ? b : a));
     const pass = largest.seconds < TARGET_SECONDS;
-    failed = !pass;
+    if (!pass) process.exitCode = 1;
     console.log(
       `${pass ? 'PASS' : 'FAIL'}: ${largest.families.toLocaleString('en')} families in ${largest.seconds.toFixed(1)} s (target < ${TARGET_SECONDS} s)`,
     );
@@ -247,7 +246,6 @@ async function main(): Promise<void> {
   } finally {
     for (const stop of stops) await stop().catch((err: unknown) => console.error('cleanup failed:', err));
   }
-  if (failed) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {
