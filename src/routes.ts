@@ -215,6 +215,16 @@ export const urls = {
   agentFamilyBilling: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/facturation`,
   agentFamilyQuotient: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/facturation/quotient`,
   agentFamilyPayer: (town: TownRef, id: string) => `${t(town)}/agents/familles/${id}/facturation/payeur`,
+  // Billing, the régie's daily work (issue 14, bill-runs): runs, invoices, credit notes, the CSV export
+  agentBilling: (town: TownRef) => `${t(town)}/agents/facturation`,
+  agentInvoicingRun: (town: TownRef, runId: string) => `${t(town)}/agents/facturation/executions/${runId}`,
+  agentInvoicingRunStatus: (town: TownRef, runId: string) => `${t(town)}/agents/facturation/executions/${runId}/etat`,
+  agentInvoices: (town: TownRef, query?: { mois?: string; statut?: string; regie?: string; q?: string; famille?: string; page?: number }) =>
+    `${t(town)}/agents/facturation/factures${queryString(query)}`,
+  agentInvoice: (town: TownRef, invoiceId: string) => `${t(town)}/agents/facturation/factures/${invoiceId}`,
+  agentInvoiceCreditNote: (town: TownRef, invoiceId: string) => `${t(town)}/agents/facturation/factures/${invoiceId}/avoir`,
+  agentBillingExport: (town: TownRef, query?: { regie?: string; mois?: string }) =>
+    `${t(town)}/agents/facturation/export${queryString(query)}`,
 
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,

@@ -263,26 +263,38 @@ export async function listMonthFacts(
   from: string,
   to: string,
 ): Promise<MonthFact[]> {
-  // The batch's children first, so that the month's rows are read by child (the
-  // (town_id, child_id, day) indexes) rather than the whole régie's month for every batch.
+  // The batch's own rows first, read by child through the (town_id, child_id, day) indexes
+  // (`offset 0` keeps the planner from flattening the lateral reads into hash joins over the
+  // whole town's month), then joined among themselves: a batch costs the same in a town of
+  // 2 000 families or 10 000, where scanning the month for every batch made a run grow with
+  // the square of the town's size (docs/performance.md, "Invoicing run").
   const { rows } = await db.query<MonthFact>(
     `with acts as (select id from activities where town_id = $1 and regie_id = $2),
-          kids as (select id, family_id from children where town_id = $1 and family_id = any($5::uuid[])),
+          kids as materialized (select id, family_id from children where town_id = $1 and family_id = any($5::uuid[])),
+          booked as materialized (
+            select r.* from kids cross join lateral (
+              select r.id, r.child_id, r.activity_id, r.day, r.submission_id from reservations r
+               where r.town_id = $1 and r.child_id = kids.id and r.day between $3 and $4 and r.status = 'booked'
+                 and r.confirmed_at is not null and r.activity_id in (select id from acts) offset 0) r
+          ),
+          sheets as materialized (
+            select at.* from kids cross join lateral (
+              select at.child_id, at.activity_id, at.day, at.present, at.reserved from attendance at
+               where at.town_id = $1 and at.child_id = kids.id and at.day between $3 and $4
+                 and at.activity_id in (select id from acts) offset 0) at
+          ),
           keys as (
-            select r.child_id, r.activity_id, r.day from reservations r join kids on kids.id = r.child_id join acts on acts.id = r.activity_id
-             where r.town_id = $1 and r.day between $3 and $4 and r.status = 'booked' and r.confirmed_at is not null
+            select child_id, activity_id, day from booked
             union
-            select at.child_id, at.activity_id, at.day from attendance at join kids on kids.id = at.child_id join acts on acts.id = at.activity_id
-             where at.town_id = $1 and at.day between $3 and $4 and (at.present or at.reserved)
+            select child_id, activity_id, day from sheets where present or reserved
           )
      select kids.family_id as "familyId", k.child_id as "childId", k.activity_id as "activityId", k.day,
             r.id as "reservationId", s.account_id as "bookedBy", at.present, at.reserved, ab.request_id as "absenceRequestId"
        from keys k
        join kids on kids.id = k.child_id
-       left join reservations r on r.activity_id = k.activity_id and r.child_id = k.child_id and r.day = k.day
-                               and r.status = 'booked' and r.confirmed_at is not null
+       left join booked r on r.activity_id = k.activity_id and r.child_id = k.child_id and r.day = k.day
        left join reservation_submissions s on s.id = r.submission_id and s.town_id = $1
-       left join attendance at on at.activity_id = k.activity_id and at.day = k.day and at.child_id = k.child_id
+       left join sheets at on at.activity_id = k.activity_id and at.day = k.day and at.child_id = k.child_id
        left join lateral (
          select ad.request_id from absence_days ad
           where ad.town_id = $1 and ad.activity_id = k.activity_id and ad.child_id = k.child_id and ad.day = k.day and ad.justified
@@ -701,4 +713,78 @@ export async function listIssuedDocuments(
     [townId, regieId, from, to],
   );
   return { invoices: inv.rows, creditNotes: notes.rows };
+}
+
+// ---------------------------------------------------------------- the agents' lists (bill-runs)
+
+export type InvoiceStatusFilter = 'a_payer' | 'payee' | 'en_retard';
+
+export interface InvoiceSearch {
+  /** 'YYYY-MM-01' */
+  month?: string;
+  regieId?: string;
+  status?: InvoiceStatusFilter;
+  /** Part of the family's name, the payer's name or the invoice number. */
+  q?: string;
+  familyId?: string;
+}
+
+export type InvoiceListRow = Invoice & { familyName: string; regieCode: string };
+
+/**
+ * The town's invoices for the agents, newest month first then by number, with the same
+ * status rule as `invoiceStatus` (payée: paid, or nothing left once credit notes are
+ * deducted; en retard: due before `today`), so the filter and the label cannot disagree.
+ */
+export async function searchInvoices(
+  db: Queryable,
+  townId: string,
+  s: InvoiceSearch,
+  today: string,
+  limit: number,
+  offset: number,
+): Promise<{ rows: InvoiceListRow[]; total: number }> {
+  const pattern = s.q ? `%${s.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const { rows } = await db.query<InvoiceListRow & { total: number; shown: string }>(
+    `with listed as (
+       select ${INVOICE_COLUMNS}, f.name as "familyName", r.code as "regieCode"
+         from invoices i
+         join families f on f.town_id = i.town_id and f.id = i.family_id
+         join regies r on r.town_id = i.town_id and r.id = i.regie_id
+        where i.town_id = $1
+          and ($2::date is null or i.month = $2)
+          and ($3::uuid is null or i.regie_id = $3)
+          and ($4::uuid is null or i.family_id = $4)
+          and ($5::text is null or fold_text(f.name) like fold_text($5) or fold_text(i.payer_name) like fold_text($5)
+               or lower(i.number) like lower($5))
+     ), classified as (
+       select l.*, case when l.status = 'paid' or l."totalCents" - l."creditsCents" <= 0 then 'payee'
+                        when l."dueOn" < $6 then 'en_retard' else 'a_payer' end as shown
+         from listed l
+     )
+     select c.*, count(*) over ()::int as total from classified c
+      where $7::text is null or c.shown = $7
+      order by c.month desc, c."numberYear" desc, c."numberSeq" desc
+      limit $8 offset $9`,
+    [townId, s.month ?? null, s.regieId ?? null, s.familyId ?? null, pattern, today, s.status ?? null, limit, offset],
+  );
+  if (rows.length === 0 && offset > 0) {
+    const count = await searchInvoices(db, townId, s, today, 1, 0);
+    return { rows: [], total: count.total };
+  }
+  return { rows: rows.map(({ total: _t, shown: _s, ...r }) => r), total: rows[0]?.total ?? 0 };
+}
+
+/**
+ * What a family owes the régies: its invoices not paid, less their credit notes (an invoice
+ * credited beyond nothing counts 0). Payments arrive with the next issue as `status = 'paid'`.
+ */
+export async function familyBalance(db: Queryable, townId: string, familyId: string): Promise<number> {
+  const { rows } = await db.query<{ due: number }>(
+    `select coalesce(sum(greatest(0, i.total_cents
+              - coalesce((select sum(cn.amount_cents) from credit_notes cn where cn.invoice_id = i.id), 0))), 0)::bigint as due
+       from invoices i where i.town_id = $1 and i.family_id = $2 and i.status <> 'paid'`,
+    [townId, familyId],
+  );
+  return rows[0]?.due ?? 0;
 }

@@ -7,6 +7,7 @@ import { auditLogRouter } from './journal/journal.routes.js';
 import { teamRouter } from './team/team.routes.js';
 import { familyFilesRouter } from './families/families.routes.js';
 import { importRouter } from './import/import.routes.js';
+import { invoicingRouter } from './invoicing/invoicing.routes.js';
 import { agentsNewsRouter } from './news/news.routes.js';
 import { agentsRequestsRouter } from './requests/requests.routes.js';
 import { agentsActivitiesRouter } from './activities/activities.routes.js';
@@ -32,5 +33,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     importRouter(deps),
     agentsActivitiesRouter(deps),
     billingSetupRouter(deps),
+    invoicingRouter(deps),
   );
 }

@@ -243,3 +243,63 @@ export async function saveRegie(
     throw err;
   }
 }
+
+// ---------------------------------------------------------------- the agents' invoices (bill-runs)
+
+export const AGENT_INVOICES_PAGE_SIZE = 25;
+
+export interface AgentInvoiceRow {
+  invoice: invoices.InvoiceListRow;
+  status: InvoiceDisplayStatus;
+  dueCents: number;
+}
+
+/**
+ * The régie's invoices as agents search them (month, régie, status, family, name or number),
+ * a page at a time; with a family, also what that family owes in all (its balance).
+ */
+export async function agentInvoices(
+  ctx: ServiceContext,
+  townId: string,
+  search: invoices.InvoiceSearch,
+  page: number,
+): Promise<{ rows: AgentInvoiceRow[]; total: number; pages: number; balanceCents: number | null }> {
+  const today = parisDay(ctx.clock.now());
+  const size = AGENT_INVOICES_PAGE_SIZE;
+  const found = await invoices.searchInvoices(ctx.pool, townId, search, today, size, (page - 1) * size);
+  const balanceCents = search.familyId ? await invoices.familyBalance(ctx.pool, townId, search.familyId) : null;
+  return {
+    rows: found.rows.map((invoice) => ({
+      invoice,
+      status: invoiceStatus(invoice, invoice.creditsCents, today),
+      dueCents: Math.max(0, invoice.totalCents - invoice.creditsCents),
+    })),
+    total: found.total,
+    pages: Math.max(1, Math.ceil(found.total / size)),
+    balanceCents,
+  };
+}
+
+/** An invoice of the town as agents open it, with its family's balance; 404 for another town's. */
+export async function agentInvoice(
+  ctx: ServiceContext,
+  townId: string,
+  invoiceId: string,
+): Promise<InvoiceView & { balanceCents: number }> {
+  const invoice = await invoices.findInvoice(ctx.pool, townId, invoiceId);
+  if (!invoice) throw new NotFoundError();
+  const today = parisDay(ctx.clock.now());
+  const [lines, creditNotes, balanceCents] = await Promise.all([
+    invoices.listInvoiceLines(ctx.pool, townId, invoice.id),
+    invoices.listCreditNotes(ctx.pool, townId, invoice.id),
+    invoices.familyBalance(ctx.pool, townId, invoice.familyId),
+  ]);
+  return {
+    invoice,
+    status: invoiceStatus(invoice, invoice.creditsCents, today),
+    dueCents: Math.max(0, invoice.totalCents - invoice.creditsCents),
+    lines,
+    creditNotes,
+    balanceCents,
+  };
+}

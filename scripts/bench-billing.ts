@@ -1,0 +1,254 @@
+/**
+ * `npm run bench:billing`: the invoicing run of issue 14 at a town's scale. On an embedded
+ * PostgreSQL, a town with 10 000 families (one child each, enrolled in a meals activity of
+ * a régie, a QF on file) and a month of reservations and attendance sheets — November 2026:
+ * 16 booked days of the 18 the activity runs, one absence in ten, a walk-in (billed with the
+ * surcharge) for one family in five — is invoiced by the real job body, `runInvoicing`.
+ * Target: under 60 s on this 2-core machine. The same is measured at 2 000 families (its own
+ * town, so its own series) to show how the run scales.
+ *
+ * The data is written in bulk (generate_series) before the clock starts: only the run is
+ * timed. The run row is inserted as `startInvoicingRun` does, without the job queue (the
+ * queue's own cost is not the run's). The result goes to bench-results.json, merged by
+ * scenario name with what other benches wrote there.
+ *
+ * Environment: BENCH_BILLING_SIZES (families per measured town, default "2000,10000"; the
+ * PASS/FAIL row is the largest).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config.js';
+import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
+import { migrate } from '../src/db/migrate.js';
+import { createPool } from '../src/db/pool.js';
+import { runInvoicing } from '../src/features/billing/invoicing.service.js';
+import { FixedClock } from '../src/lib/clock.js';
+import { createLogger } from '../src/lib/logger.js';
+import { ROOT_DIR } from '../src/lib/paths.js';
+import { insertActivity } from '../src/repositories/activities.repository.js';
+import { findRun, insertRun } from '../src/repositories/billing-invoices.repository.js';
+import { insertRegie, insertTariff, setActivityRegie } from '../src/repositories/billing-tariffs.repository.js';
+import type pg from 'pg';
+
+const SIZES = (process.env.BENCH_BILLING_SIZES ?? '2000,10000').split(',').map(Number);
+const TARGET_SECONDS = 60;
+const SCENARIO = 'billing run 10,000 families';
+// Invoices of November 2026 issued on 2 December.
+const NOW = '2026-12-02T09:00:00Z';
+const MONTH = '2026-11';
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A town with a régie, a meals activity (Mon, Tue, Thu, Fri) at Talloires' brackets, and `n` families with their month. */
+async function buildTown(pool: pg.Pool, slug: string, n: number): Promise<{ townId: string; regieId: string }> {
+  const { rows } = await pool.query<{ id: string }>(
+    `insert into towns (slug, name, password_policy) values ($1, $2, '{"minLength": 8, "upper": false, "lower": false, "digit": false}') returning id`,
+    [slug, `Banc ${slug}`],
+  );
+  const townId = rows[0]!.id;
+  const activityId = await insertActivity(pool, townId, {
+    name: 'Restauration scolaire',
+    site: 'École',
+    unit: 'Repas',
+    startDate: '2026-09-01',
+    endDate: '2027-07-02',
+    weekdays: [1, 2, 4, 5],
+    runsDuring: 'school_weeks',
+    capacity: null,
+    bookingRule: null,
+    cancellationRule: null,
+    confirmation: 'immediate',
+  });
+  const regieId = await insertRegie(pool, townId, { name: 'Régie de la restauration', code: 'REST' });
+  await setActivityRegie(pool, townId, activityId, regieId);
+  await insertTariff(pool, townId, {
+    activityId,
+    schoolYear: '2026-2027',
+    effectiveFrom: '2026-09-01',
+    model: 'brackets',
+    brackets: [
+      { qfMin: 0, priceCents: 99, nonResidentPriceCents: null },
+      { qfMin: 1100, priceCents: 380, nonResidentPriceCents: null },
+      { qfMin: 1500, priceCents: 430, nonResidentPriceCents: null },
+      { qfMin: 2000, priceCents: 480, nonResidentPriceCents: null },
+    ],
+    sibling2ReductionBp: 0,
+    sibling3ReductionBp: 0,
+    category: 'repas',
+    createdBy: null,
+  });
+
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    // Bulk set-up only: no per-row trigger (the booked-places counter of activity_days is no
+    // part of invoicing) and no foreign-key check on rows built consistent here.
+    await client.query(`set local session_replication_role = replica`);
+    await client.query(
+      `insert into families (town_id, cle_enfance, name, postal_code)
+       select $1, 'B' || lpad(g::text, 6, '0'), 'FAMILLE' || g, '40220' from generate_series(1, $2) g`,
+      [townId, n],
+    );
+    await client.query(
+      `insert into children (town_id, family_id, first_names, last_name, birth_date)
+       select f.town_id, f.id, 'Enfant', f.name, date '2018-01-01' + (hashtext(f.id::text) & 1023)
+         from families f where f.town_id = $1`,
+      [townId],
+    );
+    await client.query(
+      `insert into enrolments (town_id, activity_id, child_id, start_date, end_date)
+       select c.town_id, $2, c.id, '2026-09-01', '2027-07-02' from children c where c.town_id = $1`,
+      [townId, activityId],
+    );
+    // QFs spread over the four brackets (and a few families without one: the highest bracket).
+    await client.query(
+      `insert into family_quotients (town_id, family_id, qf, effective_from, source)
+       select f.town_id, f.id, (hashtext(f.id::text) & 2047) + 500, '2026-09-01', 'agent'
+         from families f where f.town_id = $1 and hashtext(f.id::text) % 20 <> 0`,
+      [townId],
+    );
+    // The activity's 18 days of November (Wednesday 11th is a public holiday anyway): 16 booked,
+    // the 27th and the 30th left free.
+    const days = `select d::date as day from generate_series(date '2026-11-01', date '2026-11-30', interval '1 day') d
+                   where extract(isodow from d) in (1, 2, 4, 5)`;
+    await client.query(
+      `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at)
+       select e.town_id, e.activity_id, e.id, e.child_id, d.day, 'booked', now()
+         from enrolments e cross join (${days}) d
+        where e.town_id = $1 and d.day not in (date '2026-11-27', date '2026-11-30')`,
+      [townId],
+    );
+    // The sheets: present, except one day in ten absent (billed: no justification); a walk-in
+    // on the 27th for one family in five (billed with the surcharge).
+    await client.query(
+      `insert into attendance (town_id, activity_id, day, child_id, enrolment_id, present, reserved)
+       select r.town_id, r.activity_id, r.day, r.child_id, r.enrolment_id, hashtext(r.child_id::text || r.day::text) % 10 <> 0, true
+         from reservations r where r.town_id = $1
+       union all
+       select e.town_id, e.activity_id, date '2026-11-27', e.child_id, e.id, true, false
+         from enrolments e where e.town_id = $1 and hashtext(e.child_id::text) % 5 = 0`,
+      [townId],
+    );
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback');
+    throw err;
+  } finally {
+    client.release();
+  }
+  await pool.query('analyze');
+  return { townId, regieId };
+}
+
+interface Measure {
+  families: number;
+  seconds: number;
+  invoices: number;
+  lines: number;
+  amountCents: number;
+}
+
+async function measure(pool: pg.Pool, ctx: Parameters<typeof runInvoicing>[0], n: number): Promise<Measure> {
+  const setupStart = Date.now();
+  const { townId, regieId } = await buildTown(pool, `banc-${n}`, n);
+  console.log(`  ${n.toLocaleString('en')} families set up in ${((Date.now() - setupStart) / 1000).toFixed(1)} s`);
+  const runId = await insertRun(pool, {
+    townId,
+    regieId,
+    month: `${MONTH}-01`,
+    agentId: null,
+    actorLabel: 'bench',
+    jobId: crypto.randomUUID(),
+    now: ctx.clock.now(),
+  });
+  if (!runId) throw new Error('run not created');
+  const t0 = process.hrtime.bigint();
+  await runInvoicing(ctx, runId);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const run = await findRun(pool, townId, runId);
+  if (!run || run.status !== 'done') throw new Error(`run ended ${run?.status}: ${run?.failure ?? ''}`);
+  const { rows } = await pool.query<{ lines: number }>(`select count(*)::int as lines from invoice_lines where town_id = $1`, [townId]);
+  return { families: n, seconds, invoices: run.invoicesCreated, lines: rows[0]!.lines, amountCents: run.amountCents };
+}
+
+/** Merges our row into bench-results.json by scenario name, keeping the other benches' rows. */
+function writeResult(row: Record<string, unknown>): void {
+  const file = path.join(ROOT_DIR, 'bench-results.json');
+  let doc: { rows?: Record<string, unknown>[] } & Record<string, unknown> = { rows: [] };
+  if (fs.existsSync(file)) {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { rows?: unknown }).rows)) doc = parsed as typeof doc;
+  }
+  const rows = (doc.rows ?? []).filter((r) => r.scenario !== row.scenario);
+  fs.writeFileSync(file, `${JSON.stringify({ ...doc, rows: [...rows, row] }, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger('warn');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ef-bench-billing-'));
+  fs.chmodSync(tmp, 0o755);
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'data'), port: await freePort(), logger, persistent: false });
+  const stops: Array<() => Promise<void>> = [async () => embedded.stop(), async () => fs.rmSync(tmp, { recursive: true, force: true })];
+  try {
+    await ensureDatabase(embedded.adminUrl, 'espace_famille_bench');
+    const databaseUrl = embedded.urlFor('espace_famille_bench');
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
+      PUBLIC_BASE_URL: 'https://espace-famille.example',
+      LOG_LEVEL: 'warn',
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+    });
+    // 'error': the embedded server's shutdown ends idle connections, which the pool would log as warnings.
+    const pool = createPool(databaseUrl, createLogger('error'), 10);
+    stops.unshift(() => pool.end());
+    await migrate(pool, logger);
+    const ctx = { pool, clock: new FixedClock(NOW), config };
+
+    console.log(`Invoicing run of ${MONTH} (runInvoicing, batches of 500 families), node ${process.version}, ${os.cpus().length} CPUs`);
+    const results: Measure[] = [];
+    for (const n of SIZES) {
+      const m = await measure(pool, ctx, n);
+      results.push(m);
+      console.log(
+        `  ${n.toLocaleString('en')} families: ${m.seconds.toFixed(1)} s, ${m.invoices.toLocaleString('en')} invoices, ` +
+          `${m.lines.toLocaleString('en')} lines, ${(m.amountCents / 100).toLocaleString('en')} EUR, ` +
+          `${Math.round(m.lines / m.seconds).toLocaleString('en')} lines/s`,
+      );
+    }
+    const largest = results.reduce((a, b) => (b.families > a.families ? b : a));
+    const pass = largest.seconds < TARGET_SECONDS;
+    if (!pass) process.exitCode = 1;
+    console.log(
+      `${pass ? 'PASS' : 'FAIL'}: ${largest.families.toLocaleString('en')} families in ${largest.seconds.toFixed(1)} s (target < ${TARGET_SECONDS} s)`,
+    );
+    if (largest.families === 10_000) {
+      writeResult({
+        scenario: SCENARIO,
+        seconds: Number(largest.seconds.toFixed(1)),
+        target: `< ${TARGET_SECONDS} s`,
+        result: pass ? 'PASS' : 'FAIL',
+        invoices: largest.invoices,
+        lines: largest.lines,
+      });
+    }
+  } finally {
+    for (const stop of stops) await stop().catch((err: unknown) => console.error('cleanup failed:', err));
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
