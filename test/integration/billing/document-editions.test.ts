@@ -78,12 +78,7 @@ describe('the attestation fiscale', () => {
     const agent = await signedIn(t, 'bayeux', f.parent);
     const editions = page(await agent.get(EDITIONS));
     expect(editions.heading()).toBe('Édition de documents');
-    expect(
-      editions
-        .all('#annee option')
-        .map((_, o) => o.attribs.value)
-        .get(),
-    ).toEqual(['2026', '2025', '2024', '2023', '2022', '2021']);
+    expect(editions.attrs('#annee option', 'value')).toEqual(['2026', '2025', '2024', '2023', '2022', '2021']);
 
     const res = await download(agent, `${EDITIONS}/attestation-fiscale`, { annee: '2026' });
     expect(res.status).toBe(200);
