@@ -4,6 +4,7 @@ import * as invoices from '../../../src/repositories/billing-invoices.repository
 import { createTestApp, csrfToken, type TestApp } from '../../helpers/app.js';
 import {
   createAdult,
+  createAgentFixture,
   createChild,
   createFamily,
   createParent,
@@ -14,6 +15,7 @@ import {
   payInvoice,
   setPayer,
 } from '../../helpers/fixtures.js';
+import { signInAgent } from '../../helpers/auth.js';
 import { page } from '../../helpers/html.js';
 import { pdfUnicodeText } from '../../helpers/pdf.js';
 import { actor, binary, bookedFamily, invoiceMonth, invoicesOf, regieWithActivity, serviceContext, signedIn } from './parent-billing.js';
@@ -179,6 +181,14 @@ describe('contesting a line', () => {
     });
     const list = page(await agent.get('/bayeux/mon-espace/demandes'));
     expect(list.text()).toContain(`Facture N° ${f.november.number}`);
+    // The services read the line in their queue, and what accepting means.
+    const services = t.agent();
+    const officer = await createAgentFixture(t.db.pool, 'bayeux');
+    expect((await signInAgent(services, 'bayeux', officer.username, officer.password)).status).toBe(303);
+    const seen = page(await services.get(`/bayeux/agents/demandes/${requestId}`));
+    expect(seen.dd('Motif de la ligne')).toBe('Réservé, absent sans justification acceptée');
+    expect(seen.dd('Montant de la ligne')).toBe('3,80\u00a0€');
+    expect(seen.text()).toContain('émettez un avoir sur la facture');
   });
 
   it('refuses an empty message in French, keeping the line, and refuses a post without the CSRF token', async () => {
