@@ -12,6 +12,7 @@ import {
   createSubmission,
   payInvoice,
   setPayer,
+  useUpRateLimit,
 } from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
 import { pdfUnicodeText } from '../../helpers/pdf.js';
@@ -214,6 +215,25 @@ describe('the attestation of payment', () => {
       (await visitor.post(`${EDITIONS}/attestation-de-paiement`).type('form').send({ _csrf: token, du: '01/12/2026', au: '31/12/2026' }))
         .status,
     ).toBe(404);
+    // Signed in at Bayeux, nothing opens at Villennes.
+    const villennes = await agent
+      .post('/villennes/mon-espace/edition-de-documents/attestation-fiscale')
+      .type('form')
+      .send({
+        _csrf: await csrfToken(agent, EDITIONS),
+        annee: '2026',
+      });
+    expect(villennes.status).toBe(404);
+    const { rows } = await t.db.pool.query(`select 1 from document_verifications where family_id = $1`, [f.familyId]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('limits the documents one account produces in an hour (429), recording nothing more', async () => {
+    const f = await paidFamily('FOURNIER');
+    const agent = await signedIn(t, 'bayeux', f.parent);
+    await useUpRateLimit(t.db.pool, `documents:${f.parent.id}`, 30, t.clock.now());
+    const res = await download(agent, `${EDITIONS}/attestation-fiscale`, { annee: '2026' });
+    expect(res.status).toBe(429);
     const { rows } = await t.db.pool.query(`select 1 from document_verifications where family_id = $1`, [f.familyId]);
     expect(rows).toHaveLength(0);
   });

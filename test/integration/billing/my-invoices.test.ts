@@ -294,5 +294,16 @@ describe('who may open an invoice', () => {
         .map((r) => r.cells[0]),
     ).toEqual([`N° ${fatherInvoice.number}`]);
     expect((await fatherAgent.get(`/bayeux/mon-espace/factures/${fatherInvoice.id}`)).status).toBe(200);
+
+    // The mother's contest of her own line is hers: the father does not see it among the family's requests.
+    const mine = own(mother.id);
+    const line = (await invoices.listInvoiceLines(db, townId, mine.id))[0]!;
+    const contestPath = `/bayeux/mon-espace/factures/${mine.id}/contester`;
+    const token = page(await motherAgent.get(`${contestPath}?ligne=${line.id}`)).csrf();
+    const sent = await motherAgent.post(contestPath).type('form').send({ _csrf: token, ligne: line.id, message: 'Jour annulé à temps.' });
+    expect(sent.status).toBe(303);
+    expect((await motherAgent.get(sent.headers.location!)).status).toBe(200);
+    expect((await fatherAgent.get(sent.headers.location!)).status).toBe(404);
+    expect(page(await fatherAgent.get('/bayeux/mon-espace/demandes')).text()).not.toContain(mine.number);
   });
 });
