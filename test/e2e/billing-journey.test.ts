@@ -117,7 +117,9 @@ describe('billing, the parent’s side, in Chromium', () => {
     expect(invoice).toMatchObject({ number: 'ENF-2026-000001', totalCents: 1140 });
     await payInvoice(db, 'tarnos', invoice!.id, new Date('2026-12-10T10:00:00Z'));
 
-    // ---- 3. January 2027: Mes factures, the invoice day by day, its PDF, contesting a line.
+    // ---- 3. January 2027: Mes factures, the invoice day by day, its PDF, contesting a line. The parent
+    // signs in here: a session opened in phase 1, months earlier on the clock, has ended by then.
+    // The context opened here is the journey's only one; phase 1's browser steps may open it earlier.
     clock.set('2027-01-11T09:00:00Z');
     const context = await newContext(browser, { baseURL: server.baseUrl });
     const page = await context.newPage();
