@@ -8,9 +8,11 @@ import { contactRouter } from './features/contact/contact.routes.js';
 import { dashboardRouter } from './features/dashboard/dashboard.routes.js';
 import { dataRightsRouter } from './features/data-rights/data-rights.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
+import { documentEditionsRouter } from './features/document-editions/document-editions.routes.js';
 import { documentsRouter } from './features/documents/documents.routes.js';
 import { familyRouter } from './features/my-family/my-family.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
+import { invoicesRouter } from './features/invoices/invoices.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
 import { requestsRouter } from './features/requests/requests.routes.js';
 import { reservationsRouter } from './features/reservations/reservations.routes.js';
@@ -99,6 +101,8 @@ export function createApp(deps: AppDeps): Express {
     reservationsRouter(deps),
     absencesRouter(deps),
     documentsRouter(deps),
+    invoicesRouter(deps),
+    documentEditionsRouter(deps),
     dataRightsRouter(deps),
     backOfficeRouter(deps),
   );

@@ -115,6 +115,18 @@ export const urls = {
   absenceRecap: (town: TownRef, draftId: string) => `${t(town)}/mon-espace/absences/${draftId}`,
   absenceValidate: (town: TownRef, draftId: string) => `${t(town)}/mon-espace/absences/${draftId}/valider`,
 
+  // Billing, the parents' side (issue 14, bill-parents): an invoice day by day, its PDF,
+  // contesting one of its lines, the documents of "Édition de documents", and the public
+  // page where a third party checks such a document's code
+  invoice: (town: TownRef, id: string) => `${t(town)}/mon-espace/factures/${id}`,
+  invoicePdf: (town: TownRef, id: string) => `${t(town)}/mon-espace/factures/${id}/facture.pdf`,
+  invoiceContest: (town: TownRef, id: string, lineId?: string) =>
+    `${t(town)}/mon-espace/factures/${id}/contester${lineId ? `?ligne=${lineId}` : ''}`,
+  taxAttestation: (town: TownRef) => `${t(town)}/mon-espace/edition-de-documents/attestation-fiscale`,
+  paymentAttestation: (town: TownRef) => `${t(town)}/mon-espace/edition-de-documents/attestation-de-paiement`,
+  /** Without a code: the form; with one (or ':code' for the route pattern): what the document said. */
+  documentVerification: (town: TownRef, code?: string) => `${t(town)}/verifier-un-document${code ? `/${code}` : ''}`,
+
   // Activities, enrolments and reservations in the back-office (issue 6)
   agentActivities: (town: TownRef) => `${t(town)}/agents/activites`,
   agentActivityNew: (town: TownRef) => `${t(town)}/agents/activites/nouvelle`,

@@ -9,5 +9,5 @@ export function formatEuros(cents: number): string {
   return euroFmt.format(cents / 100);
 }
 
-export { dayLabel, formatDate, formatDateTime, formatLongDate, formatTime } from './calendar/labels.js';
+export { dayLabel, formatDate, formatDateTime, formatLongDate, formatTime, monthLabel } from './calendar/labels.js';
 export { businessHours, count, de, elide, listWords, personName, upperName, weekdaysPlural, withinBusinessHours } from './french.js';

@@ -788,3 +788,73 @@ export async function familyBalance(db: Queryable, townId: string, familyId: str
   );
   return rows[0]?.due ?? 0;
 }
+
+// ---------------------------------------------------------------- parents' documents (bill-parents)
+// What "Édition de documents" reads: the invoices a parent may see that were paid in a
+// period, and their childcare lines. Payments arrive with the next issue; until then an
+// invoice's `status` and `paid_at` are the only record of its payment.
+
+export interface PaidInvoice extends Invoice {
+  paidAt: Date;
+}
+
+/**
+ * The invoices one parent may see (as listFamilyInvoices: the family's, and their own split
+ * ones) paid between two instants, `from` included, `to` excluded, in payment order.
+ */
+export async function listPaidFamilyInvoices(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  accountId: string | null,
+  from: Date,
+  to: Date,
+): Promise<PaidInvoice[]> {
+  const { rows } = await db.query<PaidInvoice>(
+    `select ${INVOICE_COLUMNS}, i.paid_at as "paidAt" from invoices i
+      where i.town_id = $1 and i.family_id = $2 and (not i.split or i.account_id = $3)
+        and i.status = 'paid' and i.paid_at >= $4 and i.paid_at < $5
+      order by i.paid_at, i.number`,
+    [townId, familyId, accountId, from, to],
+  );
+  return rows;
+}
+
+export interface GardeLine {
+  invoiceId: string;
+  childId: string | null;
+  childName: string;
+  /** The child's birth date today (null: unknown, or the child left the file). */
+  birthDate: string | null;
+  kind: LineKind;
+  unitPriceCents: number;
+  amountCents: number;
+}
+
+/** The childcare (`garde`) lines of the given invoices, child by child. */
+export async function listGardeLines(db: Queryable, townId: string, invoiceIds: string[]): Promise<GardeLine[]> {
+  if (invoiceIds.length === 0) return [];
+  const { rows } = await db.query<GardeLine>(
+    `select l.invoice_id as "invoiceId", l.child_id as "childId", l.child_name as "childName", c.birth_date as "birthDate", l.kind,
+            l.unit_price_cents as "unitPriceCents", l.amount_cents as "amountCents"
+       from invoice_lines l left join children c on c.id = l.child_id and c.town_id = l.town_id
+      where l.town_id = $1 and l.invoice_id = any($2::uuid[]) and l.category = 'garde'
+      order by l.child_name, l.day, l.id`,
+    [townId, invoiceIds],
+  );
+  return rows;
+}
+
+/**
+ * Records an invoice's payment: the only change an issued invoice accepts (the trigger of
+ * 0015 lets `status` and `paid_at` move). The payments of the next issue call it; tests
+ * use it meanwhile to have paid invoices. False when the invoice is not of the town or
+ * already paid.
+ */
+export async function setInvoicePaid(db: Queryable, townId: string, invoiceId: string, paidAt: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update invoices set status = 'paid', paid_at = $3 where town_id = $1 and id = $2 and status = 'issued'`,
+    [townId, invoiceId, paidAt],
+  );
+  return rowCount === 1;
+}

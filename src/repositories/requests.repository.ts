@@ -8,7 +8,7 @@ import { personName } from '../lib/french.js';
  * (`ParentScope`), so a request of another family is simply not found.
  */
 
-export type RequestType = 'child_update' | 'add_member' | 'contact_change' | 'reservation' | 'absence' | 'enrolment';
+export type RequestType = 'child_update' | 'add_member' | 'contact_change' | 'reservation' | 'absence' | 'enrolment' | 'invoice_contest';
 
 export interface RequestRow {
   id: string;
@@ -42,7 +42,8 @@ export interface ParentScope {
   familyId: string | null;
 }
 
-export const PERSONAL_TYPES: readonly RequestType[] = ['contact_change'];
+// A contested invoice line: the invoice may be one separated parent's own (split invoicing).
+export const PERSONAL_TYPES: readonly RequestType[] = ['contact_change', 'invoice_contest'];
 
 /** The SQL condition of a ParentScope on alias `r`, with its parameters starting at `$n`. */
 function scopeSql(scope: ParentScope, n: number): { sql: string; params: unknown[] } {

@@ -5,6 +5,7 @@ import { insertAbsenceDays, setJustified, type NewAbsenceDay } from '../../src/r
 import { acceptCgu, confirmEmail, insertAccount, type Account, type NewAccount } from '../../src/repositories/accounts.repository.js';
 import { insertActivity, insertEnrolment, type ActivityInput } from '../../src/repositories/activities.repository.js';
 import { upsertAttendance } from '../../src/repositories/attendance.repository.js';
+import { setInvoicePaid } from '../../src/repositories/billing-invoices.repository.js';
 import {
   insertRegie,
   insertTariff,
@@ -467,6 +468,12 @@ export async function setPayer(
   if (!(await setFamilyPayer(db, t.id, familyId, { payerAdultId: p.payerAdultId ?? null, splitInvoicing: p.splitInvoicing ?? false }))) {
     throw new Error('payer not set: the adult is not of this family');
   }
+}
+
+/** An invoice paid on the given instant (payments come with the next issue: this is what they will record). */
+export async function payInvoice(db: Queryable, townSlug: string, invoiceId: string, paidAt: Date): Promise<void> {
+  const t = await town(db, townSlug);
+  if (!(await setInvoicePaid(db, t.id, invoiceId, paidAt))) throw new Error('invoice not paid: not of the town, or paid already');
 }
 
 /** One child's line of an attendance sheet, as an agent records it. */

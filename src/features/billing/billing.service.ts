@@ -1,11 +1,12 @@
 import { isUniqueViolation, withTransaction } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
-import { eachDay, parisDay, parseDay, parseMonthKey } from '../../lib/calendar/index.js';
+import { addDays, eachDay, parisDay, parisInstant, parseDay, parseMonthKey } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as invoices from '../../repositories/billing-invoices.repository.js';
 import type { CreditNote, Invoice, InvoiceLine } from '../../repositories/billing-invoices.repository.js';
 import * as tariffs from '../../repositories/billing-tariffs.repository.js';
 import type { BillingSettings, NewTariff, QuotientSource } from '../../repositories/billing-tariffs.repository.js';
+import { paymentAttestation, taxAttestation, type PaymentRow, type TaxAttestation } from './attestations.js';
 import { monthCsv } from './export-csv.js';
 import type { ServiceContext } from '../../deps.js';
 import type { Actor } from './invoicing.service.js';
@@ -302,4 +303,42 @@ export async function agentInvoice(
     creditNotes,
     balanceCents,
   };
+}
+
+// ---------------------------------------------------------------- parents' documents (bill-parents)
+// "Édition de documents": what the attestations of a parent say, from the invoices this
+// parent may see (a separated parent's attestation counts their own invoices and the
+// family's). The rules are in attestations.ts.
+
+type Viewer = { familyId: string; accountId: string };
+
+/** The attestation fiscale of a calendar year: childcare paid in the year for the children under 6 on 1 January. */
+export async function familyTaxAttestation(ctx: ServiceContext, townId: string, viewer: Viewer, year: number): Promise<TaxAttestation> {
+  const from = parisInstant(`${year}-01-01`);
+  const to = parisInstant(`${year + 1}-01-01`);
+  const paid = await invoices.listPaidFamilyInvoices(ctx.pool, townId, viewer.familyId, viewer.accountId, from, to);
+  const lines = await invoices.listGardeLines(
+    ctx.pool,
+    townId,
+    paid.map((i) => i.id),
+  );
+  return taxAttestation(year, paid, lines);
+}
+
+/** The attestation of payment of a period (days in Paris, both included). */
+export async function familyPaymentAttestation(
+  ctx: ServiceContext,
+  townId: string,
+  viewer: Viewer,
+  period: { from: string; to: string },
+): Promise<{ payments: PaymentRow[]; totalCents: number }> {
+  const paid = await invoices.listPaidFamilyInvoices(
+    ctx.pool,
+    townId,
+    viewer.familyId,
+    viewer.accountId,
+    parisInstant(period.from),
+    parisInstant(addDays(period.to, 1)),
+  );
+  return paymentAttestation(paid);
 }

@@ -10,9 +10,9 @@ import { dashboard, familyOpen } from './dashboard.service.js';
 
 /**
  * The parent's dashboard (seeds 001, 003, 004): the greeting and last sign-in; MON ESPACE;
- * MON TABLEAU DE BORD and its entries; MA FAMILLE; the town's news. Also the entries that
- * are pages of their own here: Mon compte, and Mes factures / Édition de documents, which
- * say what they will hold until the billing issue fills them.
+ * MON TABLEAU DE BORD and its entries; MA FAMILLE; the town's news. Also Mon compte, an
+ * entry that is a page of its own (Mes factures and Édition de documents are features/invoices
+ * and features/document-editions).
  */
 export function dashboardController(deps: AppDeps) {
   const { pool, clock, config } = deps;
@@ -39,10 +39,5 @@ export function dashboardController(deps: AppDeps) {
     res.render('dashboard/account', { title: 'Mon compte', family, familyOpen: familyOpen(account), pendingEmail });
   }
 
-  /** A page that says what it will hold until the billing issue fills it. */
-  function showComing(title: string, kind: 'invoices' | 'editions') {
-    return (_req: Request, res: Response) => res.render('dashboard/coming', { title, kind });
-  }
-
-  return { showDashboard, showAccount, showComing };
+  return { showDashboard, showAccount };
 }

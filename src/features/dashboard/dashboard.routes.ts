@@ -12,8 +12,6 @@ export function dashboardRouter(deps: AppDeps): Router {
 
   router.get(route(urls.dashboard), parentOnly, dashboard.showDashboard);
   router.get(route(urls.myAccount), parentOnly, dashboard.showAccount);
-  router.get(route(urls.invoices), parentOnly, dashboard.showComing('Mes factures', 'invoices'));
-  router.get(route(urls.documentEditions), parentOnly, dashboard.showComing('Édition de documents', 'editions'));
 
   return router;
 }

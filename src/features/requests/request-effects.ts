@@ -22,6 +22,8 @@ export function requestEffects(ctx: ServiceContext): Record<RequestType, Request
     reservation: reservationEffects(ctx),
     absence: absenceEffects,
     enrolment: {},
+    // A contested invoice line changes nothing by itself: the correction is a credit note.
+    invoice_contest: {},
   };
 }
 

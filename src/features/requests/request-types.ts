@@ -15,6 +15,7 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'reservation',
   'absence',
   'enrolment',
+  'invoice_contest',
 ];
 
 export const TYPE_LABELS: Record<RequestType, string> = {
@@ -24,6 +25,7 @@ export const TYPE_LABELS: Record<RequestType, string> = {
   reservation: 'Réservation',
   absence: "Signalement d'absence",
   enrolment: 'Inscription',
+  invoice_contest: "Contestation d'une ligne de facture",
 };
 
 /** Every type, 'reservation' and 'absence' (issue 6) included: the agents' queue filters on these. */
@@ -161,6 +163,20 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
         onAccept: 'Accepter justifie ces jours : ils ne seront pas facturés.',
       };
     }
+    case 'invoice_contest':
+      return {
+        changes: [],
+        fields: [
+          { label: 'Facture', value: `N° ${str(payload.invoiceNumber)} (${str(payload.monthWords)})` },
+          { label: 'Jour', value: formatDay(str(payload.day)) },
+          { label: 'Enfant', value: str(payload.childName) },
+          { label: 'Activité', value: str(payload.activityName) },
+          { label: 'Montant de la ligne', value: str(payload.amountWords) },
+          { label: 'Motif de la ligne', value: str(payload.reason) },
+        ],
+        onAccept:
+          'Une facture émise ne change pas : pour rembourser ou annuler tout ou partie de cette ligne, émettez un avoir sur la facture.',
+      };
     default:
       return { changes: changesOf(payload), fields: [], onAccept: null };
   }
