@@ -204,6 +204,12 @@ export const urls = {
   agentNewsPublish: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/publier`,
   agentNewsUnpublish: (town: TownRef, id: string) => `${t(town)}/agents/actualites/${id}/retirer`,
 
+  // Billing, the parents' side of tariffs (issue 14, bill-sim): the public "Simulation des
+  // tarifs", the signed-in one (the family's QF), and the parent's QF declaration
+  tariffSimulation: (town: TownRef, query?: { qf?: string }) => `${t(town)}/simulation-des-tarifs${queryString(query)}`,
+  myTariffSimulation: (town: TownRef, query?: { qf?: string }) => `${t(town)}/mon-espace/simulation-des-tarifs${queryString(query)}`,
+  quotientDeclaration: (town: TownRef) => `${t(town)}/mon-espace/quotient-familial`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

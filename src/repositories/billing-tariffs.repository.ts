@@ -225,3 +225,37 @@ export async function setFamilyPayer(
   );
   return rowCount === 1;
 }
+
+// ---------------------------------------------------------------- bill-sim: the parents' QF page and the simulation
+
+export interface QuotientHistoryRow {
+  qf: number;
+  effectiveFrom: string;
+  source: QuotientSource;
+  requestId: string | null;
+  createdAt: Date;
+}
+
+/** A family's QF records with their source, newest date of effect first (the parent's QF page). */
+export async function listQuotientHistory(db: Queryable, townId: string, familyId: string): Promise<QuotientHistoryRow[]> {
+  const { rows } = await db.query<QuotientHistoryRow>(
+    `select qf, effective_from as "effectiveFrom", source, request_id as "requestId", created_at as "createdAt"
+       from family_quotients where town_id = $1 and family_id = $2 order by effective_from desc`,
+    [townId, familyId],
+  );
+  return rows;
+}
+
+/** The activities a town prices, with what the simulation shows of them (those still running on `today`). */
+export async function listPricedActivities(
+  db: Queryable,
+  townId: string,
+  today: string,
+): Promise<{ id: string; name: string; site: string; unit: string; weekdays: number[]; runsDuring: 'school_weeks' | 'school_holidays' | 'all' }[]> {
+  const { rows } = await db.query(
+    `select a.id, a.name, a.site, a.unit, a.weekdays, a.runs_during as "runsDuring"
+       from activities a where a.town_id = $1 and a.end_date >= $2 order by a.name, a.site, a.id`,
+    [townId, today],
+  );
+  return rows;
+}

@@ -2,6 +2,7 @@ import type { ServiceContext } from '../../deps.js';
 import * as members from '../../repositories/family-members.repository.js';
 import type { RequestType } from '../../repositories/requests.repository.js';
 import { absenceEffects } from '../absences/absence-requests.js';
+import { quotientDeclarationEffects } from '../quotient/quotient-requests.js';
 import { reservationEffects } from '../reservations/reservation-requests.js';
 import type { AddMemberPayload, ContactChangePayload, RequestEffects } from './request-types.js';
 
@@ -22,6 +23,7 @@ export function requestEffects(ctx: ServiceContext): Record<RequestType, Request
     reservation: reservationEffects(ctx),
     absence: absenceEffects,
     enrolment: {},
+    quotient_declaration: quotientDeclarationEffects,
   };
 }
 
