@@ -251,7 +251,9 @@ export async function listPricedActivities(
   db: Queryable,
   townId: string,
   today: string,
-): Promise<{ id: string; name: string; site: string; unit: string; weekdays: number[]; runsDuring: 'school_weeks' | 'school_holidays' | 'all' }[]> {
+): Promise<
+  { id: string; name: string; site: string; unit: string; weekdays: number[]; runsDuring: 'school_weeks' | 'school_holidays' | 'all' }[]
+> {
   const { rows } = await db.query(
     `select a.id, a.name, a.site, a.unit, a.weekdays, a.runs_during as "runsDuring"
        from activities a where a.town_id = $1 and a.end_date >= $2 order by a.name, a.site, a.id`,

@@ -9,13 +9,7 @@ import { personName } from '../lib/french.js';
  */
 
 export type RequestType =
-  | 'child_update'
-  | 'add_member'
-  | 'contact_change'
-  | 'reservation'
-  | 'absence'
-  | 'enrolment'
-  | 'quotient_declaration';
+  'child_update' | 'add_member' | 'contact_change' | 'reservation' | 'absence' | 'enrolment' | 'quotient_declaration';
 
 export interface RequestRow {
   id: string;

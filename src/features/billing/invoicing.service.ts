@@ -511,7 +511,11 @@ export async function recapPriceOf(
   townId: string,
   familyId: string,
   activityId: string,
-  lines: readonly { enrolment: { childId: string }; book: readonly { day: string; full?: boolean }[]; cancel: readonly { day: string }[] }[],
+  lines: readonly {
+    enrolment: { childId: string };
+    book: readonly { day: string; full?: boolean }[];
+    cancel: readonly { day: string }[];
+  }[],
 ): Promise<RecapPriceView> {
   const draft: DraftChanges = {
     activityId,

@@ -50,7 +50,9 @@ export async function declareQuotient(
   if (fileCount > DOCUMENT_MAX_FILES) {
     return {
       ok: false,
-      errors: [{ field: 'fichiers', message: `Joignez ${DOCUMENT_MAX_FILES} fichiers au maximum en tout : vous en avez choisi ${fileCount}` }],
+      errors: [
+        { field: 'fichiers', message: `Joignez ${DOCUMENT_MAX_FILES} fichiers au maximum en tout : vous en avez choisi ${fileCount}` },
+      ],
     };
   }
   if (fileCount === 0) {
@@ -61,16 +63,19 @@ export async function declareQuotient(
     for (const f of doc.files) {
       const content = await fileForOwner(ctx, parent, doc.id, f.id);
       if (!content) throw new NotFoundError('stored file');
-      copies.push({ buffer: content.content, mime: content.contentType, name: content.fileName, size: content.sizeBytes, sha256: content.sha256 });
+      copies.push({
+        buffer: content.content,
+        mime: content.contentType,
+        name: content.fileName,
+        size: content.sizeBytes,
+        sha256: content.sha256,
+      });
     }
   }
   const payload: QuotientDeclarationPayload = {
     qf: input.qf,
     effectiveFrom: input.effectiveFrom,
-    files: [
-      ...input.uploads.map((f) => `${f.name} (fichier ajouté)`),
-      ...stored.map((d) => `${d.title} (espace de stockage)`),
-    ],
+    files: [...input.uploads.map((f) => `${f.name} (fichier ajouté)`), ...stored.map((d) => `${d.title} (espace de stockage)`)],
   };
   const requestId = await withTransaction(ctx.pool, async (db) => {
     const request = await createRequest(db, ctx, town, parent, {

@@ -25,7 +25,8 @@ export function parseQf(raw: unknown): QfInput {
   if (typeof raw !== 'string') return { ok: false, message: 'Saisissez votre quotient familial en euros, par exemple 850.' };
   const text = raw.replace(/[\s\u00a0\u202f]/g, '').replace(/€$/, '');
   if (text === '') return { ok: true, qf: null };
-  if (/^-/.test(text)) return { ok: false, message: 'Le quotient familial ne peut pas être négatif : saisissez-le en euros, par exemple 850.' };
+  if (/^-/.test(text))
+    return { ok: false, message: 'Le quotient familial ne peut pas être négatif : saisissez-le en euros, par exemple 850.' };
   if (/^\d+[.,]\d*$/.test(text)) {
     return { ok: false, message: 'Saisissez le quotient familial en euros entiers, sans centimes, par exemple 850.' };
   }
@@ -91,7 +92,7 @@ export function simulate(
     const monthDays = activity.weekdays.length * WEEKS_PER_TYPICAL_MONTH;
     rows.push({
       activity,
-      rule: ruleWords(tariff, input.qf),
+      rule: ruleWords(tariff, input.qf, input.resident),
       unitCents,
       nonResidentUnitCents: nonResident !== unitCents ? nonResident : null,
       familyUnitCents,
@@ -113,16 +114,22 @@ function ppmWords(ppm: number): string {
   return `${text}\u00a0%`;
 }
 
-function ruleWords(tariff: Tariff, qf: number | null): string {
+/** How the family's price is set, in words: the resident's rule, or the non-resident price when the family pays it. */
+function ruleWords(tariff: Tariff, qf: number | null, resident: boolean): string {
   if (tariff.model === 'brackets') {
     const sorted = [...tariff.brackets].sort((a, b) => a.qfMin - b.qfMin);
     const b = bracketFor(sorted, qf);
     const next = sorted[sorted.indexOf(b) + 1];
     const range = next ? `de ${euros(b.qfMin)} à ${euros(next.qfMin - 1)}` : `à partir de ${euros(b.qfMin)}`;
-    return qf === null ? `Sans quotient familial : tranche la plus élevée (${range})` : `Tranche de quotient ${range}`;
+    const nonResident = !resident && b.nonResidentPriceCents !== null ? ', tarif non-résident' : '';
+    return qf === null
+      ? `Sans quotient familial : tranche la plus élevée (${range})${nonResident}`
+      : `Tranche de quotient ${range}${nonResident}`;
   }
+  if (!resident && tariff.nonResidentPriceCents !== null) return 'Tarif non-résident : un prix unique, quel que soit le quotient';
   const bounds = `entre ${formatEuros(tariff.effortFloorCents)} et ${formatEuros(tariff.effortCeilingCents)}`;
-  if (qf === null) return `Sans quotient familial : prix plafond (taux d’effort de ${ppmWords(tariff.effortRatePpm)} du quotient, ${bounds})`;
+  if (qf === null)
+    return `Sans quotient familial : prix plafond (taux d’effort de ${ppmWords(tariff.effortRatePpm)} du quotient, ${bounds})`;
   const price = effortPrice(tariff, qf);
   const clamped = price === tariff.effortFloorCents ? ' : prix plancher' : price === tariff.effortCeilingCents ? ' : prix plafond' : '';
   return `Taux d’effort de ${ppmWords(tariff.effortRatePpm)} du quotient, ${bounds}${clamped}`;

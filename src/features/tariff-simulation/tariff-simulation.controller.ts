@@ -3,7 +3,12 @@ import type { AppDeps } from '../../deps.js';
 import { parisDay } from '../../lib/calendar/index.js';
 import { requireTown } from '../../middleware/town.js';
 import { listFamiliesForBilling } from '../../repositories/billing-invoices.repository.js';
-import { getBillingSettings, listPricedActivities, listQuotientHistory, listTariffs } from '../../repositories/billing-tariffs.repository.js';
+import {
+  getBillingSettings,
+  listPricedActivities,
+  listQuotientHistory,
+  listTariffs,
+} from '../../repositories/billing-tariffs.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
 import { inForceOn, isResident } from '../billing/pricing.js';
@@ -32,19 +37,26 @@ export function tariffSimulationController(deps: AppDeps) {
   }
 
   function render(res: Response, status: number, locals: Record<string, unknown>) {
-    res.status(status).render('tariff-simulation/index', { title: 'Simulation des tarifs', weeks: WEEKS_PER_TYPICAL_MONTH, cafUrl: CAF_URL, ...locals });
+    res
+      .status(status)
+      .render('tariff-simulation/index', { title: 'Simulation des tarifs', weeks: WEEKS_PER_TYPICAL_MONTH, cafUrl: CAF_URL, ...locals });
   }
 
   async function showPublic(req: Request, res: Response) {
     const town = requireTown(req);
     const typed = typeof req.query.qf === 'string' ? req.query.qf : '';
-    const asked = 'qf' in req.query;
     const parsed = parseQf(req.query.qf);
     const action = urls.tariffSimulation(town);
     if (!parsed.ok) {
-      return render(res, 400, { action, asked, errors: [{ field: 'qf', message: parsed.message }], fieldErrors: { qf: parsed.message }, values: { qf: typed } });
+      return render(res, 400, {
+        action,
+        family: null,
+        errors: [{ field: 'qf', message: parsed.message }],
+        fieldErrors: { qf: parsed.message },
+        values: { qf: typed },
+      });
     }
-    render(res, 200, { action, asked, qf: parsed.qf, values: { qf: typed }, sim: await simulation(town, parsed.qf, true), family: null });
+    render(res, 200, { action, qf: parsed.qf, values: { qf: typed }, sim: await simulation(town, parsed.qf, true), family: null });
   }
 
   async function showForFamily(req: Request, res: Response) {
@@ -67,7 +79,6 @@ export function tariffSimulationController(deps: AppDeps) {
     if (!parsed.ok) {
       return render(res, 400, {
         action,
-        asked,
         family: familyView,
         errors: [{ field: 'qf', message: parsed.message }],
         fieldErrors: { qf: parsed.message },
@@ -76,7 +87,6 @@ export function tariffSimulationController(deps: AppDeps) {
     }
     render(res, 200, {
       action,
-      asked,
       family: familyView,
       qf: parsed.qf,
       values: { qf: asked ? typed : '' },
