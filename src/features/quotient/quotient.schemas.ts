@@ -56,7 +56,7 @@ export function readDeclaration(body: unknown, today: string, uploads: { receive
   }
 
   // Only ids this form could have offered; anything else is "not in your storage", like a document deleted since.
-  const stored = [...new Set(stockage)];
+  const stored = [...new Set(stockage.map((id) => id.toLowerCase()))];
   const badId = stored.some((id) => !UUID.test(id));
   let status = 400;
   if (uploads.problem) {
@@ -70,7 +70,7 @@ export function readDeclaration(body: unknown, today: string, uploads: { receive
   if (errors.length > 0 || !qf?.ok || qf.qf === null || !effectiveFrom) return { ok: false, errors, status, values, stockage };
   return {
     ok: true,
-    data: { qf: qf.qf, effectiveFrom, storedDocumentIds: stored.map((id) => id.toLowerCase()) },
+    data: { qf: qf.qf, effectiveFrom, storedDocumentIds: stored },
     values,
     stockage,
   };
