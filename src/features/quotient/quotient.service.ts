@@ -1,11 +1,13 @@
 import { withTransaction } from '../../db/pool.js';
-import { formatDate } from '../../lib/calendar/index.js';
+import { formatDate, parisDay } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { DOCUMENT_MAX_FILES, type CheckedFile } from '../../lib/file-checks.js';
 import type { FieldError } from '../../lib/forms.js';
 import type { Account } from '../../repositories/accounts.repository.js';
+import { listQuotientHistory } from '../../repositories/billing-tariffs.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import type { ServiceContext } from '../../deps.js';
+import { inForceOn } from '../billing/pricing.js';
 import { fileForOwner, findForOwner, type ListedDocument } from '../documents/documents.service.js';
 import type { QuotientDeclarationPayload } from '../requests/request-types.js';
 import { createRequest } from '../requests/requests.service.js';
@@ -72,7 +74,10 @@ export async function declareQuotient(
       });
     }
   }
+  const history = await listQuotientHistory(ctx.pool, town.id, parent.familyId);
+  const previous = inForceOn(history, parisDay(ctx.clock.now()));
   const payload: QuotientDeclarationPayload = {
+    previous: previous ? { qf: previous.qf, effectiveFrom: previous.effectiveFrom } : null,
     qf: input.qf,
     effectiveFrom: input.effectiveFrom,
     files: [...input.uploads.map((f) => `${f.name} (fichier ajouté)`), ...stored.map((d) => `${d.title} (espace de stockage)`)],

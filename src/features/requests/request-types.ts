@@ -179,17 +179,27 @@ export interface QuotientDeclarationPayload {
   effectiveFrom: string;
   /** Where the files came from, in words, for the agent ("Attestation CAF 2026 (espace de stockage)"). */
   files: string[];
+  /** The QF in force when the parent declared, for the agent to compare (null: none on file). */
+  previous: { qf: number; effectiveFrom: string } | null;
 }
 
 function quotientDeclarationDetails(payload: Record<string, unknown>): RequestDetails {
   const qf = typeof payload.qf === 'number' ? payload.qf : null;
   const files = Array.isArray(payload.files) ? payload.files.map(str).filter(Boolean) : [];
+  const previous = (payload.previous ?? null) as Partial<QuotientDeclarationPayload['previous']>;
   return {
     changes: [],
     fields: [
       { label: 'Quotient familial déclaré', value: qf === null ? 'Non lisible' : `${qf.toLocaleString('fr-FR')} €` },
       { label: "Date d'effet", value: formatDay(str(payload.effectiveFrom)) },
       { label: 'Justificatif', value: files.join(' ; ') || 'Voir les échanges' },
+      {
+        label: 'Quotient en vigueur à la déclaration',
+        value:
+          previous && typeof previous.qf === 'number'
+            ? `${previous.qf.toLocaleString('fr-FR')} € depuis le ${formatDay(str(previous.effectiveFrom))}`
+            : 'Aucun (tarif le plus élevé)',
+      },
     ],
     onAccept:
       "Vérifiez le quotient sur l'attestation jointe (dans les échanges ci-dessous). Accepter l'enregistre dans le dossier famille à sa date d'effet : les factures suivantes l'appliquent.",

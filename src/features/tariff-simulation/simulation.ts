@@ -61,8 +61,8 @@ export interface SimulationRow {
   monthCents: number;
   /** "les lundis, mardis, jeudis et vendredis" */
   daysWords: string;
-  /** "10 % à partir du 2e enfant, 20 % à partir du 3e", or ''. */
-  siblingReductions: string;
+  /** The family's price for a 2nd, and a 3rd (and following) child enrolled in the activity, when the tariff reduces it. */
+  siblings: { label: string; unitCents: number; reduction: string }[];
 }
 
 export interface Simulation {
@@ -100,7 +100,7 @@ export function simulate(
       // The invoice rounds each line, and each line here is already in cents: the month is their sum.
       monthCents: familyUnitCents * monthDays,
       daysWords: `les ${weekdaysPlural([...activity.weekdays].sort((a, b) => a - b))}`,
-      siblingReductions: siblingWords(tariff),
+      siblings: siblingPrices(tariff, input),
     });
   }
   return { rows, withoutTariff };
@@ -135,11 +135,19 @@ function ruleWords(tariff: Tariff, qf: number | null, resident: boolean): string
   return `Taux d’effort de ${ppmWords(tariff.effortRatePpm)} du quotient, ${bounds}${clamped}`;
 }
 
-function siblingWords(tariff: Tariff): string {
-  const parts: string[] = [];
-  if (tariff.sibling2ReductionBp > 0) parts.push(`${bpWords(tariff.sibling2ReductionBp)} pour le 2e enfant inscrit`);
-  if (tariff.sibling3ReductionBp > 0) parts.push(`${bpWords(tariff.sibling3ReductionBp)} à partir du 3e`);
-  return parts.join(', ');
+/** The sibling reductions priced as the invoice prices them (`unitPrice` with the child's rank). */
+function siblingPrices(tariff: Tariff, input: { qf: number | null; resident: boolean }): SimulationRow['siblings'] {
+  const ranks = [
+    { rank: 2, label: '2e enfant inscrit', bp: tariff.sibling2ReductionBp },
+    { rank: 3, label: '3e enfant inscrit et suivants', bp: tariff.sibling3ReductionBp },
+  ];
+  return ranks
+    .filter((r) => r.bp > 0)
+    .map((r) => ({
+      label: r.label,
+      unitCents: unitPrice(tariff, { qf: input.qf, resident: input.resident, siblingRank: r.rank }),
+      reduction: `réduction de ${bpWords(r.bp)}`,
+    }));
 }
 
 function bpWords(bp: number): string {

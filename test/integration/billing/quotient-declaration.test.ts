@@ -123,7 +123,7 @@ describe('declaring a QF', () => {
       status: 'sent',
       family_id: f.familyId,
       summary: 'Quotient familial de 1\u202f150 € à partir du 01/01/2027',
-      payload: { qf: 1150, effectiveFrom: '2027-01-01', files: ['Attestation CAF 2026 (espace de stockage)'] },
+      payload: { qf: 1150, effectiveFrom: '2027-01-01', files: ['Attestation CAF 2026 (espace de stockage)'], previous: null },
     });
     expect((await attachments(requestId)).map((a) => a.file_name)).toEqual(['attestation-caf.pdf']);
     // Nothing is recorded before an agent accepts.
@@ -196,21 +196,23 @@ describe('declaring a QF', () => {
 });
 
 describe('the agent’s decision', () => {
-  async function declared(name: string, qf: string, dateEffet: string) {
+  async function declared(name: string, qf: string, dateEffet: string, previous?: number) {
     const f = await family(name);
+    if (previous !== undefined) await createQuotient(db(), SLUG, { familyId: f.familyId, qf: previous });
     const res = await declare(f.agent, { qf, dateEffet }, [{ name: 'attestation.pdf', content: pdf('Attestation') }]);
     if (res.status !== 303) throw new Error(`declaration answered ${res.status}`);
     return { ...f, requestId: requestIdFrom(res.headers.location) };
   }
 
   it('"Accepter ce quotient" records the QF with its source and request, audited, and mails the parent', async () => {
-    const f = await declared('ACCEPTE', '1320', '01/01/2027');
+    const f = await declared('ACCEPTE', '1320', '01/01/2027', 980);
     const agent = t.agent();
     const a = await signedInAgent(db(), agent, SLUG);
     const detail = await agent.get(urls.agentRequest(SLUG, f.requestId));
     expect(detail.status).toBe(200);
     expect(page(detail).dd('Quotient familial déclaré')).toBe('1\u202f320 €');
     expect(page(detail).dd("Date d'effet")).toBe('01/01/2027');
+    expect(page(detail).dd('Quotient en vigueur à la déclaration')).toBe('980 € depuis le 01/09/2026');
     expect(page(detail).texts('button')).toContain('Accepter ce quotient');
     // The attestation is the request's own copy, served by the back-office.
     const [file] = await attachments(f.requestId);
@@ -224,6 +226,7 @@ describe('the agent’s decision', () => {
     });
     expect(res.status).toBe(303);
     expect(await quotients(f.familyId)).toEqual([
+      { qf: 980, effective_from: '2026-09-01', source: 'agent', request_id: null, recorded_by: null },
       { qf: 1320, effective_from: '2027-01-01', source: 'parent_declaration', request_id: f.requestId, recorded_by: a.id },
     ]);
     const audit = await db().query(`select action, details from audit_log where target_id = $1 and action = 'quotient.record'`, [

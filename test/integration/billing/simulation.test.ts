@@ -42,7 +42,7 @@ beforeAll(async () => {
   meals = await createActivity(db(), SLUG, { name: 'Cantine simulée', site: 'École Jules Ferry' });
   await createTariff(db(), SLUG, meals);
   garderie = await createActivity(db(), SLUG, { name: 'Accueil du mercredi', site: 'Centre de loisirs', unit: 'Journée', weekdays: [3] });
-  await createTariff(db(), SLUG, garderie, EFFORT);
+  await createTariff(db(), SLUG, garderie, { ...EFFORT, sibling2ReductionBp: 1000, sibling3ReductionBp: 2500 });
   // A tariff of next year only is not in force today.
   unpriced = await createActivity(db(), SLUG, { name: 'Stage sans tarif', site: 'Gymnase' });
   await createTariff(db(), SLUG, unpriced, { effectiveFrom: '2027-01-04' });
@@ -89,6 +89,9 @@ describe('the public simulation', () => {
     expect(g).toContain(`Prix non-résident ${formatEuros(520)}`);
     expect(g).toContain('Taux d’effort de 0,36\u00a0% du quotient');
     expect(g).toContain(`Un mois type ${formatEuros(1728)} : 4 jours (les mercredis, 4 semaines)`);
+    // The sibling reductions, priced as the invoice does: 4,32 € less 10 % and less 25 %, each rounded to the cent.
+    expect(g).toContain(`Prix pour le 2e enfant inscrit ${formatEuros(389)} (réduction de 10\u00a0%)`);
+    expect(g).toContain(`Prix pour le 3e enfant inscrit et suivants ${formatEuros(324)} (réduction de 25\u00a0%)`);
     expect(page(r1200).text()).toContain('Un mois type compte 4 semaines');
 
     // The bounds of a bracket: 1 099 € is the first, 1 100 € the second.
