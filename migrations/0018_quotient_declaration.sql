@@ -7,18 +7,20 @@
 -- they are applied does not drop anyone's type.
 do $$
 declare
+  current_name text;
   current_def text;
 begin
-  select pg_get_constraintdef(c.oid) into current_def
+  -- Found by what it checks rather than by name, whoever rebuilt it last.
+  select c.conname, pg_get_constraintdef(c.oid) into current_name, current_def
     from pg_constraint c
-   where c.conrelid = 'requests'::regclass and c.contype = 'c' and c.conname = 'requests_type_check';
+   where c.conrelid = 'requests'::regclass and c.contype = 'c' and pg_get_constraintdef(c.oid) like '%''child_update''%';
   if current_def is null then
-    raise exception 'requests_type_check not found';
+    raise exception 'the check of requests.type was not found';
   end if;
   if position('''quotient_declaration''' in current_def) > 0 then
     return;
   end if;
-  alter table requests drop constraint requests_type_check;
+  execute format('alter table requests drop constraint %I', current_name);
   -- "CHECK ((type = ANY (ARRAY['child_update'::text, …])))": one more element in the array.
   execute 'alter table requests add constraint requests_type_check '
     || replace(current_def, 'ARRAY[', 'ARRAY[''quotient_declaration''::text, ');

@@ -208,6 +208,11 @@ describe('the agent’s decision', () => {
     const f = await declared('ACCEPTE', '1320', '01/01/2027', 980);
     const agent = t.agent();
     const a = await signedInAgent(db(), agent, SLUG);
+    const queue = await agent.get(urls.agentRequests(SLUG, { type: 'quotient_declaration' }));
+    expect(page(queue).links()).toContainEqual({
+      href: urls.agentRequest(SLUG, f.requestId),
+      text: 'Quotient familial de 1\u202f320 € à partir du 01/01/2027',
+    });
     const detail = await agent.get(urls.agentRequest(SLUG, f.requestId));
     expect(detail.status).toBe(200);
     expect(page(detail).dd('Quotient familial déclaré')).toBe('1\u202f320 €');
