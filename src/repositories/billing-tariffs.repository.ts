@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { Bracket, Category, QuotientRecord, Tariff } from '../features/billing/pricing.js';
+import type { RequestStatus } from '../features/requests/request-state.js';
 
 /** Billing's reference data: the town's settings, its régies, the tariffs and the families' QF. Every query filters on the town. */
 
@@ -258,6 +259,22 @@ export async function listPricedActivities(
     `select a.id, a.name, a.site, a.unit, a.weekdays, a.runs_during as "runsDuring"
        from activities a where a.town_id = $1 and a.end_date >= $2 order by a.name, a.site, a.id`,
     [townId, today],
+  );
+  return rows;
+}
+
+/** The family's latest QF declarations (requests of type 'quotient_declaration'), newest first, for "Mon quotient familial". */
+export async function listQuotientDeclarations(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  limit: number,
+): Promise<{ id: string; status: RequestStatus; summary: string; createdAt: Date }[]> {
+  const { rows } = await db.query(
+    `select id, status, summary, created_at as "createdAt" from requests
+      where town_id = $1 and family_id = $2 and type = 'quotient_declaration'
+      order by created_at desc, id limit $3`,
+    [townId, familyId, limit],
   );
   return rows;
 }

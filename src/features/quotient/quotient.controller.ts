@@ -5,10 +5,11 @@ import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT } from '../../lib/file-checks.js
 import { errorMap, type FieldError } from '../../lib/forms.js';
 import { requireTown } from '../../middleware/town.js';
 import type { Account } from '../../repositories/accounts.repository.js';
-import { listQuotientHistory, type QuotientSource } from '../../repositories/billing-tariffs.repository.js';
+import { listQuotientDeclarations, listQuotientHistory, type QuotientSource } from '../../repositories/billing-tariffs.repository.js';
 import { urls } from '../../routes.js';
 import { inForceOn } from '../billing/pricing.js';
 import { listForOwner } from '../documents/documents.service.js';
+import { STATUS_LABELS } from '../requests/request-state.js';
 import { rateLimitRequests } from '../requests/requests.service.js';
 import { readDeclaration } from './quotient.schemas.js';
 import * as service from './quotient.service.js';
@@ -38,12 +39,18 @@ export function quotientController(deps: AppDeps) {
     const town = requireTown(req);
     const parent = parentOf(req);
     const today = parisDay(clock.now());
-    const [history, listed] = await Promise.all([listQuotientHistory(pool, town.id, parent.familyId), listForOwner(ctx, parent)]);
+    const [history, declarations, listed] = await Promise.all([
+      listQuotientHistory(pool, town.id, parent.familyId),
+      listQuotientDeclarations(pool, town.id, parent.familyId, 5),
+      listForOwner(ctx, parent),
+    ]);
     const errors = form.errors ?? [];
     res.status(status).render('quotient/index', {
       title: 'Mon quotient familial',
       current: inForceOn(history, today) ?? null,
       history,
+      declarations,
+      statusLabels: STATUS_LABELS,
       sourceLabels: SOURCE_LABELS,
       documents: listed.documents,
       errors,

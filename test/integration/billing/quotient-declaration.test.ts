@@ -130,6 +130,11 @@ describe('declaring a QF', () => {
     expect(await quotients(f.familyId)).toEqual([]);
     const mine = await f.agent.get(urls.request(SLUG, requestId));
     expect(page(mine).text()).toContain('Déclaration de quotient familial');
+    const qfPage = await f.agent.get(urls.quotientDeclaration(SLUG));
+    expect(page(qfPage).links()).toContainEqual({
+      href: urls.request(SLUG, requestId),
+      text: 'Quotient familial de 1\u202f150 € à partir du 01/01/2027',
+    });
   });
 
   it('with an uploaded attestation', async () => {
