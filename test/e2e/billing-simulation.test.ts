@@ -94,7 +94,7 @@ describe('tariffs and the QF in Chromium', { timeout: 240_000 }, () => {
       await page.getByRole('checkbox', { name: 'Repas, jeudi 5 novembre' }).check();
       await clickAndLoad(page, page.getByRole('button', { name: /Continuer vers le récapitulatif/ }));
       const price = page.locator('.recap-price');
-      expect(await price.textContent()).toContain(`2 jours : ${formatEuros(760)}`);
+      expect(await price.textContent()).toContain(`2 jours × ${formatEuros(380)} : ${formatEuros(760)}`);
       await checkPage(page, 'recap with its price');
 
       // A new QF with its attestation.
