@@ -42,20 +42,17 @@ export function tariffSimulationController(deps: AppDeps) {
       .render('tariff-simulation/index', { title: 'Simulation des tarifs', weeks: WEEKS_PER_TYPICAL_MONTH, cafUrl: CAF_URL, ...locals });
   }
 
+  /** A QF that cannot be read: the form again with what was typed and why, no prices. */
+  function refused(res: Response, locals: { action: string; family: unknown }, typed: string, message: string) {
+    render(res, 400, { ...locals, errors: [{ field: 'qf', message }], fieldErrors: { qf: message }, values: { qf: typed } });
+  }
+
   async function showPublic(req: Request, res: Response) {
     const town = requireTown(req);
     const typed = typeof req.query.qf === 'string' ? req.query.qf : '';
     const parsed = parseQf(req.query.qf);
     const action = urls.tariffSimulation(town);
-    if (!parsed.ok) {
-      return render(res, 400, {
-        action,
-        family: null,
-        errors: [{ field: 'qf', message: parsed.message }],
-        fieldErrors: { qf: parsed.message },
-        values: { qf: typed },
-      });
-    }
+    if (!parsed.ok) return refused(res, { action, family: null }, typed, parsed.message);
     render(res, 200, { action, qf: parsed.qf, values: { qf: typed }, sim: await simulation(town, parsed.qf, true), family: null });
   }
 
@@ -76,15 +73,7 @@ export function tariffSimulationController(deps: AppDeps) {
     const asked = 'qf' in req.query;
     const typed = typeof req.query.qf === 'string' ? req.query.qf : '';
     const parsed = asked ? parseQf(req.query.qf) : { ok: true as const, qf: current?.qf ?? null };
-    if (!parsed.ok) {
-      return render(res, 400, {
-        action,
-        family: familyView,
-        errors: [{ field: 'qf', message: parsed.message }],
-        fieldErrors: { qf: parsed.message },
-        values: { qf: typed },
-      });
-    }
+    if (!parsed.ok) return refused(res, { action, family: familyView }, typed, parsed.message);
     render(res, 200, {
       action,
       family: familyView,
