@@ -26,6 +26,11 @@ export const DECLARATION_MESSAGE = 'Attestation de quotient familial jointe.';
 
 export type DeclareResult = { ok: true; requestId: string } | { ok: false; errors: FieldError[] };
 
+/**
+ * Checks that each stored document is the parent's own (another account's id reads as "no
+ * longer in your storage") and that 1 to 4 files come in all, then makes the request with
+ * the uploads and copies of the stored files in one transaction.
+ */
 export async function declareQuotient(
   ctx: ServiceContext,
   town: Town,
