@@ -17,6 +17,8 @@ import { publicRouter, townRouter } from './features/home/home.routes.js';
 import { requestsRouter } from './features/requests/requests.routes.js';
 import { reservationsRouter } from './features/reservations/reservations.routes.js';
 import { signupRouter } from './features/signup/signup.routes.js';
+import { tariffSimulationRouter } from './features/tariff-simulation/tariff-simulation.routes.js';
+import { quotientRouter } from './features/quotient/quotient.routes.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
@@ -104,6 +106,8 @@ export function createApp(deps: AppDeps): Express {
     invoicesRouter(deps),
     documentEditionsRouter(deps),
     dataRightsRouter(deps),
+    tariffSimulationRouter(deps),
+    quotientRouter(deps),
     backOfficeRouter(deps),
   );
 

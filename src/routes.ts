@@ -238,6 +238,12 @@ export const urls = {
   agentBillingExport: (town: TownRef, query?: { regie?: string; mois?: string }) =>
     `${t(town)}/agents/facturation/export${queryString(query)}`,
 
+  // Billing, the parents' side of tariffs (issue 14, bill-sim): the public "Simulation des
+  // tarifs", the signed-in one (the family's QF), and the parent's QF declaration
+  tariffSimulation: (town: TownRef, query?: { qf?: string }) => `${t(town)}/simulation-des-tarifs${queryString(query)}`,
+  myTariffSimulation: (town: TownRef, query?: { qf?: string }) => `${t(town)}/mon-espace/simulation-des-tarifs${queryString(query)}`,
+  quotientDeclaration: (town: TownRef) => `${t(town)}/mon-espace/quotient-familial`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

@@ -30,6 +30,8 @@ export const UPLOAD_ROUTES = {
   absenceStep1: { path: route(urls.absenceForm, ':childId'), ...DOCUMENTS },
   requestMessage: { path: route(urls.requestMessages, ':id'), ...DOCUMENTS },
   agentRequestMessage: { path: route(urls.agentRequestMessages, ':id'), ...DOCUMENTS },
+  /** The parent's QF declaration and its attestation CAF (issue 14). */
+  quotientDeclaration: { path: route(urls.quotientDeclaration), ...DOCUMENTS },
   /** A town's file of 20,000 families is well under 10 Mo. */
   agentImport: { path: route(urls.agentImport), field: 'fichier', maxFiles: 1, maxBytes: 10 * 1024 * 1024 },
 } as const satisfies Record<string, UploadRoute>;

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
 import type { Bracket, Category, QuotientRecord, Tariff } from '../features/billing/pricing.js';
+import type { RequestStatus } from '../features/requests/request-state.js';
 
 /** Billing's reference data: the town's settings, its régies, the tariffs and the families' QF. Every query filters on the town. */
 
@@ -309,13 +310,15 @@ export interface QuotientEntry {
   effectiveFrom: string;
   source: QuotientSource;
   recordedByName: string | null;
+  /** The parent's declaration it comes from, when an agent accepted one. */
+  requestId: string | null;
   createdAt: Date;
 }
 
 /** A family's QF records, the latest date of effect first, with who recorded each. */
 export async function listQuotientHistory(db: Queryable, townId: string, familyId: string): Promise<QuotientEntry[]> {
   const { rows } = await db.query<QuotientEntry>(
-    `select q.qf, q.effective_from as "effectiveFrom", q.source, ag.display_name as "recordedByName", q.created_at as "createdAt"
+    `select q.qf, q.effective_from as "effectiveFrom", q.source, ag.display_name as "recordedByName", q.request_id as "requestId", q.created_at as "createdAt"
        from family_quotients q left join agents ag on ag.id = q.recorded_by
       where q.town_id = $1 and q.family_id = $2 order by q.effective_from desc`,
     [townId, familyId],
@@ -334,4 +337,38 @@ export async function findFamilyPayer(
     [townId, familyId],
   );
   return rows[0];
+}
+
+// ---------------------------------------------------------------- bill-sim: the parents' QF page and the simulation
+
+/** The activities a town prices, with what the simulation shows of them (those still running on `today`). */
+export async function listPricedActivities(
+  db: Queryable,
+  townId: string,
+  today: string,
+): Promise<
+  { id: string; name: string; site: string; unit: string; weekdays: number[]; runsDuring: 'school_weeks' | 'school_holidays' | 'all' }[]
+> {
+  const { rows } = await db.query(
+    `select a.id, a.name, a.site, a.unit, a.weekdays, a.runs_during as "runsDuring"
+       from activities a where a.town_id = $1 and a.end_date >= $2 order by a.name, a.site, a.id`,
+    [townId, today],
+  );
+  return rows;
+}
+
+/** The family's latest QF declarations (requests of type 'quotient_declaration'), newest first, for "Mon quotient familial". */
+export async function listQuotientDeclarations(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  limit: number,
+): Promise<{ id: string; status: RequestStatus; summary: string; createdAt: Date }[]> {
+  const { rows } = await db.query(
+    `select id, status, summary, created_at as "createdAt" from requests
+      where town_id = $1 and family_id = $2 and type = 'quotient_declaration'
+      order by created_at desc, id limit $3`,
+    [townId, familyId, limit],
+  );
+  return rows;
 }

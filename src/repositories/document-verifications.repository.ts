@@ -3,7 +3,7 @@ import type { Queryable } from '../db/pool.js';
 /**
  * The verification codes of the documents families produce themselves ("Édition de
  * documents", issue 14): what the public page may show of each, and nothing more. See
- * migrations/0017_document_verifications.sql.
+ * migrations/0016_document_verifications.sql.
  */
 
 export type VerifiedKind = 'attestation_fiscale' | 'attestation_paiement';

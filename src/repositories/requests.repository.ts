@@ -8,7 +8,8 @@ import { personName } from '../lib/french.js';
  * (`ParentScope`), so a request of another family is simply not found.
  */
 
-export type RequestType = 'child_update' | 'add_member' | 'contact_change' | 'reservation' | 'absence' | 'enrolment' | 'invoice_contest';
+export type RequestType =
+  'child_update' | 'add_member' | 'contact_change' | 'reservation' | 'absence' | 'enrolment' | 'invoice_contest' | 'quotient_declaration';
 
 export interface RequestRow {
   id: string;

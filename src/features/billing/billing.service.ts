@@ -1,4 +1,4 @@
-import { isUniqueViolation, withTransaction } from '../../db/pool.js';
+import { isUniqueViolation, withTransaction, type Queryable } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
 import { addDays, eachDay, parisDay, parisInstant, parseDay, parseMonthKey } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -61,23 +61,10 @@ export async function recordQuotient(
   actor: Actor,
   q: { familyId: string; qf: number; effectiveFrom: string; source: QuotientSource; requestId?: string | null },
 ): Promise<Outcome> {
-  const errors: string[] = [];
-  if (!Number.isSafeInteger(q.qf) || q.qf < 0 || q.qf > 100_000)
-    errors.push('Le quotient familial est un nombre entier d’euros, de 0 à 100 000.');
-  if (!parseDay(q.effectiveFrom)) errors.push('Indiquez la date d’effet du quotient familial.');
+  const errors = quotientErrors(q);
   if (errors.length > 0) return { ok: false, errors };
   return withTransaction(ctx.pool, async (db) => {
-    const saved = await tariffs.saveQuotient(db, townId, { ...q, requestId: q.requestId ?? null, recordedBy: actor.agentId });
-    if (!saved) throw new NotFoundError();
-    await audit(db, {
-      townId,
-      ...actor,
-      action: 'quotient.record',
-      targetType: 'family',
-      targetId: q.familyId,
-      details: { qf: q.qf, effectiveFrom: q.effectiveFrom, source: q.source },
-      at: ctx.clock.now(),
-    });
+    if (!(await recordQuotientIn(db, townId, actor, q, ctx.clock.now()))) throw new NotFoundError();
     return { ok: true, value: undefined };
   });
 }
@@ -341,4 +328,41 @@ export async function familyPaymentAttestation(
     parisInstant(addDays(period.to, 1)),
   );
   return paymentAttestation(paid);
+}
+
+// ---------------------------------------------------------------- bill-sim: a QF recorded inside a request's decision
+
+/** What is wrong with a QF to record, in French (empty: it can be recorded). */
+export function quotientErrors(q: { qf: number; effectiveFrom: string }): string[] {
+  const errors: string[] = [];
+  if (!Number.isSafeInteger(q.qf) || q.qf < 0 || q.qf > 100_000)
+    errors.push('Le quotient familial est un nombre entier d’euros, de 0 à 100 000.');
+  if (!parseDay(q.effectiveFrom)) errors.push('Indiquez la date d’effet du quotient familial.');
+  return errors;
+}
+
+/**
+ * Records a checked QF and its audit row in the caller's transaction: `recordQuotient`'s,
+ * or an agent's acceptance of a parent's declaration, whose status change must commit with
+ * it. False when the family is not the town's.
+ */
+export async function recordQuotientIn(
+  db: Queryable,
+  townId: string,
+  actor: Actor,
+  q: { familyId: string; qf: number; effectiveFrom: string; source: QuotientSource; requestId?: string | null },
+  now: Date,
+): Promise<boolean> {
+  const saved = await tariffs.saveQuotient(db, townId, { ...q, requestId: q.requestId ?? null, recordedBy: actor.agentId });
+  if (!saved) return false;
+  await audit(db, {
+    townId,
+    ...actor,
+    action: 'quotient.record',
+    targetType: 'family',
+    targetId: q.familyId,
+    details: { qf: q.qf, effectiveFrom: q.effectiveFrom, source: q.source, ...(q.requestId ? { requestId: q.requestId } : {}) },
+    at: now,
+  });
+  return true;
 }

@@ -15,6 +15,7 @@ import {
   groupInvoices,
   inForceOn,
   isResident,
+  MissingTariffError,
   priceRecord,
   siblingRanks,
   type DayRecord,
@@ -491,4 +492,44 @@ export async function priceDraft(ctx: ServiceContext, townId: string, familyId: 
 
 function emptyPricing(): FamilyPricing {
   return { tariffs: new Map(), quotients: [], resident: true, surchargeBp: 0, rank: () => 1 };
+}
+
+// ---------------------------------------------------------------- bill-sim: the recap's price section
+
+export type RecapPriceView =
+  | { priced: true; children: Map<string, ChildRecapPrice>; totalCents: number }
+  /** A day to price has no tariff in force: the recap says "Tarif non communiqué" rather than 0. */
+  | { priced: false };
+
+/**
+ * The price of the reservation recap's lines (reservation-recap.controller.ts), per child:
+ * the days to book (a waiting-list day is billed only once a place is given, so it is left
+ * out) and the days cancelled in time, with `priceDraft`, the invoice's own rules.
+ */
+export async function recapPriceOf(
+  ctx: ServiceContext,
+  townId: string,
+  familyId: string,
+  activityId: string,
+  lines: readonly {
+    enrolment: { childId: string };
+    book: readonly { day: string; full?: boolean }[];
+    cancel: readonly { day: string }[];
+  }[],
+): Promise<RecapPriceView> {
+  const draft: DraftChanges = {
+    activityId,
+    children: lines.map((l) => ({
+      childId: l.enrolment.childId,
+      added: l.book.filter((s) => !s.full).map((s) => s.day),
+      cancelled: l.cancel.map((s) => s.day),
+    })),
+  };
+  try {
+    const priced = await priceDraft(ctx, townId, familyId, draft);
+    return { priced: true, children: new Map(priced.map((p) => [p.childId, p])), totalCents: priced.reduce((s, p) => s + p.netCents, 0) };
+  } catch (err) {
+    if (err instanceof MissingTariffError) return { priced: false };
+    throw err;
+  }
 }

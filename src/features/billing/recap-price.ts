@@ -21,13 +21,25 @@ export interface ChildRecapPrice {
   cancelledCents: number;
   /** What the changes add to the invoices (negative: they save money). */
   netCents: number;
+  /** The price of one added day when every added day has the same (null: none added, or a QF or tariff change between them). */
+  addedUnitCents: number | null;
+  /** The same for the days cancelled. */
+  cancelledUnitCents: number | null;
+}
+
+/** The one price all these days share, or null. */
+function commonPrice(prices: number[]): number | null {
+  const first = prices[0];
+  return first !== undefined && prices.every((p) => p === first) ? first : null;
 }
 
 export function recapPrice(draft: DraftChanges, family: FamilyPricing): ChildRecapPrice[] {
   return draft.children.map(({ childId, added, cancelled }) => {
     const price = (day: string) => priceRecord(bookedDay(childId, draft.activityId, day), family)?.amountCents ?? 0;
-    const addedCents = added.reduce((sum, day) => sum + price(day), 0);
-    const cancelledCents = cancelled.reduce((sum, day) => sum + price(day), 0);
+    const addedPrices = added.map(price);
+    const cancelledPrices = cancelled.map(price);
+    const addedCents = addedPrices.reduce((sum, p) => sum + p, 0);
+    const cancelledCents = cancelledPrices.reduce((sum, p) => sum + p, 0);
     return {
       childId,
       addedDays: added.length,
@@ -35,6 +47,8 @@ export function recapPrice(draft: DraftChanges, family: FamilyPricing): ChildRec
       cancelledDays: cancelled.length,
       cancelledCents,
       netCents: addedCents - cancelledCents,
+      addedUnitCents: commonPrice(addedPrices),
+      cancelledUnitCents: commonPrice(cancelledPrices),
     };
   });
 }

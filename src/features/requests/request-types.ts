@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/pool.js';
+import type { AuditEntry } from '../../lib/audit.js';
 import type { RequestRow, RequestType } from '../../repositories/requests.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 
@@ -16,6 +17,8 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'absence',
   'enrolment',
   'invoice_contest',
+
+  'quotient_declaration',
 ];
 
 export const TYPE_LABELS: Record<RequestType, string> = {
@@ -26,6 +29,8 @@ export const TYPE_LABELS: Record<RequestType, string> = {
   absence: "Signalement d'absence",
   enrolment: 'Inscription',
   invoice_contest: "Contestation d'une ligne de facture",
+
+  quotient_declaration: 'Déclaration de quotient familial',
 };
 
 /** Every type, 'reservation' and 'absence' (issue 6) included: the agents' queue filters on these. */
@@ -80,6 +85,8 @@ export interface RequestDetails {
   fields: { label: string; value: string }[];
   /** What accepting will do, in words, for the agent. */
   onAccept: string | null;
+  /** The accept button's words when the type has its own ("Accepter ce quotient"). */
+  acceptLabel?: string;
 }
 
 function str(v: unknown): string {
@@ -177,9 +184,46 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
         onAccept:
           'Une facture émise ne change pas : pour rembourser ou annuler tout ou partie de cette ligne, émettez un avoir sur la facture.',
       };
+
+    case 'quotient_declaration':
+      return quotientDeclarationDetails(payload);
     default:
       return { changes: changesOf(payload), fields: [], onAccept: null };
   }
+}
+
+/** A parent's QF declaration (src/features/quotient/): the QF and its date of effect; the attestation is the first message's file. */
+export interface QuotientDeclarationPayload {
+  qf: number;
+  effectiveFrom: string;
+  /** Where the files came from, in words, for the agent ("Attestation CAF 2026 (espace de stockage)"). */
+  files: string[];
+  /** The QF in force when the parent declared, for the agent to compare (null: none on file). */
+  previous: { qf: number; effectiveFrom: string } | null;
+}
+
+function quotientDeclarationDetails(payload: Record<string, unknown>): RequestDetails {
+  const qf = typeof payload.qf === 'number' ? payload.qf : null;
+  const files = Array.isArray(payload.files) ? payload.files.map(str).filter(Boolean) : [];
+  const previous = (payload.previous ?? null) as Partial<QuotientDeclarationPayload['previous']>;
+  return {
+    changes: [],
+    fields: [
+      { label: 'Quotient familial déclaré', value: qf === null ? 'Non lisible' : `${qf.toLocaleString('fr-FR')} €` },
+      { label: "Date d'effet", value: formatDay(str(payload.effectiveFrom)) },
+      { label: 'Justificatif', value: files.join(' ; ') || 'Voir les échanges' },
+      {
+        label: 'Quotient en vigueur à la déclaration',
+        value:
+          previous && typeof previous.qf === 'number'
+            ? `${previous.qf.toLocaleString('fr-FR')} € depuis le ${formatDay(str(previous.effectiveFrom))}`
+            : 'Aucun (tarif le plus élevé)',
+      },
+    ],
+    onAccept:
+      "Vérifiez le quotient sur l'attestation jointe (dans les échanges ci-dessous). Accepter l'enregistre dans le dossier famille à sa date d'effet : les factures suivantes l'appliquent.",
+    acceptLabel: 'Accepter ce quotient',
+  };
 }
 
 /** 'YYYY-MM-DD' → 'DD/MM/YYYY' without going through a time zone. */
@@ -196,6 +240,8 @@ export interface EffectInput {
   town: Town;
   request: RequestRow;
   now: Date;
+  /** The agent deciding: an effect that writes a record of its own (a QF) audits it in their name. */
+  acting: Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 }
 
 /** Not ok: the decision is refused with this message, and nothing is written. */

@@ -334,7 +334,7 @@ export async function agentTransition(
     const effect = to === 'accepted' ? effects.onAccept : to === 'refused' ? effects.onRefuse : undefined;
     let outcome: Record<string, unknown> | undefined;
     if (effect) {
-      const result = await effect({ db, town, request, now });
+      const result = await effect({ db, town, request, now, acting });
       if (!result.ok) return { ok: false, problem: 'effect', message: result.message } as const;
       outcome = result.outcome;
     }

@@ -8,6 +8,7 @@ import { listFamilyEnrolments } from '../../repositories/activities.repository.j
 import { findSubmissionByKey } from '../../repositories/reservations.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
+import { recapPriceOf } from '../billing/invoicing.service.js';
 import { rateLimitRequests } from '../requests/requests.service.js';
 import { draftChangeSets, pendingDays, recapLine } from './draft-changes.js';
 import { draftOf, draftSize, forget, MAX_DRAFT_DAYS, newKey, setWanted } from './draft.js';
@@ -137,10 +138,13 @@ export function reservationRecapController(deps: AppDeps) {
         l.blocked.map((s) => s.day),
       );
     if (blocked.length > 0 && errors.length === 0) res.locals.flash = { kind: 'warning', message: blockedMessage(blocked) };
+    const shown = lines.filter((l) => l.book.length + l.cancel.length > 0);
     res.status(status).render('reservations/recap', {
       title: `Récapitulatif – ${ec.activity.name}`,
       ec,
-      lines: lines.filter((l) => l.book.length + l.cancel.length > 0),
+      lines: shown,
+      // What the changes cost at today's tariff and QF (issue 14): billing's own rules.
+      price: await recapPriceOf(ctx, town.id, parentOf(req).familyId, ec.activity.id, shown),
       count: lines.reduce((n, l) => n + l.book.length + l.cancel.length, 0),
       key: draft?.key ?? '',
       errors,
