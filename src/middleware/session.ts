@@ -35,9 +35,10 @@ const PRINCIPAL = Symbol('session principal');
 type LoadedSession = SessionData & { [PRINCIPAL]?: NonNullable<Request['sessionPrincipal']> };
 
 /**
- * connect-pg-simple writes the expiry on every request (touch). The idle timeout does not
- * need that precision: touching a session at most once a minute per process removes a
- * write from almost every page view.
+ * connect-pg-simple's store, with two savings on every page view. It wrote the expiry on every
+ * request (touch); the idle timeout does not need that precision, so a session is touched at
+ * most once a minute per process (ADR 0003). And its read also brings the signed-in account
+ * or agent (`get` below).
  */
 class ThrottledPgStore extends PgStore {
   readonly #lastTouch = new Map<string, number>();
