@@ -261,6 +261,23 @@ describe('the session and the account, one statement', () => {
     }
   });
 
+  it('reads a signed-in agent with the session too', async () => {
+    const agent = await createAgentFixture(t.db.pool, 'tarnos');
+    const browser = t.agent();
+    await signInAgent(browser, 'tarnos', agent.username, agent.password);
+    const spy = vi.spyOn(t.db.pool, 'query');
+    try {
+      const res = await browser.get('/tarnos/agents/connexion').redirects(0);
+      // A signed-in agent is sent to the back-office's home: the guard knew them.
+      expect(res.status).toBe(303);
+      const texts = spy.mock.calls.map(([q]) => (typeof q === 'string' ? q : (q as { text: string }).text));
+      expect(texts.filter((q) => /from session/.test(q))).toHaveLength(1);
+      expect(texts.filter((q) => /^select .* from agents where town_id = \$1 and id = \$2$/s.test(q))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('a disabled agent loses the back-office at the next request', async () => {
     const agent = await createAgentFixture(t.db.pool, 'tarnos');
     const browser = t.agent();
