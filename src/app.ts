@@ -25,7 +25,7 @@ import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
 import { layoutEngine } from './lib/views.js';
 import { loadAgent } from './middleware/agent-auth.js';
 import { flashMessages, loadAccount } from './middleware/auth.js';
-import { csrfProtection } from './middleware/csrf.js';
+import { csrfProtection, csrfTokens } from './middleware/csrf.js';
 import { parseMultipart } from './middleware/upload.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { rejectNulBytes } from './middleware/nul-bytes.js';
@@ -76,6 +76,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   app.use(sessionMiddleware(config, deps.sessionStore));
   app.use(saveBeforeRedirect);
+  // The CSRF token lives in a cookie, not the session (ADR 0016): pages with a form create no session.
+  app.use(csrfTokens(config));
   // Multipart too is parsed before the CSRF check, so that check covers every body (issue 10).
   app.use(parseMultipart());
   app.use(rejectNulBytes);

@@ -45,7 +45,9 @@ export function loadAgent(pool: pg.Pool, clock: Clock) {
       await destroy(req);
       return next();
     }
-    const agent = await findAgentById(pool, town.id, session.agentId);
+    // Read with the session in one statement by the store (session.ts), as the parent's account is.
+    const loaded = req.sessionPrincipal;
+    const agent = loaded ? loaded.agent : await findAgentById(pool, town.id, session.agentId);
     if (!agent || agent.disabledAt) {
       await destroy(req);
       return next();

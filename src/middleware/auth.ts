@@ -35,7 +35,7 @@ function destroy(req: Request): Promise<void> {
 
 /**
  * Loads the signed-in parent of this town, if any. A session of another town, past its
- * absolute lifetime, or of a disabled account opens nothing and is ended.
+ * absolute lifetime, or of a disabled, refused or deleted account opens nothing and is ended.
  */
 export function loadAccount(pool: pg.Pool, clock: Clock) {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -48,7 +48,11 @@ export function loadAccount(pool: pg.Pool, clock: Clock) {
       await destroy(req);
       return next();
     }
-    const account = await findAccountById(pool, town.id, accountId);
+    // Read with the session in one statement by the store (session.ts); a store that reads the
+    // session alone leaves it to this second read. Never from a cache: a disabled account or an
+    // ended session must shut the door at the next request.
+    const loaded = req.sessionPrincipal;
+    const account = loaded ? loaded.account : await findAccountById(pool, town.id, accountId);
     if (!account || account.disabledAt || account.validationStatus === 'refused') {
       await destroy(req);
       return next();

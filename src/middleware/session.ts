@@ -1,9 +1,12 @@
 import connectPgSimple from 'connect-pg-simple';
-import session, { type SessionData, type Store } from 'express-session';
+import session, { type Session, type SessionData, type Store } from 'express-session';
 import type { Request, RequestHandler } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Account } from '../repositories/accounts.repository.js';
+import type { Agent } from '../repositories/agents.repository.js';
+import { readSessionWithPrincipal } from '../repositories/sessions.repository.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -14,15 +17,65 @@ declare module 'express-session' {
   }
 }
 
+declare module 'express-serve-static-core' {
+  interface Request {
+    /**
+     * The parent or agent the stored session names, read by the store in the same statement as
+     * the session (null: named, but gone). Unset when the session came from elsewhere (a new
+     * session, or a store that reads sessions alone): loadAccount and loadAgent then read it.
+     */
+    sessionPrincipal?: { account: Account | null; agent: Agent | null };
+  }
+}
+
 const PgStore = connectPgSimple(session);
 
+/** Hands the principal from `get` to `createSession`, the one store method that sees the request. */
+const PRINCIPAL = Symbol('session principal');
+type LoadedSession = SessionData & { [PRINCIPAL]?: NonNullable<Request['sessionPrincipal']> };
+
 /**
- * connect-pg-simple writes the expiry on every request (touch). The idle timeout does not
- * need that precision: touching a session at most once a minute per process removes a
- * write from almost every page view.
+ * connect-pg-simple's store, with two savings on every page view. It wrote the expiry on every
+ * request (touch); the idle timeout does not need that precision, so a session is touched at
+ * most once a minute per process (ADR 0003). And its read also brings the signed-in account
+ * or agent (`get` below).
  */
 class ThrottledPgStore extends PgStore {
   readonly #lastTouch = new Map<string, number>();
+  readonly #pool: pg.Pool;
+
+  constructor(options: ConstructorParameters<typeof PgStore>[0] & { pool: pg.Pool }) {
+    super(options);
+    this.#pool = options.pool;
+  }
+
+  /**
+   * connect-pg-simple's read, plus the signed-in account or agent in the same statement: the
+   * guards (auth.ts, agent-auth.ts) would otherwise read it right after, a second round trip on
+   * every signed-in page. Read afresh on every request, never kept: a disabled agent or a
+   * signed-out parent loses access at the next request (issue 13).
+   */
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    // Called back outside the promise, as connect-pg-simple does: an error thrown further down the
+    // request's middleware must not become this promise's rejection.
+    readSessionWithPrincipal(this.#pool, sid, Math.ceil(Date.now() / 1000)).then(
+      (stored) => {
+        if (!stored) return process.nextTick(callback, null, null);
+        const sess = stored.sess as unknown as LoadedSession;
+        sess[PRINCIPAL] = { account: stored.account, agent: stored.agent };
+        process.nextTick(callback, null, sess);
+      },
+      (err: unknown) => process.nextTick(callback, err),
+    );
+  }
+
+  override createSession(req: Request, sess: SessionData): Session & SessionData {
+    const principal = (sess as LoadedSession)[PRINCIPAL];
+    delete (sess as LoadedSession)[PRINCIPAL];
+    if (principal) req.sessionPrincipal = principal;
+    return super.createSession(req, sess);
+  }
+
   override touch(sid: string, sess: SessionData, callback?: (err?: unknown) => void): void {
     const now = Date.now();
     const last = this.#lastTouch.get(sid);

@@ -72,6 +72,9 @@ const COLUMNS = `id, town_id as "townId", family_id as "familyId", username, ema
   previous_sign_in_at as "previousSignInAt", failed_sign_ins as "failedSignIns",
   last_failed_sign_in_at as "lastFailedSignInAt", locked_until as "lockedUntil", created_at as "createdAt"`;
 
+/** The columns of `Account`, for the session store's read of the session with its account (sessions.repository.ts). */
+export const ACCOUNT_COLUMNS = COLUMNS;
+
 /** Only the names are required: a precreated account has the rest filled in later. */
 export interface NewAccount extends Partial<IdentityFields & AddressFields & PhoneFields> {
   townId: string;

@@ -23,6 +23,9 @@ const COLUMNS = `id, town_id as "townId", username, display_name as "displayName
   disabled_at as "disabledAt", last_sign_in_at as "lastSignInAt", failed_sign_ins as "failedSignIns",
   last_failed_sign_in_at as "lastFailedSignInAt", locked_until as "lockedUntil", created_at as "createdAt"`;
 
+/** The columns of `Agent`, for the session store's read of the session with its agent (sessions.repository.ts). */
+export const AGENT_COLUMNS = COLUMNS;
+
 export async function insertAgent(
   db: Queryable,
   a: {

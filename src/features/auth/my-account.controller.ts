@@ -88,7 +88,7 @@ export function myAccountController(deps: AppDeps) {
     const createdAt = req.session.createdAt;
     await regenerateSession(req);
     Object.assign(req.session, { accountId: account.id, townId: town.id, createdAt });
-    freshCsrfToken(req);
+    freshCsrfToken(res);
     await saveSession(req);
     res.redirect(303, urls.acceptCgu(town));
   }

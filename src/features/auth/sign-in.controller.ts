@@ -4,6 +4,7 @@ import { rememberDevice } from '../../lib/device-cookie.js';
 import { TooManyRequestsError } from '../../lib/errors.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';
 import { AUTH_HINT_COOKIE, PARENT_ABSOLUTE_MS } from '../../middleware/auth.js';
+import { freshCsrfToken } from '../../middleware/csrf.js';
 import { regenerateSession, saveSession, sessionCookieName } from '../../middleware/session.js';
 import { requireTown } from '../../middleware/town.js';
 import { listPublishedNews, listServices } from '../../repositories/towns.repository.js';
@@ -63,6 +64,7 @@ export function signInController(deps: AppDeps) {
     req.session.townId = town.id;
     req.session.createdAt = clock.now().getTime();
     await saveSession(req);
+    freshCsrfToken(res);
     res.cookie(AUTH_HINT_COOKIE, '1', {
       httpOnly: true,
       sameSite: 'lax',
@@ -77,6 +79,7 @@ export function signInController(deps: AppDeps) {
   async function signOut(req: Request, res: Response) {
     const town = requireTown(req);
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    freshCsrfToken(res);
     res.clearCookie(AUTH_HINT_COOKIE, { path: '/' });
     res.clearCookie(sessionCookieName(config), { path: '/' });
     res.redirect(303, `${urls.townHome(town)}?deconnexion=1`);

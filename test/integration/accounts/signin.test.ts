@@ -55,16 +55,21 @@ describe('signing in', () => {
     expect((await signIn(t.agent(), 'tarnos', ` ${parent.email} `, parent.password)).status).toBe(303);
   });
 
-  it('regenerates the session id at sign-in', async () => {
+  it('regenerates the session id at sign-in, and ends the session the browser had before', async () => {
     const parent = await createParent(t.db.pool, 'tarnos');
     const agent = t.agent();
-    const home = await agent.get('/tarnos/');
-    const before = sessionCookie(home);
+    // The home page alone opens no session: a page that leaves a message for the next one does.
+    const guarded = await agent.get('/tarnos/mon-espace');
+    const before = sessionCookie(guarded);
     const res = await signIn(agent, 'tarnos', parent.username, parent.password);
     const after = sessionCookie(res);
     expect(before).toBeDefined();
     expect(after).toBeDefined();
     expect(after).not.toBe(before);
+    // The fixed id is deleted, not kept beside the new one.
+    const sidOf = (cookie: string) => /^ef\.sid=s:([^.]+)\./.exec(decodeURIComponent(cookie))?.[1];
+    const { rows } = await t.db.pool.query('select sid from session where sid = any($1)', [[sidOf(before!), sidOf(after!)]]);
+    expect(rows.map((r: { sid: string }) => r.sid)).toEqual([sidOf(after!)]);
   });
 
   it('answers every failure with the same generic message and status', async () => {

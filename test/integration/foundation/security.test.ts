@@ -29,12 +29,13 @@ describe('security in place before any form', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
-  it('sets an HttpOnly, SameSite=Lax session cookie when a form needs a token', async () => {
+  it('sets an HttpOnly, SameSite=Lax CSRF cookie, and no session cookie, when a form needs a token', async () => {
     const res = await t.agent().get('/tarnos/');
     const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).join(';');
-    expect(cookie).toContain('ef.sid=');
+    expect(cookie).toContain('ef.csrf=');
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Lax');
+    expect(cookie).not.toContain('ef.sid=');
   });
 
   it('refuses a POST without a CSRF token with the French 403 page', async () => {

@@ -71,6 +71,7 @@ export function authController(deps: AppDeps) {
     req.session.createdAt = now;
     req.session.agentSeenAt = now;
     await saveSession(req);
+    freshCsrfToken(res);
     rememberDevice(req, res, config, `agent-${result.agent.id}`, attemptAt);
     // A password an admin chose opens only the page to choose one's own (loadAgent guards the rest).
     res.redirect(303, result.agent.mustChangePassword ? urls.agentNewPassword(town) : urls.agentHome(town));
@@ -104,7 +105,7 @@ export function authController(deps: AppDeps) {
     const { createdAt, agentSeenAt } = req.session;
     await regenerateSession(req);
     Object.assign(req.session, { agentId: agent.id, townId: town.id, createdAt, agentSeenAt });
-    freshCsrfToken(req);
+    freshCsrfToken(res);
     req.session.flash = { kind: 'success', message: 'Votre mot de passe est enregistré : vous seul le connaissez.' };
     await saveSession(req);
     res.redirect(303, urls.agentHome(town));
@@ -114,6 +115,7 @@ export function authController(deps: AppDeps) {
     const town = requireTown(req);
     await audit(pool, { townId: town.id, ...auditActor(req), action: 'agent.sign_out', at: clock.now() });
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    freshCsrfToken(res);
     res.redirect(303, `${urls.agentSignIn(town)}?deconnexion=1`);
   }
 
