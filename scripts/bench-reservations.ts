@@ -16,7 +16,8 @@
  * carry. Both write their rows into bench-results.json (scripts/bench-results.ts).
  *
  * Environment: BENCH_DURATION (seconds per measurement, default 10), BENCH_WARMUP (default 2),
- * BENCH_SAVE_RATE (VALIDER posts a second, default 20), BENCH_PROFILE (a .cpuprofile path).
+ * BENCH_SAVE_RATE (VALIDER posts a second, default 20), BENCH_PROFILE_DIR (CPU profiles of the
+ * measured phases), BENCH_RESULTS (where to write the JSON).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -35,12 +36,14 @@ import { FixedClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/lib/logger.js';
 import { hashPassword } from '../src/lib/passwords.js';
 import { insertAccount } from '../src/repositories/accounts.repository.js';
-import { loadAverage, printTable, writeResults, type BenchRow } from './bench-results.js';
+import { loadAverage, printTable, startProfile, writeResults, type BenchRow } from './bench-results.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const PASSWORD = 'Banc-Essai-2026';
 /** VALIDER posts a second, on a fixed schedule (issue 13: p95 ≤ 100 ms at 20 a second). */
+/** BENCH_PROFILE_DIR: CPU profiles of the measured agenda run (agenda.cpuprofile) and save phase (save.cpuprofile). */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const SAVE_RATE = Number(process.env.BENCH_SAVE_RATE ?? 20);
 /**
  * Parents taking turns: each one's turn comes every SAVERS / SAVE_RATE seconds (2 s), time
@@ -184,17 +187,6 @@ async function main(): Promise<void> {
       SMTP_URL: 'smtp://127.0.0.1:2525',
     });
     const running = await start({ config, logger, mailWorker: false, clock: new FixedClock(NOW) });
-    if (process.env.BENCH_PROFILE) {
-      const { Session } = await import('node:inspector/promises');
-      const session = new Session();
-      session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
-      stops.unshift(async () => {
-        const { profile } = await session.post('Profiler.stop');
-        fs.writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
-      });
-    }
     stops.unshift(() => running.stop());
     const appUrl = `http://127.0.0.1:${(running.server.address() as AddressInfo).port}`;
     const headers = { 'x-forwarded-proto': 'https' };
@@ -310,18 +302,21 @@ async function main(): Promise<void> {
     console.log(`${Math.round(base.requests.average)} req/s`);
     process.stdout.write('  agenda: 50 connections… ');
     await autocannonRun(`${appUrl}${agendaPath}`, { ...headers, cookie: agendaCookie }, WARMUP, 50);
+    const stopAgendaProfile = PROFILE_DIR ? await startProfile() : undefined;
     const { result: agenda, cpuPerRequest: agendaCpu } = await measured(
       `${appUrl}${agendaPath}`,
       { ...headers, cookie: agendaCookie },
       DURATION,
       50,
     );
+    await stopAgendaProfile?.(path.join(PROFILE_DIR!, 'agenda.cpuprofile'));
     console.log(`${Math.round(agenda.requests.average)} req/s`);
 
     process.stdout.write(
       `  save of a month (${savers[0]!.days.length} days): VALIDER at a fixed ${SAVE_RATE}/s, open loop, ${SAVERS} parents in turn… `,
     );
     let cpuAtMeasure: number | undefined;
+    let saveProfile: ReturnType<typeof startProfile> | undefined;
     const result = await new Promise<{ samples: number[]; failures: number; seconds: number; saves: number }>((resolve, reject) => {
       const worker = new Worker(SAVER_SOURCE, {
         eval: true,
@@ -329,14 +324,17 @@ async function main(): Promise<void> {
       });
       worker.on('message', (m: { phase?: string; error?: string }) => {
         if (m.error) reject(new Error(m.error));
-        else if (m.phase === 'measure') cpuAtMeasure = mainThreadCpuMs();
-        else if (m.phase === 'done') resolve(m as never);
+        else if (m.phase === 'measure') {
+          cpuAtMeasure = mainThreadCpuMs();
+          if (PROFILE_DIR) saveProfile = startProfile();
+        } else if (m.phase === 'done') resolve(m as never);
       });
       worker.once('error', reject);
     });
     // Per save over the measured window: VALIDER and the grid, post and recap that prepare
     // the next one (four requests).
     const saveCpu = (mainThreadCpuMs() - (cpuAtMeasure ?? 0)) / Math.max(1, result.saves);
+    if (saveProfile) await (await saveProfile)(path.join(PROFILE_DIR!, 'save.cpuprofile'));
     const sorted = [...result.samples].sort((a, b) => a - b);
     const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
     console.log(`${sorted.length} saves, ${result.failures} failed`);

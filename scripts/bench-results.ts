@@ -183,3 +183,34 @@ export function writeResults(script: string, rows: BenchRow[], run: { loadBefore
   fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(file, null, 2)}\n`);
   console.log(`  Results merged into ${path.relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE} (section "${script}").`);
 }
+
+/**
+ * A CPU profile of this process's main thread (V8's sampling profiler, the same as
+ * `node --cpu-prof`, but only over the measured window: no start-up, migrations or setup).
+ * Open the file in Chrome's DevTools (Performance) or summarize it with
+ * scripts/profile-summary.ts.
+ */
+export async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (file: string) => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(profile));
+    console.log(`  CPU profile written to ${file}`);
+  };
+}
+
+/** 'home /tarnos/, first visit' → 'home-tarnos-first-visit': a file name. */
+export function slug(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}

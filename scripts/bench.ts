@@ -8,7 +8,11 @@
  * the servers; baseline and app get exactly the same treatment.
  *
  * Environment: BENCH_DURATION (seconds, default 10), BENCH_WARMUP (default 2),
- * BENCH_CONNECTIONS (default 50), BENCH_ONLY (comma-separated scenario names).
+ * BENCH_CONNECTIONS (default 50), BENCH_ONLY (comma-separated scenario names),
+ * BENCH_PROFILE_DIR (a CPU profile of each unpaired app row's measured run, in that directory),
+ * BENCH_RESULTS (where to write the JSON, default bench-results.json).
+ * Each row's CPU ratio (its CPU per request ÷ its baseline's, same run) is held to issue 13's
+ * targets; the table is printed and merged into bench-results.json (scripts/bench-results.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -31,7 +35,7 @@ import { createLogger, type Logger } from '../src/lib/logger.js';
 import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../src/lib/passwords.js';
 import { insertAccount } from '../src/repositories/accounts.repository.js';
 import { findTownBySlug } from '../src/repositories/towns.repository.js';
-import { loadAverage, printTable, writeResults, type BenchRow, type Target } from './bench-results.js';
+import { loadAverage, printTable, slug, startProfile, writeResults, type BenchRow, type Target } from './bench-results.js';
 
 /** What every request of a scenario looks like. */
 export interface RequestShape {
@@ -491,6 +495,7 @@ interface Measured {
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 
 /**
  * CPU time of this process's main thread (where both servers run), in ms. Linux only:
@@ -561,7 +566,10 @@ async function measure(scenario: Scenario, ctx: BenchContext): Promise<Measured>
     await runAutocannon(url, shape, WARMUP, connections);
     await ctx.settle();
   }
+  // BENCH_PROFILE_DIR: a CPU profile of each unpaired app row's measured run.
+  const stopProfile = PROFILE_DIR && scenario.server === 'app' ? await startProfile() : undefined;
   const { result, cpuMs } = await timedRun(url, shape, DURATION, connections, ctx);
+  await stopProfile?.(path.join(PROFILE_DIR!, `${slug(scenario.name)}.cpuprofile`));
   const measured = {
     scenario,
     requestsPerSecond: result.requests.average,
