@@ -121,20 +121,23 @@ async function prepare(s) {
   return new URLSearchParams({ _csrf: csrf(html), cle: key[1] });
 }
 const samples = [];
+const reasons = {};
 let failures = 0;
 let measuredSaves = 0;
 async function turn(s, scheduled, measured) {
   let ok = false;
+  let reason = '';
   try {
     const form = await s.ready;
     const save = await fetch(appUrl + s.grid + '/valider', { method: 'POST', headers: { ...headers, cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form, redirect: 'manual' });
     await save.arrayBuffer();
     ok = save.status === 303 && (save.headers.get('location') || '').includes('/reservations/demandes/');
+    if (!ok) reason = 'VALIDER answered ' + save.status + ' ' + (save.headers.get('location') || '');
   } catch (err) {
-    ok = false;
+    reason = String(err && err.message || err);
   }
   const ms = performance.now() - scheduled;
-  if (measured) { samples.push(ms); measuredSaves += ok ? 1 : 0; if (!ok) failures += 1; }
+  if (measured) { samples.push(ms); measuredSaves += ok ? 1 : 0; if (!ok) { failures += 1; reasons[reason] = (reasons[reason] || 0) + 1; } }
   // Book, then cancel, turn about; a failed save is tried again the same way.
   if (ok) s.book = !s.book;
   s.ready = prepare(s);
@@ -159,7 +162,7 @@ async function turn(s, scheduled, measured) {
   // The preparations the last turns started: finished before the servers stop.
   await Promise.all(savers.map((s) => s.ready.catch(() => {})));
   const seconds = (performance.now() - (start + firstMeasured * interval)) / 1000;
-  parentPort.postMessage({ phase: 'done', samples, failures, saves: measuredSaves, seconds });
+  parentPort.postMessage({ phase: 'done', samples, failures, reasons, saves: measuredSaves, seconds });
 })().catch((err) => parentPort.postMessage({ error: String(err && err.stack || err) }));
 `;
 
@@ -170,7 +173,12 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ef-bench-resa-'));
   fs.chmodSync(tmp, 0o755);
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'data'), port: await freePort(), logger, persistent: false });
-  const stops: Array<() => Promise<void>> = [async () => embedded.stop(), async () => fs.rmSync(tmp, { recursive: true, force: true })];
+  const stops: Array<() => Promise<void>> = [
+    // pg's pool.end() resolves before its idle clients have said goodbye: give them a moment.
+    async () => new Promise((resolve) => setTimeout(resolve, 300)),
+    async () => embedded.stop(),
+    async () => fs.rmSync(tmp, { recursive: true, force: true }),
+  ];
   try {
     await ensureDatabase(embedded.adminUrl, 'espace_famille_bench');
     const databaseUrl = embedded.urlFor('espace_famille_bench');
@@ -317,7 +325,13 @@ async function main(): Promise<void> {
     );
     let cpuAtMeasure: number | undefined;
     let saveProfile: ReturnType<typeof startProfile> | undefined;
-    const result = await new Promise<{ samples: number[]; failures: number; seconds: number; saves: number }>((resolve, reject) => {
+    const result = await new Promise<{
+      samples: number[];
+      failures: number;
+      reasons: Record<string, number>;
+      seconds: number;
+      saves: number;
+    }>((resolve, reject) => {
       const worker = new Worker(SAVER_SOURCE, {
         eval: true,
         workerData: { appUrl, headers, savers, duration: DURATION, warmup: WARMUP, month: MONTH, rate: SAVE_RATE },
@@ -338,6 +352,7 @@ async function main(): Promise<void> {
     const sorted = [...result.samples].sort((a, b) => a - b);
     const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
     console.log(`${sorted.length} saves, ${result.failures} failed`);
+    for (const [reason, count] of Object.entries(result.reasons)) console.log(`    ${count} × ${reason}`);
 
     const agendaBad = Object.entries(agenda.statusCodeStats ?? {})
       .filter(([code]) => code !== '200')

@@ -10,7 +10,8 @@
  * Environment: BENCH_DURATION (seconds, default 10), BENCH_WARMUP (default 2),
  * BENCH_CONNECTIONS (default 50), BENCH_ONLY (comma-separated scenario names),
  * BENCH_PROFILE_DIR (a CPU profile of each unpaired app row's measured run, in that directory),
- * BENCH_RESULTS (where to write the JSON, default bench-results.json).
+ * BENCH_RESULTS (where to write the JSON, default bench-results.json), BENCH_COMPRESSION=true
+ * (the app compresses, COMPRESSION=true, and every request accepts gzip and brotli).
  * Each row's CPU ratio (its CPU per request ÷ its baseline's, same run) is held to issue 13's
  * targets; the table is printed and merged into bench-results.json (scripts/bench-results.ts).
  */
@@ -398,7 +399,7 @@ export const scenarios: Scenario[] = [
   {
     // A crawler, or a family's first visit: no cookie at all. Until anonymous pages stop
     // creating sessions (issue 13), each of these requests inserts a session row.
-    name: 'home /tarnos/, first visit (no cookie)',
+    name: 'home /tarnos/ first visit (no cookie)',
     server: 'app',
     path: '/tarnos/',
     baseline: 'baseline',
@@ -496,6 +497,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+const COMPRESS = process.env.BENCH_COMPRESSION === 'true';
 
 /**
  * CPU time of this process's main thread (where both servers run), in ms. Linux only:
@@ -740,6 +742,8 @@ async function main(): Promise<void> {
       DEMO_DATA: 'true',
       // Required in production; nothing is mailed here and the worker stays off.
       SMTP_URL: 'smtp://127.0.0.1:2525',
+      // BENCH_COMPRESSION=true: the app compresses (and every request accepts it), to measure what it costs.
+      ...(COMPRESS ? { COMPRESSION: 'true' } : {}),
     });
     const running: RunningApp = await start({ config, logger, mailWorker: false });
     cleanup.push(() => running.stop());
@@ -778,7 +782,14 @@ async function main(): Promise<void> {
       // The queries that follow the last hashes.
       await sleep(200);
     };
-    const ctx: BenchContext = { baselineUrl, appUrl, appHeaders: { 'x-forwarded-proto': 'https' }, pool, tmpDir: tmp, settle };
+    const ctx: BenchContext = {
+      baselineUrl,
+      appUrl,
+      appHeaders: { 'x-forwarded-proto': 'https', ...(COMPRESS ? { 'accept-encoding': 'gzip, deflate, br' } : {}) },
+      pool,
+      tmpDir: tmp,
+      settle,
+    };
     const results: Measured[] = [];
     for (const scenario of selected) results.push(await measure(scenario, ctx));
     const rows = results.map((m) => rowOf(m, results));

@@ -73,12 +73,25 @@ function timeIt(n: number, fn: () => void): number {
 
 const LAYOUT = path.join(VIEWS_DIR, 'layouts', 'main.ejs');
 
+/** ejs.renderFile with a callback, which it calls before returning (without one, it returns a promise). */
+function renderFileSync(file: string, locals: Locals, options: ejs.Options): string {
+  let out: string | undefined;
+  let error: unknown;
+  ejs.renderFile(file, locals, options, (err, html) => {
+    error = err;
+    out = html;
+  });
+  if (error) throw error;
+  if (out === undefined) throw new Error(`${file} did not render synchronously`);
+  return out;
+}
+
 /** Page then layout, as src/lib/views.ts renders them, with extra EJS options. */
 function render(file: string, locals: Locals, extra: ejs.Options): string {
   const options = { cache: true, views: [VIEWS_DIR], async: false as const, ...extra };
-  const body = ejs.renderFile(file, locals, options) as unknown as string;
+  const body = renderFileSync(file, locals, options);
   if (locals.layout === false) return body;
-  return ejs.renderFile(LAYOUT, { ...locals, body }, options) as unknown as string;
+  return renderFileSync(LAYOUT, { ...locals, body }, options);
 }
 
 /**
@@ -196,7 +209,12 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ef-profile-views-'));
   fs.chmodSync(tmp, 0o755);
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'data'), port: await freePort(), logger, persistent: false });
-  const stops: Array<() => Promise<void>> = [async () => embedded.stop(), async () => fs.rmSync(tmp, { recursive: true, force: true })];
+  const stops: Array<() => Promise<void>> = [
+    // pg's pool.end() resolves before its idle clients have said goodbye: give them a moment.
+    async () => new Promise((resolve) => setTimeout(resolve, 300)),
+    async () => embedded.stop(),
+    async () => fs.rmSync(tmp, { recursive: true, force: true }),
+  ];
   try {
     await ensureDatabase(embedded.adminUrl, 'espace_famille_profile');
     const config = loadConfig({
@@ -261,12 +279,11 @@ async function main(): Promise<void> {
       [townId, activity[0]!.id, children[0]],
     );
     for (let i = 0; i < 20; i++) {
-      await pool.query(`insert into requests (town_id, family_id, type, status, summary) values ($1, $2, 'child_update', $3, $4)`, [
-        townId,
-        familyId,
-        ['sent', 'in_progress', 'accepted', 'refused'][i % 4],
-        `Demande n° ${i + 1}`,
-      ]);
+      await pool.query(
+        `insert into requests (town_id, family_id, type, status, summary, decided_at)
+         values ($1, $2, 'child_update', $3, $4, case when $3 in ('accepted', 'refused') then now() end)`,
+        [townId, familyId, ['sent', 'in_progress', 'accepted', 'refused'][i % 4], `Demande n° ${i + 1}`],
+      );
     }
     const account = await insertAccount(pool, {
       townId,
