@@ -124,7 +124,14 @@ const samples = [];
 const reasons = {};
 let failures = 0;
 let measuredSaves = 0;
-async function turn(s, scheduled, measured) {
+// A parent's turn waits for its previous one (VALIDER answered, next recap asked for): under
+// overload a turn comes round again before the last is over, and must not reuse its recap key.
+// The wait counts in its latency, which runs from the scheduled time whatever happens.
+function turn(s, scheduled, measured) {
+  s.chain = (s.chain || Promise.resolve()).then(() => takeTurn(s, scheduled, measured));
+  return s.chain;
+}
+async function takeTurn(s, scheduled, measured) {
   let ok = false;
   let reason = '';
   try {
