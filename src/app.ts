@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import compression from 'compression';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { absencesRouter } from './features/absences/absences.routes.js';
@@ -31,6 +32,7 @@ import { errorHandler, notFound } from './middleware/errors.js';
 import { rejectNulBytes } from './middleware/nul-bytes.js';
 import { noStore, securityHeaders } from './middleware/security.js';
 import { saveBeforeRedirect, sessionMiddleware } from './middleware/session.js';
+import { staticAssets } from './middleware/static-assets.js';
 import { townMiddleware } from './middleware/town.js';
 import { urls } from './routes.js';
 import type { AppDeps } from './deps.js';
@@ -52,6 +54,9 @@ export function createApp(deps: AppDeps): Express {
   app.locals.format = format;
   app.locals.auditActions = AUDIT_ACTIONS;
   app.locals.isProduction = config.isProduction;
+  // Views link /public files through asset('css/main.css'): a URL with the content's hash.
+  const assets = staticAssets(PUBLIC_DIR, { watch: !config.isProduction });
+  app.locals.asset = assets.url;
 
   app.use(
     pinoHttp({
@@ -68,8 +73,10 @@ export function createApp(deps: AppDeps): Express {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || (req.url ?? '').startsWith('/public/') },
     }),
   );
+  // Only when nothing compresses in front of the app (COMPRESSION, docs/performance.md).
+  if (config.compression) app.use(compression());
   app.use(securityHeaders(config.isProduction));
-  app.use('/public', express.static(PUBLIC_DIR, { maxAge: config.isProduction ? '1d' : 0, index: false }));
+  app.use('/public', assets.handler);
   app.use(healthRouter(pool, { showRuntime: !config.isProduction }));
   app.use(noStore);
   // Forms are small: a body over 100 kB or with hundreds of fields is refused (413).

@@ -60,4 +60,11 @@ describe('configuration', () => {
     expect(loadConfig({ SESSION_SECRET: 'x'.repeat(40), WEB_CONCURRENCY: '4' }).webConcurrency).toBe(4);
     expect(() => loadConfig({ SESSION_SECRET: 'x'.repeat(40), WEB_CONCURRENCY: '0' })).toThrow(/WEB_CONCURRENCY/);
   });
+
+  it('leaves compression to the reverse proxy unless COMPRESSION=true, and refuses anything else', () => {
+    expect(loadConfig({ SESSION_SECRET: 'x'.repeat(40) }).compression).toBe(false);
+    expect(loadConfig({ SESSION_SECRET: 'x'.repeat(40), COMPRESSION: 'true' }).compression).toBe(true);
+    expect(loadConfig({ SESSION_SECRET: 'x'.repeat(40), COMPRESSION: '' }).compression).toBe(false);
+    expect(() => loadConfig({ SESSION_SECRET: 'x'.repeat(40), COMPRESSION: 'yes' })).toThrow(/COMPRESSION/);
+  });
 });

@@ -52,6 +52,7 @@ const envSchema = z
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
+    COMPRESSION: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
   })
   .superRefine((env, ctx) => {
     // Node refuses to build a server whose headers may take longer than the whole request.
@@ -107,6 +108,11 @@ export interface Config {
   /** Time a client has to send the request line and headers, then the whole request, body included. */
   httpHeadersTimeoutMs: number;
   httpRequestTimeoutMs: number;
+  /**
+   * Compress responses (gzip, brotli) in the app: only when it faces users directly. Behind
+   * the reverse proxy of docker-compose.yml, the proxy compresses, off the app's CPU.
+   */
+  compression: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -158,5 +164,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     webConcurrency: env.WEB_CONCURRENCY,
     httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    compression: env.COMPRESSION === 'true',
   };
 }
