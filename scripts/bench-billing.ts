@@ -22,13 +22,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
+import { loadAverage, writeResults } from './bench-results.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
 import { runInvoicing } from '../src/features/billing/invoicing.service.js';
 import { FixedClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/lib/logger.js';
-import { ROOT_DIR } from '../src/lib/paths.js';
 import { insertActivity } from '../src/repositories/activities.repository.js';
 import { findRun, insertRun } from '../src/repositories/billing-invoices.repository.js';
 import { insertRegie, insertTariff, setActivityRegie } from '../src/repositories/billing-tariffs.repository.js';
@@ -36,7 +36,6 @@ import type pg from 'pg';
 
 const SIZES = (process.env.BENCH_BILLING_SIZES ?? '2000,10000').split(',').map(Number);
 const TARGET_SECONDS = 60;
-const SCENARIO = 'billing run 10,000 families';
 // Invoices of November 2026 issued on 2 December.
 const NOW = '2026-12-02T09:00:00Z';
 const MONTH = '2026-11';
@@ -181,19 +180,9 @@ async function measure(pool: pg.Pool, ctx: Parameters<typeof runInvoicing>[0], n
   return { families: n, seconds, invoices: run.invoicesCreated, lines: rows[0]!.lines, amountCents: run.amountCents };
 }
 
-/** Merges our row into bench-results.json by scenario name, keeping the other benches' rows. */
-function writeResult(row: Record<string, unknown>): void {
-  const file = path.join(ROOT_DIR, 'bench-results.json');
-  let doc: { rows?: Record<string, unknown>[] } & Record<string, unknown> = { rows: [] };
-  if (fs.existsSync(file)) {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-    if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { rows?: unknown }).rows)) doc = parsed as typeof doc;
-  }
-  const rows = (doc.rows ?? []).filter((r) => r.scenario !== row.scenario);
-  fs.writeFileSync(file, `${JSON.stringify({ ...doc, rows: [...rows, row] }, null, 2)}\n`);
-}
-
 async function main(): Promise<void> {
+  const loadBefore = loadAverage();
+  const startedAt = performance.now();
   const logger = createLogger('warn');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ef-bench-billing-'));
   fs.chmodSync(tmp, 0o755);
@@ -228,21 +217,24 @@ async function main(): Promise<void> {
       );
     }
     const largest = results.reduce((a, b) => (b.families > a.families ? b : a));
-    const pass = largest.seconds < TARGET_SECONDS;
-    if (!pass) process.exitCode = 1;
+    // The issue's target is for 10 000 families; a smaller town must do at least as well per family.
+    const targetFor = (families: number) => (TARGET_SECONDS * families) / 10_000;
+    // Like the other benches, a miss is printed and written, not an exit code: a shared
+    // machine's load must not fail whatever runs the bench.
     console.log(
-      `${pass ? 'PASS' : 'FAIL'}: ${largest.families.toLocaleString('en')} families in ${largest.seconds.toFixed(1)} s (target < ${TARGET_SECONDS} s)`,
+      `${largest.seconds < targetFor(largest.families) ? 'PASS' : 'FAIL'}: ${largest.families.toLocaleString('en')} families in ${largest.seconds.toFixed(1)} s (target < ${targetFor(largest.families)} s)`,
     );
-    if (largest.families === 10_000) {
-      writeResult({
-        scenario: SCENARIO,
-        seconds: Number(largest.seconds.toFixed(1)),
-        target: `< ${TARGET_SECONDS} s`,
-        result: pass ? 'PASS' : 'FAIL',
-        invoices: largest.invoices,
-        lines: largest.lines,
-      });
-    }
+    writeResults(
+      'billing',
+      results.map((m) => ({
+        scenario: `billing run ${m.families.toLocaleString('en')} families`,
+        seconds: Number(m.seconds.toFixed(1)),
+        secondsMax: targetFor(m.families),
+        note: `${m.invoices} invoices, ${m.lines} lines`,
+        details: { families: m.families, invoices: m.invoices, lines: m.lines, amountCents: m.amountCents },
+      })),
+      { loadBefore, durationSeconds: Math.round((performance.now() - startedAt) / 1000) },
+    );
   } finally {
     for (const stop of stops) await stop().catch((err: unknown) => console.error('cleanup failed:', err));
   }

@@ -263,7 +263,7 @@ async function main(): Promise<void> {
         cgu[0]?.v ?? null,
       ]);
       const home = await fetch(`${appUrl}/tarnos/`, { headers });
-      const cookie = cookiesOf(home).find((c) => c.includes('ef.sid='))!;
+      const cookie = cookiesOf(home).find((c) => c.includes('ef.csrf='))!; // no session before sign-in (ADR 0016)
       const res = await fetch(`${appUrl}/tarnos/connexion`, {
         method: 'POST',
         redirect: 'manual',

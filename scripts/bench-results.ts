@@ -52,6 +52,21 @@ export interface BenchRow {
   note: string;
 }
 
+/** A row timed once rather than under load: the invoicing run of a town (bench-billing.ts). */
+export interface TimedRow {
+  scenario: string;
+  seconds: number;
+  /** PASS when under this many seconds. */
+  secondsMax: number;
+  note: string;
+  /** What the run produced (invoices, lines…), for the reader. */
+  details?: Record<string, number>;
+}
+
+type Written = ScriptResults['rows'][number];
+export const isTimed = (r: Written): r is TimedRow & Verdict => 'seconds' in r;
+export const isMeasured = (r: Written): r is Exclude<Written, TimedRow & Verdict> => !('seconds' in r);
+
 export interface Verdict {
   cpuRatio?: number;
   throughputRatio?: number;
@@ -74,6 +89,11 @@ export function verdictOf(row: BenchRow): Verdict {
   if (row.failures > 0) missed.push(`${row.failures} failed requests`);
   const hasTarget = t !== undefined && Object.values(t).some((v) => v !== undefined);
   return { cpuRatio, throughputRatio, pass: hasTarget || row.failures > 0 ? missed.length === 0 : undefined, missed };
+}
+
+function timedVerdict(r: TimedRow): Verdict {
+  const pass = r.seconds < r.secondsMax;
+  return { pass, missed: pass ? [] : [`${r.seconds} s ≥ ${r.secondsMax} s`] };
 }
 
 export function targetText(t: Target | undefined): string {
@@ -149,7 +169,7 @@ export interface ScriptResults {
   loadBefore: number[];
   loadAfter: number[];
   durationSeconds: number;
-  rows: Array<BenchRow & { cpuRatio?: number; throughputRatio?: number; pass?: boolean; missed: string[] }>;
+  rows: Array<(BenchRow & { cpuRatio?: number; throughputRatio?: number; pass?: boolean; missed: string[] }) | (TimedRow & Verdict)>;
 }
 
 export interface ResultsFile {
@@ -162,7 +182,11 @@ export interface ResultsFile {
  * `npm run bench` (every script in turn) leaves the whole table, and a single script run
  * updates only its own part.
  */
-export function writeResults(script: string, rows: BenchRow[], run: { loadBefore: number[]; durationSeconds: number }): void {
+export function writeResults(
+  script: string,
+  rows: Array<BenchRow | TimedRow>,
+  run: { loadBefore: number[]; durationSeconds: number },
+): void {
   let file: ResultsFile = { scripts: {} };
   try {
     const parsed = JSON.parse(fs.readFileSync(RESULTS_FILE, 'utf8')) as Partial<ResultsFile>;
@@ -178,7 +202,7 @@ export function writeResults(script: string, rows: BenchRow[], run: { loadBefore
     loadBefore: run.loadBefore,
     loadAfter: loadAverage(),
     durationSeconds: run.durationSeconds,
-    rows: rows.map((r) => ({ ...r, ...verdictOf(r) })),
+    rows: rows.map((r) => ('seconds' in r ? { ...r, ...timedVerdict(r) } : { ...r, ...verdictOf(r) })),
   };
   fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(file, null, 2)}\n`);
   console.log(`  Results merged into ${path.relative(process.cwd(), RESULTS_FILE) || RESULTS_FILE} (section "${script}").`);

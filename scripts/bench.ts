@@ -141,15 +141,18 @@ export function baselineRoutes(pool: pg.Pool, hashes: LimitFunction): Record<str
   };
 }
 
-/** Asks the app for a page as a first-time visitor and returns the session cookie it sets. */
+/**
+ * Asks the app for a page as a first-time visitor and returns the cookie a returning visitor
+ * sends back: an anonymous page sets only the CSRF cookie (ADR 0016), no session.
+ */
 async function sessionCookie(ctx: BenchContext, pagePath: string): Promise<string> {
   const res = await fetch(`${ctx.appUrl}${pagePath}`, { headers: ctx.appHeaders });
   if (res.status !== 200) throw new Error(`GET ${pagePath} answered ${res.status}`);
   const cookie = res.headers
     .getSetCookie()
     .map((c) => c.split(';')[0]!)
-    .find((c) => c.includes('ef.sid='));
-  if (!cookie) throw new Error(`GET ${pagePath} set no session cookie`);
+    .find((c) => c.includes('ef.csrf='));
+  if (!cookie) throw new Error(`GET ${pagePath} set no CSRF cookie`);
   return cookie;
 }
 
@@ -270,12 +273,12 @@ async function benchFamilyWithRequests(ctx: BenchContext): Promise<string> {
   return key;
 }
 
-/** A visitor on the town home: the session cookie and the sign-in form's CSRF token. */
+/** A visitor on the town home: the CSRF cookie (no session before sign-in, ADR 0016) and the sign-in form's token. */
 async function homeVisit(ctx: BenchContext, ip: string): Promise<{ cookie: string; token: string }> {
   const res = await fetch(`${ctx.appUrl}/tarnos/`, { headers: { ...ctx.appHeaders, 'x-forwarded-for': ip } });
   if (res.status !== 200) throw new Error(`GET /tarnos/ answered ${res.status}`);
-  const cookie = cookiesOf(res).find((c) => c.includes('ef.sid='));
-  if (!cookie) throw new Error('GET /tarnos/ set no session cookie');
+  const cookie = cookiesOf(res).find((c) => c.includes('ef.csrf='));
+  if (!cookie) throw new Error('GET /tarnos/ set no CSRF cookie');
   return { cookie, token: csrfFrom(await res.text()) };
 }
 
