@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { absencesRouter } from './features/absences/absences.routes.js';
 import { backOfficeRouter } from './features/agents/agents.routes.js';
@@ -28,6 +28,7 @@ import { rejectNulBytes } from './middleware/nul-bytes.js';
 import { noStore, securityHeaders } from './middleware/security.js';
 import { saveBeforeRedirect, sessionMiddleware } from './middleware/session.js';
 import { townMiddleware } from './middleware/town.js';
+import { underPrefix } from './middleware/under-prefix.js';
 import { urls } from './routes.js';
 import type { AppDeps } from './deps.js';
 
@@ -89,18 +90,24 @@ export function createApp(deps: AppDeps): Express {
     townMiddleware(pool),
     loadAccount(pool, deps.clock),
     loadAgent(pool, deps.clock),
+    // Each area behind its path prefix, so a request walks only its own area's routes.
+    underPrefix(
+      ['/mon-espace', '/confirmer-courriel'],
+      Router().use(
+        dashboardRouter(deps),
+        requestsRouter(deps),
+        familyRouter(deps),
+        contactRouter(deps),
+        reservationsRouter(deps),
+        absencesRouter(deps),
+        documentsRouter(deps),
+        dataRightsRouter(deps),
+      ),
+    ),
+    underPrefix('/agents', backOfficeRouter(deps)),
+    underPrefix('/creer-mon-espace', signupRouter(deps)),
     townRouter(deps),
-    signupRouter(deps),
     authRouter(deps),
-    dashboardRouter(deps),
-    requestsRouter(deps),
-    familyRouter(deps),
-    contactRouter(deps),
-    reservationsRouter(deps),
-    absencesRouter(deps),
-    documentsRouter(deps),
-    dataRightsRouter(deps),
-    backOfficeRouter(deps),
   );
 
   app.use(notFound);
