@@ -10,6 +10,7 @@ import {
   listClosures,
   findChildAgendaRows,
   type ActivityRow,
+  type EnrolmentDaysRows,
   type EnrolmentRow,
   type FamilyChild,
 } from '../../repositories/activities.repository.js';
@@ -64,14 +65,92 @@ export async function enrolmentContext(
   childId: string,
   enrolmentId: string,
 ): Promise<EnrolmentContext> {
+  return (await readEnrolmentContext(db, town, parent, childId, enrolmentId)).ec;
+}
+
+/**
+ * The rows a grid page decides its days from, read with the enrolment: the reservations of
+ * every child of the family in the activity (brothers and sisters included) and the
+ * activity's counters, from `from` to `to`.
+ */
+export interface EnrolmentDays extends EnrolmentDaysRows {
+  from: string;
+  to: string;
+}
+
+/** The enrolment context and, for a range of days, its days, in one round trip. */
+export async function enrolmentContextWithDays(
+  db: Queryable,
+  town: Town,
+  parent: Parent,
+  childId: string,
+  enrolmentId: string,
+  range: { from: string; to: string } | undefined,
+): Promise<{ ec: EnrolmentContext; days?: EnrolmentDays }> {
+  const { ec, days } = await readEnrolmentContext(db, town, parent, childId, enrolmentId, range);
+  if (!range) return { ec };
+  return { ec, days: { ...range, reservations: days?.reservations ?? [], counts: days?.counts ?? [] } };
+}
+
+async function readEnrolmentContext(
+  db: Queryable,
+  town: Town,
+  parent: Parent,
+  childId: string,
+  enrolmentId: string,
+  range?: { from: string; to: string },
+): Promise<{ ec: EnrolmentContext; days?: EnrolmentDaysRows }> {
   assertUuid(childId);
   assertUuid(enrolmentId);
-  const found = await findFamilyEnrolmentContext(db, town.id, parent.familyId, childId, enrolmentId);
+  const found = await findFamilyEnrolmentContext(db, town.id, parent.familyId, childId, enrolmentId, range);
   if (!found) throw new NotFoundError('child of another family');
-  const { child, enrolment, activity, familyEnrolments } = found;
+  const { child, enrolment, activity, familyEnrolments, days } = found;
   if (!enrolment || enrolment.childId !== child.id) throw new NotFoundError('enrolment of another child');
   if (!activity) throw new NotFoundError('activity');
-  return { child, enrolment, activity, calendar: activityCalendar(activity, town.deadlineRules), familyEnrolments };
+  const ec = { child, enrolment, activity, calendar: activityCalendar(activity, town.deadlineRules), familyEnrolments };
+  return days ? { ec, days } : { ec };
+}
+
+/**
+ * A brother's or sister's enrolment in the same activity, from what the context already
+ * holds (the family's enrolments carry the child's names): no read.
+ */
+export function siblingContext(ec: EnrolmentContext, enrolment: EnrolmentRow): EnrolmentContext {
+  if (enrolment.activityId !== ec.activity.id || enrolment.familyId !== ec.child.familyId)
+    throw new NotFoundError('enrolment of another family');
+  const child = {
+    id: enrolment.childId,
+    familyId: enrolment.familyId,
+    firstNames: enrolment.childFirstNames,
+    lastName: enrolment.childLastName,
+  };
+  return { ...ec, child, enrolment };
+}
+
+/** Each day's state for one enrolment of the family, from days read with the context (no read). */
+export function statesFrom(
+  target: EnrolmentContext,
+  days: EnrolmentDays,
+  calendar: TownCalendar,
+  from: string,
+  to: string,
+  now: Date,
+): DayState[] {
+  if (from < days.from || to > days.to) throw new Error(`days ${from}–${to} asked of rows read for ${days.from}–${days.to}`);
+  return dayStates(
+    {
+      activity: target.calendar,
+      enrolment: target.enrolment,
+      calendar,
+      reservations: days.reservations
+        .filter((r) => r.childId === target.child.id)
+        .map((r) => ({ day: r.day, status: r.status, confirmed: r.confirmed, ...(r.position ? { position: r.position } : {}) })),
+      counts: days.counts,
+      now,
+    },
+    from,
+    to,
+  );
 }
 
 export async function townCalendar(db: Queryable, town: Town): Promise<TownCalendar> {
@@ -109,6 +188,13 @@ export async function enrolmentDays(
     from,
     to,
   );
+}
+
+/** The days of every child of the family enrolled in the context's activity, from `from` to `to`, in one statement. */
+export async function familyDays(db: Queryable, town: Town, ec: EnrolmentContext, from: string, to: string): Promise<EnrolmentDays> {
+  const childIds = [...new Set(ec.familyEnrolments.filter((e) => e.activityId === ec.activity.id).map((e) => e.childId))];
+  const { reservations, counts } = await repo.listReservationsWithCounts(db, town.id, { activityId: ec.activity.id, childIds, from, to });
+  return { from, to, reservations, counts };
 }
 
 /** The other children of the family enrolled in the same activity (brothers and sisters). */
@@ -178,6 +264,21 @@ export async function childAgenda(ctx: ServiceContext, town: Town, parent: Paren
       return { enrolment, activity, days: new Map(states.map((s) => [s.day, s])) };
     });
   return { child: found.child, entries, calendar, enrolments: found.entries.map((e) => e.enrolment) };
+}
+
+/** The child's enrolments, each with its activity and that activity's rules, in one statement (the choice of enrolment). */
+export async function childEnrolments(ctx: ServiceContext, town: Town, parent: Parent, childId: string) {
+  assertUuid(childId);
+  const found = await findChildAgendaRows(ctx.pool, town.id, parent.familyId, childId, '', '', { counts: false });
+  if (!found) throw new NotFoundError('child of another family');
+  return {
+    child: found.child,
+    enrolments: found.entries.map(({ enrolment, activity }) => ({
+      enrolment,
+      activity,
+      calendar: activityCalendar(activity, town.deadlineRules),
+    })),
+  };
 }
 
 // ------------------------------------------------------------------ saving
