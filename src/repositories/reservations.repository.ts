@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import type { ActivityRow, ClosureRow, EnrolmentRow } from './activities.repository.js';
 
 export interface ReservationRow {
   id: string;
@@ -211,6 +212,71 @@ export async function insertSubmission(
     [s.townId, s.familyId, s.accountId, s.activityId, s.key, s.createdAt],
   );
   return rows[0]?.id;
+}
+
+/** What VALIDER decides from when it locks late, read in the statement that records its submission. */
+export interface SubmissionWithDays {
+  /** Undefined when the key was already used: the save was made before. */
+  submissionId: string | undefined;
+  activity: ActivityRow | null;
+  /** Those of the asked enrolments that are the family's. */
+  enrolments: EnrolmentRow[];
+  closures: ClosureRow[];
+  /** The reservations of the enrolments' children in the activity, and its counters, between the days. */
+  reservations: ReservationRow[];
+  counts: DayCountRow[];
+}
+
+/**
+ * Records a submission (nothing if its key was used) and reads, in the same statement, what a
+ * save decides from before it locks anything: the activity, the family's enrolments among those
+ * asked, the town's closures, the reservations and the day counters. One round trip instead of
+ * four at the start of every VALIDER.
+ */
+export async function insertSubmissionWithDays(
+  db: Queryable,
+  s: { townId: string; familyId: string; accountId: string; activityId: string; key: string; createdAt: Date },
+  enrolmentIds: string[],
+  from: string,
+  to: string,
+): Promise<SubmissionWithDays> {
+  const { rows } = await db.query<SubmissionWithDays>(
+    `with submission as (
+       insert into reservation_submissions (town_id, family_id, account_id, activity_id, idempotency_key, status, created_at)
+       values ($1, $2, $3, $4, $5, 'confirmed', $6)
+       on conflict (town_id, idempotency_key) do nothing
+       returning id
+     ), asked as (
+       select e.id, e.activity_id, e.child_id, c.family_id, c.first_names, c.last_name, e.start_date, e.end_date
+         from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+        where e.town_id = $1 and c.family_id = $2 and e.id = any($7::uuid[])
+     )
+     select (select id from submission) as "submissionId",
+            (select json_build_object('id', a.id, 'name', a.name, 'site', a.site, 'unit', a.unit, 'startDate', a.start_date,
+                      'endDate', a.end_date, 'weekdays', a.weekdays, 'runsDuring', a.runs_during, 'capacity', a.capacity,
+                      'bookingRule', a.booking_rule, 'cancellationRule', a.cancellation_rule, 'confirmation', a.confirmation)
+               from activities a where a.town_id = $1 and a.id = $4) as activity,
+            coalesce((select json_agg(json_build_object('id', x.id, 'activityId', x.activity_id, 'childId', x.child_id,
+                        'familyId', x.family_id, 'childFirstNames', x.first_names, 'childLastName', x.last_name,
+                        'startDate', x.start_date, 'endDate', x.end_date))
+                        from asked x), '[]'::json) as enrolments,
+            coalesce((select json_agg(json_build_object('kind', k.kind, 'label', k.label, 'startDate', k.start_date, 'endDate', k.end_date)
+                        order by k.start_date)
+                        from town_closures k where k.town_id = $1), '[]'::json) as closures,
+            coalesce((select json_agg(json_build_object('id', r.id, 'childId', r.child_id, 'enrolmentId', r.enrolment_id, 'day', r.day,
+                        'status', r.status, 'confirmed', r.confirmed_at is not null, 'submissionId', r.submission_id,
+                        'position', case when r.status = 'waiting' then
+                          (select count(*)::int from reservations w where w.activity_id = r.activity_id and w.day = r.day and w.status = 'waiting' and w.seq <= r.seq)
+                        end) order by r.day)
+                        from reservations r
+                       where r.town_id = $1 and r.activity_id = $4 and r.day between $8 and $9
+                         and r.child_id in (select x.child_id from asked x where x.activity_id = $4)), '[]'::json) as reservations,
+            coalesce((select json_agg(json_build_object('day', d.day, 'capacity', d.capacity, 'booked', d.booked) order by d.day)
+                        from activity_days d where d.activity_id = $4 and d.day between $8 and $9), '[]'::json) as counts`,
+    [s.townId, s.familyId, s.accountId, s.activityId, s.key, s.createdAt, enrolmentIds, from, to],
+  );
+  const row = rows[0]!;
+  return { ...row, submissionId: row.submissionId ?? undefined };
 }
 
 export async function findSubmissionByKey(

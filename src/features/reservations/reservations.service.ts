@@ -356,27 +356,30 @@ async function attemptSave(
   input: { activityId: string; key: string; changes: ChangeSet[] },
   locking: 'late' | 'first',
 ): Promise<SaveResult> {
-  const submissionId = await repo.insertSubmission(db, {
+  const submission = {
     townId: town.id,
     familyId: parent.familyId,
     accountId: parent.id,
     activityId: input.activityId,
     key: input.key,
     createdAt: ctx.clock.now(),
-  });
+  };
+  const enrolmentIds = input.changes.map((c) => c.enrolmentId);
+  const allDays = [...new Set(input.changes.flatMap((c) => [...c.book, ...c.cancel]))].sort();
+  // Locking late, the submission and everything the first decision needs take one statement;
+  // locking first, nothing about the days may be read before the lock.
+  const seen =
+    locking === 'late' && allDays.length > 0
+      ? await repo.insertSubmissionWithDays(db, submission, enrolmentIds, allDays[0]!, allDays[allDays.length - 1]!)
+      : undefined;
+  const submissionId = seen ? seen.submissionId : await repo.insertSubmission(db, submission);
   if (!submissionId) {
     const existing = await repo.findSubmissionByKey(db, town.id, parent.familyId, input.key);
     if (!existing) throw new NotFoundError('idempotency key of another family');
     return { duplicate: true, submissionId: existing.id };
   }
 
-  const found = await findActivityWithFamilyEnrolments(
-    db,
-    town.id,
-    parent.familyId,
-    input.activityId,
-    input.changes.map((c) => c.enrolmentId),
-  );
+  const found = seen ?? (await findActivityWithFamilyEnrolments(db, town.id, parent.familyId, input.activityId, enrolmentIds));
   const activity = found.activity;
   if (!activity) throw new NotFoundError('activity');
   const enrolments = new Map<string, EnrolmentRow>();
@@ -385,12 +388,11 @@ async function attemptSave(
     if (!enrolment || enrolment.activityId !== activity.id) throw new NotFoundError('enrolment of another family');
     enrolments.set(enrolment.id, enrolment);
   }
-  const allDays = [...new Set(input.changes.flatMap((c) => [...c.book, ...c.cancel]))].sort();
   if (allDays.length === 0) return { duplicate: false, submissionId, outcome: [] };
 
   const save: SaveInput = { town, parent, activity, enrolments, changes: input.changes, submissionId, allDays };
-  if (locking === 'first') return saveLockingFirst(ctx, db, save);
-  const done = await saveLockingLate(ctx, db, save);
+  if (!seen) return saveLockingFirst(ctx, db, save);
+  const done = await saveLockingLate(ctx, db, save, seen);
   if (!done) throw new LockLateMissed();
   return done;
 }
@@ -516,19 +518,19 @@ function decide(save: SaveInput, calendar: TownCalendar, existing: repo.Reservat
   return { removed, lines, outcome, status, counts, fingerprint: JSON.stringify([removed, lines, status]) };
 }
 
-/** The lock-late attempt; undefined when it must give way to the lock-first save. */
-async function saveLockingLate(ctx: ServiceContext, db: Queryable, save: SaveInput): Promise<SaveResult | undefined> {
+/** The lock-late attempt, from what was read with the submission; undefined when it must give way to the lock-first save. */
+async function saveLockingLate(
+  ctx: ServiceContext,
+  db: Queryable,
+  save: SaveInput,
+  seen: Pick<repo.SubmissionWithDays, 'closures' | 'reservations' | 'counts'>,
+): Promise<SaveResult | undefined> {
   const { town, activity, allDays, submissionId } = save;
   const from = allDays[0]!;
   const to = allDays[allDays.length - 1]!;
   const childIds = [...new Set([...save.enrolments.values()].map((e) => e.childId))];
-  const calendar = await townCalendar(db, town);
-  const { reservations: existing, counts } = await repo.listReservationsWithCounts(db, town.id, {
-    activityId: activity.id,
-    childIds,
-    from,
-    to,
-  });
+  const calendar = new TownCalendar(seen.closures);
+  const { reservations: existing, counts } = seen;
   const planned = decide(save, calendar, existing, counts, ctx.clock.now());
   if (!planned) return undefined;
   await recordOutcome(ctx, db, save, planned.status, planned.outcome);
