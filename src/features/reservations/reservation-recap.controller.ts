@@ -8,7 +8,7 @@ import { findSubmissionByKey } from '../../repositories/reservations.repository.
 import type { Town } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
 import { rateLimitRequests } from '../requests/requests.service.js';
-import { draftChangeSets, pendingDays, recapLine } from './draft-changes.js';
+import { daySpan, draftChangeSets, pendingDays, recapLine } from './draft-changes.js';
 import { draftOf, draftSize, forget, MAX_DRAFT_DAYS, newKey, setWanted } from './draft.js';
 import { clampDay } from './grid-view.js';
 import { unitPlural } from './labels.js';
@@ -211,16 +211,4 @@ export function reservationRecapController(deps: AppDeps) {
   }
 
   return { showPeriodicity, previewPeriodicity, confirmPeriodicity, showRecap, validate };
-}
-
-/** The first and last of some days, or nothing. */
-function daySpan(days: string[]): { from: string; to: string } | undefined {
-  if (days.length === 0) return undefined;
-  let from = days[0]!;
-  let to = from;
-  for (const d of days) {
-    if (d < from) from = d;
-    if (d > to) to = d;
-  }
-  return { from, to };
 }
