@@ -5,7 +5,6 @@ import { enqueueMail } from '../../lib/mailer.js';
 import { ttlCache } from '../../lib/ttl-cache.js';
 import {
   findActivityWithFamilyEnrolments,
-  findFamilyChild,
   findFamilyEnrolmentContext,
   listClosures,
   findChildAgendaRows,
@@ -48,13 +47,6 @@ export interface EnrolmentContext {
 /** A malformed id is just another unknown object: the same 404, never a database error. */
 export function assertUuid(value: unknown): asserts value is string {
   if (typeof value !== 'string' || !UUID.test(value)) throw new NotFoundError('malformed id');
-}
-
-export async function familyChild(db: Queryable, town: Town, parent: Parent, childId: string): Promise<FamilyChild> {
-  assertUuid(childId);
-  const child = await findFamilyChild(db, town.id, parent.familyId, childId);
-  if (!child) throw new NotFoundError('child of another family');
-  return child;
 }
 
 /** The child's enrolment with its activity, or 404 when either belongs to someone else. */
