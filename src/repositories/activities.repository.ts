@@ -1,5 +1,4 @@
 import type { Queryable } from '../db/pool.js';
-import type { DayCountRow, ReservationRow } from './reservations.repository.js';
 
 /** An activity as its form writes it; rules are raw JSON here, parsed by the reservations feature. */
 export interface ActivityInput {
@@ -308,64 +307,30 @@ export interface FamilyChild {
   lastName: string;
 }
 
-/** The days a grid page shows: the family's reservations in the enrolment's activity and its counters. */
-export interface EnrolmentDaysRows {
-  /** Every child of the family enrolled in the activity (brothers and sisters share a grid post and a recap). */
-  reservations: ReservationRow[];
-  counts: DayCountRow[];
+export interface FamilyEnrolmentContextRow {
+  child: FamilyChild;
+  enrolment: EnrolmentRow | null;
+  activity: ActivityRow | null;
+  familyEnrolments: EnrolmentRow[];
 }
 
 /**
  * A child of the family, its enrolment and the enrolment's activity, in one round trip (every
  * page of the reservation grid starts with them), with all the family's enrolments (brothers
  * and sisters, pending changes). The enrolment is found among the family's only; the caller
- * checks it is this child's. With `days`, the same statement brings the family's reservations
- * in that activity and the activity's counters between the two days: a grid page is then one
- * round trip, not two.
+ * checks it is this child's. `extra` adds columns to the same statement (the grid's days, see
+ * reservations.repository.ts): `$1` is the town, `$2` the family, `$4` the enrolment, and its
+ * values follow from `$5`.
  */
-export async function findFamilyEnrolmentContext(
+export async function findFamilyEnrolmentContext<Extra extends object = object>(
   db: Queryable,
   townId: string,
   familyId: string,
   childId: string,
   enrolmentId: string,
-  days?: { from: string; to: string },
-): Promise<
-  | {
-      child: FamilyChild;
-      enrolment: EnrolmentRow | null;
-      activity: ActivityRow | null;
-      familyEnrolments: EnrolmentRow[];
-      days?: EnrolmentDaysRows;
-    }
-  | undefined
-> {
-  // The activity of the family's enrolment, or none (then the page is a 404 and the days are empty).
-  const activityOf = `(select e.activity_id from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
-                        where e.town_id = $1 and c.family_id = $2 and e.id = $4)`;
-  const daysColumns = days
-    ? `, json_build_object(
-              'reservations', coalesce((
-                select json_agg(json_build_object('id', r.id, 'childId', r.child_id, 'enrolmentId', r.enrolment_id, 'day', r.day,
-                  'status', r.status, 'confirmed', r.confirmed_at is not null, 'submissionId', r.submission_id,
-                  'position', case when r.status = 'waiting' then
-                    (select count(*)::int from reservations w where w.activity_id = r.activity_id and w.day = r.day and w.status = 'waiting' and w.seq <= r.seq)
-                  end) order by r.day)
-                  from reservations r join children c on c.id = r.child_id and c.town_id = r.town_id
-                 where r.town_id = $1 and c.family_id = $2 and r.activity_id = ${activityOf} and r.day between $5 and $6
-              ), '[]'::json),
-              'counts', coalesce((
-                select json_agg(json_build_object('day', d.day, 'capacity', d.capacity, 'booked', d.booked) order by d.day)
-                  from activity_days d where d.activity_id = ${activityOf} and d.day between $5 and $6
-              ), '[]'::json)) as days`
-    : '';
-  const { rows } = await db.query<{
-    child: FamilyChild;
-    enrolment: EnrolmentRow | null;
-    activity: ActivityRow | null;
-    familyEnrolments: EnrolmentRow[];
-    days?: EnrolmentDaysRows;
-  }>(
+  extra?: { columns: string; values: unknown[] },
+): Promise<(FamilyEnrolmentContextRow & Extra) | undefined> {
+  const { rows } = await db.query<FamilyEnrolmentContextRow & Extra>(
     `select json_build_object('id', k.id, 'familyId', k.family_id, 'firstNames', k.first_names, 'lastName', k.last_name) as child,
             (select row_to_json(x) from (
                select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
@@ -376,9 +341,9 @@ export async function findFamilyEnrolmentContext(
                 where a.town_id = $1 and c.family_id = $2 and e.id = $4) y) as activity,
             coalesce((select json_agg(z order by z."startDate", z.id) from (
                select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
-                where e.town_id = $1 and c.family_id = $2) z), '[]'::json) as "familyEnrolments"${daysColumns}
+                where e.town_id = $1 and c.family_id = $2) z), '[]'::json) as "familyEnrolments"${extra ? `, ${extra.columns}` : ''}
        from children k where k.town_id = $1 and k.family_id = $2 and k.id = $3`,
-    days ? [townId, familyId, childId, enrolmentId, days.from, days.to] : [townId, familyId, childId, enrolmentId],
+    [townId, familyId, childId, enrolmentId, ...(extra?.values ?? [])],
   );
   return rows[0];
 }

@@ -1,5 +1,11 @@
 import type { Queryable } from '../db/pool.js';
-import type { ActivityRow, ClosureRow, EnrolmentRow } from './activities.repository.js';
+import {
+  findFamilyEnrolmentContext,
+  type ActivityRow,
+  type ClosureRow,
+  type EnrolmentRow,
+  type FamilyEnrolmentContextRow,
+} from './activities.repository.js';
 
 export interface ReservationRow {
   id: string;
@@ -67,6 +73,49 @@ export async function listReservationsWithCounts(
     [townId, activityId, childIds, from, to],
   );
   return rows[0]!;
+}
+
+/** The days a grid page shows: the family's reservations in the enrolment's activity and its counters. */
+export interface EnrolmentDaysRows {
+  /** Every child of the family enrolled in the activity (brothers and sisters share a grid post and a recap). */
+  reservations: ReservationRow[];
+  counts: DayCountRow[];
+}
+
+/**
+ * The enrolment context of findFamilyEnrolmentContext and, in the same statement, the family's
+ * reservations in the enrolment's activity and the activity's counters from `from` to `to`:
+ * a grid page is then one round trip, not two.
+ */
+export async function findFamilyEnrolmentWithDays(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  childId: string,
+  enrolmentId: string,
+  from: string,
+  to: string,
+): Promise<(FamilyEnrolmentContextRow & { days: EnrolmentDaysRows }) | undefined> {
+  // The activity of the family's enrolment, or none (then the page is a 404 and the days are empty).
+  const activityOf = `(select e.activity_id from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+                        where e.town_id = $1 and c.family_id = $2 and e.id = $4)`;
+  return findFamilyEnrolmentContext<{ days: EnrolmentDaysRows }>(db, townId, familyId, childId, enrolmentId, {
+    columns: `json_build_object(
+              'reservations', coalesce((
+                select json_agg(json_build_object('id', r.id, 'childId', r.child_id, 'enrolmentId', r.enrolment_id, 'day', r.day,
+                  'status', r.status, 'confirmed', r.confirmed_at is not null, 'submissionId', r.submission_id,
+                  'position', case when r.status = 'waiting' then
+                    (select count(*)::int from reservations w where w.activity_id = r.activity_id and w.day = r.day and w.status = 'waiting' and w.seq <= r.seq)
+                  end) order by r.day)
+                  from reservations r join children c on c.id = r.child_id and c.town_id = r.town_id
+                 where r.town_id = $1 and c.family_id = $2 and r.activity_id = ${activityOf} and r.day between $5 and $6
+              ), '[]'::json),
+              'counts', coalesce((
+                select json_agg(json_build_object('day', d.day, 'capacity', d.capacity, 'booked', d.booked) order by d.day)
+                  from activity_days d where d.activity_id = ${activityOf} and d.day between $5 and $6
+              ), '[]'::json)) as days`,
+    values: [from, to],
+  });
 }
 
 export interface DayCountRow {

@@ -9,7 +9,6 @@ import {
   listClosures,
   findChildAgendaRows,
   type ActivityRow,
-  type EnrolmentDaysRows,
   type EnrolmentRow,
   type FamilyChild,
 } from '../../repositories/activities.repository.js';
@@ -65,7 +64,7 @@ export async function enrolmentContext(
  * every child of the family in the activity (brothers and sisters included) and the
  * activity's counters, from `from` to `to`.
  */
-export interface EnrolmentDays extends EnrolmentDaysRows {
+export interface EnrolmentDays extends repo.EnrolmentDaysRows {
   from: string;
   to: string;
 }
@@ -91,16 +90,19 @@ async function readEnrolmentContext(
   childId: string,
   enrolmentId: string,
   range?: { from: string; to: string },
-): Promise<{ ec: EnrolmentContext; days?: EnrolmentDaysRows }> {
+): Promise<{ ec: EnrolmentContext; days?: repo.EnrolmentDaysRows }> {
   assertUuid(childId);
   assertUuid(enrolmentId);
-  const found = await findFamilyEnrolmentContext(db, town.id, parent.familyId, childId, enrolmentId, range);
+  const withDays = range
+    ? await repo.findFamilyEnrolmentWithDays(db, town.id, parent.familyId, childId, enrolmentId, range.from, range.to)
+    : undefined;
+  const found = range ? withDays : await findFamilyEnrolmentContext(db, town.id, parent.familyId, childId, enrolmentId);
   if (!found) throw new NotFoundError('child of another family');
-  const { child, enrolment, activity, familyEnrolments, days } = found;
+  const { child, enrolment, activity, familyEnrolments } = found;
   if (!enrolment || enrolment.childId !== child.id) throw new NotFoundError('enrolment of another child');
   if (!activity) throw new NotFoundError('activity');
   const ec = { child, enrolment, activity, calendar: activityCalendar(activity, town.deadlineRules), familyEnrolments };
-  return days ? { ec, days } : { ec };
+  return withDays ? { ec, days: withDays.days } : { ec };
 }
 
 /**
