@@ -95,8 +95,16 @@ describe('round trips of a save of a month', () => {
     // The CGU version (cached 5 s), the town calendar (cached in production) and the enrolment with its days.
     expect(sql.grid).toHaveLength(3);
     expect(sql.post).toHaveLength(2);
-    expect(sql.recap).toHaveLength(2);
-    for (const sent of [sql.grid, sql.post, sql.recap]) expect(sent.filter((s) => /from reservations r/.test(s))).toHaveLength(1);
+    for (const sent of [sql.grid, sql.post, sql.recap]) {
+      const context = sent.filter((s) => s.includes('as "familyEnrolments"'));
+      expect(context).toHaveLength(1);
+      expect(context[0]).toContain('as days');
+      // Nothing else reads the family's enrolments or the reservations as the grid shows them.
+      const reservationReads = sent.filter((s) =>
+        /e\.activity_id as "activityId", e\.child_id as "childId"|'enrolmentId', r\.enrolment_id/.test(s),
+      );
+      expect(reservationReads).toEqual(context);
+    }
   });
 
   it('costs no statement more per brother or sister', async () => {
