@@ -209,6 +209,72 @@ export async function deleteReservations(
   return rows;
 }
 
+/** A save's lines as a key: child, day and status of each, in one order whatever the reading. */
+export function linesKey(rows: { childId: string; day: string; status: string }[]): string {
+  return rows
+    .map((r) => `${r.childId}:${r.day}:${r.status}`)
+    .sort()
+    .join(',');
+}
+
+/**
+ * A lock-late save's writes in one statement, under its day locks: removes and inserts lines
+ * only if the children's reservations between the days are still those the save decided
+ * from (`expected`, from `linesKey`), which no re-read then needs to confirm. Says whether
+ * they were, what was removed and how many lines went in.
+ */
+export async function writeReservationsIfUnchanged(
+  db: Queryable,
+  townId: string,
+  scope: ReservationScope,
+  expected: string,
+  change: { remove: { childId: string; day: string }[]; submissionId: string; confirmedAt: Date | null; insert: NewReservation[] },
+): Promise<{ unchanged: boolean; removed: { childId: string; day: string; status: 'booked' | 'waiting' }[]; inserted: number }> {
+  const { rows } = await db.query<{
+    unchanged: boolean;
+    removed: { childId: string; day: string; status: 'booked' | 'waiting' }[];
+    inserted: number;
+  }>(
+    `with seen as (
+       select coalesce(string_agg(r.child_id::text || ':' || r.day::text || ':' || r.status, ',' order by r.child_id::text || ':' || r.day::text || ':' || r.status collate "C"), '') = $6 as unchanged
+         from reservations r
+        where r.town_id = $1 and r.activity_id = $2 and r.child_id = any($3::uuid[]) and r.day between $4 and $5
+     ), removed as (
+       delete from reservations r using unnest($7::uuid[], $8::date[]) as l(child_id, day)
+        where (select unchanged from seen) and r.town_id = $1 and r.activity_id = $2 and r.child_id = l.child_id and r.day = l.day
+        returning r.child_id as "childId", r.day, r.status
+     ), inserted as (
+       insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at, submission_id)
+       select $1, $2, l.enrolment_id, l.child_id, l.day, l.status, $9, $10
+         from unnest($11::uuid[], $12::uuid[], $13::date[], $14::text[]) as l(enrolment_id, child_id, day, status)
+        where (select unchanged from seen)
+        order by l.day
+       on conflict (activity_id, child_id, day) do nothing
+       returning 1
+     )
+     select (select unchanged from seen) as unchanged,
+            coalesce((select json_agg(json_build_object('childId', x."childId", 'day', x.day, 'status', x.status)) from removed x), '[]'::json) as removed,
+            (select count(*)::int from inserted) as inserted`,
+    [
+      townId,
+      scope.activityId,
+      scope.childIds,
+      scope.from,
+      scope.to,
+      expected,
+      change.remove.map((l) => l.childId),
+      change.remove.map((l) => l.day),
+      change.confirmedAt,
+      change.submissionId,
+      change.insert.map((l) => l.enrolmentId),
+      change.insert.map((l) => l.childId),
+      change.insert.map((l) => l.day),
+      change.insert.map((l) => l.status),
+    ],
+  );
+  return rows[0]!;
+}
+
 export interface Promoted {
   id: string;
   childId: string;

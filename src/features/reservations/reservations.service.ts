@@ -531,25 +531,32 @@ async function saveLockingLate(
   // Everything asked was already so (a stale draft): nothing to write, no day to lock.
   if (planned.outcome.length === 0) return { duplicate: false, submissionId, outcome: [] };
 
-  // Under the day locks from here to the commit: only what decides and writes the lines.
+  // Under the day locks from here to the commit: the counters as locked, decided again with a
+  // fresh clock, and the lines written by one statement that first checks the reservations
+  // are still those decided from (a change there gives way to the lock-first save).
   const allExist = allDays.every((day) => counts.some((c) => c.day === day));
   const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays, { allExist });
   const now = ctx.clock.now();
-  const again = decide(
-    save,
-    calendar,
-    await repo.listReservations(db, town.id, { activityId: activity.id, childIds, from, to }),
-    locked,
-    now,
-  );
+  const again = decide(save, calendar, existing, locked, now);
   if (!again || again.fingerprint !== planned.fingerprint) return undefined;
-  const removed = await repo.deleteReservations(db, town.id, activity.id, planned.removed);
-  const key = (rows: Removed[]) => JSON.stringify(rows.map((r) => `${r.day}:${r.childId}:${r.status}`).sort());
-  if (key(removed) !== key(planned.removed)) return undefined;
-  await giveFreedPlaces(ctx, db, town, activity, removed, new Map(locked.map((c) => [c.day, { ...c }])), now);
   const confirmedAt = activity.confirmation === 'immediate' ? now : null;
-  const inserted = await repo.insertReservations(db, town.id, activity.id, submissionId, confirmedAt, planned.lines);
-  if (inserted !== planned.lines.length) return undefined;
+  const written = await repo.writeReservationsIfUnchanged(
+    db,
+    town.id,
+    { activityId: activity.id, childIds, from, to },
+    repo.linesKey(existing),
+    {
+      remove: planned.removed,
+      submissionId,
+      confirmedAt,
+      insert: planned.lines,
+    },
+  );
+  if (!written.unchanged || written.inserted !== planned.lines.length) return undefined;
+  const key = (rows: Removed[]) => JSON.stringify(rows.map((r) => `${r.day}:${r.childId}:${r.status}`).sort());
+  if (key(written.removed) !== key(planned.removed)) return undefined;
+  // The places freed go to the waiting lists (a day booked by this save frees none: see decide).
+  await giveFreedPlaces(ctx, db, town, activity, written.removed, new Map(locked.map((c) => [c.day, { ...c }])), now);
   return { duplicate: false, submissionId, outcome: planned.outcome };
 }
 
