@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import compression from 'compression';
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { absencesRouter } from './features/absences/absences.routes.js';
 import { backOfficeRouter } from './features/agents/agents.routes.js';
@@ -34,6 +34,7 @@ import { noStore, securityHeaders } from './middleware/security.js';
 import { saveBeforeRedirect, sessionMiddleware } from './middleware/session.js';
 import { staticAssets } from './middleware/static-assets.js';
 import { townMiddleware } from './middleware/town.js';
+import { underPrefix } from './middleware/under-prefix.js';
 import { urls } from './routes.js';
 import type { AppDeps } from './deps.js';
 
@@ -102,22 +103,30 @@ export function createApp(deps: AppDeps): Express {
     townMiddleware(pool),
     loadAccount(pool, deps.clock),
     loadAgent(pool, deps.clock),
+    // Each area behind its path prefix, so a request walks only its own area's routes. The
+    // parent's space also holds two public pages of its features (checking a document,
+    // simulating tariffs), kept beside their signed-in pages.
+    underPrefix(
+      ['/mon-espace', '/confirmer-courriel', '/verifier-un-document', '/simulation-des-tarifs'],
+      Router().use(
+        dashboardRouter(deps),
+        requestsRouter(deps),
+        familyRouter(deps),
+        contactRouter(deps),
+        reservationsRouter(deps),
+        absencesRouter(deps),
+        documentsRouter(deps),
+        invoicesRouter(deps),
+        documentEditionsRouter(deps),
+        dataRightsRouter(deps),
+        tariffSimulationRouter(deps),
+        quotientRouter(deps),
+      ),
+    ),
+    underPrefix('/agents', backOfficeRouter(deps)),
+    underPrefix('/creer-mon-espace', signupRouter(deps)),
     townRouter(deps),
-    signupRouter(deps),
     authRouter(deps),
-    dashboardRouter(deps),
-    requestsRouter(deps),
-    familyRouter(deps),
-    contactRouter(deps),
-    reservationsRouter(deps),
-    absencesRouter(deps),
-    documentsRouter(deps),
-    invoicesRouter(deps),
-    documentEditionsRouter(deps),
-    dataRightsRouter(deps),
-    tariffSimulationRouter(deps),
-    quotientRouter(deps),
-    backOfficeRouter(deps),
   );
 
   app.use(notFound);

@@ -153,7 +153,7 @@ export async function findChildAgendaRows(
   childId: string,
   from: string,
   to: string,
-  options: { reservations?: boolean } = {},
+  options: { reservations?: boolean; counts?: boolean } = {},
 ): Promise<
   | {
       child: FamilyChild;
@@ -175,6 +175,12 @@ export async function findChildAgendaRows(
               from reservations r where r.town_id = c.town_id and r.child_id = c.id and r.day between $4 and $5
             ), '[]'::json)`
     : `'[]'::json`;
+  // Without counters (the choice of enrolment), the days are not read: `from` and `to` may be anything.
+  const counts =
+    options.counts === false
+      ? `'[]'::json`
+      : `coalesce((select json_agg(json_build_object('day', d.day, 'capacity', d.capacity, 'booked', d.booked))
+                                      from activity_days d where d.activity_id = a.id and d.day between $4 and $5), '[]'::json)`;
   const { rows } = await db.query<
     FamilyChild & {
       entries: { enrolment: EnrolmentRow; activity: ActivityRow; counts: { day: string; capacity: number | null; booked: number }[] }[];
@@ -189,15 +195,14 @@ export async function findChildAgendaRows(
                 'activity', json_build_object('id', a.id, 'name', a.name, 'site', a.site, 'unit', a.unit, 'startDate', a.start_date,
                   'endDate', a.end_date, 'weekdays', a.weekdays, 'runsDuring', a.runs_during, 'capacity', a.capacity,
                   'bookingRule', a.booking_rule, 'cancellationRule', a.cancellation_rule, 'confirmation', a.confirmation),
-                'counts', coalesce((select json_agg(json_build_object('day', d.day, 'capacity', d.capacity, 'booked', d.booked))
-                                      from activity_days d where d.activity_id = a.id and d.day between $4 and $5), '[]'::json)
+                'counts', ${counts}
               ) order by e.start_date, e.id)
               from enrolments e join activities a on a.id = e.activity_id and a.town_id = e.town_id
              where e.town_id = c.town_id and e.child_id = c.id
             ), '[]'::json) as entries,
             ${reservations} as reservations
        from children c where c.town_id = $1 and c.family_id = $2 and c.id = $3`,
-    [townId, familyId, childId, from, to],
+    options.counts === false && !options.reservations ? [townId, familyId, childId] : [townId, familyId, childId, from, to],
   );
   const row = rows[0];
   if (!row) return undefined;
@@ -302,27 +307,30 @@ export interface FamilyChild {
   lastName: string;
 }
 
+export interface FamilyEnrolmentContextRow {
+  child: FamilyChild;
+  enrolment: EnrolmentRow | null;
+  activity: ActivityRow | null;
+  familyEnrolments: EnrolmentRow[];
+}
+
 /**
  * A child of the family, its enrolment and the enrolment's activity, in one round trip (every
  * page of the reservation grid starts with them), with all the family's enrolments (brothers
  * and sisters, pending changes). The enrolment is found among the family's only; the caller
- * checks it is this child's.
+ * checks it is this child's. `extra` adds columns to the same statement (the grid's days, see
+ * reservations.repository.ts): `$1` is the town, `$2` the family, `$4` the enrolment, and its
+ * values follow from `$5`.
  */
-export async function findFamilyEnrolmentContext(
+export async function findFamilyEnrolmentContext<Extra extends object = object>(
   db: Queryable,
   townId: string,
   familyId: string,
   childId: string,
   enrolmentId: string,
-): Promise<
-  { child: FamilyChild; enrolment: EnrolmentRow | null; activity: ActivityRow | null; familyEnrolments: EnrolmentRow[] } | undefined
-> {
-  const { rows } = await db.query<{
-    child: FamilyChild;
-    enrolment: EnrolmentRow | null;
-    activity: ActivityRow | null;
-    familyEnrolments: EnrolmentRow[];
-  }>(
+  extra?: { columns: string; values: unknown[] },
+): Promise<(FamilyEnrolmentContextRow & Extra) | undefined> {
+  const { rows } = await db.query<FamilyEnrolmentContextRow & Extra>(
     `select json_build_object('id', k.id, 'familyId', k.family_id, 'firstNames', k.first_names, 'lastName', k.last_name) as child,
             (select row_to_json(x) from (
                select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
@@ -333,9 +341,9 @@ export async function findFamilyEnrolmentContext(
                 where a.town_id = $1 and c.family_id = $2 and e.id = $4) y) as activity,
             coalesce((select json_agg(z order by z."startDate", z.id) from (
                select ${ENROLMENT_COLUMNS} from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
-                where e.town_id = $1 and c.family_id = $2) z), '[]'::json) as "familyEnrolments"
+                where e.town_id = $1 and c.family_id = $2) z), '[]'::json) as "familyEnrolments"${extra ? `, ${extra.columns}` : ''}
        from children k where k.town_id = $1 and k.family_id = $2 and k.id = $3`,
-    [townId, familyId, childId, enrolmentId],
+    [townId, familyId, childId, enrolmentId, ...(extra?.values ?? [])],
   );
   return rows[0];
 }

@@ -1,4 +1,11 @@
 import type { Queryable } from '../db/pool.js';
+import {
+  findFamilyEnrolmentContext,
+  type ActivityRow,
+  type ClosureRow,
+  type EnrolmentRow,
+  type FamilyEnrolmentContextRow,
+} from './activities.repository.js';
 
 export interface ReservationRow {
   id: string;
@@ -66,6 +73,49 @@ export async function listReservationsWithCounts(
     [townId, activityId, childIds, from, to],
   );
   return rows[0]!;
+}
+
+/** The days a grid page shows: the family's reservations in the enrolment's activity and its counters. */
+export interface EnrolmentDaysRows {
+  /** Every child of the family enrolled in the activity (brothers and sisters share a grid post and a recap). */
+  reservations: ReservationRow[];
+  counts: DayCountRow[];
+}
+
+/**
+ * The enrolment context of findFamilyEnrolmentContext and, in the same statement, the family's
+ * reservations in the enrolment's activity and the activity's counters from `from` to `to`:
+ * a grid page is then one round trip, not two.
+ */
+export async function findFamilyEnrolmentWithDays(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  childId: string,
+  enrolmentId: string,
+  from: string,
+  to: string,
+): Promise<(FamilyEnrolmentContextRow & { days: EnrolmentDaysRows }) | undefined> {
+  // The activity of the family's enrolment, or none (then the page is a 404 and the days are empty).
+  const activityOf = `(select e.activity_id from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+                        where e.town_id = $1 and c.family_id = $2 and e.id = $4)`;
+  return findFamilyEnrolmentContext<{ days: EnrolmentDaysRows }>(db, townId, familyId, childId, enrolmentId, {
+    columns: `json_build_object(
+              'reservations', coalesce((
+                select json_agg(json_build_object('id', r.id, 'childId', r.child_id, 'enrolmentId', r.enrolment_id, 'day', r.day,
+                  'status', r.status, 'confirmed', r.confirmed_at is not null, 'submissionId', r.submission_id,
+                  'position', case when r.status = 'waiting' then
+                    (select count(*)::int from reservations w where w.activity_id = r.activity_id and w.day = r.day and w.status = 'waiting' and w.seq <= r.seq)
+                  end) order by r.day)
+                  from reservations r join children c on c.id = r.child_id and c.town_id = r.town_id
+                 where r.town_id = $1 and c.family_id = $2 and r.activity_id = ${activityOf} and r.day between $5 and $6
+              ), '[]'::json),
+              'counts', coalesce((
+                select json_agg(json_build_object('day', d.day, 'capacity', d.capacity, 'booked', d.booked) order by d.day)
+                  from activity_days d where d.activity_id = ${activityOf} and d.day between $5 and $6
+              ), '[]'::json)) as days`,
+    values: [from, to],
+  });
 }
 
 export interface DayCountRow {
@@ -159,6 +209,72 @@ export async function deleteReservations(
   return rows;
 }
 
+/** A save's lines as a key: child, day and status of each, in one order whatever the reading. */
+export function linesKey(rows: { childId: string; day: string; status: string }[]): string {
+  return rows
+    .map((r) => `${r.childId}:${r.day}:${r.status}`)
+    .sort()
+    .join(',');
+}
+
+/**
+ * A lock-late save's writes in one statement, under its day locks: removes and inserts lines
+ * only if the children's reservations between the days are still those the save decided
+ * from (`expected`, from `linesKey`), which no re-read then needs to confirm. Says whether
+ * they were, what was removed and how many lines went in.
+ */
+export async function writeReservationsIfUnchanged(
+  db: Queryable,
+  townId: string,
+  scope: ReservationScope,
+  expected: string,
+  change: { remove: { childId: string; day: string }[]; submissionId: string; confirmedAt: Date | null; insert: NewReservation[] },
+): Promise<{ unchanged: boolean; removed: { childId: string; day: string; status: 'booked' | 'waiting' }[]; inserted: number }> {
+  const { rows } = await db.query<{
+    unchanged: boolean;
+    removed: { childId: string; day: string; status: 'booked' | 'waiting' }[];
+    inserted: number;
+  }>(
+    `with seen as (
+       select coalesce(string_agg(r.child_id::text || ':' || r.day::text || ':' || r.status, ',' order by r.child_id::text || ':' || r.day::text || ':' || r.status collate "C"), '') = $6 as unchanged
+         from reservations r
+        where r.town_id = $1 and r.activity_id = $2 and r.child_id = any($3::uuid[]) and r.day between $4 and $5
+     ), removed as (
+       delete from reservations r using unnest($7::uuid[], $8::date[]) as l(child_id, day)
+        where (select unchanged from seen) and r.town_id = $1 and r.activity_id = $2 and r.child_id = l.child_id and r.day = l.day
+        returning r.child_id as "childId", r.day, r.status
+     ), inserted as (
+       insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at, submission_id)
+       select $1, $2, l.enrolment_id, l.child_id, l.day, l.status, $9, $10
+         from unnest($11::uuid[], $12::uuid[], $13::date[], $14::text[]) as l(enrolment_id, child_id, day, status)
+        where (select unchanged from seen)
+        order by l.day
+       on conflict (activity_id, child_id, day) do nothing
+       returning 1
+     )
+     select (select unchanged from seen) as unchanged,
+            coalesce((select json_agg(json_build_object('childId', x."childId", 'day', x.day, 'status', x.status)) from removed x), '[]'::json) as removed,
+            (select count(*)::int from inserted) as inserted`,
+    [
+      townId,
+      scope.activityId,
+      scope.childIds,
+      scope.from,
+      scope.to,
+      expected,
+      change.remove.map((l) => l.childId),
+      change.remove.map((l) => l.day),
+      change.confirmedAt,
+      change.submissionId,
+      change.insert.map((l) => l.enrolmentId),
+      change.insert.map((l) => l.childId),
+      change.insert.map((l) => l.day),
+      change.insert.map((l) => l.status),
+    ],
+  );
+  return rows[0]!;
+}
+
 export interface Promoted {
   id: string;
   childId: string;
@@ -211,6 +327,71 @@ export async function insertSubmission(
     [s.townId, s.familyId, s.accountId, s.activityId, s.key, s.createdAt],
   );
   return rows[0]?.id;
+}
+
+/** What VALIDER decides from when it locks late, read in the statement that records its submission. */
+export interface SubmissionWithDays {
+  /** Undefined when the key was already used: the save was made before. */
+  submissionId: string | undefined;
+  activity: ActivityRow | null;
+  /** Those of the asked enrolments that are the family's. */
+  enrolments: EnrolmentRow[];
+  closures: ClosureRow[];
+  /** The reservations of the enrolments' children in the activity, and its counters, between the days. */
+  reservations: ReservationRow[];
+  counts: DayCountRow[];
+}
+
+/**
+ * Records a submission (nothing if its key was used) and reads, in the same statement, what a
+ * save decides from before it locks anything: the activity, the family's enrolments among those
+ * asked, the town's closures, the reservations and the day counters. One round trip instead of
+ * four at the start of every VALIDER.
+ */
+export async function insertSubmissionWithDays(
+  db: Queryable,
+  s: { townId: string; familyId: string; accountId: string; activityId: string; key: string; createdAt: Date },
+  enrolmentIds: string[],
+  from: string,
+  to: string,
+): Promise<SubmissionWithDays> {
+  const { rows } = await db.query<SubmissionWithDays>(
+    `with submission as (
+       insert into reservation_submissions (town_id, family_id, account_id, activity_id, idempotency_key, status, created_at)
+       values ($1, $2, $3, $4, $5, 'confirmed', $6)
+       on conflict (town_id, idempotency_key) do nothing
+       returning id
+     ), asked as (
+       select e.id, e.activity_id, e.child_id, c.family_id, c.first_names, c.last_name, e.start_date, e.end_date
+         from enrolments e join children c on c.id = e.child_id and c.town_id = e.town_id
+        where e.town_id = $1 and c.family_id = $2 and e.id = any($7::uuid[])
+     )
+     select (select id from submission) as "submissionId",
+            (select json_build_object('id', a.id, 'name', a.name, 'site', a.site, 'unit', a.unit, 'startDate', a.start_date,
+                      'endDate', a.end_date, 'weekdays', a.weekdays, 'runsDuring', a.runs_during, 'capacity', a.capacity,
+                      'bookingRule', a.booking_rule, 'cancellationRule', a.cancellation_rule, 'confirmation', a.confirmation)
+               from activities a where a.town_id = $1 and a.id = $4) as activity,
+            coalesce((select json_agg(json_build_object('id', x.id, 'activityId', x.activity_id, 'childId', x.child_id,
+                        'familyId', x.family_id, 'childFirstNames', x.first_names, 'childLastName', x.last_name,
+                        'startDate', x.start_date, 'endDate', x.end_date))
+                        from asked x), '[]'::json) as enrolments,
+            coalesce((select json_agg(json_build_object('kind', k.kind, 'label', k.label, 'startDate', k.start_date, 'endDate', k.end_date)
+                        order by k.start_date)
+                        from town_closures k where k.town_id = $1), '[]'::json) as closures,
+            coalesce((select json_agg(json_build_object('id', r.id, 'childId', r.child_id, 'enrolmentId', r.enrolment_id, 'day', r.day,
+                        'status', r.status, 'confirmed', r.confirmed_at is not null, 'submissionId', r.submission_id,
+                        'position', case when r.status = 'waiting' then
+                          (select count(*)::int from reservations w where w.activity_id = r.activity_id and w.day = r.day and w.status = 'waiting' and w.seq <= r.seq)
+                        end) order by r.day)
+                        from reservations r
+                       where r.town_id = $1 and r.activity_id = $4 and r.day between $8 and $9
+                         and r.child_id in (select x.child_id from asked x where x.activity_id = $4)), '[]'::json) as reservations,
+            coalesce((select json_agg(json_build_object('day', d.day, 'capacity', d.capacity, 'booked', d.booked) order by d.day)
+                        from activity_days d where d.activity_id = $4 and d.day between $8 and $9), '[]'::json) as counts`,
+    [s.townId, s.familyId, s.accountId, s.activityId, s.key, s.createdAt, enrolmentIds, from, to],
+  );
+  const row = rows[0]!;
+  return { ...row, submissionId: row.submissionId ?? undefined };
 }
 
 export async function findSubmissionByKey(

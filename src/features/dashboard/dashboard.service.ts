@@ -2,12 +2,7 @@ import type pg from 'pg';
 import type { Clock } from '../../lib/clock.js';
 import { ttlCache } from '../../lib/ttl-cache.js';
 import type { Account } from '../../repositories/accounts.repository.js';
-import {
-  dashboardActivity,
-  dashboardFamily,
-  type DashboardActivity,
-  type DashboardFamily,
-} from '../../repositories/dashboard.repository.js';
+import { dashboardPage, type DashboardActivity, type DashboardFamily } from '../../repositories/dashboard.repository.js';
 import { listPublishedNews, type NewsItem, type Town } from '../../repositories/towns.repository.js';
 import { scopeOf } from '../requests/requests.service.js';
 
@@ -40,13 +35,13 @@ export interface Dashboard extends DashboardActivity {
   news: NewsItem[];
 }
 
-/** Everything the dashboard shows: two queries (and the news, cached in production), in parallel. */
+/** Everything the dashboard shows: one query (and the news, cached in production, alongside). */
 export async function dashboard(db: pg.Pool, clock: Clock, town: Town, account: Account, cacheNews: boolean): Promise<Dashboard> {
   const open = familyOpen(account);
-  const [family, activity, news] = await Promise.all([
-    open ? dashboardFamily(db, town.id, account.familyId!) : undefined,
-    dashboardActivity(db, town.id, scopeOf(account), clock.now()),
+  const [{ family: found, ...activity }, news] = await Promise.all([
+    dashboardPage(db, town.id, open ? account.familyId : null, scopeOf(account), clock.now()),
     latestNews(db, town.id, cacheNews),
   ]);
+  const family = found ?? undefined;
   return { ...activity, familyOpen: open, family, adults: family?.adults ?? [], children: family?.children ?? [], news };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { state } from './day-state.fixture.js';
-import { applyToDraft, draftChangeSets, gridWantedFor, pendingCount, recapLine } from './draft-changes.js';
+import { applyToDraft, daySpan, draftChangeSets, gridWantedFor, pendingCount, recapLine } from './draft-changes.js';
 import type { ReservationDraft } from './draft.js';
 
 const booked = { status: 'booked' as const, confirmed: true };
@@ -61,5 +61,13 @@ describe('the draft of pending reservations', () => {
     expect(line.cancel.map((s) => s.day)).toEqual(['2026-12-08']);
     expect(line.blocked.map((s) => s.day)).toEqual(['2026-12-09']);
     expect(Object.keys(draft.changes.e1!)).not.toContain('2026-12-10');
+  });
+});
+
+describe('daySpan', () => {
+  it('gives the first and last day whatever their order, and nothing for no day', () => {
+    expect(daySpan(['2027-01-12', '2026-12-08', '2027-03-01', '2027-01-04'])).toEqual({ from: '2026-12-08', to: '2027-03-01' });
+    expect(daySpan(['2027-01-12'])).toEqual({ from: '2027-01-12', to: '2027-01-12' });
+    expect(daySpan([])).toBeUndefined();
   });
 });

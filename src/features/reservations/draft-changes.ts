@@ -99,3 +99,15 @@ export function recapLine(
 export function pendingDays(draft: ReservationDraft, enrolmentId: string): string[] {
   return Object.keys(draft.changes[enrolmentId] ?? {}).sort();
 }
+
+/** The first and last of some days (pending days of several children, say), or nothing: the range to read them in one go. */
+export function daySpan(days: string[]): { from: string; to: string } | undefined {
+  if (days.length === 0) return undefined;
+  let from = days[0]!;
+  let to = from;
+  for (const d of days) {
+    if (d < from) from = d;
+    if (d > to) to = d;
+  }
+  return { from, to };
+}

@@ -1,7 +1,6 @@
 import type { Request } from 'express';
 import type pg from 'pg';
 import { requireTown } from '../../middleware/town.js';
-import type { Town } from '../../repositories/towns.repository.js';
 import { idParam } from '../../lib/params.js';
 import { BadGridError } from './reservations.schemas.js';
 import * as service from './reservations.service.js';
@@ -30,18 +29,28 @@ export function parentEnrolments(pool: pg.Pool) {
     return service.enrolmentContext(pool, requireTown(req), parentOf(req), idParam(req, 'childId'), idParam(req, 'enrolmentId'));
   }
 
-  /** Siblings' enrolments in the same activity, as the form lists them; any other id is a tampered form. */
-  async function siblingContexts(req: Request, town: Town, ec: service.EnrolmentContext, ids: string[]) {
-    if (ids.length === 0) return [];
-    const siblings = service.siblingEnrolments(ec);
-    return Promise.all(
-      ids.map((id) => {
-        const s = siblings.find((e) => e.id === id);
-        if (!s) throw new BadGridError();
-        return service.enrolmentContext(pool, town, parentOf(req), s.childId, s.id);
-      }),
+  /** The same, with the family's days in its activity over `range` (when there is one), in the same round trip. */
+  function loadEnrolmentWithDays(req: Request, range: { from: string; to: string } | undefined) {
+    return service.enrolmentContextWithDays(
+      pool,
+      requireTown(req),
+      parentOf(req),
+      idParam(req, 'childId'),
+      idParam(req, 'enrolmentId'),
+      range,
     );
   }
 
-  return { loadEnrolment, siblingContexts };
+  return { loadEnrolment, loadEnrolmentWithDays };
+}
+
+/** Siblings' enrolments in the same activity, as the form lists them; any other id is a tampered form. */
+export function siblingContexts(ec: service.EnrolmentContext, ids: string[]): service.EnrolmentContext[] {
+  if (ids.length === 0) return [];
+  const siblings = service.siblingEnrolments(ec);
+  return ids.map((id) => {
+    const s = siblings.find((e) => e.id === id);
+    if (!s) throw new BadGridError();
+    return service.siblingContext(ec, s);
+  });
 }

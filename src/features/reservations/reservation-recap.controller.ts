@@ -4,18 +4,17 @@ import { addDays } from '../../lib/calendar/index.js';
 import { errorMap, formValues, parseForm, type FieldError } from '../../lib/forms.js';
 import { weekdaysPlural } from '../../lib/french.js';
 import { requireTown } from '../../middleware/town.js';
-import { listFamilyEnrolments } from '../../repositories/activities.repository.js';
 import { findSubmissionByKey } from '../../repositories/reservations.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
 import { recapPriceOf } from '../billing/invoicing.service.js';
 import { rateLimitRequests } from '../requests/requests.service.js';
-import { draftChangeSets, pendingDays, recapLine } from './draft-changes.js';
+import { daySpan, draftChangeSets, pendingDays, recapLine } from './draft-changes.js';
 import { draftOf, draftSize, forget, MAX_DRAFT_DAYS, newKey, setWanted } from './draft.js';
 import { clampDay } from './grid-view.js';
 import { unitPlural } from './labels.js';
 import { dayLabel, shortDate, parisDay as todayIn, WEEKDAYS } from '../../lib/calendar/index.js';
-import { parentEnrolments, parentOf } from './parent-enrolments.js';
+import { parentEnrolments, parentOf, siblingContexts } from './parent-enrolments.js';
 import { groupByMonth, periodicityWindow, previewDays } from './periodicity-preview.js';
 import { blockedMessage, refusedMessage, savedMessage } from './reservation-messages.js';
 import { BadGridError, parsePeriodicity, validateSchema, type Periodicity } from './reservations.schemas.js';
@@ -30,7 +29,7 @@ import type { ServiceContext } from '../../deps.js';
 export function reservationRecapController(deps: AppDeps) {
   const { pool, clock, config } = deps;
   const ctx: ServiceContext = { pool, clock, config };
-  const { loadEnrolment, siblingContexts } = parentEnrolments(pool);
+  const { loadEnrolment, loadEnrolmentWithDays } = parentEnrolments(pool);
 
   function renderPeriodicity(
     res: Response,
@@ -61,15 +60,20 @@ export function reservationRecapController(deps: AppDeps) {
   }
 
   /** What a periodicity does, child by child: the days that change and those skipped, with why. */
-  async function preview(req: Request, town: Town, ec: service.EnrolmentContext, p: Periodicity) {
-    const targets = [ec, ...(await siblingContexts(req, town, ec, p.freres))];
-    return Promise.all(
-      targets.map(async (target) => {
-        const window = periodicityWindow(p, target.enrolment);
-        const states = window ? await service.enrolmentDays(pool, town, target, window.from, window.to, clock.now()) : [];
-        return { target, ...previewDays(states, p) };
-      }),
-    );
+  async function preview(town: Town, ec: service.EnrolmentContext, p: Periodicity) {
+    const targets = [ec, ...siblingContexts(ec, p.freres)];
+    const windows = targets.map((target) => periodicityWindow(p, target.enrolment));
+    // Every child's days in one read: from the first window's start to the last one's end.
+    const span = daySpan(windows.flatMap((w) => (w ? [w.from, w.to] : [])));
+    const [days, calendar] = span
+      ? await Promise.all([service.familyDays(pool, town, ec, span.from, span.to), service.cachedTownCalendar(ctx, town)])
+      : [];
+    const now = clock.now();
+    return targets.map((target, i) => {
+      const window = windows[i];
+      const states = window && days && calendar ? service.statesFrom(target, days, calendar, window.from, window.to, now) : [];
+      return { target, ...previewDays(states, p) };
+    });
   }
 
   async function previewPeriodicity(req: Request, res: Response) {
@@ -84,7 +88,7 @@ export function reservationRecapController(deps: AppDeps) {
         lists: { jours: form.data.jours, freres: form.data.freres },
       });
     }
-    const children = await preview(req, town, ec, form.data);
+    const children = await preview(town, ec, form.data);
     res.render('reservations/periodicity-preview', {
       title: `Aperçu de la périodicité – ${ec.child.firstNames}`,
       ec,
@@ -104,7 +108,7 @@ export function reservationRecapController(deps: AppDeps) {
     const ec = await loadEnrolment(req);
     const form = parsePeriodicity(req.body);
     if (!form.ok) return renderPeriodicity(res, ec, 400, form);
-    const children = await preview(req, town, ec, form.data);
+    const children = await preview(town, ec, form.data);
     const draft = draftOf(req.session);
     for (const c of children) {
       for (const s of c.change)
@@ -115,21 +119,34 @@ export function reservationRecapController(deps: AppDeps) {
   }
 
   /** The pending changes of this activity for every child of the family; days that can no longer change leave the draft, and the page says which. */
-  async function renderRecap(req: Request, res: Response, ec: service.EnrolmentContext, status: number, errors: FieldError[]) {
+  async function renderRecap(
+    req: Request,
+    res: Response,
+    ec: service.EnrolmentContext,
+    status: number,
+    errors: FieldError[],
+    read?: service.EnrolmentDays,
+  ) {
     const town = requireTown(req);
     const draft = req.session.reservationDraft;
-    const enrolments = draft
-      ? (await listFamilyEnrolments(pool, town.id, parentOf(req).familyId)).filter(
-          (e) => e.activityId === ec.activity.id && draft.changes[e.id],
-        )
+    const pending = draft
+      ? ec.familyEnrolments
+          .filter((e) => e.activityId === ec.activity.id && draft.changes[e.id])
+          .map((enrolment) => ({ enrolment, days: pendingDays(draft, enrolment.id) }))
+          .filter((p) => p.days.length > 0)
       : [];
-    const lines = [];
-    for (const e of enrolments) {
-      const days = pendingDays(draft!, e.id);
-      const target = e.id === ec.enrolment.id ? ec : await service.enrolmentContext(pool, town, parentOf(req), e.childId, e.id);
-      const states = await service.enrolmentDays(pool, town, target, days[0]!, days[days.length - 1]!, clock.now());
-      lines.push({ enrolment: e, ...recapLine(draft!, e.id, states) });
-    }
+    // Every child's pending days from one read: the rows read with the enrolment when they cover them.
+    const span = daySpan(pending.flatMap((p) => p.days));
+    const covered = span && read && read.from <= span.from && read.to >= span.to;
+    const [days, calendar] = span
+      ? await Promise.all([covered ? read : service.familyDays(pool, town, ec, span.from, span.to), service.cachedTownCalendar(ctx, town)])
+      : [];
+    const now = clock.now();
+    const lines = pending.map(({ enrolment: e, days: asked }) => {
+      const target = e.id === ec.enrolment.id ? ec : service.siblingContext(ec, e);
+      const states = service.statesFrom(target, days!, calendar!, asked[0]!, asked[asked.length - 1]!, now);
+      return { enrolment: e, ...recapLine(draft!, e.id, states) };
+    });
     const blocked = lines.flatMap((l) => l.blocked.map((state) => ({ firstNames: l.enrolment.childFirstNames, state })));
     for (const l of lines)
       forget(
@@ -155,7 +172,11 @@ export function reservationRecapController(deps: AppDeps) {
   }
 
   async function showRecap(req: Request, res: Response) {
-    await renderRecap(req, res, await loadEnrolment(req), 200, []);
+    // The draft's days (of any activity) bound what the recap reads with the enrolment.
+    const draft = req.session.reservationDraft;
+    const span = draft ? daySpan(Object.keys(draft.changes).flatMap((id) => pendingDays(draft, id))) : undefined;
+    const { ec, days } = await loadEnrolmentWithDays(req, span);
+    await renderRecap(req, res, ec, 200, [], days);
   }
 
   async function validate(req: Request, res: Response) {

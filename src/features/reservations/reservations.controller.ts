@@ -24,7 +24,7 @@ import {
 import { unitPlural } from './labels.js';
 import { dayLabel, monthBounds, monthLabel, shiftMonth, parisDay as todayIn, WEEKDAYS } from '../../lib/calendar/index.js';
 import { blockedMessage } from './reservation-messages.js';
-import { parentEnrolments, parentOf } from './parent-enrolments.js';
+import { parentEnrolments, parentOf, siblingContexts } from './parent-enrolments.js';
 import { BadGridError, parseGrid } from './reservations.schemas.js';
 import * as service from './reservations.service.js';
 import { describeRule } from '../../lib/calendar/index.js';
@@ -38,7 +38,7 @@ import type { ServiceContext } from '../../deps.js';
 export function reservationsController(deps: AppDeps) {
   const { pool, clock, config } = deps;
   const ctx: ServiceContext = { pool, clock, config };
-  const { loadEnrolment, siblingContexts } = parentEnrolments(pool);
+  const { loadEnrolment, loadEnrolmentWithDays } = parentEnrolments(pool);
 
   async function showAgenda(req: Request, res: Response) {
     const town = requireTown(req);
@@ -65,25 +65,29 @@ export function reservationsController(deps: AppDeps) {
 
   async function chooseEnrolment(req: Request, res: Response) {
     const town = requireTown(req);
-    const child = await service.familyChild(pool, town, parentOf(req), idParam(req, 'childId'));
-    const enrolments = await listFamilyEnrolments(pool, town.id, parentOf(req).familyId, child.id);
-    const activities = await Promise.all(enrolments.map((e) => service.enrolmentContext(pool, town, parentOf(req), child.id, e.id)));
+    const { child, enrolments } = await service.childEnrolments(ctx, town, parentOf(req), idParam(req, 'childId'));
     res.render('reservations/choose', {
       title: `Modifier les réservations – ${child.firstNames}`,
       child,
-      items: activities.map((ec) => ({ ec, rule: describeRule(ec.calendar.bookingRule) })),
+      items: enrolments.map((ec) => ({ ec, rule: describeRule(ec.calendar.bookingRule) })),
     });
   }
 
   async function showGrid(req: Request, res: Response) {
     const town = requireTown(req);
-    const ec = await loadEnrolment(req);
     const now = clock.now();
     const today = todayIn(now);
     const asked = askedView(req.query);
+    // Without a view asked, the current month is read with the enrolment; the default view
+    // is that month unless the enrolment starts later or has ended (then its days are read apart).
+    const guess = viewRange(asked && sensible(asked, today) ? asked : { mode: 'mois', month: today.slice(0, 7) });
+    const [{ ec, days }, calendar] = await Promise.all([loadEnrolmentWithDays(req, guess), service.cachedTownCalendar(ctx, town)]);
     const view = asked && sensible(asked, today) ? asked : defaultView(ec.enrolment, today);
     const { from, to } = viewRange(view);
-    const states = await service.enrolmentDays(pool, town, ec, from, to, now, await service.cachedTownCalendar(ctx, town));
+    const states =
+      days && from === days.from && to === days.to
+        ? service.statesFrom(ec, days, calendar, from, to, now)
+        : await service.enrolmentDays(pool, town, ec, from, to, now, calendar);
     const draft = req.session.reservationDraft;
     res.render('reservations/grid', {
       title: `Réservations – ${ec.child.firstNames} – ${ec.activity.name}`,
@@ -106,19 +110,27 @@ export function reservationsController(deps: AppDeps) {
   /** The grid's post: its ticks go to the draft (this child and the siblings chosen), then back to a view or to the recap. */
   async function changeGrid(req: Request, res: Response) {
     const town = requireTown(req);
-    const ec = await loadEnrolment(req);
-    const form = parseGrid(req.body);
+    // The form is read first for its days, which come with the enrolment in one round trip;
+    // an unknown enrolment is still a 404 before a malformed form is a 400.
+    const parsed = attempt(() => parseGrid(req.body));
+    const shown = parsed.ok ? [...new Set(parsed.value.shown)].sort() : [];
+    const range = shown.length > 0 ? { from: shown[0]!, to: shown[shown.length - 1]! } : undefined;
+    const readable = range && daysBetween(range.from, range.to) < 62 ? range : undefined;
+    const [{ ec, days }, calendar] = await Promise.all([
+      loadEnrolmentWithDays(req, readable),
+      readable ? service.cachedTownCalendar(ctx, town) : undefined,
+    ]);
+    if (!parsed.ok) throw parsed.error;
+    const form = parsed.value;
     const view = parseViewKey(formValues(req.body).vue) ?? defaultView(ec.enrolment, todayIn(clock.now()));
-    const shown = [...new Set(form.shown)].sort();
     const blocked: { firstNames: string; state: DayState }[] = [];
-    if (shown.length > 0) {
-      const from = shown[0]!;
-      const to = shown[shown.length - 1]!;
-      if (daysBetween(from, to) >= 62) throw new BadGridError();
+    if (range) {
+      if (!days || !calendar) throw new BadGridError();
       const wantedFor = gridWantedFor(new Set(shown), form.ticked, form.action);
       const draft = draftOf(req.session);
-      for (const target of [ec, ...(await siblingContexts(req, town, ec, form.freres))]) {
-        const states = await service.enrolmentDays(pool, town, target, from, to, clock.now(), await service.cachedTownCalendar(ctx, town));
+      const now = clock.now();
+      for (const target of [ec, ...siblingContexts(ec, form.freres)]) {
+        const states = service.statesFrom(target, days, calendar, range.from, range.to, now);
         const refused = applyToDraft(draft, target.enrolment.id, states, wantedFor);
         blocked.push(...refused.map((state) => ({ firstNames: target.child.firstNames, state })));
       }
@@ -141,10 +153,7 @@ export function reservationsController(deps: AppDeps) {
     const town = requireTown(req);
     const ec = await loadEnrolment(req);
     const draft = req.session.reservationDraft;
-    if (draft) {
-      const enrolments = await listFamilyEnrolments(pool, town.id, parentOf(req).familyId);
-      for (const e of enrolments.filter((x) => x.activityId === ec.activity.id)) forget(draft, e.id);
-    }
+    if (draft) for (const e of ec.familyEnrolments.filter((x) => x.activityId === ec.activity.id)) forget(draft, e.id);
     req.session.flash = { kind: 'info', message: 'Vos modifications en attente ont été abandonnées.' };
     res.redirect(303, urls.reservationGrid(town, ec.child.id, ec.enrolment.id));
   }
@@ -152,8 +161,8 @@ export function reservationsController(deps: AppDeps) {
   async function showSubmission(req: Request, res: Response) {
     const town = requireTown(req);
     const submission = await service.findSubmissionForFamily(ctx, town, parentOf(req), idParam(req, 'submissionId'));
-    const children = await listFamilyEnrolments(pool, town.id, parentOf(req).familyId);
-    const firstChild = submission.outcome[0]?.childId ?? children[0]?.childId;
+    // The agenda of the first child the request is about; only an empty one needs the family's children.
+    const firstChild = submission.outcome[0]?.childId ?? (await listFamilyEnrolments(pool, town.id, parentOf(req).familyId))[0]?.childId;
     res.render('reservations/submission', {
       title: 'Votre demande de réservation',
       submission,
@@ -164,4 +173,13 @@ export function reservationsController(deps: AppDeps) {
   }
 
   return { showAgenda, chooseEnrolment, showGrid, changeGrid, discard, showSubmission };
+}
+
+/** Runs a parser and keeps its refusal for later, so that checks of the path may answer first. */
+function attempt<T>(parse: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
+  try {
+    return { ok: true, value: parse() };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }

@@ -5,7 +5,6 @@ import { enqueueMail } from '../../lib/mailer.js';
 import { ttlCache } from '../../lib/ttl-cache.js';
 import {
   findActivityWithFamilyEnrolments,
-  findFamilyChild,
   findFamilyEnrolmentContext,
   listClosures,
   findChildAgendaRows,
@@ -49,13 +48,6 @@ export function assertUuid(value: unknown): asserts value is string {
   if (typeof value !== 'string' || !UUID.test(value)) throw new NotFoundError('malformed id');
 }
 
-export async function familyChild(db: Queryable, town: Town, parent: Parent, childId: string): Promise<FamilyChild> {
-  assertUuid(childId);
-  const child = await findFamilyChild(db, town.id, parent.familyId, childId);
-  if (!child) throw new NotFoundError('child of another family');
-  return child;
-}
-
 /** The child's enrolment with its activity, or 404 when either belongs to someone else. */
 export async function enrolmentContext(
   db: Queryable,
@@ -64,14 +56,95 @@ export async function enrolmentContext(
   childId: string,
   enrolmentId: string,
 ): Promise<EnrolmentContext> {
+  return (await readEnrolmentContext(db, town, parent, childId, enrolmentId)).ec;
+}
+
+/**
+ * The rows a grid page decides its days from, read with the enrolment: the reservations of
+ * every child of the family in the activity (brothers and sisters included) and the
+ * activity's counters, from `from` to `to`.
+ */
+export interface EnrolmentDays extends repo.EnrolmentDaysRows {
+  from: string;
+  to: string;
+}
+
+/** The enrolment context and, for a range of days, its days, in one round trip. */
+export async function enrolmentContextWithDays(
+  db: Queryable,
+  town: Town,
+  parent: Parent,
+  childId: string,
+  enrolmentId: string,
+  range: { from: string; to: string } | undefined,
+): Promise<{ ec: EnrolmentContext; days?: EnrolmentDays }> {
+  const { ec, days } = await readEnrolmentContext(db, town, parent, childId, enrolmentId, range);
+  if (!range) return { ec };
+  return { ec, days: { ...range, reservations: days?.reservations ?? [], counts: days?.counts ?? [] } };
+}
+
+async function readEnrolmentContext(
+  db: Queryable,
+  town: Town,
+  parent: Parent,
+  childId: string,
+  enrolmentId: string,
+  range?: { from: string; to: string },
+): Promise<{ ec: EnrolmentContext; days?: repo.EnrolmentDaysRows }> {
   assertUuid(childId);
   assertUuid(enrolmentId);
-  const found = await findFamilyEnrolmentContext(db, town.id, parent.familyId, childId, enrolmentId);
+  const withDays = range
+    ? await repo.findFamilyEnrolmentWithDays(db, town.id, parent.familyId, childId, enrolmentId, range.from, range.to)
+    : undefined;
+  const found = range ? withDays : await findFamilyEnrolmentContext(db, town.id, parent.familyId, childId, enrolmentId);
   if (!found) throw new NotFoundError('child of another family');
   const { child, enrolment, activity, familyEnrolments } = found;
   if (!enrolment || enrolment.childId !== child.id) throw new NotFoundError('enrolment of another child');
   if (!activity) throw new NotFoundError('activity');
-  return { child, enrolment, activity, calendar: activityCalendar(activity, town.deadlineRules), familyEnrolments };
+  const ec = { child, enrolment, activity, calendar: activityCalendar(activity, town.deadlineRules), familyEnrolments };
+  return withDays ? { ec, days: withDays.days } : { ec };
+}
+
+/**
+ * A brother's or sister's enrolment in the same activity, from what the context already
+ * holds (the family's enrolments carry the child's names): no read.
+ */
+export function siblingContext(ec: EnrolmentContext, enrolment: EnrolmentRow): EnrolmentContext {
+  if (enrolment.activityId !== ec.activity.id || enrolment.familyId !== ec.child.familyId)
+    throw new NotFoundError('enrolment of another family');
+  const child = {
+    id: enrolment.childId,
+    familyId: enrolment.familyId,
+    firstNames: enrolment.childFirstNames,
+    lastName: enrolment.childLastName,
+  };
+  return { ...ec, child, enrolment };
+}
+
+/** Each day's state for one enrolment of the family, from days read with the context (no read). */
+export function statesFrom(
+  target: EnrolmentContext,
+  days: EnrolmentDays,
+  calendar: TownCalendar,
+  from: string,
+  to: string,
+  now: Date,
+): DayState[] {
+  if (from < days.from || to > days.to) throw new Error(`days ${from}–${to} asked of rows read for ${days.from}–${days.to}`);
+  return dayStates(
+    {
+      activity: target.calendar,
+      enrolment: target.enrolment,
+      calendar,
+      reservations: days.reservations
+        .filter((r) => r.childId === target.child.id)
+        .map((r) => ({ day: r.day, status: r.status, confirmed: r.confirmed, ...(r.position ? { position: r.position } : {}) })),
+      counts: days.counts,
+      now,
+    },
+    from,
+    to,
+  );
 }
 
 export async function townCalendar(db: Queryable, town: Town): Promise<TownCalendar> {
@@ -109,6 +182,13 @@ export async function enrolmentDays(
     from,
     to,
   );
+}
+
+/** The days of every child of the family enrolled in the context's activity, from `from` to `to`, in one statement. */
+export async function familyDays(db: Queryable, town: Town, ec: EnrolmentContext, from: string, to: string): Promise<EnrolmentDays> {
+  const childIds = [...new Set(ec.familyEnrolments.filter((e) => e.activityId === ec.activity.id).map((e) => e.childId))];
+  const { reservations, counts } = await repo.listReservationsWithCounts(db, town.id, { activityId: ec.activity.id, childIds, from, to });
+  return { from, to, reservations, counts };
 }
 
 /** The other children of the family enrolled in the same activity (brothers and sisters). */
@@ -178,6 +258,21 @@ export async function childAgenda(ctx: ServiceContext, town: Town, parent: Paren
       return { enrolment, activity, days: new Map(states.map((s) => [s.day, s])) };
     });
   return { child: found.child, entries, calendar, enrolments: found.entries.map((e) => e.enrolment) };
+}
+
+/** The child's enrolments, each with its activity and that activity's rules, in one statement (the choice of enrolment). */
+export async function childEnrolments(ctx: ServiceContext, town: Town, parent: Parent, childId: string) {
+  assertUuid(childId);
+  const found = await findChildAgendaRows(ctx.pool, town.id, parent.familyId, childId, '', '', { counts: false });
+  if (!found) throw new NotFoundError('child of another family');
+  return {
+    child: found.child,
+    enrolments: found.entries.map(({ enrolment, activity }) => ({
+      enrolment,
+      activity,
+      calendar: activityCalendar(activity, town.deadlineRules),
+    })),
+  };
 }
 
 // ------------------------------------------------------------------ saving
@@ -255,27 +350,30 @@ async function attemptSave(
   input: { activityId: string; key: string; changes: ChangeSet[] },
   locking: 'late' | 'first',
 ): Promise<SaveResult> {
-  const submissionId = await repo.insertSubmission(db, {
+  const submission = {
     townId: town.id,
     familyId: parent.familyId,
     accountId: parent.id,
     activityId: input.activityId,
     key: input.key,
     createdAt: ctx.clock.now(),
-  });
+  };
+  const enrolmentIds = input.changes.map((c) => c.enrolmentId);
+  const allDays = [...new Set(input.changes.flatMap((c) => [...c.book, ...c.cancel]))].sort();
+  // Locking late, the submission and everything the first decision needs take one statement;
+  // locking first, nothing about the days may be read before the lock.
+  const seen =
+    locking === 'late' && allDays.length > 0
+      ? await repo.insertSubmissionWithDays(db, submission, enrolmentIds, allDays[0]!, allDays[allDays.length - 1]!)
+      : undefined;
+  const submissionId = seen ? seen.submissionId : await repo.insertSubmission(db, submission);
   if (!submissionId) {
     const existing = await repo.findSubmissionByKey(db, town.id, parent.familyId, input.key);
     if (!existing) throw new NotFoundError('idempotency key of another family');
     return { duplicate: true, submissionId: existing.id };
   }
 
-  const found = await findActivityWithFamilyEnrolments(
-    db,
-    town.id,
-    parent.familyId,
-    input.activityId,
-    input.changes.map((c) => c.enrolmentId),
-  );
+  const found = seen ?? (await findActivityWithFamilyEnrolments(db, town.id, parent.familyId, input.activityId, enrolmentIds));
   const activity = found.activity;
   if (!activity) throw new NotFoundError('activity');
   const enrolments = new Map<string, EnrolmentRow>();
@@ -284,12 +382,11 @@ async function attemptSave(
     if (!enrolment || enrolment.activityId !== activity.id) throw new NotFoundError('enrolment of another family');
     enrolments.set(enrolment.id, enrolment);
   }
-  const allDays = [...new Set(input.changes.flatMap((c) => [...c.book, ...c.cancel]))].sort();
   if (allDays.length === 0) return { duplicate: false, submissionId, outcome: [] };
 
   const save: SaveInput = { town, parent, activity, enrolments, changes: input.changes, submissionId, allDays };
-  if (locking === 'first') return saveLockingFirst(ctx, db, save);
-  const done = await saveLockingLate(ctx, db, save);
+  if (!seen) return saveLockingFirst(ctx, db, save);
+  const done = await saveLockingLate(ctx, db, save, seen);
   if (!done) throw new LockLateMissed();
   return done;
 }
@@ -415,44 +512,51 @@ function decide(save: SaveInput, calendar: TownCalendar, existing: repo.Reservat
   return { removed, lines, outcome, status, counts, fingerprint: JSON.stringify([removed, lines, status]) };
 }
 
-/** The lock-late attempt; undefined when it must give way to the lock-first save. */
-async function saveLockingLate(ctx: ServiceContext, db: Queryable, save: SaveInput): Promise<SaveResult | undefined> {
+/** The lock-late attempt, from what was read with the submission; undefined when it must give way to the lock-first save. */
+async function saveLockingLate(
+  ctx: ServiceContext,
+  db: Queryable,
+  save: SaveInput,
+  seen: Pick<repo.SubmissionWithDays, 'closures' | 'reservations' | 'counts'>,
+): Promise<SaveResult | undefined> {
   const { town, activity, allDays, submissionId } = save;
   const from = allDays[0]!;
   const to = allDays[allDays.length - 1]!;
   const childIds = [...new Set([...save.enrolments.values()].map((e) => e.childId))];
-  const calendar = await townCalendar(db, town);
-  const { reservations: existing, counts } = await repo.listReservationsWithCounts(db, town.id, {
-    activityId: activity.id,
-    childIds,
-    from,
-    to,
-  });
+  const calendar = new TownCalendar(seen.closures);
+  const { reservations: existing, counts } = seen;
   const planned = decide(save, calendar, existing, counts, ctx.clock.now());
   if (!planned) return undefined;
   await recordOutcome(ctx, db, save, planned.status, planned.outcome);
   // Everything asked was already so (a stale draft): nothing to write, no day to lock.
   if (planned.outcome.length === 0) return { duplicate: false, submissionId, outcome: [] };
 
-  // Under the day locks from here to the commit: only what decides and writes the lines.
+  // Under the day locks from here to the commit: the counters as locked, decided again with a
+  // fresh clock, and the lines written by one statement that first checks the reservations
+  // are still those decided from (a change there gives way to the lock-first save).
   const allExist = allDays.every((day) => counts.some((c) => c.day === day));
   const locked = await repo.lockDays(db, activity.id, activity.capacity, allDays, { allExist });
   const now = ctx.clock.now();
-  const again = decide(
-    save,
-    calendar,
-    await repo.listReservations(db, town.id, { activityId: activity.id, childIds, from, to }),
-    locked,
-    now,
-  );
+  const again = decide(save, calendar, existing, locked, now);
   if (!again || again.fingerprint !== planned.fingerprint) return undefined;
-  const removed = await repo.deleteReservations(db, town.id, activity.id, planned.removed);
-  const key = (rows: Removed[]) => JSON.stringify(rows.map((r) => `${r.day}:${r.childId}:${r.status}`).sort());
-  if (key(removed) !== key(planned.removed)) return undefined;
-  await giveFreedPlaces(ctx, db, town, activity, removed, new Map(locked.map((c) => [c.day, { ...c }])), now);
   const confirmedAt = activity.confirmation === 'immediate' ? now : null;
-  const inserted = await repo.insertReservations(db, town.id, activity.id, submissionId, confirmedAt, planned.lines);
-  if (inserted !== planned.lines.length) return undefined;
+  const written = await repo.writeReservationsIfUnchanged(
+    db,
+    town.id,
+    { activityId: activity.id, childIds, from, to },
+    repo.linesKey(existing),
+    {
+      remove: planned.removed,
+      submissionId,
+      confirmedAt,
+      insert: planned.lines,
+    },
+  );
+  if (!written.unchanged || written.inserted !== planned.lines.length) return undefined;
+  const key = (rows: Removed[]) => JSON.stringify(rows.map((r) => `${r.day}:${r.childId}:${r.status}`).sort());
+  if (key(written.removed) !== key(planned.removed)) return undefined;
+  // The places freed go to the waiting lists (a day booked by this save frees none: see decide).
+  await giveFreedPlaces(ctx, db, town, activity, written.removed, new Map(locked.map((c) => [c.day, { ...c }])), now);
   return { duplicate: false, submissionId, outcome: planned.outcome };
 }
 

@@ -130,4 +130,37 @@ describe('the lock-late save', () => {
     );
     expect(rows[0]).toEqual({ submissions: 2, requests: 1 });
   });
+
+  it("gives way to the lock-first save when the child's reservations change while it waits, even where no counter shows it", async () => {
+    const DAY2 = '2026-12-11';
+    const activityId = await createActivity(t.db.pool, 'tarnos', { capacity: CAPACITY });
+    const f = await family(activityId, 'CHANGE');
+    const booked = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, [DAY, DAY2]);
+    expect((await f.agent.post(booked.path).type('form').send(booked.fields)).status).toBe(303);
+    // The parent unticks both days; then, before VALIDER, the services cancel the second one.
+    const cancel = await prepareBooking(f.agent, 'tarnos', f.childId, f.enrolmentId, [], [DAY, DAY2]);
+    await t.db.pool.query(`delete from reservations where child_id = $1 and day = $2`, [f.childId, DAY2]);
+    const held = await holdDays(activityId, [DAY, DAY2]);
+    try {
+      const sent = f.agent
+        .post(cancel.path)
+        .type('form')
+        .send(cancel.fields)
+        .then((res) => res);
+      await waitingBackend(held.client);
+      // While the save waits, the second day is booked again for the child (another tab, an agent).
+      await held.client.query(
+        `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at)
+         select town_id, activity_id, id, child_id, $2, 'booked', now() from enrolments where id = $1`,
+        [f.enrolmentId, DAY2],
+      );
+      await held.release();
+      expect((await sent).status).toBe(303);
+    } finally {
+      await held.release();
+    }
+    // Decided under the lock, the parent's wish holds for both days: nothing is left reserved.
+    const { rows } = await t.db.pool.query(`select day from reservations where child_id = $1`, [f.childId]);
+    expect(rows).toEqual([]);
+  });
 });
