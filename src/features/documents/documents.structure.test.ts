@@ -22,6 +22,10 @@ const ALLOWED_IMPORTERS = [
   'src/features/absences/absence-step1.ts',
   'src/features/absences/absences.schemas.ts',
   'src/features/absences/absences.service.ts',
+  // "Mon quotient familial" (issue 14), the parent declaring a QF with an attestation CAF
+  // chosen from the storage; agents get the copy attached to the request.
+  'src/features/quotient/quotient.controller.ts',
+  'src/features/quotient/quotient.service.ts',
 ];
 
 function filesUnder(dir: string, ext: RegExp): string[] {

@@ -35,11 +35,14 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-/** The statements a request sends, apart from the session's and the signed-in account's own (perf-session's part). */
+/**
+ * The statements a request sends, apart from the session's read (which brings the signed-in
+ * account with it: src/repositories/sessions.repository.ts) and the session store's writes.
+ */
 async function statements<T>(request: () => Promise<T>): Promise<{ res: T; sql: string[] }> {
   sent.length = 0;
   const res = await request();
-  const sql = sent.filter((s) => !/"session"|^select id, town_id as "townId", family_id as "familyId", username/.test(s));
+  const sql = sent.filter((s) => !/"session"| from session s |^select id, town_id as "townId", family_id as "familyId", username/.test(s));
   return { res, sql };
 }
 
