@@ -13,6 +13,7 @@ import {
   expectAccessiblePage as checkPage,
   heading,
   launchBrowser,
+  navigate,
   newContext,
   startE2eServer,
   type E2eServer,
@@ -43,7 +44,8 @@ import { pdfUnicodeText } from '../helpers/pdf.js';
  *      invoices November on 2 December; the invoice is paid on 10 December (payments are
  *      the next issue: the builder records what they will);
  *   3. in January 2027 the parent opens Mes factures, finds the amount the recap announced,
- *      reads the invoice's lines, downloads its PDF and contests a line;
+ *      reads the invoice's lines, opens a line's day in the agenda, downloads the PDF and
+ *      contests a line;
  *   4. Édition de documents: the attestation fiscale of 2026, whose printed verification
  *      URL confirms it.
  * One browser context; every page checked once with axe on a desktop and at 320 px.
@@ -98,6 +100,9 @@ describe('billing, the parent’s side, in Chromium', { timeout: 240_000 }, () =
       birthDate: '2021-04-12',
     });
     const enrolmentId = await createEnrolment(db, 'tarnos', { activityId, childId });
+    // A second activity, not billed here: the agenda an invoice line opens has a column for each.
+    const holidays = await createActivity(db, 'tarnos', { name: 'Accueil de loisirs (vacances)', unit: 'Journée' });
+    await createEnrolment(db, 'tarnos', { activityId: holidays, childId });
     await createQuotient(db, 'tarnos', { familyId: family.id, qf: 1200 });
 
     const context = await newContext(browser, { baseURL: server.baseUrl });
@@ -174,6 +179,13 @@ describe('billing, the parent’s side, in Chromium', { timeout: 240_000 }, () =
       expect(invoicePdf.name).toBe('facture-PERI-2026-000001.pdf');
       expect(invoicePdf.text).toContain('Facture N° PERI-2026-000001');
       expect(invoicePdf.text).toContain(announced);
+
+      // A line opens its day in the child's agenda, then back to the invoice.
+      await clickAndLoad(page, page.getByRole('link', { name: /^Voir le jour du mardi 3 novembre/ }));
+      expect(new URL(page.url()).hash).toBe('#jour-2026-11-03');
+      expect(await page.locator('tr#jour-2026-11-03').textContent()).toContain('Réservé');
+      await checkPage(page, 'the agenda at the invoice line’s day');
+      await navigate(page, () => page.goBack());
 
       await clickAndLoad(page, page.getByRole('link', { name: /^Contester cette ligne du mardi 3 novembre/ }));
       expect(await heading(page)).toBe('Contester une ligne de facture');

@@ -118,7 +118,7 @@ describe('an invoice, day by day', () => {
         .map((_, a) => a.attribs.href)
         .get(),
     ).toEqual([
-      `/bayeux/mon-espace/enfants/${f.childId}/agenda?mois=2026-11`,
+      `/bayeux/mon-espace/enfants/${f.childId}/agenda?mois=2026-11#jour-2026-11-03`,
       `/bayeux/mon-espace/factures/${f.november.id}/contester?ligne=${absent.id}`,
     ]);
     expect(
