@@ -280,7 +280,6 @@ describe('invoices', () => {
         'Léa BERNARD',
         expect.stringMatching(/^Activité /),
         'Réservé',
-        expect.any(String),
         '3,80\u00a0€',
         '3,80\u00a0€',
       ]),
