@@ -25,8 +25,12 @@ declare module 'express-serve-static-core' {
 export const AGENT_IDLE_MS = 15 * 60 * 1000;
 export const AGENT_ABSOLUTE_MS = 8 * 60 * 60 * 1000;
 
+/**
+ * Ends the session and gives the request an empty one in its place: the page being served
+ * (the sign-in form, a flash) still reads req.session, which destroy() alone leaves undefined.
+ */
 function destroy(req: Request): Promise<void> {
-  return new Promise((resolve) => req.session.destroy(() => resolve()));
+  return new Promise((resolve) => req.session.regenerate(() => resolve()));
 }
 
 /**

@@ -29,8 +29,12 @@ export function hadSession(req: Request): boolean {
   return (req.headers.cookie ?? '').split(/;\s*/).some((c) => c.startsWith(`${AUTH_HINT_COOKIE}=`));
 }
 
+/**
+ * Ends the session and gives the request an empty one in its place: the page being served
+ * (the sign-in form, a flash) still reads req.session, which destroy() alone leaves undefined.
+ */
 function destroy(req: Request): Promise<void> {
-  return new Promise((resolve) => req.session.destroy(() => resolve()));
+  return new Promise((resolve) => req.session.regenerate(() => resolve()));
 }
 
 /**

@@ -12,6 +12,7 @@ import * as tariffs from '../../repositories/billing-tariffs.repository.js';
 import {
   creditNoteCheck,
   dueDate,
+  formatBp,
   groupInvoices,
   inForceOn,
   isResident,
@@ -471,23 +472,34 @@ export async function createCreditNote(
  * postal code and the children's enrolments (sibling ranks).
  */
 export async function priceDraft(ctx: ServiceContext, townId: string, familyId: string, draft: DraftChanges): Promise<ChildRecapPrice[]> {
+  return (await priceDraftWithSurcharge(ctx, townId, familyId, draft)).prices;
+}
+
+/** priceDraft, with the town's surcharge for unbooked days that it read on the way (the recap states it). */
+async function priceDraftWithSurcharge(
+  ctx: ServiceContext,
+  townId: string,
+  familyId: string,
+  draft: DraftChanges,
+): Promise<{ prices: ChildRecapPrice[]; surchargeBp: number }> {
+  const settings = await tariffs.getBillingSettings(ctx.pool, townId);
   const days = draft.children.flatMap((c) => [...c.added, ...c.cancelled]).sort();
   const from = days[0];
   const to = days[days.length - 1];
-  if (!from || !to) return recapPrice(draft, emptyPricing());
+  if (!from || !to) return { prices: recapPrice(draft, emptyPricing()), surchargeBp: settings.unreservedSurchargeBp };
   const byActivity = await tariffs.listTariffs(ctx.pool, townId, [draft.activityId]);
   const quotients = await tariffs.listQuotients(ctx.pool, townId, [familyId]);
-  const settings = await tariffs.getBillingSettings(ctx.pool, townId);
   const [family] = await invoices.listFamiliesForBilling(ctx.pool, townId, [familyId]);
   if (!family) throw new NotFoundError();
   const spans = await invoices.listEnrolmentSpans(ctx.pool, townId, [draft.activityId], [familyId], from, to);
-  return recapPrice(draft, {
+  const prices = recapPrice(draft, {
     tariffs: byActivity,
     quotients: quotients.get(familyId) ?? [],
     resident: isResident(family.postalCode, settings.residentPostalCodes),
     surchargeBp: settings.unreservedSurchargeBp,
     rank: rankFrom(spans),
   });
+  return { prices, surchargeBp: settings.unreservedSurchargeBp };
 }
 
 function emptyPricing(): FamilyPricing {
@@ -496,10 +508,16 @@ function emptyPricing(): FamilyPricing {
 
 // ---------------------------------------------------------------- bill-sim: the recap's price section
 
-export type RecapPriceView =
+const surchargeWords = (bp: number): string | null => (bp > 0 ? formatBp(bp) : null);
+
+export type RecapPriceView = (
   | { priced: true; children: Map<string, ChildRecapPrice>; totalCents: number }
   /** A day to price has no tariff in force: the recap says "Tarif non communiqué" rather than 0. */
-  | { priced: false };
+  | { priced: false }
+) & {
+  /** The town's surcharge for a day attended without a booking ("30 %"), null if none: the recap states it. */
+  surcharge: string | null;
+};
 
 /**
  * The price of the reservation recap's lines (reservation-recap.controller.ts), per child:
@@ -526,10 +544,17 @@ export async function recapPriceOf(
     })),
   };
   try {
-    const priced = await priceDraft(ctx, townId, familyId, draft);
-    return { priced: true, children: new Map(priced.map((p) => [p.childId, p])), totalCents: priced.reduce((s, p) => s + p.netCents, 0) };
+    const { prices, surchargeBp } = await priceDraftWithSurcharge(ctx, townId, familyId, draft);
+    return {
+      priced: true,
+      children: new Map(prices.map((p) => [p.childId, p])),
+      totalCents: prices.reduce((s, p) => s + p.netCents, 0),
+      surcharge: surchargeWords(surchargeBp),
+    };
   } catch (err) {
-    if (err instanceof MissingTariffError) return { priced: false };
+    if (err instanceof MissingTariffError) {
+      return { priced: false, surcharge: surchargeWords((await tariffs.getBillingSettings(ctx.pool, townId)).unreservedSurchargeBp) };
+    }
     throw err;
   }
 }

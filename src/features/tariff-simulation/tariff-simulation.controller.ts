@@ -11,7 +11,7 @@ import {
 } from '../../repositories/billing-tariffs.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { urls } from '../../routes.js';
-import { inForceOn, isResident } from '../billing/pricing.js';
+import { formatBp, inForceOn, isResident } from '../billing/pricing.js';
 import { parseQf, simulate, WEEKS_PER_TYPICAL_MONTH } from './simulation.js';
 
 /** What the CAF says of its QF, for "Calculez votre quotient familial". */
@@ -27,13 +27,15 @@ export function tariffSimulationController(deps: AppDeps) {
 
   async function simulation(town: Town, qf: number | null, resident: boolean) {
     const today = parisDay(clock.now());
-    const activities = await listPricedActivities(pool, town.id, today);
+    const [activities, settings] = await Promise.all([listPricedActivities(pool, town.id, today), getBillingSettings(pool, town.id)]);
     const tariffs = await listTariffs(
       pool,
       town.id,
       activities.map((a) => a.id),
     );
-    return simulate(activities, tariffs, today, { qf, resident });
+    // A typical month counts booked days; a day attended without a booking costs more, and the page says how much.
+    const surcharge = settings.unreservedSurchargeBp > 0 ? formatBp(settings.unreservedSurchargeBp) : null;
+    return { ...simulate(activities, tariffs, today, { qf, resident }), surcharge };
   }
 
   function render(res: Response, status: number, locals: Record<string, unknown>) {

@@ -182,6 +182,20 @@ describe('sessions', () => {
     t.clock.set('2026-11-23T10:00:00Z');
   });
 
+  it('past 12 hours, leave the town home and its sign-in form working', async () => {
+    // A tab left open overnight: the first page is the home page, not the space.
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signIn(agent, 'tarnos', parent.username, parent.password);
+    t.clock.advance(12 * 60 * 60 * 1000 + 1000);
+    const home = await agent.get('/tarnos/');
+    expect(home.status).toBe(200);
+    expect(parse(home).fieldValue('identifiant')).toBe('');
+    expect((await signIn(agent, 'tarnos', parent.username, parent.password)).status).toBe(303);
+    expect((await agent.get('/tarnos/mon-espace')).status).toBe(200);
+    t.clock.set('2026-11-23T10:00:00Z');
+  });
+
   it('offer a "Rester connecté" form on every page of the space', async () => {
     const parent = await createParent(t.db.pool, 'tarnos');
     const agent = t.agent();

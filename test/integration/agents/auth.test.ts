@@ -104,6 +104,16 @@ describe('the back-office is closed to everyone else', () => {
     expect((await busy.get('/tarnos/agents')).status).toBe(404);
   });
 
+  it('past its 8 hours, leaves the sign-in page working for the next sign-in', async () => {
+    const a = await createAgentFixture(t.db.pool, 'tarnos');
+    const agent = t.agent();
+    await signInAgent(agent, 'tarnos', a.username, a.password);
+    t.clock.advance(8 * 60 * 60 * 1000 + 1000);
+    expect((await agent.get('/tarnos/agents/connexion')).status).toBe(200);
+    expect((await signInAgent(agent, 'tarnos', a.username, a.password)).status).toBe(303);
+    expect((await agent.get('/tarnos/agents')).status).toBe(200);
+  });
+
   it('ends every session of a disabled agent at once', async () => {
     const a = await createAgentFixture(t.db.pool, 'tarnos');
     const agent = t.agent();

@@ -177,4 +177,11 @@ describe('the billing setup is closed to everyone but the town’s agents (admin
       { href: `/tarnos/agents/familles/${ids.family}/facturation`, text: 'Quotient familial et payeur des factures de la famille BERNARD' },
     ]);
   });
+
+  it('links the family’s billing to its invoices and balance', async () => {
+    const billing = page(await admin.agent.get(`/tarnos/agents/familles/${ids.family}/facturation`));
+    expect(billing.links('main').find((l) => l.href === `/tarnos/agents/facturation/factures?famille=${ids.family}`)?.text).toBe(
+      'Factures et solde de la famille BERNARD',
+    );
+  });
 });

@@ -265,6 +265,8 @@ describe('Vérifier un document', () => {
     const unknown = await visitor.get('/bayeux/verifier-un-document/0000-0000-0000');
     expect(unknown.status).toBe(404);
     expect(page(unknown).heading()).toBe('Document introuvable');
+    // The code looked up is shown, so whoever typed it can compare it with the printed one.
+    expect(page(unknown).text('.lead')).toBe('Aucun document de Ville de Bayeux et Bayeux Intercom ne correspond au code 0000-0000-0000.');
     const elsewhere = await visitor.get(path.replace('/bayeux/', '/villennes/'));
     expect(elsewhere.status).toBe(404);
     expect(page(elsewhere).heading()).toBe('Document introuvable');

@@ -221,7 +221,7 @@ describe('invoices', () => {
     expect(byRegie.rows().map((r) => r.header)).toEqual(['CLSH-2026-000001']);
     expect(byRegie.row('CLSH-2026-000001').cells).toEqual([
       expect.stringMatching(/^LÓPEZ/),
-      '2026-11',
+      'novembre 2026',
       '15,20\u00a0€',
       '15,20\u00a0€',
       '15/12/2026',
@@ -269,6 +269,7 @@ describe('invoices', () => {
 
     const shown = page(await http.get(url));
     expect(shown.heading()).toBe('Facture REST-2026-000001');
+    expect(shown.text('.caption')).toBe('Facture du mois de novembre 2026');
     expect(shown.dd('Payeur')).toBe('Famille BERNARD');
     expect(shown.dd('Total')).toBe('15,20\u00a0€');
     expect(shown.dd('Reste dû')).toBe('15,20\u00a0€');
@@ -279,7 +280,6 @@ describe('invoices', () => {
         'Léa BERNARD',
         expect.stringMatching(/^Activité /),
         'Réservé',
-        expect.any(String),
         '3,80\u00a0€',
         '3,80\u00a0€',
       ]),

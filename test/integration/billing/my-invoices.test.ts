@@ -98,6 +98,8 @@ describe('an invoice, day by day', () => {
     expect(res.status).toBe(200);
     const p = page(res);
     expect(p.heading()).toBe(`Facture N° ${f.november.number}`);
+    expect(p.text('.lead')).toBe('Facture du mois de novembre 2026.');
+    expect(p.dd('Payeur')).toBe('Famille MOREAU');
     const lines = p.rows('.invoice-lines');
     expect(lines.map((r) => [r.header, ...r.cells.slice(0, 6)])).toEqual([
       ['lundi 2 novembre', 'Emma MOREAU', 'Restauration scolaire', 'Réservé', 'Présent', '3,80\u00a0€', 'Réservé, présent'],
@@ -118,7 +120,7 @@ describe('an invoice, day by day', () => {
         .map((_, a) => a.attribs.href)
         .get(),
     ).toEqual([
-      `/bayeux/mon-espace/enfants/${f.childId}/agenda?mois=2026-11`,
+      `/bayeux/mon-espace/enfants/${f.childId}/agenda?mois=2026-11#jour-2026-11-03`,
       `/bayeux/mon-espace/factures/${f.november.id}/contester?ligne=${absent.id}`,
     ]);
     expect(

@@ -3,7 +3,15 @@ import { startInvoicingRun } from '../../../src/features/billing/invoicing.servi
 import { formatEuros } from '../../../src/lib/format.js';
 import * as invoices from '../../../src/repositories/billing-invoices.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { createAttendance, createQuotient, createRegie, createReservation, createTariff, town } from '../../helpers/fixtures.js';
+import {
+  createAttendance,
+  createQuotient,
+  createRegie,
+  createReservation,
+  createTariff,
+  setBillingSettings,
+  town,
+} from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
 import { createActivity, enrolledFamily, prepareBooking } from '../reservations/helpers.js';
 
@@ -101,5 +109,25 @@ describe('the recap’s price', () => {
     const price = priceOf(booking.recap);
     expect(price.text).toContain('Tarif non communiqué');
     expect(price.text).not.toContain(formatEuros(0));
+  });
+
+  it('states the town’s own surcharge for a day attended without a booking, and none when it has none', async () => {
+    const activityId = await createActivity(db(), SLUG, { name: 'Cantine à majoration', rule: DAY_BEFORE });
+    await createTariff(db(), SLUG, activityId);
+    const f = await enrolledFamily(db(), () => t.agent(), SLUG, activityId, 'MAJORATION');
+    const hint = async () => {
+      const booking = await prepareBooking(f.agent, SLUG, f.childId, f.enrolmentId, ['2026-11-12']);
+      return page(booking.recap)
+        .texts('main p.hint')
+        .find((p) => p.startsWith('Chaque réservation est facturée'));
+    };
+    try {
+      await setBillingSettings(db(), SLUG, { unreservedSurchargeBp: 2500 });
+      expect(await hint()).toBe('Chaque réservation est facturée ; sans réservation, la facturation est majorée de 25\u00a0%.');
+      await setBillingSettings(db(), SLUG, { unreservedSurchargeBp: 0 });
+      expect(await hint()).toBe('Chaque réservation est facturée.');
+    } finally {
+      await setBillingSettings(db(), SLUG, { unreservedSurchargeBp: 3000 });
+    }
   });
 });

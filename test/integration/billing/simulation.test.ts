@@ -93,6 +93,8 @@ describe('the public simulation', () => {
     expect(g).toContain(`Prix pour le 2e enfant inscrit ${formatEuros(389)} (réduction de 10\u00a0%)`);
     expect(g).toContain(`Prix pour le 3e enfant inscrit et suivants ${formatEuros(324)} (réduction de 25\u00a0%)`);
     expect(page(r1200).text()).toContain('Un mois type compte 4 semaines');
+    // The town's surcharge for a day attended without a booking (the demo towns': 30 %).
+    expect(page(r1200).text()).toContain('ou venus sans réservation : ceux-là sont majorés de 30\u00a0%.');
 
     // The bounds of a bracket: 1 099 € is the first, 1 100 € the second.
     expect(panel(await at('1099'), meals)).toContain(`Prix unitaire (repas) ${formatEuros(99)}`);

@@ -10,7 +10,6 @@ import { findFamilyFile } from '../../../repositories/family-files.repository.js
 import { urls } from '../../../routes.js';
 import { agentInvoice, agentInvoices } from '../../billing/billing.service.js';
 import { createCreditNote } from '../../billing/invoicing.service.js';
-import { LINE_KIND_LABELS } from './invoicing-pages.js';
 import { creditNoteSchema, eurosToCents, parseInvoiceFilters, STATUS_FILTERS } from './invoicing.schemas.js';
 
 const STATUS_LABELS = Object.fromEntries(STATUS_FILTERS.map((s) => [s.value, s.label]));
@@ -52,7 +51,6 @@ export function invoicesController(deps: AppDeps) {
       title: `Facture ${view.invoice.number}`,
       ...view,
       statusLabel: STATUS_LABELS[view.status],
-      kindLabels: LINE_KIND_LABELS,
       values: values ?? {},
       ...(errors ? { errors, fieldErrors: errorMap(errors) } : {}),
     });

@@ -1,7 +1,6 @@
 import { monthLabel } from '../../../lib/calendar/index.js';
 import { formatEuros } from '../../../lib/format.js';
 import type { InvoicingRun } from '../../../repositories/billing-invoices.repository.js';
-import type { LineKind } from '../../billing/pricing.js';
 
 /** What the run's progress page and its script say, in words and figures. */
 export function runProgress(run: InvoicingRun) {
@@ -37,13 +36,4 @@ export const RUN_STATUS_LABELS: Record<InvoicingRun['status'], string> = {
   running: 'En cours',
   done: 'Terminée',
   failed: 'Échec',
-};
-
-/** A line's kind, as the régie reads it on the invoice. */
-export const LINE_KIND_LABELS: Record<LineKind, string> = {
-  reserved_present: 'Réservé, présent',
-  reserved_absent_unjustified: 'Réservé, absent sans justificatif',
-  reserved: 'Réservé',
-  unreserved_surcharge: 'Venu sans réservation (majoré)',
-  absent_justified: 'Absence justifiée',
 };
