@@ -96,10 +96,11 @@ export function documentEditionsController(deps: AppDeps) {
   async function showVerify(req: Request, res: Response) {
     const typed = req.query.code;
     if (typed === undefined) return renderVerify(res, 200, {});
-    await service.countVerification(ctx, req.ip ?? 'unknown');
     const value = typeof typed === 'string' ? typed.slice(0, 40) : '';
     const code = readCode(value);
     if (!code) {
+      // Counted only when this page answers: a well-formed code is counted once, by the page it redirects to.
+      await service.countVerification(ctx, req.ip ?? 'unknown');
       const message =
         value.trim() === ''
           ? 'Saisissez le code de vérification imprimé sur le document'

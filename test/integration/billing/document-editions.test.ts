@@ -277,6 +277,22 @@ describe('Vérifier un document', () => {
     for (let i = 0; i < 20; i += 1) expect((await visitor.get('/bayeux/verifier-un-document/0000-0000-0000')).status).toBe(404);
     const limited = await visitor.get('/bayeux/verifier-un-document/0000-0000-0000');
     expect(limited.status).toBe(429);
-    expect((await visitor.get('/bayeux/verifier-un-document?code=0000-0000-0000')).status).toBe(429);
+    // The form sends a well-formed code on to its page, which refuses it.
+    const viaForm = await visitor.get('/bayeux/verifier-un-document?code=0000-0000-0000');
+    expect(viaForm.status).toBe(303);
+    expect((await visitor.get(viaForm.headers.location!)).status).toBe(429);
+    // A code the form itself turns down counts too, and is refused.
+    expect((await visitor.get('/bayeux/verifier-un-document?code=ABC')).status).toBe(429);
+  });
+
+  it('counts a check made through the form once: 20 are answered, the 21st is refused', async () => {
+    const visitor = t.agent();
+    for (let i = 0; i < 20; i += 1) {
+      const typed = await visitor.get('/bayeux/verifier-un-document?code=0000-0000-0000');
+      expect(typed.status).toBe(303);
+      expect((await visitor.get(typed.headers.location!)).status).toBe(404);
+    }
+    const typed = await visitor.get('/bayeux/verifier-un-document?code=0000-0000-0000');
+    expect((await visitor.get(typed.headers.location!)).status).toBe(429);
   });
 });

@@ -127,6 +127,8 @@ describe('the Facturation hub and a run', () => {
     expect(done.dd('Familles traitées')).toBe('2 sur 2');
     expect(done.dd('Factures émises')).toBe('2');
     expect(done.dd('Montant facturé')).toBe('22,80\u00a0€');
+    expect(done.dd('Familles déjà facturées pour ce mois (ignorées)')).toBe('0');
+    expect(done.title()).toMatch(/^Facturation – Régie CANT – novembre 2026 /);
     // Finished: nothing refreshes the page any more.
     expect(done.has('script[src="/public/js/invoicing-progress.js"]')).toBe(false);
     expect(done.has('[aria-live]')).toBe(false);

@@ -78,7 +78,7 @@ export function invoicingController(deps: AppDeps) {
     const regie = regies.find((r) => r.id === run.regieId);
     const progress = runProgress(run);
     res.render('agents/invoicing/run', {
-      title: `${progress.finished ? 'Facturation' : 'Facturation en cours'} – ${regie?.name ?? ''} – ${run.month.slice(0, 7)}`,
+      title: `${progress.finished ? 'Facturation' : 'Facturation en cours'} – ${regie?.name ?? ''} – ${monthLabel(run.month.slice(0, 7))}`,
       run,
       regie,
       progress,
