@@ -532,7 +532,7 @@ export async function recapPriceOf(
   lines: readonly {
     enrolment: { childId: string };
     book: readonly { day: string; full?: boolean }[];
-    cancel: readonly { day: string }[];
+    cancel: readonly { day: string; reservation?: { status: 'booked' | 'waiting'; confirmed: boolean } }[];
   }[],
 ): Promise<RecapPriceView> {
   const draft: DraftChanges = {
@@ -540,7 +540,9 @@ export async function recapPriceOf(
     children: lines.map((l) => ({
       childId: l.enrolment.childId,
       added: l.book.filter((s) => !s.full).map((s) => s.day),
-      cancelled: l.cancel.map((s) => s.day),
+      // Only what invoicing would bill is saved by cancelling: a waiting-list day or a booking
+      // still awaiting the agent's confirmation was never going on an invoice.
+      cancelled: l.cancel.filter((s) => s.reservation?.status === 'booked' && s.reservation.confirmed).map((s) => s.day),
     })),
   };
   try {

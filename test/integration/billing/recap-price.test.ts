@@ -102,6 +102,30 @@ describe('the recap’s price', () => {
     expect(invoice!.totalCents).toBe(addedOnInvoice + 380);
   });
 
+  it('promises nothing "en moins" for unticking a waiting-list day or a booking not confirmed yet: neither is billed', async () => {
+    const activityId = await createActivity(db(), SLUG, { name: 'Cantine en attente', rule: DAY_BEFORE });
+    await createRegie(db(), SLUG, { activityIds: [activityId] });
+    await createTariff(db(), SLUG, activityId);
+    const f = await enrolledFamily(db(), () => t.agent(), SLUG, activityId, 'ATTENTE');
+    await createQuotient(db(), SLUG, { familyId: f.familyId, qf: 1200 });
+    const booking = { activityId, enrolmentId: f.enrolmentId, childId: f.childId };
+    await createReservation(db(), SLUG, { ...booking, day: '2026-11-19', status: 'waiting' });
+    await createReservation(db(), SLUG, { ...booking, day: '2026-11-20', status: 'booked', confirmed: false });
+    await createReservation(db(), SLUG, { ...booking, day: '2026-11-23', status: 'booked' });
+
+    const unticked = await prepareBooking(f.agent, SLUG, f.childId, f.enrolmentId, [], ['2026-11-19', '2026-11-20']);
+    expect(unticked.recap.status).toBe(200);
+    const price = priceOf(unticked.recap);
+    expect(price.text).not.toContain('en moins');
+    expect(price.text).not.toContain('Jours annulés dans les délais');
+
+    // The confirmed booking alongside them is the only one the family stops paying for.
+    const withBooked = await prepareBooking(f.agent, SLUG, f.childId, f.enrolmentId, [], ['2026-11-19', '2026-11-23']);
+    expect(priceOf(withBooked.recap).dd('Jours annulés dans les délais, non facturés')).toBe(
+      `1 jour × ${formatEuros(380)} : ${formatEuros(380)} en moins`,
+    );
+  });
+
   it('says "Tarif non communiqué" rather than 0 when no tariff is in force', async () => {
     const activityId = await createActivity(db(), SLUG, { name: 'Cantine sans tarif', rule: DAY_BEFORE });
     const f = await enrolledFamily(db(), () => t.agent(), SLUG, activityId, 'SANSTARIF');
