@@ -357,18 +357,23 @@ export async function listPricedActivities(
   return rows;
 }
 
-/** The family's latest QF declarations (requests of type 'quotient_declaration'), newest first, for "Mon quotient familial". */
+/**
+ * The QF declarations this parent made for the family (requests of type 'quotient_declaration'),
+ * newest first, for "Mon quotient familial": a declaration is personal (the other parent of the
+ * file does not see it), only the QF accepted from it is the family's.
+ */
 export async function listQuotientDeclarations(
   db: Queryable,
   townId: string,
   familyId: string,
+  accountId: string,
   limit: number,
 ): Promise<{ id: string; status: RequestStatus; summary: string; createdAt: Date }[]> {
   const { rows } = await db.query(
     `select id, status, summary, created_at as "createdAt" from requests
-      where town_id = $1 and family_id = $2 and type = 'quotient_declaration'
-      order by created_at desc, id limit $3`,
-    [townId, familyId, limit],
+      where town_id = $1 and family_id = $2 and account_id = $3 and type = 'quotient_declaration'
+      order by created_at desc, id limit $4`,
+    [townId, familyId, accountId, limit],
   );
   return rows;
 }

@@ -44,7 +44,9 @@ export interface ParentScope {
 }
 
 // A contested invoice line: the invoice may be one separated parent's own (split invoicing).
-export const PERSONAL_TYPES: readonly RequestType[] = ['contact_change', 'invoice_contest'];
+// A QF declaration carries the declarant's CAF attestation (their income, their household):
+// only the QF an agent accepts from it is the family's.
+export const PERSONAL_TYPES: readonly RequestType[] = ['contact_change', 'invoice_contest', 'quotient_declaration'];
 
 /** The SQL condition of a ParentScope on alias `r`, with its parameters starting at `$n`. */
 function scopeSql(scope: ParentScope, n: number): { sql: string; params: unknown[] } {

@@ -41,7 +41,7 @@ export function quotientController(deps: AppDeps) {
     const today = parisDay(clock.now());
     const [history, declarations, listed] = await Promise.all([
       listQuotientHistory(pool, town.id, parent.familyId),
-      listQuotientDeclarations(pool, town.id, parent.familyId, 5),
+      listQuotientDeclarations(pool, town.id, parent.familyId, parent.id, 5),
       listForOwner(ctx, parent),
     ]);
     const errors = form.errors ?? [];

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { pdf } from '../../helpers/files.js';
-import { createDocument, createQuotient } from '../../helpers/fixtures.js';
+import { signIn } from '../../helpers/auth.js';
+import { createDocument, createParent, createQuotient } from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
 import { postForm, postMultipart, requestIdFrom, signedInAgent, signedInFamily } from '../requests/helpers.js';
 
@@ -271,6 +272,34 @@ describe('the agent’s decision', () => {
     expect(await quotients(f.familyId)).toEqual([]);
     const { rows } = await db().query(`select status from requests where id = $1`, [f.requestId]);
     expect(rows[0].status).toBe('refused');
+  });
+
+  it('is the declarant’s own: the other parent of the file gets a 404 for it and its attachment, and sees only the accepted QF', async () => {
+    const f = await declared('SEPARES', '700', '01/12/2026');
+    const coParent = await createParent(db(), SLUG, { familyId: f.familyId, lastName: 'SEPARES', firstNames: 'Alex' });
+    const other = t.agent();
+    expect((await signIn(other, SLUG, coParent.username, coParent.password)).status).toBe(303);
+    expect((await other.get(urls.request(SLUG, f.requestId))).status).toBe(404);
+    const [file] = await attachments(f.requestId);
+    expect((await other.get(urls.requestAttachment(SLUG, f.requestId, file!.id))).status).toBe(404);
+    const hrefs = (res: { text: string }) => page(res).links().map((l) => l.href);
+    expect(hrefs(await other.get(urls.quotientDeclaration(SLUG)))).not.toContain(urls.request(SLUG, f.requestId));
+    expect(hrefs(await other.get(urls.requests(SLUG)))).not.toContain(urls.request(SLUG, f.requestId));
+    // The declarant still has it all.
+    expect(hrefs(await f.agent.get(urls.quotientDeclaration(SLUG)))).toContain(urls.request(SLUG, f.requestId));
+    expect((await f.agent.get(urls.requestAttachment(SLUG, f.requestId, file!.id))).status).toBe(200);
+
+    // Once accepted, the QF is the family's: both parents see it in force.
+    const agent = t.agent();
+    await signedInAgent(db(), agent, SLUG);
+    const accepted = await postForm(agent, urls.agentRequest(SLUG, f.requestId), urls.agentRequestStatus(SLUG, f.requestId), {
+      action: 'accepter',
+    });
+    expect(accepted.status).toBe(303);
+    const othersPage = page(await other.get(urls.quotientDeclaration(SLUG)));
+    expect(othersPage.dd('Quotient familial')).toBe('700 €');
+    expect(othersPage.dd('Origine')).toBe('Votre déclaration, acceptée par les services');
+    expect(othersPage.links().map((l) => l.href)).not.toContain(urls.request(SLUG, f.requestId));
   });
 
   it('another town’s agent gets a 404 for the request, its attachment and its decision', async () => {
