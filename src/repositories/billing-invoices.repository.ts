@@ -442,6 +442,66 @@ export async function takeNumbers(
   return n;
 }
 
+// ---------------------------------------------------------------- what a régie's setup may no longer change
+
+/** Whether the régie has issued an invoice or a credit note: its code is then printed in their numbers. */
+export async function regieHasIssued(db: Queryable, townId: string, regieId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `select 1 from invoices where town_id = $1 and regie_id = $2
+     union all
+     select 1 from credit_notes where town_id = $1 and regie_id = $2
+     limit 1`,
+    [townId, regieId],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * A number of the town that a régie with this code would print again (`CODE-…` for an
+ * invoice, `AV-CODE-…` for a credit note), left by a régie that had the code before; undefined
+ * when there is none. Codes are capitals and digits: nothing in them is a LIKE wildcard.
+ */
+export async function numberWithCode(db: Queryable, townId: string, code: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ number: string }>(
+    `(select number from invoices where town_id = $1 and number like $2 || '-%' limit 1)
+     union all
+     (select number from credit_notes where town_id = $1 and number like 'AV-' || $2 || '-%' limit 1)
+     limit 1`,
+    [townId, code],
+  );
+  return rows[0]?.number;
+}
+
+/**
+ * Among these activities, those not yet in `regieId` (null: a régie being created) with lines
+ * on invoices of another régie, with the name of the régie that invoiced them last: put in
+ * this régie, their days would be invoiced a second time, since a run picks a régie's
+ * activities by their current régie. Activities the régie already collects are left alone, so
+ * saving its form again is never refused for what it had.
+ */
+export async function activitiesInvoicedElsewhere(
+  db: Queryable,
+  townId: string,
+  regieId: string | null,
+  activityIds: string[],
+): Promise<{ activityId: string; activityName: string; regieName: string }[]> {
+  const { rows } = await db.query<{ activityId: string; activityName: string; regieName: string }>(
+    `select a.id as "activityId", a.name as "activityName", last.name as "regieName"
+       from activities a
+       cross join lateral (
+         select r.name from invoice_lines l
+           join invoices i on i.town_id = l.town_id and i.id = l.invoice_id
+           join regies r on r.town_id = i.town_id and r.id = i.regie_id
+          where l.town_id = a.town_id and l.activity_id = a.id and ($2::uuid is null or i.regie_id <> $2)
+          order by i.issued_on desc, i.number desc
+          limit 1) last
+      where a.town_id = $1 and a.id = any($3::uuid[]) and ($2::uuid is null or a.regie_id is distinct from $2)
+      order by a.name, a.id`,
+    [townId, regieId, activityIds],
+  );
+  return rows;
+}
+
 // ---------------------------------------------------------------- invoices
 
 export interface NewInvoice {

@@ -181,29 +181,55 @@ export interface RegieInput {
 
 const REGIE_CODE = /^[A-Z0-9]{2,10}$/;
 
+/** A régie saved (its id), or why not, in French, with the form's field it is about. */
+export type RegieOutcome = { ok: true; value: string } | { ok: false; errors: { field: 'code' | 'activites'; message: string }[] };
+
 /**
  * Creates a régie (regieId null) or changes one, and which activities it collects, in one
- * transaction with its audit row. A code already used by another régie of the town is
- * refused in French (unique per town, since it is printed in the invoice numbers); an
- * activity or a régie of another town is the 404.
+ * transaction with its audit row. Refused in French: a code already used by another régie of
+ * the town (unique per town, since it is printed in the invoice numbers), a change of code
+ * once the régie has issued a document, a code already printed in the town's numbers, and an
+ * activity another régie has invoiced. An activity or a régie of another town is the 404.
  */
+
 export async function saveRegie(
   ctx: ServiceContext,
   townId: string,
   actor: Actor,
   regieId: string | null,
   r: RegieInput,
-): Promise<Outcome<string>> {
-  if (!REGIE_CODE.test(r.code)) return { ok: false, errors: ['Le code compte de 2 à 10 lettres majuscules ou chiffres, sans espace.'] };
+): Promise<RegieOutcome> {
+  const refused = (field: 'code' | 'activites', message: string): RegieOutcome => ({ ok: false, errors: [{ field, message }] });
+  if (!REGIE_CODE.test(r.code)) return refused('code', 'Le code compte de 2 à 10 lettres majuscules ou chiffres, sans espace.');
   const activityIds = [...new Set(r.activityIds)];
-  const taken = (name: string): Outcome<string> => ({
-    ok: false,
-    errors: [`Le code ${r.code} est déjà celui de la régie « ${name} » : choisissez-en un autre.`],
-  });
+  const taken = (name: string) => refused('code', `Le code ${r.code} est déjà celui de la régie « ${name} » : choisissez-en un autre.`);
   try {
     return await withTransaction(ctx.pool, async (db) => {
       const other = await tariffs.findRegieByCode(db, townId, r.code);
       if (other && other.id !== regieId) return taken(other.name);
+      const current = regieId === null ? undefined : await tariffs.findRegie(db, townId, regieId);
+      if (regieId !== null && !current) throw new NotFoundError('régie of another town');
+      if (current?.code !== r.code) {
+        // Numbers are per régie id but unique as text: a code printed in issued numbers must stay
+        // with its series, and a code left behind by a renamed régie cannot start a new one.
+        if (current && (await invoices.regieHasIssued(db, townId, current.id))) {
+          return refused('code', 'Le code d’une régie qui a émis des factures ne peut plus changer : il figure dans leurs numéros.');
+        }
+        const printed = await invoices.numberWithCode(db, townId, r.code);
+        if (printed) {
+          return refused('code', `Le code ${r.code} figure déjà dans des numéros de la commune (${printed}) : choisissez-en un autre.`);
+        }
+      }
+      // A run bills the activities a régie has now: an activity another régie has invoiced would
+      // have its days billed again here.
+      const elsewhere = await invoices.activitiesInvoicedElsewhere(db, townId, regieId, activityIds);
+      if (elsewhere.length > 0) {
+        const e = elsewhere[0]!;
+        return refused(
+          'activites',
+          `L’activité « ${e.activityName} » a déjà été facturée par la régie « ${e.regieName} » : elle ne peut pas changer de régie, ses jours seraient facturés deux fois.`,
+        );
+      }
       let id: string;
       if (regieId === null) id = await tariffs.insertRegie(db, townId, r);
       else if (await tariffs.updateRegie(db, townId, regieId, r)) id = regieId;

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listMonthInvoices } from '../../../src/repositories/billing-invoices.repository.js';
 import { getBillingSettings, listQuotients, listTariffs } from '../../../src/repositories/billing-tariffs.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { createActivity, createAdult, createFamily, createRegie, town } from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
 import { auditRows, post, signedIn, type SignedInAgent } from '../settings/helpers.js';
+import { bookedFamily, invoiceMonth, regieWithActivity } from './parent-billing.js';
 
 /**
  * Every form of the régie's setup (issue 14), as an admin of Tarnos fills it: the valid
@@ -118,6 +120,86 @@ describe('régies', () => {
     expect(await auditRows(t, admin.id, 'regie.update')).toHaveLength(1);
     // Keeping its own code is not "taken".
     expect((await post(admin, `${R}/${other}`, { nom: 'Régie B', code: 'RB' })).status).toBe(303);
+  });
+
+  /** A Tarnos régie (code `code`) whose activity « Cantine » it invoiced for November 2026. */
+  async function invoicedRegie(code: string) {
+    const { activityId, regieId, townId } = await regieWithActivity(t, 'tarnos', { name: 'Cantine' });
+    await db().query(`update regies set code = $2, name = $3 where id = $1`, [regieId, code, `Régie ${code}`]);
+    const f = await bookedFamily(t, 'tarnos', activityId, { name: `FAMILLE${code}`, present: ['2026-11-02', '2026-11-03'] });
+    await invoiceMonth(t, townId, regieId);
+    const [invoice] = await listMonthInvoices(db(), townId, regieId, '2026-11-01');
+    return { activityId, regieId, townId, familyId: f.familyId, invoice: invoice! };
+  }
+
+  const invoicesOfFamily = async (familyId: string) =>
+    (await db().query<{ number: string }>(`select number from invoices where family_id = $1 order by number`, [familyId])).rows.map(
+      (r) => r.number,
+    );
+
+  it('refuses to put an activity another régie has invoiced into a new régie, or into one after taking it out of the first', async () => {
+    const a = await invoicedRegie('ENFA');
+    const billedTwice =
+      'L’activité « Cantine » a déjà été facturée par la régie « Régie ENFA » : elle ne peut pas changer de régie, ses jours seraient facturés deux fois';
+    const seen = expectRefused(
+      await post(admin, `${R}/nouvelle`, { nom: 'Régie B', code: 'RBIS', activites: a.activityId }),
+      { activites: billedTwice },
+      { nom: 'Régie B', code: 'RBIS' },
+    );
+    expect(seen.checked('activites')).toEqual([a.activityId]);
+    expect(await regieOf(a.activityId)).toBe(a.regieId);
+    expect((await db().query(`select 1 from regies where code = 'RBIS'`)).rows).toEqual([]);
+
+    // Taken out of its régie (no longer invoiced), then ticked in another: refused the same way.
+    expect((await post(admin, `${R}/${a.regieId}`, { nom: 'Régie ENFA', code: 'ENFA' })).status).toBe(303);
+    expect(await regieOf(a.activityId)).toBeNull();
+    const b = await createRegie(db(), 'tarnos', { name: 'Régie B', code: 'RTER' });
+    expectRefused(await post(admin, `${R}/${b}`, { nom: 'Régie B', code: 'RTER', activites: a.activityId }), { activites: billedTwice });
+    expect(await regieOf(a.activityId)).toBeNull();
+
+    // Back into the régie that invoiced it: its runs skip the families already invoiced.
+    expect((await post(admin, `${R}/${a.regieId}`, { nom: 'Régie ENFA', code: 'ENFA', activites: a.activityId })).status).toBe(303);
+    expect(await regieOf(a.activityId)).toBe(a.regieId);
+    // Saving that régie again with the activity it has is not refused either.
+    expect((await post(admin, `${R}/${a.regieId}`, { nom: 'Régie A', code: 'ENFA', activites: a.activityId })).status).toBe(303);
+    expect(await invoicesOfFamily(a.familyId)).toEqual(['ENFA-2026-000001']);
+  });
+
+  it('never invoices a child’s day twice, even for an activity moved to another régie without the form', async () => {
+    const a = await invoicedRegie('ENFB');
+    const b = await createRegie(db(), 'tarnos', { code: 'RQUATER' });
+    await db().query(`update activities set regie_id = $2 where id = $1`, [a.activityId, b]);
+    await expect(invoiceMonth(t, a.townId, b)).rejects.toThrow();
+    expect(await invoicesOfFamily(a.familyId)).toEqual(['ENFB-2026-000001']);
+  });
+
+  it('refuses to change the code of a régie that has issued invoices, and a code printed in the town’s numbers', async () => {
+    const a = await invoicedRegie('ENFC');
+    const frozen = 'Le code d’une régie qui a émis des factures ne peut plus changer : il figure dans leurs numéros';
+    expectRefused(
+      await post(admin, `${R}/${a.regieId}`, { nom: 'Régie Enfance', code: 'ENFC2', activites: a.activityId }),
+      { code: frozen },
+      {
+        nom: 'Régie Enfance',
+        code: 'ENFC2',
+      },
+    );
+    expect((await db().query(`select name, code from regies where id = $1`, [a.regieId])).rows).toEqual([
+      { name: 'Régie ENFC', code: 'ENFC' },
+    ]);
+    // Its name may still change, its code kept.
+    expect((await post(admin, `${R}/${a.regieId}`, { nom: 'Régie Enfance', code: 'ENFC', activites: a.activityId })).status).toBe(303);
+
+    // A régie renamed before this rule left its numbers behind: the code cannot start a new series.
+    const renamed = await invoicedRegie('OLD');
+    await db().query(`update regies set code = 'NEW' where id = $1`, [renamed.regieId]);
+    expectRefused(await post(admin, `${R}/nouvelle`, { nom: 'Régie neuve', code: 'OLD' }), {
+      code: 'Le code OLD figure déjà dans des numéros de la commune (OLD-2026-000001) : choisissez-en un autre',
+    });
+    const other = await createRegie(db(), 'tarnos', { code: 'RCINQ' });
+    expectRefused(await post(admin, `${R}/${other}`, { nom: 'Régie cinq', code: 'OLD' }), {
+      code: 'Le code OLD figure déjà dans des numéros de la commune (OLD-2026-000001) : choisissez-en un autre',
+    });
   });
 
   it('answers 404, and changes nothing, for an activity of another town ticked in the form', async () => {

@@ -282,7 +282,10 @@ describe('the agent’s decision', () => {
     expect((await other.get(urls.request(SLUG, f.requestId))).status).toBe(404);
     const [file] = await attachments(f.requestId);
     expect((await other.get(urls.requestAttachment(SLUG, f.requestId, file!.id))).status).toBe(404);
-    const hrefs = (res: { text: string }) => page(res).links().map((l) => l.href);
+    const hrefs = (res: { text: string }) =>
+      page(res)
+        .links()
+        .map((l) => l.href);
     expect(hrefs(await other.get(urls.quotientDeclaration(SLUG)))).not.toContain(urls.request(SLUG, f.requestId));
     expect(hrefs(await other.get(urls.requests(SLUG)))).not.toContain(urls.request(SLUG, f.requestId));
     // The declarant still has it all.

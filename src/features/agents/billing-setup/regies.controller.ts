@@ -79,7 +79,7 @@ export function regiesController(deps: AppDeps) {
     const input = { name: form.data.nom, code: form.data.code, activityIds: ticked };
     const result = await saveRegie(ctx, town.id, auditActor(req), regie?.id ?? null, input);
     if (!result.ok) {
-      const errors = result.errors.map((message) => ({ field: 'code', message: message.replace(/\.$/, '') }));
+      const errors = result.errors.map((e) => ({ field: e.field, message: e.message.replace(/\.$/, '') }));
       return renderForm(req, res, 400, { regie, errors, values: formValues(req.body), ticked });
     }
     req.session.flash = { kind: 'success', message: `La régie ${input.name} a été ${regie ? 'modifiée' : 'créée'}.` };
