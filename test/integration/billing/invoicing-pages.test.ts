@@ -116,7 +116,7 @@ describe('the Facturation hub and a run', () => {
     expect(pending.text('[role="status"][aria-live="polite"]')).toBe(
       'La facturation attend son tour : elle commencera dans quelques instants.',
     );
-    expect(pending.has('script[src="/public/js/invoicing-progress.js"]')).toBe(true);
+    expect(pending.has('script[src^="/public/js/job-progress."][src$=".js"][defer]')).toBe(true);
     const status = await http.get(`${runUrl}/etat`);
     expect(status.body).toMatchObject({ status: 'pending', finished: false });
 
@@ -130,7 +130,7 @@ describe('the Facturation hub and a run', () => {
     expect(done.dd('Familles déjà facturées pour ce mois (ignorées)')).toBe('0');
     expect(done.title()).toMatch(/^Facturation – Régie CANT – novembre 2026 /);
     // Finished: nothing refreshes the page any more.
-    expect(done.has('script[src="/public/js/invoicing-progress.js"]')).toBe(false);
+    expect(done.has('script[src*="job-progress"]')).toBe(false);
     expect(done.has('[aria-live]')).toBe(false);
     const toInvoices = done.links('main').find((l) => l.text === 'Voir les factures de novembre 2026 de cette régie');
     expect(toInvoices?.href).toBe(`/tarnos/agents/facturation/factures?mois=2026-11&regie=${regieId}`);

@@ -200,7 +200,7 @@ describe('importing a file of known families', () => {
     expect(parse(pending).text()).toContain("L'import attend son tour");
     expect(parse(pending).all('[role="status"][aria-live="polite"]').length).toBeGreaterThan(0);
     expect(pending.text).toContain('Actualiser la progression');
-    const progressScript = parse(pending).one('script[src^="/public/js/import-progress."][src$=".js"]');
+    const progressScript = parse(pending).one('script[src^="/public/js/job-progress."][src$=".js"]');
     expect(progressScript.is('[defer]')).toBe(true);
     expect((await agent.get(`/bondoufle/agents/import/${id}/etat`)).body).toMatchObject({
       status: 'pending',
@@ -280,7 +280,7 @@ describe('importing a file of known families', () => {
     expect(parse(result).heading()).toBe("Résultat de l'import");
     expect(parse(result).dd('Dossiers famille créés')).toBe('4');
     expect(result.text).toContain('Aucune ligne refusée.');
-    expect(result.text).not.toContain('import-progress.js');
+    expect(result.text).not.toContain('job-progress');
     expect((await agent.get(`/bondoufle/agents/import/${id}/etat`)).body).toMatchObject({ status: 'done', finished: true });
     expect((await agent.get('/bondoufle/agents/import')).text).toContain(`/bondoufle/agents/import/${id}`);
   });
