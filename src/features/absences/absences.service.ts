@@ -9,7 +9,7 @@ import type { Account } from '../../repositories/accounts.repository.js';
 import type { NewDocument } from '../../repositories/documents.repository.js';
 import { listReservations } from '../../repositories/reservations.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { fileForOwner, findForOwner, listForOwner, storeDocument, type ListedDocument } from '../documents/documents.service.js';
+import { copyStoredFiles, findForOwner, listForOwner, storeDocument, type ListedDocument } from '../documents/documents.service.js';
 import { dayStates } from '../reservations/day-states.js';
 import { assertUuid, townCalendar } from '../reservations/reservations.service.js';
 import { activityCalendar } from '../reservations/rules.js';
@@ -228,25 +228,14 @@ export async function saveStep1(
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const copies: CheckedFile[] = [];
+  const copies = await copyStoredFiles(ctx, parent, stored);
   const files: AbsenceDraftData['files'] = input.uploads.map((_, i) => ({
     position: i + 1,
     origin: 'upload',
     title: input.piece?.title ?? '',
   }));
   for (const doc of stored) {
-    for (const f of doc.files) {
-      const content = await fileForOwner(ctx, parent, doc.id, f.id);
-      if (!content) throw new NotFoundError('stored file');
-      copies.push({
-        buffer: content.content,
-        mime: content.contentType,
-        name: content.fileName,
-        size: content.sizeBytes,
-        sha256: content.sha256,
-      });
-      files.push({ position: files.length + 1, origin: 'storage', title: doc.title });
-    }
+    for (let i = 0; i < doc.files.length; i += 1) files.push({ position: files.length + 1, origin: 'storage', title: doc.title });
   }
 
   const data: AbsenceDraftData = {

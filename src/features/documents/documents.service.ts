@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import type { Clock } from '../../lib/clock.js';
+import { NotFoundError } from '../../lib/errors.js';
 import { parisDay } from '../../lib/calendar/index.js';
 import { formatBytes, type CheckedFile } from '../../lib/file-checks.js';
 import { hit, type RateLimitResult } from '../../lib/rate-limit.js';
@@ -77,6 +78,33 @@ export async function findForOwner(
 
 export function fileForOwner(ctx: Pick<ServiceContext, 'pool' | 'clock'>, account: Account, documentId: string, fileId: string) {
   return repo.findFileContent(ctx.pool, ownerOf(account), documentId, fileId);
+}
+
+/**
+ * The owner's stored documents' files, read as new uploads so that a request carries its own
+ * copies (an absence's justificatifs, a QF attestation): the agents read the request's copy,
+ * never the private storage. A file gone since the documents were checked is a 404.
+ */
+export async function copyStoredFiles(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  account: Account,
+  documents: Pick<ListedDocument, 'id' | 'files'>[],
+): Promise<CheckedFile[]> {
+  const copies: CheckedFile[] = [];
+  for (const doc of documents) {
+    for (const f of doc.files) {
+      const content = await fileForOwner(ctx, account, doc.id, f.id);
+      if (!content) throw new NotFoundError('stored file');
+      copies.push({
+        buffer: content.content,
+        mime: content.contentType,
+        name: content.fileName,
+        size: content.sizeBytes,
+        sha256: content.sha256,
+      });
+    }
+  }
+  return copies;
 }
 
 export type StoreResult = { ok: true; documentId: string } | { ok: false; reason: 'quota'; message: string };

@@ -1,6 +1,5 @@
 import { withTransaction } from '../../db/pool.js';
 import { formatDate, parisDay } from '../../lib/calendar/index.js';
-import { NotFoundError } from '../../lib/errors.js';
 import { DOCUMENT_MAX_FILES, type CheckedFile } from '../../lib/file-checks.js';
 import type { FieldError } from '../../lib/forms.js';
 import type { Account } from '../../repositories/accounts.repository.js';
@@ -8,7 +7,7 @@ import { listQuotientHistory } from '../../repositories/billing-tariffs.reposito
 import type { Town } from '../../repositories/towns.repository.js';
 import type { ServiceContext } from '../../deps.js';
 import { inForceOn } from '../billing/pricing.js';
-import { fileForOwner, findForOwner, type ListedDocument } from '../documents/documents.service.js';
+import { copyStoredFiles, findForOwner, type ListedDocument } from '../documents/documents.service.js';
 import type { QuotientDeclarationPayload } from '../requests/request-types.js';
 import { createRequest } from '../requests/requests.service.js';
 import type { Declaration } from './quotient.schemas.js';
@@ -65,20 +64,7 @@ export async function declareQuotient(
   if (fileCount === 0) {
     return { ok: false, errors: [{ field: 'fichiers', message: 'Le document choisi ne contient aucun fichier : ajoutez l’attestation' }] };
   }
-  const copies: CheckedFile[] = [];
-  for (const doc of stored) {
-    for (const f of doc.files) {
-      const content = await fileForOwner(ctx, parent, doc.id, f.id);
-      if (!content) throw new NotFoundError('stored file');
-      copies.push({
-        buffer: content.content,
-        mime: content.contentType,
-        name: content.fileName,
-        size: content.sizeBytes,
-        sha256: content.sha256,
-      });
-    }
-  }
+  const copies = await copyStoredFiles(ctx, parent, stored);
   const history = await listQuotientHistory(ctx.pool, town.id, parent.familyId);
   const previous = inForceOn(history, parisDay(ctx.clock.now()));
   const payload: QuotientDeclarationPayload = {
