@@ -15,6 +15,7 @@ const require = createRequire(import.meta.url);
 export const PDF_FONT_FILES = {
   regular: require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
   bold: require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
+  monoBold: require.resolve('dejavu-fonts-ttf/ttf/DejaVuSansMono-Bold.ttf'),
 } as const;
 
 const MARGIN = 50;
@@ -41,11 +42,35 @@ export interface PdfWriter {
   finish(): Promise<Buffer>;
 }
 
-/** A tagged A4 document with its info dictionary; the caller draws through the writer's blocks. */
-export function pdfWriter(info: { title: string; author: string; subject: string; createdAt: Date }): PdfWriter {
+export interface PdfInfo {
+  title: string;
+  author: string;
+  subject: string;
+  createdAt: Date;
+}
+
+export interface PdfDocument {
+  doc: PDFKit.PDFDocument;
+  /** Between the margins. */
+  width: number;
+  /** The structure tree's root, for blocks a caller tags itself (a list). */
+  root: PDFKit.PDFStructureElement;
+  /** Draws one tagged block (P, H1, ...) under the root. */
+  block(type: string, draw: () => void): void;
+  /** Ends the document: the PDF's bytes. */
+  finish(): Promise<Buffer>;
+}
+
+/**
+ * Our documents' setup: a tagged A4 PDF with its info dictionary, DejaVu registered as
+ * 'regular', 'bold' and 'mono-bold' (only the glyphs used are embedded), and its bytes
+ * collected. The billing documents draw through pdfWriter; the Clé Enfance letter, laid
+ * out as a letter, draws on it directly.
+ */
+export function pdfDocument(info: PdfInfo, margin = MARGIN): PdfDocument {
   const doc = new PDFDocument({
     size: 'A4',
-    margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
+    margins: { top: margin, bottom: margin, left: margin, right: margin },
     lang: 'fr-FR',
     tagged: true,
     pdfVersion: '1.7',
@@ -54,6 +79,7 @@ export function pdfWriter(info: { title: string; author: string; subject: string
   });
   doc.registerFont('regular', PDF_FONT_FILES.regular);
   doc.registerFont('bold', PDF_FONT_FILES.bold);
+  doc.registerFont('mono-bold', PDF_FONT_FILES.monoBold);
   doc.font('regular');
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -62,14 +88,28 @@ export function pdfWriter(info: { title: string; author: string; subject: string
     doc.on('error', reject);
   });
 
-  const width = doc.page.width - 2 * MARGIN;
   const root = doc.struct('Document');
   doc.addStructure(root);
-  const block = (type: string, draw: () => void) => {
-    const element = doc.struct(type, {}, draw);
-    root.add(element);
-    element.end();
+  return {
+    doc,
+    width: doc.page.width - 2 * margin,
+    root,
+    block(type, draw) {
+      const element = doc.struct(type, {}, draw);
+      root.add(element);
+      element.end();
+    },
+    finish() {
+      root.end();
+      doc.end();
+      return done;
+    },
   };
+}
+
+/** A tagged A4 document with its info dictionary; the caller draws through the writer's blocks. */
+export function pdfWriter(info: PdfInfo): PdfWriter {
+  const { doc, width, root, block, finish } = pdfDocument(info);
 
   return {
     doc,
@@ -130,11 +170,7 @@ export function pdfWriter(info: { title: string; author: string; subject: string
     space(lines = 1) {
       doc.moveDown(lines);
     },
-    finish() {
-      root.end();
-      doc.end();
-      return done;
-    },
+    finish,
   };
 }
 

@@ -1,11 +1,12 @@
-import PDFDocument from 'pdfkit';
+import { pdfDocument } from '../../../lib/pdf.js';
 import type { TownService } from '../../../repositories/towns.repository.js';
 
 /**
  * The "courrier" of seed 000: a letter that gives the family its Clé Enfance and tells
  * them how to create their space with it. A tagged PDF (PDF 1.7, structure tree, language
  * fr-FR, title shown instead of the file name) so a screen reader reads it in order, with
- * its headings and its list.
+ * its headings and its list; set up as the billing documents are (src/lib/pdf.ts), in
+ * embedded DejaVu, so any name or address the town typed is drawn as typed.
  */
 export interface LetterInput {
   townName: string;
@@ -25,41 +26,9 @@ export interface LetterInput {
   services: TownService[];
 }
 
-/**
- * Characters the standard PDF fonts (WinAnsi) can draw. Others are replaced: the thin
- * spaces French typography puts before « ; : ! ? » by a no-break space, letters with
- * diacritics WinAnsi lacks by their base letter (Ł → L), anything else by "?".
- */
-const WIN_ANSI_EXTRA = '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ';
-const SPECIAL: Record<string, string> = {
-  '\u202f': '\u00a0',
-  '\u2009': '\u00a0',
-  '\u2007': '\u00a0',
-  Ł: 'L',
-  ł: 'l',
-  Đ: 'D',
-  đ: 'd',
-  ı: 'i',
-};
-
-export function toWinAnsi(value: string): string {
-  let out = '';
-  for (const ch of value.normalize('NFC')) {
-    const code = ch.codePointAt(0)!;
-    if ((code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || WIN_ANSI_EXTRA.includes(ch)) out += ch;
-    else if (ch === '\n') out += ch;
-    else if (SPECIAL[ch]) out += SPECIAL[ch];
-    else {
-      const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
-      out += base && [...base].every((c) => c.charCodeAt(0) <= 0x7e) ? base : '?';
-    }
-  }
-  return out;
-}
-
 const MARGIN = 56;
 
-/** French spacing: a no-break space inside « » and before : ; ! ? (a thin one would not survive toWinAnsi). */
+/** French spacing: a no-break space inside « » and before : ; ! ?. */
 function frenchSpaces(value: string): string {
   return value
     .replace(/« /g, '«\u00a0')
@@ -68,42 +37,20 @@ function frenchSpaces(value: string): string {
 }
 
 export function renderCleEnfanceLetter(input: LetterInput): Promise<Buffer> {
-  const t = (value: string) => toWinAnsi(frenchSpaces(value));
-  const title = t(`Votre clé Enfance – Famille ${input.familyName.toUpperCase()}`);
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
-    lang: 'fr-FR',
-    tagged: true,
-    pdfVersion: '1.7',
-    displayTitle: true,
-    info: {
-      Title: title,
-      Author: t(input.townName),
-      Subject: t('Création de votre espace famille avec votre clé Enfance'),
-      Creator: 'Espace Famille',
-      CreationDate: input.createdAt,
+  const t = frenchSpaces;
+  const { doc, width, root, block, finish } = pdfDocument(
+    {
+      title: t(`Votre clé Enfance – Famille ${input.familyName.toUpperCase()}`),
+      author: t(input.townName),
+      subject: t('Création de votre espace famille avec votre clé Enfance'),
+      createdAt: input.createdAt,
     },
-  });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  const width = doc.page.width - 2 * MARGIN;
-  const root = doc.struct('Document');
-  doc.addStructure(root);
-  const block = (type: string, draw: () => void) => {
-    const element = doc.struct(type, {}, draw);
-    root.add(element);
-    element.end();
-  };
+    MARGIN,
+  );
   const paragraph = (text: string, options: PDFKit.Mixins.TextOptions = {}) =>
     block('P', () => {
       doc
-        .font('Helvetica')
+        .font('regular')
         .fontSize(11)
         .fillColor('#000000')
         .text(t(text), { width, lineGap: 2, ...options });
@@ -112,7 +59,7 @@ export function renderCleEnfanceLetter(input: LetterInput): Promise<Buffer> {
     block(level, () => {
       doc.moveDown(level === 'H1' ? 1 : 0.8);
       doc
-        .font('Helvetica-Bold')
+        .font('bold')
         .fontSize(level === 'H1' ? 18 : 13)
         .fillColor('#000000')
         .text(t(text), { width });
@@ -121,8 +68,8 @@ export function renderCleEnfanceLetter(input: LetterInput): Promise<Buffer> {
 
   // Sender: the town.
   block('P', () => {
-    doc.font('Helvetica-Bold').fontSize(12).text(t(input.townName), { width });
-    doc.font('Helvetica').fontSize(10).text('Espace Famille', { width });
+    doc.font('bold').fontSize(12).text(t(input.townName), { width });
+    doc.font('regular').fontSize(10).text('Espace Famille', { width });
   });
 
   // Recipient, where a window envelope shows it.
@@ -134,7 +81,7 @@ export function renderCleEnfanceLetter(input: LetterInput): Promise<Buffer> {
       [input.postalCode, input.city.toUpperCase()].filter(Boolean).join(' '),
     ].filter((l) => l.trim() !== '');
     doc
-      .font('Helvetica')
+      .font('regular')
       .fontSize(11)
       .text(t(lines.join('\n')), MARGIN + width / 2, MARGIN + 70, { width: width / 2, lineGap: 2 });
   });
@@ -150,7 +97,7 @@ export function renderCleEnfanceLetter(input: LetterInput): Promise<Buffer> {
   );
   block('P', () => {
     doc.moveDown(0.6);
-    doc.font('Courier-Bold').fontSize(22).text(t(input.cleEnfance), { width, align: 'center', characterSpacing: 1 });
+    doc.font('mono-bold').fontSize(22).text(t(input.cleEnfance), { width, align: 'center', characterSpacing: 1 });
     doc.moveDown(0.6);
   });
 
@@ -164,7 +111,7 @@ export function renderCleEnfanceLetter(input: LetterInput): Promise<Buffer> {
   ];
   const list = doc.struct('L');
   root.add(list);
-  doc.font('Helvetica').fontSize(11).fillColor('#000000');
+  doc.font('regular').fontSize(11).fillColor('#000000');
   doc.list(
     steps.map((s) => t(s)),
     { width, listType: 'numbered', lineGap: 2, paragraphGap: 4, structParent: list, structTypes: ['LI', 'Lbl', 'LBody'] },
@@ -188,9 +135,7 @@ export function renderCleEnfanceLetter(input: LetterInput): Promise<Buffer> {
     }
   }
 
-  root.end();
-  doc.end();
-  return done;
+  return finish();
 }
 
 /** An adult of the file as the letter addresses them: "Mme Sophie MARTIN". */
