@@ -17,8 +17,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
@@ -33,20 +31,13 @@ import { insertActivity } from '../src/repositories/activities.repository.js';
 import { findRun, insertRun } from '../src/repositories/billing-invoices.repository.js';
 import { insertRegie, insertTariff, setActivityRegie } from '../src/repositories/billing-tariffs.repository.js';
 import type pg from 'pg';
+import { freePort } from './free-port.js';
 
 const SIZES = (process.env.BENCH_BILLING_SIZES ?? '2000,10000').split(',').map(Number);
 const TARGET_SECONDS = 60;
 // Invoices of November 2026 issued on 2 December.
 const NOW = '2026-12-02T09:00:00Z';
 const MONTH = '2026-11';
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A town with a régie, a meals activity (Mon, Tue, Thu, Fri) at Talloires' brackets, and `n` families with their month. */
 async function buildTown(pool: pg.Pool, slug: string, n: number): Promise<{ townId: string; regieId: string }> {

@@ -37,6 +37,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { hashPassword } from '../src/lib/passwords.js';
 import { insertAccount } from '../src/repositories/accounts.repository.js';
 import { loadAverage, printTable, startProfile, writeResults, type BenchRow } from './bench-results.js';
+import { freePort } from './free-port.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
@@ -53,14 +54,6 @@ const SAVERS = 40;
 // Monday 23 November 2026: January 2027 is wholly open under Tarnos's 15-day rule.
 const NOW = '2026-11-23T09:00:00Z';
 const MONTH = '2027-01';
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function cookiesOf(res: Response): string[] {
   return res.headers.getSetCookie().map((c) => c.split(';')[0]!);

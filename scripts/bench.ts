@@ -37,6 +37,7 @@ import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../src/lib/passwor
 import { insertAccount } from '../src/repositories/accounts.repository.js';
 import { findTownBySlug } from '../src/repositories/towns.repository.js';
 import { loadAverage, printTable, slug, startProfile, writeResults, type BenchRow, type Target } from './bench-results.js';
+import { freePort } from './free-port.js';
 
 /** What every request of a scenario looks like. */
 export interface RequestShape {
@@ -679,14 +680,6 @@ async function listen(app: express.Express): Promise<http.Server> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   return server;
-}
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function main(): Promise<void> {

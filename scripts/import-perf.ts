@@ -23,7 +23,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +36,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { ARGON2_OPTIONS, hashPassword } from '../src/lib/passwords.js';
 import { insertAgent } from '../src/repositories/agents.repository.js';
 import { findTownBySlug } from '../src/repositories/towns.repository.js';
+import { freePort } from './free-port.js';
 
 const FAMILIES = Number(process.env.IMPORT_FAMILIES ?? 5000);
 const EMAILS = Number(process.env.IMPORT_EMAILS_PER_FAMILY ?? 2);
@@ -304,14 +304,6 @@ export function generateFile(families: number, emailsPerFamily: number): string 
     lines.push(cells.join(';'));
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;
-}
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A tiny cookie jar and form reader: the script signs in and uploads as a browser does. */

@@ -40,6 +40,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { hashPassword } from '../src/lib/passwords.js';
 import { PUBLIC_DIR, VIEWS_DIR } from '../src/lib/paths.js';
 import { insertAccount } from '../src/repositories/accounts.repository.js';
+import { freePort } from './free-port.js';
 
 const RENDERS = Number(process.env.PROFILE_RENDERS ?? 2000);
 const PASSWORD = 'Banc-Essai-2026';
@@ -48,14 +49,6 @@ const WEEK = '2027-01-04';
 
 type Locals = Record<string, unknown>;
 type EngineFn = (file: string, locals: object, cb: (err: Error | null, html?: string) => void) => void;
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]!);
 const csrfFrom = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
