@@ -53,6 +53,8 @@ const envSchema = z
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
     COMPRESSION: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
+    PAYFIP_WS_URL: z.preprocess(emptyToUndefined, z.url().default('https://www.payfip.gouv.fr/tpa/services/securite')),
+    PAYFIP_PAYMENT_URL: z.preprocess(emptyToUndefined, z.url().default('https://www.payfip.gouv.fr/tpa/paiementws.web')),
   })
   .superRefine((env, ctx) => {
     // Node refuses to build a server whose headers may take longer than the whole request.
@@ -113,6 +115,12 @@ export interface Config {
    * the reverse proxy of docker-compose.yml, the proxy compresses, off the app's CPU.
    */
   compression: boolean;
+  /**
+   * PayFiP's régie web service and the payment page the family is sent to (DGFiP): in the
+   * configuration because the host has moved before (tipi.budget.gouv.fr → payfip.gouv.fr).
+   */
+  payfipWsUrl: string;
+  payfipPaymentUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -165,5 +173,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     compression: env.COMPRESSION === 'true',
+    payfipWsUrl: env.PAYFIP_WS_URL,
+    payfipPaymentUrl: env.PAYFIP_PAYMENT_URL,
   };
 }
