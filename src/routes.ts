@@ -238,6 +238,10 @@ export const urls = {
   agentBillingExport: (town: TownRef, query?: { regie?: string; mois?: string }) =>
     `${t(town)}/agents/facturation/export${queryString(query)}`,
 
+  // Online payment settings (issue 15, pay-payfip): the town's provider, PayFiP's mode and
+  // each régie's client number (admins)
+  agentPaymentSettings: (town: TownRef) => `${t(town)}/agents/facturation/paiement-en-ligne`,
+
   // Billing, the parents' side of tariffs (issue 14, bill-sim): the public "Simulation des
   // tarifs", the signed-in one (the family's QF), and the parent's QF declaration
   tariffSimulation: (town: TownRef, query?: { qf?: string }) => `${t(town)}/simulation-des-tarifs${queryString(query)}`,

@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = {
   'quotient.record': "Enregistrement d'un quotient familial",
   'family.payer': "Choix du payeur d'une famille",
   'billing_settings.update': 'Modification des paramètres de facturation',
+  'payment_settings.update': 'Modification des réglages du paiement en ligne',
   'regie.create': "Création d'une régie",
   'regie.update': "Modification d'une régie",
   'settings.update': 'Modification des paramètres de la commune',

@@ -4,6 +4,7 @@ import { requireAdmin, requireAgent } from '../../../middleware/agent-auth.js';
 import { route, urls } from '../../../routes.js';
 import { billingSettingsController } from './billing-settings.controller.js';
 import { familyBillingController } from './family-billing.controller.js';
+import { onlinePaymentController } from './online-payment.controller.js';
 import { regiesController } from './regies.controller.js';
 import { tariffsController } from './tariffs.controller.js';
 
@@ -17,6 +18,7 @@ export function billingSetupRouter(deps: AppDeps): Router {
   const tariffs = tariffsController(deps);
   const settings = billingSettingsController(deps);
   const family = familyBillingController(deps);
+  const onlinePayment = onlinePaymentController(deps);
   const router = Router();
 
   router.get(route(urls.agentBillingRegies), requireAdmin, regies.list);
@@ -32,6 +34,8 @@ export function billingSetupRouter(deps: AppDeps): Router {
 
   router.get(route(urls.agentBillingSettings), requireAdmin, settings.show);
   router.post(route(urls.agentBillingSettings), requireAdmin, settings.save);
+  router.get(route(urls.agentPaymentSettings), requireAdmin, onlinePayment.show);
+  router.post(route(urls.agentPaymentSettings), requireAdmin, onlinePayment.save);
 
   router.get(route(urls.agentFamilyBilling, ':familyId'), requireAgent, family.show);
   router.post(route(urls.agentFamilyQuotient, ':familyId'), requireAgent, family.saveQuotient);
