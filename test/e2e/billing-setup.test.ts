@@ -14,7 +14,7 @@ import { createActivity, createAgentFixture, familyByKey } from '../helpers/fixt
 
 /**
  * The régie's setup in Chromium (Tarnos, with its demo billing data): an admin goes through
- * the régies, the tariffs and the billing settings, records a tariff by brackets (adding a
+ * the régies, the tariffs, the billing settings and the online payment settings, records a tariff by brackets (adding a
  * row without JavaScript, correcting a wrong price) and a family's QF. Every page is checked
  * with axe on a desktop and at 320 px. One browser context, few page loads.
  */
@@ -93,6 +93,14 @@ describe('billing setup in Chromium (Tarnos)', () => {
     expect(await open('/tarnos/agents/facturation/parametres')).toBe(200);
     expect(await page.getByLabel('Majoration des repas pris sans réservation (%)').inputValue()).toBe('30');
     await expectAccessiblePage(page, 'billing settings');
+
+    // Online payment: PayFiP chosen while the régie has no client number is refused at its field.
+    expect(await open('/tarnos/agents/facturation/paiement-en-ligne')).toBe(200);
+    await expectAccessiblePage(page, 'online payment settings');
+    await page.getByLabel('PayFiP, le service de paiement en ligne de la DGFiP').check();
+    expect(await click('Enregistrer')).toBe(400);
+    expect(await page.getByLabel('Régie Enfance Jeunesse (ENF)').getAttribute('aria-invalid')).toBe('true');
+    await expectAccessiblePage(page, 'online payment settings with an error');
 
     // The family file's "Facturation": the demo QF, then a new one from January.
     expect(await open(`/tarnos/agents/familles/${martin.id}`)).toBe(200);
