@@ -4,6 +4,7 @@ import {
   createPayfipProvider,
   normalizeObjet,
   PAYFIP_EXPIRY_MS,
+  payfipProviderFor,
 } from '../../../src/features/payments/payfip/payfip-provider.js';
 import { PayfipError } from '../../../src/features/payments/payfip/payfip-soap.js';
 import type { PaymentProvider, PaymentToStart } from '../../../src/features/payments/provider.js';
@@ -80,10 +81,12 @@ describe('starting a payment', () => {
   });
 
   it('sends the town’s mode (activation X, production W) and redirects to the configured payment page', async () => {
-    const w = createPayfipProvider({ wsUrl: fake.wsUrl, paymentUrl: 'https://pay.example.test/tpa/paiementws.web', mode: 'W' });
-    const res = await w.start(payment());
-    expect(res.ok && res.redirectUrl.startsWith('https://pay.example.test/tpa/paiementws.web?idop=')).toBe(true);
-    expect(fake.requests[0]!.fields.saisie).toBe('W');
+    const x = payfipProviderFor({ payfipWsUrl: fake.wsUrl, payfipPaymentUrl: 'https://pay.example.test/tpa/paiementws.web' }, 'X', clock);
+    const res = await x.start(payment());
+    expect(res.ok && res.redirectUrl).toBe(`https://pay.example.test/tpa/paiementws.web?idop=${res.ok && res.providerPaymentId}`);
+    const w = createPayfipProvider({ wsUrl: fake.wsUrl, paymentUrl: fake.paymentUrl, mode: 'W' });
+    expect((await w.start(payment())).ok).toBe(true);
+    expect(fake.requests.map((r) => r.fields.saisie)).toEqual(['X', 'W']);
   });
 
   it('folds the label to PayFiP’s letters, digits and spaces, at most 100, and escapes what it sends', async () => {

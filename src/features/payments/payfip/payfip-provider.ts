@@ -1,3 +1,4 @@
+import type { Config } from '../../../config.js';
 import { systemClock, type Clock } from '../../../lib/clock.js';
 import type {
   Identified,
@@ -211,6 +212,15 @@ export function createPayfipProvider(options: PayfipProviderOptions): PaymentPro
   }
 
   return { name: 'payfip', start, identify: readIdOp, fetchStatus };
+}
+
+/** The provider at the configured addresses, for a town in `mode` (billing_settings.payfip_mode). */
+export function payfipProviderFor(
+  config: Pick<Config, 'payfipWsUrl' | 'payfipPaymentUrl'>,
+  mode: PayfipMode,
+  clock?: Clock,
+): PaymentProvider {
+  return createPayfipProvider({ wsUrl: config.payfipWsUrl, paymentUrl: config.payfipPaymentUrl, mode, ...(clock ? { clock } : {}) });
 }
 
 export type ClientCheck =
