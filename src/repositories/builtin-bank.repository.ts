@@ -73,4 +73,3 @@ export async function decideBankOperation(
   ]);
   return { changed: false, operation: current[0] };
 }
-

@@ -54,14 +54,17 @@ export interface NewPayment {
   agentId?: string | null;
   actorLabel?: string | null;
   status?: 'created' | 'pending';
+  /** The service's clock (default: the database's): the 20-minute block and the scheduled check count from it. */
+  createdAt?: Date;
 }
 
 /** A new payment and its invoices, in the caller's transaction. */
 export async function insertPayment(db: Queryable, p: NewPayment): Promise<Payment> {
   const amount = p.invoices.reduce((sum, i) => sum + i.amountCents, 0);
   const { rows } = await db.query<Payment>(
-    `insert into payments as p (town_id, regie_id, family_id, account_id, provider, method, amount_cents, status, reference, note, agent_id, actor_label)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    `insert into payments as p (town_id, regie_id, family_id, account_id, provider, method, amount_cents, status, reference, note, agent_id, actor_label,
+                                created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, now()))
      returning ${PAYMENT_COLUMNS}`,
     [
       p.townId,
@@ -76,6 +79,7 @@ export async function insertPayment(db: Queryable, p: NewPayment): Promise<Payme
       p.note ?? null,
       p.agentId ?? null,
       p.actorLabel ?? null,
+      p.createdAt ?? null,
     ],
   );
   const payment = rows[0]!;
@@ -226,7 +230,10 @@ export async function recordPaymentEvent(db: Queryable, e: PaymentEvent): Promis
 // ---------------------------------------------------------------- online payments (pay-core)
 
 /** How the town takes online payments, and whether its mandated families are debited instead. */
-export async function paymentSettings(db: Queryable, townId: string): Promise<{ provider: 'none' | 'builtin' | 'payfip'; sepaEnabled: boolean }> {
+export async function paymentSettings(
+  db: Queryable,
+  townId: string,
+): Promise<{ provider: 'none' | 'builtin' | 'payfip'; sepaEnabled: boolean }> {
   const { rows } = await db.query<{ provider: 'none' | 'builtin' | 'payfip'; sepaEnabled: boolean }>(
     `select payment_provider as provider, sepa_enabled as "sepaEnabled" from billing_settings where town_id = $1`,
     [townId],
@@ -278,9 +285,9 @@ export async function lockPayableInvoices(
   since: Date,
 ): Promise<PayableInvoice[]> {
   await db.query(
-    `select 1 from invoices i where i.town_id = $1 and i.family_id = $2 and (not i.split or i.account_id = $3) and i.id = any($5::uuid[])
+    `select 1 from invoices i where i.town_id = $1 and i.family_id = $2 and (not i.split or i.account_id = $3) and i.id = any($4::uuid[])
       order by i.id for update`,
-    [townId, viewer.familyId, viewer.accountId, since, ids],
+    [townId, viewer.familyId, viewer.accountId, ids],
   );
   const { rows } = await db.query<PayableInvoice>(
     `select ${PAYABLE_COLUMNS} from invoices i join regies r on r.town_id = i.town_id and r.id = i.regie_id
@@ -389,4 +396,18 @@ export async function invoiceReceipt(
     [townId, invoiceId],
   );
   return rows[0];
+}
+
+/** A payment's trail, oldest first (or the town's events naming no payment, with `paymentId` null). */
+export async function listPaymentEvents(
+  db: Queryable,
+  townId: string,
+  paymentId: string | null,
+): Promise<{ channel: string; outcome: string; status: string | null; detail: string }[]> {
+  const { rows } = await db.query<{ channel: string; outcome: string; status: string | null; detail: string }>(
+    `select channel, outcome, status, detail from payment_events
+      where town_id = $1 and payment_id is not distinct from $2 order by created_at, id`,
+    [townId, paymentId],
+  );
+  return rows;
 }

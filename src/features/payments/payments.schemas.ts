@@ -20,5 +20,9 @@ export function readPayForm(body: unknown): PayForm {
   const raw = b.factures === undefined ? [] : [b.factures].flat();
   if (raw.length > MAX_INVOICES || raw.some((v) => typeof v !== 'string' || !UUID.test(v))) throw new NotFoundError('bad invoice id');
   const total = typeof b.total === 'string' && /^[0-9]{1,12}$/.test(b.total) ? Number(b.total) : null;
-  return { invoiceIds: (raw as string[]).map((v) => v.toLowerCase()), step: b.etape === 'payer' ? 'payer' : 'verifier', expectedTotalCents: total };
+  return {
+    invoiceIds: (raw as string[]).map((v) => v.toLowerCase()),
+    step: b.etape === 'payer' ? 'payer' : 'verifier',
+    expectedTotalCents: total,
+  };
 }

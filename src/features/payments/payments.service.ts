@@ -77,7 +77,9 @@ async function checkChoice(db: Queryable, ctx: ServiceContext, town: Town, viewe
     if (i.status === 'paid') errors.push(`La facture N° ${i.number} est déjà payée.`);
     else if (i.owedCents <= 0) errors.push(`La facture N° ${i.number} n’a plus rien à payer : ses avoirs la couvrent.`);
     else if (i.pendingPaymentId) {
-      errors.push(`La facture N° ${i.number} a un paiement en cours : attendez sa confirmation (20 minutes au plus) avant de la payer à nouveau.`);
+      errors.push(
+        `La facture N° ${i.number} a un paiement en cours : attendez sa confirmation (20 minutes au plus) avant de la payer à nouveau.`,
+      );
     }
   }
   if (new Set(list.map((i) => i.regieId)).size > 1) {
@@ -89,12 +91,12 @@ async function checkChoice(db: Queryable, ctx: ServiceContext, town: Town, viewe
 
 /** The confirmation step: the chosen invoices and their total, or why they cannot be paid together. */
 export async function previewPayment(ctx: ServiceContext, town: Town, viewer: Viewer, ids: string[]): Promise<Checked> {
-  if (!(await townProvider(ctx, town.id))) return { ok: false, errors: [notOnline(town)] };
+  if (!(await townProvider(ctx, town.id))) return { ok: false, errors: [notOnline()] };
   return withTransaction(ctx.pool, (db) => checkChoice(db, ctx, town, viewer, [...new Set(ids)]));
 }
 
-function notOnline(town: Town): string {
-  return `La mairie de ${town.name} ne propose pas le paiement en ligne : réglez vos factures auprès de la régie.`;
+function notOnline(): string {
+  return 'Le paiement en ligne n’est pas proposé : réglez vos factures auprès de la régie (ses coordonnées sont sur la page d’accueil).';
 }
 
 function invoicesLabel(numbers: string[]): string {
@@ -123,13 +125,16 @@ export async function startPayment(
   expectedTotalCents: number | null,
 ): Promise<StartOutcome> {
   const provider = await townProvider(ctx, town.id);
-  if (!provider) return { ok: false, errors: [notOnline(town)] };
+  if (!provider) return { ok: false, errors: [notOnline()] };
   const viewer = { familyId: account.familyId, accountId: account.id };
   const created = await withTransaction(ctx.pool, async (db) => {
     const checked = await checkChoice(db, ctx, town, viewer, [...new Set(invoiceIds)]);
     if (!checked.ok) return checked;
     if (expectedTotalCents !== checked.totalCents) {
-      return { ok: false as const, errors: [`Le montant a changé, vérifiez : le total à payer est maintenant de ${formatEuros(checked.totalCents)}.`] };
+      return {
+        ok: false as const,
+        errors: [`Le montant a changé, vérifiez : le total à payer est maintenant de ${formatEuros(checked.totalCents)}.`],
+      };
     }
     const payment = await payments.insertPayment(db, {
       townId: town.id,
@@ -140,6 +145,7 @@ export async function startPayment(
       method: 'card',
       reference: newReference(),
       invoices: checked.invoices.map((i) => ({ invoiceId: i.id, amountCents: i.owedCents })),
+      createdAt: ctx.clock.now(),
     });
     const numcli = await payments.regieNumcli(db, town.id, payment.regieId);
     return { ok: true as const, payment, invoices: checked.invoices, numcli };
@@ -183,8 +189,10 @@ type Channel = 'notification' | 'return' | 'check';
 
 /** Why a provider's account of a payment is not about this payment, or undefined when it is. */
 async function mismatch(ctx: ServiceContext, payment: Payment, result: ProviderResult): Promise<string | undefined> {
-  if (result.providerPaymentId !== payment.providerPaymentId) return `opération ${result.providerPaymentId} au lieu de ${payment.providerPaymentId}`;
-  if (result.reference !== null && result.reference !== payment.reference) return `référence ${result.reference} au lieu de ${payment.reference}`;
+  if (result.providerPaymentId !== payment.providerPaymentId)
+    return `opération ${result.providerPaymentId} au lieu de ${payment.providerPaymentId}`;
+  if (result.reference !== null && result.reference !== payment.reference)
+    return `référence ${result.reference} au lieu de ${payment.reference}`;
   if (result.amountCents !== null && result.amountCents !== payment.amountCents) {
     return `montant ${result.amountCents} au lieu de ${payment.amountCents} centimes`;
   }
@@ -202,7 +210,14 @@ async function mismatch(ctx: ServiceContext, payment: Payment, result: ProviderR
  * a paid one sends the parent their receipt, in the same transaction.
  */
 async function applyResult(ctx: PaymentsContext, payment: Payment, result: ProviderResult, channel: Channel, remoteAddress: string | null) {
-  const event = { townId: payment.townId, paymentId: payment.id, provider: payment.provider, channel, remoteAddress, status: result.status };
+  const event = {
+    townId: payment.townId,
+    paymentId: payment.id,
+    provider: payment.provider,
+    channel,
+    remoteAddress,
+    status: result.status,
+  };
   const wrong = await mismatch(ctx, payment, result);
   if (wrong) {
     ctx.logger.warn({ paymentId: payment.id, channel, wrong }, 'payment result does not match the payment: ignored');
@@ -281,7 +296,10 @@ export async function handleNotification(
   try {
     const identified = provider.identify(call);
     if (!identified.ok) {
-      ctx.logger.warn({ town: town.slug, provider: provider.name, reason: identified.reason, detail: identified.detail }, 'payment notification refused');
+      ctx.logger.warn(
+        { town: town.slug, provider: provider.name, reason: identified.reason, detail: identified.detail },
+        'payment notification refused',
+      );
       await payments.recordPaymentEvent(ctx.pool, {
         ...base,
         paymentId: null,
@@ -292,7 +310,10 @@ export async function handleNotification(
     }
     const payment = await payments.findPaymentByProviderId(ctx.pool, town.id, provider.name, identified.providerPaymentId);
     if (!payment) {
-      ctx.logger.warn({ town: town.slug, provider: provider.name, operation: identified.providerPaymentId }, 'payment notification for no payment of the town');
+      ctx.logger.warn(
+        { town: town.slug, provider: provider.name, operation: identified.providerPaymentId },
+        'payment notification for no payment of the town',
+      );
       await payments.recordPaymentEvent(ctx.pool, {
         ...base,
         paymentId: null,
@@ -376,7 +397,11 @@ export async function checkPending(ctx: PaymentsContext, limit = 100): Promise<n
   const now = ctx.clock.now().getTime();
   for (const payment of await payments.listStaleCreatedPayments(ctx.pool, new Date(now - STALE_CREATED_MS), limit)) {
     await withTransaction(ctx.pool, async (db) => {
-      const settled = await payments.settlePayment(db, payment.townId, payment.id, { status: 'failed', at: ctx.clock.now(), failure: FAILURES.neverSent });
+      const settled = await payments.settlePayment(db, payment.townId, payment.id, {
+        status: 'failed',
+        at: ctx.clock.now(),
+        failure: FAILURES.neverSent,
+      });
       await payments.recordPaymentEvent(db, {
         townId: payment.townId,
         paymentId: payment.id,
