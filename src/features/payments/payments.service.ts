@@ -255,11 +255,10 @@ async function applyResult(ctx: PaymentsContext, payment: Payment, result: Provi
 /** The receipt mail to the parent who paid (queued in the settling transaction: sent once, if it commits). */
 async function queueReceipt(db: Queryable, ctx: ServiceContext, payment: Payment): Promise<void> {
   if (!payment.accountId) return;
-  const [account, town, invoices] = await Promise.all([
-    findAccountById(db, payment.townId, payment.accountId),
-    findTownById(db, payment.townId),
-    payments.listPaymentInvoices(db, payment.townId, payment.id),
-  ]);
+  // One after the other: a transaction's client runs one query at a time.
+  const account = await findAccountById(db, payment.townId, payment.accountId);
+  const town = await findTownById(db, payment.townId);
+  const invoices = await payments.listPaymentInvoices(db, payment.townId, payment.id);
   if (!account || !town) return;
   await enqueueMail(db, {
     townId: town.id,

@@ -52,7 +52,7 @@ describe('paying several invoices with the built-in bank', () => {
     const paymentId = bankUrl.split('/').pop()!;
     const bankPage = page(await f.agent.get(bankUrl));
     expect(bankPage.heading()).toBe('Banque de démonstration');
-    expect(bankPage.text('main .notice:not(.session-warning)')).toContain('Banque de démonstration — aucun paiement réel.');
+    expect(bankPage.text('main .bank-notice')).toContain('Banque de démonstration — aucun paiement réel.');
     expect(bankPage.dd('Montant')).toBe('11,40\u00a0€');
     expect(bankPage.texts('main form.form button')).toEqual(['Payer 11,40\u00a0€', 'Refuser', 'Abandonner']);
     // Not paid before the bank says so.
