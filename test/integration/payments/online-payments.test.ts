@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BuiltinProvider } from '../../../src/features/payments/builtin-provider.js';
 import * as bank from '../../../src/repositories/builtin-bank.repository.js';
 import * as invoices from '../../../src/repositories/billing-invoices.repository.js';
 import * as payments from '../../../src/repositories/payments.repository.js';
@@ -288,6 +289,30 @@ describe('choosing what to pay', () => {
     } finally {
       await t.db.pool.query(`update billing_settings set payment_provider = 'builtin' where town_id = $1`, [f.townId]);
     }
+  });
+});
+
+describe('a provider that cannot start the payment', () => {
+  it('keeps the payment as failed with its reason, takes nothing, and lets the parent pay again at once', async () => {
+    const f = await familyToPay(t, 'PANNE', ['2026-11']);
+    const id = f.invoices[0]!.id;
+    const down = vi.spyOn(BuiltinProvider.prototype, 'start').mockRejectedValueOnce(new Error('connect ECONNREFUSED'));
+    try {
+      const res = await startPayment(f.agent, 'bayeux', [id]);
+      expect(res.status).toBe(303);
+      const paymentId = res.headers.location!.split('/').pop()!;
+      expect(res.headers.location).toBe(`/bayeux/mon-espace/paiements/${paymentId}`);
+      const shown = page(await f.agent.get(res.headers.location!));
+      expect(shown.heading()).toBe('Paiement non abouti');
+      expect(shown.text('main .notice:not(.session-warning)')).toBe(
+        'Le service de paiement n’a pas pu être joint : rien n’a été prélevé. Réessayez dans quelques minutes.',
+      );
+      expect(await payments.findPayment(t.db.pool, f.townId, paymentId)).toMatchObject({ status: 'failed', providerPaymentId: null });
+    } finally {
+      down.mockRestore();
+    }
+    expect(await invoiceStatuses(f.townId, [id])).toEqual(['issued']);
+    expect((await startPayment(f.agent, 'bayeux', [id])).headers.location).toMatch(/^\/bayeux\/banque-de-demonstration\//);
   });
 });
 
