@@ -4,7 +4,19 @@ import * as bank from '../../../src/repositories/builtin-bank.repository.js';
 import * as invoices from '../../../src/repositories/billing-invoices.repository.js';
 import * as payments from '../../../src/repositories/payments.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { town } from '../../helpers/fixtures.js';
+import {
+  createAdult,
+  createChild,
+  createEnrolment,
+  createFamily,
+  createParent,
+  createQuotient,
+  createReservation,
+  createSubmission,
+  setPayer,
+  town,
+} from '../../helpers/fixtures.js';
+import { invoiceMonth, regieWithActivity, signedIn } from '../billing/parent-billing.js';
 import { page } from '../../helpers/html.js';
 import { bankBody, confirmChoice, familyToPay, notify, pendingPayment, receiptMails, startPayment } from './online-payment.js';
 
@@ -341,6 +353,43 @@ describe('who may see a payment', () => {
   });
 });
 
+describe('separated parents invoiced on their own', () => {
+  it('lets each pay only their own invoices and see only their own payments', async () => {
+    const db = t.db.pool;
+    const { activityId, regieId, townId } = await regieWithActivity(t, 'bayeux');
+    const family = await createFamily(db, 'bayeux', { name: 'SEPARES' });
+    const payer = await createAdult(db, 'bayeux', family.id, { firstNames: 'Claire', lastName: 'Separes' });
+    await setPayer(db, 'bayeux', family.id, { payerAdultId: payer, splitInvoicing: true });
+    const mother = await createParent(db, 'bayeux', { familyId: family.id, firstNames: 'Claire', lastName: 'Separes' });
+    const father = await createParent(db, 'bayeux', { familyId: family.id, firstNames: 'Paul', lastName: 'Separes' });
+    const childId = await createChild(db, 'bayeux', family.id, { lastName: 'Separes' });
+    const enrolmentId = await createEnrolment(db, 'bayeux', { activityId, childId });
+    await createQuotient(db, 'bayeux', { familyId: family.id, qf: 1200 });
+    for (const [account, day] of [
+      [mother, '2026-11-02'],
+      [father, '2026-11-05'],
+    ] as const) {
+      const submissionId = await createSubmission(db, 'bayeux', { familyId: family.id, accountId: account.id, activityId });
+      await createReservation(db, 'bayeux', { activityId, enrolmentId, childId, day, status: 'booked', submissionId });
+    }
+    await invoiceMonth(t, townId, regieId);
+    const all = await invoices.listMonthInvoices(db, townId, regieId, '2026-11-01');
+    const own = (accountId: string) => all.find((i) => i.accountId === accountId)!;
+    const motherAgent = await signedIn(t, 'bayeux', mother);
+    const fatherAgent = await signedIn(t, 'bayeux', father);
+
+    expect((await confirmChoice(motherAgent, 'bayeux', [own(father.id).id])).status).toBe(404);
+    expect(page(await motherAgent.get('/bayeux/mon-espace/factures/payer')).attrs('input[name=factures]', 'value')).toEqual([
+      own(mother.id).id,
+    ]);
+    const payment = await pendingPayment(t, motherAgent, 'bayeux', townId, [own(mother.id).id]);
+    for (const path of [`/bayeux/mon-espace/paiements/${payment.id}`, `/bayeux/banque-de-demonstration/${payment.id}`]) {
+      expect((await fatherAgent.get(path)).status, path).toBe(404);
+      expect((await motherAgent.get(path)).status, path).toBe(200);
+    }
+  });
+});
+
 describe('the scheduled check of pending payments', () => {
   it('settles a payment the bank decided whose notification was lost, counts a waiting one, and abandons an expired one', async () => {
     const f = await familyToPay(t, 'VERIF', ['2026-09', '2026-10', '2026-11']);
@@ -374,6 +423,28 @@ describe('the scheduled check of pending payments', () => {
       ['check', 'applied', 'abandoned'],
     ]);
     t.clock.set(NOW);
+  });
+
+  it('closes as failed, after an hour, a payment that never reached its provider', async () => {
+    const f = await familyToPay(t, 'JAMAIS', ['2026-11']);
+    const id = f.invoices[0]!.id;
+    const stuck = await payments.insertPayment(t.db.pool, {
+      townId: f.townId,
+      regieId: f.regieId,
+      familyId: f.familyId,
+      accountId: f.parent.id,
+      provider: 'builtin',
+      method: 'card',
+      reference: 'EFJAMAIS',
+      invoices: [{ invoiceId: id, amountCents: 380 }],
+      createdAt: new Date('2026-12-02T07:30:00Z'),
+    });
+    await runCheck();
+    expect(await payments.findPayment(t.db.pool, f.townId, stuck.id)).toMatchObject({
+      status: 'failed',
+      failure: 'Le paiement n’a pas pu être transmis au service de paiement : rien n’a été prélevé.',
+    });
+    expect(await invoiceStatuses(f.townId, [id])).toEqual(['issued']);
   });
 });
 
