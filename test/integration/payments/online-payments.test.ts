@@ -141,8 +141,16 @@ describe('paying several invoices with the built-in bank', () => {
     expect((await payments.listPaymentEvents(t.db.pool, f.townId, payment.id)).map((e) => e.outcome)).toEqual(['applied', 'replay']);
     expect(await receiptMails(t, f.parent.email)).toBe(1);
     await t.deliverMail();
-    const { rows } = await t.db.pool.query<{ status: string }>(`select status from mail_outbox where to_address = $1`, [f.parent.email]);
-    expect(rows.map((r) => r.status)).toEqual(['sent']);
+    const { rows } = await t.db.pool.query<{ status: string; subject: string; text_body: string }>(
+      `select status, subject, text_body from mail_outbox where to_address = $1`,
+      [f.parent.email],
+    );
+    expect(rows.map((r) => [r.status, r.subject])).toEqual([['sent', 'Reçu de votre paiement de 7,60\u00a0€']]);
+    const text = rows[0]!.text_body;
+    expect(text).toContain(`Référence : ${payment.reference}`);
+    expect(text).toContain('Date : 02/12/2026 à 10:00');
+    for (const invoice of f.invoices) expect(text).toContain(`- Facture N° ${invoice.number} (`);
+    expect(text).toContain(`http://portail.test/bayeux/mon-espace/paiements/${payment.id}`);
   });
 
   it('changes nothing on a forged notification (bad signature, altered amount, stale), and logs each', async () => {
