@@ -3,6 +3,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import * as bank from '../../repositories/builtin-bank.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import { BANK_PAGE_LIFETIME_MS, signBankNotification } from './builtin-provider.js';
+import { providerFor } from './providers.js';
 import { handleNotification, paymentView, type PaymentsContext, type Viewer } from './payments.service.js';
 
 /**
@@ -13,6 +14,8 @@ import { handleNotification, paymentView, type PaymentsContext, type Viewer } fr
  */
 
 export async function bankOperation(ctx: PaymentsContext, town: Town, viewer: Viewer, paymentId: string) {
+  // In production the demonstration bank does not exist, even for a payment left from before.
+  if (!providerFor('builtin', ctx)) throw new NotFoundError('no demonstration bank in production');
   const { payment } = await paymentView(ctx, town, viewer, paymentId);
   const operation = payment.provider === 'builtin' ? await bank.findBankOperationOfPayment(ctx.pool, town.id, paymentId) : undefined;
   if (!operation) throw new NotFoundError('no bank operation');
