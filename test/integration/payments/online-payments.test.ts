@@ -354,6 +354,15 @@ describe('who may see a payment', () => {
     const post = await g.agent.post(`/bayeux/banque-de-demonstration/${payment.id}`).type('form').send({ _csrf: csrf, decision: 'payer' });
     expect(post.status).toBe(404);
     expect(await statusOf(f.townId, payment.id)).toBe('pending');
+    // A decision the bank does not offer: said in French, nothing decided.
+    const bankCsrf = page(await f.agent.get(`/bayeux/banque-de-demonstration/${payment.id}`)).csrf();
+    const odd = await f.agent
+      .post(`/bayeux/banque-de-demonstration/${payment.id}`)
+      .type('form')
+      .send({ _csrf: bankCsrf, decision: 'rembourser' });
+    expect(odd.status).toBe(400);
+    expect(page(odd).errorSummary()).toEqual([{ field: 'decision', message: 'Choisissez Payer, Refuser ou Abandonner.' }]);
+    expect((await bank.findBankOperation(t.db.pool, payment.providerPaymentId!))?.decision).toBeNull();
     // The bank's own form refuses a post without its token.
     const noToken = await f.agent.post(`/bayeux/banque-de-demonstration/${payment.id}`).type('form').send({ decision: 'payer' });
     expect(noToken.status).toBe(403);
