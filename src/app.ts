@@ -14,6 +14,7 @@ import { documentsRouter } from './features/documents/documents.routes.js';
 import { familyRouter } from './features/my-family/my-family.routes.js';
 import { healthRouter } from './features/health/health.routes.js';
 import { invoicesRouter } from './features/invoices/invoices.routes.js';
+import { paymentNotificationRouter, paymentPagesRouter, paymentsRouter } from './features/payments/payments.routes.js';
 import { publicRouter, townRouter } from './features/home/home.routes.js';
 import { requestsRouter } from './features/requests/requests.routes.js';
 import { reservationsRouter } from './features/reservations/reservations.routes.js';
@@ -82,6 +83,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(noStore);
   // Forms are small: a body over 100 kB or with hundreds of fields is refused (413).
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
+  // Payment providers' notifications carry no session and no CSRF token: verified by the provider's own means (ADR 0017).
+  app.use(paymentNotificationRouter(deps));
   app.use(sessionMiddleware(config, deps.sessionStore));
   app.use(saveBeforeRedirect);
   // The CSRF token lives in a cookie, not the session (ADR 0016): pages with a form create no session.
@@ -116,6 +119,7 @@ export function createApp(deps: AppDeps): Express {
         reservationsRouter(deps),
         absencesRouter(deps),
         documentsRouter(deps),
+        paymentsRouter(deps),
         invoicesRouter(deps),
         documentEditionsRouter(deps),
         dataRightsRouter(deps),
@@ -125,6 +129,7 @@ export function createApp(deps: AppDeps): Express {
     ),
     underPrefix('/agents', backOfficeRouter(deps)),
     underPrefix('/creer-mon-espace', signupRouter(deps)),
+    underPrefix(['/paiement', '/banque-de-demonstration'], paymentPagesRouter(deps)),
     townRouter(deps),
     authRouter(deps),
   );

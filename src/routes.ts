@@ -122,6 +122,13 @@ export const urls = {
   invoicePdf: (town: TownRef, id: string) => `${t(town)}/mon-espace/factures/${id}/facture.pdf`,
   invoiceContest: (town: TownRef, id: string, lineId?: string) =>
     `${t(town)}/mon-espace/factures/${id}/contester${lineId ? `?ligne=${lineId}` : ''}`,
+  // Payments, the parents' side (issue 15, pay-core): choosing invoices and paying them online,
+  // a payment's status and receipt, the provider's notification and return, the built-in bank.
+  invoicePay: (town: TownRef) => `${t(town)}/mon-espace/factures/payer`,
+  payment: (town: TownRef, id: string) => `${t(town)}/mon-espace/paiements/${id}`,
+  paymentReturn: (town: TownRef, id: string) => `${t(town)}/paiement/retour/${id}`,
+  paymentNotify: (town: TownRef, provider: string) => `${t(town)}/paiement/notification/${provider}`,
+  builtinBank: (town: TownRef, id: string) => `${t(town)}/banque-de-demonstration/${id}`,
   taxAttestation: (town: TownRef) => `${t(town)}/mon-espace/edition-de-documents/attestation-fiscale`,
   paymentAttestation: (town: TownRef) => `${t(town)}/mon-espace/edition-de-documents/attestation-de-paiement`,
   /** Without a code: the form; with one (or ':code' for the route pattern): what the document said. */

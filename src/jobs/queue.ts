@@ -2,6 +2,7 @@ import { PgBoss, type JobWithMetadata } from 'pg-boss';
 import type { AppDeps, ServiceContext } from '../deps.js';
 import { useProducer } from './enqueue.js';
 import { giveUpInvoicingRun, runInvoicing, RunHeldError } from '../features/billing/invoicing.service.js';
+import { checkPending } from '../features/payments/payments.service.js';
 import { housekeep } from './housekeeping.js';
 import { ImportWorker } from './import-worker.js';
 import { createDelivery, sendOutboxMail, type Delivery } from './mail-worker.js';
@@ -48,6 +49,12 @@ export const TASKS: Record<QueueName, Task> = {
     },
   },
   'purge-expired': { ...QUEUES['purge-expired'], run: (ctx) => housekeep(ctx.pool, ctx.clock) },
+  'payments-check': {
+    ...QUEUES['payments-check'],
+    run: async (ctx) => {
+      await checkPending(ctx);
+    },
+  },
 };
 
 export interface JobQueueOptions extends ServiceContext, Pick<AppDeps, 'logger'> {

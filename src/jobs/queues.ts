@@ -61,6 +61,14 @@ export const QUEUES = {
     options: { retryLimit: 0, expireInSeconds: 600, deleteAfterSeconds: DAY },
     pollingIntervalSeconds: 30,
   },
+  'payments-check': {
+    description:
+      'Asks the provider about online payments pending for more than five minutes and settles them (a lost notification is never a lost payment, ADR 0017).',
+    cron: '*/5 * * * *',
+    // The next occurrence is the retry: a provider down now is asked again in five minutes.
+    options: { retryLimit: 0, expireInSeconds: 600, deleteAfterSeconds: DAY },
+    pollingIntervalSeconds: 30,
+  },
 } satisfies Record<string, QueueDefinition>;
 
 export type QueueName = keyof typeof QUEUES;

@@ -54,14 +54,17 @@ export interface NewPayment {
   agentId?: string | null;
   actorLabel?: string | null;
   status?: 'created' | 'pending';
+  /** The service's clock (default: the database's): the 20-minute block and the scheduled check count from it. */
+  createdAt?: Date;
 }
 
 /** A new payment and its invoices, in the caller's transaction. */
 export async function insertPayment(db: Queryable, p: NewPayment): Promise<Payment> {
   const amount = p.invoices.reduce((sum, i) => sum + i.amountCents, 0);
   const { rows } = await db.query<Payment>(
-    `insert into payments as p (town_id, regie_id, family_id, account_id, provider, method, amount_cents, status, reference, note, agent_id, actor_label)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    `insert into payments as p (town_id, regie_id, family_id, account_id, provider, method, amount_cents, status, reference, note, agent_id, actor_label,
+                                created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, now()))
      returning ${PAYMENT_COLUMNS}`,
     [
       p.townId,
@@ -76,6 +79,7 @@ export async function insertPayment(db: Queryable, p: NewPayment): Promise<Payme
       p.note ?? null,
       p.agentId ?? null,
       p.actorLabel ?? null,
+      p.createdAt ?? null,
     ],
   );
   const payment = rows[0]!;
@@ -221,4 +225,189 @@ export async function recordPaymentEvent(db: Queryable, e: PaymentEvent): Promis
      values ($1, $2, $3, $4, $5, $6, left($7, 2000), $8)`,
     [e.townId, e.paymentId, e.provider, e.channel, e.outcome, e.status ?? null, e.detail ?? '', e.remoteAddress ?? null],
   );
+}
+
+// ---------------------------------------------------------------- online payments (pay-core)
+
+/** How the town takes online payments, and whether its mandated families are debited instead. */
+export async function paymentSettings(
+  db: Queryable,
+  townId: string,
+): Promise<{ provider: 'none' | 'builtin' | 'payfip'; sepaEnabled: boolean }> {
+  const { rows } = await db.query<{ provider: 'none' | 'builtin' | 'payfip'; sepaEnabled: boolean }>(
+    `select payment_provider as provider, sepa_enabled as "sepaEnabled" from billing_settings where town_id = $1`,
+    [townId],
+  );
+  // A town without a settings row has the migration's defaults.
+  return rows[0] ?? { provider: 'builtin', sepaEnabled: false };
+}
+
+export async function hasActiveMandate(db: Queryable, townId: string, familyId: string): Promise<boolean> {
+  const { rows } = await db.query(`select 1 from sepa_mandates where town_id = $1 and family_id = $2 and revoked_at is null`, [
+    townId,
+    familyId,
+  ]);
+  return rows.length > 0;
+}
+
+/** An invoice as a payment needs it: what it owes now (total less credit notes), its régie, its number. */
+export interface PayableInvoice {
+  id: string;
+  regieId: string;
+  regieName: string;
+  number: string;
+  numberYear: number;
+  month: string;
+  dueOn: string;
+  status: 'issued' | 'paid';
+  owedCents: number;
+  /** A payment still at the provider (created or pending since `since`) that names this invoice. */
+  pendingPaymentId: string | null;
+}
+
+const PAYABLE_COLUMNS = `i.id, i.regie_id as "regieId", r.name as "regieName", i.number, i.number_year as "numberYear", i.month,
+  i.due_on as "dueOn", i.status,
+  greatest(0, i.total_cents - coalesce((select sum(cn.amount_cents) from credit_notes cn where cn.invoice_id = i.id), 0))::bigint as "owedCents",
+  (select p.id from payment_invoices pi join payments p on p.id = pi.payment_id
+    where pi.invoice_id = i.id and p.status in ('created', 'pending') and p.created_at >= $4
+    order by p.created_at desc limit 1) as "pendingPaymentId"`;
+
+/**
+ * The invoices one parent may pay (the rule of `listFamilyInvoices`: the family's own and
+ * their own split ones) among `ids`, locked until the transaction ends so that two payments
+ * started at once on the same invoice are decided one after the other.
+ */
+export async function lockPayableInvoices(
+  db: Queryable,
+  townId: string,
+  viewer: { familyId: string; accountId: string },
+  ids: string[],
+  since: Date,
+): Promise<PayableInvoice[]> {
+  await db.query(
+    `select 1 from invoices i where i.town_id = $1 and i.family_id = $2 and (not i.split or i.account_id = $3) and i.id = any($4::uuid[])
+      order by i.id for update`,
+    [townId, viewer.familyId, viewer.accountId, ids],
+  );
+  const { rows } = await db.query<PayableInvoice>(
+    `select ${PAYABLE_COLUMNS} from invoices i join regies r on r.town_id = i.town_id and r.id = i.regie_id
+      where i.town_id = $1 and i.family_id = $2 and (not i.split or i.account_id = $3) and i.id = any($5::uuid[])
+      order by i.month, i.number`,
+    [townId, viewer.familyId, viewer.accountId, since, ids],
+  );
+  return rows;
+}
+
+/** The parent's invoices still to pay (issued, owing something), by régie then month: the "Payer en ligne" page. */
+export async function listPayableInvoices(
+  db: Queryable,
+  townId: string,
+  viewer: { familyId: string; accountId: string },
+  since: Date,
+): Promise<PayableInvoice[]> {
+  const { rows } = await db.query<PayableInvoice>(
+    `select * from (select ${PAYABLE_COLUMNS} from invoices i join regies r on r.town_id = i.town_id and r.id = i.regie_id
+      where i.town_id = $1 and i.family_id = $2 and (not i.split or i.account_id = $3) and i.status = 'issued') x
+      where x."owedCents" > 0 order by x."regieName", x.month, x.number`,
+    [townId, viewer.familyId, viewer.accountId, since],
+  );
+  return rows;
+}
+
+/** The provider took the payment: it now waits for the family at the provider. */
+export async function setPaymentPending(db: Queryable, townId: string, paymentId: string, providerPaymentId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update payments set status = 'pending', provider_payment_id = $3 where town_id = $1 and id = $2 and status = 'created'`,
+    [townId, paymentId, providerPaymentId],
+  );
+  return rowCount === 1;
+}
+
+/** A check that got no final answer: counted, so the reconciliation sees payments stuck at the provider. */
+export async function markPaymentChecked(db: Queryable, townId: string, paymentId: string, at: Date): Promise<void> {
+  await db.query(`update payments set last_checked_at = $3, check_attempts = check_attempts + 1 where town_id = $1 and id = $2`, [
+    townId,
+    paymentId,
+    at,
+  ]);
+}
+
+/** Online payments still pending that started before `before`, least recently checked first, every town. */
+export async function listPaymentsToCheck(db: Queryable, before: Date, limit: number): Promise<Payment[]> {
+  const { rows } = await db.query<Payment>(
+    `select ${PAYMENT_COLUMNS} from payments p
+      where p.status = 'pending' and p.provider in ('builtin', 'payfip') and p.created_at < $1
+      order by p.last_checked_at nulls first, p.created_at limit $2`,
+    [before, limit],
+  );
+  return rows;
+}
+
+/** Online payments that never reached the provider (the process stopped between the two steps), every town. */
+export async function listStaleCreatedPayments(db: Queryable, before: Date, limit: number): Promise<Payment[]> {
+  const { rows } = await db.query<Payment>(
+    `select ${PAYMENT_COLUMNS} from payments p
+      where p.status = 'created' and p.provider in ('builtin', 'payfip') and p.created_at < $1 order by p.created_at limit $2`,
+    [before, limit],
+  );
+  return rows;
+}
+
+export interface PaymentInvoiceRow {
+  invoiceId: string;
+  number: string;
+  month: string;
+  amountCents: number;
+  applied: boolean;
+  split: boolean;
+  accountId: string | null;
+}
+
+/** The invoices a payment settles, in number order. */
+export async function listPaymentInvoices(db: Queryable, townId: string, paymentId: string): Promise<PaymentInvoiceRow[]> {
+  const { rows } = await db.query<PaymentInvoiceRow>(
+    `select pi.invoice_id as "invoiceId", i.number, i.month, pi.amount_cents as "amountCents", pi.applied, i.split, i.account_id as "accountId"
+       from payment_invoices pi join invoices i on i.town_id = pi.town_id and i.id = pi.invoice_id
+      where pi.town_id = $1 and pi.payment_id = $2 order by i.number_year, i.number_seq`,
+    [townId, paymentId],
+  );
+  return rows;
+}
+
+/** The PayFiP client number of the payment's régie (checked against what PayFiP reports). */
+export async function regieNumcli(db: Queryable, townId: string, regieId: string): Promise<string | null> {
+  const { rows } = await db.query<{ numcli: string | null }>(`select payfip_numcli as numcli from regies where town_id = $1 and id = $2`, [
+    townId,
+    regieId,
+  ]);
+  return rows[0]?.numcli ?? null;
+}
+
+/** The receipt of a paid invoice: the payment that marked it paid (none while unpaid or paid before payments existed). */
+export async function invoiceReceipt(
+  db: Queryable,
+  townId: string,
+  invoiceId: string,
+): Promise<{ paymentId: string; paidAt: Date; amountCents: number; reference: string; method: PaymentMethod } | undefined> {
+  const { rows } = await db.query<{ paymentId: string; paidAt: Date; amountCents: number; reference: string; method: PaymentMethod }>(
+    `select p.id as "paymentId", p.paid_at as "paidAt", pi.amount_cents as "amountCents", p.reference, p.method
+       from payment_invoices pi join payments p on p.town_id = pi.town_id and p.id = pi.payment_id
+      where pi.town_id = $1 and pi.invoice_id = $2 and pi.applied and p.status = 'paid'`,
+    [townId, invoiceId],
+  );
+  return rows[0];
+}
+
+/** A payment's trail, oldest first (or the town's events naming no payment, with `paymentId` null). */
+export async function listPaymentEvents(
+  db: Queryable,
+  townId: string,
+  paymentId: string | null,
+): Promise<{ channel: string; outcome: string; status: string | null; detail: string }[]> {
+  const { rows } = await db.query<{ channel: string; outcome: string; status: string | null; detail: string }>(
+    `select channel, outcome, status, detail from payment_events
+      where town_id = $1 and payment_id is not distinct from $2 order by created_at, id`,
+    [townId, paymentId],
+  );
+  return rows;
 }

@@ -49,7 +49,7 @@ export function invoiceDays(lines: InvoiceLine[]): InvoiceDay[] {
   return days;
 }
 
-/** What remains to pay: nothing once paid (the payment of the next issue), else the total less the credit notes. */
+/** What remains to pay: nothing once paid (a confirmed payment, ADR 0017), else the total less the credit notes. */
 export function remainingCents(view: { status: InvoiceDisplayStatus; dueCents: number }): number {
   return view.status === 'payee' ? 0 : view.dueCents;
 }

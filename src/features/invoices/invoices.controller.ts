@@ -6,6 +6,7 @@ import { errorMap, parseForm, type FieldError } from '../../lib/forms.js';
 import { idParam } from '../../lib/params.js';
 import { requireTown } from '../../middleware/town.js';
 import { findRegie } from '../../repositories/billing-tariffs.repository.js';
+import { invoiceReceipt } from '../../repositories/payments.repository.js';
 import { urls } from '../../routes.js';
 import { familyInvoice, familyInvoices } from '../billing/billing.service.js';
 import { familyOpen } from '../dashboard/dashboard.service.js';
@@ -50,9 +51,12 @@ export function invoicesController(deps: AppDeps) {
 
   async function showInvoice(req: Request, res: Response) {
     const view = await openInvoice(req);
+    // The receipt shows only once a payment is confirmed: the payment marked the invoice paid (settlePayment).
+    const receipt = view.invoice.status === 'paid' ? await invoiceReceipt(deps.pool, requireTown(req).id, view.invoice.id) : undefined;
     res.render('invoices/show', {
       title: `Facture N° ${view.invoice.number}`,
       view,
+      receipt,
       days: invoiceDays(view.lines),
       ...viewPage,
     });
