@@ -233,13 +233,13 @@ export async function recordPaymentEvent(db: Queryable, e: PaymentEvent): Promis
 export async function paymentSettings(
   db: Queryable,
   townId: string,
-): Promise<{ provider: 'none' | 'builtin' | 'payfip'; sepaEnabled: boolean }> {
-  const { rows } = await db.query<{ provider: 'none' | 'builtin' | 'payfip'; sepaEnabled: boolean }>(
-    `select payment_provider as provider, sepa_enabled as "sepaEnabled" from billing_settings where town_id = $1`,
+): Promise<{ provider: 'none' | 'builtin' | 'payfip'; payfipMode: 'T' | 'X' | 'W'; sepaEnabled: boolean }> {
+  const { rows } = await db.query<{ provider: 'none' | 'builtin' | 'payfip'; payfipMode: 'T' | 'X' | 'W'; sepaEnabled: boolean }>(
+    `select payment_provider as provider, payfip_mode as "payfipMode", sepa_enabled as "sepaEnabled" from billing_settings where town_id = $1`,
     [townId],
   );
   // A town without a settings row has the migration's defaults.
-  return rows[0] ?? { provider: 'builtin', sepaEnabled: false };
+  return rows[0] ?? { provider: 'builtin', payfipMode: 'T', sepaEnabled: false };
 }
 
 export async function hasActiveMandate(db: Queryable, townId: string, familyId: string): Promise<boolean> {

@@ -41,7 +41,7 @@ const FAILURES = {
 /** The town's online provider, or undefined when it takes none (or this build cannot use the one it chose). */
 async function townProvider(ctx: ServiceContext, townId: string): Promise<PaymentProvider | undefined> {
   const settings = await payments.paymentSettings(ctx.pool, townId);
-  return settings.provider === 'none' ? undefined : providerFor(settings.provider, ctx);
+  return settings.provider === 'none' ? undefined : providerFor(settings.provider, ctx, settings.payfipMode);
 }
 
 /** The "Payer en ligne" page: the invoices the parent may pay, and whether the town takes payments online. */
