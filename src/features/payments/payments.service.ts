@@ -189,6 +189,10 @@ type Channel = 'notification' | 'return' | 'check';
 
 /** Why a provider's account of a payment is not about this payment, or undefined when it is. */
 async function mismatch(ctx: ServiceContext, payment: Payment, result: ProviderResult): Promise<string | undefined> {
+  // A payment is believed paid only on an answer that names its amount and reference (and, for
+  // PayFiP, its régie's client): a provider's answer that leaves one out proves nothing.
+  if (result.status === 'paid' && (result.reference === null || result.amountCents === null)) return 'réponse sans montant ni référence';
+  if (result.status === 'paid' && payment.provider === 'payfip' && result.details.numcli === undefined) return 'réponse sans numcli';
   if (result.providerPaymentId !== payment.providerPaymentId)
     return `opération ${result.providerPaymentId} au lieu de ${payment.providerPaymentId}`;
   if (result.reference !== null && result.reference !== payment.reference)
