@@ -18,8 +18,8 @@ export interface PaymentInvoiceRef {
 
 export type PaymentListRow = Payment & { familyName: string; regieName: string; invoices: PaymentInvoiceRef[] };
 
-/** The payment's day: when it was paid, or when it started for one not paid. */
-const PAYMENT_INSTANT = 'coalesce(p.paid_at, p.created_at)';
+/** The payment's day: when it was paid, or ended (refused, abandoned, failed), or started for one still open (migration 0023's index). */
+const PAYMENT_INSTANT = 'coalesce(p.paid_at, p.settled_at, p.created_at)';
 
 /** The payments of these ids with their family, régie and invoices, in the ids' order. */
 async function listRows(db: Queryable, townId: string, ids: string[]): Promise<PaymentListRow[]> {

@@ -158,7 +158,7 @@ export function paymentsCsv(
 ): string {
   const lines: string[][] = [CSV_HEADER.map(textCell)];
   for (const p of rows) {
-    const at = p.paidAt ?? p.createdAt;
+    const at = p.paidAt ?? p.settledAt ?? p.createdAt;
     const [y, m, d] = parisDay(at).split('-');
     lines.push([
       `${d}/${m}/${y}`,
