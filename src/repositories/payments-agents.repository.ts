@@ -82,7 +82,14 @@ export async function searchPayments(
     const count = await searchPayments(db, townId, s, 1, 0);
     return { rows: [], total: count.total };
   }
-  return { rows: await listRows(db, townId, rows.map((r) => r.id)), total: rows[0]?.total ?? 0 };
+  return {
+    rows: await listRows(
+      db,
+      townId,
+      rows.map((r) => r.id),
+    ),
+    total: rows[0]?.total ?? 0,
+  };
 }
 
 export interface PaidTotalRow {
@@ -181,7 +188,11 @@ export async function listOpenPayments(db: Queryable, townId: string, before: Da
       order by p.created_at, p.id limit 500`,
     [townId, before],
   );
-  return listRows(db, townId, rows.map((r) => r.id));
+  return listRows(
+    db,
+    townId,
+    rows.map((r) => r.id),
+  );
 }
 
 /** Payments refused, abandoned or failed in the period. */
@@ -192,7 +203,11 @@ export async function listFailedPayments(db: Queryable, townId: string, from: Da
       order by p.settled_at, p.id limit 500`,
     [townId, from, to],
   );
-  return listRows(db, townId, rows.map((r) => r.id));
+  return listRows(
+    db,
+    townId,
+    rows.map((r) => r.id),
+  );
 }
 
 /** Payments received in the period with an invoice another payment had already paid: money to give back. */
@@ -204,7 +219,11 @@ export async function listPaidTwice(db: Queryable, townId: string, from: Date, t
       order by p.paid_at, p.id limit 500`,
     [townId, from, to],
   );
-  return listRows(db, townId, rows.map((r) => r.id));
+  return listRows(
+    db,
+    townId,
+    rows.map((r) => r.id),
+  );
 }
 
 export interface RejectedDebit {

@@ -85,7 +85,14 @@ describe('the payments of a period', () => {
       `30/11/2026 à 23:30 : paiement ${ids.cheque.reference}`,
     ]);
     const online = rows[1]!;
-    expect(online.cells).toEqual(['ARNAUD', 'En ligne – banque de démonstration', '15,20\u00a0€', invoiceNumber, ids.online.reference, 'Payé']);
+    expect(online.cells).toEqual([
+      'ARNAUD',
+      'En ligne – banque de démonstration',
+      '15,20\u00a0€',
+      invoiceNumber,
+      ids.online.reference,
+      'Payé',
+    ]);
     expect(online.el.find(`a[href="/tarnos/agents/facturation/factures/${invoiceId}"]`).text()).toBe(invoiceNumber);
     expect(online.el.find(`a[href="/tarnos/agents/familles/${ids.online.familyId}"]`).text()).toBe('ARNAUD');
     expect(online.el.find('th a').attr('href')).toBe(`/tarnos/agents/facturation/paiements/${ids.online.id}`);
@@ -146,7 +153,14 @@ describe('the payments of a period', () => {
       detail: 'Signature invalide',
       remoteAddress: '203.0.113.9',
     });
-    await event(t, { townId: ids.online.townId, paymentId: ids.online.id, provider: 'builtin', channel: 'notification', outcome: 'applied', status: 'paid' });
+    await event(t, {
+      townId: ids.online.townId,
+      paymentId: ids.online.id,
+      provider: 'builtin',
+      channel: 'notification',
+      outcome: 'applied',
+      status: 'paid',
+    });
     const http = await signedInAgent(t, 'tarnos');
     const res = await http.get(`/tarnos/agents/facturation/paiements/${ids.online.id}`);
     expect(res.status).toBe(200);
@@ -205,8 +219,22 @@ describe('the daily reconciliation', () => {
       invoices: [f!.invoices[0]!],
       settle: { status: 'paid', at: new Date('2026-12-02T09:20:00Z') },
     });
-    const pending = await makePayment(t, { ...base, familyId: g!.familyId, provider: 'builtin', method: 'card', invoices: [g!.invoices[0]!], status: 'pending' });
-    await event(t, { townId, paymentId: null, provider: 'builtin', channel: 'notification', outcome: 'forged', detail: 'Signature invalide' });
+    const pending = await makePayment(t, {
+      ...base,
+      familyId: g!.familyId,
+      provider: 'builtin',
+      method: 'card',
+      invoices: [g!.invoices[0]!],
+      status: 'pending',
+    });
+    await event(t, {
+      townId,
+      paymentId: null,
+      provider: 'builtin',
+      channel: 'notification',
+      outcome: 'forged',
+      detail: 'Signature invalide',
+    });
 
     // The pending payment started at the database's clock: look two hours later, on its day.
     const later = new Date(pending.createdAt.getTime() + 2 * 3600_000);

@@ -111,7 +111,8 @@ export async function recordCounterPayment(
     });
     const settled = await settlePayment(db, townId, payment.id, { status: 'paid', at });
     // The invoices are locked and were unpaid: anything else is a bug, and nothing must stay written.
-    if (!settled?.changed || settled.invoicesPaid.length !== invoices.length) throw new Error('counter payment not applied to every invoice');
+    if (!settled?.changed || settled.invoicesPaid.length !== invoices.length)
+      throw new Error('counter payment not applied to every invoice');
     const numbers = invoices.map((i) => i.number);
     await audit(db, {
       townId,

@@ -150,12 +150,21 @@ export function pendingAge(createdAt: Date, now: Date): { label: string; late: b
   return { label, late: minutes >= 60 };
 }
 
-const CSV_HEADER = ['Date', 'Heure', 'Famille', 'Canal', 'État', 'Montant (€)', 'Factures', 'Référence', 'Opération du prestataire', 'Note'];
+const CSV_HEADER = [
+  'Date',
+  'Heure',
+  'Famille',
+  'Canal',
+  'État',
+  'Montant (€)',
+  'Factures',
+  'Référence',
+  'Opération du prestataire',
+  'Note',
+];
 
 /** The list as the régisseur opens it in a spreadsheet (the conventions of the accounting export). */
-export function paymentsCsv(
-  rows: readonly (Payment & { familyName: string; invoices: { number: string; applied: boolean }[] })[],
-): string {
+export function paymentsCsv(rows: readonly (Payment & { familyName: string; invoices: { number: string; applied: boolean }[] })[]): string {
   const lines: string[][] = [CSV_HEADER.map(textCell)];
   for (const p of rows) {
     const at = p.paidAt ?? p.settledAt ?? p.createdAt;

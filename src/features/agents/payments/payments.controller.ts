@@ -22,7 +22,6 @@ import {
   summarizeTotals,
 } from './payments-pages.js';
 
-
 /**
  * The régie's payments (every agent): the list of a period with its filters (channel,
  * status, family), the money received by day and by channel, its CSV; and one payment with

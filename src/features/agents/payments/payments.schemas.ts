@@ -24,7 +24,9 @@ export const counterPaymentSchema = z.object({
   ),
   date: required('Indiquez la date de réception du paiement, par exemple 02/12/2026.', z.string()).superRefine((v, ctx) => {
     if (parseFrenchDate(v) !== undefined) return;
-    const message = looksLikeFrenchDate(v) ? 'Cette date n’existe pas : vérifiez le jour et le mois.' : 'La date s’écrit sous la forme 02/12/2026.';
+    const message = looksLikeFrenchDate(v)
+      ? 'Cette date n’existe pas : vérifiez le jour et le mois.'
+      : 'La date s’écrit sous la forme 02/12/2026.';
     ctx.addIssue({ code: 'custom', message });
   }),
   note: line('La note', 300).optional().default(''),
@@ -36,7 +38,8 @@ export const counterPaymentSchema = z.object({
  */
 export function tickedInvoices(body: unknown): string[] | undefined {
   const raw = (body as Record<string, unknown> | undefined)?.factures;
-  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  // An empty value is no invoice (what a form with no box ticked may send).
+  const list = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).filter((v) => v !== '');
   if (list.length > 100 || list.some((v) => typeof v !== 'string' || !UUID.test(v))) return undefined;
   return [...new Set((list as string[]).map((v) => v.toLowerCase()))];
 }

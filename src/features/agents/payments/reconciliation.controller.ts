@@ -4,14 +4,7 @@ import { addDays, formatDate, PARIS, parisDay, parisInstant, parseFrenchDate } f
 import { formValues } from '../../../lib/forms.js';
 import { requireTown } from '../../../middleware/town.js';
 import * as payments from '../../../repositories/payments-agents.repository.js';
-import {
-  channelLabel,
-  EVENT_CHANNEL_LABELS,
-  EVENT_OUTCOME_LABELS,
-  pendingAge,
-  STATUS_LABELS,
-  summarizeTotals,
-} from './payments-pages.js';
+import { channelLabel, EVENT_CHANNEL_LABELS, EVENT_OUTCOME_LABELS, pendingAge, STATUS_LABELS, summarizeTotals } from './payments-pages.js';
 
 /**
  * The daily reconciliation (every agent): what of a day needs an agent's eye — payments
