@@ -181,12 +181,15 @@ export async function listPaymentEvents(db: Queryable, townId: string, paymentId
 
 // ---------------------------------------------------------------- the daily reconciliation
 
-/** Payments not settled yet that started before `before` (still at the provider, or never sent), oldest first. */
-export async function listOpenPayments(db: Queryable, townId: string, before: Date): Promise<PaymentListRow[]> {
+/**
+ * Payments not settled yet (still at the provider, or never sent), oldest first: whatever the
+ * day looked at, they are open now, and the oldest are the ones to look into.
+ */
+export async function listOpenPayments(db: Queryable, townId: string): Promise<PaymentListRow[]> {
   const { rows } = await db.query<{ id: string }>(
-    `select p.id from payments p where p.town_id = $1 and p.status in ('created', 'pending') and p.created_at < $2
+    `select p.id from payments p where p.town_id = $1 and p.status in ('created', 'pending')
       order by p.created_at, p.id limit 500`,
-    [townId, before],
+    [townId],
   );
   return listRows(
     db,

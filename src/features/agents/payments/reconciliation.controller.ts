@@ -8,7 +8,7 @@ import { channelLabel, EVENT_CHANNEL_LABELS, EVENT_OUTCOME_LABELS, pendingAge, S
 
 /**
  * The daily reconciliation (every agent): what of a day needs an agent's eye — payments
- * still pending (those past an hour stand out), refused, abandoned or failed ones, invoices
+ * still pending, whatever their day (those past an hour stand out), refused, abandoned or failed ones, invoices
  * paid twice (money to give back), direct debits the bank rejected, notifications that were
  * forged, did not match or named no payment — and the day's money by channel, to compare
  * with the bank's and the DGFiP's statements.
@@ -24,7 +24,7 @@ export function reconciliationController(deps: AppDeps) {
     const from = parisInstant(day);
     const to = parisInstant(addDays(day, 1));
     const [open, failed, paidTwice, rejected, alerts, totals] = await Promise.all([
-      payments.listOpenPayments(pool, town.id, to),
+      payments.listOpenPayments(pool, town.id),
       payments.listFailedPayments(pool, town.id, from, to),
       payments.listPaidTwice(pool, town.id, from, to),
       payments.listRejectedDebits(pool, town.id, from, to),
