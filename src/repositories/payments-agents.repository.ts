@@ -284,11 +284,15 @@ export interface UnpaidInvoice {
   status: 'issued' | 'paid';
   /** Every line is childcare ('garde'): the only invoices a CESU may pay. */
   childcareOnly: boolean;
+  /** A payment of it is under way elsewhere (the family at the bank, a debit sent): taking money now may take it twice. */
+  paymentUnderWay: boolean;
 }
 
 const UNPAID_COLUMNS = `i.id, i.regie_id as "regieId", r.name as "regieName", i.number, i.month, i.due_on as "dueOn", i.total_cents as "totalCents",
   c.credits as "creditsCents", (i.total_cents - c.credits)::bigint as "owedCents", i.status,
-  coalesce((select bool_and(l.category = 'garde') from invoice_lines l where l.town_id = i.town_id and l.invoice_id = i.id), false) as "childcareOnly"`;
+  coalesce((select bool_and(l.category = 'garde') from invoice_lines l where l.town_id = i.town_id and l.invoice_id = i.id), false) as "childcareOnly",
+  exists (select 1 from payment_invoices pi join payments p on p.town_id = pi.town_id and p.id = pi.payment_id
+           where pi.town_id = i.town_id and pi.invoice_id = i.id and p.status in ('created', 'pending')) as "paymentUnderWay"`;
 
 const UNPAID_FROM = `invoices i
   join regies r on r.town_id = i.town_id and r.id = i.regie_id

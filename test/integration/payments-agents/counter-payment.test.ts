@@ -1,6 +1,7 @@
 import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findInvoice } from '../../../src/repositories/billing-invoices.repository.js';
+import { settlePayment } from '../../../src/repositories/payments.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { page } from '../../helpers/html.js';
 import { invoicedFamilies, makePayment, NOVEMBER, OCTOBER, signedInAgent } from './helpers.js';
@@ -97,18 +98,15 @@ describe('a payment at the counter', () => {
     const { familyId, invoices } = families[0]!;
     const http = await signedInAgent(t, 'tarnos');
     const p = await form(http, familyId);
-    const res = await http
-      .post('/tarnos/agents/facturation/paiements/guichet')
-      .type('form')
-      .send({
-        _csrf: p.csrf(),
-        famille: familyId,
-        factures: invoices[0]!.id,
-        moyen: 'cheque',
-        montant: '15.2',
-        date: '01/12/2026',
-        note: 'Chèque n° 1234567, Banque Populaire',
-      });
+    const res = await http.post('/tarnos/agents/facturation/paiements/guichet').type('form').send({
+      _csrf: p.csrf(),
+      famille: familyId,
+      factures: invoices[0]!.id,
+      moyen: 'cheque',
+      montant: '15.2',
+      date: '01/12/2026',
+      note: 'Chèque n° 1234567, Banque Populaire',
+    });
     expect(res.status).toBe(303);
     const shown = page(await http.get(res.headers.location as string));
     expect(shown.dd('Note')).toBe('Chèque n° 1234567, Banque Populaire');
@@ -182,35 +180,29 @@ describe('a payment at the counter', () => {
     expect(after.checked('moyens')).toEqual(['cash', 'cheque', 'cesu']);
     expect(after.attrs('input[name="moyen"]', 'value')).toEqual(['cash', 'cheque', 'cesu']);
 
-    const refused = await admin
-      .post('/tarnos/agents/facturation/paiements/guichet')
-      .type('form')
-      .send({
-        _csrf: p.csrf(),
-        famille: meals.familyId,
-        factures: meals.invoices[0]!.id,
-        moyen: 'cesu',
-        montant: '15,20',
-        date: '02/12/2026',
-      });
+    const refused = await admin.post('/tarnos/agents/facturation/paiements/guichet').type('form').send({
+      _csrf: p.csrf(),
+      famille: meals.familyId,
+      factures: meals.invoices[0]!.id,
+      moyen: 'cesu',
+      montant: '15,20',
+      date: '02/12/2026',
+    });
     expect(refused.status).toBe(400);
     expect(page(refused).fieldError('moyen')).toBe(
       `Le CESU ne paie que la garde d’enfants : la facture ${meals.invoices[0]!.number} comporte autre chose (des repas). Choisissez un autre moyen de paiement.`,
     );
     expect(await written(meals.familyId)).toEqual({ payments: 0, audits: 0, events: 0, paid: 0 });
 
-    const accepted = await admin
-      .post('/tarnos/agents/facturation/paiements/guichet')
-      .type('form')
-      .send({
-        _csrf: p.csrf(),
-        famille: care.familyId,
-        factures: care.invoices[0]!.id,
-        moyen: 'cesu',
-        montant: '15,20',
-        date: '02/12/2026',
-        note: 'CESU n° 998877',
-      });
+    const accepted = await admin.post('/tarnos/agents/facturation/paiements/guichet').type('form').send({
+      _csrf: p.csrf(),
+      famille: care.familyId,
+      factures: care.invoices[0]!.id,
+      moyen: 'cesu',
+      montant: '15,20',
+      date: '02/12/2026',
+      note: 'CESU n° 998877',
+    });
     expect(accepted.status).toBe(303);
     expect(await written(care.familyId)).toEqual({ payments: 1, audits: 1, events: 1, paid: 1 });
   });
@@ -220,16 +212,21 @@ describe('a payment at the counter', () => {
     const { familyId, invoices } = families[0]!;
     const http = await signedInAgent(t, 'tarnos');
     const p = await form(http, familyId);
-    // The family pays November online while the agent fills the form.
-    await makePayment(t, {
+    // The family is paying November online while the agent fills the form: the form warns of it…
+    const online = await makePayment(t, {
       townId,
       regieId,
       familyId,
       provider: 'builtin',
       method: 'card',
       invoices: [invoices[1]!],
-      settle: { status: 'paid', at: new Date(NOW) },
+      status: 'pending',
     });
+    expect((await form(http, familyId)).label(`factures-${invoices[1]!.id}`)).toContain(
+      'un paiement en ligne ou un prélèvement est en cours pour cette facture : vérifiez-le avant d’encaisser',
+    );
+    // …and the bank confirms it before the agent records the cheque.
+    expect((await settlePayment(db(), townId, online.id, { status: 'paid', at: new Date(NOW) }))?.invoicesPaid).toEqual([invoices[1]!.id]);
     const before = await written(familyId);
     const res = await http
       .post('/tarnos/agents/facturation/paiements/guichet')
