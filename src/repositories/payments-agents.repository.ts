@@ -29,11 +29,11 @@ async function listRows(db: Queryable, townId: string, ids: string[]): Promise<P
             coalesce((select json_agg(json_build_object('id', i.id, 'number', i.number, 'applied', pi.applied) order by i.number)
                         from payment_invoices pi join invoices i on i.town_id = pi.town_id and i.id = pi.invoice_id
                        where pi.town_id = p.town_id and pi.payment_id = p.id), '[]'::json) as invoices
-       from payments p
+       from unnest($2::uuid[]) with ordinality as o (id, n)
+       join payments p on p.town_id = $1 and p.id = o.id
        join families f on f.town_id = p.town_id and f.id = p.family_id
        join regies r on r.town_id = p.town_id and r.id = p.regie_id
-      where p.town_id = $1 and p.id = any($2::uuid[])
-      order by array_position($2::uuid[], p.id)`,
+      order by o.n`,
     [townId, ids],
   );
   return rows;

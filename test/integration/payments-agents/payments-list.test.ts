@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parisDay } from '../../../src/lib/calendar/index.js';
+import { addDays, parisDay } from '../../../src/lib/calendar/index.js';
 import type { Payment } from '../../../src/repositories/payments.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { page } from '../../helpers/html.js';
@@ -194,6 +194,47 @@ describe('the payments of a period', () => {
     // Signed out: the 404 of an unknown page.
     expect((await t.agent().get(`/tarnos/agents/facturation/paiements/${ids.online.id}`)).status).toBe(404);
     expect((await t.agent().get('/tarnos/agents/facturation/paiements')).status).toBe(404);
+  });
+});
+
+describe('a long list', () => {
+  it('is paginated like the invoices, the filters kept in the links; the hub links to it', async () => {
+    const { townId, regieId, families } = await invoicedFamilies(t, 'bayeux', ['SIMON']);
+    const { familyId, invoices } = families[0]!;
+    // 26 attempts left open on the same invoice (the family came back to the bank page again and again).
+    const made: Payment[] = [];
+    for (let i = 0; i < 26; i++) {
+      made.push(
+        await makePayment(t, {
+          townId,
+          regieId,
+          familyId,
+          provider: 'payfip',
+          method: 'card',
+          invoices: [invoices[0]!],
+          status: 'pending',
+        }),
+      );
+    }
+    const http = await signedInAgent(t, 'bayeux');
+    const hub = page(await http.get('/bayeux/agents/facturation'));
+    expect(hub.links('main').filter((l) => ['Paiements', 'rapprochement du jour'].includes(l.text))).toEqual([
+      { text: 'Paiements', href: '/bayeux/agents/facturation/paiements' },
+      { text: 'rapprochement du jour', href: '/bayeux/agents/facturation/rapprochement' },
+    ]);
+    // Open payments count on the day they started, at the database's clock.
+    const day = parisDay(made[0]!.createdAt);
+    const [du, au] = [addDays(day, -1), addDays(day, 1)];
+    const first = page(await http.get(`/bayeux/agents/facturation/paiements?du=${du}&au=${au}&canal=payfip`));
+    expect(first.text('.results-count')).toBe('26 paiements – page 1 sur 2.');
+    expect(first.rows('table:has(#payments-caption)').length).toBe(25);
+    const next = first.links('.pagination').find((l) => l.text.startsWith('Page suivante'))!;
+    expect(next.href).toBe(`/bayeux/agents/facturation/paiements?du=${du}&au=${au}&canal=payfip&page=2`);
+    const second = page(await http.get(next.href));
+    expect(second.title()).toMatch(/^Paiements – page 2 /);
+    const rows = second.rows('table:has(#payments-caption)');
+    expect(rows.length).toBe(1);
+    expect(made.map((p) => p.id)).toContain(rows[0]!.el.find('th a').attr('href')!.split('/').at(-1));
   });
 });
 
