@@ -286,6 +286,10 @@ describe('what the counter accepts (admins)', () => {
     expect((await agent.post(url).type('form').send({ _csrf: agentPage.csrf(), moyens: 'card' })).status).toBe(404);
 
     const admin = await signedInAgent(t, 'villennes', 'admin');
+    const settings = page(await admin.get('/villennes/agents/facturation/parametres'));
+    expect(settings.links('main').find((l) => l.text === 'Moyens de paiement acceptés au guichet')?.href).toBe(
+      '/villennes/agents/facturation/paiements/guichet#methods-heading',
+    );
     const csrf = page(await admin.get('/villennes/agents/facturation/paiements/guichet')).csrf();
     const none = await admin.post(url).type('form').send({ _csrf: csrf });
     expect(none.status).toBe(400);
