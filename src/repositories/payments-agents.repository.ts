@@ -276,6 +276,7 @@ export interface UnpaidInvoice {
   regieName: string;
   number: string;
   month: string;
+  issuedOn: string;
   dueOn: string;
   totalCents: number;
   creditsCents: number;
@@ -288,7 +289,7 @@ export interface UnpaidInvoice {
   paymentUnderWay: boolean;
 }
 
-const UNPAID_COLUMNS = `i.id, i.regie_id as "regieId", r.name as "regieName", i.number, i.month, i.due_on as "dueOn", i.total_cents as "totalCents",
+const UNPAID_COLUMNS = `i.id, i.regie_id as "regieId", r.name as "regieName", i.number, i.month, i.issued_on as "issuedOn", i.due_on as "dueOn", i.total_cents as "totalCents",
   c.credits as "creditsCents", (i.total_cents - c.credits)::bigint as "owedCents", i.status,
   coalesce((select bool_and(l.category = 'garde') from invoice_lines l where l.town_id = i.town_id and l.invoice_id = i.id), false) as "childcareOnly",
   exists (select 1 from payment_invoices pi join payments p on p.town_id = pi.town_id and p.id = pi.payment_id

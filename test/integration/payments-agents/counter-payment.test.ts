@@ -96,6 +96,8 @@ describe('a payment at the counter', () => {
   it('records a cheque received yesterday with its number, on yesterday’s list', async () => {
     const { families } = await invoicedFamilies(t, 'tarnos', ['IMBERT']);
     const { familyId, invoices } = families[0]!;
+    // Issued on 2 December; the agent records on the 5th the cheque handed over on the 4th.
+    t.clock.set('2026-12-05T09:00:00Z');
     const http = await signedInAgent(t, 'tarnos');
     const p = await form(http, familyId);
     const res = await http.post('/tarnos/agents/facturation/paiements/guichet').type('form').send({
@@ -104,14 +106,14 @@ describe('a payment at the counter', () => {
       factures: invoices[0]!.id,
       moyen: 'cheque',
       montant: '15.2',
-      date: '01/12/2026',
+      date: '04/12/2026',
       note: 'Chèque n° 1234567, Banque Populaire',
     });
     expect(res.status).toBe(303);
     const shown = page(await http.get(res.headers.location as string));
     expect(shown.dd('Note')).toBe('Chèque n° 1234567, Banque Populaire');
-    expect(shown.dd('Payé')).toBe('le 01/12/2026 à 12:00');
-    const yesterday = page(await http.get('/tarnos/agents/facturation/paiements?du=01/12/2026&au=01/12/2026&canal=cheque'));
+    expect(shown.dd('Payé')).toBe('le 04/12/2026 à 12:00');
+    const yesterday = page(await http.get('/tarnos/agents/facturation/paiements?du=04/12/2026&au=04/12/2026&canal=cheque'));
     expect(yesterday.rows('table:has(#payments-caption)').map((r) => r.cells[0])).toEqual(['IMBERT']);
     expect(await written(familyId)).toEqual({ payments: 1, audits: 1, events: 1, paid: 1 });
   });
@@ -144,6 +146,11 @@ describe('a payment at the counter', () => {
       [{ montant: 'quinze' }, 'montant', 'Le montant s’écrit en euros, par exemple 42,50.'],
       [{ montant: '' }, 'montant', 'Indiquez le montant reçu, par exemple 42,50.'],
       [{ date: '03/12/2026' }, 'date', 'La date de réception ne peut pas être dans le futur.'],
+      [
+        { date: '01/12/2025' },
+        'date',
+        `La date de réception ne peut pas précéder l’émission de la facture ${invoices[0]!.number}, le 02/12/2026.`,
+      ],
       [{ date: '31/02/2026' }, 'date', 'Cette date n’existe pas : vérifiez le jour et le mois.'],
       [{ date: 'hier' }, 'date', 'La date s’écrit sous la forme 02/12/2026.'],
       [{ moyen: 'card' }, 'moyen', 'La commune n’accepte pas ce moyen de paiement au guichet : choisissez-en un de la liste.'],

@@ -79,6 +79,15 @@ export async function recordCounterPayment(
     if (new Set(invoices.map((i) => i.regieId)).size > 1) {
       return refused(400, 'factures', 'Les factures cochées relèvent de plusieurs régies : enregistrez un paiement par régie.');
     }
+    // Money handed over before the invoice existed is a mistyped date, not a payment of it.
+    const later = invoices.find((i) => i.issuedOn > input.receivedOn);
+    if (later) {
+      return refused(
+        400,
+        'date',
+        `La date de réception ne peut pas précéder l’émission de la facture ${later.number}, le ${formatDate(later.issuedOn)}.`,
+      );
+    }
     const meals = invoices.filter((i) => !i.childcareOnly);
     if (input.method === 'cesu' && meals.length > 0) {
       return refused(
