@@ -4,6 +4,7 @@ import { findInvoice } from '../../../src/repositories/billing-invoices.reposito
 import { settlePayment } from '../../../src/repositories/payments.repository.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { page } from '../../helpers/html.js';
+import { bookedFamily, enrol, invoiceMonth, invoicesOf, regieWithActivity } from '../billing/parent-billing.js';
 import { invoicedFamilies, makePayment, NOVEMBER, OCTOBER, signedInAgent } from './helpers.js';
 
 /**
@@ -212,6 +213,28 @@ describe('a payment at the counter', () => {
     });
     expect(accepted.status).toBe(303);
     expect(await written(care.familyId)).toEqual({ payments: 1, audits: 1, events: 1, paid: 1 });
+  });
+
+  it('refuses invoices of two régies in one payment', async () => {
+    const meals = await regieWithActivity(t, 'tarnos');
+    const care = await regieWithActivity(t, 'tarnos', { category: 'garde' });
+    const { familyId, childId } = await bookedFamily(t, 'tarnos', meals.activityId, { name: 'PERRIN', present: NOVEMBER });
+    await enrol(t, 'tarnos', care.activityId, childId, { present: NOVEMBER });
+    await invoiceMonth(t, meals.townId, meals.regieId);
+    await invoiceMonth(t, care.townId, care.regieId);
+    const invoices = await invoicesOf(t, meals.townId, familyId);
+    expect(invoices.length).toBe(2);
+    const http = await signedInAgent(t, 'tarnos');
+    const p = await form(http, familyId);
+    const res = await http
+      .post('/tarnos/agents/facturation/paiements/guichet')
+      .type('form')
+      .send(
+        `_csrf=${p.csrf()}&famille=${familyId}&factures=${invoices[0]!.id}&factures=${invoices[1]!.id}&moyen=cash&montant=30,40&date=02/12/2026`,
+      );
+    expect(res.status).toBe(400);
+    expect(page(res).fieldError('factures')).toBe('Les factures cochées relèvent de plusieurs régies : enregistrez un paiement par régie.');
+    expect(await written(familyId)).toEqual({ payments: 0, audits: 0, events: 0, paid: 0 });
   });
 
   it('refuses an invoice paid meanwhile (409) and writes nothing', async () => {
