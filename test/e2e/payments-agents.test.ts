@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInvoicingRun } from '../../src/features/billing/invoicing.service.js';
+import { dayLabel, parisDay } from '../../src/lib/calendar/index.js';
 import { FixedClock } from '../../src/lib/clock.js';
 import { listFamilyInvoices } from '../../src/repositories/billing-invoices.repository.js';
 import { insertPayment, recordPaymentEvent } from '../../src/repositories/payments.repository.js';
@@ -145,9 +146,11 @@ describe('the régie’s payments (Chromium)', () => {
     expect(await heading(page)).toBe(`Facture ${invoice!.number}`);
     expect(await page.locator('main .status-tag').first().textContent()).toBe('Payée');
 
-    // The day's reconciliation: the pending payment and the forged notification.
-    expect(await navigate(page, () => page.goto(`${server.baseUrl}/tarnos/agents/facturation/rapprochement`))).toBe(200);
-    expect(await heading(page)).toBe('Rapprochement du mercredi 2 décembre');
+    // The reconciliation of the day the pending payment and the forged notification came in
+    // (the database's clock, not the test's): both listed.
+    const day = parisDay(pending.createdAt);
+    expect(await navigate(page, () => page.goto(`${server.baseUrl}/tarnos/agents/facturation/rapprochement?jour=${day}`))).toBe(200);
+    expect(await heading(page)).toBe(`Rapprochement du ${dayLabel(day)}`);
     expect(await page.locator('table:has(#open-caption) tbody tr th a').allTextContents()).toEqual([pending.reference]);
     expect(await page.locator('table:has(#alerts-caption) tbody tr').count()).toBe(1);
     await expectAccessiblePage(page, 'reconciliation');
