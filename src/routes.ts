@@ -244,6 +244,17 @@ export const urls = {
   agentInvoiceCreditNote: (town: TownRef, invoiceId: string) => `${t(town)}/agents/facturation/factures/${invoiceId}/avoir`,
   agentBillingExport: (town: TownRef, query?: { regie?: string; mois?: string }) =>
     `${t(town)}/agents/facturation/export${queryString(query)}`,
+  // Payments in the back-office (issue 15, pay-agents): by day and provider, one payment and its
+  // trail, the daily reconciliation, a payment recorded at the counter (and what the counter takes)
+  agentPayments: (
+    town: TownRef,
+    query?: { du?: string; au?: string; canal?: string; statut?: string; famille?: string; page?: number; format?: string },
+  ) => `${t(town)}/agents/facturation/paiements${queryString(query)}`,
+  agentPayment: (town: TownRef, paymentId: string) => `${t(town)}/agents/facturation/paiements/${paymentId}`,
+  agentReconciliation: (town: TownRef, query?: { jour?: string }) => `${t(town)}/agents/facturation/rapprochement${queryString(query)}`,
+  agentCounterPayment: (town: TownRef, query?: { famille?: string; q?: string; facture?: string }) =>
+    `${t(town)}/agents/facturation/paiements/guichet${queryString(query)}`,
+  agentCounterMethods: (town: TownRef) => `${t(town)}/agents/facturation/paiements/guichet/moyens`,
 
   // Online payment settings (issue 15, pay-payfip): the town's provider, PayFiP's mode and
   // each régie's client number (admins)

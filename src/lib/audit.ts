@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = {
   'invoicing.start': "Lancement d'une facturation mensuelle",
   'invoicing.finish': "Fin d'une facturation mensuelle",
   'credit_note.create': "Émission d'un avoir",
+  'payment.counter': "Enregistrement d'un paiement au guichet",
+  'billing_settings.counter_methods': 'Modification des moyens de paiement acceptés au guichet',
   'tariff.create': "Enregistrement d'un tarif",
   'quotient.record': "Enregistrement d'un quotient familial",
   'family.payer': "Choix du payeur d'une famille",

@@ -8,6 +8,7 @@ import { teamRouter } from './team/team.routes.js';
 import { familyFilesRouter } from './families/families.routes.js';
 import { importRouter } from './import/import.routes.js';
 import { invoicingRouter } from './invoicing/invoicing.routes.js';
+import { paymentsRouter } from './payments/payments.routes.js';
 import { agentsNewsRouter } from './news/news.routes.js';
 import { agentsRequestsRouter } from './requests/requests.routes.js';
 import { agentsActivitiesRouter } from './activities/activities.routes.js';
@@ -34,5 +35,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     agentsActivitiesRouter(deps),
     billingSetupRouter(deps),
     invoicingRouter(deps),
+    paymentsRouter(deps),
   );
 }
