@@ -63,7 +63,7 @@ export async function prepareBatch(ctx: ServiceContext, town: Town, actor: Actor
     if (due.length === 0) return { ok: false, message: `Aucune facture n’est à prélever au ${formatLongDate(collectionDate)}` };
 
     const now = ctx.clock.now();
-    const messageId = `PRL-${collectionDate.replace(/-/g, '')}-${newReference('', 10)}`;
+    const messageId = `PRL-${collectionDate.replace(/-/g, '')}-${newReference('', 8)}`;
     const items: repo.NewItem[] = [];
     const transactions = [];
     for (const c of due) {

@@ -62,7 +62,6 @@ export function pain008Xml(o: {
     const transactions = o.transactions.filter((t) => t.sequenceType === sequenceType);
     if (transactions.length === 0) continue;
     const info = doc.createPaymentInfo();
-    info.id = `${o.messageId}-${sequenceType}`;
     info.collectionDate = dayAsDate(o.collectionDate);
     info.creditorName = sepaText(o.creditor.name, 70);
     info.creditorId = o.creditor.creditorId;
@@ -86,6 +85,7 @@ export function pain008Xml(o: {
       info.addTransaction(tx);
     }
   }
-  doc.normalize();
+  // toString normalises the document (control sums, counts) and numbers the ids from the
+  // message id: PmtInfId "<MsgId>.0", InstrId "<MsgId>.0.0", within the 35 characters.
   return doc.toString();
 }
