@@ -195,6 +195,17 @@ describe('preparing a collection', () => {
     expect(page(await agent.agent.get(url)).has('#motif')).toBe(false);
   });
 
+  it('a reject that says the account is closed (AC04) ends the mandate: later invoices are no longer marked for debit', async () => {
+    const [second] = (await db().query<{ id: string }>(`select id from direct_debit_batches order by collection_date desc limit 1`)).rows;
+    const [eDecember] = await invoicesOf(t, bayeux.id, families.e.familyId);
+    const done = await post(agent, `/bayeux/agents/facturation/prelevements/${second!.id}/rejets/${eDecember!.id}`, { motif: 'AC04' });
+    expect(done.status).toBe(303);
+    expect(page(await agent.agent.get(done.headers.location!)).text('.notice--success')).toContain('Ce motif met fin au mandat de la famille.');
+    expect(await findActiveMandate(db(), bayeux.id, families.e.familyId)).toBeUndefined();
+    const mail = await db().query<{ text_body: string }>(`select text_body from mail_outbox where to_address = $1`, [families.e.parent.email]);
+    expect(mail.rows[0]!.text_body).toContain('Ce motif met fin à votre mandat de prélèvement');
+  });
+
   it('another town’s agent gets a 404 on batches, files and rejects', async () => {
     const [first] = (await db().query<{ id: string }>(`select id from direct_debit_batches limit 1`)).rows;
     const other = await signedIn(t, 'tarnos', 'agent');
