@@ -25,7 +25,9 @@ export async function getSepaSettings(db: Queryable, townId: string): Promise<Se
       where t.id = $1`,
     [townId],
   );
-  return rows[0] ?? { enabled: false, creditorId: null, creditorName: null, creditorIban: null, creditorBic: null, prenotificationDays: 14 };
+  return (
+    rows[0] ?? { enabled: false, creditorId: null, creditorName: null, creditorIban: null, creditorBic: null, prenotificationDays: 14 }
+  );
 }
 
 /** The SEPA columns only: the other billing settings keep their values (or their defaults for a town without a row). */
@@ -94,7 +96,19 @@ export async function insertMandate(db: Queryable, m: NewMandate): Promise<Manda
                                      signed_place, signed_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      returning ${MANDATE_COLUMNS}`,
-    [m.townId, m.familyId, m.accountId, m.rum, m.creditorId, m.debtorName, m.debtorAddress, m.debtorIban, m.debtorBic, m.signedPlace, m.signedAt],
+    [
+      m.townId,
+      m.familyId,
+      m.accountId,
+      m.rum,
+      m.creditorId,
+      m.debtorName,
+      m.debtorAddress,
+      m.debtorIban,
+      m.debtorBic,
+      m.signedPlace,
+      m.signedAt,
+    ],
   );
   return rows[0]!;
 }
@@ -233,7 +247,11 @@ export async function insertItems(db: Queryable, townId: string, batchId: string
 }
 
 export async function setFirstCollectionDone(db: Queryable, townId: string, mandateIds: string[], done: boolean): Promise<void> {
-  await db.query(`update sepa_mandates set first_collection_done = $3 where town_id = $1 and id = any($2::uuid[])`, [townId, mandateIds, done]);
+  await db.query(`update sepa_mandates set first_collection_done = $3 where town_id = $1 and id = any($2::uuid[])`, [
+    townId,
+    mandateIds,
+    done,
+  ]);
 }
 
 export interface BatchSummary {
@@ -267,7 +285,11 @@ export async function findBatch(db: Queryable, townId: string, batchId: string):
   return rows[0];
 }
 
-export async function findBatchXml(db: Queryable, townId: string, batchId: string): Promise<{ messageId: string; xml: string } | undefined> {
+export async function findBatchXml(
+  db: Queryable,
+  townId: string,
+  batchId: string,
+): Promise<{ messageId: string; xml: string } | undefined> {
   const { rows } = await db.query<{ messageId: string; xml: string }>(
     `select message_id as "messageId", xml from direct_debit_batches where town_id = $1 and id = $2`,
     [townId, batchId],
@@ -318,7 +340,14 @@ export async function lockBatchItem(db: Queryable, townId: string, batchId: stri
   return rows[0];
 }
 
-export async function markItemRejected(db: Queryable, townId: string, batchId: string, invoiceId: string, code: string, at: Date): Promise<void> {
+export async function markItemRejected(
+  db: Queryable,
+  townId: string,
+  batchId: string,
+  invoiceId: string,
+  code: string,
+  at: Date,
+): Promise<void> {
   await db.query(
     `update direct_debit_items set rejected_at = $4, reject_code = $5 where town_id = $1 and batch_id = $2 and invoice_id = $3`,
     [townId, batchId, invoiceId, at, code],
@@ -335,7 +364,12 @@ export async function mandateHasGoodFirst(db: Queryable, townId: string, mandate
 }
 
 /** Where to tell a family about its debits: the mandate's signer, else every validated account of the family. */
-export async function familyMailRecipients(db: Queryable, townId: string, familyId: string, preferAccountId: string | null): Promise<string[]> {
+export async function familyMailRecipients(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  preferAccountId: string | null,
+): Promise<string[]> {
   const { rows } = await db.query<{ email: string; preferred: boolean }>(
     `select email, id = $3 as preferred from accounts
       where town_id = $1 and family_id = $2 and validation_status = 'validated'

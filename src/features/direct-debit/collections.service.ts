@@ -43,13 +43,17 @@ export type BatchOutcome = { ok: true; batchId: string; count: number; amountCen
  */
 export async function prepareBatch(ctx: ServiceContext, town: Town, actor: Actor, collectionDate: string): Promise<BatchOutcome> {
   const today = parisDay(ctx.clock.now());
-  if (collectionDate <= today) return { ok: false, message: 'La date de prélèvement doit être postérieure à aujourd’hui : la banque a besoin d’au moins un jour' };
+  if (collectionDate <= today)
+    return { ok: false, message: 'La date de prélèvement doit être postérieure à aujourd’hui : la banque a besoin d’au moins un jour' };
   if (collectionDate > addDays(today, 365)) return { ok: false, message: 'La date de prélèvement doit être dans l’année qui vient' };
   return withTransaction(ctx.pool, async (db): Promise<BatchOutcome> => {
     await lockForTransaction(db, `direct-debit:${town.id}`);
     const settings = await repo.getSepaSettings(db, town.id);
     if (!offered(settings) || !settings.creditorIban) {
-      return { ok: false, message: 'Le prélèvement automatique n’est pas activé, ou ses paramètres sont incomplets : un administrateur les renseigne d’abord' };
+      return {
+        ok: false,
+        message: 'Le prélèvement automatique n’est pas activé, ou ses paramètres sont incomplets : un administrateur les renseigne d’abord',
+      };
     }
     const due = (await repo.listDebitCandidates(db, town.id)).filter(
       (c) =>

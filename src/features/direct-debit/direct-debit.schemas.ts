@@ -43,12 +43,18 @@ export const mandateSchema = z
     bic: bicField(),
     adresse: required('Saisissez l’adresse du titulaire du compte', line('L’adresse', 200)),
     lieu: required('Saisissez le lieu de signature, par exemple votre commune', line('Le lieu de signature', 70)),
-    consentement: z.literal('oui', { error: 'Cochez la case pour autoriser le prélèvement : sans votre accord, le mandat n’est pas signé' }),
+    consentement: z.literal('oui', {
+      error: 'Cochez la case pour autoriser le prélèvement : sans votre accord, le mandat n’est pas signé',
+    }),
   })
   .superRefine((v, ctx) => {
     // The bank of an IBAN is in the IBAN's country: a BIC of another country is a typing mistake (and banks refuse it).
     if (v.bic && v.bic.slice(4, 6) !== v.iban.slice(0, 2)) {
-      ctx.addIssue({ code: 'custom', path: ['bic'], message: 'Ce BIC n’est pas celui d’une banque du pays de l’IBAN : vérifiez-le, ou laissez-le vide' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bic'],
+        message: 'Ce BIC n’est pas celui d’une banque du pays de l’IBAN : vérifiez-le, ou laissez-le vide',
+      });
     }
   });
 

@@ -17,9 +17,9 @@ describe('debitSchedule', () => {
   });
 
   it('counts calendar days across a month and a year', () => {
-    expect(debitSchedule({ issuedOn: '2026-12-25', dueOn: '2026-12-26', mandateSignedOn: '2026-01-01', prenotificationDays: 14 }).debitOn).toBe(
-      '2027-01-08',
-    );
+    expect(
+      debitSchedule({ issuedOn: '2026-12-25', dueOn: '2026-12-26', mandateSignedOn: '2026-01-01', prenotificationDays: 14 }).debitOn,
+    ).toBe('2027-01-08');
   });
 });
 
@@ -34,8 +34,14 @@ describe('checkIban', () => {
     expect(checkIban('FR7630006000011234567890188')).toMatchObject({ ok: false, message: expect.stringContaining('clé de contrôle') });
     expect(checkIban('FR76300060000112345678')).toMatchObject({ ok: false, message: expect.stringContaining('nombre de caractères') });
     expect(checkIban('XX7630006000011234567890189')).toMatchObject({ ok: false, message: expect.stringContaining('« XX »') });
-    expect(checkIban('BR1800360305000010009795493C1')).toMatchObject({ ok: false, message: expect.stringContaining('hors de la zone SEPA') });
-    expect(checkIban('76FR30006000011234567890189')).toMatchObject({ ok: false, message: expect.stringContaining('commence par 2 lettres') });
+    expect(checkIban('BR1800360305000010009795493C1')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('hors de la zone SEPA'),
+    });
+    expect(checkIban('76FR30006000011234567890189')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('commence par 2 lettres'),
+    });
   });
 });
 

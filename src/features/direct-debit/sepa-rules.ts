@@ -42,7 +42,11 @@ export function checkIban(typed: string): IbanCheck {
   const iban = electronicFormatIBAN(typed) ?? '';
   if (iban === '') return { ok: false, message: 'Saisissez l’IBAN du compte à débiter' };
   if (!/^[A-Z]{2}[0-9]{2}[A-Z0-9]+$/.test(iban)) {
-    return { ok: false, message: 'L’IBAN commence par 2 lettres (le pays) et 2 chiffres, suivis de lettres et de chiffres, par exemple FR76 3000 6000 0112 3456 7890 189' };
+    return {
+      ok: false,
+      message:
+        'L’IBAN commence par 2 lettres (le pays) et 2 chiffres, suivis de lettres et de chiffres, par exemple FR76 3000 6000 0112 3456 7890 189',
+    };
   }
   const result = validateIBAN(iban);
   if (!result.valid) {
@@ -51,12 +55,22 @@ export function checkIban(typed: string): IbanCheck {
       return { ok: false, message: `Le code pays « ${iban.slice(0, 2)} » de l’IBAN n’existe pas : vérifiez les deux premières lettres` };
     }
     if (codes.includes(ValidationErrorsIBAN.WrongBBANLength)) {
-      return { ok: false, message: 'L’IBAN n’a pas le bon nombre de caractères pour son pays : il en manque ou il y en a en trop (un IBAN français en compte 27)' };
+      return {
+        ok: false,
+        message:
+          'L’IBAN n’a pas le bon nombre de caractères pour son pays : il en manque ou il y en a en trop (un IBAN français en compte 27)',
+      };
     }
-    return { ok: false, message: 'L’IBAN n’est pas valide : sa clé de contrôle ne correspond pas. Recopiez-le depuis votre relevé d’identité bancaire (RIB)' };
+    return {
+      ok: false,
+      message: 'L’IBAN n’est pas valide : sa clé de contrôle ne correspond pas. Recopiez-le depuis votre relevé d’identité bancaire (RIB)',
+    };
   }
   if (!isSEPACountry(iban.slice(0, 2))) {
-    return { ok: false, message: 'Ce compte est tenu dans un pays hors de la zone SEPA : le prélèvement n’est possible que sur un compte de la zone SEPA' };
+    return {
+      ok: false,
+      message: 'Ce compte est tenu dans un pays hors de la zone SEPA : le prélèvement n’est possible que sur un compte de la zone SEPA',
+    };
   }
   return { ok: true, iban };
 }
@@ -65,7 +79,8 @@ export function checkIban(typed: string): IbanCheck {
 export function checkBic(typed: string): { ok: true; bic: string | null } | { ok: false; message: string } {
   const bic = typed.replace(/\s+/g, '').toUpperCase();
   if (bic === '') return { ok: true, bic: null };
-  if (!validateBIC(bic).valid) return { ok: false, message: 'Le BIC compte 8 ou 11 lettres et chiffres, par exemple AGRIFRPP ou AGRIFRPPXXX' };
+  if (!validateBIC(bic).valid)
+    return { ok: false, message: 'Le BIC compte 8 ou 11 lettres et chiffres, par exemple AGRIFRPP ou AGRIFRPPXXX' };
   return { ok: true, bic };
 }
 
@@ -74,10 +89,18 @@ export function checkCreditorId(typed: string): { ok: true; ics: string } | { ok
   const ics = typed.replace(/\s+/g, '').toUpperCase();
   if (ics === '') return { ok: false, message: 'Saisissez l’identifiant créancier SEPA (ICS) de la commune' };
   if (!/^[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}$/.test(ics) || (ics.startsWith('FR') && ics.length !== 13)) {
-    return { ok: false, message: 'L’ICS compte 13 caractères pour la France : FR, 2 chiffres de contrôle, 3 caractères puis 6 chiffres, par exemple FR72ZZZ123456' };
+    return {
+      ok: false,
+      message:
+        'L’ICS compte 13 caractères pour la France : FR, 2 chiffres de contrôle, 3 caractères puis 6 chiffres, par exemple FR72ZZZ123456',
+    };
   }
   if (!SEPA.validateCreditorID(ics)) {
-    return { ok: false, message: 'L’ICS n’est pas valide : ses chiffres de contrôle (3e et 4e caractères) ne correspondent pas. Recopiez-le depuis le courrier de la banque' };
+    return {
+      ok: false,
+      message:
+        'L’ICS n’est pas valide : ses chiffres de contrôle (3e et 4e caractères) ne correspondent pas. Recopiez-le depuis le courrier de la banque',
+    };
   }
   return { ok: true, ics };
 }
@@ -90,7 +113,11 @@ const RUM_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
  * clash unlikely; the unique index (town, rum) refuses one anyway.
  */
 export function newRum(townSlug: string, random: (n: number) => Buffer = crypto.randomBytes): string {
-  const town = townSlug.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 20) || 'VILLE';
+  const town =
+    townSlug
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, '')
+      .slice(0, 20) || 'VILLE';
   const bytes = random(10);
   const suffix = Array.from(bytes, (b) => RUM_ALPHABET[b % RUM_ALPHABET.length]).join('');
   return `ENF-${town}-${suffix}`;

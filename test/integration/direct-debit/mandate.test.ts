@@ -103,9 +103,21 @@ describe('signing a mandate', () => {
   it('refuses a bad IBAN (check digits, country outside SEPA, too short) and a missing consent, keeping what was typed', async () => {
     const f = await parentOfFamily('REFUS');
     const cases: [Record<string, string>, string, string][] = [
-      [{ iban: 'FR76 3000 6000 0112 3456 7890 188' }, 'iban', 'L’IBAN n’est pas valide : sa clé de contrôle ne correspond pas. Recopiez-le depuis votre relevé d’identité bancaire (RIB)'],
-      [{ iban: 'BR1800360305000010009795493C1' }, 'iban', 'Ce compte est tenu dans un pays hors de la zone SEPA : le prélèvement n’est possible que sur un compte de la zone SEPA'],
-      [{ iban: 'FR76 3000 6000 01' }, 'iban', 'L’IBAN n’a pas le bon nombre de caractères pour son pays : il en manque ou il y en a en trop (un IBAN français en compte 27)'],
+      [
+        { iban: 'FR76 3000 6000 0112 3456 7890 188' },
+        'iban',
+        'L’IBAN n’est pas valide : sa clé de contrôle ne correspond pas. Recopiez-le depuis votre relevé d’identité bancaire (RIB)',
+      ],
+      [
+        { iban: 'BR1800360305000010009795493C1' },
+        'iban',
+        'Ce compte est tenu dans un pays hors de la zone SEPA : le prélèvement n’est possible que sur un compte de la zone SEPA',
+      ],
+      [
+        { iban: 'FR76 3000 6000 01' },
+        'iban',
+        'L’IBAN n’a pas le bon nombre de caractères pour son pays : il en manque ou il y en a en trop (un IBAN français en compte 27)',
+      ],
       [{ consentement: '' }, 'consentement', 'Cochez la case pour autoriser le prélèvement : sans votre accord, le mandat n’est pas signé'],
       [{ bic: 'DEUTDEFF' }, 'bic', 'Ce BIC n’est pas celui d’une banque du pays de l’IBAN : vérifiez-le, ou laissez-le vide'],
       [{ titulaire: '' }, 'titulaire', 'Saisissez le nom du titulaire du compte'],
@@ -165,7 +177,10 @@ describe('signing a mandate', () => {
     expect((await other.agent.post(`${PAGE}/revoquer`).type('form').send({ _csrf: token, confirmation: 'oui' })).status).toBe(404);
     // The owner, in another town's URLs: not signed in there.
     expect((await owner.agent.get('/villennes/mon-espace/compte/prelevement/mandat.pdf')).status).toBe(404);
-    const villennes = await owner.agent.post('/villennes/mon-espace/compte/prelevement/revoquer').type('form').send({ _csrf: token, confirmation: 'oui' });
+    const villennes = await owner.agent
+      .post('/villennes/mon-espace/compte/prelevement/revoquer')
+      .type('form')
+      .send({ _csrf: token, confirmation: 'oui' });
     expect(villennes.status).not.toBe(303);
     expect(await findActiveMandate(db(), bayeux, owner.familyId)).toBeDefined();
   });

@@ -11,7 +11,14 @@ import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { createAttendance, createReservation, payInvoice, town } from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
 import { auditRows, post, signedIn, type SignedInAgent } from '../settings/helpers.js';
-import { bookedFamily, invoiceMonth, invoicesOf, regieWithActivity, serviceContext, signedIn as parentSignedIn } from '../billing/parent-billing.js';
+import {
+  bookedFamily,
+  invoiceMonth,
+  invoicesOf,
+  regieWithActivity,
+  serviceContext,
+  signedIn as parentSignedIn,
+} from '../billing/parent-billing.js';
 
 /**
  * The agents' monthly collections (issue 15): the pain.008 file validates against the ISO
@@ -29,7 +36,10 @@ let agent: SignedInAgent;
 const db = () => t.db.pool;
 
 async function validate(xml: string) {
-  return validateXML({ xml: [{ fileName: 'prelevements.xml', contents: xml }], schema: [{ fileName: 'pain.008.001.02.xsd', contents: XSD }] });
+  return validateXML({
+    xml: [{ fileName: 'prelevements.xml', contents: xml }],
+    schema: [{ fileName: 'pain.008.001.02.xsd', contents: XSD }],
+  });
 }
 
 /** What the file debits, per sequence type: the remittance texts (they name the invoices) and the amounts. */
@@ -43,12 +53,22 @@ function debits(xml: string) {
       transactions: $(info)
         .find('DrctDbtTxInf')
         .toArray()
-        .map((tx) => ({ text: $(tx).find('RmtInf > Ustrd').text(), amount: $(tx).find('InstdAmt').text(), rum: $(tx).find('MndtId').text() }))
+        .map((tx) => ({
+          text: $(tx).find('RmtInf > Ustrd').text(),
+          amount: $(tx).find('InstdAmt').text(),
+          rum: $(tx).find('MndtId').text(),
+        }))
         .sort((a, b) => a.text.localeCompare(b.text)),
     }));
 }
 
-const MANDATE = { iban: 'FR7630006000011234567890189', bic: null, adresse: '1 rue Haute, 14400 Bayeux', lieu: 'Bayeux', consentement: 'oui' as const };
+const MANDATE = {
+  iban: 'FR7630006000011234567890189',
+  bic: null,
+  adresse: '1 rue Haute, 14400 Bayeux',
+  lieu: 'Bayeux',
+  consentement: 'oui' as const,
+};
 
 async function mandated(f: { parent: Parameters<typeof signMandate>[2] }, name: string) {
   return (await signMandate(serviceContext(t), bayeux, f.parent, { ...MANDATE, titulaire: name })).mandate;
@@ -77,7 +97,13 @@ beforeAll(async () => {
   ({ activityId, regieId } = await regieWithActivity(t, 'bayeux'));
   const book = (name: string) => bookedFamily(t, 'bayeux', activityId, { name, present: ['2026-11-02'] });
   // A mandated; B never signed; C revoked its mandate; D paid at the counter; E signed late.
-  families = { a: await book('ALBERT'), b: await book('BERNARD'), c: await book('CARON'), d: await book('DUBOIS'), e: await book('EVRARD') };
+  families = {
+    a: await book('ALBERT'),
+    b: await book('BERNARD'),
+    c: await book('CARON'),
+    d: await book('DUBOIS'),
+    e: await book('EVRARD'),
+  };
   await invoiceMonth(t, bayeux.id, regieId, '2026-11');
   await mandated(families.a, 'Anne Albert');
   await mandated(families.c, 'Claude Caron');
@@ -106,7 +132,9 @@ describe('preparing a collection', () => {
     expect(page(bad).fieldValue('dateCollecte')).toBe('31/02/2027');
     const past = await post(agent, LIST, { dateCollecte: '01/12/2026' });
     expect(past.status).toBe(400);
-    expect(page(past).fieldError('dateCollecte')).toBe('La date de prélèvement doit être postérieure à aujourd’hui : la banque a besoin d’au moins un jour');
+    expect(page(past).fieldError('dateCollecte')).toBe(
+      'La date de prélèvement doit être postérieure à aujourd’hui : la banque a besoin d’au moins un jour',
+    );
     const none = await post(agent, LIST, { dateCollecte: '11/12/2026' });
     expect(none.status).toBe(400);
     expect(page(none).fieldError('dateCollecte')).toBe('Aucune facture n’est à prélever au vendredi 11 décembre 2026');
@@ -131,13 +159,21 @@ describe('preparing a collection', () => {
       {
         sequence: 'FRST',
         date: '2026-12-20',
-        transactions: [{ text: `Facture ${await numberOf(families.a.familyId)} Ville de Bayeux et Bayeux Intercom`, amount: '3.80', rum: expect.stringMatching(/^ENF-BAYEUX-/) }],
+        transactions: [
+          {
+            text: `Facture ${await numberOf(families.a.familyId)} Ville de Bayeux et Bayeux Intercom`,
+            amount: '3.80',
+            rum: expect.stringMatching(/^ENF-BAYEUX-/),
+          },
+        ],
       },
     ]);
     const [aInvoice] = await invoicesOf(t, bayeux.id, families.a.familyId);
     expect(aInvoice!.status).toBe('paid');
     const batch = page(await agent.agent.get(batchUrl));
-    expect(batch.rows().map((r) => [r.header, r.cells[2], r.cells[3]])).toEqual([[`N° ${aInvoice!.number}`, 'Premier (FRST)', '3,80\u00a0€']]);
+    expect(batch.rows().map((r) => [r.header, r.cells[2], r.cells[3]])).toEqual([
+      [`N° ${aInvoice!.number}`, 'Premier (FRST)', '3,80\u00a0€'],
+    ]);
     expect((await auditRows(t, agent.id, 'direct_debit.export')).map((r) => r.details)).toEqual([
       expect.objectContaining({ collectionDate: '2026-12-20', count: 1, amountCents: 380 }),
     ]);
@@ -145,8 +181,21 @@ describe('preparing a collection', () => {
 
   it('next month: RCUR for a mandate already collected, FRST for a new one; a second export never repeats an invoice', async () => {
     for (const f of [families.a, families.e]) {
-      await createReservation(db(), 'bayeux', { activityId, enrolmentId: f.enrolmentId, childId: f.childId, day: '2026-12-07', status: 'booked' });
-      await createAttendance(db(), 'bayeux', { activityId, enrolmentId: f.enrolmentId, childId: f.childId, day: '2026-12-07', present: true, reserved: true });
+      await createReservation(db(), 'bayeux', {
+        activityId,
+        enrolmentId: f.enrolmentId,
+        childId: f.childId,
+        day: '2026-12-07',
+        status: 'booked',
+      });
+      await createAttendance(db(), 'bayeux', {
+        activityId,
+        enrolmentId: f.enrolmentId,
+        childId: f.childId,
+        day: '2026-12-07',
+        present: true,
+        reserved: true,
+      });
     }
     t.clock.set('2027-01-02T09:00:00Z');
     await invoiceMonth(t, bayeux.id, regieId, '2026-12');
@@ -182,9 +231,10 @@ describe('preparing a collection', () => {
     expect(batch.rows()[0]!.cells[4]).toMatch(/^Rejeté le 02\/01\/2027 : Provision insuffisante \(AM04\)$/);
     // The FRST was rejected and no other first collection of the mandate stands: the next is FRST again.
     expect((await findActiveMandate(db(), bayeux.id, families.a.familyId))!.firstCollectionDone).toBe(false);
-    const mails = await db().query<{ subject: string; text_body: string }>(`select subject, text_body from mail_outbox where to_address = $1`, [
-      families.a.parent.email,
-    ]);
+    const mails = await db().query<{ subject: string; text_body: string }>(
+      `select subject, text_body from mail_outbox where to_address = $1`,
+      [families.a.parent.email],
+    );
     expect(mails.rows.map((m) => m.subject)).toEqual([`Prélèvement rejeté – facture N° ${aInvoice!.number}`]);
     expect(mails.rows[0]!.text_body).toContain('La facture est de nouveau à payer');
     expect((await auditRows(t, agent.id, 'direct_debit.reject')).map((r) => r.details.code)).toEqual(['AM04']);
@@ -200,9 +250,13 @@ describe('preparing a collection', () => {
     const [eDecember] = await invoicesOf(t, bayeux.id, families.e.familyId);
     const done = await post(agent, `/bayeux/agents/facturation/prelevements/${second!.id}/rejets/${eDecember!.id}`, { motif: 'AC04' });
     expect(done.status).toBe(303);
-    expect(page(await agent.agent.get(done.headers.location!)).text('.notice--success')).toContain('Ce motif met fin au mandat de la famille.');
+    expect(page(await agent.agent.get(done.headers.location!)).text('.notice--success')).toContain(
+      'Ce motif met fin au mandat de la famille.',
+    );
     expect(await findActiveMandate(db(), bayeux.id, families.e.familyId)).toBeUndefined();
-    const mail = await db().query<{ text_body: string }>(`select text_body from mail_outbox where to_address = $1`, [families.e.parent.email]);
+    const mail = await db().query<{ text_body: string }>(`select text_body from mail_outbox where to_address = $1`, [
+      families.e.parent.email,
+    ]);
     expect(mail.rows[0]!.text_body).toContain('Ce motif met fin à votre mandat de prélèvement');
   });
 
@@ -213,6 +267,8 @@ describe('preparing a collection', () => {
       expect((await other.agent.get(`/tarnos/agents/facturation/prelevements/${first!.id}${p}`)).status).toBe(404);
     }
     const [aInvoice] = await invoicesOf(t, bayeux.id, families.a.familyId);
-    expect((await post(other, `/tarnos/agents/facturation/prelevements/${first!.id}/rejets/${aInvoice!.id}`, { motif: 'AM04' })).status).toBe(404);
+    expect(
+      (await post(other, `/tarnos/agents/facturation/prelevements/${first!.id}/rejets/${aInvoice!.id}`, { motif: 'AM04' })).status,
+    ).toBe(404);
   });
 });

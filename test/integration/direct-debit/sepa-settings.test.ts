@@ -13,7 +13,14 @@ let t: TestApp;
 let admin: SignedInAgent;
 let tarnos: string;
 const URL = '/tarnos/agents/facturation/prelevements/parametres';
-const GOOD = { active: 'oui', ics: 'fr72 zzz 123456', creancier: 'Régie Enfance de Tarnos', iban: 'FR76 3000 6000 0112 3456 7890 189', bic: 'agrifrpp', preavis: '10' };
+const GOOD = {
+  active: 'oui',
+  ics: 'fr72 zzz 123456',
+  creancier: 'Régie Enfance de Tarnos',
+  iban: 'FR76 3000 6000 0112 3456 7890 189',
+  bic: 'agrifrpp',
+  preavis: '10',
+};
 
 beforeAll(async () => {
   t = await createTestApp({ now: '2026-12-02T09:00:00Z' });
@@ -51,11 +58,23 @@ describe('SEPA settings', () => {
   it('refuses each kind of bad value with its French message, keeping what was typed', async () => {
     const before = await getSepaSettings(t.db.pool, tarnos);
     const cases: [Record<string, string>, string, string][] = [
-      [{ ics: 'FR73ZZZ123456' }, 'ics', 'L’ICS n’est pas valide : ses chiffres de contrôle (3e et 4e caractères) ne correspondent pas. Recopiez-le depuis le courrier de la banque'],
-      [{ ics: 'FR72ZZZ1234' }, 'ics', 'L’ICS compte 13 caractères pour la France : FR, 2 chiffres de contrôle, 3 caractères puis 6 chiffres, par exemple FR72ZZZ123456'],
+      [
+        { ics: 'FR73ZZZ123456' },
+        'ics',
+        'L’ICS n’est pas valide : ses chiffres de contrôle (3e et 4e caractères) ne correspondent pas. Recopiez-le depuis le courrier de la banque',
+      ],
+      [
+        { ics: 'FR72ZZZ1234' },
+        'ics',
+        'L’ICS compte 13 caractères pour la France : FR, 2 chiffres de contrôle, 3 caractères puis 6 chiffres, par exemple FR72ZZZ123456',
+      ],
       [{ ics: '' }, 'ics', 'Saisissez l’identifiant créancier SEPA (ICS) de la commune'],
       [{ creancier: '' }, 'creancier', 'Saisissez le nom du créancier, tel que les familles le verront sur leur relevé'],
-      [{ iban: 'FR7630006000011234567890188' }, 'iban', 'L’IBAN n’est pas valide : sa clé de contrôle ne correspond pas. Recopiez-le depuis votre relevé d’identité bancaire (RIB)'],
+      [
+        { iban: 'FR7630006000011234567890188' },
+        'iban',
+        'L’IBAN n’est pas valide : sa clé de contrôle ne correspond pas. Recopiez-le depuis votre relevé d’identité bancaire (RIB)',
+      ],
       [{ bic: 'AGRI' }, 'bic', 'Le BIC compte 8 ou 11 lettres et chiffres, par exemple AGRIFRPP ou AGRIFRPPXXX'],
       [{ preavis: '0' }, 'preavis', 'Le préavis va de 1 à 60 jours, par exemple 14'],
       [{ preavis: 'quinze' }, 'preavis', 'Le préavis va de 1 à 60 jours, par exemple 14'],
@@ -73,7 +92,10 @@ describe('SEPA settings', () => {
   });
 
   it('refuses a post without its CSRF token, and a plain agent gets a 404', async () => {
-    const res = await admin.agent.post(URL).type('form').send({ ...GOOD, creancier: 'Sans jeton' });
+    const res = await admin.agent
+      .post(URL)
+      .type('form')
+      .send({ ...GOOD, creancier: 'Sans jeton' });
     expect(res.status).toBe(403);
     expect((await getSepaSettings(t.db.pool, tarnos)).creditorName).not.toBe('Sans jeton');
     const agent = await signedIn(t, 'tarnos', 'agent');

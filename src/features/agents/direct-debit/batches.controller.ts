@@ -48,7 +48,10 @@ export function batchesController(deps: AppDeps) {
     const form = parseForm(batchSchema, req.body);
     if (!form.ok) return renderList(req, res, 400, form.values, form.errors);
     const result = await prepareBatch(deps, town, auditActor(req), form.data.dateCollecte);
-    if (!result.ok) return renderList(req, res, 400, { dateCollecte: String(req.body.dateCollecte ?? '') }, [{ field: 'dateCollecte', message: result.message }]);
+    if (!result.ok)
+      return renderList(req, res, 400, { dateCollecte: String(req.body.dateCollecte ?? '') }, [
+        { field: 'dateCollecte', message: result.message },
+      ]);
     req.session.flash = { kind: 'success', message: 'Le fichier de prélèvements est prêt : téléchargez-le et transmettez-le à la banque.' };
     res.redirect(303, urls.agentDirectDebitBatch(town, result.batchId));
   }
@@ -66,7 +69,11 @@ export function batchesController(deps: AppDeps) {
     res.render('agents/direct-debit/batch', {
       title: `Prélèvements du ${formatDate(batch.collectionDate)}`,
       batch,
-      items: items.map((i) => ({ ...i, maskedIban: maskIban(i.debtorIban), reason: i.rejectCode ? REJECT_REASONS[i.rejectCode as keyof typeof REJECT_REASONS] : null })),
+      items: items.map((i) => ({
+        ...i,
+        maskedIban: maskIban(i.debtorIban),
+        reason: i.rejectCode ? REJECT_REASONS[i.rejectCode as keyof typeof REJECT_REASONS] : null,
+      })),
     });
   }
 

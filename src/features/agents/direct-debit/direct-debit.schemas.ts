@@ -28,8 +28,16 @@ export const sepaSettingsSchema = z
     active: z.enum(['oui', 'non'], { error: 'Choisissez si la commune propose le prélèvement automatique' }),
     ics: checked(checkCreditorId, 40, 'L’ICS compte 35 caractères au maximum'),
     creancier: required('Saisissez le nom du créancier, tel que les familles le verront sur leur relevé', line('Le nom du créancier', 70)),
-    iban: checked((v) => (v.trim() === '' ? { ok: false, message: 'Saisissez l’IBAN du compte de la commune' } : checkIban(v)), 60, 'L’IBAN compte 34 caractères au maximum'),
-    bic: checked((v) => (v.trim() === '' ? { ok: false, message: 'Saisissez le BIC de la banque de la commune' } : checkBic(v)), 20, 'Le BIC compte 8 ou 11 caractères'),
+    iban: checked(
+      (v) => (v.trim() === '' ? { ok: false, message: 'Saisissez l’IBAN du compte de la commune' } : checkIban(v)),
+      60,
+      'L’IBAN compte 34 caractères au maximum',
+    ),
+    bic: checked(
+      (v) => (v.trim() === '' ? { ok: false, message: 'Saisissez le BIC de la banque de la commune' } : checkBic(v)),
+      20,
+      'Le BIC compte 8 ou 11 caractères',
+    ),
     preavis: z
       .string({ error: 'Saisissez le nombre de jours de préavis' })
       .trim()
