@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { ServiceContext } from '../../deps.js';
 import { withTransaction } from '../../db/pool.js';
 import { parisDay } from '../../lib/calendar/index.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { NotFoundError, TooManyRequestsError } from '../../lib/errors.js';
+import { hit } from '../../lib/rate-limit.js';
 import type { Account } from '../../repositories/accounts.repository.js';
 import * as repo from '../../repositories/direct-debit.repository.js';
 import type { Mandate, SepaSettings } from '../../repositories/direct-debit.repository.js';
@@ -17,6 +18,9 @@ import { debitSchedule, maskIban, newRum } from './sepa-rules.js';
  * in the parent's document storage, revoking it, and what the family's invoices say about
  * their debit.
  */
+
+/** At most this many mandates signed per family and per day. */
+export const SIGNATURES_PER_DAY = 5;
 
 /** Direct debit is offered when the town enabled it and gave what a mandate must print (ICS, creditor's name). */
 export function offered(s: SepaSettings): s is SepaSettings & { creditorId: string; creditorName: string } {
@@ -55,6 +59,9 @@ export interface SignedMandate {
 export async function signMandate(ctx: ServiceContext, town: Town, account: Account, form: MandateForm): Promise<SignedMandate> {
   const settings = await repo.getSepaSettings(ctx.pool, town.id);
   if (!offered(settings)) throw new NotFoundError('direct debit not offered');
+  // Each signature keeps a mandate row and a PDF: a family changing its account a few times is plenty.
+  const limit = await hit(ctx.pool, ctx.clock, `sepa-mandates:${town.id}:${account.familyId}`, SIGNATURES_PER_DAY, 86_400);
+  if (!limit.allowed) throw new TooManyRequestsError(limit.retryAfterSeconds);
   return withTransaction(ctx.pool, async (db) => {
     const now = ctx.clock.now();
     const previous = await repo.revokeActiveMandate(db, town.id, account.familyId!, now, account.id);

@@ -168,6 +168,14 @@ describe('signing a mandate', () => {
     expect((await f.agent.get(`${PAGE}/mandat.pdf`)).status).toBe(404);
   });
 
+  it('refuses a sixth signature in a day (429), keeping the fifth mandate', async () => {
+    const f = await parentOfFamily('LIMITE');
+    for (let i = 0; i < 5; i += 1) expect((await sign(f.agent, GOOD)).status).toBe(303);
+    const fifth = await findActiveMandate(db(), bayeux, f.familyId);
+    expect((await sign(f.agent, GOOD)).status).toBe(429);
+    expect((await findActiveMandate(db(), bayeux, f.familyId))!.rum).toBe(fifth!.rum);
+  });
+
   it('another family and another town get a 404 on the PDF and the revocation', async () => {
     const owner = await parentOfFamily('PROPRIO');
     expect((await sign(owner.agent, GOOD)).status).toBe(303);
