@@ -30,6 +30,15 @@ export async function getSepaSettings(db: Queryable, townId: string): Promise<Se
   );
 }
 
+/** Whether the town takes payments online (billing_settings.payment_provider, 0019): what a reject's mail may suggest. */
+export async function takesOnlinePayments(db: Queryable, townId: string): Promise<boolean> {
+  const { rows } = await db.query<{ provider: string }>(
+    `select coalesce(s.payment_provider, 'builtin') as provider from towns t left join billing_settings s on s.town_id = t.id where t.id = $1`,
+    [townId],
+  );
+  return (rows[0]?.provider ?? 'none') !== 'none';
+}
+
 /** The SEPA columns only: the other billing settings keep their values (or their defaults for a town without a row). */
 export async function saveSepaSettings(db: Queryable, townId: string, s: SepaSettings, now: Date): Promise<void> {
   await db.query(

@@ -175,6 +175,9 @@ export async function recordReject(
     }
     const mandateEnded = MANDATE_ENDING_CODES.includes(code) && (await repo.revokeMandate(db, town.id, item.mandateId, now));
     const invoiceUrl = absoluteUrl(ctx.config.publicBaseUrl, urls.invoice(town, invoiceId));
+    const howToPay = (await repo.takesOnlinePayments(db, town.id))
+      ? 'La facture est de nouveau à payer. Vous pouvez la régler en ligne depuis « Mes factures », ou au guichet de la mairie.'
+      : 'La facture est de nouveau à payer. Vous pouvez la régler au guichet de la mairie.';
     for (const to of await repo.familyMailRecipients(db, town.id, item.familyId, null)) {
       await enqueueMail(db, {
         townId: town.id,
@@ -186,7 +189,7 @@ export async function recordReject(
           greeting: 'Bonjour,',
           paragraphs: [
             `Le prélèvement de ${formatEuros(item.amountCents)} pour la facture N° ${item.invoiceNumber} a été rejeté par votre banque (motif : ${reason}).`,
-            'La facture est de nouveau à payer. Vous pouvez la régler en ligne depuis « Mes factures », ou au guichet de la mairie.',
+            howToPay,
             mandateEnded
               ? 'Ce motif met fin à votre mandat de prélèvement : vos prochaines factures ne seront plus prélevées. Pour reprendre le prélèvement, signez un nouveau mandat depuis « Mon compte ».'
               : 'Elle ne sera pas présentée de nouveau au prélèvement ; vos prochaines factures restent prélevées sur votre compte.',

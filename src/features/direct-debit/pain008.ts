@@ -30,8 +30,11 @@ export interface Pain008Transaction {
  * Names and texts in the SEPA basic character set (EPC guidance: banks may refuse others):
  * accents dropped ("LÉVÊQUE" → "LEVEQUE"), anything else outside the set becomes a space.
  */
+const LIGATURES: Record<string, string> = { Œ: 'OE', œ: 'oe', Æ: 'AE', æ: 'ae', ß: 'ss', Ł: 'L', ł: 'l', Ø: 'O', ø: 'o', Đ: 'D', đ: 'd' };
+
 export function sepaText(text: string, max: number): string {
   const basic = text
+    .replace(/[ŒœÆæßŁłØøĐđ]/g, (c) => LIGATURES[c] ?? ' ')
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .replace(/[’‘]/g, "'")
