@@ -173,7 +173,10 @@ export interface DebitCandidate {
   issuedOn: string;
   dueOn: string;
   owedCents: number;
-  mandate: Pick<Mandate, 'id' | 'accountId' | 'rum' | 'debtorName' | 'debtorIban' | 'debtorBic' | 'signedAt' | 'firstCollectionDone'>;
+  mandate: Pick<
+    Mandate,
+    'id' | 'accountId' | 'rum' | 'creditorId' | 'debtorName' | 'debtorIban' | 'debtorBic' | 'signedAt' | 'firstCollectionDone'
+  >;
 }
 
 /**
@@ -187,7 +190,7 @@ export async function listDebitCandidates(db: Queryable, townId: string, familyI
   const { rows } = await db.query<DebitCandidate>(
     `select i.id as "invoiceId", i.regie_id as "regieId", i.family_id as "familyId", i.number, i.issued_on as "issuedOn", i.due_on as "dueOn",
             (i.total_cents - coalesce((select sum(cn.amount_cents) from credit_notes cn where cn.invoice_id = i.id), 0))::bigint as "owedCents",
-            json_build_object('id', m.id, 'accountId', m.account_id, 'rum', m.rum, 'debtorName', m.debtor_name, 'debtorIban', m.debtor_iban,
+            json_build_object('id', m.id, 'accountId', m.account_id, 'rum', m.rum, 'creditorId', m.creditor_id, 'debtorName', m.debtor_name, 'debtorIban', m.debtor_iban,
                               'debtorBic', m.debtor_bic, 'signedAt', m.signed_at, 'firstCollectionDone', m.first_collection_done) as mandate
        from invoices i
        join sepa_mandates m on m.town_id = i.town_id and m.family_id = i.family_id and m.revoked_at is null

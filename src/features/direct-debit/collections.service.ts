@@ -104,6 +104,7 @@ export async function prepareBatch(ctx: ServiceContext, town: Town, actor: Actor
         debtorIban: c.mandate.debtorIban,
         debtorBic: c.mandate.debtorBic,
         remittance: `Facture ${c.number} ${town.name}`,
+        originalCreditorId: c.mandate.creditorId,
       } as const);
     }
     const amountCents = items.reduce((sum, i) => sum + i.amountCents, 0);

@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validateXML } from 'xmllint-wasm';
 import { pain008Xml, sepaText } from './pain008.js';
+
+const XSD = fs.readFileSync(path.resolve(import.meta.dirname, '../../../test/fixtures/sepa/pain.008.001.02.xsd'), 'utf8');
 
 describe('sepaText', () => {
   it('folds names to the SEPA basic character set', () => {
@@ -41,5 +46,24 @@ describe('pain008Xml', () => {
     expect(xml).toContain('<ReqdColltnDt>2026-12-20</ReqdColltnDt>');
     expect(xml).toContain('<DtOfSgntr>2026-11-30</DtOfSgntr>');
     expect(xml).toContain('<Nm>Regie Enfance</Nm>');
+  });
+
+  it('marks the debit of a mandate signed under the town’s former ICS as amended, and still validates', async () => {
+    const xml = pain008Xml({
+      ...base,
+      transactions: [{ ...tx, endToEndId: 'PRLC', sequenceType: 'RCUR', originalCreditorId: 'DE98ZZZ09999999999' }],
+    });
+    expect(xml).toContain('<AmdmntInd>true</AmdmntInd>');
+    expect(xml).toContain('<OrgnlCdtrSchmeId><Id><PrvtId><Othr><Id>DE98ZZZ09999999999</Id>');
+    const same = pain008Xml({
+      ...base,
+      transactions: [{ ...tx, endToEndId: 'PRLD', sequenceType: 'RCUR', originalCreditorId: 'FR72ZZZ123456' }],
+    });
+    expect(same).toContain('<AmdmntInd>false</AmdmntInd>');
+    const result = await validateXML({
+      xml: [{ fileName: 'a.xml', contents: xml }],
+      schema: [{ fileName: 'pain.008.001.02.xsd', contents: XSD }],
+    });
+    expect(result.errors.map((e) => e.message)).toEqual([]);
   });
 });

@@ -24,6 +24,8 @@ export interface Pain008Transaction {
   debtorIban: string;
   debtorBic: string | null;
   remittance: string;
+  /** The ICS the mandate was signed under, when the town's has changed since: the debit carries the amendment (SEPA rulebook). */
+  originalCreditorId?: string | null;
 }
 
 /**
@@ -85,6 +87,8 @@ export function pain008Xml(o: {
       tx.debtorIBAN = t.debtorIban;
       if (t.debtorBic) tx.debtorBIC = t.debtorBic;
       tx.remittanceInfo = sepaText(t.remittance, 140);
+      if (t.originalCreditorId && t.originalCreditorId !== o.creditor.creditorId)
+        tx.amendment = { originalCreditorSchemeId: t.originalCreditorId };
       info.addTransaction(tx);
     }
   }
