@@ -316,6 +316,8 @@ export interface BatchItem {
   familyName: string;
   paymentId: string;
   mandateId: string;
+  /** Who signed the mandate (null once their account is deleted). */
+  mandateAccountId: string | null;
   rum: string;
   debtorName: string;
   debtorIban: string;
@@ -327,7 +329,7 @@ export interface BatchItem {
 }
 
 const ITEM_COLUMNS = `d.invoice_id as "invoiceId", i.number as "invoiceNumber", i.family_id as "familyId", f.name as "familyName",
-  d.payment_id as "paymentId", d.mandate_id as "mandateId", m.rum, m.debtor_name as "debtorName", m.debtor_iban as "debtorIban",
+  d.payment_id as "paymentId", d.mandate_id as "mandateId", m.account_id as "mandateAccountId", m.rum, m.debtor_name as "debtorName", m.debtor_iban as "debtorIban",
   d.sequence_type as "sequenceType", d.end_to_end_id as "endToEndId", d.amount_cents as "amountCents",
   d.rejected_at as "rejectedAt", d.reject_code as "rejectCode"`;
 const ITEM_FROM = `direct_debit_items d

@@ -179,7 +179,7 @@ export async function recordReject(
     const howToPay = (await repo.takesOnlinePayments(db, town.id))
       ? 'La facture est de nouveau à payer. Vous pouvez la régler en ligne depuis « Mes factures », ou au guichet de la mairie.'
       : 'La facture est de nouveau à payer. Vous pouvez la régler au guichet de la mairie.';
-    for (const to of await repo.familyMailRecipients(db, town.id, item.familyId, null)) {
+    for (const to of await repo.familyMailRecipients(db, town.id, item.familyId, item.mandateAccountId)) {
       await enqueueMail(db, {
         townId: town.id,
         to,
