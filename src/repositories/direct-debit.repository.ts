@@ -169,6 +169,7 @@ export interface DebitCandidate {
   invoiceId: string;
   regieId: string;
   familyId: string;
+  familyName: string;
   number: string;
   issuedOn: string;
   dueOn: string;
@@ -188,11 +189,12 @@ export interface DebitCandidate {
  */
 export async function listDebitCandidates(db: Queryable, townId: string, familyId?: string): Promise<DebitCandidate[]> {
   const { rows } = await db.query<DebitCandidate>(
-    `select i.id as "invoiceId", i.regie_id as "regieId", i.family_id as "familyId", i.number, i.issued_on as "issuedOn", i.due_on as "dueOn",
+    `select i.id as "invoiceId", i.regie_id as "regieId", i.family_id as "familyId", f.name as "familyName", i.number, i.issued_on as "issuedOn", i.due_on as "dueOn",
             (i.total_cents - coalesce((select sum(cn.amount_cents) from credit_notes cn where cn.invoice_id = i.id), 0))::bigint as "owedCents",
             json_build_object('id', m.id, 'accountId', m.account_id, 'rum', m.rum, 'creditorId', m.creditor_id, 'debtorName', m.debtor_name, 'debtorIban', m.debtor_iban,
                               'debtorBic', m.debtor_bic, 'signedAt', m.signed_at, 'firstCollectionDone', m.first_collection_done) as mandate
        from invoices i
+       join families f on f.town_id = i.town_id and f.id = i.family_id
        join sepa_mandates m on m.town_id = i.town_id and m.family_id = i.family_id and m.revoked_at is null
       where i.town_id = $1 and ($2::uuid is null or i.family_id = $2) and i.status = 'issued'
         and (not i.split or i.account_id = m.account_id)

@@ -31,6 +31,37 @@ export async function saveSepaSettings(ctx: Pick<ServiceContext, 'pool' | 'clock
   });
 }
 
+export interface PendingDebit {
+  invoiceId: string;
+  number: string;
+  familyName: string;
+  owedCents: number;
+  debitOn: string;
+  sequenceType: 'FRST' | 'RCUR';
+}
+
+/** The invoices waiting for their debit, soonest first: what the next collections will take, and from when. */
+export async function pendingDebits(ctx: Pick<ServiceContext, 'pool'>, townId: string): Promise<PendingDebit[]> {
+  const settings = await repo.getSepaSettings(ctx.pool, townId);
+  if (!offered(settings)) return [];
+  const candidates = await repo.listDebitCandidates(ctx.pool, townId);
+  return candidates
+    .map((c) => ({
+      invoiceId: c.invoiceId,
+      number: c.number,
+      familyName: c.familyName,
+      owedCents: c.owedCents,
+      sequenceType: c.mandate.firstCollectionDone ? ('RCUR' as const) : ('FRST' as const),
+      debitOn: debitSchedule({
+        issuedOn: c.issuedOn,
+        dueOn: c.dueOn,
+        mandateSignedOn: parisDay(c.mandate.signedAt),
+        prenotificationDays: settings.prenotificationDays,
+      }).debitOn,
+    }))
+    .sort((a, b) => a.debitOn.localeCompare(b.debitOn) || a.number.localeCompare(b.number));
+}
+
 export type BatchOutcome = { ok: true; batchId: string; count: number; amountCents: number } | { ok: false; message: string };
 
 /**

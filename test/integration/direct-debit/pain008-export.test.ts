@@ -143,6 +143,14 @@ describe('preparing a collection', () => {
     expect((await db().query('select 1 from direct_debit_batches')).rowCount).toBe(0);
   });
 
+  it('lists the invoices waiting for their debit, with the day each may be debited from', async () => {
+    const p = page(await agent.agent.get(LIST));
+    expect(p.rows('[aria-labelledby="pending-caption"] table').map((r) => [r.header, r.cells[0], r.cells[2], r.cells[3]])).toEqual([
+      [`N° ${await numberOf(families.a.familyId)}`, 'ALBERT', '16/12/2026', 'Premier (FRST)'],
+      [`N° ${await numberOf(families.e.familyId)}`, 'EVRARD', '24/12/2026', 'Premier (FRST)'],
+    ]);
+  });
+
   it('exports exactly the due invoices of mandated families, as a file that validates, and counts them paid', async () => {
     const res = await post(agent, LIST, { dateCollecte: '20/12/2026' });
     expect(res.status).toBe(303);

@@ -9,7 +9,7 @@ import { idParam } from '../../../lib/params.js';
 import { requireTown } from '../../../middleware/town.js';
 import * as repo from '../../../repositories/direct-debit.repository.js';
 import { urls } from '../../../routes.js';
-import { prepareBatch, recordReject } from '../../direct-debit/collections.service.js';
+import { pendingDebits, prepareBatch, recordReject } from '../../direct-debit/collections.service.js';
 import { offered } from '../../direct-debit/direct-debit.service.js';
 import { maskIban, REJECT_REASONS } from '../../direct-debit/sepa-rules.js';
 import { batchSchema, rejectSchema } from './direct-debit.schemas.js';
@@ -27,12 +27,17 @@ const REJECT_OPTIONS = [
 export function batchesController(deps: AppDeps) {
   async function renderList(req: Request, res: Response, status: number, values: Record<string, string> = {}, errors: FieldError[] = []) {
     const town = requireTown(req);
-    const [settings, batches] = await Promise.all([repo.getSepaSettings(deps.pool, town.id), repo.listBatches(deps.pool, town.id)]);
+    const [settings, batches, pending] = await Promise.all([
+      repo.getSepaSettings(deps.pool, town.id),
+      repo.listBatches(deps.pool, town.id),
+      pendingDebits(deps, town.id),
+    ]);
     res.status(status).render('agents/direct-debit/index', {
       title: 'Prélèvements automatiques',
       ready: offered(settings) && !!settings.creditorIban,
       settings,
       batches,
+      pending,
       values,
       errors,
       fieldErrors: errorMap(errors),
