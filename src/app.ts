@@ -9,6 +9,7 @@ import { contactRouter } from './features/contact/contact.routes.js';
 import { dashboardRouter } from './features/dashboard/dashboard.routes.js';
 import { dataRightsRouter } from './features/data-rights/data-rights.routes.js';
 import { devRouter } from './features/dev/dev.routes.js';
+import { directDebitRouter } from './features/direct-debit/direct-debit.routes.js';
 import { documentEditionsRouter } from './features/document-editions/document-editions.routes.js';
 import { documentsRouter } from './features/documents/documents.routes.js';
 import { familyRouter } from './features/my-family/my-family.routes.js';
@@ -125,6 +126,7 @@ export function createApp(deps: AppDeps): Express {
         dataRightsRouter(deps),
         tariffSimulationRouter(deps),
         quotientRouter(deps),
+        directDebitRouter(deps),
       ),
     ),
     underPrefix('/agents', backOfficeRouter(deps)),

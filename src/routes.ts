@@ -266,6 +266,18 @@ export const urls = {
   myTariffSimulation: (town: TownRef, query?: { qf?: string }) => `${t(town)}/mon-espace/simulation-des-tarifs${queryString(query)}`,
   quotientDeclaration: (town: TownRef) => `${t(town)}/mon-espace/quotient-familial`,
 
+  // Direct debit (issue 15, pay-sepa): the parent's SEPA mandate in Mon compte, its PDF, its
+  // revocation; the agents' collections (pain.008 batches), their file, a reject, the settings
+  directDebit: (town: TownRef) => `${t(town)}/mon-espace/compte/prelevement`,
+  directDebitRevoke: (town: TownRef) => `${t(town)}/mon-espace/compte/prelevement/revoquer`,
+  directDebitMandatePdf: (town: TownRef) => `${t(town)}/mon-espace/compte/prelevement/mandat.pdf`,
+  agentDirectDebits: (town: TownRef) => `${t(town)}/agents/facturation/prelevements`,
+  agentDirectDebitSettings: (town: TownRef) => `${t(town)}/agents/facturation/prelevements/parametres`,
+  agentDirectDebitBatch: (town: TownRef, batchId: string) => `${t(town)}/agents/facturation/prelevements/${batchId}`,
+  agentDirectDebitFile: (town: TownRef, batchId: string) => `${t(town)}/agents/facturation/prelevements/${batchId}/fichier.xml`,
+  agentDirectDebitReject: (town: TownRef, batchId: string, invoiceId: string) =>
+    `${t(town)}/agents/facturation/prelevements/${batchId}/rejets/${invoiceId}`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

@@ -242,14 +242,6 @@ export async function paymentSettings(
   return rows[0] ?? { provider: 'builtin', payfipMode: 'T', sepaEnabled: false };
 }
 
-export async function hasActiveMandate(db: Queryable, townId: string, familyId: string): Promise<boolean> {
-  const { rows } = await db.query(`select 1 from sepa_mandates where town_id = $1 and family_id = $2 and revoked_at is null`, [
-    townId,
-    familyId,
-  ]);
-  return rows.length > 0;
-}
-
 /** An invoice as a payment needs it: what it owes now (total less credit notes), its régie, its number. */
 export interface PayableInvoice {
   id: string;

@@ -14,6 +14,7 @@ import { agentsRequestsRouter } from './requests/requests.routes.js';
 import { agentsActivitiesRouter } from './activities/activities.routes.js';
 import { agentsSettingsRouter } from './settings/settings.routes.js';
 import { billingSetupRouter } from './billing-setup/billing-setup.routes.js';
+import { directDebitAgentsRouter } from './direct-debit/direct-debit.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -36,5 +37,7 @@ export function backOfficeRouter(deps: AppDeps): Router {
     billingSetupRouter(deps),
     invoicingRouter(deps),
     paymentsRouter(deps),
+
+    directDebitAgentsRouter(deps),
   );
 }

@@ -10,6 +10,7 @@ import { invoiceReceipt } from '../../repositories/payments.repository.js';
 import { urls } from '../../routes.js';
 import { familyInvoice, familyInvoices } from '../billing/billing.service.js';
 import { familyOpen } from '../dashboard/dashboard.service.js';
+import { debitNotices } from '../direct-debit/direct-debit.service.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 import { rateLimitRequests } from '../requests/requests.service.js';
 import { attendedWords, bookedWords, invoiceDays, remainingCents, STATUS_WORDS } from './invoice-days.js';
@@ -41,7 +42,8 @@ export function invoicesController(deps: AppDeps) {
     const account = req.account!;
     const open = familyOpen(account);
     const list = open ? await familyInvoices(ctx, town.id, service.viewerOf(account)) : [];
-    res.render('invoices/index', { title: 'Mes factures', familyOpen: open, invoices: list, ...viewPage });
+    const debits = await debitNotices(ctx, town.id, open ? account.familyId : null);
+    res.render('invoices/index', { title: 'Mes factures', familyOpen: open, invoices: list, debits, ...viewPage });
   }
 
   async function openInvoice(req: Request) {
@@ -58,6 +60,7 @@ export function invoicesController(deps: AppDeps) {
       view,
       receipt,
       days: invoiceDays(view.lines),
+      debits: await debitNotices(ctx, requireTown(req).id, req.account!.familyId),
       ...viewPage,
     });
   }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AppDeps, ServiceContext } from '../../deps.js';
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { formatEuros } from '../../lib/format.js';
+import { formatDate, formatEuros } from '../../lib/format.js';
 import { greeting } from '../../lib/french.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import { findAccountById } from '../../repositories/accounts.repository.js';
@@ -10,6 +10,7 @@ import * as payments from '../../repositories/payments.repository.js';
 import type { Payment, PaymentInvoiceRow } from '../../repositories/payments.repository.js';
 import { findTownById, type Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
+import { debitNotices } from '../direct-debit/direct-debit.service.js';
 import type { IncomingCall, PaymentProvider, ProviderResult } from './provider.js';
 import { providerFor } from './providers.js';
 
@@ -48,10 +49,16 @@ async function townProvider(ctx: ServiceContext, townId: string): Promise<Paymen
 export async function payPage(ctx: ServiceContext, town: Town, viewer: Viewer) {
   const settings = await payments.paymentSettings(ctx.pool, town.id);
   const since = new Date(ctx.clock.now().getTime() - PENDING_BLOCK_MS);
+  // An invoice a mandate will debit is not paid online (it would be paid twice); a rejected
+  // debit's invoice is no longer one of them, and the family pays it here.
+  const [debits, payable] = await Promise.all([
+    debitNotices(ctx, town.id, viewer.familyId),
+    payments.listPayableInvoices(ctx.pool, town.id, viewer, since),
+  ]);
   return {
     online: settings.provider !== 'none' && providerFor(settings.provider, ctx) !== undefined,
-    debited: settings.sepaEnabled && (await payments.hasActiveMandate(ctx.pool, town.id, viewer.familyId)),
-    invoices: await payments.listPayableInvoices(ctx.pool, town.id, viewer, since),
+    debited: debits.size,
+    invoices: payable.filter((i) => !debits.has(i.id)),
   };
 }
 
@@ -60,7 +67,7 @@ export type Checked = { ok: true; invoices: payments.PayableInvoice[]; totalCent
 /**
  * The rules a choice of invoices must meet, read in the caller's transaction (the invoices
  * locked): each the parent's, unpaid, owing something, in no payment still at the provider,
- * all of one régie, and the family not debited by mandate.
+ * all of one régie, and none waiting for its direct debit.
  */
 async function checkChoice(db: Queryable, ctx: ServiceContext, town: Town, viewer: Viewer, ids: string[]): Promise<Checked> {
   if (ids.length === 0) return { ok: false, errors: ['Choisissez au moins une facture à payer.'] };
@@ -69,13 +76,15 @@ async function checkChoice(db: Queryable, ctx: ServiceContext, town: Town, viewe
   // An invoice of another family (or the other separated parent's): the form was altered; it tells nothing.
   if (list.length !== ids.length) throw new NotFoundError('invoice not of the viewer');
   const errors: string[] = [];
-  const settings = await payments.paymentSettings(db, town.id);
-  if (settings.sepaEnabled && (await payments.hasActiveMandate(db, town.id, viewer.familyId))) {
-    errors.push('Vos factures sont réglées par prélèvement automatique (votre mandat est actif) : elles seront prélevées à leur échéance.');
-  }
+  const debits = await debitNotices(ctx, town.id, viewer.familyId);
   for (const i of list) {
+    const debit = debits.get(i.id);
     if (i.status === 'paid') errors.push(`La facture N° ${i.number} est déjà payée.`);
-    else if (i.owedCents <= 0) errors.push(`La facture N° ${i.number} n’a plus rien à payer : ses avoirs la couvrent.`);
+    else if (debit) {
+      errors.push(
+        `La facture N° ${i.number} sera prélevée le ${formatDate(debit.debitOn)} (prélèvement automatique) : elle ne se paie pas en ligne.`,
+      );
+    } else if (i.owedCents <= 0) errors.push(`La facture N° ${i.number} n’a plus rien à payer : ses avoirs la couvrent.`);
     else if (i.pendingPaymentId) {
       errors.push(
         `La facture N° ${i.number} a un paiement en cours : attendez sa confirmation (20 minutes au plus) avant de la payer à nouveau.`,
