@@ -5,7 +5,7 @@ import type pg from 'pg';
  * invoice: one régie collecting the town's activities, a tariff for each (school meals by
  * brackets of QF with non-resident prices; the accueils de loisirs by taux d'effort between
  * a floor and a ceiling, one with sibling reductions), the seed's settings (30 % surcharge,
- * due on the 15th) and a QF for the MARTIN family (the DURAND family has none: it pays the
+ * due on the 15th; direct debit in Bondoufle) and a QF for the MARTIN family (the DURAND family has none: it pays the
  * highest bracket). Idempotent like the rest of the demo data: rows are only inserted when
  * missing, and the régie takes the activities only when it is created, so an agent's
  * changes survive restarts.
@@ -44,7 +44,7 @@ const TARIFFS: DemoTariff[] = [
   { activity: 'Accueil du mercredi', category: 'garde', effort: { ratePpm: 8000, floorCents: 400, ceilingCents: 1200 } },
 ];
 
-export async function loadDemoBilling(client: pg.PoolClient, townId: string, postalCode: string): Promise<void> {
+export async function loadDemoBilling(client: pg.PoolClient, townId: string, slug: string, postalCode: string): Promise<void> {
   const regie = await client.query<{ id: string }>(
     `insert into regies (town_id, name, code) values ($1, 'Régie Enfance Jeunesse', 'ENF') on conflict (town_id, code) do nothing returning id`,
     [townId],
@@ -96,5 +96,15 @@ export async function loadDemoBilling(client: pg.PoolClient, townId: string, pos
      select $1, f.id, 850, $3, 'caf' from families f where f.town_id = $1 and f.cle_enfance = $2
      on conflict (family_id, effective_from) do nothing`,
     [townId, `${postalCode}-MARTIN1`, FROM],
+  );
+  // Bondoufle's guide (seed 003) offers "le prélèvement automatique": its demo town takes direct
+  // debit, with a demonstration creditor identifier and a public treasury's account (both valid
+  // by their check digits), so that a parent can sign a mandate. Set once, like the rest.
+  if (slug !== 'bondoufle') return;
+  await client.query(
+    `update billing_settings set sepa_enabled = true, sepa_creditor_id = 'FR72ZZZ123456', sepa_creditor_name = 'Régie Enfance Jeunesse',
+            sepa_creditor_iban = 'FR7630001007941234567890185', sepa_creditor_bic = 'BDFEFRPPCCT'
+      where town_id = $1 and sepa_creditor_id is null`,
+    [townId],
   );
 }

@@ -212,7 +212,7 @@ export async function loadDemoData(pool: pg.Pool, towns: DemoTown[] = DEMO_TOWNS
       const { rows } = await client.query<{ id: string }>(`select id from towns where slug = $1`, [town.slug]);
       await loadFamilies(client, rows[0]!.id, town.families);
       await loadDemoActivities(client, rows[0]!.id, town.slug, town.schoolZone);
-      await loadDemoBilling(client, rows[0]!.id, town.families[0]?.postalCode ?? '');
+      await loadDemoBilling(client, rows[0]!.id, town.slug, town.families[0]?.postalCode ?? '');
     }
   });
 }

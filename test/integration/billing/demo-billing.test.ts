@@ -1,3 +1,4 @@
+import { getSepaSettings } from '../../../src/repositories/direct-debit.repository.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TOWNS, loadDemoData } from '../../../src/db/demo-data.js';
 import {
@@ -63,6 +64,12 @@ describe('demo billing data', () => {
       invoiceDueDay: 15,
       residentPostalCodes: [postalCode],
     });
+    // Bondoufle's guide offers direct debit: its demo town takes it, the others do not.
+    expect(await getSepaSettings(db(), id)).toMatchObject(
+      slug === 'bondoufle'
+        ? { enabled: true, creditorId: 'FR72ZZZ123456', creditorIban: 'FR7630001007941234567890185' }
+        : { enabled: false },
+    );
     const martin = await familyByKey(db(), slug, `${postalCode}-MARTIN1`);
     expect((await listQuotients(db(), id, [martin.id])).get(martin.id)).toEqual([{ qf: 850, effectiveFrom: '2026-09-01' }]);
   });
