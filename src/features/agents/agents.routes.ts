@@ -13,6 +13,7 @@ import { agentsRequestsRouter } from './requests/requests.routes.js';
 import { agentsActivitiesRouter } from './activities/activities.routes.js';
 import { agentsSettingsRouter } from './settings/settings.routes.js';
 import { billingSetupRouter } from './billing-setup/billing-setup.routes.js';
+import { agentsEnrolmentRouter } from './enrolment/enrolment.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -32,6 +33,7 @@ export function backOfficeRouter(deps: AppDeps): Router {
     familyFilesRouter(deps),
     importRouter(deps),
     agentsActivitiesRouter(deps),
+    agentsEnrolmentRouter(deps),
     billingSetupRouter(deps),
     invoicingRouter(deps),
   );

@@ -179,13 +179,27 @@ export async function apply(
 
 // ---------------------------------------------------------------- fair allocation
 
-/** The ranking as the agents' page shows it: from the recorded seed once allocated, a preview otherwise. */
-export async function ranking(ctx: Pick<ServiceContext, 'pool'>, town: Town, activity: repo.OfferActivity, seed: string) {
+/**
+ * The applications as the agents' page shows them. Once allocated, the ranking is replayed
+ * from the recorded seed over the very applications it ranked (those given a rank), so it
+ * comes out identical; the others (arrived or decided apart) follow in arrival order.
+ */
+export async function ranking(ctx: Pick<ServiceContext, 'pool'>, town: Town, activity: repo.OfferActivity) {
   const [applications, settings] = await Promise.all([
     repo.listApplications(ctx.pool, town.id, activity.id),
     getBillingSettings(ctx.pool, town.id),
   ]);
-  return rankApplications(applications, settings.residentPostalCodes, activity, seed);
+  const withResidence = applications.map((a) => ({ ...a, resident: isResident(a.postalCode, settings.residentPostalCodes) }));
+  if (!activity.allocationSeed) return { ranked: [], others: withResidence };
+  return {
+    ranked: rankApplications(
+      applications.filter((a) => a.allocation !== null),
+      settings.residentPostalCodes,
+      activity,
+      activity.allocationSeed,
+    ),
+    others: withResidence.filter((a) => a.allocation === null),
+  };
 }
 
 function rankApplications(applications: repo.ApplicationRow[], residentPostalCodes: string[], activity: repo.OfferActivity, seed: string) {
