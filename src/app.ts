@@ -3,6 +3,7 @@ import compression from 'compression';
 import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { absencesRouter } from './features/absences/absences.routes.js';
+import { activityOfferRouter } from './features/activity-offer/activity-offer.routes.js';
 import { backOfficeRouter } from './features/agents/agents.routes.js';
 import { authRouter } from './features/auth/auth.routes.js';
 import { contactRouter } from './features/contact/contact.routes.js';
@@ -126,6 +127,7 @@ export function createApp(deps: AppDeps): Express {
     underPrefix('/agents', backOfficeRouter(deps)),
     underPrefix('/creer-mon-espace', signupRouter(deps)),
     townRouter(deps),
+    underPrefix('/activites', activityOfferRouter(deps)),
     authRouter(deps),
   );
 

@@ -81,8 +81,3 @@ export function rankCandidates<C extends Candidate>(
     ...late.map((candidate, i) => ({ candidate, rank: rankedEarly.length + i + 1, inWindow: false, draw: null })),
   ];
 }
-
-/** Whether a family lives in the town, by the postal codes billing_settings lists (none listed: everyone is). */
-export function isResident(postalCode: string, residentPostalCodes: readonly string[]): boolean {
-  return residentPostalCodes.length === 0 || residentPostalCodes.includes(postalCode.trim());
-}
