@@ -221,6 +221,12 @@ export interface FamilyApplication {
   childId: string;
   rank: number | null;
   allocation: 'offered' | 'waiting' | null;
+  status: ApplicationRow['status'];
+  summary: string;
+  createdAt: Date;
+  payload: Record<string, unknown>;
+  /** The services' words when they refused it. */
+  refusalReason: string | null;
   /** Its place among the activity's open applications: ranked ones first (by rank), then by arrival. Null once decided. */
   waitingPosition: number | null;
 }
@@ -234,6 +240,9 @@ export async function findFamilyApplication(
 ): Promise<FamilyApplication | undefined> {
   const { rows } = await db.query<FamilyApplication>(
     `select p.request_id as "requestId", p.activity_id as "activityId", p.child_id as "childId", p.rank, p.allocation,
+            r.status, r.summary, r.created_at as "createdAt", r.payload,
+            (select ev.comment from request_events ev where ev.request_id = r.id and ev.to_status = 'refused' order by ev.id desc limit 1)
+              as "refusalReason",
             case when r.status in ('sent', 'in_progress', 'complement_requested') then
               (select count(*)::int from enrolment_applications o join requests q on q.id = o.request_id
                 where o.activity_id = p.activity_id and q.status in ('sent', 'in_progress', 'complement_requested')
