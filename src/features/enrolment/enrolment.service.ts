@@ -3,7 +3,7 @@ import { audit, type AuditEntry } from '../../lib/audit.js';
 import { formatDate, parisDay } from '../../lib/calendar/index.js';
 import { DOCUMENT_MAX_FILES, type CheckedFile } from '../../lib/file-checks.js';
 import type { FieldError } from '../../lib/forms.js';
-import { weekdaysPlural } from '../../lib/french.js';
+import { de, weekdaysPlural } from '../../lib/french.js';
 import type { Account } from '../../repositories/accounts.repository.js';
 import { getBillingSettings } from '../../repositories/billing-tariffs.repository.js';
 import * as repo from '../../repositories/enrolment.repository.js';
@@ -131,7 +131,7 @@ export async function apply(
       message: `Joignez ${DOCUMENT_MAX_FILES} fichiers au maximum en tout : vous en avez choisi ${fileCount}`,
     });
   if (errors.length === 0 && (await repo.openApplicationExists(ctx.pool, town.id, activity.id, child.id)))
-    errors.push({ field: 'enfant', message: `Une demande d'inscription de ${child.firstNames} à cette activité est déjà en cours` });
+    errors.push({ field: 'enfant', message: `Une demande d'inscription ${de(child.firstNames)} à cette activité est déjà en cours` });
   if (errors.length > 0) return { ok: false, errors };
 
   const copies = await copyStoredFiles(ctx, parent, stored);
@@ -173,7 +173,7 @@ export async function apply(
   if (!requestId)
     return {
       ok: false,
-      errors: [{ field: 'enfant', message: `Une demande d'inscription de ${child.firstNames} à cette activité est déjà en cours` }],
+      errors: [{ field: 'enfant', message: `Une demande d'inscription ${de(child.firstNames)} à cette activité est déjà en cours` }],
     };
   return { ok: true, requestId };
 }
