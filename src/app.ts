@@ -129,7 +129,7 @@ export function createApp(deps: AppDeps): Express {
     underPrefix('/agents', backOfficeRouter(deps)),
     underPrefix('/creer-mon-espace', signupRouter(deps)),
     townRouter(deps),
-    underPrefix('/activites', activityOfferRouter(deps)),
+    activityOfferRouter(deps),
     authRouter(deps),
   );
 

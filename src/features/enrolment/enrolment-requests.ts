@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/pool.js';
 import { lockActivity } from '../../repositories/enrolment.repository.js';
 import type { EffectInput, EffectResult, EnrolmentPayload, RequestEffects } from '../requests/request-types.js';
-import { enrolChildIn } from '../reservations/activities.service.js';
+import { enrolChildIn } from './enrol-child.js';
 import type { ServiceContext } from '../../deps.js';
 
 /**
