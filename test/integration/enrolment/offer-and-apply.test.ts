@@ -89,7 +89,7 @@ describe('the public offer', () => {
     expect(dd('Places')).toBe('12 places sur 12');
     expect(dd('Inscription')).toBe("Inscriptions ouvertes jusqu'au 31/01/2027 à 18:00");
     // Anonymous: "Inscrire mon enfant" leads to the sign-in.
-    expect(card.find('a.button').attr('href')).toBe(urls.signIn(SLUG));
+    expect(card.find('a.button').attr('href')).toBe(`${urls.townHome(SLUG)}#perso-title`);
   });
 
   it('shows an activity that opens later, a full one, and the detail page; another town or a bad id is a 404', async () => {
