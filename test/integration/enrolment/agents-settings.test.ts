@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
-import { createActivity } from '../../helpers/fixtures.js';
+import { insertApplication } from '../../../src/repositories/enrolment.repository.js';
+import { createActivity, createChild, createFamily, createRequest, town } from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
 import { postForm, signedInAgent } from '../requests/helpers.js';
-import { NOW } from './helpers.js';
+import { NOW, offeredActivity } from './helpers.js';
 
 /** An activity's "Inscription en ligne" settings in the back-office: what the offer and the parents' form read. */
 
@@ -151,5 +152,28 @@ describe("an activity's online enrolment settings", () => {
     }
     expect((await agent.get(urls.agentEnrolmentSettings('bayeux', 'pas-un-id'))).status).toBe(404);
     expect((await settings(id)).service).toBe('');
+  });
+});
+
+describe('the applications page of an activity without fair allocation', () => {
+  it('lists its applications in arrival order, each linked to its request, without the allocation button', async () => {
+    const id = await offeredActivity(db(), SLUG);
+    const family = await createFamily(db(), SLUG, { name: 'LISTE' });
+    const childId = await createChild(db(), SLUG, family.id, { firstNames: 'Jade', lastName: 'LISTE' });
+    const requestId = await createRequest(db(), SLUG, { familyId: family.id, childId, type: 'enrolment', summary: 'Inscription de Jade' });
+    await insertApplication(db(), {
+      requestId,
+      townId: (await town(db(), SLUG)).id,
+      activityId: id,
+      familyId: family.id,
+      childId,
+      receivedAt: new Date(NOW),
+    });
+    const agent = t.agent();
+    await signedInAgent(db(), agent, SLUG);
+    const p = page(await agent.get(urls.agentAllocation(SLUG, id)));
+    expect(p.row('Jade LISTE (LISTE)').cells).toContain('Envoyée');
+    expect(p.links()).toContainEqual({ href: urls.agentRequest(SLUG, requestId), text: 'Jade LISTE' });
+    expect(p.has('#attribuer')).toBe(false);
   });
 });
