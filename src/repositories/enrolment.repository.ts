@@ -48,7 +48,7 @@ const ACTIVITY_COLUMNS = `a.id, a.name, a.site, a.unit, a.start_date as "startDa
 export type OfferActivity = ActivityRow &
   EnrolmentSettings &
   Allocation & {
-    /** Children enrolled in it now, the places they take. */
+    /** Children enrolled in it, each taking a place for the period. */
     enrolled: number;
   };
 
@@ -59,7 +59,7 @@ export type OfferActivity = ActivityRow &
 export async function listOffer(db: Queryable, townId: string, today: string, activityId?: string): Promise<OfferActivity[]> {
   const { rows } = await db.query<OfferActivity>(
     `select ${ACTIVITY_COLUMNS}, ${SETTINGS_COLUMNS},
-            (select count(*) from enrolments e where e.activity_id = a.id and e.end_date >= $2)::int as enrolled
+            (select count(*) from enrolments e where e.activity_id = a.id)::int as enrolled
        from activities a
       where a.town_id = $1 and a.end_date >= $2 and ($3::uuid is null or a.id = $3)
       order by a.service, a.min_age nulls first, a.name, a.site, a.id`,

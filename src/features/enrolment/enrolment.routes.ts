@@ -8,7 +8,7 @@ import { enrolmentController } from './enrolment.controller.js';
 
 /** "Inscrire mon enfant" and the follow-up of an enrolment request (issue 16). */
 export function enrolmentRouter(deps: AppDeps): Router {
-  const { parentOnly } = parentGuards(deps.pool);
+  const { parentOnly, ownerOnly } = parentGuards(deps.pool);
   const enrolment = enrolmentController(deps);
   const router = Router();
   router.get(route(urls.enrolChild), parentOnly, familyOnly, enrolment.show);
@@ -20,6 +20,7 @@ export function enrolmentRouter(deps: AppDeps): Router {
     uploadDocuments(UPLOAD_ROUTES.enrolChild),
     enrolment.submit,
   );
-  router.get(route(urls.enrolmentApplication, ':requestId'), parentOnly, familyOnly, enrolment.application);
+  // A URL naming a family's request: a visitor gets the 404, not the sign-in (ownerOnly).
+  router.get(route(urls.enrolmentApplication, ':requestId'), ownerOnly, familyOnly, enrolment.application);
   return router;
 }

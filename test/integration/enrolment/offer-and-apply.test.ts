@@ -293,7 +293,8 @@ describe('Inscrire mon enfant', () => {
     const bayeuxActivity = await offeredActivity(db(), 'bayeux');
     expect((await other.agent.get(urls.enrolChild(SLUG, { activite: bayeuxActivity }))).status).toBe(404);
     expect((await apply(other, bayeuxActivity, { enfant: other.childId })).status).toBe(404);
-    expect((await other.agent.get(urls.enrolmentApplication('bayeux', request.id))).status).not.toBe(200);
+    expect((await other.agent.get(urls.enrolmentApplication('bayeux', request.id))).status).toBe(404);
+    expect((await t.agent().get(urls.enrolmentApplication(SLUG, request.id))).status).toBe(404);
   });
 
   it('mails the reason of a refusal', async () => {
