@@ -169,6 +169,11 @@ describe('Inscrire mon enfant', () => {
     });
     const files = await db().query(`select file_name from request_attachments where request_id = $1`, [request.id]);
     expect(files.rows.map((r) => r.file_name)).toEqual(['certificat.pdf']);
+    const requestPage = page(await f.agent.get(urls.request(SLUG, request.id)));
+    expect(requestPage.links()).toContainEqual({
+      href: urls.enrolmentApplication(SLUG, request.id),
+      text: "Suivi de l'inscription et rang sur la liste d'attente",
+    });
     const status = page(await f.agent.get(urls.enrolmentApplication(SLUG, request.id)));
     expect(status.dd('État')).toBe('Envoyée');
     expect(status.dd("Liste d'attente")).toBe('1er rang');
