@@ -92,6 +92,14 @@ describe('the public offer', () => {
     expect(card.find('a.button').attr('href')).toBe(`${urls.townHome(SLUG)}#perso-title`);
   });
 
+  it("shows the demo town's own activities, described", async () => {
+    const p = page(await supertest(t.app).get(urls.activityOffer(SLUG)));
+    const card = p.$('li.panel').filter((_, el) => p.$(el).find('h3').text() === 'Accueil de loisirs (vacances)');
+    expect(card.closest('section').find('h2').text()).toBe('Accueil de loisirs');
+    expect(card.find('dt:contains("Pour qui") + dd').text()).toBe('De 3 à 11 ans');
+    expect(card.find('dt:contains("Inscription") + dd').text()).toBe("Inscriptions ouvertes jusqu'au 30/06/2027 à 18:00");
+  });
+
   it('shows an activity that opens later, a full one, and the detail page; another town or a bad id is a 404', async () => {
     const later = await offeredActivity(db(), SLUG, { enrolmentOpensAt: new Date('2027-01-10T08:00:00Z') }, { name: 'Stage poterie' });
     const full = await offeredActivity(db(), SLUG, {}, { name: 'Piscine', capacity: 1 });
