@@ -106,7 +106,7 @@ describe('enrolment in Chromium', { timeout: 240_000 }, () => {
     try {
       // A visitor: the offer, from the town's footer, and the activity's page.
       await page.goto('/tarnos/');
-      await clickAndLoad(page, page.getByRole('contentinfo').getByRole('link', { name: 'Activités' }));
+      await clickAndLoad(page, page.getByRole('contentinfo').getByRole('link', { name: 'Offre d’activités' }));
       await page.getByRole('heading', { level: 2, name: 'Culture' }).waitFor();
       await checkPage(page, 'offer');
       await clickAndLoad(page, page.getByRole('link', { name: 'Atelier théâtre', exact: true }));
