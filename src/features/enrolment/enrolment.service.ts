@@ -5,6 +5,7 @@ import { DOCUMENT_MAX_FILES, type CheckedFile } from '../../lib/file-checks.js';
 import type { FieldError } from '../../lib/forms.js';
 import { de, weekdaysPlural } from '../../lib/french.js';
 import type { Account } from '../../repositories/accounts.repository.js';
+import { enrolmentOverlaps } from '../../repositories/activities.repository.js';
 import { getBillingSettings } from '../../repositories/billing-tariffs.repository.js';
 import * as repo from '../../repositories/enrolment.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
@@ -87,7 +88,7 @@ export async function apply(
   const child = children.find((c) => c.id === input.childId);
   if (!child) return { ok: false, errors: [{ field: 'enfant', message: "Choisissez l'enfant à inscrire parmi ceux de votre dossier" }] };
   const fits = eligibility(child, activity);
-  if (!fits.ok) errors.push({ field: 'enfant', message: `${child.firstNames} ne peut pas être inscrit : ${fits.reason}` });
+  if (!fits.ok) errors.push({ field: 'enfant', message: `L'inscription ${de(child.firstNames)} n'est pas possible : ${fits.reason}` });
   if (input.startDate < activity.startDate || input.endDate > activity.endDate) {
     errors.push({
       field: input.startDate < activity.startDate ? 'du' : 'au',
@@ -129,6 +130,11 @@ export async function apply(
     errors.push({
       field: 'fichiers',
       message: `Joignez ${DOCUMENT_MAX_FILES} fichiers au maximum en tout : vous en avez choisi ${fileCount}`,
+    });
+  if (errors.length === 0 && (await enrolmentOverlaps(ctx.pool, town.id, activity.id, child.id, input.startDate, input.endDate)))
+    errors.push({
+      field: 'enfant',
+      message: `${child.firstNames} a déjà une inscription à cette activité sur une partie de cette période`,
     });
   if (errors.length === 0 && (await repo.openApplicationExists(ctx.pool, town.id, activity.id, child.id)))
     errors.push({ field: 'enfant', message: `Une demande d'inscription ${de(child.firstNames)} à cette activité est déjà en cours` });

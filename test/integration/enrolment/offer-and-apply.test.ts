@@ -135,7 +135,9 @@ describe('Inscrire mon enfant', () => {
     const leo = (await db().query(`select id from children where family_id = $1 and first_names = 'Léo'`, [f.familyId])).rows[0].id;
     const res = await apply(f, id, { enfant: leo });
     expect(res.status).toBe(400);
-    expect(page(res).fieldError('enfant')).toBe("Léo ne peut pas être inscrit : 4 ans le 4 janvier 2027, moins que l'âge minimum de 6 ans");
+    expect(page(res).fieldError('enfant')).toBe(
+      "L'inscription de Léo n'est pas possible : 4 ans le 4 janvier 2027, moins que l'âge minimum de 6 ans",
+    );
     expect(await requestsOf(f.familyId)).toEqual([]);
   });
 
@@ -276,7 +278,7 @@ describe('Inscrire mon enfant', () => {
     expect(await requestsOf(f.familyId)).toEqual([]);
   });
 
-  it('refuses a post without the CSRF token, a second application for the same child, and an activity not open', async () => {
+  it('refuses a post without the CSRF token, a second application for the same child, a child already enrolled, and an activity not open', async () => {
     const id = await offeredActivity(db(), SLUG);
     const f = await family('CSRF');
     const noToken = await f.agent
@@ -288,6 +290,11 @@ describe('Inscrire mon enfant', () => {
     expect((await apply(f, id, { enfant: f.childId })).status).toBe(303);
     const again = await apply(f, id, { enfant: f.childId });
     expect(page(again).fieldError('enfant')).toBe("Une demande d'inscription d'Emma à cette activité est déjà en cours");
+    const enrolled = await offeredActivity(db(), SLUG);
+    await createEnrolment(db(), SLUG, { activityId: enrolled, childId: f.childId, startDate: '2027-01-04', endDate: '2027-03-31' });
+    expect(page(await apply(f, enrolled, { enfant: f.childId })).fieldError('enfant')).toBe(
+      'Emma a déjà une inscription à cette activité sur une partie de cette période',
+    );
     const closed = await offeredActivity(db(), SLUG, { enrolmentOpensAt: null });
     expect((await f.agent.get(urls.enrolChild(SLUG, { activite: closed }))).status).toBe(404);
     expect((await apply(f, closed, { enfant: f.childId })).status).toBe(404);
