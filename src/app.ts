@@ -3,6 +3,7 @@ import compression from 'compression';
 import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { absencesRouter } from './features/absences/absences.routes.js';
+import { activityOfferRouter } from './features/activity-offer/activity-offer.routes.js';
 import { backOfficeRouter } from './features/agents/agents.routes.js';
 import { authRouter } from './features/auth/auth.routes.js';
 import { contactRouter } from './features/contact/contact.routes.js';
@@ -22,6 +23,7 @@ import { reservationsRouter } from './features/reservations/reservations.routes.
 import { signupRouter } from './features/signup/signup.routes.js';
 import { tariffSimulationRouter } from './features/tariff-simulation/tariff-simulation.routes.js';
 import { quotientRouter } from './features/quotient/quotient.routes.js';
+import { enrolmentRouter } from './features/enrolment/enrolment.routes.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
@@ -127,12 +129,14 @@ export function createApp(deps: AppDeps): Express {
         tariffSimulationRouter(deps),
         quotientRouter(deps),
         directDebitRouter(deps),
+        enrolmentRouter(deps),
       ),
     ),
     underPrefix('/agents', backOfficeRouter(deps)),
     underPrefix('/creer-mon-espace', signupRouter(deps)),
     underPrefix(['/paiement', '/banque-de-demonstration'], paymentPagesRouter(deps)),
     townRouter(deps),
+    activityOfferRouter(deps),
     authRouter(deps),
   );
 

@@ -278,6 +278,15 @@ export const urls = {
   agentDirectDebitReject: (town: TownRef, batchId: string, invoiceId: string) =>
     `${t(town)}/agents/facturation/prelevements/${batchId}/rejets/${invoiceId}`,
 
+  // Enrolment from the parent's side (issue 16, enrol-offer): the public offer (ACTIVITÉS),
+  // "Inscrire mon enfant" and its follow-up, the agents' settings and fair allocation
+  activityOffer: (town: TownRef) => `${t(town)}/activites`,
+  activityOfferDetail: (town: TownRef, id: string) => `${t(town)}/activites/${id}`,
+  enrolChild: (town: TownRef, query?: { activite?: string }) => `${t(town)}/mon-espace/inscrire-mon-enfant${queryString(query)}`,
+  enrolmentApplication: (town: TownRef, requestId: string) => `${t(town)}/mon-espace/inscriptions/${requestId}`,
+  agentEnrolmentSettings: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/inscription-en-ligne`,
+  agentAllocation: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/attribution`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

@@ -116,4 +116,21 @@ export async function loadDemoActivities(client: pg.PoolClient, townId: string, 
       [townId, a.name, a.site, period.start, a.enrol],
     );
   }
+  // The public offer (issue 16): what the demo's activities say of themselves; the leisure
+  // centres take online enrolments for the school year, with a medical certificate of less
+  // than a year. Only activities not described yet: an agent's later edits are kept.
+  await client.query(
+    `update activities set service = 'Restauration scolaire', description = 'Le repas de midi des écoles, préparé sur place.',
+            school_levels = array['PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2']
+      where town_id = $1 and name = 'Restauration Scolaire' and service = ''`,
+    [townId],
+  );
+  await client.query(
+    `update activities set service = 'Accueil de loisirs',
+            description = 'Jeux, ateliers et sorties encadrés par les animateurs de la commune.', min_age = 3, max_age = 11,
+            required_pieces = '[{"kind": "certificat_medical", "maxAgeMonths": 12}]', asks_pai = true, asks_diet = true,
+            enrolment_opens_at = '2026-09-01T06:00:00Z', enrolment_closes_at = '2027-06-30T16:00:00Z'
+      where town_id = $1 and name like 'Accueil%' and service = ''`,
+    [townId],
+  );
 }

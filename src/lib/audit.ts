@@ -52,6 +52,8 @@ export const AUDIT_ACTIONS = {
   'activity.create': "Création d'une activité",
   'activity.update': "Modification d'une activité",
   'enrolment.create': "Inscription d'un enfant à une activité",
+  'activity.enrolment_settings': "Réglage de l'inscription en ligne d'une activité",
+  'enrolment.allocate': "Attribution des places d'une activité",
   'attendance.record': "Saisie d'une feuille de présence",
   'request.take': "Prise en charge d'une demande",
   'request.accept': "Acceptation d'une demande",

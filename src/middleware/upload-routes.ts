@@ -32,6 +32,8 @@ export const UPLOAD_ROUTES = {
   agentRequestMessage: { path: route(urls.agentRequestMessages, ':id'), ...DOCUMENTS },
   /** The parent's QF declaration and its attestation CAF (issue 14). */
   quotientDeclaration: { path: route(urls.quotientDeclaration), ...DOCUMENTS },
+  /** "Inscrire mon enfant" and the pieces the activity requires (issue 16). */
+  enrolChild: { path: route(urls.enrolChild), ...DOCUMENTS },
   /** A town's file of 20,000 families is well under 10 Mo. */
   agentImport: { path: route(urls.agentImport), field: 'fichier', maxFiles: 1, maxBytes: 10 * 1024 * 1024 },
 } as const satisfies Record<string, UploadRoute>;

@@ -16,6 +16,8 @@ import { agentsSettingsRouter } from './settings/settings.routes.js';
 import { billingSetupRouter } from './billing-setup/billing-setup.routes.js';
 import { directDebitAgentsRouter } from './direct-debit/direct-debit.routes.js';
 
+import { agentsEnrolmentRouter } from './enrolment/enrolment.routes.js';
+
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
  * features/agents/, as views/agents/ has one per area. Mounted under '/:town' after
@@ -34,6 +36,7 @@ export function backOfficeRouter(deps: AppDeps): Router {
     familyFilesRouter(deps),
     importRouter(deps),
     agentsActivitiesRouter(deps),
+    agentsEnrolmentRouter(deps),
     billingSetupRouter(deps),
     invoicingRouter(deps),
     paymentsRouter(deps),

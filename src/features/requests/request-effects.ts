@@ -2,6 +2,7 @@ import type { ServiceContext } from '../../deps.js';
 import * as members from '../../repositories/family-members.repository.js';
 import type { RequestType } from '../../repositories/requests.repository.js';
 import { absenceEffects } from '../absences/absence-requests.js';
+import { enrolmentEffects } from '../enrolment/enrolment-requests.js';
 import { quotientDeclarationEffects } from '../quotient/quotient-requests.js';
 import { reservationEffects } from '../reservations/reservation-requests.js';
 import type { AddMemberPayload, ContactChangePayload, RequestEffects } from './request-types.js';
@@ -22,7 +23,7 @@ export function requestEffects(ctx: ServiceContext): Record<RequestType, Request
     child_update: childUpdate,
     reservation: reservationEffects(ctx),
     absence: absenceEffects,
-    enrolment: {},
+    enrolment: enrolmentEffects(ctx),
     // A contested invoice line changes nothing by itself: the correction is a credit note.
     invoice_contest: {},
 

@@ -187,6 +187,8 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
 
     case 'quotient_declaration':
       return quotientDeclarationDetails(payload);
+    case 'enrolment':
+      return enrolmentDetails(payload);
     default:
       return { changes: changesOf(payload), fields: [], onAccept: null };
   }
@@ -223,6 +225,43 @@ function quotientDeclarationDetails(payload: Record<string, unknown>): RequestDe
     onAccept:
       "Vérifiez le quotient sur l'attestation jointe (dans les échanges ci-dessous). Accepter l'enregistre dans le dossier famille à sa date d'effet : les factures suivantes l'appliquent.",
     acceptLabel: 'Accepter ce quotient',
+  };
+}
+
+/** A parent's enrolment request (src/features/enrolment/): the activity, the child, the period, the answers and pieces. */
+export interface EnrolmentPayload {
+  activityId: string;
+  activityName: string;
+  childId: string;
+  childName: string;
+  startDate: string;
+  endDate: string;
+  /** The days of the week the family means to come, in words ("lundis et jeudis"), for the agents. */
+  daysWords: string;
+  /** PAI: 'oui' / 'non', or null when the activity does not ask. */
+  pai: 'oui' | 'non' | null;
+  /** Diet, as typed, or null when the activity does not ask. */
+  diet: string | null;
+  /** Each required piece and where it came from, in words. */
+  pieces: string[];
+}
+
+export function enrolmentDetails(payload: Record<string, unknown>): RequestDetails {
+  const p = payload as Partial<EnrolmentPayload>;
+  const fields = [
+    { label: 'Activité', value: str(p.activityName) },
+    { label: 'Enfant', value: str(p.childName) },
+    { label: 'Période', value: `Du ${formatDay(str(p.startDate))} au ${formatDay(str(p.endDate))}` },
+    { label: 'Jours', value: str(p.daysWords) || 'Non précisés' },
+    { label: 'Pièces', value: (Array.isArray(p.pieces) ? p.pieces.map(str) : []).join(' ; ') || 'Aucune demandée' },
+  ];
+  if (p.pai) fields.push({ label: "Projet d'accueil individualisé (PAI)", value: p.pai === 'oui' ? 'Oui' : 'Non' });
+  if (typeof p.diet === 'string') fields.push({ label: 'Régime alimentaire', value: p.diet || 'Aucun' });
+  return {
+    changes: [],
+    fields,
+    onAccept: "Accepter inscrit l'enfant à l'activité sur cette période : la famille peut ensuite réserver ses jours.",
+    acceptLabel: "Accepter l'inscription",
   };
 }
 

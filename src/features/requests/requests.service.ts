@@ -310,78 +310,89 @@ export async function agentTransition(
   to: RequestStatus,
   comment: string,
 ): Promise<TransitionResult> {
-  return withTransaction(ctx.pool, async (db) => {
-    const request = await repo.lockRequest(db, town.id, requestId);
-    if (!request) throw new NotFoundError('request');
-    const transition = findTransition(request.status, to, 'agent');
-    if (!transition) {
-      return {
-        ok: false,
-        problem: 'not_allowed',
-        message: `Cette demande est « ${STATUS_LABELS[request.status]} » : elle ne peut plus passer à « ${STATUS_LABELS[to]} ». La page a été mise à jour.`,
-      } as const;
-    }
-    const text = comment.trim();
-    if (transition.commentRequired && !text) {
-      return {
-        ok: false,
-        problem: 'comment_required',
-        message: to === 'refused' ? 'Saisissez le motif du refus' : 'Saisissez le complément demandé à la famille',
-      } as const;
-    }
-    const now = ctx.clock.now();
-    const effects = requestEffects(ctx)[request.type];
-    const effect = to === 'accepted' ? effects.onAccept : to === 'refused' ? effects.onRefuse : undefined;
-    let outcome: Record<string, unknown> | undefined;
-    if (effect) {
-      const result = await effect({ db, town, request, now, acting });
-      if (!result.ok) return { ok: false, problem: 'effect', message: result.message } as const;
-      outcome = result.outcome;
-    }
-    await repo.updateRequestStatus(db, town.id, request.id, { status: to, agentId: acting.agentId, outcome, now });
-    await repo.insertEvent(db, {
+  return withTransaction(ctx.pool, (db) => agentTransitionIn(db, ctx, town, acting, requestId, to, comment));
+}
+
+/** The same in the caller's transaction: an allocation decides many requests in one (src/features/enrolment). */
+export async function agentTransitionIn(
+  db: Queryable,
+  ctx: ServiceContext,
+  town: Town,
+  acting: AgentActing,
+  requestId: string,
+  to: RequestStatus,
+  comment: string,
+): Promise<TransitionResult> {
+  const request = await repo.lockRequest(db, town.id, requestId);
+  if (!request) throw new NotFoundError('request');
+  const transition = findTransition(request.status, to, 'agent');
+  if (!transition) {
+    return {
+      ok: false,
+      problem: 'not_allowed',
+      message: `Cette demande est « ${STATUS_LABELS[request.status]} » : elle ne peut plus passer à « ${STATUS_LABELS[to]} ». La page a été mise à jour.`,
+    } as const;
+  }
+  const text = comment.trim();
+  if (transition.commentRequired && !text) {
+    return {
+      ok: false,
+      problem: 'comment_required',
+      message: to === 'refused' ? 'Saisissez le motif du refus' : 'Saisissez le complément demandé à la famille',
+    } as const;
+  }
+  const now = ctx.clock.now();
+  const effects = requestEffects(ctx)[request.type];
+  const effect = to === 'accepted' ? effects.onAccept : to === 'refused' ? effects.onRefuse : undefined;
+  let outcome: Record<string, unknown> | undefined;
+  if (effect) {
+    const result = await effect({ db, town, request, now, acting });
+    if (!result.ok) return { ok: false, problem: 'effect', message: result.message } as const;
+    outcome = result.outcome;
+  }
+  await repo.updateRequestStatus(db, town.id, request.id, { status: to, agentId: acting.agentId, outcome, now });
+  await repo.insertEvent(db, {
+    townId: town.id,
+    requestId: request.id,
+    from: request.status,
+    to,
+    actor: 'agent',
+    accountId: null,
+    agentId: acting.agentId,
+    actorLabel: acting.actorLabel,
+    comment: text,
+    now,
+  });
+  // The question is also the first line of the conversation the family answers in.
+  if (to === 'complement_requested') {
+    await repo.insertMessage(db, {
       townId: town.id,
       requestId: request.id,
-      from: request.status,
-      to,
-      actor: 'agent',
+      author: 'agent',
       accountId: null,
       agentId: acting.agentId,
-      actorLabel: acting.actorLabel,
-      comment: text,
+      authorLabel: acting.actorLabel,
+      body: text,
       now,
     });
-    // The question is also the first line of the conversation the family answers in.
-    if (to === 'complement_requested') {
-      await repo.insertMessage(db, {
-        townId: town.id,
-        requestId: request.id,
-        author: 'agent',
-        accountId: null,
-        agentId: acting.agentId,
-        authorLabel: acting.actorLabel,
-        body: text,
-        now,
-      });
-    }
-    await mailAuthor(db, ctx, town, request, 'transition', to, text);
-    await audit(db, {
-      ...acting,
-      townId: town.id,
-      action: AUDIT_OF[to] ?? 'request.take',
-      targetType: 'request',
-      targetId: request.id,
-      details: {
-        type: request.type,
-        from: request.status,
-        to,
-        ...(outcome ? { outcome } : {}),
-        ...(to === 'refused' ? { reason: text } : {}),
-      },
-      at: now,
-    });
-    return { ok: true, request: { ...request, status: to } } as const;
+  }
+  await mailAuthor(db, ctx, town, request, 'transition', to, text);
+  await audit(db, {
+    ...acting,
+    townId: town.id,
+    action: AUDIT_OF[to] ?? 'request.take',
+    targetType: 'request',
+    targetId: request.id,
+    details: {
+      type: request.type,
+      from: request.status,
+      to,
+      ...(outcome ? { outcome } : {}),
+      ...(to === 'refused' ? { reason: text } : {}),
+    },
+    at: now,
   });
+  return { ok: true, request: { ...request, status: to } } as const;
 }
 
 /** An agent writes to the family on a request: the message, its files, a mail, the audit row. */

@@ -1,4 +1,5 @@
-import { lockForTransaction, withTransaction } from '../../db/pool.js';
+import { withTransaction } from '../../db/pool.js';
+import { enrolChildIn, type EnrolResult } from '../enrolment/enrol-child.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
 import { parisDay } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
@@ -68,7 +69,7 @@ export async function updateActivity(
   });
 }
 
-export type EnrolResult = { ok: true; id: string } | { ok: false; reason: 'overlap' | 'unknown_child' };
+export type { EnrolResult } from '../enrolment/enrol-child.js';
 
 export async function enrolChild(
   ctx: ServiceContext,
@@ -77,23 +78,5 @@ export async function enrolChild(
   activityId: string,
   input: { childId: string; startDate: string; endDate: string },
 ): Promise<EnrolResult> {
-  return withTransaction(ctx.pool, async (db) => {
-    // Two agents enrolling the same child at once must not both pass the overlap check.
-    await lockForTransaction(db, `enrol:${activityId}:${input.childId}`);
-    if (await activities.enrolmentOverlaps(db, town.id, activityId, input.childId, input.startDate, input.endDate)) {
-      return { ok: false, reason: 'overlap' } as const;
-    }
-    const id = await activities.insertEnrolment(db, town.id, { activityId, ...input, createdBy: actor.agentId });
-    if (!id) return { ok: false, reason: 'unknown_child' } as const;
-    await audit(db, {
-      ...actor,
-      townId: town.id,
-      action: 'enrolment.create',
-      targetType: 'enrolment',
-      targetId: id,
-      details: { activityId, childId: input.childId, from: input.startDate, to: input.endDate },
-      at: ctx.clock.now(),
-    });
-    return { ok: true, id } as const;
-  });
+  return withTransaction(ctx.pool, (db) => enrolChildIn(db, ctx, town, actor, activityId, input));
 }

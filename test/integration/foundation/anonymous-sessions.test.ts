@@ -66,6 +66,7 @@ describe('anonymous pages open no session', () => {
     ['sign-up welcome', '/tarnos/creer-mon-espace'],
     ['sign-up first step', '/tarnos/creer-mon-espace/identite'],
     ['list of towns', '/'],
+    ['the activities offer', '/tarnos/activites'],
   ])('nor does %s, visited 100 times', async (_name, path) => {
     const before = await sessionRows();
     await crawl(path, 100);
