@@ -15,7 +15,6 @@ import { agentsActivitiesRouter } from './activities/activities.routes.js';
 import { agentsSettingsRouter } from './settings/settings.routes.js';
 import { billingSetupRouter } from './billing-setup/billing-setup.routes.js';
 import { directDebitAgentsRouter } from './direct-debit/direct-debit.routes.js';
-
 import { agentsEnrolmentRouter } from './enrolment/enrolment.routes.js';
 
 /**
