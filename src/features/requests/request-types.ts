@@ -19,6 +19,7 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'invoice_contest',
 
   'quotient_declaration',
+  'renewal',
 ];
 
 export const TYPE_LABELS: Record<RequestType, string> = {
@@ -31,6 +32,7 @@ export const TYPE_LABELS: Record<RequestType, string> = {
   invoice_contest: "Contestation d'une ligne de facture",
 
   quotient_declaration: 'Déclaration de quotient familial',
+  renewal: "Renouvellement du dossier d'un enfant",
 };
 
 /** Every type, 'reservation' and 'absence' (issue 6) included: the agents' queue filters on these. */
@@ -187,6 +189,8 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
 
     case 'quotient_declaration':
       return quotientDeclarationDetails(payload);
+    case 'renewal':
+      return renewalDetails(payload);
     default:
       return { changes: changesOf(payload), fields: [], onAccept: null };
   }
@@ -223,6 +227,35 @@ function quotientDeclarationDetails(payload: Record<string, unknown>): RequestDe
     onAccept:
       "Vérifiez le quotient sur l'attestation jointe (dans les échanges ci-dessous). Accepter l'enregistre dans le dossier famille à sa date d'effet : les factures suivantes l'appliquent.",
     acceptLabel: 'Accepter ce quotient',
+  };
+}
+
+/** A child's dossier renewal (src/features/renewal/): the campaign, the confirmation, the pieces, the activities chosen. */
+export interface RenewalPayload {
+  campaignId: string;
+  campaignTitle: string;
+  childName: string;
+  /** When the parent ticked "Je confirme que le dossier est à jour" (an ISO instant). */
+  confirmedAt: string;
+  /** Each required piece and where it came from, in words ("Justificatif de domicile : Facture EDF (espace de stockage)"). */
+  pieces: string[];
+  activities: { id: string; name: string }[];
+}
+
+function renewalDetails(payload: Record<string, unknown>): RequestDetails {
+  const pieces = Array.isArray(payload.pieces) ? payload.pieces.map(str).filter(Boolean) : [];
+  const activities = (Array.isArray(payload.activities) ? payload.activities : []) as Partial<RenewalPayload['activities'][number]>[];
+  return {
+    changes: [],
+    fields: [
+      { label: 'Campagne', value: str(payload.campaignTitle) },
+      { label: 'Enfant', value: str(payload.childName) },
+      { label: 'Dossier administratif', value: str(payload.confirmedAt) ? 'Confirmé à jour par la famille' : 'Non confirmé' },
+      { label: 'Pièces', value: pieces.join(' ; ') || 'Aucune pièce demandée' },
+      { label: 'Activités de la rentrée', value: activities.map((a) => str(a.name)).join(' ; ') || 'Aucune' },
+    ],
+    onAccept: "Vérifiez les pièces jointes (dans les échanges ci-dessous). Valider inscrit l'enfant aux activités choisies pour l'année suivante.",
+    acceptLabel: 'Valider le renouvellement',
   };
 }
 
