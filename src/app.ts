@@ -20,6 +20,7 @@ import { reservationsRouter } from './features/reservations/reservations.routes.
 import { signupRouter } from './features/signup/signup.routes.js';
 import { tariffSimulationRouter } from './features/tariff-simulation/tariff-simulation.routes.js';
 import { quotientRouter } from './features/quotient/quotient.routes.js';
+import { renewalRouter } from './features/renewal/renewal.routes.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): Express {
         dataRightsRouter(deps),
         tariffSimulationRouter(deps),
         quotientRouter(deps),
+        renewalRouter(deps),
       ),
     ),
     underPrefix('/agents', backOfficeRouter(deps)),

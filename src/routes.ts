@@ -244,6 +244,20 @@ export const urls = {
   myTariffSimulation: (town: TownRef, query?: { qf?: string }) => `${t(town)}/mon-espace/simulation-des-tarifs${queryString(query)}`,
   quotientDeclaration: (town: TownRef) => `${t(town)}/mon-espace/quotient-familial`,
 
+  // Dossier renewal (issue 16, enrol-renewal): the parent's campaign page and a child's
+  // renewal; the agents' campaigns, their follow-up, export and per-child decisions
+  renewal: (town: TownRef) => `${t(town)}/mon-espace/renouvellement`,
+  renewalChild: (town: TownRef, childId: string) => `${t(town)}/mon-espace/renouvellement/${childId}`,
+  agentRenewals: (town: TownRef) => `${t(town)}/agents/renouvellement`,
+  agentRenewalNew: (town: TownRef) => `${t(town)}/agents/renouvellement/nouvelle`,
+  agentRenewal: (town: TownRef, id: string, query?: { statut?: string }) => `${t(town)}/agents/renouvellement/${id}${queryString(query)}`,
+  agentRenewalEdit: (town: TownRef, id: string) => `${t(town)}/agents/renouvellement/${id}/modifier`,
+  agentRenewalExport: (town: TownRef, id: string) => `${t(town)}/agents/renouvellement/${id}/export.csv`,
+  agentRenewalValidate: (town: TownRef, id: string, requestId: string) =>
+    `${t(town)}/agents/renouvellement/${id}/demandes/${requestId}/valider`,
+  agentRenewalIncomplete: (town: TownRef, id: string, requestId: string) =>
+    `${t(town)}/agents/renouvellement/${id}/demandes/${requestId}/incomplet`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

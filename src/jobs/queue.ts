@@ -2,6 +2,7 @@ import { PgBoss, type JobWithMetadata } from 'pg-boss';
 import type { AppDeps, ServiceContext } from '../deps.js';
 import { useProducer } from './enqueue.js';
 import { giveUpInvoicingRun, runInvoicing, RunHeldError } from '../features/billing/invoicing.service.js';
+import { sendReminders } from '../features/renewal/renewal.service.js';
 import { housekeep } from './housekeeping.js';
 import { ImportWorker } from './import-worker.js';
 import { createDelivery, sendOutboxMail, type Delivery } from './mail-worker.js';
@@ -48,6 +49,13 @@ export const TASKS: Record<QueueName, Task> = {
     },
   },
   'purge-expired': { ...QUEUES['purge-expired'], run: (ctx) => housekeep(ctx.pool, ctx.clock) },
+  'renewal-reminders': {
+    ...QUEUES['renewal-reminders'],
+    run: async (ctx) => {
+      const families = await sendReminders(ctx);
+      if (families > 0) ctx.logger.info({ families }, 'renewal reminders mailed');
+    },
+  },
 };
 
 export interface JobQueueOptions extends ServiceContext, Pick<AppDeps, 'logger'> {

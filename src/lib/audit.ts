@@ -52,6 +52,8 @@ export const AUDIT_ACTIONS = {
   'request.refuse': "Refus d'une demande",
   'request.complement': 'Demande de complément à une famille',
   'request.message': 'Message à une famille',
+  'renewal_campaign.create': "Ouverture d'une campagne de renouvellement",
+  'renewal_campaign.update': "Modification d'une campagne de renouvellement",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -32,6 +32,8 @@ export const UPLOAD_ROUTES = {
   agentRequestMessage: { path: route(urls.agentRequestMessages, ':id'), ...DOCUMENTS },
   /** The parent's QF declaration and its attestation CAF (issue 14). */
   quotientDeclaration: { path: route(urls.quotientDeclaration), ...DOCUMENTS },
+  /** A child's dossier renewal and its pieces (issue 16). */
+  renewalChild: { path: route(urls.renewalChild, ':childId'), ...DOCUMENTS },
   /** A town's file of 20,000 families is well under 10 Mo. */
   agentImport: { path: route(urls.agentImport), field: 'fichier', maxFiles: 1, maxBytes: 10 * 1024 * 1024 },
 } as const satisfies Record<string, UploadRoute>;

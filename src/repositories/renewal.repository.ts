@@ -148,12 +148,7 @@ export interface CampaignChild {
  * Every child of the town (or of one family) with its latest submission to the campaign.
  * Every child of a family file is concerned: the Dossier administratif is renewed for each.
  */
-export async function listCampaignChildren(
-  db: Queryable,
-  townId: string,
-  campaignId: string,
-  familyId?: string,
-): Promise<CampaignChild[]> {
+export async function listCampaignChildren(db: Queryable, townId: string, campaignId: string, familyId?: string): Promise<CampaignChild[]> {
   const { rows } = await db.query<CampaignChild>(
     `select ch.id as "childId", ch.first_names as "firstNames", ch.last_name as "lastName", f.id as "familyId", f.name as "familyName",
             f.cle_enfance as "cleEnfance", s.request_id as "requestId", r.status as "requestStatus", s.created_at as "submittedAt",

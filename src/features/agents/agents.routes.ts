@@ -13,6 +13,7 @@ import { agentsRequestsRouter } from './requests/requests.routes.js';
 import { agentsActivitiesRouter } from './activities/activities.routes.js';
 import { agentsSettingsRouter } from './settings/settings.routes.js';
 import { billingSetupRouter } from './billing-setup/billing-setup.routes.js';
+import { agentsRenewalRouter } from './renewal/renewal.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -34,5 +35,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     agentsActivitiesRouter(deps),
     billingSetupRouter(deps),
     invoicingRouter(deps),
+    agentsRenewalRouter(deps),
   );
 }

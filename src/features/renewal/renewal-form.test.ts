@@ -34,10 +34,13 @@ describe('readRenewal', () => {
   });
 
   it('allows dropping every activity', () => {
-    const form = readRenewal({ confirme: 'oui', 'piece-justificatif_domicile': DOC, 'piece-attestation_assurance': 'fichier' }, {
-      ...base,
-      uploads: { received: 1 },
-    });
+    const form = readRenewal(
+      { confirme: 'oui', 'piece-justificatif_domicile': DOC, 'piece-attestation_assurance': 'fichier' },
+      {
+        ...base,
+        uploads: { received: 1 },
+      },
+    );
     expect(form.ok && form.data.activityIds).toEqual([]);
   });
 
@@ -58,9 +61,14 @@ describe('readRenewal', () => {
     ]);
     expect(form.values['piece-attestation_assurance']).toBe(OLD);
 
-    const noFile = readRenewal({ confirme: 'oui', 'piece-justificatif_domicile': 'fichier', 'piece-attestation_assurance': 'fichier' }, base);
+    const noFile = readRenewal(
+      { confirme: 'oui', 'piece-justificatif_domicile': 'fichier', 'piece-attestation_assurance': 'fichier' },
+      base,
+    );
     if (noFile.ok) throw new Error('accepted');
-    expect(noFile.errors).toEqual([{ field: 'fichiers', message: "Joignez le fichier de : justificatif de domicile, attestation d'assurance" }]);
+    expect(noFile.errors).toEqual([
+      { field: 'fichiers', message: "Joignez le fichier de : justificatif de domicile, attestation d'assurance" },
+    ]);
   });
 
   it('refuses another kind’s document or one not in the storage', () => {

@@ -3,6 +3,7 @@ import * as members from '../../repositories/family-members.repository.js';
 import type { RequestType } from '../../repositories/requests.repository.js';
 import { absenceEffects } from '../absences/absence-requests.js';
 import { quotientDeclarationEffects } from '../quotient/quotient-requests.js';
+import { renewalEffects } from '../renewal/renewal-requests.js';
 import { reservationEffects } from '../reservations/reservation-requests.js';
 import type { AddMemberPayload, ContactChangePayload, RequestEffects } from './request-types.js';
 
@@ -27,6 +28,8 @@ export function requestEffects(ctx: ServiceContext): Record<RequestType, Request
     invoice_contest: {},
 
     quotient_declaration: quotientDeclarationEffects,
+    // Validating a renewal enrols the child in next year's activities.
+    renewal: renewalEffects,
   };
 }
 

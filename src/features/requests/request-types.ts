@@ -254,7 +254,8 @@ function renewalDetails(payload: Record<string, unknown>): RequestDetails {
       { label: 'Pièces', value: pieces.join(' ; ') || 'Aucune pièce demandée' },
       { label: 'Activités de la rentrée', value: activities.map((a) => str(a.name)).join(' ; ') || 'Aucune' },
     ],
-    onAccept: "Vérifiez les pièces jointes (dans les échanges ci-dessous). Valider inscrit l'enfant aux activités choisies pour l'année suivante.",
+    onAccept:
+      "Vérifiez les pièces jointes (dans les échanges ci-dessous). Valider inscrit l'enfant aux activités choisies pour l'année suivante.",
     acceptLabel: 'Valider le renouvellement',
   };
 }

@@ -31,7 +31,9 @@ describe('readCampaign', () => {
   });
 
   it('says every problem at once and keeps what was typed and ticked', () => {
-    const form = readCampaign({ ...GOOD, titre: ' ', cloture: '15/09/2027', relances: '7, 45', pieces: ['forged'], activites: ['x'] }, [ACT]);
+    const form = readCampaign({ ...GOOD, titre: ' ', cloture: '15/09/2027', relances: '7, 45', pieces: ['forged'], activites: ['x'] }, [
+      ACT,
+    ]);
     if (form.ok) throw new Error('accepted');
     expect(form.errors.map((e) => e.field)).toEqual(['titre', 'cloture', 'relances', 'pieces', 'activites']);
     expect(form.errors[1]!.message).toBe('La clôture doit être avant la rentrée');

@@ -63,7 +63,10 @@ export function readCampaign(body: unknown, allowedActivities: readonly string[]
     for (const part of typedReminders.split(/[\s,;]+/).filter(Boolean)) {
       const n = /^\d{1,2}$/.test(part) ? Number(part) : NaN;
       if (!(n >= 1 && n <= 30)) {
-        errors.push({ field: 'relances', message: 'Saisissez des nombres de jours entre 1 et 30, séparés par des virgules, par exemple 7, 2' });
+        errors.push({
+          field: 'relances',
+          message: 'Saisissez des nombres de jours entre 1 et 30, séparés par des virgules, par exemple 7, 2',
+        });
         break;
       }
       if (!reminderDays.includes(n)) reminderDays.push(n);
@@ -72,7 +75,8 @@ export function readCampaign(body: unknown, allowedActivities: readonly string[]
 
   const kinds = DOCUMENT_KINDS.map((k) => k.value as string);
   if (pieces.some((p) => !kinds.includes(p))) errors.push({ field: 'pieces', message: 'Choisissez les pièces dans la liste' });
-  if (activities.some((a) => !allowedActivities.includes(a))) errors.push({ field: 'activites', message: 'Choisissez les activités dans la liste' });
+  if (activities.some((a) => !allowedActivities.includes(a)))
+    errors.push({ field: 'activites', message: 'Choisissez les activités dans la liste' });
 
   if (errors.length > 0 || !yearStart || !yearEnd || !opensOn || !closesOn) return { ok: false, errors, values, activities, pieces };
   return {
@@ -91,10 +95,13 @@ export function readCampaign(body: unknown, allowedActivities: readonly string[]
 }
 
 /** The agent's "incomplet" form: what is missing, said to the family. */
-export function readMissing(body: unknown): { ok: true; message: string } | { ok: false; errors: FieldError[]; values: Record<string, string> } {
+export function readMissing(
+  body: unknown,
+): { ok: true; message: string } | { ok: false; errors: FieldError[]; values: Record<string, string> } {
   const values = { manque: formValues(body).manque ?? '' };
   const message = values.manque.trim();
   if (!message) return { ok: false, errors: [{ field: 'manque', message: 'Saisissez ce qui manque au dossier, pour la famille' }], values };
-  if (message.length > 2000) return { ok: false, errors: [{ field: 'manque', message: 'Le message doit faire 2 000 caractères au plus' }], values };
+  if (message.length > 2000)
+    return { ok: false, errors: [{ field: 'manque', message: 'Le message doit faire 2 000 caractères au plus' }], values };
   return { ok: true, message };
 }
