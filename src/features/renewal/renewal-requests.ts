@@ -16,8 +16,9 @@ export const renewalEffects: RequestEffects = {
     if (!submission) return { ok: false, message: "Ce renouvellement n'est rattaché à aucune campagne" };
     const campaign = await repo.findCampaign(db, town.id, submission.campaignId);
     if (!campaign) return { ok: false, message: "La campagne de ce renouvellement n'existe plus" };
-    const enrolments: { activityId: string; enrolmentId: string | null }[] = [];
-    const rows: AuditEntry[] = [];
+    // Every activity is checked before anything is written: a refused decision commits its
+    // transaction with the request unchanged, so it must leave no enrolment behind.
+    const planned: { activityId: string; startDate: string; endDate: string }[] = [];
     for (const activityId of submission.activityIds) {
       const activity = await activities.findActivity(db, town.id, activityId);
       if (!activity) return { ok: false, message: "Une activité choisie par la famille n'existe plus" };
@@ -29,6 +30,11 @@ export const renewalEffects: RequestEffects = {
           message: `L'activité « ${activity.name} » se termine le ${formatDate(activity.endDate)}, avant la rentrée : prolongez ses dates avant de valider`,
         };
       }
+      planned.push({ activityId, startDate, endDate });
+    }
+    const enrolments: { activityId: string; enrolmentId: string | null }[] = [];
+    const rows: AuditEntry[] = [];
+    for (const { activityId, startDate, endDate } of planned) {
       // Already enrolled over these dates (by an agent meanwhile): nothing to add.
       if (await activities.enrolmentOverlaps(db, town.id, activityId, submission.childId, startDate, endDate)) {
         enrolments.push({ activityId, enrolmentId: null });
@@ -41,7 +47,8 @@ export const renewalEffects: RequestEffects = {
         endDate,
         createdBy: acting.agentId,
       });
-      if (!id) return { ok: false, message: "L'enfant de ce renouvellement n'est plus dans le dossier famille" };
+      // The child is the request's, locked with it; a child deleted meanwhile took the request's child_id with it.
+      if (!id) throw new Error('the renewal’s child is gone');
       enrolments.push({ activityId, enrolmentId: id });
       rows.push({
         ...acting,
