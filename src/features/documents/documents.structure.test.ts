@@ -26,6 +26,14 @@ const ALLOWED_IMPORTERS = [
   // chosen from the storage; agents get the copy attached to the request.
   'src/features/quotient/quotient.controller.ts',
   'src/features/quotient/quotient.service.ts',
+  // The dossier renewal (issue 16), the parent's side: the pieces chosen from the storage
+  // (validity checked) and copied onto the request. pieces.ts gives the agents' campaign
+  // form the document kinds' names only; renewal.service.ts, which the agents call, reads
+  // no storage.
+  'src/features/renewal/renewal.controller.ts',
+  'src/features/renewal/renewal-form.ts',
+  'src/features/renewal/renewal-send.ts',
+  'src/features/renewal/pieces.ts',
 ];
 
 function filesUnder(dir: string, ext: RegExp): string[] {

@@ -1,7 +1,7 @@
 import { formValues, type FieldError } from '../../lib/forms.js';
 import type { UploadProblem } from '../../middleware/upload.js';
 import type { ListedDocument } from '../documents/documents.service.js';
-import { kindLabel } from '../documents/documents.schemas.js';
+import { kindLabel } from './pieces.js';
 
 /**
  * The parent's renewal of one child (one multipart form, the steps as its sections): the

@@ -10,12 +10,12 @@ import type { Account } from '../../repositories/accounts.repository.js';
 import { listActivities } from '../../repositories/activities.repository.js';
 import * as repo from '../../repositories/renewal.repository.js';
 import { urls } from '../../routes.js';
-import { kindLabel } from '../documents/documents.schemas.js';
+import { kindLabel } from './pieces.js';
 import { listForOwner } from '../documents/documents.service.js';
 import { rateLimitRequests } from '../requests/requests.service.js';
 import { pieceField, readRenewal, UPLOAD_CHOICE } from './renewal-form.js';
 import { RENEWAL_STATUS_LABELS, renewalStatusOf } from './renewal-status.js';
-import { sendRenewal } from './renewal.service.js';
+import { sendRenewal } from './renewal-send.js';
 
 /**
  * "Renouvellement du dossier" (issue 16): the open campaign and each child's status, then a

@@ -8,7 +8,7 @@ import { requireTown } from '../../../middleware/town.js';
 import { listActivities } from '../../../repositories/activities.repository.js';
 import * as repo from '../../../repositories/renewal.repository.js';
 import { urls } from '../../../routes.js';
-import { DOCUMENT_KINDS } from '../../documents/documents.schemas.js';
+import { DOCUMENT_KINDS } from '../../renewal/pieces.js';
 import { isOpen, saveCampaign } from '../../renewal/renewal.service.js';
 import { loadCampaign } from './load-campaign.js';
 import { readCampaign } from './renewal.schemas.js';

@@ -10,7 +10,7 @@ import { requireTown } from '../../../middleware/town.js';
 import { listActivities } from '../../../repositories/activities.repository.js';
 import * as repo from '../../../repositories/renewal.repository.js';
 import { urls } from '../../../routes.js';
-import { kindLabel } from '../../documents/documents.schemas.js';
+import { kindLabel } from '../../renewal/pieces.js';
 import { campaignCsv } from '../../renewal/renewal-csv.js';
 import {
   countByStatus,

@@ -1,7 +1,7 @@
 import { daysBetween, parseFrenchDate } from '../../../lib/calendar/index.js';
 import { formValues, type FieldError } from '../../../lib/forms.js';
 import type { CampaignInput } from '../../../repositories/renewal.repository.js';
-import { DOCUMENT_KINDS } from '../../documents/documents.schemas.js';
+import { DOCUMENT_KINDS } from '../../renewal/pieces.js';
 
 /**
  * The campaign's form (admins): its title, the next school year, the opening and closing
