@@ -86,3 +86,34 @@ begin
     || replace(current_def, 'ARRAY[', 'ARRAY[''renewal''::text, ');
 end;
 $$;
+
+-- School sectors (issue 16's school pre-enrolment, its first part): the town's schools and
+-- the street-to-school table agents maintain (by hand or by CSV import). A street is kept as
+-- typed (for the agents) and normalised (street_key, src/features/school-enrolment/street.ts)
+-- for the lookup from a family's address.
+create table schools (
+  id uuid primary key default gen_random_uuid(),
+  town_id uuid not null references towns (id) on delete cascade,
+  name text not null check (length(name) between 1 and 120),
+  kind text not null check (kind in ('maternelle', 'elementaire')),
+  address text not null default '' check (length(address) <= 200),
+  created_at timestamptz not null default now(),
+  unique (town_id, id),
+  unique (town_id, name)
+);
+
+create table school_sectors (
+  id uuid primary key default gen_random_uuid(),
+  town_id uuid not null,
+  street_label text not null check (length(street_label) between 1 and 200),
+  street_key text not null check (length(street_key) between 1 and 200),
+  -- Optional house-number range, both ends included; null = no bound on that side.
+  number_from integer check (number_from between 1 and 99999),
+  number_to integer check (number_to between 1 and 99999),
+  postal_code text not null check (postal_code ~ '^[0-9]{5}$'),
+  school_id uuid not null,
+  created_at timestamptz not null default now(),
+  check (number_from is null or number_to is null or number_from <= number_to),
+  foreign key (town_id, school_id) references schools (town_id, id) on delete cascade
+);
+create index school_sectors_lookup_idx on school_sectors (town_id, street_key, postal_code);
