@@ -257,6 +257,12 @@ export const urls = {
     `${t(town)}/agents/renouvellement/${id}/demandes/${requestId}/valider`,
   agentRenewalIncomplete: (town: TownRef, id: string, requestId: string) =>
     `${t(town)}/agents/renouvellement/${id}/demandes/${requestId}/incomplet`,
+  // School sectors (issue 16, enrol-renewal): the town's schools and street-to-school table
+  agentSchoolSectors: (town: TownRef, query?: { q?: string; page?: number }) => `${t(town)}/agents/secteurs-scolaires${queryString(query)}`,
+  agentSchoolNew: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/ecoles`,
+  agentSectorNew: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/voies`,
+  agentSectorDelete: (town: TownRef, id: string) => `${t(town)}/agents/secteurs-scolaires/voies/${id}/supprimer`,
+  agentSectorImport: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/import`,
 
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,

@@ -14,6 +14,7 @@ import { agentsActivitiesRouter } from './activities/activities.routes.js';
 import { agentsSettingsRouter } from './settings/settings.routes.js';
 import { billingSetupRouter } from './billing-setup/billing-setup.routes.js';
 import { agentsRenewalRouter } from './renewal/renewal.routes.js';
+import { schoolSectorsRouter } from './school-sectors/school-sectors.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -36,5 +37,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     billingSetupRouter(deps),
     invoicingRouter(deps),
     agentsRenewalRouter(deps),
+    schoolSectorsRouter(deps),
   );
 }

@@ -101,3 +101,21 @@ export function readSectorFile(text: string, schools: readonly { id: string; nam
   if (unterminatedQuoteAt !== undefined) errors.push(`Ligne ${unterminatedQuoteAt} : un guillemet ouvert n'est jamais fermé.`);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, rows };
 }
+
+/** The uploaded bytes as text: a spreadsheet's own format, a PDF or text not in UTF-8 is refused with what to do. */
+export function decodeSectorFile(buffer: Buffer): { ok: true; text: string } | { ok: false; message: string } {
+  if (buffer.length === 0) return { ok: false, message: 'Le fichier est vide' };
+  if (buffer[0] === 0x50 && buffer[1] === 0x4b) {
+    return {
+      ok: false,
+      message:
+        'Ce fichier est un classeur (Excel .xlsx ou LibreOffice .ods), pas un fichier CSV : enregistrez-le au format « CSV UTF-8 » avec le point-virgule comme séparateur',
+    };
+  }
+  if (buffer.includes(0)) return { ok: false, message: "Ce fichier n'est pas un fichier texte : choisissez un fichier CSV" };
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(buffer) };
+  } catch {
+    return { ok: false, message: "Le fichier n'est pas encodé en UTF-8 : dans votre tableur, enregistrez-le au format « CSV UTF-8 »" };
+  }
+}
