@@ -117,3 +117,24 @@ create table school_sectors (
   foreign key (town_id, school_id) references schools (town_id, id) on delete cascade
 );
 create index school_sectors_lookup_idx on school_sectors (town_id, street_key, postal_code);
+
+-- The school pre-enrolment's request type, added as 'renewal' was above.
+do $$
+declare
+  current_name text;
+  current_def text;
+begin
+  select c.conname, pg_get_constraintdef(c.oid) into current_name, current_def
+    from pg_constraint c
+   where c.conrelid = 'requests'::regclass and c.contype = 'c' and pg_get_constraintdef(c.oid) like '%''child_update''%';
+  if current_def is null then
+    raise exception 'the check of requests.type was not found';
+  end if;
+  if position('''school_enrolment''' in current_def) > 0 then
+    return;
+  end if;
+  execute format('alter table requests drop constraint %I', current_name);
+  execute 'alter table requests add constraint requests_type_check '
+    || replace(current_def, 'ARRAY[', 'ARRAY[''school_enrolment''::text, ');
+end;
+$$;

@@ -21,6 +21,7 @@ import { signupRouter } from './features/signup/signup.routes.js';
 import { tariffSimulationRouter } from './features/tariff-simulation/tariff-simulation.routes.js';
 import { quotientRouter } from './features/quotient/quotient.routes.js';
 import { renewalRouter } from './features/renewal/renewal.routes.js';
+import { schoolEnrolmentRouter } from './features/school-enrolment/school-enrolment.routes.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): Express {
         tariffSimulationRouter(deps),
         quotientRouter(deps),
         renewalRouter(deps),
+        schoolEnrolmentRouter(deps),
       ),
     ),
     underPrefix('/agents', backOfficeRouter(deps)),

@@ -257,6 +257,13 @@ export const urls = {
     `${t(town)}/agents/renouvellement/${id}/demandes/${requestId}/valider`,
   agentRenewalIncomplete: (town: TownRef, id: string, requestId: string) =>
     `${t(town)}/agents/renouvellement/${id}/demandes/${requestId}/incomplet`,
+  // School pre-enrolment (issue 16, enrol-renewal): the parent's request, and the agents' decision
+  schoolEnrolment: (town: TownRef) => `${t(town)}/mon-espace/preinscription-scolaire`,
+  agentSchoolEnrolment: (town: TownRef, requestId: string) => `${t(town)}/agents/secteurs-scolaires/preinscriptions/${requestId}`,
+  agentSchoolEnrolmentAccept: (town: TownRef, requestId: string) =>
+    `${t(town)}/agents/secteurs-scolaires/preinscriptions/${requestId}/accepter`,
+  agentSchoolEnrolmentRefuse: (town: TownRef, requestId: string) =>
+    `${t(town)}/agents/secteurs-scolaires/preinscriptions/${requestId}/refuser`,
   // School sectors (issue 16, enrol-renewal): the town's schools and street-to-school table
   agentSchoolSectors: (town: TownRef, query?: { q?: string; page?: number }) => `${t(town)}/agents/secteurs-scolaires${queryString(query)}`,
   agentSchoolNew: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/ecoles`,

@@ -17,7 +17,8 @@ export type RequestType =
   | 'enrolment'
   | 'invoice_contest'
   | 'quotient_declaration'
-  | 'renewal';
+  | 'renewal'
+  | 'school_enrolment';
 
 export interface RequestRow {
   id: string;

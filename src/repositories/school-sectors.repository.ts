@@ -134,3 +134,61 @@ export async function sectorSchools(
   );
   return rows;
 }
+
+/** The school and class an accepted pre-enrolment gives the child (what the child's page shows). */
+export async function setChildSchool(
+  db: Queryable,
+  townId: string,
+  childId: string,
+  school: string,
+  className: string,
+  now: Date,
+): Promise<boolean> {
+  const { rowCount } = await db.query(`update children set school = $3, class_name = $4, updated_at = $5 where town_id = $1 and id = $2`, [
+    townId,
+    childId,
+    school,
+    className,
+    now,
+  ]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Whether the child already has a pre-enrolment waiting for the services (sent, in hand or waiting for a complement). */
+export async function hasOpenSchoolRequest(db: Queryable, townId: string, childId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `select 1 from requests where town_id = $1 and child_id = $2 and type = 'school_enrolment' and status in ('sent', 'in_progress', 'complement_requested')`,
+    [townId, childId],
+  );
+  return rows.length > 0;
+}
+
+export interface SchoolRequestRow {
+  id: string;
+  status: string;
+  summary: string;
+  payload: Record<string, unknown>;
+  childId: string | null;
+  createdAt: Date;
+}
+
+/** The pre-enrolments waiting for the services, oldest first. */
+export async function listOpenSchoolRequests(db: Queryable, townId: string): Promise<SchoolRequestRow[]> {
+  const { rows } = await db.query<SchoolRequestRow>(
+    `select id, status, summary, payload, child_id as "childId", created_at as "createdAt" from requests
+      where town_id = $1 and type = 'school_enrolment' and status in ('sent', 'in_progress', 'complement_requested')
+      order by created_at, id limit 500`,
+    [townId],
+  );
+  return rows;
+}
+
+/** One pre-enrolment of the town (any status), or undefined: another town's or another type's id is not found. */
+export async function findSchoolRequest(db: Queryable, townId: string, id: string): Promise<SchoolRequestRow | undefined> {
+  const { rows } = await db.query<SchoolRequestRow>(
+    `select id, status, summary, payload, child_id as "childId", created_at as "createdAt" from requests
+      where town_id = $1 and id = $2 and type = 'school_enrolment'`,
+    [townId, id],
+  );
+  return rows[0];
+}

@@ -52,33 +52,15 @@ export function readRenewal(
     });
   }
 
-  const pieces: RenewalChoice['pieces'] = [];
-  const toUpload: string[] = [];
-  for (const kind of o.requiredKinds) {
-    const field = pieceField(kind);
-    const chosen = values[field]!;
-    const label = kindLabel(kind);
-    if (!chosen) {
-      errors.push({ field, message: `Choisissez votre ${label.toLowerCase()} dans votre espace de stockage, ou joignez le fichier` });
-    } else if (chosen === UPLOAD_CHOICE) {
-      toUpload.push(label);
-      pieces.push({ kind, documentId: null });
-    } else {
-      const doc = o.documents.find((d) => d.id === chosen.toLowerCase() && d.kind === kind);
-      if (!doc) errors.push({ field, message: `Ce document n'est plus dans votre espace de stockage : choisissez parmi la liste` });
-      else if (doc.validity.kind === 'expired') {
-        errors.push({ field, message: `${doc.validity.label} : choisissez un document valide ou joignez le fichier` });
-      } else pieces.push({ kind, documentId: doc.id });
-    }
-  }
-
-  let status = 400;
-  if (o.uploads.problem) {
-    errors.push({ field: 'fichiers', message: o.uploads.problem.message });
-    status = o.uploads.problem.status;
-  } else if (toUpload.length > 0 && o.uploads.received === 0) {
-    errors.push({ field: 'fichiers', message: `Joignez le fichier de : ${toUpload.join(', ').toLowerCase()}` });
-  }
+  const read = readPieces(
+    values,
+    o.requiredKinds.map((kind) => ({ field: pieceField(kind), label: kindLabel(kind), kinds: [kind] })),
+    o.documents,
+    o.uploads,
+  );
+  errors.push(...read.errors);
+  const status = read.status;
+  const pieces = read.chosen.map((c) => ({ kind: o.requiredKinds.find((k) => pieceField(k) === c.field)!, documentId: c.documentId }));
 
   if (ticked.some((id) => !o.activityIds.includes(id))) {
     errors.push({ field: 'activites', message: 'Choisissez les activités dans la liste' });
@@ -86,4 +68,56 @@ export function readRenewal(
 
   if (errors.length > 0) return { ok: false, status, errors, values, activities: ticked };
   return { ok: true, data: { pieces, activityIds: [...new Set(ticked)] } };
+}
+
+export interface PieceAsked {
+  /** The select's name and id. */
+  field: string;
+  /** "Justificatif de domicile" */
+  label: string;
+  /** The stored documents' kinds that may stand for it. */
+  kinds: readonly string[];
+}
+
+/**
+ * The pieces a request asks for, each a select: a stored document of a fitting kind, checked
+ * as the parent's own and not expired (the reason said), or "I join the file" — which then
+ * needs at least one uploaded file. Shared by the renewal and the school pre-enrolment.
+ */
+export function readPieces(
+  values: Record<string, string>,
+  asked: readonly PieceAsked[],
+  documents: readonly Pick<ListedDocument, 'id' | 'kind' | 'validity'>[],
+  uploads: { received: number; problem?: UploadProblem },
+): { errors: FieldError[]; status: number; chosen: { field: string; label: string; documentId: string | null }[] } {
+  const errors: FieldError[] = [];
+  const chosen: { field: string; label: string; documentId: string | null }[] = [];
+  const toUpload: string[] = [];
+  for (const piece of asked) {
+    const value = values[piece.field] ?? '';
+    if (!value) {
+      errors.push({
+        field: piece.field,
+        message: `Choisissez votre ${piece.label.toLowerCase()} dans votre espace de stockage, ou joignez le fichier`,
+      });
+    } else if (value === UPLOAD_CHOICE) {
+      toUpload.push(piece.label);
+      chosen.push({ field: piece.field, label: piece.label, documentId: null });
+    } else {
+      const doc = documents.find((d) => d.id === value.toLowerCase() && piece.kinds.includes(d.kind));
+      if (!doc)
+        errors.push({ field: piece.field, message: "Ce document n'est plus dans votre espace de stockage : choisissez parmi la liste" });
+      else if (doc.validity.kind === 'expired') {
+        errors.push({ field: piece.field, message: `${doc.validity.label} : choisissez un document valide ou joignez le fichier` });
+      } else chosen.push({ field: piece.field, label: piece.label, documentId: doc.id });
+    }
+  }
+  let status = 400;
+  if (uploads.problem) {
+    errors.push({ field: 'fichiers', message: uploads.problem.message });
+    status = uploads.problem.status;
+  } else if (toUpload.length > 0 && uploads.received === 0) {
+    errors.push({ field: 'fichiers', message: `Joignez le fichier de : ${toUpload.join(', ').toLowerCase()}` });
+  }
+  return { errors, status, chosen };
 }

@@ -5,6 +5,7 @@ import { absenceEffects } from '../absences/absence-requests.js';
 import { quotientDeclarationEffects } from '../quotient/quotient-requests.js';
 import { renewalEffects } from '../renewal/renewal-requests.js';
 import { reservationEffects } from '../reservations/reservation-requests.js';
+import { schoolEnrolmentEffects } from '../school-enrolment/school-requests.js';
 import type { AddMemberPayload, ContactChangePayload, RequestEffects } from './request-types.js';
 
 /**
@@ -30,6 +31,8 @@ export function requestEffects(ctx: ServiceContext): Record<RequestType, Request
     quotient_declaration: quotientDeclarationEffects,
     // Validating a renewal enrols the child in next year's activities.
     renewal: renewalEffects,
+    // Accepting a pre-enrolment gives the child its school and class.
+    school_enrolment: schoolEnrolmentEffects,
   };
 }
 

@@ -309,6 +309,7 @@ export async function agentTransition(
   requestId: string,
   to: RequestStatus,
   comment: string,
+  decision?: Record<string, unknown>,
 ): Promise<TransitionResult> {
   return withTransaction(ctx.pool, async (db) => {
     const request = await repo.lockRequest(db, town.id, requestId);
@@ -334,7 +335,7 @@ export async function agentTransition(
     const effect = to === 'accepted' ? effects.onAccept : to === 'refused' ? effects.onRefuse : undefined;
     let outcome: Record<string, unknown> | undefined;
     if (effect) {
-      const result = await effect({ db, town, request, now, acting });
+      const result = await effect({ db, town, request, now, acting, ...(decision ? { decision } : {}) });
       if (!result.ok) return { ok: false, problem: 'effect', message: result.message } as const;
       outcome = result.outcome;
     }

@@ -13,13 +13,12 @@ import { urls } from '../../../routes.js';
 import { addSchool, addSector, importSectors, removeSector } from '../../school-enrolment/school-sectors.service.js';
 import { decodeSectorFile, readSectorFile, SECTOR_COLUMNS } from '../../school-enrolment/sector-csv.js';
 import { streetKey } from '../../school-enrolment/street.js';
+import { KIND_LABELS } from '../../school-enrolment/levels.js';
 import { readSchool, readSector } from './school-sectors.schemas.js';
 
 const PAGE_SIZE = 100;
 /** A file with thousands of wrong lines: the first ones say what to fix. */
 const SHOWN_LINE_ERRORS = 50;
-
-export const KIND_LABELS: Record<repo.SchoolKind, string> = { maternelle: 'Maternelle', elementaire: 'Élémentaire' };
 
 /**
  * "Secteurs scolaires": the town's schools and the street-to-school table, a page for every
@@ -41,7 +40,8 @@ export function schoolSectorsController(deps: AppDeps) {
     const q = (query.q ?? '').slice(0, 200);
     const pageNumber = Math.min(Math.max(1, Number.parseInt(query.page ?? '1', 10) || 1), 1000);
     const key = streetKey(q);
-    const [schools, total, lines] = await Promise.all([
+    const [requests, schools, total, lines] = await Promise.all([
+      repo.listOpenSchoolRequests(pool, town.id),
       repo.listSchools(pool, town.id),
       repo.countSectors(pool, town.id),
       repo.listSectors(pool, town.id, { key, limit: PAGE_SIZE + 1, offset: (pageNumber - 1) * PAGE_SIZE }),
@@ -49,6 +49,7 @@ export function schoolSectorsController(deps: AppDeps) {
     const errors = form.errors ?? [];
     res.status(status).render('agents/school-sectors/index', {
       title: 'Secteurs scolaires',
+      requests,
       schools,
       kindLabels: KIND_LABELS,
       total,
