@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/lib/clock.js';
 import { insertCampaign } from '../../src/repositories/renewal.repository.js';
+import { insertSchool, insertSectors } from '../../src/repositories/school-sectors.repository.js';
 import { urls } from '../../src/routes.js';
 import {
   clickAndLoad,
@@ -31,7 +32,8 @@ import {
  * Issue 16's dossier renewal in Chromium, in one browser context: a parent renews a child's
  * dossier (confirms it, picks the piece from the storage, keeps one of this year's two
  * activities); an admin sees it on the campaign's follow-up and validates it. axe at 1280
- * and 320 px on the parent's renewal pages and the agents' campaign pages.
+ * and 320 px on the parent's renewal pages and pre-enrolment page, and the agents' campaign and
+ * sectors pages.
  */
 
 const clock = new FixedClock('2027-06-10T08:00:00Z');
@@ -47,7 +49,12 @@ beforeAll(async () => {
   const years = { startDate: '2026-09-01', endDate: '2028-07-07' };
   const canteen = await createActivity(db, 'tarnos', { name: 'Cantine des Pins', site: 'École des Pins', ...years });
   const nursery = await createActivity(db, 'tarnos', { name: 'Garderie des Pins', site: 'École des Pins', ...years });
-  const family = await createFamily(db, 'tarnos', { name: LONG_NAME.lastName });
+  const family = await createFamily(db, 'tarnos', {
+    name: LONG_NAME.lastName,
+    addressLine: '12 bis av. de la République',
+    postalCode: '40220',
+    city: 'Tarnos',
+  });
   childId = await createChild(db, 'tarnos', family.id, { ...LONG_NAME, birthDate: '2019-03-02' });
   await createEnrolment(db, 'tarnos', { activityId: canteen, childId });
   await createEnrolment(db, 'tarnos', { activityId: nursery, childId });
@@ -62,6 +69,21 @@ beforeAll(async () => {
     ],
   });
   const t = await town(db, 'tarnos');
+  const school = await insertSchool(db, t.id, {
+    name: 'École maternelle Jules Ferry',
+    kind: 'maternelle',
+    address: '1 place de la Mairie',
+  });
+  await insertSectors(db, t.id, [
+    {
+      streetLabel: 'Avenue de la République',
+      streetKey: 'avenue republique',
+      numberFrom: 1,
+      numberTo: 49,
+      postalCode: '40220',
+      schoolId: school!,
+    },
+  ]);
   campaignId = await insertCampaign(
     db,
     t.id,
@@ -114,6 +136,11 @@ describe('dossier renewal in Chromium', { timeout: 240_000 }, () => {
       expect(await page.getByRole('status').textContent()).toContain('a été envoyé aux services');
       expect(await page.locator('.renewal-children').textContent()).toContain('Envoyé');
 
+      // The school pre-enrolment page: the sector's school from the family's address.
+      await page.goto(urls.schoolEnrolment('tarnos'));
+      expect(await page.locator('.summary-list').textContent()).toContain('École maternelle Jules Ferry');
+      await checkPage(page, 'school pre-enrolment');
+
       // The admin, in the same browser: the campaigns, the follow-up, Valider.
       const admin = await createAgentFixture(server.db.pool, 'tarnos', 'admin', { displayName: LONG_AGENT_NAME });
       await page.goto(urls.agentSignIn('tarnos'));
@@ -134,6 +161,9 @@ describe('dossier renewal in Chromium', { timeout: 240_000 }, () => {
 
       await page.goto(urls.agentRenewalEdit('tarnos', campaignId));
       await checkPage(page, 'campaign form');
+      await clickAndLoad(page, page.getByRole('navigation', { name: 'Espace agents' }).getByRole('link', { name: 'Secteurs scolaires' }));
+      expect(await page.getByRole('table', { name: /Voies/ }).textContent()).toContain('Avenue de la République');
+      await checkPage(page, 'school sectors');
     } finally {
       await context.close();
     }
