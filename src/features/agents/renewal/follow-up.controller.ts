@@ -23,6 +23,9 @@ import { isOpen, markIncomplete, reminderDay, validateRenewal } from '../../rene
 import { loadCampaign } from './load-campaign.js';
 import { readMissing } from './renewal.schemas.js';
 
+/** Lines a table shows at most; the CSV export has every child. */
+const SHOWN = 500;
+
 /**
  * A campaign's follow-up (every agent): counts by status, the late families (a child not
  * sent), each child's line with its decision — validate (next year's enrolments) or
@@ -72,8 +75,11 @@ export function followUpController(deps: AppDeps) {
       statuses: RENEWAL_STATUSES,
       statusLabels: RENEWAL_STATUS_LABELS,
       filter,
-      rows: filter ? rows.filter((r) => r.status === filter) : rows,
-      lateFamilies: [...late.values()],
+      // A town of thousands of children: the page shows the first lines, the export has them all.
+      rows: (filter ? rows.filter((r) => r.status === filter) : rows).slice(0, SHOWN),
+      shownLimit: SHOWN,
+      lateFamilies: [...late.values()].slice(0, SHOWN),
+      lateCount: late.size,
       errors,
       fieldErrors: errorMap(errors),
       values: form.values ?? {},
