@@ -182,6 +182,38 @@ describe('opening a campaign (admins)', () => {
   });
 });
 
+describe('editing a campaign (admins)', () => {
+  it('shows the campaign as saved, and saves a change', async () => {
+    const admin = t.agent();
+    const a = await createAgentFixture(db(), SLUG, 'admin');
+    await signInAgent(admin, SLUG, a.username, a.password);
+    const id = await campaign(SLUG, {
+      title: 'Rentrée à corriger',
+      opensOn: '2029-05-01',
+      closesOn: '2029-06-30',
+      yearStart: '2029-09-01',
+      yearEnd: '2030-07-05',
+    });
+    const form = page(await admin.get(urls.agentRenewalEdit(SLUG, id)));
+    expect(form.fieldValue('cloture')).toBe('30/06/2029');
+    expect(form.fieldValue('relances')).toBe('7, 2');
+    expect(form.checked('pieces')).toEqual(['justificatif_domicile']);
+    const res = await postForm(admin, urls.agentRenewalEdit(SLUG, id), urls.agentRenewalEdit(SLUG, id), {
+      titre: 'Rentrée 2029',
+      rentree: '03/09/2029',
+      finAnnee: '05/07/2030',
+      ouverture: '01/05/2029',
+      cloture: '15/06/2029',
+      relances: '3',
+    });
+    expect(res.status).toBe(303);
+    const shown = page(await admin.get(urls.agentRenewal(SLUG, id)));
+    expect(shown.heading()).toBe('Rentrée 2029');
+    expect(shown.dd('Pièces demandées')).toBe('Aucune');
+    expect(shown.dd('Relances')).toBe('3 jours avant (le 12/06/2029) ; 0 relance envoyée');
+  });
+});
+
 describe('a family renews a child', () => {
   it('shows what to do, pre-fills this year’s activities, and sends the renewal with a stored piece', async () => {
     const f = await family('RENOUVEAU');
@@ -269,6 +301,11 @@ describe('the agents follow and decide', () => {
     expect(empty.status).toBe(400);
     expect(page(empty).errorSummary()).toEqual([{ field: 'manque', message: 'Saisissez ce qui manque au dossier, pour la famille' }]);
 
+    const forged = await agent
+      .post(urls.agentRenewalIncomplete(SLUG, campaignId, request.id))
+      .type('form')
+      .send({ _csrf: 'forged', manque: 'x' });
+    expect(forged.status).toBe(403);
     const res = await postForm(agent, urls.agentRenewal(SLUG, campaignId), urls.agentRenewalIncomplete(SLUG, campaignId, request.id), {
       manque: 'Le justificatif de domicile est illisible.',
     });
