@@ -22,6 +22,7 @@ import {
   createEnrolment,
   createFamily,
   createParent,
+  createRequest,
   LONG_AGENT_NAME,
   LONG_NAME,
   longEmail,
@@ -42,6 +43,7 @@ let browser: Browser;
 let parent: Awaited<ReturnType<typeof createParent>>;
 let childId: string;
 let campaignId: string;
+let preEnrolmentId: string;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startE2eServer({ clock }), launchBrowser()]);
@@ -73,6 +75,22 @@ beforeAll(async () => {
     name: 'École maternelle Jules Ferry',
     kind: 'maternelle',
     address: '1 place de la Mairie',
+  });
+  preEnrolmentId = await createRequest(db, 'tarnos', {
+    familyId: family.id,
+    accountId: parent.id,
+    childId,
+    type: 'school_enrolment',
+    summary: `Préinscription scolaire de ${LONG_NAME.firstNames} en Petite section (PS) (2027-2028)`,
+    payload: {
+      childName: LONG_NAME.firstNames,
+      schoolYear: '2027-2028',
+      level: 'PS',
+      levelLabel: 'Petite section (PS)',
+      sectorSchool: { id: school, name: 'École maternelle Jules Ferry' },
+      derogation: null,
+      pieces: ['Justificatif de domicile : fichier joint'],
+    },
   });
   await insertSectors(db, t.id, [
     {
@@ -164,6 +182,11 @@ describe('dossier renewal in Chromium', { timeout: 240_000 }, () => {
       await clickAndLoad(page, page.getByRole('navigation', { name: 'Espace agents' }).getByRole('link', { name: 'Secteurs scolaires' }));
       expect(await page.getByRole('table', { name: /Voies/ }).textContent()).toContain('Avenue de la République');
       await checkPage(page, 'school sectors');
+      await clickAndLoad(page, page.getByRole('link', { name: /Préinscription scolaire de/ }));
+      expect(page.url()).toContain(preEnrolmentId);
+      // The sector's school is preselected for the agent.
+      expect(await page.locator('#ecole option:checked').textContent()).toBe('École maternelle Jules Ferry (maternelle)');
+      await checkPage(page, 'a pre-enrolment’s decision');
     } finally {
       await context.close();
     }
