@@ -24,6 +24,9 @@ import { signupRouter } from './features/signup/signup.routes.js';
 import { tariffSimulationRouter } from './features/tariff-simulation/tariff-simulation.routes.js';
 import { quotientRouter } from './features/quotient/quotient.routes.js';
 import { enrolmentRouter } from './features/enrolment/enrolment.routes.js';
+
+import { renewalRouter } from './features/renewal/renewal.routes.js';
+import { schoolEnrolmentRouter } from './features/school-enrolment/school-enrolment.routes.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
@@ -130,6 +133,8 @@ export function createApp(deps: AppDeps): Express {
         quotientRouter(deps),
         directDebitRouter(deps),
         enrolmentRouter(deps),
+        renewalRouter(deps),
+        schoolEnrolmentRouter(deps),
       ),
     ),
     underPrefix('/agents', backOfficeRouter(deps)),

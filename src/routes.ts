@@ -287,6 +287,33 @@ export const urls = {
   agentEnrolmentSettings: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/inscription-en-ligne`,
   agentAllocation: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/attribution`,
 
+  // Dossier renewal (issue 16, enrol-renewal): the parent's campaign page and a child's
+  // renewal; the agents' campaigns, their follow-up, export and per-child decisions
+  renewal: (town: TownRef) => `${t(town)}/mon-espace/renouvellement`,
+  renewalChild: (town: TownRef, childId: string) => `${t(town)}/mon-espace/renouvellement/${childId}`,
+  agentRenewals: (town: TownRef) => `${t(town)}/agents/renouvellement`,
+  agentRenewalNew: (town: TownRef) => `${t(town)}/agents/renouvellement/nouvelle`,
+  agentRenewal: (town: TownRef, id: string, query?: { statut?: string }) => `${t(town)}/agents/renouvellement/${id}${queryString(query)}`,
+  agentRenewalEdit: (town: TownRef, id: string) => `${t(town)}/agents/renouvellement/${id}/modifier`,
+  agentRenewalExport: (town: TownRef, id: string) => `${t(town)}/agents/renouvellement/${id}/export.csv`,
+  agentRenewalValidate: (town: TownRef, id: string, requestId: string) =>
+    `${t(town)}/agents/renouvellement/${id}/demandes/${requestId}/valider`,
+  agentRenewalIncomplete: (town: TownRef, id: string, requestId: string) =>
+    `${t(town)}/agents/renouvellement/${id}/demandes/${requestId}/incomplet`,
+  // School pre-enrolment (issue 16, enrol-renewal): the parent's request, and the agents' decision
+  schoolEnrolment: (town: TownRef) => `${t(town)}/mon-espace/preinscription-scolaire`,
+  agentSchoolEnrolment: (town: TownRef, requestId: string) => `${t(town)}/agents/secteurs-scolaires/preinscriptions/${requestId}`,
+  agentSchoolEnrolmentAccept: (town: TownRef, requestId: string) =>
+    `${t(town)}/agents/secteurs-scolaires/preinscriptions/${requestId}/accepter`,
+  agentSchoolEnrolmentRefuse: (town: TownRef, requestId: string) =>
+    `${t(town)}/agents/secteurs-scolaires/preinscriptions/${requestId}/refuser`,
+  // School sectors (issue 16, enrol-renewal): the town's schools and street-to-school table
+  agentSchoolSectors: (town: TownRef, query?: { q?: string; page?: number }) => `${t(town)}/agents/secteurs-scolaires${queryString(query)}`,
+  agentSchoolNew: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/ecoles`,
+  agentSectorNew: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/voies`,
+  agentSectorDelete: (town: TownRef, id: string) => `${t(town)}/agents/secteurs-scolaires/voies/${id}/supprimer`,
+  agentSectorImport: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/import`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

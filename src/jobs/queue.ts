@@ -3,6 +3,7 @@ import type { AppDeps, ServiceContext } from '../deps.js';
 import { useProducer } from './enqueue.js';
 import { giveUpInvoicingRun, runInvoicing, RunHeldError } from '../features/billing/invoicing.service.js';
 import { checkPending } from '../features/payments/payments.service.js';
+import { sendReminders } from '../features/renewal/renewal.service.js';
 import { housekeep } from './housekeeping.js';
 import { ImportWorker } from './import-worker.js';
 import { createDelivery, sendOutboxMail, type Delivery } from './mail-worker.js';
@@ -53,6 +54,13 @@ export const TASKS: Record<QueueName, Task> = {
     ...QUEUES['payments-check'],
     run: async (ctx) => {
       await checkPending(ctx);
+    },
+  },
+  'renewal-reminders': {
+    ...QUEUES['renewal-reminders'],
+    run: async (ctx) => {
+      const families = await sendReminders(ctx);
+      if (families > 0) ctx.logger.info({ families }, 'renewal reminders mailed');
     },
   },
 };

@@ -69,6 +69,13 @@ export const QUEUES = {
     options: { retryLimit: 0, expireInSeconds: 600, deleteAfterSeconds: DAY },
     pollingIntervalSeconds: 30,
   },
+  'renewal-reminders': {
+    description: 'Mails the families who have not finished a renewal campaign, N days before its close (once per family and reminder).',
+    // Each morning; a reminder already sent is recorded, so a second run (or a retry) mails nobody twice.
+    cron: '0 8 * * *',
+    options: { retryLimit: 3, retryDelay: 300, expireInSeconds: 1800, deleteAfterSeconds: 7 * DAY },
+    pollingIntervalSeconds: 60,
+  },
 } satisfies Record<string, QueueDefinition>;
 
 export type QueueName = keyof typeof QUEUES;

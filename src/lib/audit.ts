@@ -60,6 +60,12 @@ export const AUDIT_ACTIONS = {
   'request.refuse': "Refus d'une demande",
   'request.complement': 'Demande de complément à une famille',
   'request.message': 'Message à une famille',
+  'renewal_campaign.create': "Ouverture d'une campagne de renouvellement",
+  'renewal_campaign.update': "Modification d'une campagne de renouvellement",
+  'school.create': "Ajout d'une école",
+  'school_sector.create': "Ajout d'une voie à la carte scolaire",
+  'school_sector.delete': "Suppression d'une voie de la carte scolaire",
+  'school_sectors.import': 'Import de la carte scolaire',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -34,6 +34,13 @@ export const UPLOAD_ROUTES = {
   quotientDeclaration: { path: route(urls.quotientDeclaration), ...DOCUMENTS },
   /** "Inscrire mon enfant" and the pieces the activity requires (issue 16). */
   enrolChild: { path: route(urls.enrolChild), ...DOCUMENTS },
+
+  /** A child's dossier renewal and its pieces (issue 16). */
+  renewalChild: { path: route(urls.renewalChild, ':childId'), ...DOCUMENTS },
+  /** A school pre-enrolment and its pieces (issue 16). */
+  schoolEnrolment: { path: route(urls.schoolEnrolment), ...DOCUMENTS },
+  /** The street-to-school sector table as CSV (issue 16): 20,000 lines are well under 2 Mo. */
+  agentSectorImport: { path: route(urls.agentSectorImport), field: 'fichier', maxFiles: 1, maxBytes: 2 * 1024 * 1024 },
   /** A town's file of 20,000 families is well under 10 Mo. */
   agentImport: { path: route(urls.agentImport), field: 'fichier', maxFiles: 1, maxBytes: 10 * 1024 * 1024 },
 } as const satisfies Record<string, UploadRoute>;

@@ -9,7 +9,16 @@ import { personName } from '../lib/french.js';
  */
 
 export type RequestType =
-  'child_update' | 'add_member' | 'contact_change' | 'reservation' | 'absence' | 'enrolment' | 'invoice_contest' | 'quotient_declaration';
+  | 'child_update'
+  | 'add_member'
+  | 'contact_change'
+  | 'reservation'
+  | 'absence'
+  | 'enrolment'
+  | 'invoice_contest'
+  | 'quotient_declaration'
+  | 'renewal'
+  | 'school_enrolment';
 
 export interface RequestRow {
   id: string;

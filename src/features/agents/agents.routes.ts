@@ -16,6 +16,8 @@ import { agentsSettingsRouter } from './settings/settings.routes.js';
 import { billingSetupRouter } from './billing-setup/billing-setup.routes.js';
 import { directDebitAgentsRouter } from './direct-debit/direct-debit.routes.js';
 import { agentsEnrolmentRouter } from './enrolment/enrolment.routes.js';
+import { agentsRenewalRouter } from './renewal/renewal.routes.js';
+import { schoolSectorsRouter } from './school-sectors/school-sectors.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -39,7 +41,8 @@ export function backOfficeRouter(deps: AppDeps): Router {
     billingSetupRouter(deps),
     invoicingRouter(deps),
     paymentsRouter(deps),
-
     directDebitAgentsRouter(deps),
+    agentsRenewalRouter(deps),
+    schoolSectorsRouter(deps),
   );
 }

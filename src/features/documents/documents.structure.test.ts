@@ -29,6 +29,19 @@ const ALLOWED_IMPORTERS = [
   // "Prélèvement automatique" (issue 15), the parent signing a SEPA mandate: its PDF copy is
   // stored in the signer's own storage. The agents' direct-debit pages do not import it.
   'src/features/direct-debit/direct-debit.service.ts',
+
+  // The dossier renewal (issue 16), the parent's side: the pieces chosen from the storage
+  // (validity checked) and copied onto the request. pieces.ts gives the agents' campaign
+  // form the document kinds' names only; renewal.service.ts, which the agents call, reads
+  // no storage.
+  'src/features/renewal/renewal.controller.ts',
+  'src/features/renewal/renewal-form.ts',
+  'src/features/renewal/renewal-send.ts',
+  'src/features/renewal/pieces.ts',
+  // The school pre-enrolment (issue 16), the parent's side, as the renewal's.
+  'src/features/school-enrolment/school-enrolment.controller.ts',
+  'src/features/school-enrolment/school-enrolment.service.ts',
+  'src/features/school-enrolment/school-form.ts',
 ];
 
 function filesUnder(dir: string, ext: RegExp): string[] {

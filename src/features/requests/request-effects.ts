@@ -4,7 +4,9 @@ import type { RequestType } from '../../repositories/requests.repository.js';
 import { absenceEffects } from '../absences/absence-requests.js';
 import { enrolmentEffects } from '../enrolment/enrolment-requests.js';
 import { quotientDeclarationEffects } from '../quotient/quotient-requests.js';
+import { renewalEffects } from '../renewal/renewal-requests.js';
 import { reservationEffects } from '../reservations/reservation-requests.js';
+import { schoolEnrolmentEffects } from '../school-enrolment/school-requests.js';
 import type { AddMemberPayload, ContactChangePayload, RequestEffects } from './request-types.js';
 
 /**
@@ -28,6 +30,10 @@ export function requestEffects(ctx: ServiceContext): Record<RequestType, Request
     invoice_contest: {},
 
     quotient_declaration: quotientDeclarationEffects,
+    // Validating a renewal enrols the child in next year's activities.
+    renewal: renewalEffects,
+    // Accepting a pre-enrolment gives the child its school and class.
+    school_enrolment: schoolEnrolmentEffects,
   };
 }
 

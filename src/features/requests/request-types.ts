@@ -19,6 +19,8 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'invoice_contest',
 
   'quotient_declaration',
+  'renewal',
+  'school_enrolment',
 ];
 
 export const TYPE_LABELS: Record<RequestType, string> = {
@@ -31,6 +33,8 @@ export const TYPE_LABELS: Record<RequestType, string> = {
   invoice_contest: "Contestation d'une ligne de facture",
 
   quotient_declaration: 'Déclaration de quotient familial',
+  renewal: "Renouvellement du dossier d'un enfant",
+  school_enrolment: 'Préinscription scolaire',
 };
 
 /** Every type, 'reservation' and 'absence' (issue 6) included: the agents' queue filters on these. */
@@ -189,6 +193,10 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
       return quotientDeclarationDetails(payload);
     case 'enrolment':
       return enrolmentDetails(payload);
+    case 'renewal':
+      return renewalDetails(payload);
+    case 'school_enrolment':
+      return schoolEnrolmentDetails(payload);
     default:
       return { changes: changesOf(payload), fields: [], onAccept: null };
   }
@@ -265,6 +273,70 @@ export function enrolmentDetails(payload: Record<string, unknown>): RequestDetai
   };
 }
 
+/** A child's dossier renewal (src/features/renewal/): the campaign, the confirmation, the pieces, the activities chosen. */
+export interface RenewalPayload {
+  campaignId: string;
+  campaignTitle: string;
+  childName: string;
+  /** When the parent ticked "Je confirme que le dossier est à jour" (an ISO instant). */
+  confirmedAt: string;
+  /** Each required piece and where it came from, in words ("Justificatif de domicile : Facture EDF (espace de stockage)"). */
+  pieces: string[];
+  activities: { id: string; name: string }[];
+}
+
+function renewalDetails(payload: Record<string, unknown>): RequestDetails {
+  const pieces = Array.isArray(payload.pieces) ? payload.pieces.map(str).filter(Boolean) : [];
+  const activities = (Array.isArray(payload.activities) ? payload.activities : []) as Partial<RenewalPayload['activities'][number]>[];
+  return {
+    changes: [],
+    fields: [
+      { label: 'Campagne', value: str(payload.campaignTitle) },
+      { label: 'Enfant', value: str(payload.childName) },
+      { label: 'Dossier administratif', value: str(payload.confirmedAt) ? 'Confirmé à jour par la famille' : 'Non confirmé' },
+      { label: 'Pièces', value: pieces.join(' ; ') || 'Aucune pièce demandée' },
+      { label: 'Activités de la rentrée', value: activities.map((a) => str(a.name)).join(' ; ') || 'Aucune' },
+    ],
+    onAccept:
+      "Vérifiez les pièces jointes (dans les échanges ci-dessous). Valider inscrit l'enfant aux activités choisies pour l'année suivante.",
+    acceptLabel: 'Valider le renouvellement',
+  };
+}
+
+/** A school pre-enrolment (src/features/school-enrolment/): the level, the sector's school, a derogation asked. */
+export interface SchoolEnrolmentPayload {
+  childName: string;
+  /** "2027-2028" */
+  schoolYear: string;
+  level: string;
+  levelLabel: string;
+  /** The school of the family's sector for that level; null when the street is not in the table. */
+  sectorSchool: { id: string; name: string } | null;
+  /** Another school asked for, with its reason. */
+  derogation: { schoolId: string; schoolName: string; reason: string } | null;
+  pieces: string[];
+}
+
+function schoolEnrolmentDetails(payload: Record<string, unknown>): RequestDetails {
+  const sector = (payload.sectorSchool ?? null) as Partial<NonNullable<SchoolEnrolmentPayload['sectorSchool']>> | null;
+  const derogation = (payload.derogation ?? null) as Partial<NonNullable<SchoolEnrolmentPayload['derogation']>> | null;
+  const pieces = Array.isArray(payload.pieces) ? payload.pieces.map(str).filter(Boolean) : [];
+  return {
+    changes: [],
+    fields: [
+      { label: 'Enfant', value: str(payload.childName) },
+      { label: 'Année scolaire', value: str(payload.schoolYear) },
+      { label: 'Niveau', value: str(payload.levelLabel) },
+      { label: 'École de secteur', value: sector ? str(sector.name) : 'Aucun secteur trouvé pour cette adresse' },
+      { label: 'Dérogation demandée', value: derogation ? `${str(derogation.schoolName)} : ${str(derogation.reason)}` : 'Non' },
+      { label: 'Pièces', value: pieces.join(' ; ') },
+    ],
+    onAccept:
+      "Accepter inscrit l'école et la classe dans le dossier de l'enfant. Pour choisir une autre école ou une autre classe, décidez depuis la page Secteurs scolaires ; d'ici, c'est l'école demandée.",
+    acceptLabel: "Accepter avec l'école demandée",
+  };
+}
+
 /** 'YYYY-MM-DD' → 'DD/MM/YYYY' without going through a time zone. */
 export function formatDay(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
@@ -281,6 +353,8 @@ export interface EffectInput {
   now: Date;
   /** The agent deciding: an effect that writes a record of its own (a QF) audits it in their name. */
   acting: Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
+  /** What the agent chose with the decision, when its page asks (a school pre-enrolment's school and class). */
+  decision?: Record<string, unknown>;
 }
 
 /** Not ok: the decision is refused with this message, and nothing is written. */

@@ -309,8 +309,9 @@ export async function agentTransition(
   requestId: string,
   to: RequestStatus,
   comment: string,
+  decision?: Record<string, unknown>,
 ): Promise<TransitionResult> {
-  return withTransaction(ctx.pool, (db) => agentTransitionIn(db, ctx, town, acting, requestId, to, comment));
+  return withTransaction(ctx.pool, (db) => agentTransitionIn(db, ctx, town, acting, requestId, to, comment, decision));
 }
 
 /** The same in the caller's transaction: an allocation decides many requests in one (src/features/enrolment). */
@@ -322,6 +323,7 @@ export async function agentTransitionIn(
   requestId: string,
   to: RequestStatus,
   comment: string,
+  decision?: Record<string, unknown>,
 ): Promise<TransitionResult> {
   const request = await repo.lockRequest(db, town.id, requestId);
   if (!request) throw new NotFoundError('request');
@@ -346,7 +348,7 @@ export async function agentTransitionIn(
   const effect = to === 'accepted' ? effects.onAccept : to === 'refused' ? effects.onRefuse : undefined;
   let outcome: Record<string, unknown> | undefined;
   if (effect) {
-    const result = await effect({ db, town, request, now, acting });
+    const result = await effect({ db, town, request, now, acting, ...(decision ? { decision } : {}) });
     if (!result.ok) return { ok: false, problem: 'effect', message: result.message } as const;
     outcome = result.outcome;
   }
