@@ -11,7 +11,7 @@ export const SCHOOL_LEVELS = ['PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2'
 export type SchoolLevel = (typeof SCHOOL_LEVELS)[number];
 
 export interface RequiredPiece {
-  /** A private_documents.kind. */
+  /** A kind of document of the parents' storage (DOCUMENT_KINDS). */
   kind: string;
   /** The piece must have been issued less than this many months ago (a medical certificate: 12). */
   maxAgeMonths: number | null;

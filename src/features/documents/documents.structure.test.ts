@@ -30,6 +30,12 @@ const ALLOWED_IMPORTERS = [
   // stored in the signer's own storage. The agents' direct-debit pages do not import it.
   'src/features/direct-debit/direct-debit.service.ts',
 
+  // "Inscrire mon enfant" (issue 16), the parent's side: the pieces an activity requires, chosen
+  // from the storage (validity checked) and copied onto the request; pieces.ts also gives the
+  // agents' settings the kinds' names only.
+  'src/features/enrolment/enrolment.controller.ts',
+  'src/features/enrolment/enrolment.service.ts',
+  'src/features/enrolment/pieces.ts',
   // The dossier renewal (issue 16), the parent's side: the pieces chosen from the storage
   // (validity checked) and copied onto the request. pieces.ts gives the agents' campaign
   // form the document kinds' names only; renewal.service.ts, which the agents call, reads

@@ -3,6 +3,10 @@ import { count } from '../../lib/french.js';
 import type { RequiredPiece } from '../../repositories/enrolment.repository.js';
 import { kindLabel } from '../documents/documents.schemas.js';
 
+// The agents' settings list the kinds a piece may be of, through here: the back-office imports
+// nothing of the documents feature (documents.structure.test.ts).
+export { DOCUMENT_KINDS } from '../documents/documents.schemas.js';
+
 /**
  * Whether a document of the parent's storage can stand for a piece an activity requires:
  * of the right kind, not past its "date limite de validité", and — when the activity says

@@ -2,7 +2,7 @@ import { formatDate, formatTime, parisInstant, parseFrenchDate } from '../../../
 import { formValues, type FieldError } from '../../../lib/forms.js';
 import { CONTROL, CONTROL_OR_BIDI } from '../../../lib/zod-fields.js';
 import { SCHOOL_LEVELS, type EnrolmentSettings, type SchoolLevel } from '../../../repositories/enrolment.repository.js';
-import { DOCUMENT_KINDS } from '../../documents/documents.schemas.js';
+import { DOCUMENT_KINDS } from '../../enrolment/pieces.js';
 
 /**
  * The agents' "Inscription en ligne" form of an activity: what the public offer says of it,
