@@ -257,11 +257,18 @@ export async function listRejectedDebits(db: Queryable, townId: string, from: Da
   return rows;
 }
 
-/** Notifications, returns and checks of the period that went wrong: forged, not matching, unknown, or the provider unreachable. */
+/**
+ * Notifications, returns and checks of the period that went wrong: forged, not matching, unknown,
+ * the provider unreachable — or the provider saying paid a payment the portal had already closed
+ * (a replay whose status is 'paid' on a payment that is not: money taken, invoices still to pay).
+ */
 export async function listAlertEvents(db: Queryable, townId: string, from: Date, to: Date): Promise<PaymentEventRow[]> {
   const { rows } = await db.query<PaymentEventRow>(
     `select ${EVENT_COLUMNS} from payment_events e
-      where e.town_id = $1 and e.outcome in ('forged', 'mismatch', 'unknown', 'error') and e.created_at >= $2 and e.created_at < $3
+      where e.town_id = $1 and e.created_at >= $2 and e.created_at < $3
+        and (e.outcome in ('forged', 'mismatch', 'unknown', 'error')
+             or (e.outcome = 'replay' and e.status = 'paid'
+                 and exists (select 1 from payments p where p.town_id = e.town_id and p.id = e.payment_id and p.status <> 'paid')))
       order by e.created_at, e.id limit 500`,
     [townId, from, to],
   );

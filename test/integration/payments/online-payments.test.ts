@@ -18,6 +18,7 @@ import {
 } from '../../helpers/fixtures.js';
 import { invoiceMonth, regieWithActivity, signedIn } from '../billing/parent-billing.js';
 import { page } from '../../helpers/html.js';
+import { signedInAgent } from '../payments-agents/helpers.js';
 import { bankBody, confirmChoice, familyToPay, notify, pendingPayment, receiptMails, startPayment } from './online-payment.js';
 
 /**
@@ -202,7 +203,11 @@ describe('paying several invoices with the built-in bank', () => {
     expect(shown.links('main .action-links')).toEqual([{ href: '/bayeux/mon-espace/factures/payer', text: 'Payer à nouveau' }]);
     expect((await payments.listPaymentEvents(t.db.pool, f.townId, payment.id)).map((e) => [e.outcome, e.status, e.detail])).toEqual([
       ['applied', 'refused', ''],
-      ['replay', 'paid', 'déjà refused'],
+      [
+        'replay',
+        'paid',
+        'Le prestataire confirme le paiement alors qu’il était déjà refusé : ses factures restent à payer, la somme est à rembourser ou à enregistrer.',
+      ],
     ]);
     expect(await receiptMails(t, f.parent.email)).toBe(0);
     // Nothing was taken: the invoice can be paid again at once.
@@ -439,6 +444,53 @@ describe('the scheduled check of pending payments', () => {
       ['check', 'waiting', 'waiting'],
       ['check', 'applied', 'abandoned'],
     ]);
+    t.clock.set(NOW);
+  });
+
+  it('closes an expired operation in the bank’s own books, so a click racing the check cannot take money afterwards', async () => {
+    const f = await familyToPay(t, 'COURSE', ['2026-11']);
+    const id = f.invoices[0]!.id;
+    const payment = await pendingPayment(t, f.agent, 'bayeux', f.townId, [id]);
+    const bankUrl = `/bayeux/banque-de-demonstration/${payment.id}`;
+    const bankPage = page(await f.agent.get(bankUrl));
+    // The check finds the bank's page expired and closes the payment as abandoned…
+    t.clock.set('2026-12-02T09:16:00Z');
+    await runCheck();
+    expect(await statusOf(f.townId, payment.id)).toBe('abandoned');
+    // …while the family's click on "Payer" was read a moment before the expiry (the two requests
+    // interleave): the bank must not take the money of a payment the portal has given up on.
+    t.clock.set('2026-12-02T09:14:59Z');
+    await f.agent.post(bankUrl).type('form').send({ _csrf: bankPage.csrf(), decision: 'payer' });
+    t.clock.set(NOW);
+    expect((await bank.findBankOperation(t.db.pool, payment.providerPaymentId!))?.decision).toBe('abandoned');
+    expect(await statusOf(f.townId, payment.id)).toBe('abandoned');
+    expect((await payments.listPaymentEvents(t.db.pool, f.townId, payment.id)).map((e) => [e.channel, e.outcome, e.status])).toEqual([
+      ['check', 'applied', 'abandoned'],
+    ]);
+  });
+
+  it('shows the agents a payment the provider confirms after the portal closed it: money taken, invoice still to pay', async () => {
+    const f = await familyToPay(t, 'TARDIF', ['2026-11']);
+    const id = f.invoices[0]!.id;
+    const payment = await pendingPayment(t, f.agent, 'bayeux', f.townId, [id]);
+    t.clock.set('2026-12-02T09:16:00Z');
+    await runCheck();
+    expect(await statusOf(f.townId, payment.id)).toBe('abandoned');
+    // The provider says, signed, that it took the money after all (PayFiP's late 'P' after its P5).
+    expect((await notify(t, 'bayeux', bankBody(t, payment, { status: 'paid' }))).status).toBe(200);
+    // A final status does not move: the invoice stays to pay, and no receipt is sent…
+    expect(await statusOf(f.townId, payment.id)).toBe('abandoned');
+    expect(await invoiceStatuses(f.townId, [id])).toEqual(['issued']);
+    expect(await receiptMails(t, f.parent.email)).toBe(0);
+    // …but the money was taken: the day's reconciliation says so, with the payment to look into.
+    const http = await signedInAgent(t, 'bayeux');
+    const p = page(await http.get('/bayeux/agents/facturation/rapprochement?jour=02/12/2026'));
+    const alerts = p.rows('table:has(#alerts-caption)').filter((r) => r.el.find(`a[href$="/paiements/${payment.id}"]`).length > 0);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.cells[1]).toBe('Payé chez le prestataire après la clôture du paiement : à vérifier');
+    expect(alerts[0]!.cells[2]).toContain(
+      'Le prestataire confirme le paiement alors qu’il était déjà abandonné : ses factures restent à payer, la somme est à rembourser ou à enregistrer.',
+    );
     t.clock.set(NOW);
   });
 

@@ -193,6 +193,12 @@ export const EVENT_CHANNEL_LABELS: Record<'notification' | 'return' | 'check' | 
   agent: 'Agent',
 };
 
+/**
+ * A 'replay' the reconciliation lists (listAlertEvents): the provider says paid a payment the
+ * portal had already closed. Not a harmless repetition: the provider has the money.
+ */
+export const LATE_PAID_LABEL = 'Payé chez le prestataire après la clôture du paiement : à vérifier';
+
 /** What came of it. */
 export const EVENT_OUTCOME_LABELS: Record<'applied' | 'replay' | 'forged' | 'mismatch' | 'unknown' | 'waiting' | 'error', string> = {
   applied: 'Pris en compte',
