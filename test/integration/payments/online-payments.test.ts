@@ -491,6 +491,12 @@ describe('the scheduled check of pending payments', () => {
     expect(alerts[0]!.cells[2]).toContain(
       'Le prestataire confirme le paiement alors qu’il était déjà abandonné : ses factures restent à payer, la somme est à rembourser ou à enregistrer.',
     );
+    // The payment's own trail says it in the same words, not as a harmless repetition.
+    const trail = page(await http.get(`/bayeux/agents/facturation/paiements/${payment.id}`));
+    expect(trail.rows('table:has(#events-caption)').map((r) => r.cells[1])).toEqual([
+      'Pris en compte',
+      'Payé chez le prestataire après la clôture du paiement : à vérifier',
+    ]);
     t.clock.set(NOW);
   });
 
