@@ -16,7 +16,7 @@ import {
   setPayer,
   town,
 } from '../../helpers/fixtures.js';
-import { invoiceMonth, regieWithActivity, signedIn } from '../billing/parent-billing.js';
+import { enrol, invoiceMonth, invoicesOf, regieWithActivity, signedIn } from '../billing/parent-billing.js';
 import { page } from '../../helpers/html.js';
 import { signedInAgent } from '../payments-agents/helpers.js';
 import { bankBody, confirmChoice, familyToPay, notify, pendingPayment, receiptMails, startPayment } from './online-payment.js';
@@ -273,6 +273,26 @@ describe('choosing what to pay', () => {
     ]);
     const choose = page(await f.agent.get('/bayeux/mon-espace/factures/payer'));
     expect(choose.attrs('input[name=factures][disabled]', 'value')).toEqual([october]);
+    // The block lasts 20 minutes from the payment's start, then the invoice can be paid again.
+    t.clock.set('2026-12-02T09:19:59Z');
+    expect((await confirmChoice(f.agent, 'bayeux', [october])).status).toBe(400);
+    t.clock.set('2026-12-02T09:20:01Z');
+    expect((await confirmChoice(f.agent, 'bayeux', [october])).status).toBe(200);
+    t.clock.set(NOW);
+
+    // The same child at an activity of another régie: one payment cannot mix the two régies.
+    const second = await regieWithActivity(t, 'bayeux');
+    await enrol(t, 'bayeux', second.activityId, f.childId, { present: ['2026-11-06'] });
+    await invoiceMonth(t, f.townId, second.regieId, '2026-11');
+    const elsewhere = (await invoicesOf(t, f.townId, f.familyId)).find((i) => i.regieId === second.regieId)!;
+    const mixed = await confirmChoice(f.agent, 'bayeux', [november, elsewhere.id]);
+    expect(mixed.status).toBe(400);
+    expect(
+      page(mixed)
+        .errorSummary()
+        .map((e) => e.message),
+    ).toEqual(['Choisissez les factures d’une seule régie à la fois : chaque régie encaisse ses propres paiements.']);
+    expect(page(mixed).checked('factures')).toEqual([november, elsewhere.id]);
 
     const other = await familyToPay(t, 'REGLES2', ['2026-11']);
     await invoices.setInvoicePaid(t.db.pool, other.townId, other.invoices[0]!.id, new Date(NOW));
