@@ -235,7 +235,12 @@ async function applyResult(ctx: PaymentsContext, payment: Payment, result: Provi
   const wrong = await mismatch(ctx, payment, result);
   if (wrong) {
     ctx.logger.warn({ paymentId: payment.id, channel, wrong }, 'payment result does not match the payment: ignored');
-    await payments.recordPaymentEvent(ctx.pool, { ...event, outcome: 'mismatch', detail: wrong });
+    // A check that got a wrong answer is still an attempt: uncounted, the payment would stay
+    // first in the check's queue (least recently checked first) at every run.
+    await withTransaction(ctx.pool, async (db) => {
+      await payments.recordPaymentEvent(db, { ...event, outcome: 'mismatch', detail: wrong });
+      if (channel === 'check') await payments.markPaymentChecked(db, payment.townId, payment.id, ctx.clock.now());
+    });
     return;
   }
   const now = ctx.clock.now();
