@@ -1,5 +1,13 @@
 import type { Queryable } from '../db/pool.js';
-import { PAYMENT_COLUMNS, type Payment, type PaymentMethod, type PaymentProviderName, type PaymentStatus } from './payments.repository.js';
+import {
+  PAYMENT_COLUMNS,
+  type Payment,
+  type PaymentEventChannel,
+  type PaymentEventOutcome,
+  type PaymentMethod,
+  type PaymentProviderName,
+  type PaymentStatus,
+} from './payments.repository.js';
 
 /**
  * What the back-office reads of payments (issue 15, the agents' side): the payments of a
@@ -159,8 +167,8 @@ export interface PaymentEventRow {
   id: number;
   paymentId: string | null;
   provider: string;
-  channel: 'notification' | 'return' | 'check' | 'agent';
-  outcome: 'applied' | 'replay' | 'forged' | 'mismatch' | 'unknown' | 'waiting' | 'error';
+  channel: PaymentEventChannel;
+  outcome: PaymentEventOutcome;
   status: string | null;
   detail: string;
   remoteAddress: string | null;
