@@ -187,7 +187,7 @@ export async function startPayment(
 
 type Channel = 'notification' | 'return' | 'check';
 
-/** How a closed payment ended, in the words of the event a late 'paid' leaves. */
+/** How a closed payment ended, in the words of a replay's event (the agents read the trail). */
 const CLOSED_AS: Record<payments.PaymentStatus, string> = {
   created: 'en cours',
   pending: 'en cours',
@@ -276,7 +276,7 @@ async function applyResult(ctx: PaymentsContext, payment: Payment, result: Provi
         : ''
       : paidAfterClosing
         ? `Le prestataire confirme le paiement alors qu’il était déjà ${CLOSED_AS[settled.payment.status]} : ses factures restent à payer, la somme est à rembourser ou à enregistrer.`
-        : `déjà ${settled.payment.status}`;
+        : `déjà ${CLOSED_AS[settled.payment.status]}`;
     await payments.recordPaymentEvent(db, { ...event, outcome: settled.changed ? 'applied' : 'replay', detail });
     if (channel === 'check') await payments.markPaymentChecked(db, payment.townId, payment.id, now);
     if (settled.changed && status === 'paid') await queueReceipt(db, ctx, settled.payment);

@@ -139,7 +139,11 @@ describe('paying several invoices with the built-in bank', () => {
       t.clock.set(NOW);
     }
     expect(await invoiceStatuses(f.townId, ids)).toEqual(['paid', 'paid']);
-    expect((await payments.listPaymentEvents(t.db.pool, f.townId, payment.id)).map((e) => e.outcome)).toEqual(['applied', 'replay']);
+    // The agents read the trail: the replay says in French what it found.
+    expect((await payments.listPaymentEvents(t.db.pool, f.townId, payment.id)).map((e) => [e.outcome, e.detail])).toEqual([
+      ['applied', ''],
+      ['replay', 'déjà payé'],
+    ]);
     expect(await receiptMails(t, f.parent.email)).toBe(1);
     await t.deliverMail();
     const { rows } = await t.db.pool.query<{ status: string; subject: string; text_body: string }>(
