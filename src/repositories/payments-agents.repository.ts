@@ -1,5 +1,13 @@
 import type { Queryable } from '../db/pool.js';
-import { PAYMENT_COLUMNS, type Payment, type PaymentMethod, type PaymentProviderName, type PaymentStatus } from './payments.repository.js';
+import {
+  PAYMENT_COLUMNS,
+  type Payment,
+  type PaymentEventChannel,
+  type PaymentEventOutcome,
+  type PaymentMethod,
+  type PaymentProviderName,
+  type PaymentStatus,
+} from './payments.repository.js';
 
 /**
  * What the back-office reads of payments (issue 15, the agents' side): the payments of a
@@ -159,8 +167,8 @@ export interface PaymentEventRow {
   id: number;
   paymentId: string | null;
   provider: string;
-  channel: 'notification' | 'return' | 'check' | 'agent';
-  outcome: 'applied' | 'replay' | 'forged' | 'mismatch' | 'unknown' | 'waiting' | 'error';
+  channel: PaymentEventChannel;
+  outcome: PaymentEventOutcome;
   status: string | null;
   detail: string;
   remoteAddress: string | null;
@@ -257,11 +265,18 @@ export async function listRejectedDebits(db: Queryable, townId: string, from: Da
   return rows;
 }
 
-/** Notifications, returns and checks of the period that went wrong: forged, not matching, unknown, or the provider unreachable. */
+/**
+ * Notifications, returns and checks of the period that went wrong: forged, not matching, unknown,
+ * the provider unreachable — or the provider saying paid a payment the portal had already closed
+ * (a replay whose status is 'paid' on a payment that is not: money taken, invoices still to pay).
+ */
 export async function listAlertEvents(db: Queryable, townId: string, from: Date, to: Date): Promise<PaymentEventRow[]> {
   const { rows } = await db.query<PaymentEventRow>(
     `select ${EVENT_COLUMNS} from payment_events e
-      where e.town_id = $1 and e.outcome in ('forged', 'mismatch', 'unknown', 'error') and e.created_at >= $2 and e.created_at < $3
+      where e.town_id = $1 and e.created_at >= $2 and e.created_at < $3
+        and (e.outcome in ('forged', 'mismatch', 'unknown', 'error')
+             or (e.outcome = 'replay' and e.status = 'paid'
+                 and exists (select 1 from payments p where p.town_id = e.town_id and p.id = e.payment_id and p.status <> 'paid')))
       order by e.created_at, e.id limit 500`,
     [townId, from, to],
   );

@@ -207,12 +207,16 @@ export async function findPaymentByProviderId(
   return rows[0];
 }
 
+/** Where a line of a payment's trail came from, and what came of it (payment_events' checks). */
+export type PaymentEventChannel = 'notification' | 'return' | 'check' | 'agent';
+export type PaymentEventOutcome = 'applied' | 'replay' | 'forged' | 'mismatch' | 'unknown' | 'waiting' | 'error';
+
 export interface PaymentEvent {
   townId: string;
   paymentId: string | null;
   provider: string;
-  channel: 'notification' | 'return' | 'check' | 'agent';
-  outcome: 'applied' | 'replay' | 'forged' | 'mismatch' | 'unknown' | 'waiting' | 'error';
+  channel: PaymentEventChannel;
+  outcome: PaymentEventOutcome;
   status?: string | null;
   detail?: string;
   remoteAddress?: string | null;

@@ -135,10 +135,18 @@ export class BuiltinProvider implements PaymentProvider {
   }
 
   async fetchStatus(payment: { providerPaymentId: string; payfipNumcli: string | null; createdAt: Date }): Promise<ProviderResult> {
-    const operation = await bank.findBankOperation(this.ctx.pool, payment.providerPaymentId);
-    if (!operation) throw new Error(`built-in bank: unknown operation ${payment.providerPaymentId}`);
-    const expired = this.ctx.clock.now().getTime() - operation.createdAt.getTime() > BANK_PAGE_LIFETIME_MS;
-    const status = operation.decision ?? (expired ? 'abandoned' : 'waiting');
+    const found = await bank.findBankOperation(this.ctx.pool, payment.providerPaymentId);
+    if (!found) throw new Error(`built-in bank: unknown operation ${payment.providerPaymentId}`);
+    const now = this.ctx.clock.now();
+    const expired = now.getTime() - found.createdAt.getTime() > BANK_PAGE_LIFETIME_MS;
+    // An expired operation is closed in the bank's books before it is reported abandoned, as a
+    // real bank's would be: a click on "Payer" racing this check then finds it decided (the
+    // decision is written once), instead of taking money for a payment the portal closes now.
+    const operation =
+      !found.decision && expired
+        ? ((await bank.decideBankOperation(this.ctx.pool, found.townId, found.id, 'abandoned', now)).operation ?? found)
+        : found;
+    const status = operation.decision ?? 'waiting';
     return {
       status,
       providerPaymentId: operation.id,

@@ -196,6 +196,16 @@ export async function startPayment(
 
 type Channel = 'notification' | 'return' | 'check';
 
+/** How a closed payment ended, in the words of a replay's event (the agents read the trail). */
+const CLOSED_AS: Record<payments.PaymentStatus, string> = {
+  created: 'en cours',
+  pending: 'en cours',
+  paid: 'payé',
+  refused: 'refusé',
+  abandoned: 'abandonné',
+  failed: 'en échec',
+};
+
 /** Why a provider's account of a payment is not about this payment, or undefined when it is. */
 async function mismatch(ctx: ServiceContext, payment: Payment, result: ProviderResult): Promise<string | undefined> {
   // A payment is believed paid only on an answer that names its amount and reference (and, for
@@ -234,7 +244,12 @@ async function applyResult(ctx: PaymentsContext, payment: Payment, result: Provi
   const wrong = await mismatch(ctx, payment, result);
   if (wrong) {
     ctx.logger.warn({ paymentId: payment.id, channel, wrong }, 'payment result does not match the payment: ignored');
-    await payments.recordPaymentEvent(ctx.pool, { ...event, outcome: 'mismatch', detail: wrong });
+    // A check that got a wrong answer is still an attempt: uncounted, the payment would stay
+    // first in the check's queue (least recently checked first) at every run.
+    await withTransaction(ctx.pool, async (db) => {
+      await payments.recordPaymentEvent(db, { ...event, outcome: 'mismatch', detail: wrong });
+      if (channel === 'check') await payments.markPaymentChecked(db, payment.townId, payment.id, ctx.clock.now());
+    });
     return;
   }
   const now = ctx.clock.now();
@@ -254,11 +269,23 @@ async function applyResult(ctx: PaymentsContext, payment: Payment, result: Provi
       failure: status === 'paid' ? null : FAILURES[status],
     });
     if (!settled) throw new Error(`payment ${payment.id} vanished`);
+    // The provider took the money of a payment the portal had already closed (PayFiP's 'P' after
+    // its P5 at 20 minutes): the final status stays, so the invoices stay to pay, but the money
+    // must not go unnoticed — the reconciliation lists this event (listAlertEvents).
+    const paidAfterClosing = !settled.changed && status === 'paid' && settled.payment.status !== 'paid';
+    if (paidAfterClosing) {
+      ctx.logger.error(
+        { paymentId: payment.id, channel, closedAs: settled.payment.status },
+        'provider reports paid a payment already closed',
+      );
+    }
     const detail = settled.changed
       ? settled.invoicesAlreadyPaid.length > 0
         ? `factures déjà payées par ailleurs : ${settled.invoicesAlreadyPaid.join(', ')}`
         : ''
-      : `déjà ${settled.payment.status}`;
+      : paidAfterClosing
+        ? `Le prestataire confirme le paiement alors qu’il était déjà ${CLOSED_AS[settled.payment.status]} : ses factures restent à payer, la somme est à rembourser ou à enregistrer.`
+        : `déjà ${CLOSED_AS[settled.payment.status]}`;
     await payments.recordPaymentEvent(db, { ...event, outcome: settled.changed ? 'applied' : 'replay', detail });
     if (channel === 'check') await payments.markPaymentChecked(db, payment.townId, payment.id, now);
     if (settled.changed && status === 'paid') await queueReceipt(db, ctx, settled.payment);

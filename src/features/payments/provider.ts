@@ -2,8 +2,9 @@
  * What the portal asks of a payment provider (issue 15). A town picks one in its billing
  * settings (`billing_settings.payment_provider`): the built-in bank outside production,
  * PayFiP for towns. The payments service is the only caller; a provider never touches the
- * database, so that every change of a payment or an invoice happens in the service's
- * transactions, after the provider's answer was checked.
+ * portal's payments or invoices (the built-in bank writes only its own books,
+ * builtin_bank_operations), so that every change of a payment or an invoice happens in the
+ * service's transactions, after the provider's answer was checked.
  */
 
 /** What a provider says of a payment. `waiting`: no result yet (the family is still at the bank). */

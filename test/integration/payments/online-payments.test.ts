@@ -16,8 +16,9 @@ import {
   setPayer,
   town,
 } from '../../helpers/fixtures.js';
-import { invoiceMonth, regieWithActivity, signedIn } from '../billing/parent-billing.js';
+import { enrol, invoiceMonth, invoicesOf, regieWithActivity, signedIn } from '../billing/parent-billing.js';
 import { page } from '../../helpers/html.js';
+import { signedInAgent } from '../payments-agents/helpers.js';
 import { bankBody, confirmChoice, familyToPay, notify, pendingPayment, receiptMails, startPayment } from './online-payment.js';
 
 /**
@@ -138,7 +139,11 @@ describe('paying several invoices with the built-in bank', () => {
       t.clock.set(NOW);
     }
     expect(await invoiceStatuses(f.townId, ids)).toEqual(['paid', 'paid']);
-    expect((await payments.listPaymentEvents(t.db.pool, f.townId, payment.id)).map((e) => e.outcome)).toEqual(['applied', 'replay']);
+    // The agents read the trail: the replay says in French what it found.
+    expect((await payments.listPaymentEvents(t.db.pool, f.townId, payment.id)).map((e) => [e.outcome, e.detail])).toEqual([
+      ['applied', ''],
+      ['replay', 'déjà payé'],
+    ]);
     expect(await receiptMails(t, f.parent.email)).toBe(1);
     await t.deliverMail();
     const { rows } = await t.db.pool.query<{ status: string; subject: string; text_body: string }>(
@@ -202,7 +207,11 @@ describe('paying several invoices with the built-in bank', () => {
     expect(shown.links('main .action-links')).toEqual([{ href: '/bayeux/mon-espace/factures/payer', text: 'Payer à nouveau' }]);
     expect((await payments.listPaymentEvents(t.db.pool, f.townId, payment.id)).map((e) => [e.outcome, e.status, e.detail])).toEqual([
       ['applied', 'refused', ''],
-      ['replay', 'paid', 'déjà refused'],
+      [
+        'replay',
+        'paid',
+        'Le prestataire confirme le paiement alors qu’il était déjà refusé : ses factures restent à payer, la somme est à rembourser ou à enregistrer.',
+      ],
     ]);
     expect(await receiptMails(t, f.parent.email)).toBe(0);
     // Nothing was taken: the invoice can be paid again at once.
@@ -268,6 +277,26 @@ describe('choosing what to pay', () => {
     ]);
     const choose = page(await f.agent.get('/bayeux/mon-espace/factures/payer'));
     expect(choose.attrs('input[name=factures][disabled]', 'value')).toEqual([october]);
+    // The block lasts 20 minutes from the payment's start, then the invoice can be paid again.
+    t.clock.set('2026-12-02T09:19:59Z');
+    expect((await confirmChoice(f.agent, 'bayeux', [october])).status).toBe(400);
+    t.clock.set('2026-12-02T09:20:01Z');
+    expect((await confirmChoice(f.agent, 'bayeux', [october])).status).toBe(200);
+    t.clock.set(NOW);
+
+    // The same child at an activity of another régie: one payment cannot mix the two régies.
+    const second = await regieWithActivity(t, 'bayeux');
+    await enrol(t, 'bayeux', second.activityId, f.childId, { present: ['2026-11-06'] });
+    await invoiceMonth(t, f.townId, second.regieId, '2026-11');
+    const elsewhere = (await invoicesOf(t, f.townId, f.familyId)).find((i) => i.regieId === second.regieId)!;
+    const mixed = await confirmChoice(f.agent, 'bayeux', [november, elsewhere.id]);
+    expect(mixed.status).toBe(400);
+    expect(
+      page(mixed)
+        .errorSummary()
+        .map((e) => e.message),
+    ).toEqual(['Choisissez les factures d’une seule régie à la fois : chaque régie encaisse ses propres paiements.']);
+    expect(page(mixed).checked('factures')).toEqual([november, elsewhere.id]);
 
     const other = await familyToPay(t, 'REGLES2', ['2026-11']);
     await invoices.setInvoicePaid(t.db.pool, other.townId, other.invoices[0]!.id, new Date(NOW));
@@ -438,6 +467,59 @@ describe('the scheduled check of pending payments', () => {
     expect((await payments.listPaymentEvents(t.db.pool, f.townId, waiting.id)).map((e) => [e.channel, e.outcome, e.status])).toEqual([
       ['check', 'waiting', 'waiting'],
       ['check', 'applied', 'abandoned'],
+    ]);
+    t.clock.set(NOW);
+  });
+
+  it('closes an expired operation in the bank’s own books, so a click racing the check cannot take money afterwards', async () => {
+    const f = await familyToPay(t, 'COURSE', ['2026-11']);
+    const id = f.invoices[0]!.id;
+    const payment = await pendingPayment(t, f.agent, 'bayeux', f.townId, [id]);
+    const bankUrl = `/bayeux/banque-de-demonstration/${payment.id}`;
+    const bankPage = page(await f.agent.get(bankUrl));
+    // The check finds the bank's page expired and closes the payment as abandoned…
+    t.clock.set('2026-12-02T09:16:00Z');
+    await runCheck();
+    expect(await statusOf(f.townId, payment.id)).toBe('abandoned');
+    // …while the family's click on "Payer" was read a moment before the expiry (the two requests
+    // interleave): the bank must not take the money of a payment the portal has given up on.
+    t.clock.set('2026-12-02T09:14:59Z');
+    await f.agent.post(bankUrl).type('form').send({ _csrf: bankPage.csrf(), decision: 'payer' });
+    t.clock.set(NOW);
+    expect((await bank.findBankOperation(t.db.pool, payment.providerPaymentId!))?.decision).toBe('abandoned');
+    expect(await statusOf(f.townId, payment.id)).toBe('abandoned');
+    expect((await payments.listPaymentEvents(t.db.pool, f.townId, payment.id)).map((e) => [e.channel, e.outcome, e.status])).toEqual([
+      ['check', 'applied', 'abandoned'],
+    ]);
+  });
+
+  it('shows the agents a payment the provider confirms after the portal closed it: money taken, invoice still to pay', async () => {
+    const f = await familyToPay(t, 'TARDIF', ['2026-11']);
+    const id = f.invoices[0]!.id;
+    const payment = await pendingPayment(t, f.agent, 'bayeux', f.townId, [id]);
+    t.clock.set('2026-12-02T09:16:00Z');
+    await runCheck();
+    expect(await statusOf(f.townId, payment.id)).toBe('abandoned');
+    // The provider says, signed, that it took the money after all (PayFiP's late 'P' after its P5).
+    expect((await notify(t, 'bayeux', bankBody(t, payment, { status: 'paid' }))).status).toBe(200);
+    // A final status does not move: the invoice stays to pay, and no receipt is sent…
+    expect(await statusOf(f.townId, payment.id)).toBe('abandoned');
+    expect(await invoiceStatuses(f.townId, [id])).toEqual(['issued']);
+    expect(await receiptMails(t, f.parent.email)).toBe(0);
+    // …but the money was taken: the day's reconciliation says so, with the payment to look into.
+    const http = await signedInAgent(t, 'bayeux');
+    const p = page(await http.get('/bayeux/agents/facturation/rapprochement?jour=02/12/2026'));
+    const alerts = p.rows('table:has(#alerts-caption)').filter((r) => r.el.find(`a[href$="/paiements/${payment.id}"]`).length > 0);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.cells[1]).toBe('Payé chez le prestataire après la clôture du paiement : à vérifier');
+    expect(alerts[0]!.cells[2]).toContain(
+      'Le prestataire confirme le paiement alors qu’il était déjà abandonné : ses factures restent à payer, la somme est à rembourser ou à enregistrer.',
+    );
+    // The payment's own trail says it in the same words, not as a harmless repetition.
+    const trail = page(await http.get(`/bayeux/agents/facturation/paiements/${payment.id}`));
+    expect(trail.rows('table:has(#events-caption)').map((r) => r.cells[1])).toEqual([
+      'Pris en compte',
+      'Payé chez le prestataire après la clôture du paiement : à vérifier',
     ]);
     t.clock.set(NOW);
   });

@@ -109,6 +109,22 @@ describe('paying through PayFiP', () => {
     expect(await events(payment.id)).toEqual(['notification:mismatch']);
   });
 
+  it('counts a scheduled check whose answer does not match as an attempt, so the payment does not stay first in line', async () => {
+    const f = await payfipFamily('PAYFIPCINQ', ['2026-11']);
+    const { payment, idOp } = await startAtPayfip(f);
+    fake.settle(idOp, 'P', { montant: '100' });
+    t.clock.set('2026-12-02T09:06:00Z');
+    await t.jobs.boss.send('payments-check', {});
+    expect(await t.jobs.runDue('payments-check')).toBe(1);
+    t.clock.set('2026-12-02T09:00:00Z');
+    expect(await events(payment.id)).toEqual(['check:mismatch']);
+    expect(await payments.findPayment(t.db.pool, f.townId, payment.id)).toMatchObject({
+      status: 'pending',
+      checkAttempts: 1,
+      lastCheckedAt: new Date('2026-12-02T09:06:00Z'),
+    });
+  });
+
   it('records a refused card, and the browser back before any notification settles the payment through PayFiP’s answer', async () => {
     const refused = await payfipFamily('PAYFIPTROIS', ['2026-11']);
     const r = await startAtPayfip(refused);

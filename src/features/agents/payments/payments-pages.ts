@@ -2,7 +2,14 @@ import { addDays, daysBetween, formatDate, formatTime, parisDay, parseFrenchDate
 import { formValues } from '../../../lib/forms.js';
 import { UUID } from '../../../lib/ids.js';
 import type { PaidTotalRow, PaymentSearch } from '../../../repositories/payments-agents.repository.js';
-import type { Payment, PaymentMethod, PaymentProviderName, PaymentStatus } from '../../../repositories/payments.repository.js';
+import type {
+  Payment,
+  PaymentEventChannel,
+  PaymentEventOutcome,
+  PaymentMethod,
+  PaymentProviderName,
+  PaymentStatus,
+} from '../../../repositories/payments.repository.js';
 import { amountCell, textCell } from '../../billing/export-csv.js';
 
 /**
@@ -186,15 +193,21 @@ export function paymentsCsv(rows: readonly (Payment & { familyName: string; invo
 }
 
 /** Where a line of a payment's trail came from. */
-export const EVENT_CHANNEL_LABELS: Record<'notification' | 'return' | 'check' | 'agent', string> = {
+export const EVENT_CHANNEL_LABELS: Record<PaymentEventChannel, string> = {
   notification: 'Notification du prestataire',
   return: 'Retour de la famille sur le portail',
   check: 'Vérification programmée auprès du prestataire',
   agent: 'Agent',
 };
 
+/**
+ * A 'replay' the reconciliation lists (listAlertEvents): the provider says paid a payment the
+ * portal had already closed. Not a harmless repetition: the provider has the money.
+ */
+export const LATE_PAID_LABEL = 'Payé chez le prestataire après la clôture du paiement : à vérifier';
+
 /** What came of it. */
-export const EVENT_OUTCOME_LABELS: Record<'applied' | 'replay' | 'forged' | 'mismatch' | 'unknown' | 'waiting' | 'error', string> = {
+export const EVENT_OUTCOME_LABELS: Record<PaymentEventOutcome, string> = {
   applied: 'Pris en compte',
   replay: 'Déjà pris en compte (répétition)',
   forged: 'Falsifié : signature invalide, rien n’a changé',

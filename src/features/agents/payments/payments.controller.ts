@@ -12,6 +12,7 @@ import {
   channelLabel,
   EVENT_CHANNEL_LABELS,
   EVENT_OUTCOME_LABELS,
+  LATE_PAID_LABEL,
   METHOD_LABELS,
   parsePaymentFilters,
   paymentSearch,
@@ -90,6 +91,7 @@ export function paymentsController(deps: AppDeps) {
       details: Object.entries(payment.providerDetails ?? {}),
       eventChannels: EVENT_CHANNEL_LABELS,
       eventOutcomes: EVENT_OUTCOME_LABELS,
+      latePaidLabel: LATE_PAID_LABEL,
     });
   }
 

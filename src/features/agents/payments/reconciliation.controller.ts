@@ -4,13 +4,22 @@ import { addDays, formatDate, PARIS, parisDay, parisInstant, parseFrenchDate } f
 import { formValues } from '../../../lib/forms.js';
 import { requireTown } from '../../../middleware/town.js';
 import * as payments from '../../../repositories/payments-agents.repository.js';
-import { channelLabel, EVENT_CHANNEL_LABELS, EVENT_OUTCOME_LABELS, pendingAge, STATUS_LABELS, summarizeTotals } from './payments-pages.js';
+import {
+  channelLabel,
+  EVENT_CHANNEL_LABELS,
+  EVENT_OUTCOME_LABELS,
+  LATE_PAID_LABEL,
+  pendingAge,
+  STATUS_LABELS,
+  summarizeTotals,
+} from './payments-pages.js';
 
 /**
  * The daily reconciliation (every agent): what of a day needs an agent's eye — payments
  * still pending, whatever their day (those past an hour stand out), refused, abandoned or failed ones, invoices
  * paid twice (money to give back), direct debits the bank rejected, notifications that were
- * forged, did not match or named no payment — and the day's money by channel, to compare
+ * forged, did not match or named no payment, a provider's 'paid' for a payment already closed
+ * — and the day's money by channel, to compare
  * with the bank's and the DGFiP's statements.
  */
 export function reconciliationController(deps: AppDeps) {
@@ -46,7 +55,8 @@ export function reconciliationController(deps: AppDeps) {
       alerts,
       totals: summarizeTotals(totals),
       eventChannels: EVENT_CHANNEL_LABELS,
-      eventOutcomes: EVENT_OUTCOME_LABELS,
+      // The only replays listed are the provider's 'paid' after the payment was closed.
+      eventOutcomes: { ...EVENT_OUTCOME_LABELS, replay: LATE_PAID_LABEL },
     });
   }
 
