@@ -44,5 +44,12 @@ export function paymentNotificationRouter(deps: AppDeps): Router {
   };
   router.get(path, townMiddleware(deps.pool), notify);
   router.post(path, townMiddleware(deps.pool), notify);
+  // A provider may send the family back with a form POST (its own page's, so no token of ours,
+  // and a cross-site POST carries no Lax cookie): the return is turned into a GET of the same
+  // address, which the browser makes with the session, and which does the verification.
+  // Nothing is read from the POST.
+  router.post(urls.paymentReturn(':town', ':paymentId'), (req, res) => {
+    res.redirect(303, urls.paymentReturn(encodeURIComponent(param(req, 'town')), encodeURIComponent(param(req, 'paymentId'))));
+  });
   return router;
 }

@@ -151,3 +151,18 @@ describe('paying through PayFiP', () => {
     expect(rows).toEqual([{ outcome: 'unknown', detail: 'opération inconnue 0a1b2c3d-0000-4000-8000-000000000000' }]);
   });
 });
+
+describe('the family back from PayFiP with a form POST', () => {
+  it('turns it into a GET of the same address (no token of ours, no cookie on a cross-site POST), which verifies as usual', async () => {
+    const f = await payfipFamily('PAYFIPCINQ', ['2026-11']);
+    const { payment, idOp } = await startAtPayfip(f);
+    fake.settle(idOp, 'P');
+    const posted = await t.agent().post(`/bayeux/paiement/retour/${payment.id}`).type('form').send({ idop: idOp });
+    expect([posted.status, posted.headers.location]).toEqual([303, `/bayeux/paiement/retour/${payment.id}`]);
+    // Nothing was believed from the POST: the GET, with the family's session, asks PayFiP.
+    expect((await payments.findPayment(t.db.pool, f.townId, payment.id))?.status).toBe('pending');
+    const back = await f.agent.get(posted.headers.location!);
+    expect(back.headers.location).toBe(`/bayeux/mon-espace/paiements/${payment.id}`);
+    expect((await payments.findPayment(t.db.pool, f.townId, payment.id))?.status).toBe('paid');
+  });
+});
