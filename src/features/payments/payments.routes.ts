@@ -34,9 +34,16 @@ export function paymentPagesRouter(deps: AppDeps): Router {
  * check (a provider has neither; the notification is verified by the provider's own means,
  * ADR 0017). GET or POST, as providers differ. Never a 500: the service answers every case.
  */
+/**
+ * The only POST routes of the app without our CSRF check: what a payment provider calls or
+ * sends the family back to. test/integration/foundation/csrf-multipart.test.ts holds every
+ * other POST route to the check, and these to this list.
+ */
+export const PROVIDER_CALLBACKS = [urls.paymentNotify(':town', ':provider'), urls.paymentReturn(':town', ':paymentId')] as const;
+
 export function paymentNotificationRouter(deps: AppDeps): Router {
   const router = Router();
-  const path = urls.paymentNotify(':town', ':provider');
+  const [path, returnPath] = PROVIDER_CALLBACKS;
   const notify = async (req: Request, res: Response) => {
     const call = { query: req.query as Record<string, unknown>, body: (req.body ?? {}) as Record<string, unknown>, headers: req.headers };
     const answer = await handleNotification(deps, req.town!, param(req, 'provider'), call, req.ip ?? null);
@@ -48,7 +55,7 @@ export function paymentNotificationRouter(deps: AppDeps): Router {
   // and a cross-site POST carries no Lax cookie): the return is turned into a GET of the same
   // address, which the browser makes with the session, and which does the verification.
   // Nothing is read from the POST.
-  router.post(urls.paymentReturn(':town', ':paymentId'), (req, res) => {
+  router.post(returnPath, (req, res) => {
     res.redirect(303, urls.paymentReturn(encodeURIComponent(param(req, 'town')), encodeURIComponent(param(req, 'paymentId'))));
   });
   return router;
