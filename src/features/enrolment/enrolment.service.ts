@@ -221,7 +221,8 @@ function rankApplications(applications: repo.ApplicationRow[], residentPostalCod
   );
 }
 
-export type AllocateResult = { ok: true; offered: number; waiting: number } | { ok: false; message: string };
+export type AllocateResult =
+  { ok: true; offered: number; waiting: number; passedOver: { childName: string; reason: string }[] } | { ok: false; message: string };
 
 /**
  * "Attribuer les places": draws a seed (kept on the activity, so the ranking can be
@@ -253,16 +254,21 @@ export async function allocate(ctx: ServiceContext, town: Town, acting: AgentAct
     await repo.recordAllocation(db, town.id, activityId, seed, now);
     let places = activity.capacity === null ? ranked.length : Math.max(0, activity.capacity - activity.enrolled);
     let offered = 0;
+    const passedOver: { childName: string; reason: string }[] = [];
     for (const r of ranked) {
       if (places > 0) {
+        // An acceptance its effect refuses (the child enrolled by hand since it applied) writes
+        // nothing: the place goes to the next one, and that request stays open for an agent.
         const result = await agentTransitionIn(db, ctx, town, acting, r.candidate.requestId, 'accepted', '');
-        if (!result.ok) throw new Error(`allocation could not accept request ${r.candidate.requestId}: ${result.message}`);
-        await repo.setApplicationRank(db, town.id, r.candidate.requestId, r.rank, 'offered');
-        places -= 1;
-        offered += 1;
-      } else {
-        await repo.setApplicationRank(db, town.id, r.candidate.requestId, r.rank, 'waiting');
+        if (result.ok) {
+          await repo.setApplicationRank(db, town.id, r.candidate.requestId, r.rank, 'offered');
+          places -= 1;
+          offered += 1;
+          continue;
+        }
+        passedOver.push({ childName: r.candidate.childName, reason: result.message });
       }
+      await repo.setApplicationRank(db, town.id, r.candidate.requestId, r.rank, 'waiting');
     }
     await audit(db, {
       ...acting,
@@ -273,6 +279,6 @@ export async function allocate(ctx: ServiceContext, town: Town, acting: AgentAct
       details: { seed, offered, waiting: ranked.length - offered },
       at: now,
     });
-    return { ok: true, offered, waiting: ranked.length - offered } as const;
+    return { ok: true, offered, waiting: ranked.length - offered, passedOver } as const;
   });
 }

@@ -47,7 +47,6 @@ interface Applicant {
 
 /** `n` families applying for one child each, the i-th at OPENS + offset(i); one in 2 resident, one in 20 with a sibling enrolled. */
 async function applicants(activityId: string, n: number, offset: (i: number) => number): Promise<Applicant[]> {
-  const tw = await town(db(), SLUG);
   const list: Applicant[] = [];
   for (let i = 0; i < n; i++) {
     const resident = i % 2 === 0;
@@ -58,30 +57,36 @@ async function applicants(activityId: string, n: number, offset: (i: number) => 
       const brother = await createChild(db(), SLUG, family.id, { firstNames: 'Aîné', lastName: `FAMILLE${i}` });
       await createEnrolment(db(), SLUG, { activityId, childId: brother, startDate: '2027-01-04', endDate: '2027-06-30' });
     }
-    const receivedAt = new Date(OPENS.getTime() + offset(i));
-    const requestId = await createRequest(db(), SLUG, {
-      familyId: family.id,
-      childId,
-      type: 'enrolment',
-      summary: `Inscription de Enfant${i}`,
-      payload: {
-        activityId,
-        activityName: 'Séjour ski',
-        childId,
-        childName: `Enfant${i}`,
-        startDate: '2027-01-04',
-        endDate: '2027-06-30',
-        daysWords: '',
-        pai: null,
-        diet: null,
-        pieces: [],
-      },
-      now: receivedAt,
-    });
-    await insertApplication(db(), { requestId, townId: tw.id, activityId, familyId: family.id, childId, receivedAt });
+    const requestId = await application(activityId, family.id, childId, new Date(OPENS.getTime() + offset(i)));
     list.push({ familyId: family.id, childId, requestId, resident, sibling });
   }
   return list;
+}
+
+/** A child's application to the activity, received at `receivedAt`, as "Inscrire mon enfant" makes it. */
+async function application(activityId: string, familyId: string, childId: string, receivedAt: Date): Promise<string> {
+  const tw = await town(db(), SLUG);
+  const requestId = await createRequest(db(), SLUG, {
+    familyId,
+    childId,
+    type: 'enrolment',
+    summary: 'Inscription au séjour ski',
+    payload: {
+      activityId,
+      activityName: 'Séjour ski',
+      childId,
+      childName: 'Enfant',
+      startDate: '2027-01-04',
+      endDate: '2027-06-30',
+      daysWords: '',
+      pai: null,
+      diet: null,
+      pieces: [],
+    },
+    now: receivedAt,
+  });
+  await insertApplication(db(), { requestId, townId: tw.id, activityId, familyId, childId, receivedAt });
+  return requestId;
 }
 
 async function outcome(activityId: string) {
@@ -166,4 +171,35 @@ describe('fair allocation of scarce places', () => {
     const status = page(await browser.get(urls.enrolmentApplication(SLUG, waiting.request_id)));
     expect(status.dd("Liste d'attente")).toBe("5e rang (rang 25 au classement de l'attribution)");
   }, 60_000);
+
+  it('passes over an application it cannot accept (the child enrolled by hand meanwhile) and gives the place to the next one', async () => {
+    const id = await offeredActivity(db(), SLUG, { enrolmentOpensAt: OPENS, fairWindowMinutes: 60 }, { name: 'Séjour neige', capacity: 3 });
+    // Resident, so ranked first; an agent enrolled the child by hand after the application.
+    const first = await createFamily(db(), SLUG, { name: 'PREMIERS', postalCode: '40220' });
+    const lea = await createChild(db(), SLUG, first.id, { firstNames: 'Léa', lastName: 'PREMIERS' });
+    const enrolledMeanwhile = await application(id, first.id, lea, new Date(OPENS.getTime() + 1_000));
+    await createEnrolment(db(), SLUG, { activityId: id, childId: lea, startDate: '2027-01-04', endDate: '2027-06-30' });
+    const others: string[] = [];
+    for (const name of ['AUTRES', 'DERNIERS']) {
+      const family = await createFamily(db(), SLUG, { name, postalCode: '64100' });
+      const child = await createChild(db(), SLUG, family.id, { firstNames: 'Hugo', lastName: name });
+      others.push(await application(id, family.id, child, new Date(OPENS.getTime() + 2_000)));
+    }
+    const staff = t.agent();
+    await signedInAgent(db(), staff, SLUG);
+    const path = urls.agentAllocation(SLUG, id);
+
+    const res = await postForm(staff, path, path, {});
+    expect(res.status).toBe(303);
+    // The two places left (3, one taken by Léa) go to the two other families.
+    const rows = await outcome(id);
+    expect(rows.filter((r) => r.status === 'accepted').map((r) => r.request_id)).toEqual(expect.arrayContaining(others));
+    expect(rows.filter((r) => r.status === 'accepted')).toHaveLength(2);
+    // Léa's application keeps its rank, still open for an agent to decide.
+    expect(rows.find((r) => r.request_id === enrolledMeanwhile)).toMatchObject({ rank: 1, allocation: 'waiting', status: 'sent' });
+    expect(page(await staff.get(path)).text('.notice')).toBe(
+      "Places attribuées : 2 inscription(s) acceptée(s), 1 demande(s) sur liste d'attente. " +
+        "La demande de Léa PREMIERS n'a pas pu être acceptée (Cet enfant est déjà inscrit à cette activité sur une partie de cette période) : décidez-la depuis sa page.",
+    );
+  });
 });
