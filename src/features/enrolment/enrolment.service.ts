@@ -1,5 +1,6 @@
 import { lockForTransaction, withTransaction } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
+import { latestAuditDetails } from '../../repositories/audit-log.repository.js';
 import { formatDate, parisDay } from '../../lib/calendar/index.js';
 import { DOCUMENT_MAX_FILES, type CheckedFile } from '../../lib/file-checks.js';
 import type { FieldError } from '../../lib/forms.js';
@@ -188,8 +189,10 @@ export async function apply(
 
 /**
  * The applications as the agents' page shows them. Once allocated, the ranking is replayed
- * from the recorded seed over the very applications it ranked (those given a rank), so it
- * comes out identical; the others (arrived or decided apart) follow in arrival order.
+ * from the recorded seed over the very applications it ranked (those given a rank), with the
+ * criteria as the allocation read them (its audit row keeps them: its own acceptances enrol
+ * brothers and sisters, and a family may move), so it comes out identical; the others
+ * (arrived or decided apart) follow in arrival order, with today's criteria.
  */
 export async function ranking(ctx: Pick<ServiceContext, 'pool'>, town: Town, activity: repo.OfferActivity) {
   const [applications, settings] = await Promise.all([
@@ -198,25 +201,25 @@ export async function ranking(ctx: Pick<ServiceContext, 'pool'>, town: Town, act
   ]);
   const withResidence = applications.map((a) => ({ ...a, resident: isResident(a.postalCode, settings.residentPostalCodes) }));
   if (!activity.allocationSeed) return { ranked: [], others: withResidence };
+  const record = await latestAuditDetails(ctx.pool, town.id, 'enrolment.allocate', activity.id);
+  const read = (key: string) => (Array.isArray(record?.[key]) ? new Set(record[key] as string[]) : undefined);
+  const [residents, siblings] = [read('residents'), read('siblings')];
+  const asRead = withResidence
+    .filter((a) => a.allocation !== null)
+    .map((a) => ({
+      ...a,
+      resident: residents ? residents.has(a.requestId) : a.resident,
+      siblingEnrolled: siblings ? siblings.has(a.requestId) : a.siblingEnrolled,
+    }));
   return {
-    ranked: rankApplications(
-      applications.filter((a) => a.allocation !== null),
-      settings.residentPostalCodes,
-      activity,
-      activity.allocationSeed,
-    ),
+    ranked: rankApplications(asRead, activity, activity.allocationSeed),
     others: withResidence.filter((a) => a.allocation === null),
   };
 }
 
-function rankApplications(applications: repo.ApplicationRow[], residentPostalCodes: string[], activity: repo.OfferActivity, seed: string) {
+function rankApplications(applications: (repo.ApplicationRow & { resident: boolean })[], activity: repo.OfferActivity, seed: string) {
   return rankCandidates(
-    applications.map((a) => ({
-      ...a,
-      id: a.requestId,
-      receivedAt: new Date(a.receivedAt),
-      resident: isResident(a.postalCode, residentPostalCodes),
-    })),
+    applications.map((a) => ({ ...a, id: a.requestId, receivedAt: new Date(a.receivedAt) })),
     { seed, opensAt: new Date(activity.enrolmentOpensAt!), windowMinutes: activity.fairWindowMinutes! },
   );
 }
@@ -249,7 +252,11 @@ export async function allocate(ctx: ServiceContext, town: Town, acting: AgentAct
     const seed = newSeed();
     const [applications, settings] = await Promise.all([repo.listApplications(db, town.id, activityId), getBillingSettings(db, town.id)]);
     const open = applications.filter((a) => a.status === 'sent' || a.status === 'in_progress' || a.status === 'complement_requested');
-    const ranked = rankApplications(open, settings.residentPostalCodes, activity, seed);
+    const ranked = rankApplications(
+      open.map((a) => ({ ...a, resident: isResident(a.postalCode, settings.residentPostalCodes) })),
+      activity,
+      seed,
+    );
     // Recorded first: the acceptances below pass the "allocate first" rule of enrolment-requests.ts.
     await repo.recordAllocation(db, town.id, activityId, seed, now);
     let places = activity.capacity === null ? ranked.length : Math.max(0, activity.capacity - activity.enrolled);
@@ -276,7 +283,14 @@ export async function allocate(ctx: ServiceContext, town: Town, acting: AgentAct
       action: 'enrolment.allocate',
       targetType: 'activity',
       targetId: activityId,
-      details: { seed, offered, waiting: ranked.length - offered },
+      // The criteria as read now, for the replay: the acceptances above already changed the siblings'.
+      details: {
+        seed,
+        offered,
+        waiting: ranked.length - offered,
+        residents: ranked.filter((r) => r.candidate.resident).map((r) => r.candidate.requestId),
+        siblings: ranked.filter((r) => r.candidate.siblingEnrolled).map((r) => r.candidate.requestId),
+      },
       at: now,
     });
     return { ok: true, offered, waiting: ranked.length - offered, passedOver } as const;

@@ -153,7 +153,10 @@ describe('fair allocation of scarce places', () => {
     );
     expect(replay.map((r) => r.candidate.id)).toEqual(rows.map((r) => r.request_id));
     const audit = await db().query(`select details from audit_log where target_id = $1 and action = 'enrolment.allocate'`, [id]);
-    expect(audit.rows[0].details).toEqual({ seed, offered: 20, waiting: 185 });
+    expect(audit.rows[0].details).toMatchObject({ seed, offered: 20, waiting: 185 });
+    const recorded = [...early, ...late];
+    expect(new Set(audit.rows[0].details.residents)).toEqual(new Set(recorded.filter((a) => a.resident).map((a) => a.requestId)));
+    expect(new Set(audit.rows[0].details.siblings)).toEqual(new Set(recorded.filter((a) => a.sibling).map((a) => a.requestId)));
 
     // The agents' page shows the ranking and the seed; a second allocation is refused.
     const shown = page(await staff.get(path));
@@ -201,5 +204,41 @@ describe('fair allocation of scarce places', () => {
       "Places attribuées : 2 inscription(s) acceptée(s), 1 demande(s) sur liste d'attente. " +
         "La demande de Léa PREMIERS n'a pas pu être acceptée (Cet enfant est déjà inscrit à cette activité sur une partie de cette période) : décidez-la depuis sa page.",
     );
+  });
+
+  it('replays the ranking with the criteria as the allocation read them, not as its own acceptances changed them', async () => {
+    const id = await offeredActivity(
+      db(),
+      SLUG,
+      { enrolmentOpensAt: OPENS, fairWindowMinutes: 60 },
+      { name: 'Stage de voile', capacity: null },
+    );
+    // Two sisters apply together; neither had a sibling enrolled, until the allocation enrolled both.
+    const sisters = await createFamily(db(), SLUG, { name: 'SOEURS', postalCode: '64100' });
+    for (const first of ['Alice', 'Berthe']) {
+      const child = await createChild(db(), SLUG, sisters.id, { firstNames: first, lastName: 'SOEURS' });
+      await application(id, sisters.id, child, new Date(OPENS.getTime() + 1_000));
+    }
+    for (let i = 0; i < 8; i++) {
+      const family = await createFamily(db(), SLUG, { name: `VOILE${i}`, postalCode: '64100' });
+      const child = await createChild(db(), SLUG, family.id, { firstNames: `Marin${i}`, lastName: `VOILE${i}` });
+      await application(id, family.id, child, new Date(OPENS.getTime() + 2_000));
+    }
+    const staff = t.agent();
+    await signedInAgent(db(), staff, SLUG);
+    const path = urls.agentAllocation(SLUG, id);
+    expect((await postForm(staff, path, path, {})).status).toBe(303);
+
+    const { rows: recorded } = await db().query<{ name: string; rank: number }>(
+      `select c.first_names || ' ' || c.last_name || ' (' || f.name || ')' as name, p.rank
+         from enrolment_applications p join children c on c.id = p.child_id join families f on f.id = p.family_id
+        where p.activity_id = $1 order by p.rank`,
+      [id],
+    );
+    const shown = page(await staff.get(path)).rows('table:has(#classement-caption)');
+    // The page's "Rang" and order are those the families were given…
+    expect(shown.map((r) => [r.header, r.cells[0]])).toEqual(recorded.map((r) => [r.name, String(r.rank)]));
+    // …and the sisters are shown without a sibling enrolled, as the draw ranked them.
+    expect(shown.filter((r) => r.header.endsWith('(SOEURS)')).map((r) => r.cells[3])).toEqual(['Non', 'Non']);
   });
 });
