@@ -204,6 +204,11 @@ export async function ranking(ctx: Pick<ServiceContext, 'pool'>, town: Town, act
   const record = await latestAuditDetails(ctx.pool, town.id, 'enrolment.allocate', activity.id);
   const read = (key: string) => (Array.isArray(record?.[key]) ? new Set(record[key] as string[]) : undefined);
   const [residents, siblings] = [read('residents'), read('siblings')];
+  // The window as it was: agents may move the opening once the places are given.
+  const window = {
+    opensAt: typeof record?.opensAt === 'string' ? new Date(record.opensAt) : new Date(activity.enrolmentOpensAt!),
+    windowMinutes: typeof record?.windowMinutes === 'number' ? record.windowMinutes : activity.fairWindowMinutes!,
+  };
   const asRead = withResidence
     .filter((a) => a.allocation !== null)
     .map((a) => ({
@@ -212,15 +217,18 @@ export async function ranking(ctx: Pick<ServiceContext, 'pool'>, town: Town, act
       siblingEnrolled: siblings ? siblings.has(a.requestId) : a.siblingEnrolled,
     }));
   return {
-    ranked: rankApplications(asRead, activity, activity.allocationSeed),
+    ranked: rankApplications(asRead, { seed: activity.allocationSeed, ...window }),
     others: withResidence.filter((a) => a.allocation === null),
   };
 }
 
-function rankApplications(applications: (repo.ApplicationRow & { resident: boolean })[], activity: repo.OfferActivity, seed: string) {
+function rankApplications(
+  applications: (repo.ApplicationRow & { resident: boolean })[],
+  draw: { seed: string; opensAt: Date; windowMinutes: number },
+) {
   return rankCandidates(
     applications.map((a) => ({ ...a, id: a.requestId, receivedAt: new Date(a.receivedAt) })),
-    { seed, opensAt: new Date(activity.enrolmentOpensAt!), windowMinutes: activity.fairWindowMinutes! },
+    draw,
   );
 }
 
@@ -252,10 +260,10 @@ export async function allocate(ctx: ServiceContext, town: Town, acting: AgentAct
     const seed = newSeed();
     const [applications, settings] = await Promise.all([repo.listApplications(db, town.id, activityId), getBillingSettings(db, town.id)]);
     const open = applications.filter((a) => a.status === 'sent' || a.status === 'in_progress' || a.status === 'complement_requested');
+    const draw = { seed, opensAt: new Date(activity.enrolmentOpensAt), windowMinutes: activity.fairWindowMinutes };
     const ranked = rankApplications(
       open.map((a) => ({ ...a, resident: isResident(a.postalCode, settings.residentPostalCodes) })),
-      activity,
-      seed,
+      draw,
     );
     // Recorded first: the acceptances below pass the "allocate first" rule of enrolment-requests.ts.
     await repo.recordAllocation(db, town.id, activityId, seed, now);
@@ -283,9 +291,11 @@ export async function allocate(ctx: ServiceContext, town: Town, acting: AgentAct
       action: 'enrolment.allocate',
       targetType: 'activity',
       targetId: activityId,
-      // The criteria as read now, for the replay: the acceptances above already changed the siblings'.
+      // The window and criteria as read now, for the replay: the acceptances above already changed the siblings'.
       details: {
         seed,
+        opensAt: draw.opensAt.toISOString(),
+        windowMinutes: draw.windowMinutes,
         offered,
         waiting: ranked.length - offered,
         residents: ranked.filter((r) => r.candidate.resident).map((r) => r.candidate.requestId),

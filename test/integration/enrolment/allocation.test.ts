@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rankCandidates } from '../../../src/features/enrolment/allocation.js';
-import { insertApplication, listApplications } from '../../../src/repositories/enrolment.repository.js';
+import { insertApplication, listApplications, saveEnrolmentSettings } from '../../../src/repositories/enrolment.repository.js';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import {
@@ -15,7 +15,7 @@ import {
 import { page } from '../../helpers/html.js';
 import { signIn } from '../../helpers/auth.js';
 import { postForm, signedInAgent } from '../requests/helpers.js';
-import { NOW, offeredActivity } from './helpers.js';
+import { NOW, OPEN, offeredActivity } from './helpers.js';
 
 /**
  * Scarce places (issue 16): 200 applications in the first hour for 20 places. "Attribuer les
@@ -240,5 +240,17 @@ describe('fair allocation of scarce places', () => {
     expect(shown.map((r) => [r.header, r.cells[0]])).toEqual(recorded.map((r) => [r.name, String(r.rank)]));
     // …and the sisters are shown without a sibling enrolled, as the draw ranked them.
     expect(shown.filter((r) => r.header.endsWith('(SOEURS)')).map((r) => r.cells[3])).toEqual(['Non', 'Non']);
+
+    // An opening moved afterwards (the sisters alone in the window) does not rewrite the ranking either.
+    const tw = await town(db(), SLUG);
+    await saveEnrolmentSettings(
+      db(),
+      tw.id,
+      id,
+      { ...OPEN, enrolmentOpensAt: new Date(OPENS.getTime() + 1_500 - 60_000), fairWindowMinutes: 1 },
+      new Date(NOW),
+    );
+    const after = page(await staff.get(path)).rows('table:has(#classement-caption)');
+    expect(after.map((r) => [r.header, r.cells[0]])).toEqual(recorded.map((r) => [r.name, String(r.rank)]));
   });
 });
