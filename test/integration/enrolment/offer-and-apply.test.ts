@@ -317,6 +317,19 @@ describe('Inscrire mon enfant', () => {
     expect((await t.agent().get(urls.enrolmentApplication(SLUG, request.id))).status).toBe(404);
   });
 
+  it("refuses another family's stored certificate, forged into the form, and sends nothing", async () => {
+    const id = await offeredActivity(db(), SLUG, CERTIFICATE, { name: 'Escalade' });
+    const owner = await family('CERTIFIE');
+    const theirs = await storedCertificate(db(), SLUG, owner.parent.id, { issuedOn: '2026-09-15' });
+    const other = await family('EMPRUNT');
+    const res = await apply(other, id, { enfant: other.childId, jours: '3', 'piece-certificat_medical': theirs });
+    expect(res.status).toBe(400);
+    expect(page(res).fieldError('piece-certificat_medical')).toBe(
+      "Le document choisi n'est plus dans votre espace de stockage : choisissez parmi la liste",
+    );
+    expect(await requestsOf(other.familyId)).toEqual([]);
+  });
+
   it('mails the reason of a refusal', async () => {
     const id = await offeredActivity(db(), SLUG);
     const f = await family('REFUS');
