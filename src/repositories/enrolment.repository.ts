@@ -104,7 +104,7 @@ export async function saveEnrolmentSettings(db: Queryable, townId: string, activ
   return (rowCount ?? 0) > 0;
 }
 
-/** Locks the activity's row: two allocations, or an allocation and an application, run one after the other. */
+/** Locks the activity's row: two allocations, or an allocation and an acceptance by hand, run one after the other (applications do not lock it). */
 export async function lockActivity(db: Queryable, townId: string, activityId: string): Promise<OfferActivity | undefined> {
   const { rows } = await db.query<OfferActivity>(
     `select ${ACTIVITY_COLUMNS}, ${SETTINGS_COLUMNS},
