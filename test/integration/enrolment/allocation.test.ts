@@ -253,4 +253,30 @@ describe('fair allocation of scarce places', () => {
     const after = page(await staff.get(path)).rows('table:has(#classement-caption)');
     expect(after.map((r) => [r.header, r.cells[0]])).toEqual(recorded.map((r) => [r.name, String(r.rank)]));
   });
+
+  it('tells a parent, before the draw, when places are given and that arrival does not count, rather than a rank by arrival', async () => {
+    const id = await offeredActivity(
+      db(),
+      SLUG,
+      { enrolmentOpensAt: OPENS, fairWindowMinutes: 60 },
+      { name: 'Stage de cirque', capacity: 1 },
+    );
+    for (const [name, after] of [
+      ['AVANT', 1_000],
+      ['APRES', 2_000],
+    ] as const) {
+      const family = await createFamily(db(), SLUG, { name, postalCode: '64100' });
+      const child = await createChild(db(), SLUG, family.id, { firstNames: 'Lou', lastName: name });
+      const requestId = await application(id, family.id, child, new Date(OPENS.getTime() + after));
+      if (name === 'APRES') {
+        const parent = await createParent(db(), SLUG, { familyId: family.id });
+        const browser = t.agent();
+        await signIn(browser, SLUG, parent.username, parent.password);
+        const status = page(await browser.get(urls.enrolmentApplication(SLUG, requestId)));
+        expect(status.dd("Liste d'attente")).toBe(
+          "Les places seront attribuées après le 02/12/2026 à 10:00, selon les critères publiés (familles résidentes, puis frères et sœurs déjà inscrits, puis tirage au sort) : l'ordre d'arrivée des demandes reçues avant cette heure ne compte pas.",
+        );
+      }
+    }
+  });
 });
