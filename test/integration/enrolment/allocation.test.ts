@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rankCandidates } from '../../../src/features/enrolment/allocation.js';
 import { insertApplication, listApplications, saveEnrolmentSettings } from '../../../src/repositories/enrolment.repository.js';
 import { urls } from '../../../src/routes.js';
-import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import {
   createChild,
   createEnrolment,
@@ -278,5 +278,35 @@ describe('fair allocation of scarce places', () => {
         );
       }
     }
+  });
+
+  it('lets one of two agents clicking "Attribuer les places" at once allocate, and tells the other', async () => {
+    const id = await offeredActivity(
+      db(),
+      SLUG,
+      { enrolmentOpensAt: OPENS, fairWindowMinutes: 60 },
+      { name: 'Stage de judo', capacity: 3 },
+    );
+    for (let i = 0; i < 6; i++) {
+      const family = await createFamily(db(), SLUG, { name: `JUDO${i}`, postalCode: '64100' });
+      const child = await createChild(db(), SLUG, family.id, { firstNames: 'Sacha', lastName: `JUDO${i}` });
+      await application(id, family.id, child, new Date(OPENS.getTime() + i * 1_000));
+    }
+    const [first, second] = [t.agent(), t.agent()];
+    await signedInAgent(db(), first, SLUG);
+    await signedInAgent(db(), second, SLUG);
+    const path = urls.agentAllocation(SLUG, id);
+    const [a, b] = await Promise.all([csrfFrom((await first.get(path)).text), csrfFrom((await second.get(path)).text)]);
+    const results = await Promise.all([
+      first.post(path).type('form').send({ _csrf: a }),
+      second.post(path).type('form').send({ _csrf: b }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([303, 400]);
+    expect(page(results.find((r) => r.status === 400)!).fieldError('attribuer')).toMatch(/^Les places ont déjà été attribuées le /);
+    const rows = await outcome(id);
+    expect(rows.filter((r) => r.status === 'accepted')).toHaveLength(3);
+    expect(
+      (await db().query(`select count(*)::int as n from audit_log where target_id = $1 and action = 'enrolment.allocate'`, [id])).rows[0].n,
+    ).toBe(1);
   });
 });
