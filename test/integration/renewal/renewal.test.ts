@@ -422,6 +422,32 @@ describe('reminders', () => {
   });
 });
 
+describe('a reminder sent late', () => {
+  it('says the days really left, and on the closing day that it is the last one', async () => {
+    const ctx = { pool: db(), clock: t.clock, config: t.config };
+    const subjects = async (to: string) =>
+      (
+        await db().query<{ subject: string }>(
+          `select subject from mail_outbox where to_address = $1 and subject like 'Renouvellement%' order by created_at`,
+          [to],
+        )
+      ).rows.map((r) => r.subject);
+    // The job did not run on the 7th day before the close: the 7-day reminder goes out with 5 days left.
+    const five = await family('CINQJOURS');
+    t.clock.set('2027-06-12T06:00:00Z');
+    await sendReminders(ctx);
+    expect(await subjects(five.parent.email)).toEqual(['Renouvellement du dossier : plus que 5 jours']);
+    // Nor on the 2nd: the 2-day reminder goes out on the closing day.
+    t.clock.set('2027-06-17T06:00:00Z');
+    await sendReminders(ctx);
+    expect(await subjects(five.parent.email)).toEqual([
+      'Renouvellement du dossier : plus que 5 jours',
+      'Renouvellement du dossier : dernier jour',
+    ]);
+    t.clock.set(NOW);
+  });
+});
+
 describe('another family or town gets a 404', () => {
   it('on every route', async () => {
     const mine = await family('PROPRIO');
