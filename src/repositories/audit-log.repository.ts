@@ -59,6 +59,20 @@ export async function recentAuditRows(db: Queryable, townId: string, limit: numb
   return rows;
 }
 
+/** The details of the latest row of an action on a target: what an allocation read, for its replay (enrolment.service.ts). */
+export async function latestAuditDetails(
+  db: Queryable,
+  townId: string,
+  action: string,
+  targetId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const { rows } = await db.query<{ details: Record<string, unknown> }>(
+    `select details from audit_log where town_id = $1 and action = $2 and target_id = $3 order by created_at desc, id desc limit 1`,
+    [townId, action, targetId],
+  );
+  return rows[0]?.details;
+}
+
 /** A row to add; `action` is one of lib/audit.ts's AUDIT_ACTIONS. */
 export interface NewAuditRow {
   townId: string;

@@ -104,7 +104,7 @@ export async function saveEnrolmentSettings(db: Queryable, townId: string, activ
   return (rowCount ?? 0) > 0;
 }
 
-/** Locks the activity's row: two allocations, or an allocation and an application, run one after the other. */
+/** Locks the activity's row: two allocations, or an allocation and an acceptance by hand, run one after the other (applications do not lock it). */
 export async function lockActivity(db: Queryable, townId: string, activityId: string): Promise<OfferActivity | undefined> {
   const { rows } = await db.query<OfferActivity>(
     `select ${ACTIVITY_COLUMNS}, ${SETTINGS_COLUMNS},
@@ -227,8 +227,10 @@ export interface FamilyApplication {
   payload: Record<string, unknown>;
   /** The services' words when they refused it. */
   refusalReason: string | null;
-  /** Its place among the activity's open applications: ranked ones first (by rank), then by arrival. Null once decided. */
+  /** Its place among the activity's open applications: ranked ones first (by rank), then by arrival. Null once decided, or before the draw. */
   waitingPosition: number | null;
+  /** Places of a fair activity not yet allocated: given after this instant (the first window's end), not by arrival. */
+  drawAfter: Date | null;
 }
 
 /** A family's application (another family's request id finds nothing), with its place on the waiting list. */
@@ -243,12 +245,15 @@ export async function findFamilyApplication(
             r.status, r.summary, r.created_at as "createdAt", r.payload,
             (select ev.comment from request_events ev where ev.request_id = r.id and ev.to_status = 'refused' order by ev.id desc limit 1)
               as "refusalReason",
-            case when r.status in ('sent', 'in_progress', 'complement_requested') then
+            case when a.fair_window_minutes is not null and a.allocated_at is null
+              then a.enrolment_opens_at + make_interval(mins => a.fair_window_minutes) end as "drawAfter",
+            case when r.status in ('sent', 'in_progress', 'complement_requested') and (a.fair_window_minutes is null or a.allocated_at is not null) then
               (select count(*)::int from enrolment_applications o join requests q on q.id = o.request_id
                 where o.activity_id = p.activity_id and q.status in ('sent', 'in_progress', 'complement_requested')
                   and (coalesce(o.rank, 2147483647), o.seq) <= (coalesce(p.rank, 2147483647), p.seq))
             end as "waitingPosition"
        from enrolment_applications p join requests r on r.id = p.request_id and r.town_id = p.town_id
+       join activities a on a.id = p.activity_id
       where p.town_id = $1 and p.family_id = $2 and p.request_id = $3`,
     [townId, familyId, requestId],
   );

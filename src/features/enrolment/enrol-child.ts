@@ -10,8 +10,9 @@ type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 
 /**
  * Enrols a child in an activity in the caller's transaction: the agents' "Inscrire un enfant"
- * (activities.service.ts enrolChild) and a parent's enrolment request accepted
- * (enrolment-requests.ts) both go through it, so an enrolment is made one way. Kept apart
+ * (activities.service.ts enrolChild), a parent's enrolment request accepted
+ * (enrolment-requests.ts) and a renewal validated (renewal-requests.ts) all go through it, so
+ * an enrolment is made one way. Kept apart
  * from the reservations' services, which the requests' decision table must not import.
  */
 export async function enrolChildIn(

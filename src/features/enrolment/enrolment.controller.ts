@@ -30,13 +30,18 @@ export function enrolmentController(deps: AppDeps) {
   const ctx: ServiceContext = { pool, clock, config };
   const parentOf = (req: Request) => req.account as Account & { familyId: string };
 
-  /** The activity of `?activite=` or of the form's hidden field, if it takes applications now; undefined when none is asked. */
-  async function chosenActivity(req: Request, raw: unknown): Promise<OfferActivity | undefined> {
+  /**
+   * The activity of `?activite=` or of the form's hidden field, if it takes applications now;
+   * undefined when none is asked. A form `arriving` may find its enrolment closed since the
+   * page was shown: the service then says so in French (only an activity never open online is a 404).
+   */
+  async function chosenActivity(req: Request, raw: unknown, arriving = false): Promise<OfferActivity | undefined> {
     if (raw === undefined || raw === '') return undefined;
     if (typeof raw !== 'string' || !UUID.test(raw)) throw new NotFoundError('bad activity id');
     const now = clock.now();
     const [activity] = await listOffer(pool, requireTown(req).id, parisDay(now), raw.toLowerCase());
-    if (!activity || !acceptsApplications(enrolmentState(activity, now))) throw new NotFoundError('activity not open to applications');
+    const open = activity && (arriving ? activity.enrolmentOpensAt !== null : acceptsApplications(enrolmentState(activity, now)));
+    if (!open) throw new NotFoundError('activity not open to applications');
     return activity;
   }
 
@@ -101,7 +106,7 @@ export function enrolmentController(deps: AppDeps) {
 
   async function submit(req: Request, res: Response) {
     const town = requireTown(req);
-    const activity = await chosenActivity(req, (req.body as Record<string, unknown>).activite);
+    const activity = await chosenActivity(req, (req.body as Record<string, unknown>).activite, true);
     if (!activity) throw new NotFoundError('no activity chosen');
     const uploads = req.uploads!;
     const form = readApplication(req.body, activity, uploads);

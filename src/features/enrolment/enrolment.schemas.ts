@@ -4,6 +4,7 @@ import { UUID } from '../../lib/ids.js';
 import { CONTROL } from '../../lib/zod-fields.js';
 import type { UploadProblem } from '../../middleware/upload.js';
 import type { OfferActivity } from '../../repositories/enrolment.repository.js';
+import type { Application } from './enrolment.service.js';
 
 /**
  * The "Inscrire mon enfant" form (multipart: the child, the period and days, the answers,
@@ -11,15 +12,8 @@ import type { OfferActivity } from '../../repositories/enrolment.repository.js';
  * Pure: every error together, with what to show again.
  */
 
-export interface ApplicationForm {
-  childId: string;
-  startDate: string;
-  endDate: string;
-  weekdays: number[];
-  pai: 'oui' | 'non' | null;
-  diet: string | null;
-  pieces: Record<string, string>;
-}
+/** The service's application, but the files: the upload middleware hands those over. */
+export type ApplicationForm = Omit<Application, 'uploads'>;
 
 export type ReadApplication =
   | { ok: true; data: ApplicationForm; values: Record<string, string>; jours: string[] }

@@ -1,5 +1,6 @@
 import { lockForTransaction, withTransaction } from '../../db/pool.js';
 import { audit, type AuditEntry } from '../../lib/audit.js';
+import { latestAuditDetails } from '../../repositories/audit-log.repository.js';
 import { formatDate, parisDay } from '../../lib/calendar/index.js';
 import { DOCUMENT_MAX_FILES, type CheckedFile } from '../../lib/file-checks.js';
 import type { FieldError } from '../../lib/forms.js';
@@ -188,8 +189,10 @@ export async function apply(
 
 /**
  * The applications as the agents' page shows them. Once allocated, the ranking is replayed
- * from the recorded seed over the very applications it ranked (those given a rank), so it
- * comes out identical; the others (arrived or decided apart) follow in arrival order.
+ * from the recorded seed over the very applications it ranked (those given a rank), with the
+ * criteria as the allocation read them (its audit row keeps them: its own acceptances enrol
+ * brothers and sisters, and a family may move), so it comes out identical; the others
+ * (arrived or decided apart) follow in arrival order, with today's criteria.
  */
 export async function ranking(ctx: Pick<ServiceContext, 'pool'>, town: Town, activity: repo.OfferActivity) {
   const [applications, settings] = await Promise.all([
@@ -198,30 +201,39 @@ export async function ranking(ctx: Pick<ServiceContext, 'pool'>, town: Town, act
   ]);
   const withResidence = applications.map((a) => ({ ...a, resident: isResident(a.postalCode, settings.residentPostalCodes) }));
   if (!activity.allocationSeed) return { ranked: [], others: withResidence };
+  const record = await latestAuditDetails(ctx.pool, town.id, 'enrolment.allocate', activity.id);
+  const read = (key: string) => (Array.isArray(record?.[key]) ? new Set(record[key] as string[]) : undefined);
+  const [residents, siblings] = [read('residents'), read('siblings')];
+  // The window as it was: agents may move the opening once the places are given.
+  const window = {
+    opensAt: typeof record?.opensAt === 'string' ? new Date(record.opensAt) : new Date(activity.enrolmentOpensAt!),
+    windowMinutes: typeof record?.windowMinutes === 'number' ? record.windowMinutes : activity.fairWindowMinutes!,
+  };
+  const asRead = withResidence
+    .filter((a) => a.allocation !== null)
+    .map((a) => ({
+      ...a,
+      resident: residents ? residents.has(a.requestId) : a.resident,
+      siblingEnrolled: siblings ? siblings.has(a.requestId) : a.siblingEnrolled,
+    }));
   return {
-    ranked: rankApplications(
-      applications.filter((a) => a.allocation !== null),
-      settings.residentPostalCodes,
-      activity,
-      activity.allocationSeed,
-    ),
+    ranked: rankApplications(asRead, { seed: activity.allocationSeed, ...window }),
     others: withResidence.filter((a) => a.allocation === null),
   };
 }
 
-function rankApplications(applications: repo.ApplicationRow[], residentPostalCodes: string[], activity: repo.OfferActivity, seed: string) {
+function rankApplications(
+  applications: (repo.ApplicationRow & { resident: boolean })[],
+  draw: { seed: string; opensAt: Date; windowMinutes: number },
+) {
   return rankCandidates(
-    applications.map((a) => ({
-      ...a,
-      id: a.requestId,
-      receivedAt: new Date(a.receivedAt),
-      resident: isResident(a.postalCode, residentPostalCodes),
-    })),
-    { seed, opensAt: new Date(activity.enrolmentOpensAt!), windowMinutes: activity.fairWindowMinutes! },
+    applications.map((a) => ({ ...a, id: a.requestId, receivedAt: new Date(a.receivedAt) })),
+    draw,
   );
 }
 
-export type AllocateResult = { ok: true; offered: number; waiting: number } | { ok: false; message: string };
+export type AllocateResult =
+  { ok: true; offered: number; waiting: number; passedOver: { childName: string; reason: string }[] } | { ok: false; message: string };
 
 /**
  * "Attribuer les places": draws a seed (kept on the activity, so the ranking can be
@@ -248,21 +260,30 @@ export async function allocate(ctx: ServiceContext, town: Town, acting: AgentAct
     const seed = newSeed();
     const [applications, settings] = await Promise.all([repo.listApplications(db, town.id, activityId), getBillingSettings(db, town.id)]);
     const open = applications.filter((a) => a.status === 'sent' || a.status === 'in_progress' || a.status === 'complement_requested');
-    const ranked = rankApplications(open, settings.residentPostalCodes, activity, seed);
+    const draw = { seed, opensAt: new Date(activity.enrolmentOpensAt), windowMinutes: activity.fairWindowMinutes };
+    const ranked = rankApplications(
+      open.map((a) => ({ ...a, resident: isResident(a.postalCode, settings.residentPostalCodes) })),
+      draw,
+    );
     // Recorded first: the acceptances below pass the "allocate first" rule of enrolment-requests.ts.
     await repo.recordAllocation(db, town.id, activityId, seed, now);
     let places = activity.capacity === null ? ranked.length : Math.max(0, activity.capacity - activity.enrolled);
     let offered = 0;
+    const passedOver: { childName: string; reason: string }[] = [];
     for (const r of ranked) {
       if (places > 0) {
+        // An acceptance its effect refuses (the child enrolled by hand since it applied) writes
+        // nothing: the place goes to the next one, and that request stays open for an agent.
         const result = await agentTransitionIn(db, ctx, town, acting, r.candidate.requestId, 'accepted', '');
-        if (!result.ok) throw new Error(`allocation could not accept request ${r.candidate.requestId}: ${result.message}`);
-        await repo.setApplicationRank(db, town.id, r.candidate.requestId, r.rank, 'offered');
-        places -= 1;
-        offered += 1;
-      } else {
-        await repo.setApplicationRank(db, town.id, r.candidate.requestId, r.rank, 'waiting');
+        if (result.ok) {
+          await repo.setApplicationRank(db, town.id, r.candidate.requestId, r.rank, 'offered');
+          places -= 1;
+          offered += 1;
+          continue;
+        }
+        passedOver.push({ childName: r.candidate.childName, reason: result.message });
       }
+      await repo.setApplicationRank(db, town.id, r.candidate.requestId, r.rank, 'waiting');
     }
     await audit(db, {
       ...acting,
@@ -270,9 +291,18 @@ export async function allocate(ctx: ServiceContext, town: Town, acting: AgentAct
       action: 'enrolment.allocate',
       targetType: 'activity',
       targetId: activityId,
-      details: { seed, offered, waiting: ranked.length - offered },
+      // The window and criteria as read now, for the replay: the acceptances above already changed the siblings'.
+      details: {
+        seed,
+        opensAt: draw.opensAt.toISOString(),
+        windowMinutes: draw.windowMinutes,
+        offered,
+        waiting: ranked.length - offered,
+        residents: ranked.filter((r) => r.candidate.resident).map((r) => r.candidate.requestId),
+        siblings: ranked.filter((r) => r.candidate.siblingEnrolled).map((r) => r.candidate.requestId),
+      },
       at: now,
     });
-    return { ok: true, offered, waiting: ranked.length - offered } as const;
+    return { ok: true, offered, waiting: ranked.length - offered, passedOver } as const;
   });
 }

@@ -1,8 +1,7 @@
 import { formatDate } from '../../lib/calendar/index.js';
-import type { AuditEntry } from '../../lib/audit.js';
-import { auditMany } from '../../lib/audit.js';
 import * as activities from '../../repositories/activities.repository.js';
 import * as repo from '../../repositories/renewal.repository.js';
+import { enrolChildIn } from '../enrolment/enrol-child.js';
 import type { RequestEffects } from '../requests/request-types.js';
 
 /**
@@ -33,34 +32,19 @@ export const renewalEffects: RequestEffects = {
       planned.push({ activityId, startDate, endDate });
     }
     const enrolments: { activityId: string; enrolmentId: string | null }[] = [];
-    const rows: AuditEntry[] = [];
     for (const { activityId, startDate, endDate } of planned) {
-      // Already enrolled over these dates (by an agent meanwhile): nothing to add.
-      if (await activities.enrolmentOverlaps(db, town.id, activityId, submission.childId, startDate, endDate)) {
-        enrolments.push({ activityId, enrolmentId: null });
-        continue;
-      }
-      const id = await activities.insertEnrolment(db, town.id, {
-        activityId,
+      // The one enrolment path (its lock, its overlap check, its audit row), as an agent's form or an accepted application.
+      const result = await enrolChildIn(db, { clock: { now: () => now } }, town, acting, activityId, {
         childId: submission.childId,
         startDate,
         endDate,
-        createdBy: acting.agentId,
       });
+      // Already enrolled over these dates (by an agent meanwhile): nothing to add.
+      if (!result.ok && result.reason === 'overlap') enrolments.push({ activityId, enrolmentId: null });
       // The child is the request's, locked with it; a child deleted meanwhile took the request's child_id with it.
-      if (!id) throw new Error('the renewal’s child is gone');
-      enrolments.push({ activityId, enrolmentId: id });
-      rows.push({
-        ...acting,
-        townId: town.id,
-        action: 'enrolment.create',
-        targetType: 'enrolment',
-        targetId: id,
-        details: { activityId, childId: submission.childId, from: startDate, to: endDate, requestId: request.id },
-        at: now,
-      });
+      else if (!result.ok) throw new Error('the renewal’s child is gone');
+      else enrolments.push({ activityId, enrolmentId: result.id });
     }
-    if (rows.length > 0) await auditMany(db, rows);
     return { ok: true, outcome: { enrolments } };
   },
 };

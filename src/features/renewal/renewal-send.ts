@@ -24,6 +24,28 @@ import { renewalStatusOf } from './renewal-status.js';
 export type SendResult = { ok: true; requestId: string } | { ok: false; errors: FieldError[] };
 
 /**
+ * The stored documents' files copied for a request (the renewal's, the school pre-enrolment's),
+ * once their count with the uploads is within the attachments' limit; otherwise its French error.
+ */
+export async function copyPieces(
+  ctx: ServiceContext,
+  parent: Account,
+  uploads: readonly CheckedFile[],
+  documents: ListedDocument[],
+): Promise<{ ok: true; copies: CheckedFile[] } | { ok: false; errors: FieldError[] }> {
+  const fileCount = uploads.length + documents.reduce((n, d) => n + d.files.length, 0);
+  if (fileCount > DOCUMENT_MAX_FILES) {
+    return {
+      ok: false,
+      errors: [
+        { field: 'fichiers', message: `Joignez ${DOCUMENT_MAX_FILES} fichiers au maximum en tout : vous en avez choisi ${fileCount}` },
+      ],
+    };
+  }
+  return { ok: true, copies: await copyStoredFiles(ctx, parent, documents) };
+}
+
+/**
  * Sends a child's renewal: the stored pieces are checked again as the parent's own and valid,
  * copied onto the request (the agents read the request's copy, never the storage) with the
  * uploads; the request and its submission are made in one transaction, under a lock on the
@@ -51,20 +73,14 @@ export async function sendRenewal(
     }
     stored.push({ kind: piece.kind, doc });
   }
-  const fileCount = uploads.length + stored.reduce((n, s) => n + s.doc.files.length, 0);
-  if (fileCount > DOCUMENT_MAX_FILES) {
-    return {
-      ok: false,
-      errors: [
-        { field: 'fichiers', message: `Joignez ${DOCUMENT_MAX_FILES} fichiers au maximum en tout : vous en avez choisi ${fileCount}` },
-      ],
-    };
-  }
-  const copies = await copyStoredFiles(
+  const copied = await copyPieces(
     ctx,
     parent,
+    uploads,
     stored.map((s) => s.doc),
   );
+  if (!copied.ok) return copied;
+  const copies = copied.copies;
   const names = await activities.listActivities(ctx.pool, town.id);
   const childName = personName(child.firstNames, child.lastName);
   const payload: RenewalPayload = {

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppDeps, ServiceContext } from '../../deps.js';
-import { parisDay } from '../../lib/calendar/index.js';
+import { formatDate, parisDay } from '../../lib/calendar/index.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT } from '../../lib/file-checks.js';
 import { errorMap, formValues, type FieldError } from '../../lib/forms.js';
@@ -39,15 +39,21 @@ export function renewalController(deps: AppDeps) {
     });
   }
 
-  /** The open campaign and the family's child of the path, or the 404 (another family's child, no campaign). */
-  async function load(req: Request) {
+  /**
+   * The open campaign and the family's child of the path, or the 404 (another family's child, no
+   * campaign). A form `arriving` just after the close finds the campaign it was sent for, closed:
+   * the parent is told in French rather than shown a page not found.
+   */
+  async function load(req: Request, arriving = false) {
     const town = requireTown(req);
     const childId = idParam(req, 'childId');
-    const campaign = await repo.findOpenCampaign(pool, town.id, parisDay(clock.now()));
+    const today = parisDay(clock.now());
+    const open = await repo.findOpenCampaign(pool, town.id, today);
+    const campaign = open ?? (arriving ? (await repo.listCampaigns(pool, town.id)).find((c) => c.opensOn <= today) : undefined);
     if (!campaign) throw new NotFoundError('no open campaign');
     const child = (await repo.listCampaignChildren(pool, town.id, campaign.id, parentOf(req).familyId)).find((c) => c.childId === childId);
     if (!child) throw new NotFoundError('child of another family');
-    return { town, campaign, child };
+    return { town, campaign, child, closed: !open };
   }
 
   async function render(
@@ -56,7 +62,7 @@ export function renewalController(deps: AppDeps) {
     status: number,
     form: { errors?: FieldError[]; values?: Record<string, string>; activities?: string[]; filesForgotten?: boolean },
   ) {
-    const { town, campaign, child } = await load(req);
+    const { town, campaign, child } = await load(req, req.method === 'POST');
     const [listed, allActivities, enrolled] = await Promise.all([
       listForOwner(ctx, req.account!),
       listActivities(pool, town.id),
@@ -91,15 +97,23 @@ export function renewalController(deps: AppDeps) {
 
   /** A flood of renewals is refused (429) before any file is read, like the other requests; so is another family's child (404). */
   async function beforeUpload(req: Request, _res: Response, next: NextFunction) {
-    await load(req);
+    await load(req, true);
     await rateLimitRequests(ctx, req.account!.id, 'request');
     next();
   }
 
   async function send(req: Request, res: Response) {
-    const { town, campaign, child } = await load(req);
+    const { town, campaign, child, closed } = await load(req, true);
     const parent = parentOf(req);
     const uploads = req.uploads!;
+    if (closed) {
+      const message = `Le renouvellement était possible jusqu'au ${formatDate(campaign.closesOn)} : la campagne est close et votre envoi n'a pas été enregistré. Contactez le service enfance.`;
+      return render(req, res, 400, {
+        errors: [{ field: 'confirme', message }],
+        values: formValues(req.body),
+        filesForgotten: uploads.received > 0,
+      });
+    }
     const listed = await listForOwner(ctx, parent);
     const form = readRenewal(req.body, {
       childName: child.firstNames,

@@ -2,7 +2,7 @@ import { withTransaction } from '../../db/pool.js';
 import type { ServiceContext } from '../../deps.js';
 import { audit } from '../../lib/audit.js';
 import { addDays, daysBetween, formatDate, parisDay } from '../../lib/calendar/index.js';
-import { greeting } from '../../lib/french.js';
+import { count, greeting } from '../../lib/french.js';
 import { enqueueMail } from '../../lib/mailer.js';
 import * as repo from '../../repositories/renewal.repository.js';
 import type { Campaign, CampaignInput } from '../../repositories/renewal.repository.js';
@@ -77,8 +77,11 @@ export async function sendReminders(ctx: ServiceContext): Promise<number> {
   const today = parisDay(ctx.clock.now());
   let mailed = 0;
   for (const campaign of await repo.listOpenCampaigns(ctx.pool, today)) {
-    const due = dueReminder(campaign.reminderDays, daysBetween(today, campaign.closesOn));
+    const daysLeft = daysBetween(today, campaign.closesOn);
+    const due = dueReminder(campaign.reminderDays, daysLeft);
     if (due === null) continue;
+    // The days really left: a job that missed the reminder's day sends it later (5 days left for the "7").
+    const subject = `Renouvellement du dossier : ${daysLeft === 0 ? 'dernier jour' : `plus que ${count(daysLeft, 'jour', 'jours')}`}`;
     const town = await findTownById(ctx.pool, campaign.townId);
     if (!town) continue;
     const children = await repo.listCampaignChildren(ctx.pool, town.id, campaign.id);
@@ -102,7 +105,7 @@ export async function sendReminders(ctx: ServiceContext): Promise<number> {
             townId: town.id,
             to: r.email,
             template: 'notification',
-            subject: `Renouvellement du dossier : plus que ${due} jour${due > 1 ? 's' : ''}`,
+            subject,
             data: {
               townName: town.name,
               greeting: greeting(r),

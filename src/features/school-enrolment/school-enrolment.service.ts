@@ -1,14 +1,15 @@
 import { lockForTransaction, withTransaction } from '../../db/pool.js';
 import type { ServiceContext } from '../../deps.js';
 import { parisDay } from '../../lib/calendar/index.js';
-import { DOCUMENT_MAX_FILES, type CheckedFile } from '../../lib/file-checks.js';
+import type { CheckedFile } from '../../lib/file-checks.js';
 import { de, personName } from '../../lib/french.js';
 import type { FieldError } from '../../lib/forms.js';
 import type { Account } from '../../repositories/accounts.repository.js';
 import { findFamilyFile } from '../../repositories/family-files.repository.js';
 import * as repo from '../../repositories/school-sectors.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
-import { copyStoredFiles, findForOwner, type ListedDocument } from '../documents/documents.service.js';
+import { findForOwner, type ListedDocument } from '../documents/documents.service.js';
+import { copyPieces } from '../renewal/renewal-send.js';
 import type { SchoolEnrolmentPayload } from '../requests/request-types.js';
 import { createRequest } from '../requests/requests.service.js';
 import { levelOf, nextSchoolYear } from './levels.js';
@@ -55,20 +56,14 @@ export async function preEnrol(
     }
     stored.push({ label: piece.label, doc });
   }
-  const fileCount = uploads.length + stored.reduce((n, s) => n + s.doc.files.length, 0);
-  if (fileCount > DOCUMENT_MAX_FILES) {
-    return {
-      ok: false,
-      errors: [
-        { field: 'fichiers', message: `Joignez ${DOCUMENT_MAX_FILES} fichiers au maximum en tout : vous en avez choisi ${fileCount}` },
-      ],
-    };
-  }
-  const copies = await copyStoredFiles(
+  const copied = await copyPieces(
     ctx,
     parent,
+    uploads,
     stored.map((s) => s.doc),
   );
+  if (!copied.ok) return copied;
+  const copies = copied.copies;
   const sector = (await sectorOfFamily(ctx, town.id, parent.familyId)).schools.find((s) => s.kind === level.kind) ?? null;
   const asked = choice.derogation ? await repo.findSchool(ctx.pool, town.id, choice.derogation.schoolId) : undefined;
   if (choice.derogation && !asked) return { ok: false, errors: [{ field: 'autreEcole', message: "Choisissez l'école dans la liste" }] };

@@ -34,6 +34,9 @@ const ABBREVIATIONS: Record<string, string> = {
 
 const LITTLE_WORDS = new Set(['de', 'du', 'des', 'la', 'le', 'les', 'l', 'd', 'a', 'au', 'aux', 'et']);
 
+/** Spelled-out abbreviations lengthen a name ("av" → "avenue"): the key keeps to its column's 200 characters. */
+const KEY_MAX = 200;
+
 /** The street's key: '' when nothing is left (a name of little words only). */
 export function streetKey(name: string): string {
   const words = name
@@ -46,7 +49,8 @@ export function streetKey(name: string): string {
     .filter(Boolean)
     .map((w) => ABBREVIATIONS[w] ?? w)
     .filter((w) => !LITTLE_WORDS.has(w));
-  return words.join(' ');
+  // Cut the same way on both sides (the table's line, the family's address), so they still meet.
+  return words.join(' ').slice(0, KEY_MAX);
 }
 
 /**

@@ -125,6 +125,23 @@ describe("an activity's online enrolment settings", () => {
     expect((await settings(id)).enrolment_opens_at).toBeNull();
   });
 
+  it("keeps a piece or a class sent twice once (the parents' form has one choice per piece)", async () => {
+    const agent = t.agent();
+    await signedInAgent(db(), agent, SLUG);
+    const id = await createActivity(db(), SLUG);
+    const path = urls.agentEnrolmentSettings(SLUG, id);
+    const res = await postForm(agent, path, path, {
+      ...VALID,
+      pieces: ['certificat_medical', 'certificat_medical'],
+      niveaux: ['CP', 'CP'],
+    });
+    expect(res.status).toBe(303);
+    expect(await settings(id)).toMatchObject({
+      school_levels: ['CP'],
+      required_pieces: [{ kind: 'certificat_medical', maxAgeMonths: 12 }],
+    });
+  });
+
   it('refuses a post without the CSRF token', async () => {
     const agent = t.agent();
     await signedInAgent(db(), agent, SLUG);

@@ -300,6 +300,22 @@ describe('Inscrire mon enfant', () => {
     expect((await apply(f, closed, { enfant: f.childId })).status).toBe(404);
   });
 
+  it('tells a parent whose form arrives after the close, in French, rather than a page not found', async () => {
+    const id = await offeredActivity(db(), SLUG, { enrolmentClosesAt: new Date('2026-12-02T17:00:00Z') }, { name: 'Chorale' });
+    const f = await family('TARDIVE');
+    t.clock.set('2026-12-02T17:00:01Z');
+    try {
+      const res = await apply(f, id, { enfant: f.childId, jours: '3' });
+      expect(res.status).toBe(400);
+      expect(page(res).fieldError('enfant')).toBe(
+        "Les inscriptions à cette activité ne sont pas ouvertes : consultez l'offre pour leurs dates",
+      );
+      expect(await requestsOf(f.familyId)).toEqual([]);
+    } finally {
+      t.clock.set(NOW);
+    }
+  });
+
   it("is 404 for another family's child, another family's application, and another town's activity", async () => {
     const id = await offeredActivity(db(), SLUG);
     const owner = await family('PROPRIO');
@@ -315,6 +331,19 @@ describe('Inscrire mon enfant', () => {
     expect((await apply(other, bayeuxActivity, { enfant: other.childId })).status).toBe(404);
     expect((await other.agent.get(urls.enrolmentApplication('bayeux', request.id))).status).toBe(404);
     expect((await t.agent().get(urls.enrolmentApplication(SLUG, request.id))).status).toBe(404);
+  });
+
+  it("refuses another family's stored certificate, forged into the form, and sends nothing", async () => {
+    const id = await offeredActivity(db(), SLUG, CERTIFICATE, { name: 'Escalade' });
+    const owner = await family('CERTIFIE');
+    const theirs = await storedCertificate(db(), SLUG, owner.parent.id, { issuedOn: '2026-09-15' });
+    const other = await family('EMPRUNT');
+    const res = await apply(other, id, { enfant: other.childId, jours: '3', 'piece-certificat_medical': theirs });
+    expect(res.status).toBe(400);
+    expect(page(res).fieldError('piece-certificat_medical')).toBe(
+      "Le document choisi n'est plus dans votre espace de stockage : choisissez parmi la liste",
+    );
+    expect(await requestsOf(other.familyId)).toEqual([]);
   });
 
   it('mails the reason of a refusal', async () => {

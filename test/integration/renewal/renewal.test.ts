@@ -278,6 +278,30 @@ describe('a family renews a child', () => {
   });
 });
 
+describe('a renewal arriving after the close', () => {
+  it('is refused in French, what was typed kept, rather than a page not found', async () => {
+    // The form is shown at 23:55 in Paris on the closing day; it arrives at 00:00:05, the day after.
+    t.clock.set('2027-06-17T21:55:00Z');
+    try {
+      const f = await family('MINUIT');
+      const token = csrfFrom((await f.agent.get(urls.renewalChild(SLUG, f.childId))).text);
+      t.clock.set('2027-06-17T22:00:05Z');
+      const path = urls.renewalChild(SLUG, f.childId);
+      const fields = { confirme: 'oui', 'piece-justificatif_domicile': 'fichier' };
+      const res = await postMultipart(f.agent, path, path, fields, [{ name: 'd.pdf', content: pdf('D') }], token);
+      expect(res.status).toBe(400);
+      expect(page(res).fieldError('confirme')).toBe(
+        "Le renouvellement était possible jusqu'au 17/06/2027 : la campagne est close et votre envoi n'a pas été enregistré. Contactez le service enfance.",
+      );
+      expect(page(res).checked('confirme')).toEqual(['oui']);
+      expect(await renewalRequestOf(f.childId)).toBeUndefined();
+      expect((await f.agent.get(urls.renewalChild(SLUG, f.childId))).status).toBe(404);
+    } finally {
+      t.clock.set(NOW);
+    }
+  });
+});
+
 describe('the agents follow and decide', () => {
   it('marks a child incomplete with what is missing (mailed), then validates it: next year’s enrolments exist', async () => {
     const f = await family('DECISION');
@@ -418,6 +442,32 @@ describe('reminders', () => {
     t.clock.set('2027-06-18T06:00:00Z'); // closed
     await sendReminders(ctx);
     expect(await mails(late.parent.email)).toHaveLength(2);
+    t.clock.set(NOW);
+  });
+});
+
+describe('a reminder sent late', () => {
+  it('says the days really left, and on the closing day that it is the last one', async () => {
+    const ctx = { pool: db(), clock: t.clock, config: t.config };
+    const subjects = async (to: string) =>
+      (
+        await db().query<{ subject: string }>(
+          `select subject from mail_outbox where to_address = $1 and subject like 'Renouvellement%' order by created_at`,
+          [to],
+        )
+      ).rows.map((r) => r.subject);
+    // The job did not run on the 7th day before the close: the 7-day reminder goes out with 5 days left.
+    const five = await family('CINQJOURS');
+    t.clock.set('2027-06-12T06:00:00Z');
+    await sendReminders(ctx);
+    expect(await subjects(five.parent.email)).toEqual(['Renouvellement du dossier : plus que 5 jours']);
+    // Nor on the 2nd: the 2-day reminder goes out on the closing day.
+    t.clock.set('2027-06-17T06:00:00Z');
+    await sendReminders(ctx);
+    expect(await subjects(five.parent.email)).toEqual([
+      'Renouvellement du dossier : plus que 5 jours',
+      'Renouvellement du dossier : dernier jour',
+    ]);
     t.clock.set(NOW);
   });
 });

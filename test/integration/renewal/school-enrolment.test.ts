@@ -91,6 +91,16 @@ beforeEach(async () => {
 const PIECES = { pieceDomicile: 'fichier', pieceVaccinations: 'fichier' };
 
 describe('the parent’s pre-enrolment', () => {
+  it('refuses more than four files in all, a stored piece counted, in French, sending nothing', async () => {
+    const f = await family('NOMBREUX', '8 avenue de la République');
+    const stored = await livret(f.parent.id);
+    const four = ['a', 'b', 'c', 'd'].map((n) => ({ name: `${n}.pdf`, content: pdf(n) }));
+    const res = await send(f.agent, { enfant: f.childId, niveau: 'CP', pieceLivret: stored, ...PIECES }, four);
+    expect(res.status).toBe(400);
+    expect(page(res).fieldError('fichiers')).toBe('Joignez 4 fichiers au maximum en tout : vous en avez choisi 5');
+    expect(await requestOf(f.childId)).toBeUndefined();
+  });
+
   it('proposes the sector’s schools from the family’s address, however it is written', async () => {
     const f = await family('SECTEUR', '12 bis AV. DE LA REPUBLIQUE');
     const p = page(await f.agent.get(urls.schoolEnrolment(SLUG)));

@@ -113,6 +113,27 @@ describe('schools and streets by hand', () => {
       .send({ _csrf: 'forged', ecoleNom: 'X', ecoleType: 'maternelle' });
     expect(forged.status).toBe(403);
   });
+
+  it('takes a street whose abbreviations, spelled out, run past 200 characters', async () => {
+    // 197 characters as typed; its key ("avenue avenue …") is longer than the column allows.
+    const voie = Array.from({ length: 66 }, () => 'av').join(' ');
+    const p = page(await admin.get(PAGE()));
+    const school = p
+      .$('#ecole option')
+      .filter((_, o) => p.$(o).text().startsWith('École élémentaire Pasteur'))
+      .attr('value')!;
+    const res = await postForm(admin, PAGE(), urls.agentSectorNew(SLUG), {
+      voie,
+      numeroDebut: '',
+      numeroFin: '',
+      codePostal: '78670',
+      ecole: school,
+    });
+    expect(res.status).toBe(303);
+    const tw = await town(db(), SLUG);
+    const found = await schoolsForAddress({ pool: db() }, tw.id, { line: `8 ${voie.toUpperCase()}`, postalCode: '78670' });
+    expect(found.map((s) => s.name)).toEqual(['École élémentaire Pasteur']);
+  });
 });
 
 describe('the CSV import', () => {

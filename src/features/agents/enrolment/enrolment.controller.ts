@@ -94,7 +94,10 @@ export function enrolmentAgentsController(deps: AppDeps) {
     if (!result.ok) return renderAllocation(req, res, 400, activity, result.message);
     req.session.flash = {
       kind: 'success',
-      message: `Places attribuées : ${result.offered} inscription(s) acceptée(s), ${result.waiting} demande(s) sur liste d'attente.`,
+      message: [
+        `Places attribuées : ${result.offered} inscription(s) acceptée(s), ${result.waiting} demande(s) sur liste d'attente.`,
+        ...result.passedOver.map((p) => `La demande de ${p.childName} n'a pas pu être acceptée (${p.reason}) : décidez-la depuis sa page.`),
+      ].join(' '),
     };
     res.redirect(303, urls.agentAllocation(town, activity.id));
   }

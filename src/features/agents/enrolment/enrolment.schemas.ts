@@ -29,9 +29,10 @@ export const FIELDS = [
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+/** The ticked values, each once: a forged form repeating a piece would ask the parents for it twice. */
 function list(raw: unknown, max: number): string[] {
   const all = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  return all.filter((v): v is string => typeof v === 'string').slice(0, max);
+  return [...new Set(all.filter((v): v is string => typeof v === 'string'))].slice(0, max);
 }
 
 export type SettingsForm =
