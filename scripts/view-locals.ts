@@ -20,6 +20,7 @@ import ejs from 'ejs';
 import * as prettier from 'prettier';
 import ts from 'typescript';
 import { VIEWS_DIR } from '../src/lib/paths.js';
+import { templateSha } from '../src/lib/views.js';
 
 /** Mail templates are compiled by src/lib/mailer.ts with its own options, not by the view engine. */
 const EXCLUDED_DIRS = new Set(['emails']);
@@ -40,10 +41,13 @@ interface TemplateInternals {
 }
 type TemplateClass = new (text: string, options: ejs.Options) => TemplateInternals;
 
+/** The template's text as src/lib/views.ts compiles it. */
+const templateText = (file: string) => fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+
 /** The template's body as EJS generates it, in a function of the parameters EJS gives it. */
 function generatedSource(file: string): string {
   const Template = (ejs as unknown as { Template: TemplateClass }).Template;
-  const template = new Template(fs.readFileSync(file, 'utf8'), { filename: file, _with: false, compileDebug: false });
+  const template = new Template(templateText(file), { filename: file, _with: false, compileDebug: false });
   template.generateSource();
   return [
     'export function template(locals, escapeFn, include, rethrow) {',
@@ -84,7 +88,7 @@ function identifierAt(source: ts.SourceFile, position: number): ts.Node | undefi
  * holds (URL, console…) is left out: with `with`, the template read the global unless a local
  * of that name existed, and no local is named so.
  */
-export function viewLocals(): Record<string, string[]> {
+export function viewLocals(): Record<string, { sha: string; names: string[] }> {
   const files = templatesUnder(VIEWS_DIR);
   const virtual = new Map(files.map((f) => [`${f}.js`, generatedSource(f)]));
   const options: ts.CompilerOptions = {
@@ -109,7 +113,7 @@ export function viewLocals(): Record<string, string[]> {
   host.fileExists = (name) => virtual.has(name) || fileExists(name);
   const program = ts.createProgram([...virtual.keys()], options, host);
 
-  const locals: Record<string, string[]> = {};
+  const locals: Record<string, { sha: string; names: string[] }> = {};
   const assigned: string[] = [];
   for (const file of files) {
     const source = program.getSourceFile(`${file}.js`)!;
@@ -126,7 +130,7 @@ export function viewLocals(): Record<string, string[]> {
       if (isAssigned(node)) assigned.push(`${relative}: ${node.text}`);
       if (!(node.text in globalThis)) names.add(node.text);
     }
-    locals[relative] = [...names].sort();
+    locals[relative] = { sha: templateSha(templateText(file)), names: [...names].sort() };
   }
   if (assigned.length > 0) {
     throw new Error(
@@ -137,17 +141,18 @@ export function viewLocals(): Record<string, string[]> {
 }
 
 /** The module src/lib/views.ts imports, as this script writes it (then formatted by prettier). */
-export async function viewLocalsModule(locals: Record<string, string[]>): Promise<string> {
+export async function viewLocalsModule(locals: Record<string, { sha: string; names: string[] }>): Promise<string> {
   const entries = Object.entries(locals)
-    .map(([file, names]) => `  '${file}': [${names.map((n) => `'${n}'`).join(', ')}],`)
+    .map(([file, { sha, names }]) => `  '${file}': { sha: '${sha}', names: [${names.map((n) => `'${n}'`).join(', ')}] },`)
     .join('\n');
   const text = `/**
  * Each page template's locals (views/, mails excepted): the names it reads without declaring
  * them, which src/lib/views.ts declares from the locals at the top of the compiled template, in
- * place of EJS's \`with (locals)\`. Written by \`sh scripts/node24.sh npx tsx scripts/view-locals.ts --write\`,
+ * place of EJS's \`with (locals)\`, as long as the template's text is the one \`sha\` was taken
+ * from (otherwise it is compiled with \`with\`). Written by \`sh scripts/node24.sh npx tsx scripts/view-locals.ts --write\`,
  * never by hand; src/lib/view-locals.test.ts fails when a template and its list differ.
  */
-export const VIEW_LOCALS: Readonly<Record<string, readonly string[]>> = {
+export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readonly names: readonly string[] }>> = {
 ${entries}
 };
 `;
@@ -160,6 +165,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.met
     fs.writeFileSync(LIST_FILE, await viewLocalsModule(locals));
     console.log(`${Object.keys(locals).length} templates' locals written to ${path.relative(process.cwd(), LIST_FILE)}`);
   } else {
-    for (const [file, names] of Object.entries(locals)) console.log(`${file}: ${names.join(' ')}`);
+    for (const [file, { names }] of Object.entries(locals)) console.log(`${file}: ${names.join(' ')}`);
   }
 }

@@ -1,10 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
 import { describe, expect, it } from 'vitest';
 import { viewLocals } from '../../scripts/view-locals.js';
 import { VIEWS_DIR } from './paths.js';
 import { VIEW_LOCALS } from './view-locals.js';
-import { layoutEngine } from './views.js';
+import { compileOptionsFor, layoutEngine } from './views.js';
 
 function render(file: string, locals: object): Promise<string> {
   const engine = layoutEngine(true);
@@ -15,6 +16,17 @@ describe('the page templates compiled without `with`', () => {
   it('every template reads only the names its list in src/lib/view-locals.ts declares', () => {
     // Fails when a template reads a new local: run `sh scripts/node24.sh npx tsx scripts/view-locals.ts --write`.
     expect(viewLocals()).toEqual(VIEW_LOCALS);
+  });
+
+  it('compiles a template changed since its list was written with `with`, as EJS does by default: slower, never wrong', () => {
+    const file = path.join(VIEWS_DIR, 'partials', 'form', 'input.ejs');
+    const text = fs.readFileSync(file, 'utf8');
+    expect(compileOptionsFor('partials/form/input.ejs', text)).toMatchObject({
+      _with: false,
+      destructuredLocals: expect.arrayContaining(['fieldErrors']),
+    });
+    expect(compileOptionsFor('partials/form/input.ejs', `${text}<%= aNewLocal %>`)).toEqual({});
+    expect(compileOptionsFor('a/template/created/since.ejs', text)).toEqual({});
   });
 
   it('reads the locals given, escaped, and an absent one guarded by typeof as before (absent, not an error)', async () => {

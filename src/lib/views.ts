@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import ejs from 'ejs';
@@ -9,19 +10,21 @@ type TemplateFunction = (data: object) => string;
 /** 'dashboard/index.ejs' for views/dashboard/index.ejs. */
 const viewName = (filename: string) => path.relative(VIEWS_DIR, filename).split(path.sep).join('/');
 
-/** While developing, a template that reads a name its list lacks says how to fix it. */
-function withListHint(fn: TemplateFunction): TemplateFunction {
-  return (data) => {
-    try {
-      return fn(data);
-    } catch (err) {
-      if (err instanceof ReferenceError) {
-        err.message +=
-          ' (a name this template reads is missing from src/lib/view-locals.ts: sh scripts/node24.sh npx tsx scripts/view-locals.ts --write)';
-      }
-      throw err;
-    }
-  };
+/** What view-locals.ts records of a template's text, to know its list still describes it. */
+export function templateSha(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/**
+ * How a page template is compiled: without `with`, its names declared from its list, when the
+ * list was written from this very text; otherwise (a template created or changed since, until
+ * `scripts/view-locals.ts --write` runs again, which src/lib/view-locals.test.ts demands) as
+ * EJS does by default, with `with`: slower, never wrong.
+ */
+export function compileOptionsFor(name: string, text: string): ejs.Options {
+  const entry = VIEW_LOCALS[name];
+  if (!entry || entry.sha !== templateSha(text)) return {};
+  return { _with: false, destructuredLocals: [...entry.names] };
 }
 
 /**
@@ -33,9 +36,9 @@ function withListHint(fn: TemplateFunction): TemplateFunction {
  * than in the render options: an `include()` compiles the partial with its includer's options,
  * so the partial would get the includer's list, not its own.
  *
- * Anything else (the mails, which src/lib/mailer.ts renders with its own escaping; a template
- * missing from the list) is cached as it comes, as EJS's own cache does. With `watch`, outside
- * production, a template edited on disk is compiled again at its next use.
+ * The mails (src/lib/mailer.ts renders them with its own escaping) are cached as they come, as
+ * EJS's own cache does. With `watch`, outside production, a template edited on disk is compiled
+ * again at its next use (see compileOptionsFor: its list no longer applies).
  */
 class ViewCache {
   watch = false;
@@ -43,28 +46,24 @@ class ViewCache {
   private readonly others = new Map<string, TemplateFunction>();
 
   get(filename: string): TemplateFunction | undefined {
-    const names = VIEW_LOCALS[viewName(filename)];
-    if (!names) return this.others.get(filename);
+    const name = viewName(filename);
+    if (name.startsWith('..') || name.startsWith('emails/')) return this.others.get(filename);
     const cached = this.pages.get(filename);
     const mtimeMs = this.watch || !cached ? fs.statSync(filename).mtimeMs : cached.mtimeMs;
     if (cached && cached.mtimeMs === mtimeMs) return cached.fn;
-    const fn = ejs.compile(fs.readFileSync(filename, 'utf8').replace(/^\uFEFF/, ''), {
+    const text = fs.readFileSync(filename, 'utf8').replace(/^\uFEFF/, '');
+    const fn = ejs.compile(text, {
       filename,
       cache: true,
       views: [VIEWS_DIR],
       async: false,
-      _with: false,
-      destructuredLocals: [...names],
+      ...compileOptionsFor(name, text),
     }) as TemplateFunction;
-    const checked = this.watch ? withListHint(fn) : fn;
-    this.pages.set(filename, { fn: checked, mtimeMs });
-    return checked;
+    this.pages.set(filename, { fn, mtimeMs });
+    return fn;
   }
 
   set(filename: string, fn: TemplateFunction): void {
-    // A page template missing from the list (one just created) is compiled afresh each time
-    // while watching, as EJS does without a cache.
-    if (this.watch && !viewName(filename).startsWith('..') && !viewName(filename).startsWith('emails/')) return;
     this.others.set(filename, fn);
   }
 
