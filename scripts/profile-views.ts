@@ -120,18 +120,37 @@ function discoverNames(pages: Array<{ file: string; locals: Locals }>): string[]
   throw new Error('could not find every name the templates read');
 }
 
+/** EJS's own kind of cache (a plain map), for the variants compiled from the render options. */
+function plainCache(): typeof ejs.cache {
+  const map = new Map<string, ejs.TemplateFunction>();
+  return {
+    get: (key: string) => map.get(key),
+    set: (key: string, fn: ejs.TemplateFunction) => void map.set(key, fn),
+    remove: (key: string) => void map.delete(key),
+    reset: () => map.clear(),
+  } as unknown as typeof ejs.cache;
+}
+
 function ejsFigures(pages: Array<{ label: string; file: string; locals: Locals }>) {
+  // src/lib/views.ts installed its cache (each page template compiled with its own list of
+  // locals) when the app was imported; the other variants get EJS's plain cache.
+  const viewsCache = ejs.cache;
+  const plain = plainCache();
+  ejs.cache = plain;
   const names = discoverNames(pages);
-  const variants: Array<{ name: string; options: ejs.Options }> = [
-    { name: 'today (with, compileDebug)', options: {} },
-    { name: 'compileDebug: false', options: { compileDebug: false } },
+  const variants: Array<{ name: string; options: ejs.Options; cache: typeof ejs.cache }> = [
+    { name: 'before (with, compileDebug)', options: {}, cache: plain },
+    { name: 'compileDebug: false', options: { compileDebug: false }, cache: plain },
     {
       name: '_with: false + destructuredLocals, compileDebug: false',
       options: { compileDebug: false, _with: false, destructuredLocals: names },
+      cache: plain,
     },
+    { name: 'src/lib/views.ts (each file its own list)', options: {}, cache: viewsCache },
   ];
   const existsSync = fs.existsSync;
   for (const page of pages) {
+    ejs.cache = plain;
     ejs.clearCache();
     const reference = render(page.file, page.locals, {});
     let calls = 0;
@@ -150,6 +169,7 @@ function ejsFigures(pages: Array<{ label: string; file: string; locals: Locals }
     const best = variants.map(() => Infinity);
     for (let pass = 0; pass < 2; pass++) {
       variants.forEach((v, i) => {
+        ejs.cache = v.cache;
         ejs.clearCache();
         const html = render(page.file, page.locals, v.options);
         if (html !== reference) throw new Error(`${v.name} renders ${page.label} differently`);
@@ -161,29 +181,20 @@ function ejsFigures(pages: Array<{ label: string; file: string; locals: Locals }
     }
     variants.forEach((v, i) => console.log(`    ${v.name.padEnd(56)} ${best[i]!.toFixed(0).padStart(5)} µs per render`));
   }
+  ejs.cache = viewsCache;
   ejs.clearCache();
 }
 
-/** pino-http with the options of src/app.ts, on a request object that never meets a socket. */
+/**
+ * pino-http with the options of src/app.ts, on a request object that never meets a socket,
+ * against the same loop without it; and with `wrapSerializers: false` (the app's serializers
+ * read the raw request and response instead of pino-std-serializers' copies of them).
+ */
 function loggerFigures() {
   const devNull = pino.destination({ dest: '/dev/null', sync: true });
-  for (const level of ['warn', 'info', 'warn', 'info']) {
-    const logger = createLogger(level, devNull);
-    const middleware = pinoHttp({
-      logger,
-      genReqId: (_req, res) => {
-        const id = crypto.randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || (req.url ?? '').startsWith('/public/') },
-    });
-    const socket = new net.Socket();
-    const us = timeIt(RENDERS * 5, () => {
+  const socket = new net.Socket();
+  const loop = (middleware: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => void) =>
+    timeIt(RENDERS * 5, () => {
       const req = new http.IncomingMessage(socket);
       req.method = 'GET';
       req.url = '/tarnos/mon-espace';
@@ -192,7 +203,37 @@ function loggerFigures() {
       res.statusCode = 200;
       res.emit('finish');
     });
-    console.log(`    pino-http at LOG_LEVEL=${level.padEnd(5)} ${us.toFixed(1).padStart(6)} µs per request`);
+  const bare = Math.min(
+    loop((_req, _res, next) => next()),
+    loop((_req, _res, next) => next()),
+  );
+  console.log(`    without a logger (the request and response objects alone) ${bare.toFixed(1).padStart(6)} µs per request`);
+  for (const level of ['warn', 'info', 'warn', 'info']) {
+    for (const wrapSerializers of [true, false]) {
+      const logger = createLogger(level, devNull);
+      const middleware = pinoHttp({
+        logger,
+        wrapSerializers,
+        genReqId: (_req, res) => {
+          const id = crypto.randomUUID();
+          res.setHeader('X-Request-Id', id);
+          return id;
+        },
+        serializers: {
+          req: (req: { id: unknown; method: string; url: string; originalUrl?: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: wrapSerializers ? req.url : (req.originalUrl ?? req.url),
+          }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+        autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || (req.url ?? '').startsWith('/public/') },
+      });
+      const us = loop(middleware) - bare;
+      console.log(
+        `    pino-http at LOG_LEVEL=${level.padEnd(5)}${wrapSerializers ? ' (as the app)       ' : ' wrapSerializers: false'} ${us.toFixed(1).padStart(6)} µs per request`,
+      );
+    }
   }
 }
 

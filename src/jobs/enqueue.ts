@@ -33,3 +33,21 @@ export async function enqueueJob(db: Queryable, name: string, data: Record<strin
   if (!id) throw new Error(`job ${name} was not queued`);
   return id;
 }
+
+/**
+ * Several jobs of one queue in one statement (pg-boss's `insert`), each with the queue's
+ * options as `enqueueJob` gives them, with the caller's `db` (same rule). Their ids are the
+ * caller's, so that what refers to them is written before.
+ */
+export async function enqueueJobs(db: Queryable, name: string, jobs: Array<{ id: string; data: Record<string, unknown> }>): Promise<void> {
+  if (jobs.length === 0) return;
+  const producer = producers[producers.length - 1];
+  if (!producer) throw new Error('no job queue is started in this process');
+  const options = producer.queues[name]?.options ?? {};
+  const ids = await producer.boss.insert(
+    name,
+    jobs.map((job) => ({ ...options, ...job })),
+    { db: asBossDb(db), returnId: true },
+  );
+  if (!ids || ids.length !== jobs.length) throw new Error(`jobs ${name} were not queued`);
+}

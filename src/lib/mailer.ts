@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Queryable } from '../db/pool.js';
-import { enqueueJob } from '../jobs/enqueue.js';
-import { insertMail } from '../repositories/mail-outbox.repository.js';
+import { enqueueJob, enqueueJobs } from '../jobs/enqueue.js';
+import { insertMail, insertMails } from '../repositories/mail-outbox.repository.js';
 import * as format from './format.js';
 import { VIEWS_DIR } from './paths.js';
 
@@ -64,4 +64,33 @@ export async function enqueueMail(db: Queryable, mail: MailRequest): Promise<str
   const id = await insertMail(db, { townId: mail.townId, template: mail.template, to: mail.to, subject, text, html, jobId });
   await enqueueJob(db, 'mail', { mailId: id }, { id: jobId });
   return id;
+}
+
+/**
+ * Several mails written by one change (VALIDER's request acknowledgement and its confirmation):
+ * as `enqueueMail` each, but their outbox rows in one statement and their jobs in another, two
+ * round trips whatever their number. Same transaction rule.
+ */
+export async function enqueueMails(db: Queryable, mails: MailRequest[]): Promise<string[]> {
+  if (mails.length === 0) return [];
+  if (mails.length === 1) return [await enqueueMail(db, mails[0]!)];
+  const rendered = await Promise.all(mails.map(async (mail) => ({ mail, ...(await renderMail(mail)), jobId: crypto.randomUUID() })));
+  const ids = await insertMails(
+    db,
+    rendered.map((r) => ({
+      townId: r.mail.townId,
+      template: r.mail.template,
+      to: r.mail.to,
+      subject: r.subject,
+      text: r.text,
+      html: r.html,
+      jobId: r.jobId,
+    })),
+  );
+  await enqueueJobs(
+    db,
+    'mail',
+    rendered.map((r, i) => ({ id: r.jobId, data: { mailId: ids[i]! } })),
+  );
+  return ids;
 }

@@ -25,6 +25,30 @@ export async function insertMail(db: Queryable, mail: NewOutboxMail): Promise<st
   return rows[0]!.id;
 }
 
+/** Several mails in one statement, in the order given; their ids in that order. */
+export async function insertMails(db: Queryable, mails: NewOutboxMail[]): Promise<string[]> {
+  const { rows } = await db.query<{ id: string; jobId: string }>(
+    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, job_id)
+     select town_id, template, to_address, subject, text_body, html_body, job_id
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[]) with ordinality
+            as m(town_id, template, to_address, subject, text_body, html_body, job_id, n)
+      order by n
+     returning id, job_id as "jobId"`,
+    [
+      mails.map((m) => m.townId),
+      mails.map((m) => m.template),
+      mails.map((m) => m.to),
+      mails.map((m) => m.subject),
+      mails.map((m) => m.text),
+      mails.map((m) => m.html),
+      mails.map((m) => m.jobId),
+    ],
+  );
+  // RETURNING promises no order: each row is matched to its mail by its job's id.
+  const byJob = new Map(rows.map((r) => [r.jobId, r.id]));
+  return mails.map((m) => byJob.get(m.jobId)!);
+}
+
 export interface OutboxMail {
   to: string;
   subject: string;

@@ -87,6 +87,45 @@ export async function insertRequest(db: Queryable, r: NewRequest): Promise<Reque
   return rows[0]!;
 }
 
+/**
+ * A new request and its first history line in one statement (a request is never without it):
+ * one round trip instead of two on every request a parent makes, VALIDER's included.
+ */
+export async function insertRequestWithEvent(
+  db: Queryable,
+  r: NewRequest,
+  e: Pick<NewEvent, 'actor' | 'accountId' | 'agentId' | 'actorLabel' | 'comment'>,
+): Promise<RequestRow> {
+  const { rows } = await db.query<RequestRow>(
+    `with inserted as (
+       insert into requests as r (town_id, family_id, account_id, child_id, type, status, summary, payload, created_at, updated_at, decided_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, case when $6 in ('accepted', 'refused') then $9::timestamptz end)
+       returning ${COLUMNS}
+     ), event as (
+       insert into request_events (town_id, request_id, from_status, to_status, actor_kind, account_id, agent_id, actor_label, comment, created_at)
+       select $1, inserted.id, null, $6, $10, $11, $12, $13, $14, $9 from inserted
+     )
+     select * from inserted`,
+    [
+      r.townId,
+      r.familyId,
+      r.accountId,
+      r.childId ?? null,
+      r.type,
+      r.status,
+      r.summary,
+      r.payload,
+      r.now,
+      e.actor,
+      e.accountId,
+      e.agentId,
+      e.actorLabel,
+      e.comment,
+    ],
+  );
+  return rows[0]!;
+}
+
 /** Locks the request for a transition: two agents clicking at once are applied one after the other. */
 export async function lockRequest(db: Queryable, townId: string, id: string): Promise<RequestRow | undefined> {
   const { rows } = await db.query<RequestRow>(`select ${COLUMNS} from requests r where r.town_id = $1 and r.id = $2 for update`, [

@@ -2,7 +2,7 @@ import { withTransaction, type Queryable } from '../../db/pool.js';
 import { audit, type AuditAction, type AuditEntry } from '../../lib/audit.js';
 import type { CheckedFile } from '../../lib/file-checks.js';
 import { NotFoundError, TooManyRequestsError } from '../../lib/errors.js';
-import { enqueueMail } from '../../lib/mailer.js';
+import { enqueueMail, type MailRequest } from '../../lib/mailer.js';
 import { hit } from '../../lib/rate-limit.js';
 import { findAccountById, type Account } from '../../repositories/accounts.repository.js';
 import * as repo from '../../repositories/requests.repository.js';
@@ -22,7 +22,9 @@ import type { ServiceContext } from '../../deps.js';
  * them can exist without the others.
  */
 
-export type ParentAccount = Pick<Account, 'id' | 'familyId' | 'validationStatus' | 'civility' | 'lastName' | 'firstNames' | 'email'>;
+export type ParentAccount = Pick<Account, 'id' | 'familyId' | 'validationStatus' | 'civility' | 'lastName' | 'firstNames' | 'email'> &
+  // The account as read for this very request (the signed-in parent's): its mail needs no second read.
+  Partial<Pick<Account, 'disabledAt'>>;
 
 /** What the parent may see: their own requests, and their family's once the account is validated. */
 export function scopeOf(account: Pick<Account, 'id' | 'familyId' | 'validationStatus'>): ParentScope {
@@ -50,9 +52,28 @@ async function mailAuthor(
   to: RequestStatus,
   comment: string,
 ): Promise<void> {
-  if (!request.accountId) return;
-  const author = await findAccountById(db, town.id, request.accountId);
-  if (!author || author.disabledAt) return;
+  const mail = await authorMail(db, ctx, town, request, kind, to, comment);
+  if (mail) await enqueueMail(db, mail);
+}
+
+/**
+ * That mail, to be queued by the caller. `known`: the author's account as the caller read it in
+ * this request (with its `disabledAt`), which saves reading it again.
+ */
+async function authorMail(
+  db: Queryable,
+  ctx: ServiceContext,
+  town: Town,
+  request: RequestRow,
+  kind: MailKind,
+  to: RequestStatus,
+  comment: string,
+  known?: ParentAccount,
+): Promise<MailRequest | undefined> {
+  if (!request.accountId) return undefined;
+  const author =
+    known?.id === request.accountId && known.disabledAt !== undefined ? known : await findAccountById(db, town.id, request.accountId);
+  if (!author || author.disabledAt) return undefined;
   const what = `« ${request.summary} »`;
   let subject: string;
   const paragraphs: string[] = [];
@@ -88,7 +109,7 @@ async function mailAuthor(
       );
     }
   }
-  await enqueueMail(db, {
+  return {
     townId: town.id,
     to: author.email,
     template: 'notification',
@@ -99,7 +120,7 @@ async function mailAuthor(
       paragraphs,
       link: { url: absoluteUrl(ctx.config.publicBaseUrl, urls.request(town, request.id)), label: 'Voir ma demande' },
     },
-  });
+  };
 }
 
 // ---------------------------------------------------------------- making a request
@@ -143,7 +164,8 @@ export interface NewRequestInput {
  * Makes a request of the parent, inside the caller's transaction: the row, its first
  * history line, the first message, and the acknowledgement mail. The family is the
  * account's file when the account is validated; otherwise the request is the account's
- * alone (a change of contact details made while waiting for validation).
+ * alone (a change of contact details made while waiting for validation). With `mails`, the
+ * acknowledgement is added to it for the caller to queue with its own (`enqueueMails`).
  */
 export async function createRequest(
   db: Queryable,
@@ -151,40 +173,41 @@ export async function createRequest(
   town: Town,
   author: ParentAccount,
   input: NewRequestInput,
+  mails?: MailRequest[],
 ): Promise<RequestRow> {
   const status = input.status ?? 'sent';
   const actor = input.actor ?? 'parent';
   if (!canTransition(null, status, actor)) throw new Error(`a ${actor} cannot create a request as ${status}`);
   const now = ctx.clock.now();
-  const request = await repo.insertRequest(db, {
-    townId: town.id,
-    familyId: scopeOf(author).familyId,
-    accountId: author.id,
-    childId: input.childId ?? null,
-    type: input.type,
-    status,
-    summary: input.summary.slice(0, 200),
-    payload: input.payload,
-    now,
-  });
-  await repo.insertEvent(db, {
-    townId: town.id,
-    requestId: request.id,
-    from: null,
-    to: status,
-    actor,
-    accountId: actor === 'parent' ? author.id : null,
-    agentId: null,
-    actorLabel: actor === 'parent' ? parentLabel(author) : 'Espace Famille',
-    comment: '',
-    now,
-  });
+  const request = await repo.insertRequestWithEvent(
+    db,
+    {
+      townId: town.id,
+      familyId: scopeOf(author).familyId,
+      accountId: author.id,
+      childId: input.childId ?? null,
+      type: input.type,
+      status,
+      summary: input.summary.slice(0, 200),
+      payload: input.payload,
+      now,
+    },
+    {
+      actor,
+      accountId: actor === 'parent' ? author.id : null,
+      agentId: null,
+      actorLabel: actor === 'parent' ? parentLabel(author) : 'Espace Famille',
+      comment: '',
+    },
+  );
   const files = input.files ?? [];
   if (files.length > 0 && !input.message?.trim()) throw new Error('files are sent with a message');
   if (input.message?.trim()) {
     await addMessage(db, town, request.id, byParent(author), input.message.trim(), files, now);
   }
-  await mailAuthor(db, ctx, town, request, 'created', status, '');
+  const mail = await authorMail(db, ctx, town, request, 'created', status, '', author);
+  if (mail && mails) mails.push(mail);
+  else if (mail) await enqueueMail(db, mail);
   return request;
 }
 

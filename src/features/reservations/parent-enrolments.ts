@@ -20,6 +20,7 @@ export function parentOf(req: Request): service.Parent {
     lastName: a.lastName,
     firstNames: a.firstNames,
     validationStatus: a.validationStatus,
+    disabledAt: a.disabledAt,
   };
 }
 

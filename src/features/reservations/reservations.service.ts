@@ -1,7 +1,7 @@
 import { withTransaction, type Queryable } from '../../db/pool.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { formatLongDate } from '../../lib/format.js';
-import { enqueueMail } from '../../lib/mailer.js';
+import { enqueueMails, type MailRequest } from '../../lib/mailer.js';
 import { ttlCache } from '../../lib/ttl-cache.js';
 import {
   findActivityWithFamilyEnrolments,
@@ -32,6 +32,8 @@ export interface Parent {
   lastName: string;
   firstNames: string;
   validationStatus: 'awaiting_services' | 'validated' | 'refused';
+  /** As read for this request (null: the signed-in parent): lets the request's mail skip reading the account again. */
+  disabledAt?: Date | null;
 }
 
 export interface EnrolmentContext {
@@ -571,12 +573,15 @@ async function recordOutcome(
   const { town, parent, activity, submissionId } = save;
   // Everything asked was already so (a stale draft): nothing to record, nothing to tell.
   if (outcome.length === 0) return repo.setSubmissionOutcome(db, submissionId, status, outcome);
-  const request = await recordRequest(ctx, db, town, parent, activity, submissionId, status, outcome);
+  // The request's acknowledgement and the confirmation are queued together: two statements, not four.
+  const mails: MailRequest[] = [];
+  const request = await recordRequest(ctx, db, town, parent, activity, submissionId, status, outcome, mails);
   await repo.setSubmissionOutcome(db, submissionId, status, outcome, request.id);
   if (status === 'confirmed') {
     const link = { label: 'Voir ma demande', url: absoluteUrl(ctx.config.publicBaseUrl, urls.request(town, request.id)) };
-    await confirmationMail(ctx, db, town, parent, activity, outcome, link);
+    mails.push(confirmationMail(town, parent, activity, outcome, link));
   }
+  await enqueueMails(db, mails);
 }
 
 /** The save as it always was: the days locked before anything is read or decided. */
@@ -647,6 +652,7 @@ async function recordRequest(
   submissionId: string,
   status: 'confirmed' | 'awaiting_agent',
   outcome: repo.OutcomeLine[],
+  mails: MailRequest[],
 ) {
   const days = (r: repo.OutcomeLine['result']) => outcome.filter((o) => o.result === r).length;
   const names = listWords([...new Set(outcome.map((o) => o.firstNames))]);
@@ -657,37 +663,42 @@ async function recordRequest(
     days('cancelled') && count(days('cancelled'), 'jour annulé', 'jours annulés'),
   ].filter(Boolean);
   const children = [...new Set(outcome.map((o) => o.childId))];
-  return createRequest(db, ctx, town, parent, {
-    type: 'reservation',
-    summary: `${activity.name} – ${names} : ${parts.join(', ')}`,
-    payload: {
-      submissionId,
-      activityId: activity.id,
-      activityName: activity.name,
-      unit: activity.unit,
-      changes: outcome.map((o) => ({
-        field: `${o.childId}:${o.day}`,
-        label: `${o.firstNames} – ${activity.unit}, ${formatLongDate(o.day)}`,
-        ...RESULT_WORDS[o.result],
-      })),
+  return createRequest(
+    db,
+    ctx,
+    town,
+    parent,
+    {
+      type: 'reservation',
+      summary: `${activity.name} – ${names} : ${parts.join(', ')}`,
+      payload: {
+        submissionId,
+        activityId: activity.id,
+        activityName: activity.name,
+        unit: activity.unit,
+        changes: outcome.map((o) => ({
+          field: `${o.childId}:${o.day}`,
+          label: `${o.firstNames} – ${activity.unit}, ${formatLongDate(o.day)}`,
+          ...RESULT_WORDS[o.result],
+        })),
+      },
+      childId: children.length === 1 ? children[0]! : null,
+      status: status === 'confirmed' ? 'accepted' : 'sent',
+      actor: status === 'confirmed' ? 'system' : 'parent',
     },
-    childId: children.length === 1 ? children[0]! : null,
-    status: status === 'confirmed' ? 'accepted' : 'sent',
-    actor: status === 'confirmed' ? 'system' : 'parent',
-  });
+    mails,
+  );
 }
 
-async function confirmationMail(
-  ctx: ServiceContext,
-  db: Queryable,
+function confirmationMail(
   town: Town,
   to: { email: string; civility: 'M' | 'Mme'; lastName: string },
   activity: ActivityRow,
   outcome: repo.OutcomeLine[],
   link: { label: string; url: string },
-): Promise<void> {
+): MailRequest {
   const waiting = outcome.some((o) => o.result === 'waiting');
-  await enqueueMail(db, {
+  return {
     townId: town.id,
     to: to.email,
     template: 'notification',
@@ -703,7 +714,7 @@ async function confirmationMail(
       ],
       link,
     },
-  });
+  };
 }
 
 export async function findSubmissionForFamily(ctx: ServiceContext, town: Town, parent: Parent, id: string) {

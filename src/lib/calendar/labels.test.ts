@@ -33,6 +33,18 @@ describe('instants and ranges in words', () => {
   it('write an instant on Paris clocks and a calendar day as it is', () => {
     expect(formatDateTime(new Date('2026-11-20T23:30:00Z'))).toBe('le 21/11/2026 à 00:30');
     expect(formatDate('2026-11-21')).toBe('21/11/2026');
+    // Memoised per instant: asked again, and around both clock changes, each gives its own Paris day.
+    for (const [instant, day] of [
+      ['2026-03-28T23:30:00Z', '29/03/2026'],
+      ['2026-03-28T22:59:00Z', '28/03/2026'],
+      ['2026-10-24T21:59:00Z', '24/10/2026'],
+      ['2026-10-24T22:00:00Z', '25/10/2026'],
+      ['2026-11-20T23:30:00Z', '21/11/2026'],
+    ] as const) {
+      expect(formatDate(new Date(instant))).toBe(day);
+      expect(formatDate(instant)).toBe(day);
+      expect(formatDate(new Date(instant))).toBe(day);
+    }
     expect(formatLongDate(new Date('2026-12-31T23:30:00Z'))).toBe('vendredi 1er janvier 2027');
     expect(formatLongDate('2026-11-21')).toBe('samedi 21 novembre 2026');
   });

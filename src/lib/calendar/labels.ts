@@ -80,9 +80,13 @@ export function shortDate(day: string): string {
   return `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
 }
 
+/** Formatted once per instant (a news item's or a request's date, on every page that lists it): bounded. */
+const shortDates = new Map<string, string>();
+
 /** 21/11/2026 */
 export function formatDate(value: Date | string): string {
-  return dateFmt.format(toDate(value));
+  const date = toDate(value);
+  return memo(shortDates, String(date.getTime()), () => dateFmt.format(date));
 }
 
 /** 12:55 */

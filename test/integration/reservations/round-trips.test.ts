@@ -39,11 +39,11 @@ afterAll(async () => t.close());
  * The statements a request sends, apart from the session's read (which brings the signed-in
  * account with it: src/repositories/sessions.repository.ts) and the session store's writes.
  */
-async function statements<T>(request: () => Promise<T>): Promise<{ res: T; sql: string[] }> {
+async function statements<T>(request: () => Promise<T>): Promise<{ res: T; sql: string[]; all: string[] }> {
   sent.length = 0;
   const res = await request();
   const sql = sent.filter((s) => !/"session"| from session s |^select id, town_id as "townId", family_id as "familyId", username/.test(s));
-  return { res, sql };
+  return { res, sql, all: [...sent] };
 }
 
 async function family(children: string[]) {
@@ -89,7 +89,7 @@ async function saveMonth(f: Awaited<ReturnType<typeof family>>) {
   );
   expect(save.res.status).toBe(303);
   expect(save.res.headers.location).toContain('/reservations/demandes/');
-  return { grid: grid.sql, post: post.sql, recap: recap.sql, save: save.sql };
+  return { grid: grid.sql, post: post.sql, recap: recap.sql, save: save.sql, saveAll: save.all };
 }
 
 describe('round trips of a save of a month', () => {
@@ -126,5 +126,25 @@ describe('round trips of a save of a month', () => {
       [],
     );
     expect(inTransaction.filter((s) => /for update/.test(s))).toHaveLength(1);
+  });
+
+  it("writes VALIDER's request with its history line, and both its mails, in three statements, without reading the parent again", async () => {
+    const { save, saveAll } = await saveMonth(await family(['Emma']));
+    const inTransaction = save.slice(save.indexOf('begin'), save.indexOf('commit') + 1);
+    const request = inTransaction.filter((s) => /insert into requests|insert into request_events/.test(s));
+    expect(request).toHaveLength(1);
+    expect(request[0]).toMatch(/insert into requests[\s\S]*insert into request_events/);
+    // The acknowledgement of the request and the confirmation: one statement for both rows, one for both jobs.
+    expect(inTransaction.filter((s) => /insert into mail_outbox/.test(s))).toHaveLength(1);
+    expect(inTransaction.filter((s) => /^insert into pgboss\./i.test(s))).toHaveLength(1);
+    // The signed-in parent is read once, with the session, not again for the request's mail.
+    expect(saveAll.filter((s) => /^select id, town_id as "townId", family_id as "familyId", username/.test(s))).toEqual([]);
+    // Both mails are there, each with the job that sends it.
+    const { rows } = await t.db.pool.query(
+      `select m.subject from mail_outbox m join pgboss.job j on j.id = m.job_id and j.data->>'mailId' = m.id::text`,
+    );
+    expect(rows.map((r: { subject: string }) => r.subject)).toEqual(
+      expect.arrayContaining(['Votre demande est enregistrée', expect.stringMatching(/^Votre réservation est confirmée – /)]),
+    );
   });
 });
