@@ -14,7 +14,7 @@ function render(file: string, locals: object): Promise<string> {
 
 describe('the page templates compiled without `with`', () => {
   it('every template reads only the names its list in src/lib/view-locals.ts declares', () => {
-    // Fails when a template reads a new local: run `sh scripts/node24.sh npx tsx scripts/view-locals.ts --write`.
+    // Fails when a template reads a new local: run `npm run views:locals`.
     expect(viewLocals()).toEqual(VIEW_LOCALS);
   });
 
