@@ -35,13 +35,13 @@ export function scaledField(o: { empty?: string; invalid: string; decimals: numb
     });
 }
 
-/** A date typed as JJ/MM/AAAA (or AAAA-MM-JJ), as 'YYYY-MM-DD'. */
-export function dayField(what: string) {
+/** A date typed as JJ/MM/AAAA (or AAAA-MM-JJ), as 'YYYY-MM-DD'; `example` is the date the messages show. */
+export function dayField(what: string, example = '01/09/2026') {
   return z
     .string({ error: `Saisissez ${what}` })
     .trim()
     .min(1, `Saisissez ${what}`)
-    .max(20, `Saisissez ${what} au format JJ/MM/AAAA, par exemple 01/09/2026`)
+    .max(20, `Saisissez ${what} au format JJ/MM/AAAA, par exemple ${example}`)
     .transform((v, ctx) => {
       const day = parseFrenchDate(v);
       if (!day) {
@@ -49,7 +49,7 @@ export function dayField(what: string) {
           code: 'custom',
           message: frenchDateOutOfRange(v)
             ? `Saisissez ${what} entre 1900 et 2200`
-            : `Saisissez ${what} au format JJ/MM/AAAA, par exemple 01/09/2026`,
+            : `Saisissez ${what} au format JJ/MM/AAAA, par exemple ${example}`,
         });
         return z.NEVER;
       }

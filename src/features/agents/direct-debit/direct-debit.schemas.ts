@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { frenchDateOutOfRange, parseFrenchDate } from '../../../lib/calendar/index.js';
 import { line, required } from '../../../lib/zod-fields.js';
+import { dayField } from '../billing-setup/billing-setup.schemas.js';
 import { checkBic, checkCreditorId, checkIban, isRejectCode, type RejectCode } from '../../direct-debit/sepa-rules.js';
 
 /**
@@ -55,24 +55,7 @@ export const sepaSettingsSchema = z
   }));
 
 export const batchSchema = z.object({
-  dateCollecte: z
-    .string({ error: 'Saisissez la date de prélèvement' })
-    .trim()
-    .min(1, 'Saisissez la date de prélèvement')
-    .max(20, 'Saisissez la date de prélèvement au format JJ/MM/AAAA, par exemple 15/01/2027')
-    .transform((v, ctx) => {
-      const day = parseFrenchDate(v);
-      if (!day) {
-        ctx.addIssue({
-          code: 'custom',
-          message: frenchDateOutOfRange(v)
-            ? 'Saisissez une date de prélèvement entre 1900 et 2200'
-            : 'Saisissez la date de prélèvement au format JJ/MM/AAAA, par exemple 15/01/2027',
-        });
-        return z.NEVER;
-      }
-      return day;
-    }),
+  dateCollecte: dayField('la date de prélèvement', '15/01/2027'),
 });
 
 export const rejectSchema = z.object({
