@@ -243,6 +243,8 @@ describe('a family renews a child', () => {
 
   it('accepts an uploaded piece instead of a stored one', async () => {
     const f = await family('TELEVERSE');
+    // Nothing in the storage: "Je joins le fichier ci-dessous" is already chosen, not "Choisir".
+    expect(page(await f.agent.get(urls.renewalChild(SLUG, f.childId))).selected('piece-justificatif_domicile')).toBe('fichier');
     const res = await send(f.agent, f.childId, { confirme: 'oui', 'piece-justificatif_domicile': 'fichier' }, [
       { name: 'quittance.pdf', content: pdf('Quittance') },
     ]);
