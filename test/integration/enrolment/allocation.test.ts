@@ -118,6 +118,8 @@ describe('fair allocation of scarce places', () => {
     t.clock.set('2026-12-02T08:30:00Z');
     const tooSoon = await postForm(staff, path, path, {});
     expect(tooSoon.status).toBe(400);
+    // The tab's title says what the heading and the activity page's link say.
+    expect(page(tooSoon).title()).toContain("Demandes d'inscription et attribution des places – Séjour ski");
     expect(page(tooSoon).fieldError('attribuer')).toBe(
       'La première fenêtre n’est pas terminée : les demandes qui y arrivent encore doivent entrer dans le tirage',
     );

@@ -230,6 +230,11 @@ describe('Inscrire mon enfant', () => {
   it('takes an uploaded file instead', async () => {
     const id = await offeredActivity(db(), SLUG, CERTIFICATE);
     const f = await family('FICHIER');
+    // Nothing in the storage: the upload is the only way, already ticked, so a parent who adds
+    // the file is not told to "join the piece" for a radio they had no reason to tick.
+    const form = page(await f.agent.get(urls.enrolChild(SLUG, { activite: id })));
+    expect(form.label('piece-certificat_medical')).toBe("J'ajoute le fichier ci-dessous");
+    expect(form.checked('piece-certificat_medical')).toEqual(['fichier']);
     const res = await apply(f, id, { enfant: f.childId, 'piece-certificat_medical': 'fichier' }, [
       { name: 'certificat-scan.pdf', content: pdf('Certificat') },
     ]);

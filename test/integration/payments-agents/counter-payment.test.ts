@@ -178,6 +178,8 @@ describe('a payment at the counter', () => {
     const care = (await invoicedFamilies(t, 'tarnos', ['MOREL'], { category: 'garde' })).families[0]!;
     const admin = await signedInAgent(t, 'tarnos', 'admin');
     const p = await form(admin, meals.familyId);
+    // The CESU's rule is said only once the counter takes CESU.
+    expect(p.text('main')).not.toContain('Le CESU ne paie que les factures de garde d’enfants.');
     const saved = await admin
       .post('/tarnos/agents/facturation/paiements/guichet/moyens')
       .type('form')
@@ -187,6 +189,7 @@ describe('a payment at the counter', () => {
     const after = page(await admin.get(saved.headers.location as string));
     expect(after.checked('moyens')).toEqual(['cash', 'cheque', 'cesu']);
     expect(after.attrs('input[name="moyen"]', 'value')).toEqual(['cash', 'cheque', 'cesu']);
+    expect(after.text('#factures-hint')).toBe('Le CESU ne paie que les factures de garde d’enfants.');
 
     const refused = await admin.post('/tarnos/agents/facturation/paiements/guichet').type('form').send({
       _csrf: p.csrf(),

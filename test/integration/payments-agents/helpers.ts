@@ -59,7 +59,7 @@ export async function makePayment(
   t: TestApp,
   p: Omit<NewPayment, 'invoices' | 'reference' | 'accountId'> & {
     invoices: { id: string; totalCents: number; creditsCents: number }[];
-    settle?: { status: FinalStatus; at: Date };
+    settle?: { status: FinalStatus; at: Date; providerDetails?: Record<string, string> };
   },
 ): Promise<Payment> {
   return withTransaction(t.db.pool, async (db) => {

@@ -39,7 +39,11 @@ describe('the payments of a period', () => {
         provider: 'builtin',
         method: 'card',
         invoices: [a!.invoice],
-        settle: { status: 'paid', at: new Date('2026-12-01T10:00:00Z') },
+        settle: {
+          status: 'paid',
+          at: new Date('2026-12-01T10:00:00Z'),
+          providerDetails: { bank: 'Banque de démonstration', signedAt: '2026-12-01T10:00:00.000Z' },
+        },
       }),
       // 30 November, 23:30 in Paris (22:30 UTC): a Paris day, not a UTC one.
       cheque: await makePayment(t, {
@@ -160,6 +164,7 @@ describe('the payments of a period', () => {
       channel: 'notification',
       outcome: 'applied',
       status: 'paid',
+      remoteAddress: 'banque-de-demonstration',
     });
     const http = await signedInAgent(t, 'tarnos');
     const res = await http.get(`/tarnos/agents/facturation/paiements/${ids.online.id}`);
@@ -175,7 +180,14 @@ describe('the payments of a period', () => {
       ['Notification du prestataire', 'Pris en compte'],
     ]);
     expect(trail[0]!.el.find('td').eq(3).contents().first().text()).toBe('Signature invalide');
-    expect(trail[0]!.el.find('td').eq(3).find('.hint').text()).toBe('Adresse 203.0.113.9');
+    expect(trail[0]!.el.find('td').eq(3).find('.hint').text()).toBe('Adresse IP 203.0.113.9');
+    // The status the provider announced and where the call came from, in French, not the codes.
+    expect(trail[1]!.cells[2]).toBe('Payé');
+    expect(trail[1]!.el.find('td').eq(3).find('.hint').text()).toBe('Envoyée par la banque de démonstration');
+    // The provider's account of the payment under French labels, its instant on Paris clocks.
+    expect(p.dd('Banque')).toBe('Banque de démonstration');
+    expect(p.dd('Notification signée')).toBe('le 01/12/2026 à 11:00');
+    expect(p.text('main')).not.toContain('signedAt');
 
     const bayeux = await invoicedFamilies(t, 'bayeux', ['ELOI']);
     const foreign = await makePayment(t, {

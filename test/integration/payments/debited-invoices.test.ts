@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-it('leaves the invoices a mandate will debit out of "Payer en ligne", and refuses them when a form names them', async () => {
+it('leaves the invoices a mandate will debit out of "Payer en ligne" (no button when nothing else is owed), and refuses them when a form names them', async () => {
   const f = await familyToPay(t, 'MANDAT', ['2026-11']);
   const bayeux = await town(t.db.pool, 'bayeux');
   await signMandate(serviceContext(t), bayeux, f.parent, {
@@ -44,6 +44,11 @@ it('leaves the invoices a mandate will debit out of "Payer en ligne", and refuse
     lieu: 'Bayeux',
     consentement: 'oui',
   });
+  // Mes factures does not send the family to a choice with nothing to choose.
+  const list = page(await f.agent.get('/bayeux/mon-espace/factures'));
+  expect(list.text('main')).toContain('Sera prélevée le');
+  expect(list.links('main').map((l) => l.text)).not.toContain('Payer en ligne');
+
   const choose = page(await f.agent.get('/bayeux/mon-espace/factures/payer'));
   expect(choose.text('main .lead')).toBe(
     "Vos factures sont réglées par prélèvement automatique : elles seront prélevées à leur échéance, vous n'avez rien à payer en ligne.",

@@ -224,8 +224,15 @@ describe('a family renews a child', () => {
     expect(form.checked('activites').sort()).toEqual([canteen, nursery].sort());
     expect(form.links()).toContainEqual({
       href: urls.childFile(SLUG, f.childId),
-      text: 'voir ou mettre à jour le dossier administratif de Léa',
+      text: 'Voir ou mettre à jour le dossier administratif de Léa',
     });
+    // The link stands alone in its paragraph: no period left to fall alone onto the next line.
+    expect(
+      form
+        .$(`main p > a[href="${urls.childFile(SLUG, f.childId)}"]`)
+        .parent()
+        .text(),
+    ).toBe('Voir ou mettre à jour le dossier administratif de Léa');
 
     // The nursery is dropped: only the canteen stays ticked.
     const res = await sendWithActivities(f.agent, f.childId, { confirme: 'oui', 'piece-justificatif_domicile': docId }, [canteen]);
@@ -243,6 +250,8 @@ describe('a family renews a child', () => {
 
   it('accepts an uploaded piece instead of a stored one', async () => {
     const f = await family('TELEVERSE');
+    // Nothing in the storage: "Je joins le fichier ci-dessous" is already chosen, not "Choisir".
+    expect(page(await f.agent.get(urls.renewalChild(SLUG, f.childId))).selected('piece-justificatif_domicile')).toBe('fichier');
     const res = await send(f.agent, f.childId, { confirme: 'oui', 'piece-justificatif_domicile': 'fichier' }, [
       { name: 'quittance.pdf', content: pdf('Quittance') },
     ]);

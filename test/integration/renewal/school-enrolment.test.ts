@@ -106,6 +106,8 @@ describe('the parent’s pre-enrolment', () => {
     const p = page(await f.agent.get(urls.schoolEnrolment(SLUG)));
     expect(p.dd('École maternelle (PS, MS, GS)')).toBe('École maternelle Jules Ferry');
     expect(p.dd('École élémentaire (CP à CM2)')).toBe('École élémentaire Pasteur');
+    // Nothing in the storage: the upload is already chosen for each piece, not "Choisir".
+    expect(p.selected('pieceDomicile')).toBe('fichier');
     expect(page(await f.agent.get(urls.family(SLUG))).links()).toContainEqual({
       href: urls.schoolEnrolment(SLUG),
       text: 'Préinscription scolaire',

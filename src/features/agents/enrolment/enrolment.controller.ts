@@ -67,7 +67,8 @@ export function enrolmentAgentsController(deps: AppDeps) {
     const fair = activity.fairWindowMinutes !== null && activity.enrolmentOpensAt !== null;
     const { ranked, others } = await service.ranking(ctx, town, activity);
     res.status(status).render('agents/enrolment/allocation', {
-      title: `Attribution des places – ${activity.name}`,
+      // The page's heading and the activity page's link say it this way: the tab says it too.
+      title: `Demandes d'inscription et attribution des places – ${activity.name}`,
       activity,
       fair,
       ranked,

@@ -1,4 +1,14 @@
-import { addDays, daysBetween, formatDate, formatTime, parisDay, parseFrenchDate } from '../../../lib/calendar/index.js';
+import {
+  addDays,
+  daysBetween,
+  formatDate,
+  formatDateTime,
+  formatLongDate,
+  formatTime,
+  parisDay,
+  parseFrenchDate,
+} from '../../../lib/calendar/index.js';
+import { formatEuros } from '../../../lib/format.js';
 import { formValues } from '../../../lib/forms.js';
 import { UUID } from '../../../lib/ids.js';
 import type { PaidTotalRow, PaymentSearch } from '../../../repositories/payments-agents.repository.js';
@@ -216,3 +226,54 @@ export const EVENT_OUTCOME_LABELS: Record<PaymentEventOutcome, string> = {
   waiting: 'Pas encore de résultat chez le prestataire',
   error: 'Le prestataire n’a pas pu être interrogé',
 };
+
+/** A status a provider announced in a payment's trail ('waiting' is the provider's own word). */
+export function announcedStatusLabel(status: string | null): string {
+  if (!status) return '–';
+  if (status === 'waiting') return 'En attente';
+  return (STATUS_LABELS as Record<string, string>)[status] ?? status;
+}
+
+/**
+ * Where a notification came from: the built-in bank calls the portal from inside it and is named,
+ * anything else came over the network from this address.
+ */
+export function eventSourceLabel(remoteAddress: string): string {
+  return remoteAddress === 'banque-de-demonstration' ? 'Envoyée par la banque de démonstration' : `Adresse IP ${remoteAddress}`;
+}
+
+/** The provider's account of a payment (providerDetails), under the words a régisseur knows. */
+const DETAIL_LABELS: Record<string, string> = {
+  bank: 'Banque',
+  signedAt: 'Notification signée',
+  decidedAt: 'Décision de la banque',
+  idOp: 'Identifiant de l’opération (idOp)',
+  resultrans: 'Résultat PayFiP (resultrans)',
+  numauto: 'Numéro d’autorisation',
+  dattrans: 'Date de la transaction (PayFiP)',
+  heurtrans: 'Heure de la transaction (PayFiP)',
+  montant: 'Montant annoncé par PayFiP',
+  refdet: 'Référence de la dette (refdet)',
+  numcli: 'Numéro client PayFiP',
+  exer: 'Exercice',
+  saisie: 'Mode de saisie (PayFiP)',
+  messageId: 'Fichier de prélèvements',
+  collectionDate: 'Date de prélèvement',
+  rejectCode: 'Code du rejet de la banque',
+  startError: 'Erreur au démarrage',
+};
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/;
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** One line per detail: a French label (the key itself when unknown), dates and PayFiP's cents as the pages show them. */
+export function providerDetailRows(details: Record<string, string>): { label: string; value: string }[] {
+  return Object.entries(details).map(([key, raw]) => {
+    const value = String(raw);
+    let shown = value;
+    if (ISO_INSTANT.test(value)) shown = formatDateTime(new Date(value));
+    else if (ISO_DAY.test(value)) shown = formatLongDate(value);
+    else if (key === 'montant' && /^[0-9]{1,12}$/.test(value)) shown = formatEuros(Number(value));
+    return { label: DETAIL_LABELS[key] ?? key, value: shown };
+  });
+}

@@ -8,8 +8,10 @@ import { requireTown } from '../../../middleware/town.js';
 import { findFamilyFile } from '../../../repositories/family-files.repository.js';
 import * as payments from '../../../repositories/payments-agents.repository.js';
 import {
+  announcedStatusLabel,
   CHANNELS,
   channelLabel,
+  eventSourceLabel,
   EVENT_CHANNEL_LABELS,
   EVENT_OUTCOME_LABELS,
   LATE_PAID_LABEL,
@@ -18,6 +20,7 @@ import {
   paymentSearch,
   paymentsCsv,
   PAYMENTS_PAGE_SIZE,
+  providerDetailRows,
   STATUS_FILTERS,
   STATUS_LABELS,
   summarizeTotals,
@@ -88,7 +91,9 @@ export function paymentsController(deps: AppDeps) {
       statusLabel: STATUS_LABELS[payment.status],
       invoices,
       events,
-      details: Object.entries(payment.providerDetails ?? {}),
+      details: providerDetailRows(payment.providerDetails ?? {}),
+      announcedStatusLabel,
+      eventSourceLabel,
       eventChannels: EVENT_CHANNEL_LABELS,
       eventOutcomes: EVENT_OUTCOME_LABELS,
       latePaidLabel: LATE_PAID_LABEL,
