@@ -223,7 +223,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'agents/news/form.ejs': { sha: '54d9b9d6569a08ac', names: ['action', 'format', 'item', 'town', 'urls'] },
   'agents/news/list.ejs': { sha: '99f6eb6680f2c261', names: ['format', 'items', 'town', 'urls'] },
   'agents/payments/counter.ejs': {
-    sha: 'cd9729cf7c33fd0b',
+    sha: '55575f31b0a5d0e5',
     names: [
       'acceptedMethods',
       'allMethods',
@@ -245,12 +245,14 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     names: ['caption', 'format', 'id', 'kind', 'rows', 'town', 'urls'],
   },
   'agents/payments/payment.ejs': {
-    sha: '0fae74c0ae8a957b',
+    sha: 'd2c97437ca402290',
     names: [
+      'announcedStatusLabel',
       'channel',
       'details',
       'eventChannels',
       'eventOutcomes',
+      'eventSourceLabel',
       'events',
       'format',
       'invoices',
@@ -465,7 +467,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   },
   'enrolment/choose.ejs': { sha: 'd96b241b27d82db1', names: ['activities', 'town', 'urls'] },
   'enrolment/form.ejs': {
-    sha: '7e066d96f9a9d721',
+    sha: '749487ef42ac40f8',
     names: [
       'accept',
       'activity',
@@ -500,7 +502,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     names: ['attendedWords', 'bookedWords', 'format', 'line', 'messageMax', 'title', 'town', 'urls', 'view'],
   },
   'invoices/index.ejs': {
-    sha: 'a7a4dbf2f71e64a9',
+    sha: '86e71e42d78ea145',
     names: ['debits', 'familyOpen', 'format', 'invoices', 'remainingCents', 'statusWords', 'title', 'town', 'urls'],
   },
   'invoices/show.ejs': {
@@ -591,7 +593,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     ],
   },
   'renewal/child.ejs': {
-    sha: '6c31c4d3f47dba5e',
+    sha: '7cac632b488b1b91',
     names: [
       'accept',
       'activities',
@@ -683,7 +685,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   },
   'reservations/submission.ejs': { sha: '10b44d7249b0cdd3', names: ['agendaUrl', 'dayLabel', 'format', 'requestUrl', 'submission'] },
   'school-enrolment/index.ejs': {
-    sha: '59191421192becc1',
+    sha: '31d91711dd0bd1af',
     names: [
       'accept',
       'address',
@@ -700,6 +702,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'town',
       'uploadChoice',
       'urls',
+      'values',
     ],
   },
   'signup/adresse.ejs': { sha: '654a09f09c35d9b8', names: ['town', 'urls'] },
