@@ -132,13 +132,22 @@ export interface FamilyChildForEnrolment {
   lastName: string;
   birthDate: string | null;
   className: string;
+  /** The last day of the child's enrolments in the activity asked about (null: not enrolled). */
+  enrolledUntil: string | null;
 }
 
-export async function listFamilyChildren(db: Queryable, townId: string, familyId: string): Promise<FamilyChildForEnrolment[]> {
+/** The family's children, each with how long it is already enrolled in `activityId`. */
+export async function listFamilyChildren(
+  db: Queryable,
+  townId: string,
+  familyId: string,
+  activityId: string,
+): Promise<FamilyChildForEnrolment[]> {
   const { rows } = await db.query<FamilyChildForEnrolment>(
-    `select id, first_names as "firstNames", last_name as "lastName", birth_date as "birthDate", class_name as "className"
-       from children where town_id = $1 and family_id = $2 order by birth_date nulls last, first_names, id`,
-    [townId, familyId],
+    `select c.id, c.first_names as "firstNames", c.last_name as "lastName", c.birth_date as "birthDate", c.class_name as "className",
+            (select max(e.end_date) from enrolments e where e.town_id = c.town_id and e.child_id = c.id and e.activity_id = $3) as "enrolledUntil"
+       from children c where c.town_id = $1 and c.family_id = $2 order by c.birth_date nulls last, c.first_names, c.id`,
+    [townId, familyId, activityId],
   );
   return rows;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ageOn, audienceWords, eligibility, schoolLevelOf } from './eligibility.js';
 import { checkStoredPiece, monthsBetween } from './pieces.js';
 
-const CAMP = { startDate: '2027-04-12', minAge: 6, maxAge: 11, schoolLevels: [] };
+const CAMP = { startDate: '2027-04-12', endDate: '2027-04-23', minAge: 6, maxAge: 11, schoolLevels: [] };
 
 describe('who may enrol', () => {
   it('counts whole years on the first day of the activity', () => {
@@ -22,10 +22,20 @@ describe('who may enrol', () => {
     });
   });
 
+  it('leaves out a child already enrolled to the activity’s end, not one enrolled for a part of it', () => {
+    const child = { birthDate: '2020-01-01', className: '' };
+    expect(eligibility({ ...child, enrolledUntil: '2027-04-23' }, CAMP)).toEqual({
+      ok: false,
+      reason: "déjà inscrit à cette activité jusqu'au 23 avril 2027",
+    });
+    expect(eligibility({ ...child, enrolledUntil: '2027-04-16' }, CAMP)).toEqual({ ok: true });
+    expect(eligibility({ ...child, enrolledUntil: null }, CAMP)).toEqual({ ok: true });
+  });
+
   it('reads the school level from the class and filters on it', () => {
     expect(schoolLevelOf('cm1 B')).toBe('CM1');
     expect(schoolLevelOf('Petite section')).toBeNull();
-    const study = { startDate: '2026-09-01', minAge: null, maxAge: null, schoolLevels: ['CE2', 'CM1', 'CM2'] as const };
+    const study = { startDate: '2026-09-01', endDate: '2027-07-03', minAge: null, maxAge: null, schoolLevels: ['CE2', 'CM1', 'CM2'] as const };
     expect(eligibility({ birthDate: null, className: 'CM1' }, { ...study, schoolLevels: [...study.schoolLevels] })).toEqual({ ok: true });
     expect(eligibility({ birthDate: null, className: 'CP' }, { ...study, schoolLevels: [...study.schoolLevels] })).toEqual({
       ok: false,

@@ -37,8 +37,14 @@ export function audienceWords(a: Limits): string | null {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-export function eligibility(child: { birthDate: string | null; className: string }, activity: Limits & { startDate: string }): Eligibility {
+export function eligibility(
+  child: { birthDate: string | null; className: string; enrolledUntil?: string | null },
+  activity: Limits & { startDate: string; endDate: string },
+): Eligibility {
   const start = dayLabel(activity.startDate, { weekday: false, year: true });
+  // Enrolled to the activity's end already: there is nothing left to ask for.
+  if (child.enrolledUntil && child.enrolledUntil >= activity.endDate)
+    return { ok: false, reason: `déjà inscrit à cette activité jusqu'au ${dayLabel(child.enrolledUntil, { weekday: false, year: true })}` };
   if (activity.minAge !== null || activity.maxAge !== null) {
     if (!child.birthDate) return { ok: false, reason: "sa date de naissance n'est pas dans son dossier" };
     const age = ageOn(child.birthDate, activity.startDate);

@@ -55,7 +55,10 @@ export function enrolmentController(deps: AppDeps) {
     const town = requireTown(req);
     const parent = parentOf(req);
     const today = parisDay(clock.now());
-    const [children, listed] = await Promise.all([listFamilyChildren(pool, town.id, parent.familyId), listForOwner(ctx, parent)]);
+    const [children, listed] = await Promise.all([
+      listFamilyChildren(pool, town.id, parent.familyId, activity.id),
+      listForOwner(ctx, parent),
+    ]);
     const pieces = activity.requiredPieces.map((piece) => ({
       kind: piece.kind,
       words: pieceWords(piece),

@@ -85,7 +85,7 @@ export async function apply(
       errors: [{ field: 'enfant', message: "Les inscriptions à cette activité ne sont pas ouvertes : consultez l'offre pour leurs dates" }],
     };
   }
-  const children = await repo.listFamilyChildren(ctx.pool, town.id, parent.familyId);
+  const children = await repo.listFamilyChildren(ctx.pool, town.id, parent.familyId, activity.id);
   const child = children.find((c) => c.id === input.childId);
   if (!child) return { ok: false, errors: [{ field: 'enfant', message: "Choisissez l'enfant à inscrire parmi ceux de votre dossier" }] };
   const fits = eligibility(child, activity);
