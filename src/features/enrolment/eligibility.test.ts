@@ -35,7 +35,13 @@ describe('who may enrol', () => {
   it('reads the school level from the class and filters on it', () => {
     expect(schoolLevelOf('cm1 B')).toBe('CM1');
     expect(schoolLevelOf('Petite section')).toBeNull();
-    const study = { startDate: '2026-09-01', endDate: '2027-07-03', minAge: null, maxAge: null, schoolLevels: ['CE2', 'CM1', 'CM2'] as const };
+    const study = {
+      startDate: '2026-09-01',
+      endDate: '2027-07-03',
+      minAge: null,
+      maxAge: null,
+      schoolLevels: ['CE2', 'CM1', 'CM2'] as const,
+    };
     expect(eligibility({ birthDate: null, className: 'CM1' }, { ...study, schoolLevels: [...study.schoolLevels] })).toEqual({ ok: true });
     expect(eligibility({ birthDate: null, className: 'CP' }, { ...study, schoolLevels: [...study.schoolLevels] })).toEqual({
       ok: false,
