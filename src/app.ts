@@ -27,6 +27,8 @@ import { enrolmentRouter } from './features/enrolment/enrolment.routes.js';
 
 import { renewalRouter } from './features/renewal/renewal.routes.js';
 import { schoolEnrolmentRouter } from './features/school-enrolment/school-enrolment.routes.js';
+import { surveyRouter } from './features/survey/survey.routes.js';
+import { remindersRouter } from './features/reminders/reminders.routes.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
@@ -135,6 +137,8 @@ export function createApp(deps: AppDeps): Express {
         enrolmentRouter(deps),
         renewalRouter(deps),
         schoolEnrolmentRouter(deps),
+        surveyRouter(deps),
+        remindersRouter(deps),
       ),
     ),
     underPrefix('/agents', backOfficeRouter(deps)),

@@ -314,6 +314,15 @@ export const urls = {
   agentSectorDelete: (town: TownRef, id: string) => `${t(town)}/agents/secteurs-scolaires/voies/${id}/supprimer`,
   agentSectorImport: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/import`,
 
+  // Votre avis nous intéresse and reminders (issue 17, survey-reminders)
+  survey: (town: TownRef) => `${t(town)}/mon-espace/votre-avis`,
+  reminderPreferences: (town: TownRef) => `${t(town)}/mon-espace/compte/rappels`,
+  agentSurveys: (town: TownRef) => `${t(town)}/agents/enquetes`,
+  agentSurveyNew: (town: TownRef) => `${t(town)}/agents/enquetes/nouvelle`,
+  agentSurvey: (town: TownRef, id: string) => `${t(town)}/agents/enquetes/${id}`,
+  agentSurveyClose: (town: TownRef, id: string) => `${t(town)}/agents/enquetes/${id}/cloturer`,
+  agentSurveyExport: (town: TownRef, id: string) => `${t(town)}/agents/enquetes/${id}/resultats.csv`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

@@ -4,6 +4,7 @@ import { useProducer } from './enqueue.js';
 import { giveUpInvoicingRun, runInvoicing, RunHeldError } from '../features/billing/invoicing.service.js';
 import { checkPending } from '../features/payments/payments.service.js';
 import { sendReminders } from '../features/renewal/renewal.service.js';
+import { sendDueReminders } from '../features/reminders/reminders.service.js';
 import { housekeep } from './housekeeping.js';
 import { ImportWorker } from './import-worker.js';
 import { createDelivery, sendOutboxMail, type Delivery } from './mail-worker.js';
@@ -61,6 +62,13 @@ export const TASKS: Record<QueueName, Task> = {
     run: async (ctx) => {
       const families = await sendReminders(ctx);
       if (families > 0) ctx.logger.info({ families }, 'renewal reminders mailed');
+    },
+  },
+  reminders: {
+    ...QUEUES.reminders,
+    run: async (ctx) => {
+      const mails = await sendDueReminders(ctx);
+      if (mails > 0) ctx.logger.info({ mails }, 'deadline reminders mailed');
     },
   },
 };

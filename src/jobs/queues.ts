@@ -76,6 +76,14 @@ export const QUEUES = {
     options: { retryLimit: 3, retryDelay: 300, expireInSeconds: 1800, deleteAfterSeconds: 7 * DAY },
     pollingIntervalSeconds: 60,
   },
+  reminders: {
+    description:
+      'Mails the reminders due today: a booking deadline with nothing booked for the month, an unpaid invoice due soon (once per account, subject and period).',
+    // Each morning; a reminder already sent is recorded, so a second run (or a retry) mails nobody twice.
+    cron: '30 8 * * *',
+    options: { retryLimit: 3, retryDelay: 300, expireInSeconds: 1800, deleteAfterSeconds: 7 * DAY },
+    pollingIntervalSeconds: 60,
+  },
 } satisfies Record<string, QueueDefinition>;
 
 export type QueueName = keyof typeof QUEUES;

@@ -66,6 +66,8 @@ export const AUDIT_ACTIONS = {
   'school_sector.create': "Ajout d'une voie à la carte scolaire",
   'school_sector.delete': "Suppression d'une voie de la carte scolaire",
   'school_sectors.import': 'Import de la carte scolaire',
+  'survey.open': "Ouverture d'une enquête de satisfaction",
+  'survey.close': "Clôture d'une enquête de satisfaction",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

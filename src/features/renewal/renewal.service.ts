@@ -4,6 +4,7 @@ import { audit } from '../../lib/audit.js';
 import { addDays, daysBetween, formatDate, parisDay } from '../../lib/calendar/index.js';
 import { count, greeting } from '../../lib/french.js';
 import { enqueueMail } from '../../lib/mailer.js';
+import { reminderRecipients } from '../../repositories/reminders.repository.js';
 import * as repo from '../../repositories/renewal.repository.js';
 import type { Campaign, CampaignInput } from '../../repositories/renewal.repository.js';
 import { findTownById, type Town } from '../../repositories/towns.repository.js';
@@ -93,7 +94,8 @@ export async function sendReminders(ctx: ServiceContext): Promise<number> {
     }
     for (const [familyId, names] of late) {
       const sent = await withTransaction(ctx.pool, async (db) => {
-        const recipients = await repo.familyRecipients(db, town.id, familyId);
+        // Only the accounts that keep dossier reminders on (Mon compte › Rappels par courriel).
+        const recipients = await reminderRecipients(db, town.id, familyId, 'dossiers');
         if (recipients.length === 0) return false;
         if (
           !(await repo.recordReminder(db, { townId: town.id, campaignId: campaign.id, familyId, daysBefore: due, now: ctx.clock.now() }))
