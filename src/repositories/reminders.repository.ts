@@ -113,10 +113,10 @@ export interface DueInvoice {
   totalCents: number;
 }
 
-/** Every town's invoices not paid whose due day is between two days. */
+/** Every town's invoices not paid whose due day is between two days; `accountId` only for a split one (its parent's alone). */
 export async function listUnpaidInvoicesDue(db: Queryable, from: string, to: string): Promise<DueInvoice[]> {
   const { rows } = await db.query<DueInvoice>(
-    `select town_id as "townId", family_id as "familyId", account_id as "accountId", id as "invoiceId", number,
+    `select town_id as "townId", family_id as "familyId", case when split then account_id end as "accountId", id as "invoiceId", number,
             due_on as "dueOn", total_cents as "totalCents"
        from invoices where status = 'issued' and due_on between $1 and $2 order by town_id, family_id, due_on`,
     [from, to],

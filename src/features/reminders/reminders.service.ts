@@ -93,15 +93,14 @@ async function dueBookingReminders(ctx: ServiceContext): Promise<Due[]> {
       from,
       to,
     );
-    // The earliest deadline of each month that closes soon.
-    const months = new Map<string, Date>();
+    // The first day of each month whose deadline closes soon (days come in order).
+    const months = new Map<string, { day: string; deadline: Date }>();
     for (const s of states) {
       if (s.status !== 'bookable' || !s.deadline || s.deadline > warnUntil) continue;
       const month = s.day.slice(0, 7);
-      const known = months.get(month);
-      if (!known || s.deadline < known) months.set(month, s.deadline);
+      if (!months.has(month)) months.set(month, { day: s.day, deadline: s.deadline });
     }
-    for (const [month, deadline] of months) {
+    for (const [month, first] of months) {
       const { from: monthStart, to: monthEnd } = monthBounds(month);
       if (await repo.hasReservationBetween(ctx.pool, e.townId, e.enrolmentId, monthStart, monthEnd)) continue;
       for (const r of await repo.reminderRecipients(ctx.pool, e.townId, e.familyId, 'bookings')) {
@@ -119,7 +118,7 @@ async function dueBookingReminders(ctx: ServiceContext): Promise<Due[]> {
               greeting: greeting(r),
               paragraphs: [
                 `${e.childFirstNames} est inscrit(e) à l'activité « ${activity.name} » mais n'a encore aucun jour réservé en ${monthLabel(month)}.`,
-                `Les premiers jours du mois se réservent jusqu'au ${untilLabel(deadline)}. Passé ce délai, ils ne pourront plus être réservés en ligne.`,
+                `Le ${dayLabel(first.day)} se réserve jusqu'au ${untilLabel(first.deadline)} ; passé ce délai, il ne pourra plus être réservé en ligne. Les jours suivants ont chacun leur date limite.`,
                 'Vous ne souhaitez plus recevoir ces rappels ? Désactivez-les dans Mon compte, rubrique Rappels par courriel.',
               ],
               link: { url: absoluteUrl(ctx.config.publicBaseUrl, urls.reservationGrid(t.town, e.childId, e.enrolmentId, { mois: month })), label: 'Réserver' },
