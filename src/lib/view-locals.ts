@@ -378,6 +378,12 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'agents/settings/text.ejs': { sha: '065bc7ed729b9d56', names: ['current', 'format', 'past', 'text', 'town', 'urls'] },
   'agents/settings/town.ejs': { sha: '5fdb134bc1a88003', names: ['preview', 'previewOnly', 'town', 'urls'] },
   'agents/signin.ejs': { sha: '936998ed5584df37', names: ['captcha', 'currentPath', 'format', 'town', 'urls', 'values'] },
+  'agents/surveys/form.ejs': { sha: '2e0bab84d533cbd3', names: ['limits', 'title', 'town', 'urls'] },
+  'agents/surveys/index.ejs': { sha: '95a57123d03566cc', names: ['formatDate', 'isAdmin', 'surveys', 'town', 'urls'] },
+  'agents/surveys/show.ejs': {
+    sha: '5954cd953c8bfa33',
+    names: ['answerCount', 'comments', 'format', 'formatDate', 'isAdmin', 'ratings', 'results', 'state', 'survey', 'title', 'town', 'urls'],
+  },
   'agents/team/list.ejs': { sha: '1c9a193c6f23c03e', names: ['agent', 'agents', 'format', 'town', 'urls'] },
   'agents/team/new.ejs': { sha: 'b13b95cadbd4c7ce', names: ['policy', 'town', 'urls'] },
   'agents/team/password.ejs': { sha: '79e78eed929d5379', names: ['member', 'policy', 'town', 'urls'] },
@@ -398,7 +404,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'contact/index.ejs': { sha: 'ba253e2813f9841a', names: ['account', 'format', 'pendingEmail', 'town', 'urls'] },
   'contact/phones.ejs': { sha: '60898cc38196aba2', names: ['contactMeans', 'town', 'urls'] },
   'dashboard/account.ejs': {
-    sha: 'e8978ff3c2ce15ae',
+    sha: '231296bd27913307',
     names: ['account', 'family', 'familyOpen', 'format', 'pendingEmail', 'town', 'urls'],
   },
   'dashboard/index.ejs': {
@@ -531,7 +537,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'my-family/closed.ejs': { sha: 'd6256e09f45ad45e', names: ['account', 'format', 'title', 'town', 'urls'] },
   'my-family/index.ejs': { sha: 'a0f1d8ff6c6e5e43', names: ['account', 'adults', 'children', 'family', 'format', 'town', 'urls'] },
   'my-family/partials/birth-date.ejs': { sha: '80df2ef399970985', names: ['dateErrorFields', 'fieldErrors', 'values'] },
-  'partials/agent-nav.ejs': { sha: 'fad88b06478c8a3b', names: ['agent', 'currentPath', 'town', 'urls'] },
+  'partials/agent-nav.ejs': { sha: 'a6a3387e8e94d457', names: ['agent', 'currentPath', 'town', 'urls'] },
   'partials/error-summary.ejs': { sha: 'fc2d81e4abe9039b', names: ['errors'] },
   'partials/form/csrf.ejs': { sha: 'e90ff28947cbba94', names: ['csrfToken'] },
   'partials/form/input.ejs': {
@@ -592,6 +598,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'urls',
     ],
   },
+  'reminders/preferences.ejs': { sha: '3076b9b9afb3f761', names: ['kinds', 'town', 'urls'] },
   'renewal/child.ejs': {
     sha: '7cac632b488b1b91',
     names: [
@@ -719,6 +726,10 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'signup/partials/date-input.ejs': { sha: 'da9b71c00f0cb559', names: ['dateErrorFields', 'fieldErrors', 'values'] },
   'signup/partials/heading.ejs': { sha: '43bf256109170016', names: ['heading'] },
   'signup/partials/stepper.ejs': { sha: '7802453c02760220', names: ['stepper'] },
+  'survey/show.ejs': {
+    sha: 'a2f2011d26bf3ae6',
+    names: ['answered', 'commentMax', 'formatDate', 'ratingOptions', 'survey', 'town', 'urls'],
+  },
   'tariff-simulation/index.ejs': {
     sha: '6521275166f0a12f',
     names: ['action', 'cafUrl', 'family', 'format', 'qf', 'sim', 'town', 'urls', 'weeks'],
