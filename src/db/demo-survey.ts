@@ -14,7 +14,11 @@ export async function loadDemoSurvey(client: pg.PoolClient, townId: string, slug
       townId,
       'La restauration scolaire',
       'La commune souhaite connaître votre avis sur les repas servis aux enfants et sur les réservations en ligne. Trois questions, deux minutes.',
-      ['Êtes-vous satisfait des repas servis ?', 'Les réservations en ligne sont-elles simples ?', "L'accueil de votre enfant vous convient-il ?"],
+      [
+        'Êtes-vous satisfait des repas servis ?',
+        'Les réservations en ligne sont-elles simples ?',
+        "L'accueil de votre enfant vous convient-il ?",
+      ],
       '2026-11-01',
       '2027-06-30',
     ],

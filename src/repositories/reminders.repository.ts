@@ -10,9 +10,10 @@ export type ReminderKind = keyof ReminderPreferences;
 
 /** No row means the defaults: every reminder on. */
 export async function findPreferences(db: Queryable, accountId: string): Promise<ReminderPreferences> {
-  const { rows } = await db.query<ReminderPreferences>(`select bookings, dossiers, invoices from reminder_preferences where account_id = $1`, [
-    accountId,
-  ]);
+  const { rows } = await db.query<ReminderPreferences>(
+    `select bookings, dossiers, invoices from reminder_preferences where account_id = $1`,
+    [accountId],
+  );
   return rows[0] ?? { bookings: true, dossiers: true, invoices: true };
 }
 
@@ -93,7 +94,13 @@ export async function listCurrentEnrolments(db: Queryable, today: string): Promi
 }
 
 /** Whether the child has any reservation (booked or waiting) in the enrolment between two days. */
-export async function hasReservationBetween(db: Queryable, townId: string, enrolmentId: string, from: string, to: string): Promise<boolean> {
+export async function hasReservationBetween(
+  db: Queryable,
+  townId: string,
+  enrolmentId: string,
+  from: string,
+  to: string,
+): Promise<boolean> {
   const { rows } = await db.query(`select 1 from reservations where town_id = $1 and enrolment_id = $2 and day between $3 and $4 limit 1`, [
     townId,
     enrolmentId,

@@ -2,7 +2,14 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/lib/clock.js';
 import { urls } from '../../src/routes.js';
-import { clickAndLoad, expectAccessiblePage as checkPage, launchBrowser, newContext, startE2eServer, type E2eServer } from '../helpers/browser.js';
+import {
+  clickAndLoad,
+  expectAccessiblePage as checkPage,
+  launchBrowser,
+  newContext,
+  startE2eServer,
+  type E2eServer,
+} from '../helpers/browser.js';
 import { createAgentFixture, createFamily, createParent, LONG_AGENT_NAME, LONG_NAME, longEmail } from '../helpers/fixtures.js';
 
 /**
@@ -43,14 +50,20 @@ describe('the satisfaction survey in Chromium', { timeout: 240_000 }, () => {
       await checkPage(page, 'the survey');
       const first = page.getByRole('group', { name: /Êtes-vous satisfait des repas servis/ });
       await first.getByLabel('4 – Satisfait').check();
-      await page.getByRole('group', { name: /Les réservations en ligne/ }).getByLabel('5 – Très satisfait').check();
+      await page
+        .getByRole('group', { name: /Les réservations en ligne/ })
+        .getByLabel('5 – Très satisfait')
+        .check();
       // The third question left without a rating: refused, said in French, the choices kept.
       expect(await clickAndLoad(page, page.getByRole('button', { name: 'Envoyer mon avis' }))).toBe(400);
       expect(await page.title()).toMatch(/^Erreur : /);
       expect(await page.locator('.error-summary').textContent()).toContain('Choisissez une note pour la question 3');
       expect(await first.getByLabel('4 – Satisfait').isChecked()).toBe(true);
       await checkPage(page, 'the survey with an error');
-      await page.getByRole('group', { name: /L'accueil de votre enfant/ }).getByLabel('3 – Moyennement satisfait').check();
+      await page
+        .getByRole('group', { name: /L'accueil de votre enfant/ })
+        .getByLabel('3 – Moyennement satisfait')
+        .check();
       await page.getByLabel('Commentaire (facultatif)').fill('Plus de légumes, merci.');
       expect(await clickAndLoad(page, page.getByRole('button', { name: 'Envoyer mon avis' }))).toBe(200);
       expect(await page.getByRole('status').textContent()).toContain('Merci pour votre réponse');

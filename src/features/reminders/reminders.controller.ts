@@ -6,9 +6,17 @@ import { urls } from '../../routes.js';
 import { savePreferences } from './reminders.service.js';
 
 const KINDS: { value: keyof ReminderPreferences; label: string; hint: string }[] = [
-  { value: 'bookings', label: 'Réservations', hint: "Quelques jours avant la date limite de réservation, quand un enfant inscrit n'a rien réservé pour le mois." },
+  {
+    value: 'bookings',
+    label: 'Réservations',
+    hint: "Quelques jours avant la date limite de réservation, quand un enfant inscrit n'a rien réservé pour le mois.",
+  },
   { value: 'dossiers', label: 'Renouvellement du dossier', hint: "Avant la clôture de la campagne, tant que le dossier n'est pas envoyé." },
-  { value: 'invoices', label: 'Factures', hint: "Quelques jours avant la date limite de paiement d'une facture non payée (sauf prélèvement automatique)." },
+  {
+    value: 'invoices',
+    label: 'Factures',
+    hint: "Quelques jours avant la date limite de paiement d'une facture non payée (sauf prélèvement automatique).",
+  },
 ];
 
 /**
@@ -27,7 +35,11 @@ export function remindersController(deps: AppDeps) {
     const town = requireTown(req);
     const raw = (req.body ?? {}) as Record<string, unknown>;
     const ticked = new Set((Array.isArray(raw.rappels) ? raw.rappels : [raw.rappels]).filter((v): v is string => typeof v === 'string'));
-    const prefs: ReminderPreferences = { bookings: ticked.has('bookings'), dossiers: ticked.has('dossiers'), invoices: ticked.has('invoices') };
+    const prefs: ReminderPreferences = {
+      bookings: ticked.has('bookings'),
+      dossiers: ticked.has('dossiers'),
+      invoices: ticked.has('invoices'),
+    };
     await savePreferences({ pool, clock }, req.account!.id, prefs);
     req.session.flash = { kind: 'success', message: 'Vos choix de rappels sont enregistrés.' };
     res.redirect(303, urls.myAccount(town));

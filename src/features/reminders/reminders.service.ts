@@ -121,7 +121,10 @@ async function dueBookingReminders(ctx: ServiceContext): Promise<Due[]> {
                 `Le ${dayLabel(first.day)} se réserve jusqu'au ${untilLabel(first.deadline)} ; passé ce délai, il ne pourra plus être réservé en ligne. Les jours suivants ont chacun leur date limite.`,
                 'Vous ne souhaitez plus recevoir ces rappels ? Désactivez-les dans Mon compte, rubrique Rappels par courriel.',
               ],
-              link: { url: absoluteUrl(ctx.config.publicBaseUrl, urls.reservationGrid(t.town, e.childId, e.enrolmentId, { mois: month })), label: 'Réserver' },
+              link: {
+                url: absoluteUrl(ctx.config.publicBaseUrl, urls.reservationGrid(t.town, e.childId, e.enrolmentId, { mois: month })),
+                label: 'Réserver',
+              },
             },
           },
         });

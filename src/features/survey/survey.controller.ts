@@ -43,7 +43,10 @@ export function surveyController(deps: AppDeps) {
   async function answer(req: Request, res: Response) {
     const town = requireTown(req);
     const survey = await repo.findOpenSurvey(pool, town.id, parisDay(clock.now()));
-    if (!survey) return render(req, res, 409, { errors: [{ field: '', message: "Cette enquête est close : votre réponse n'a pas été enregistrée." }] });
+    if (!survey)
+      return render(req, res, 409, {
+        errors: [{ field: '', message: "Cette enquête est close : votre réponse n'a pas été enregistrée." }],
+      });
     const form = readAnswer(req.body, survey.questions.length);
     if (!form.ok) return render(req, res, 400, { survey, ...form });
     const result = await answerSurvey({ pool, clock }, town.id, survey.id, req.account!.id, form.data);

@@ -24,7 +24,8 @@ export function readAnswer(body: unknown, questionCount: number): Parsed<{ ratin
     else ratings.push(Number(typed));
   }
   const comment = (values.commentaire ?? '').trim();
-  if (comment.length > COMMENT_MAX) errors.push({ field: 'commentaire', message: `Le commentaire doit faire ${COMMENT_MAX} caractères au plus` });
+  if (comment.length > COMMENT_MAX)
+    errors.push({ field: 'commentaire', message: `Le commentaire doit faire ${COMMENT_MAX} caractères au plus` });
   if (errors.length > 0) return { ok: false, errors, values };
   return { ok: true, data: { ratings, comment } };
 }
@@ -51,7 +52,8 @@ export function readSurvey(body: unknown, today: string): Parsed<SurveyInput> {
   if (!title) errors.push({ field: 'titre', message: "Saisissez le titre de l'enquête" });
   else if (title.length > TITLE_MAX) errors.push({ field: 'titre', message: `Le titre doit faire ${TITLE_MAX} caractères au plus` });
   const intro = values.introduction!.trim();
-  if (intro.length > INTRO_MAX) errors.push({ field: 'introduction', message: `L'introduction doit faire ${INTRO_MAX} caractères au plus` });
+  if (intro.length > INTRO_MAX)
+    errors.push({ field: 'introduction', message: `L'introduction doit faire ${INTRO_MAX} caractères au plus` });
   const questions: string[] = [];
   for (const f of ['question1', 'question2', 'question3'] as const) {
     const q = values[f]!.trim();
@@ -61,8 +63,9 @@ export function readSurvey(body: unknown, today: string): Parsed<SurveyInput> {
   if (!values.question1!.trim()) errors.push({ field: 'question1', message: 'Saisissez la première question' });
   const opensOn = day(values, 'ouverture', "la date d'ouverture", errors);
   const closesOn = day(values, 'cloture', 'la date de clôture', errors);
-  if (opensOn && closesOn && closesOn < opensOn) errors.push({ field: 'cloture', message: "La clôture doit être le jour de l'ouverture ou après" });
-  else if (closesOn && closesOn < today) errors.push({ field: 'cloture', message: "La clôture ne peut pas être passée" });
+  if (opensOn && closesOn && closesOn < opensOn)
+    errors.push({ field: 'cloture', message: "La clôture doit être le jour de l'ouverture ou après" });
+  else if (closesOn && closesOn < today) errors.push({ field: 'cloture', message: 'La clôture ne peut pas être passée' });
   if (errors.length > 0 || !opensOn || !closesOn) return { ok: false, errors, values };
   return { ok: true, data: { title, intro, questions, opensOn, closesOn } };
 }

@@ -1,10 +1,10 @@
 import type { ServiceContext } from '../../deps.js';
 import { isUniqueViolation, withTransaction } from '../../db/pool.js';
-import { audit, auditActor } from '../../lib/audit.js';
+import { audit, type AuditEntry } from '../../lib/audit.js';
 import { parisDay } from '../../lib/calendar/index.js';
 import * as repo from '../../repositories/surveys.repository.js';
 
-type Acting = ReturnType<typeof auditActor>;
+type Acting = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 
 /** Whether families may answer today: not closed, between its opening and closing days. */
 export function isSurveyOpen(s: Pick<repo.Survey, 'opensOn' | 'closesOn' | 'closedAt'>, today: string): boolean {
@@ -67,7 +67,12 @@ export async function openSurvey(
   }
 }
 
-export async function closeSurvey(ctx: Pick<ServiceContext, 'pool' | 'clock'>, townId: string, acting: Acting, id: string): Promise<boolean> {
+export async function closeSurvey(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  townId: string,
+  acting: Acting,
+  id: string,
+): Promise<boolean> {
   const now = ctx.clock.now();
   return withTransaction(ctx.pool, async (db) => {
     if (!(await repo.closeSurvey(db, townId, id, now))) return false;

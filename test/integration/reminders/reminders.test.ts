@@ -60,7 +60,13 @@ describe('booking deadlines', () => {
     };
     const nothing = await enrolled('RIENRESERVE');
     const booked = await enrolled('DEJARESERVE');
-    await createReservation(db(), 'tarnos', { activityId, enrolmentId: booked.enrolmentId, childId: booked.childId, day: '2027-02-10', status: 'booked' });
+    await createReservation(db(), 'tarnos', {
+      activityId,
+      enrolmentId: booked.enrolmentId,
+      childId: booked.childId,
+      day: '2027-02-10',
+      status: 'booked',
+    });
     const off = await enrolled('SANSRAPPEL');
     await savePreferences(db(), off.parent.id, { ...ON, bookings: false }, new Date());
     // Same name in another town, not enrolled: its account is never written to.
@@ -196,12 +202,17 @@ describe('Mon compte › Rappels par courriel', () => {
     expect(form.one('fieldset legend').text()).toBe('Je souhaite recevoir un rappel pour :');
     expect(form.checked('rappels')).toEqual(['bookings', 'dossiers', 'invoices']);
 
-    const saved = await postForm(agent, urls.reminderPreferences('tarnos'), urls.reminderPreferences('tarnos'), { rappels: ['invoices', 'forged'] });
+    const saved = await postForm(agent, urls.reminderPreferences('tarnos'), urls.reminderPreferences('tarnos'), {
+      rappels: ['invoices', 'forged'],
+    });
     expect(saved.status).toBe(303);
     expect(saved.headers.location).toBe(urls.myAccount('tarnos'));
     expect(page(await agent.get(urls.reminderPreferences('tarnos'))).checked('rappels')).toEqual(['invoices']);
 
-    const noToken = await agent.post(urls.reminderPreferences('tarnos')).type('form').send({ rappels: ['bookings', 'dossiers', 'invoices'] });
+    const noToken = await agent
+      .post(urls.reminderPreferences('tarnos'))
+      .type('form')
+      .send({ rappels: ['bookings', 'dossiers', 'invoices'] });
     expect(noToken.status).toBe(403);
     const { rows } = await db().query(`select bookings, dossiers, invoices from reminder_preferences where account_id = $1`, [f.parent.id]);
     expect(rows).toEqual([{ bookings: false, dossiers: false, invoices: true }]);

@@ -20,7 +20,8 @@ let admin: ReturnType<TestApp['agent']>;
 let surveyId: string;
 
 const valid = { note1: '4', note2: '5', commentaire: 'Les repas sont bons.' };
-const answer = (agent: ReturnType<TestApp['agent']>, fields: Record<string, string>) => postForm(agent, urls.survey(SLUG), urls.survey(SLUG), fields);
+const answer = (agent: ReturnType<TestApp['agent']>, fields: Record<string, string>) =>
+  postForm(agent, urls.survey(SLUG), urls.survey(SLUG), fields);
 
 beforeAll(async () => {
   t = await createTestApp({ now: NOW });
@@ -53,7 +54,11 @@ describe('opening a survey (admins)', () => {
       cloture: '30/11/2026',
     });
     expect(res.status).toBe(400);
-    expect(page(res).errorSummary().map((e) => e.field)).toEqual(['titre', 'question1', 'cloture']);
+    expect(
+      page(res)
+        .errorSummary()
+        .map((e) => e.field),
+    ).toEqual(['titre', 'question1', 'cloture']);
   });
 
   it('opens one, audited, and refuses a second while it is not closed', async () => {
@@ -74,7 +79,7 @@ describe('opening a survey (admins)', () => {
     expect(rows.map((r) => r.action)).toEqual(['survey.open']);
     const again = await postForm(admin, urls.agentSurveyNew(SLUG), urls.agentSurveyNew(SLUG), { ...fields, titre: 'Une autre' });
     expect(again.status).toBe(409);
-    expect(page(again).errorSummary()[0]!.message).toContain('« La cantine » n\'est pas close');
+    expect(page(again).errorSummary()[0]!.message).toContain("« La cantine » n'est pas close");
   });
 });
 
@@ -140,7 +145,10 @@ describe('results (agents)', () => {
     await signedInAgent(db(), agent, SLUG);
     const res = page(await agent.get(urls.agentSurvey(SLUG, surveyId)));
     expect(res.dd('Nombre de réponses')).toBe('2');
-    expect(res.attrs('svg[role="img"]', 'aria-labelledby')).toEqual(['graphique-1-titre graphique-1-desc', 'graphique-2-titre graphique-2-desc']);
+    expect(res.attrs('svg[role="img"]', 'aria-labelledby')).toEqual([
+      'graphique-1-titre graphique-1-desc',
+      'graphique-2-titre graphique-2-desc',
+    ]);
     expect(res.text('#graphique-1-desc')).toContain('note 2 : 1, note 3 : 0, note 4 : 1');
     expect(res.row('2 – Peu satisfait', 'table:first-of-type').cells).toEqual(['1']);
     expect(res.text('main')).toContain('Moyenne : 3 sur 5 (2 réponses)');
@@ -163,7 +171,10 @@ describe('results (agents)', () => {
     const token = page(await parent.get(urls.survey(SLUG))).csrf();
     const closed = await postForm(admin, urls.agentSurvey(SLUG, surveyId), urls.agentSurveyClose(SLUG, surveyId), {});
     expect(closed.status).toBe(303);
-    const late = await parent.post(urls.survey(SLUG)).type('form').send({ _csrf: token, ...valid });
+    const late = await parent
+      .post(urls.survey(SLUG))
+      .type('form')
+      .send({ _csrf: token, ...valid });
     expect(late.status).toBe(409);
     expect(page(late).errorSummary()[0]!.message).toBe("Cette enquête est close : votre réponse n'a pas été enregistrée.");
     expect(page(await parent.get(urls.survey(SLUG))).text('main')).toContain("Aucune enquête n'est ouverte");

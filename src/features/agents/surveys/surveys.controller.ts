@@ -20,7 +20,8 @@ import { closeSurvey, isSurveyOpen, openSurvey } from '../../survey/survey.servi
 export function surveysController(deps: AppDeps) {
   const { pool, clock } = deps;
 
-  const state = (s: repo.Survey, today: string) => (isSurveyOpen(s, today) ? 'Ouverte' : s.closedAt || s.closesOn < today ? 'Close' : 'À venir');
+  const state = (s: repo.Survey, today: string) =>
+    isSurveyOpen(s, today) ? 'Ouverte' : s.closedAt || s.closesOn < today ? 'Close' : 'À venir';
 
   async function loadSurvey(req: Request): Promise<repo.Survey> {
     const survey = await repo.findSurvey(pool, requireTown(req).id, idParam(req, 'surveyId'));
