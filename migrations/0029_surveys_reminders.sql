@@ -30,15 +30,14 @@ create table survey_participations (
   foreign key (town_id, account_id) references accounts (town_id, id) on delete cascade
 );
 
--- The answers, anonymous: no account, no family, and only the day (not the instant) so the
--- order of participations cannot be matched with the order of answers.
+-- The answers, anonymous: no account, no family, no time (which the participations' could be
+-- matched with); results list them in no particular order.
 create table survey_answers (
   id uuid primary key default gen_random_uuid(),
   town_id uuid not null,
   survey_id uuid not null,
   ratings smallint[] not null check (1 <= all (ratings) and 5 >= all (ratings)),
   comment text not null default '' check (length(comment) <= 1000),
-  answered_on date not null,
   foreign key (town_id, survey_id) references surveys (town_id, id) on delete cascade
 );
 create index survey_answers_survey_idx on survey_answers (survey_id);

@@ -42,6 +42,15 @@ export async function findOpenSurvey(db: Queryable, townId: string, today: strin
   return rows[0];
 }
 
+/** Whether the town shows VOTRE AVIS NOUS INTÉRESSE today (read on every page: cache it). */
+export async function hasOpenSurvey(db: Queryable, townId: string, today: string): Promise<boolean> {
+  const { rows } = await db.query(
+    `select 1 from surveys where town_id = $1 and closed_at is null and opens_on <= $2 and closes_on >= $2 limit 1`,
+    [townId, today],
+  );
+  return rows.length > 0;
+}
+
 /** The survey not yet closed (open, or waiting for its opening day): only one per town. */
 export async function findUnclosedSurvey(db: Queryable, townId: string): Promise<Survey | undefined> {
   const { rows } = await db.query<Survey>(`select ${COLUMNS} from surveys where town_id = $1 and closed_at is null`, [townId]);
@@ -84,21 +93,20 @@ export async function insertAnswer(
   db: Queryable,
   townId: string,
   surveyId: string,
-  a: { ratings: number[]; comment: string; answeredOn: string },
+  a: { ratings: number[]; comment: string },
 ): Promise<void> {
-  await db.query(`insert into survey_answers (town_id, survey_id, ratings, comment, answered_on) values ($1, $2, $3, $4, $5)`, [
+  await db.query(`insert into survey_answers (town_id, survey_id, ratings, comment) values ($1, $2, $3, $4)`, [
     townId,
     surveyId,
     a.ratings,
     a.comment,
-    a.answeredOn,
   ]);
 }
 
 /** Every answer's ratings and comment, without anything that says whose it is. */
 export async function listAnswers(db: Queryable, townId: string, surveyId: string): Promise<{ ratings: number[]; comment: string }[]> {
   const { rows } = await db.query<{ ratings: number[]; comment: string }>(
-    `select ratings, comment from survey_answers where town_id = $1 and survey_id = $2 order by answered_on, id`,
+    `select ratings, comment from survey_answers where town_id = $1 and survey_id = $2 order by id`,
     [townId, surveyId],
   );
   return rows;

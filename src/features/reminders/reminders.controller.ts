@@ -3,6 +3,7 @@ import type { AppDeps } from '../../deps.js';
 import { requireTown } from '../../middleware/town.js';
 import { findPreferences, type ReminderPreferences } from '../../repositories/reminders.repository.js';
 import { urls } from '../../routes.js';
+import { readPreferences } from './reminders.schemas.js';
 import { savePreferences } from './reminders.service.js';
 
 const KINDS: { value: keyof ReminderPreferences; label: string; hint: string }[] = [
@@ -21,7 +22,6 @@ const KINDS: { value: keyof ReminderPreferences; label: string; hint: string }[]
 
 /**
  * Mon compte › Rappels par courriel: which reminders the account receives (all on by default).
- * Checkboxes: an unticked box sends nothing, so the form says "off" by leaving a kind out.
  */
 export function remindersController(deps: AppDeps) {
   const { pool, clock } = deps;
@@ -33,13 +33,7 @@ export function remindersController(deps: AppDeps) {
 
   async function save(req: Request, res: Response) {
     const town = requireTown(req);
-    const raw = (req.body ?? {}) as Record<string, unknown>;
-    const ticked = new Set((Array.isArray(raw.rappels) ? raw.rappels : [raw.rappels]).filter((v): v is string => typeof v === 'string'));
-    const prefs: ReminderPreferences = {
-      bookings: ticked.has('bookings'),
-      dossiers: ticked.has('dossiers'),
-      invoices: ticked.has('invoices'),
-    };
+    const prefs = readPreferences(req.body);
     await savePreferences({ pool, clock }, req.account!.id, prefs);
     req.session.flash = { kind: 'success', message: 'Vos choix de rappels sont enregistrés.' };
     res.redirect(303, urls.myAccount(town));

@@ -4,7 +4,7 @@ import { addDays, dayLabel, formatDate, monthBounds, monthLabel, parisDay, until
 import { formatEuros } from '../../lib/format.js';
 import { greeting } from '../../lib/french.js';
 import { enqueueMails, type MailRequest } from '../../lib/mailer.js';
-import { findActivity } from '../../repositories/activities.repository.js';
+import { findActivity, type ActivityRow } from '../../repositories/activities.repository.js';
 import * as repo from '../../repositories/reminders.repository.js';
 import { findTownById, type Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
@@ -79,10 +79,12 @@ async function dueBookingReminders(ctx: ServiceContext): Promise<Due[]> {
   const today = parisDay(now);
   const warnUntil = new Date(now.getTime() + REMINDER_DAYS * 24 * 60 * 60 * 1000);
   const town = townCache(ctx);
+  const activities = new Map<string, Promise<ActivityRow | undefined>>();
   const due: Due[] = [];
   for (const e of await repo.listCurrentEnrolments(ctx.pool, today)) {
     const t = await town(e.townId);
-    const activity = t && (await findActivity(ctx.pool, e.townId, e.activityId));
+    if (!activities.has(e.activityId)) activities.set(e.activityId, findActivity(ctx.pool, e.townId, e.activityId));
+    const activity = t && (await activities.get(e.activityId));
     if (!t || !activity) continue;
     const from = e.startDate > today ? e.startDate : today;
     const horizon = addDays(today, BOOKING_HORIZON_DAYS);

@@ -31,7 +31,7 @@ export async function answerSurvey(
         return { ok: false as const, problem: 'closed' as const };
       }
       await repo.insertParticipation(db, townId, surveyId, accountId);
-      await repo.insertAnswer(db, townId, surveyId, { ...answer, answeredOn: today });
+      await repo.insertAnswer(db, townId, surveyId, answer);
       return { ok: true as const };
     });
   } catch (err) {

@@ -78,6 +78,8 @@ export function surveysController(deps: AppDeps) {
       title: `Résultats : ${survey.title}`,
       survey,
       state: state(survey, parisDay(clock.now())),
+      // Closed by an admin before its closing day (one past its day is closed when the next opens).
+      closedEarly: survey.closedAt !== null && parisDay(survey.closedAt) < survey.closesOn ? survey.closedAt : null,
       answerCount: answers.length,
       results: results.map((r) => ({ ...r, chart: ratingChart(r.counts) })),
       comments: answers.map((a) => a.comment).filter((c) => c !== ''),
