@@ -119,7 +119,7 @@ async function dueBookingReminders(ctx: ServiceContext): Promise<Due[]> {
               townName: t.town.name,
               greeting: greeting(r),
               paragraphs: [
-                `${e.childFirstNames} est inscrit(e) à l'activité « ${activity.name} » mais n'a encore aucun jour réservé en ${monthLabel(month)}.`,
+                `Aucun jour n'est encore réservé en ${monthLabel(month)} pour ${e.childFirstNames} à l'activité « ${activity.name} ».`,
                 `Le ${dayLabel(first.day)} se réserve jusqu'au ${untilLabel(first.deadline)} ; passé ce délai, il ne pourra plus être réservé en ligne. Les jours suivants ont chacun leur date limite.`,
                 'Vous ne souhaitez plus recevoir ces rappels ? Désactivez-les dans Mon compte, rubrique Rappels par courriel.',
               ],

@@ -146,12 +146,20 @@ describe('invoice due dates', () => {
     await sendDueReminders(ctx);
     expect(await mailsTo(unpaid.parent.email, 'Facture%')).toEqual([]);
     t.clock.set('2026-12-12T07:00:00Z');
-    await sendDueReminders(ctx);
+    // The daily cron task as pg-boss runs it, then a second run the same day.
+    await t.jobs.boss.send('reminders', {});
+    expect(await t.jobs.runDue('reminders')).toBe(1);
     await sendDueReminders(ctx);
     t.clock.set('2026-12-13T07:00:00Z');
     await sendDueReminders(ctx);
     expect(await mailsTo(unpaid.parent.email, 'Facture%')).toEqual([`Facture ${invoice!.number} à payer avant le 15/12/2026`]);
     for (const f of [paid, mandated, off]) expect(await mailsTo(f.parent.email, 'Facture%')).toEqual([]);
+    const { rows } = await db().query<{ text_body: string }>(
+      `select text_body from mail_outbox where to_address = $1 and subject like 'Facture%'`,
+      [unpaid.parent.email],
+    );
+    expect(rows[0]!.text_body).toContain(`est à payer au plus tard le mardi 15 décembre`);
+    expect(rows[0]!.text_body).toContain(urls.invoice('bayeux', invoice!.id));
     t.clock.set('2026-12-02T09:00:00Z');
   });
 });
