@@ -41,12 +41,24 @@ describe('opening a survey (admins)', () => {
     const agent = t.agent();
     await signedInAgent(db(), agent, SLUG);
     expect((await agent.get(urls.agentSurveyNew(SLUG))).status).toBe(404);
-    expect((await agent.post(urls.agentSurveyNew(SLUG)).type('form').send({ titre: 'X' })).status).toBe(403); // no token
+    const post = await postForm(agent, urls.agentSurveys(SLUG), urls.agentSurveyNew(SLUG), {
+      titre: 'X',
+      question1: 'Q ?',
+      ouverture: '03/12/2026',
+      cloture: '31/12/2026',
+    });
+    expect(post.status).toBe(404);
+    expect((await db().query(`select 1 from surveys s join towns t on t.id = s.town_id where t.slug = $1`, [SLUG])).rowCount).toBe(0);
     const list = page(await agent.get(urls.agentSurveys(SLUG)));
     expect(list.links().map((l) => l.text)).not.toContain('Ouvrir une enquête');
   });
 
   it('says what is wrong with the form', async () => {
+    const noToken = await admin
+      .post(urls.agentSurveyNew(SLUG))
+      .type('form')
+      .send({ titre: 'X', question1: 'Q ?', ouverture: '03/12/2026', cloture: '31/12/2026' });
+    expect(noToken.status).toBe(403);
     const res = await postForm(admin, urls.agentSurveyNew(SLUG), urls.agentSurveyNew(SLUG), {
       titre: '',
       question1: '',
