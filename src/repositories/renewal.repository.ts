@@ -202,13 +202,3 @@ export async function countReminders(db: Queryable, townId: string, campaignId: 
   );
   return rows[0]?.n ?? 0;
 }
-
-/** The validated accounts of a family, to mail (a reminder goes to each parent with an account). */
-export async function familyRecipients(db: Queryable, townId: string, familyId: string) {
-  const { rows } = await db.query<{ email: string; civility: 'M' | 'Mme'; firstNames: string; lastName: string }>(
-    `select email, civility, first_names as "firstNames", last_name as "lastName" from accounts
-      where town_id = $1 and family_id = $2 and disabled_at is null and validation_status = 'validated' order by created_at`,
-    [townId, familyId],
-  );
-  return rows;
-}
