@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hasOpenSurvey } from '../../../src/repositories/surveys.repository.js';
 import { urls } from '../../../src/routes.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { signInAgent } from '../../helpers/auth.js';
-import { createAgentFixture } from '../../helpers/fixtures.js';
+import { createAgentFixture, town } from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
 import { postForm, signedInAgent, signedInFamily } from '../requests/helpers.js';
 
@@ -181,7 +182,10 @@ describe('results (agents)', () => {
     const parent = t.agent();
     await signedInFamily(db(), parent, SLUG, 'AVISCINQ');
     const token = page(await parent.get(urls.survey(SLUG))).csrf();
+    const tarnos = await town(db(), SLUG);
+    expect(await hasOpenSurvey(db(), tarnos.id, '2026-12-03')).toBe(true);
     const closed = await postForm(admin, urls.agentSurvey(SLUG, surveyId), urls.agentSurveyClose(SLUG, surveyId), {});
+    expect(await hasOpenSurvey(db(), tarnos.id, '2026-12-03')).toBe(false);
     expect(closed.status).toBe(303);
     const late = await parent
       .post(urls.survey(SLUG))
