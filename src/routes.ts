@@ -313,6 +313,14 @@ export const urls = {
   agentSectorNew: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/voies`,
   agentSectorDelete: (town: TownRef, id: string) => `${t(town)}/agents/secteurs-scolaires/voies/${id}/supprimer`,
   agentSectorImport: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/import`,
+  // INFOS PRATIQUES (issue 17, infos): the public pages and the agents' editor
+  practicalInfo: (town: TownRef) => `${t(town)}/infos-pratiques`,
+  practicalInfoPage: (town: TownRef, slug: string) => `${t(town)}/infos-pratiques/${slug}`,
+  agentPracticalInfo: (town: TownRef) => `${t(town)}/agents/infos-pratiques`,
+  agentPracticalInfoNew: (town: TownRef) => `${t(town)}/agents/infos-pratiques/nouvelle`,
+  agentPracticalInfoEdit: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/modifier`,
+  agentPracticalInfoPublish: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/publier`,
+  agentPracticalInfoUnpublish: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/retirer`,
 
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,

@@ -66,6 +66,10 @@ export const AUDIT_ACTIONS = {
   'school_sector.create': "Ajout d'une voie à la carte scolaire",
   'school_sector.delete': "Suppression d'une voie de la carte scolaire",
   'school_sectors.import': 'Import de la carte scolaire',
+  'practical_page.create': "Création d'une page d'infos pratiques",
+  'practical_page.update': "Modification d'une page d'infos pratiques",
+  'practical_page.publish': "Publication d'une page d'infos pratiques",
+  'practical_page.unpublish': "Retrait d'une page d'infos pratiques",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

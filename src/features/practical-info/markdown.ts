@@ -29,8 +29,9 @@ const SANITIZE: sanitizeHtml.IOptions = {
     // A link to another site must not hand it window.opener; the portal's own links stay plain.
     a: (tagName, attribs) => {
       const href = attribs.href ?? '';
-      const external = /^https?:\/\//i.test(href);
-      return { tagName, attribs: external ? { href, rel: 'noopener noreferrer' } : { href } };
+      const out: sanitizeHtml.Attributes = { href };
+      if (/^https?:\/\//i.test(href)) out.rel = 'noopener noreferrer';
+      return { tagName, attribs: out };
     },
     th: (tagName) => ({ tagName, attribs: { scope: 'col' } }),
   },
