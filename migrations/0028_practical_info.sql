@@ -14,3 +14,17 @@ create table practical_pages (
   constraint practical_pages_slug_unique unique (town_id, slug)
 );
 create index practical_pages_service on practical_pages (service_id);
+
+-- Files to download from a page (PDF menus, a règlement intérieur): checked like the
+-- justificatifs (type from the content, 3200 Ko), served as attachments under their own name.
+create table practical_page_files (
+  id uuid primary key default gen_random_uuid(),
+  town_id uuid not null references towns (id) on delete cascade,
+  page_id uuid not null references practical_pages (id) on delete cascade,
+  file_name text not null,
+  content_type text not null,
+  size_bytes integer not null check (size_bytes > 0),
+  content bytea not null check (octet_length(content) = size_bytes),
+  created_at timestamptz not null default now()
+);
+create index practical_page_files_page on practical_page_files (page_id);

@@ -321,6 +321,10 @@ export const urls = {
   agentPracticalInfoEdit: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/modifier`,
   agentPracticalInfoPublish: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/publier`,
   agentPracticalInfoUnpublish: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/retirer`,
+  agentPracticalInfoFiles: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/fichiers`,
+  agentPracticalInfoFileDelete: (town: TownRef, id: string, fileId: string) =>
+    `${t(town)}/agents/infos-pratiques/${id}/fichiers/${fileId}/supprimer`,
+  practicalInfoFile: (town: TownRef, slug: string, fileId: string) => `${t(town)}/infos-pratiques/${slug}/fichiers/${fileId}`,
 
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,

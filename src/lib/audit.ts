@@ -70,6 +70,8 @@ export const AUDIT_ACTIONS = {
   'practical_page.update': "Modification d'une page d'infos pratiques",
   'practical_page.publish': "Publication d'une page d'infos pratiques",
   'practical_page.unpublish': "Retrait d'une page d'infos pratiques",
+  'practical_page.file_add': "Ajout d'un fichier à une page d'infos pratiques",
+  'practical_page.file_remove': "Suppression d'un fichier d'une page d'infos pratiques",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -287,7 +287,10 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'urls',
     ],
   },
-  'agents/practical-info/form.ejs': { sha: 'a75d8dc9e2afee90', names: ['action', 'format', 'page', 'preview', 'services', 'town', 'urls'] },
+  'agents/practical-info/form.ejs': {
+    sha: '4643ed03767f4eba',
+    names: ['accept', 'action', 'fieldErrors', 'files', 'format', 'formats', 'page', 'preview', 'services', 'town', 'urls'],
+  },
   'agents/practical-info/list.ejs': { sha: '5787716d1938029b', names: ['format', 'pages', 'town', 'urls'] },
   'agents/renewal/form.ejs': {
     sha: 'c1cd1a89585c4af3',
@@ -577,7 +580,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'payments/confirm.ejs': { sha: '03e899c4082bfddf', names: ['format', 'invoices', 'title', 'totalCents', 'town', 'urls'] },
   'payments/show.ejs': { sha: 'b03ddb866f191e02', names: ['format', 'title', 'town', 'urls', 'view'] },
   'practical-info/index.ejs': { sha: '761b91b5895ad56e', names: ['sections', 'town', 'urls'] },
-  'practical-info/page.ejs': { sha: '1a303c5b90f49278', names: ['page', 'service', 'town', 'urls'] },
+  'practical-info/page.ejs': { sha: '3d87635394722c33', names: ['files', 'page', 'service', 'town', 'urls'] },
   'quotient/index.ejs': {
     sha: '2c2c9f2ff7c0077d',
     names: [

@@ -72,3 +72,60 @@ export async function updatePage(db: Queryable, townId: string, id: string, page
 export async function setPagePublishedAt(db: Queryable, townId: string, id: string, at: Date | null): Promise<void> {
   await db.query(`update practical_pages set published_at = $3 where town_id = $1 and id = $2`, [townId, id, at]);
 }
+
+export interface PracticalFileRow {
+  id: string;
+  fileName: string;
+  contentType: string;
+  sizeBytes: number;
+}
+
+/** A page's files, without their content, in the order they were added. */
+export async function listPageFiles(db: Queryable, townId: string, pageId: string): Promise<PracticalFileRow[]> {
+  const { rows } = await db.query<PracticalFileRow>(
+    `select id, file_name as "fileName", content_type as "contentType", size_bytes as "sizeBytes"
+     from practical_page_files where town_id = $1 and page_id = $2 order by created_at, id`,
+    [townId, pageId],
+  );
+  return rows;
+}
+
+export async function insertPageFile(
+  db: Queryable,
+  townId: string,
+  pageId: string,
+  file: { fileName: string; contentType: string; content: Buffer },
+  at: Date,
+): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `insert into practical_page_files (town_id, page_id, file_name, content_type, size_bytes, content, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+    [townId, pageId, file.fileName, file.contentType, file.content.length, file.content, at],
+  );
+  return rows[0]!.id;
+}
+
+/** Returns the removed file's name, or undefined when it is not this page's. */
+export async function deletePageFile(db: Queryable, townId: string, pageId: string, fileId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ fileName: string }>(
+    `delete from practical_page_files where town_id = $1 and page_id = $2 and id = $3 returning file_name as "fileName"`,
+    [townId, pageId, fileId],
+  );
+  return rows[0]?.fileName;
+}
+
+/** A file of a published page, with its content, for the public download. */
+export async function findPublishedFile(
+  db: Queryable,
+  townId: string,
+  slug: string,
+  fileId: string,
+): Promise<{ fileName: string; contentType: string; content: Buffer } | undefined> {
+  const { rows } = await db.query<{ fileName: string; contentType: string; content: Buffer }>(
+    `select f.file_name as "fileName", f.content_type as "contentType", f.content
+     from practical_page_files f join practical_pages p on p.id = f.page_id
+     where f.town_id = $1 and p.town_id = $1 and p.slug = $2 and f.id = $3 and p.published_at is not null`,
+    [townId, slug, fileId],
+  );
+  return rows[0];
+}

@@ -9,5 +9,6 @@ export function practicalInfoRouter(deps: AppDeps): Router {
   const router = Router();
   router.get(route(urls.practicalInfo), info.index);
   router.get(route(urls.practicalInfoPage, ':slug'), info.show);
+  router.get(route(urls.practicalInfoFile, ':slug', ':fileId'), info.serveFile);
   return router;
 }

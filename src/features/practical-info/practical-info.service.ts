@@ -1,5 +1,6 @@
 import { isUniqueViolation, withTransaction } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
+import type { CheckedFile } from '../../lib/file-checks.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as pages from '../../repositories/practical-pages.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
@@ -102,5 +103,46 @@ export async function setPublished(ctx: Ctx, town: Town, actor: Actor, id: strin
       at: now,
     });
     return page.title;
+  });
+}
+
+/** Attaches checked files to a page, all in one transaction with one audit row each. */
+export async function addFiles(ctx: Ctx, town: Town, actor: Actor, pageId: string, files: CheckedFile[]): Promise<void> {
+  await withTransaction(ctx.pool, async (db) => {
+    await lockPage(db, town, pageId);
+    const now = ctx.clock.now();
+    for (const f of files) {
+      const id = await pages.insertPageFile(db, town.id, pageId, { fileName: f.name, contentType: f.mime, content: f.buffer }, now);
+      await audit(db, {
+        ...actor,
+        townId: town.id,
+        action: 'practical_page.file_add',
+        targetType: 'practical_page',
+        targetId: pageId,
+        details: { fileId: id, fileName: f.name, size: f.size },
+        at: now,
+      });
+    }
+  });
+}
+
+/** Removes a page's file; another page's or town's file is the usual 404. Returns its name. */
+export async function removeFile(ctx: Ctx, town: Town, actor: Actor, pageId: string, fileId: string): Promise<string> {
+  return withTransaction(ctx.pool, async (db) => {
+    await lockPage(db, town, pageId);
+    assertId(fileId);
+    const fileName = await pages.deletePageFile(db, town.id, pageId, fileId);
+    if (!fileName) throw new NotFoundError('file of another page');
+    const now = ctx.clock.now();
+    await audit(db, {
+      ...actor,
+      townId: town.id,
+      action: 'practical_page.file_remove',
+      targetType: 'practical_page',
+      targetId: pageId,
+      details: { fileId, fileName },
+      at: now,
+    });
+    return fileName;
   });
 }

@@ -8,6 +8,8 @@ import { requireTown } from '../../../middleware/town.js';
 import * as pages from '../../../repositories/practical-pages.repository.js';
 import { listServices } from '../../../repositories/towns.repository.js';
 import { urls } from '../../../routes.js';
+import { DOCUMENT_ACCEPT, DOCUMENT_FORMATS_TEXT } from '../../../lib/file-checks.js';
+import { fileLabel } from '../../practical-info/file-label.js';
 import { renderMarkdown } from '../../practical-info/markdown.js';
 import { pageFormSchema, type PageForm } from '../../practical-info/practical-info.schemas.js';
 import * as service from '../../practical-info/practical-info.service.js';
@@ -45,6 +47,11 @@ export function practicalInfoAgentsController(deps: AppDeps) {
       fieldErrors: errorMap(options.errors),
       values: options.values,
       preview: options.preview,
+      files: options.page
+        ? (await pages.listPageFiles(pool, town.id, options.page.id)).map((f) => ({ ...f, label: fileLabel(f.contentType, f.sizeBytes) }))
+        : [],
+      formats: DOCUMENT_FORMATS_TEXT,
+      accept: DOCUMENT_ACCEPT,
     });
   }
 
@@ -99,11 +106,7 @@ export function practicalInfoAgentsController(deps: AppDeps) {
 
   async function showEdit(req: Request, res: Response) {
     const page = await loadPage(req);
-    await renderForm(req, res, 200, {
-      page,
-      errors: [],
-      values: { titre: page.title, adresse: page.slug, service: page.serviceId, texte: page.bodyMarkdown },
-    });
+    await renderForm(req, res, 200, { page, errors: [], values: pageValues(page) });
   }
 
   async function update(req: Request, res: Response) {
@@ -124,5 +127,29 @@ export function practicalInfoAgentsController(deps: AppDeps) {
     res.redirect(303, urls.agentPracticalInfo(town));
   }
 
-  return { list, showNew, create, showEdit, update, publish, unpublish };
+  const pageValues = (page: pages.PracticalPageRow) => ({ titre: page.title, adresse: page.slug, service: page.serviceId, texte: page.bodyMarkdown });
+
+  async function addFiles(req: Request, res: Response) {
+    const town = requireTown(req);
+    const page = await loadPage(req);
+    const uploads = req.uploads!;
+    const problem = uploads.problem ?? (uploads.files.length === 0 ? { status: 400, message: 'Choisissez au moins un fichier' } : undefined);
+    if (problem) {
+      return renderForm(req, res, problem.status, { page, errors: [{ field: 'fichiers', message: problem.message }], values: pageValues(page) });
+    }
+    await service.addFiles(ctx, town, auditActor(req), page.id, uploads.files);
+    const names = uploads.files.map((f) => `« ${f.name} »`).join(', ');
+    req.session.flash = { kind: 'success', message: `${uploads.files.length > 1 ? 'Fichiers ajoutés' : 'Fichier ajouté'} à la page : ${names}.` };
+    res.redirect(303, urls.agentPracticalInfoEdit(town, page.id));
+  }
+
+  async function removeFile(req: Request, res: Response) {
+    const town = requireTown(req);
+    const pageId = idParam(req, 'pageId');
+    const name = await service.removeFile(ctx, town, auditActor(req), pageId, idParam(req, 'fileId'));
+    req.session.flash = { kind: 'success', message: `Le fichier « ${name} » est retiré de la page.` };
+    res.redirect(303, urls.agentPracticalInfoEdit(town, pageId));
+  }
+
+  return { list, showNew, create, showEdit, update, publish, unpublish, addFiles, removeFile };
 }

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../../deps.js';
 import { requireAgent } from '../../../middleware/agent-auth.js';
+import { uploadDocuments } from '../../../middleware/upload.js';
+import { UPLOAD_ROUTES } from '../../../middleware/upload-routes.js';
 import { route, urls } from '../../../routes.js';
 import { practicalInfoAgentsController } from './practical-info.controller.js';
 
@@ -18,5 +20,12 @@ export function agentsPracticalInfoRouter(deps: AppDeps): Router {
   router.post(route(urls.agentPracticalInfoEdit, ':pageId'), requireAgent, info.update);
   router.post(route(urls.agentPracticalInfoPublish, ':pageId'), requireAgent, info.publish);
   router.post(route(urls.agentPracticalInfoUnpublish, ':pageId'), requireAgent, info.unpublish);
+  router.post(
+    route(urls.agentPracticalInfoFiles, ':pageId'),
+    requireAgent,
+    uploadDocuments(UPLOAD_ROUTES.agentPracticalInfoFiles),
+    info.addFiles,
+  );
+  router.post(route(urls.agentPracticalInfoFileDelete, ':pageId', ':fileId'), requireAgent, info.removeFile);
   return router;
 }
