@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { renderMarkdown } from '../features/practical-info/markdown.js';
+import { pdfWriter } from '../lib/pdf.js';
 
 /**
  * Two published INFOS PRATIQUES pages per demo town, under its first service. Idempotent: a
@@ -50,11 +51,39 @@ export async function loadDemoPracticalInfo(client: pg.PoolClient, townId: strin
   const serviceId = rows[0]?.id;
   if (!serviceId) return;
   for (const p of PAGES) {
-    await client.query(
+    const inserted = await client.query<{ id: string }>(
       `insert into practical_pages (town_id, service_id, slug, title, body_markdown, body_html, published_at)
        values ($1, $2, $3, $4, $5, $6, now())
-       on conflict (town_id, slug) do nothing`,
+       on conflict (town_id, slug) do nothing returning id`,
       [townId, serviceId, p.slug, p.title, p.body, renderMarkdown(p.body)],
     );
+    const pageId = inserted.rows[0]?.id;
+    if (pageId && p.slug === 'restauration-scolaire') {
+      const content = await menuPdf();
+      await client.query(
+        `insert into practical_page_files (town_id, page_id, file_name, content_type, size_bytes, content)
+         values ($1, $2, 'Menus de décembre.pdf', 'application/pdf', $3, $4)`,
+        [townId, pageId, content.length, content],
+      );
+    }
   }
+}
+
+/** A week's menu, drawn with the documents' own PDF writer (tagged, DejaVu). */
+async function menuPdf(): Promise<Buffer> {
+  const pdf = pdfWriter({ title: 'Menus de décembre', author: 'Restauration scolaire', subject: 'Menus', createdAt: new Date('2026-11-25T09:00:00Z') });
+  pdf.heading('H1', 'Menus de la semaine du 7 décembre');
+  pdf.table(
+    [
+      { header: 'Jour', width: 100 },
+      { header: 'Menu', width: '*' },
+    ],
+    [
+      ['Lundi', 'Carottes râpées, poisson meunière, riz, yaourt'],
+      ['Mardi', 'Potage de légumes, lasagnes, salade verte, pomme'],
+      ['Jeudi', 'Repas de Noël : velouté, dinde aux marrons, bûche'],
+      ['Vendredi', 'Betteraves, omelette, haricots verts, fromage blanc'],
+    ],
+  );
+  return pdf.finish();
 }
