@@ -47,7 +47,9 @@ L'accueil de loisirs est ouvert **les mercredis et pendant les vacances scolaire
 ];
 
 export async function loadDemoPracticalInfo(client: pg.PoolClient, townId: string): Promise<void> {
-  const { rows } = await client.query<{ id: string }>(`select id from town_services where town_id = $1 order by position, name limit 1`, [townId]);
+  const { rows } = await client.query<{ id: string }>(`select id from town_services where town_id = $1 order by position, name limit 1`, [
+    townId,
+  ]);
   const serviceId = rows[0]?.id;
   if (!serviceId) return;
   for (const p of PAGES) {
@@ -71,7 +73,12 @@ export async function loadDemoPracticalInfo(client: pg.PoolClient, townId: strin
 
 /** A week's menu, drawn with the documents' own PDF writer (tagged, DejaVu). */
 async function menuPdf(): Promise<Buffer> {
-  const pdf = pdfWriter({ title: 'Menus de décembre', author: 'Restauration scolaire', subject: 'Menus', createdAt: new Date('2026-11-25T09:00:00Z') });
+  const pdf = pdfWriter({
+    title: 'Menus de décembre',
+    author: 'Restauration scolaire',
+    subject: 'Menus',
+    createdAt: new Date('2026-11-25T09:00:00Z'),
+  });
   pdf.heading('H1', 'Menus de la semaine du 7 décembre');
   pdf.table(
     [

@@ -32,7 +32,12 @@ export async function listPages(db: Queryable, townId: string, options: { publis
   return rows;
 }
 
-export async function findPage(db: Queryable, townId: string, id: string, options: { lock?: boolean } = {}): Promise<PracticalPageRow | undefined> {
+export async function findPage(
+  db: Queryable,
+  townId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<PracticalPageRow | undefined> {
   const { rows } = await db.query<PracticalPageRow>(
     `select ${COLUMNS} from ${FROM} where p.town_id = $1 and p.id = $2${options.lock ? ' for update of p' : ''}`,
     [townId, id],

@@ -49,17 +49,26 @@ describe('Infos pratiques in Chromium', { timeout: 240_000 }, () => {
       await page.getByLabel('Titre').fill('Accueil périscolaire');
       await page.getByLabel('Adresse de la page').fill('accueil-periscolaire');
       await page.getByLabel('Service').selectOption({ label: 'Direction Éducation Enfance Jeunesse' });
-      await page.getByLabel('Texte').fill('# Horaires\n\n- le matin de 7 h 30 à 8 h 30\n- le soir de 16 h 30 à 18 h 30\n\n[Le calendrier scolaire](https://www.education.gouv.fr)');
+      await page
+        .getByLabel('Texte')
+        .fill(
+          '# Horaires\n\n- le matin de 7 h 30 à 8 h 30\n- le soir de 16 h 30 à 18 h 30\n\n[Le calendrier scolaire](https://www.education.gouv.fr)',
+        );
       await clickAndLoad(page, page.getByRole('button', { name: 'Prévisualiser' }));
       const preview = page.getByRole('region', { name: 'Aperçu (non enregistré)' });
-      await expect(preview.getByRole('listitem').allTextContents()).resolves.toEqual(['le matin de 7 h 30 à 8 h 30', 'le soir de 16 h 30 à 18 h 30']);
+      await expect(preview.getByRole('listitem').allTextContents()).resolves.toEqual([
+        'le matin de 7 h 30 à 8 h 30',
+        'le soir de 16 h 30 à 18 h 30',
+      ]);
       await checkPage(page, 'form with preview');
       await clickAndLoad(page, page.getByRole('button', { name: 'Enregistrer' }));
       await clickAndLoad(page, page.getByRole('button', { name: 'Publier la page Accueil périscolaire' }));
       await expect(page.getByRole('status').first().textContent()).resolves.toContain('est publiée sur le portail');
 
       await clickAndLoad(page, page.getByRole('link', { name: 'Accueil périscolaire (modifier)' }));
-      await page.getByLabel('Ajouter des fichiers').setInputFiles({ name: 'Tarifs périscolaire.pdf', mimeType: 'application/pdf', buffer: pdf('Tarifs') });
+      await page
+        .getByLabel('Ajouter des fichiers')
+        .setInputFiles({ name: 'Tarifs périscolaire.pdf', mimeType: 'application/pdf', buffer: pdf('Tarifs') });
       await clickAndLoad(page, page.getByRole('button', { name: 'Ajouter', exact: true }));
       await expect(page.locator('.file-list li').first().textContent()).resolves.toContain('Tarifs périscolaire.pdf');
       await checkPage(page, 'form with a file');

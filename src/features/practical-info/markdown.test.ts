@@ -28,7 +28,11 @@ describe('renderMarkdown', () => {
     expect($('h1')).toHaveLength(0);
     expect($('h2').text()).toBe('Horaires');
     expect($('h3').text()).toBe('Le mercredi');
-    expect($('ul li').map((_, li) => $(li).text()).get()).toEqual(['lundi', 'mardi']);
+    expect(
+      $('ul li')
+        .map((_, li) => $(li).text())
+        .get(),
+    ).toEqual(['lundi', 'mardi']);
     expect($('ol li')).toHaveLength(2);
     expect($('table th').first().text()).toBe('Jour');
     expect($('table td').first().text()).toBe('Lundi');

@@ -11,7 +11,10 @@ const slug = z
   .toLowerCase()
   .min(1, 'Saisissez l’adresse de la page')
   .max(SLUG_MAX_LENGTH, `L’adresse doit contenir ${SLUG_MAX_LENGTH} caractères au maximum`)
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'L’adresse ne peut contenir que des lettres sans accent, des chiffres et des tirets, par exemple restauration-scolaire')
+  .regex(
+    /^[a-z0-9]+(-[a-z0-9]+)*$/,
+    'L’adresse ne peut contenir que des lettres sans accent, des chiffres et des tirets, par exemple restauration-scolaire',
+  )
   .prefault('');
 
 export const pageFormSchema = z.object({

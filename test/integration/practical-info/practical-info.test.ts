@@ -18,7 +18,9 @@ beforeAll(async () => {
   agent = await signedIn(t, 'tarnos', 'agent');
   otherTownAgent = await signedIn(t, 'bayeux', 'admin');
   const townId = (await town(t.db.pool, 'tarnos')).id;
-  const { rows } = await t.db.pool.query<{ id: string }>(`select id from town_services where town_id = $1 order by position limit 1`, [townId]);
+  const { rows } = await t.db.pool.query<{ id: string }>(`select id from town_services where town_id = $1 order by position limit 1`, [
+    townId,
+  ]);
   serviceId = rows[0]!.id;
 });
 afterAll(async () => t.close());
@@ -36,12 +38,18 @@ const valid = (overrides: Record<string, string> = {}) => ({
 });
 
 async function pageId(slug: string): Promise<string> {
-  const { rows } = await t.db.pool.query<{ id: string }>(`select p.id from practical_pages p join towns t on t.id = p.town_id where t.slug = 'tarnos' and p.slug = $1`, [slug]);
+  const { rows } = await t.db.pool.query<{ id: string }>(
+    `select p.id from practical_pages p join towns t on t.id = p.town_id where t.slug = 'tarnos' and p.slug = $1`,
+    [slug],
+  );
   return rows[0]!.id;
 }
 
 function upload(who: SignedInAgent, path: string, file: { content: Buffer; filename: string; contentType: string }, token = who.token) {
-  return who.agent.post(path).field('_csrf', token).attach('fichiers', file.content, { filename: file.filename, contentType: file.contentType });
+  return who.agent
+    .post(path)
+    .field('_csrf', token)
+    .attach('fichiers', file.content, { filename: file.filename, contentType: file.contentType });
 }
 
 describe('Infos pratiques, public pages', () => {
@@ -89,7 +97,9 @@ describe('Infos pratiques, public pages', () => {
 
   it('answers 404 for an unknown page, another town’s page, and a draft', async () => {
     expect((await t.agent().get('/tarnos/infos-pratiques/inconnue')).status).toBe(404);
-    await t.db.pool.query(`update practical_pages set slug = 'seulement-bayeux' where slug = 'accueil-de-loisirs' and town_id = (select id from towns where slug = 'bayeux')`);
+    await t.db.pool.query(
+      `update practical_pages set slug = 'seulement-bayeux' where slug = 'accueil-de-loisirs' and town_id = (select id from towns where slug = 'bayeux')`,
+    );
     expect((await t.agent().get('/tarnos/infos-pratiques/seulement-bayeux')).status).toBe(404);
     expect((await t.agent().get('/bayeux/infos-pratiques/seulement-bayeux')).status).toBe(200);
   });
@@ -148,7 +158,12 @@ describe('Infos pratiques written by agents', () => {
     ['an address too long', { adresse: 'a'.repeat(81) }, 'adresse', 'L’adresse doit contenir 80 caractères au maximum'],
     ['no service', { service: '' }, 'service', 'Choisissez le service concerné'],
     ['another town’s service', { service: '00000000-0000-4000-8000-000000000000' }, 'service', 'Choisissez le service concerné'],
-    ['an address already taken', { adresse: 'restauration-scolaire' }, 'adresse', 'Une autre page utilise déjà cette adresse : choisissez-en une autre'],
+    [
+      'an address already taken',
+      { adresse: 'restauration-scolaire' },
+      'adresse',
+      'Une autre page utilise déjà cette adresse : choisissez-en une autre',
+    ],
   ])('refuses %s with a message by the field and the typed values', async (_what, overrides, field, message) => {
     const res = await post(agent, NEW, valid({ titre: 'Page refusée', ...overrides }));
     expect(res.status).toBe(400);
@@ -159,14 +174,21 @@ describe('Infos pratiques written by agents', () => {
   });
 
   it('refuses a form without its CSRF token', async () => {
-    const res = await agent.agent.post(NEW).type('form').send(valid({ adresse: 'sans-jeton' }));
+    const res = await agent.agent
+      .post(NEW)
+      .type('form')
+      .send(valid({ adresse: 'sans-jeton' }));
     expect(res.status).toBe(403);
     expect((await t.db.pool.query(`select 1 from practical_pages where slug = 'sans-jeton'`)).rowCount).toBe(0);
   });
 
   it('attaches a PDF, shown on the public page, and removes it', async () => {
     const id = await pageId('restauration-scolaire');
-    const res = await upload(agent, `${LIST}/${id}/fichiers`, { content: pdf('Menu'), filename: 'Menu janvier.pdf', contentType: 'application/pdf' });
+    const res = await upload(agent, `${LIST}/${id}/fichiers`, {
+      content: pdf('Menu'),
+      filename: 'Menu janvier.pdf',
+      contentType: 'application/pdf',
+    });
     expect(res.status).toBe(303);
     const pub = parse(await t.agent().get('/tarnos/infos-pratiques/restauration-scolaire'));
     expect(pub.texts('.file-list a').sort()).toEqual(['Menu janvier.pdf', 'Menus de décembre.pdf']);
@@ -174,14 +196,20 @@ describe('Infos pratiques written by agents', () => {
     const item = edit.all('.file-list li').filter((_, li) => edit.$(li).text().includes('Menu janvier.pdf'));
     const remove = item.find('form').attr('action')!;
     expect((await post(agent, remove)).status).toBe(303);
-    expect(parse(await t.agent().get('/tarnos/infos-pratiques/restauration-scolaire')).texts('.file-list a')).toEqual(['Menus de décembre.pdf']);
+    expect(parse(await t.agent().get('/tarnos/infos-pratiques/restauration-scolaire')).texts('.file-list a')).toEqual([
+      'Menus de décembre.pdf',
+    ]);
     expect((await auditRows(t, agent.id)).map((r) => r.action)).toEqual(
       expect.arrayContaining(['practical_page.file_add', 'practical_page.file_remove']),
     );
   });
 
   it.each([
-    ['a file of a refused type', { content: Buffer.from('MZ executable'), filename: 'virus.exe', contentType: 'application/octet-stream' }, 400],
+    [
+      'a file of a refused type',
+      { content: Buffer.from('MZ executable'), filename: 'virus.exe', contentType: 'application/octet-stream' },
+      400,
+    ],
     ['a PNG named .pdf', { content: png(), filename: 'menu.pdf', contentType: 'application/pdf' }, 400],
     ['a file too big', { content: pdf('Gros', 3200 * 1024 + 1), filename: 'gros.pdf', contentType: 'application/pdf' }, 413],
   ])('refuses %s beside the file field', async (_what, file, status) => {
@@ -195,7 +223,12 @@ describe('Infos pratiques written by agents', () => {
 
   it('refuses an upload without its CSRF token', async () => {
     const id = await pageId('restauration-scolaire');
-    const res = await upload(agent, `${LIST}/${id}/fichiers`, { content: pdf(), filename: 'a.pdf', contentType: 'application/pdf' }, 'faux');
+    const res = await upload(
+      agent,
+      `${LIST}/${id}/fichiers`,
+      { content: pdf(), filename: 'a.pdf', contentType: 'application/pdf' },
+      'faux',
+    );
     expect(res.status).toBe(403);
   });
 

@@ -88,10 +88,9 @@ export function practicalInfoAgentsController(deps: AppDeps) {
     }
     req.session.flash = {
       kind: 'success',
-      message:
-        page?.publishedAt
-          ? `La page « ${form.data.titre} » a été enregistrée.`
-          : `La page « ${form.data.titre} » est enregistrée comme brouillon : publiez-la pour l’afficher sur le portail.`,
+      message: page?.publishedAt
+        ? `La page « ${form.data.titre} » a été enregistrée.`
+        : `La page « ${form.data.titre} » est enregistrée comme brouillon : publiez-la pour l’afficher sur le portail.`,
     };
     res.redirect(303, urls.agentPracticalInfo(town));
   }
@@ -127,19 +126,32 @@ export function practicalInfoAgentsController(deps: AppDeps) {
     res.redirect(303, urls.agentPracticalInfo(town));
   }
 
-  const pageValues = (page: pages.PracticalPageRow) => ({ titre: page.title, adresse: page.slug, service: page.serviceId, texte: page.bodyMarkdown });
+  const pageValues = (page: pages.PracticalPageRow) => ({
+    titre: page.title,
+    adresse: page.slug,
+    service: page.serviceId,
+    texte: page.bodyMarkdown,
+  });
 
   async function addFiles(req: Request, res: Response) {
     const town = requireTown(req);
     const page = await loadPage(req);
     const uploads = req.uploads!;
-    const problem = uploads.problem ?? (uploads.files.length === 0 ? { status: 400, message: 'Choisissez au moins un fichier' } : undefined);
+    const problem =
+      uploads.problem ?? (uploads.files.length === 0 ? { status: 400, message: 'Choisissez au moins un fichier' } : undefined);
     if (problem) {
-      return renderForm(req, res, problem.status, { page, errors: [{ field: 'fichiers', message: problem.message }], values: pageValues(page) });
+      return renderForm(req, res, problem.status, {
+        page,
+        errors: [{ field: 'fichiers', message: problem.message }],
+        values: pageValues(page),
+      });
     }
     await service.addFiles(ctx, town, auditActor(req), page.id, uploads.files);
     const names = uploads.files.map((f) => `« ${f.name} »`).join(', ');
-    req.session.flash = { kind: 'success', message: `${uploads.files.length > 1 ? 'Fichiers ajoutés' : 'Fichier ajouté'} à la page : ${names}.` };
+    req.session.flash = {
+      kind: 'success',
+      message: `${uploads.files.length > 1 ? 'Fichiers ajoutés' : 'Fichier ajouté'} à la page : ${names}.`,
+    };
     res.redirect(303, urls.agentPracticalInfoEdit(town, page.id));
   }
 
