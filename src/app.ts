@@ -4,6 +4,7 @@ import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { absencesRouter } from './features/absences/absences.routes.js';
 import { activityOfferRouter } from './features/activity-offer/activity-offer.routes.js';
+import { practicalInfoRouter } from './features/practical-info/practical-info.routes.js';
 import { backOfficeRouter } from './features/agents/agents.routes.js';
 import { authRouter } from './features/auth/auth.routes.js';
 import { contactRouter } from './features/contact/contact.routes.js';
@@ -146,6 +147,7 @@ export function createApp(deps: AppDeps): Express {
     underPrefix(['/paiement', '/banque-de-demonstration'], paymentPagesRouter(deps)),
     townRouter(deps),
     activityOfferRouter(deps),
+    practicalInfoRouter(deps),
     authRouter(deps),
   );
 

@@ -313,6 +313,18 @@ export const urls = {
   agentSectorNew: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/voies`,
   agentSectorDelete: (town: TownRef, id: string) => `${t(town)}/agents/secteurs-scolaires/voies/${id}/supprimer`,
   agentSectorImport: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/import`,
+  // INFOS PRATIQUES (issue 17, infos): the public pages and the agents' editor
+  practicalInfo: (town: TownRef) => `${t(town)}/infos-pratiques`,
+  practicalInfoPage: (town: TownRef, slug: string) => `${t(town)}/infos-pratiques/${slug}`,
+  agentPracticalInfo: (town: TownRef) => `${t(town)}/agents/infos-pratiques`,
+  agentPracticalInfoNew: (town: TownRef) => `${t(town)}/agents/infos-pratiques/nouvelle`,
+  agentPracticalInfoEdit: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/modifier`,
+  agentPracticalInfoPublish: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/publier`,
+  agentPracticalInfoUnpublish: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/retirer`,
+  agentPracticalInfoFiles: (town: TownRef, id: string) => `${t(town)}/agents/infos-pratiques/${id}/fichiers`,
+  agentPracticalInfoFileDelete: (town: TownRef, id: string, fileId: string) =>
+    `${t(town)}/agents/infos-pratiques/${id}/fichiers/${fileId}/supprimer`,
+  practicalInfoFile: (town: TownRef, slug: string, fileId: string) => `${t(town)}/infos-pratiques/${slug}/fichiers/${fileId}`,
 
   // Votre avis nous intéresse and reminders (issue 17, survey-reminders)
   survey: (town: TownRef) => `${t(town)}/mon-espace/votre-avis`,

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { loadDemoActivities } from './demo-activities.js';
 import { loadDemoBilling } from './demo-billing.js';
 import { loadDemoSurvey } from './demo-survey.js';
+import { loadDemoPracticalInfo } from './demo-practical-info.js';
 import { withTransaction } from './pool.js';
 
 /**
@@ -215,6 +216,7 @@ export async function loadDemoData(pool: pg.Pool, towns: DemoTown[] = DEMO_TOWNS
       await loadDemoActivities(client, rows[0]!.id, town.slug, town.schoolZone);
       await loadDemoBilling(client, rows[0]!.id, town.slug, town.families[0]?.postalCode ?? '');
       await loadDemoSurvey(client, rows[0]!.id, town.slug);
+      await loadDemoPracticalInfo(client, rows[0]!.id);
     }
   });
 }

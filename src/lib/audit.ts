@@ -68,6 +68,12 @@ export const AUDIT_ACTIONS = {
   'school_sectors.import': 'Import de la carte scolaire',
   'survey.open': "Ouverture d'une enquête de satisfaction",
   'survey.close': "Clôture d'une enquête de satisfaction",
+  'practical_page.create': "Création d'une page d'infos pratiques",
+  'practical_page.update': "Modification d'une page d'infos pratiques",
+  'practical_page.publish': "Publication d'une page d'infos pratiques",
+  'practical_page.unpublish': "Retrait d'une page d'infos pratiques",
+  'practical_page.file_add': "Ajout d'un fichier à une page d'infos pratiques",
+  'practical_page.file_remove': "Suppression d'un fichier d'une page d'infos pratiques",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -287,6 +287,11 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'urls',
     ],
   },
+  'agents/practical-info/form.ejs': {
+    sha: '4643ed03767f4eba',
+    names: ['accept', 'action', 'fieldErrors', 'files', 'format', 'formats', 'page', 'preview', 'services', 'town', 'urls'],
+  },
+  'agents/practical-info/list.ejs': { sha: '5787716d1938029b', names: ['format', 'pages', 'town', 'urls'] },
   'agents/renewal/form.ejs': {
     sha: 'c1cd1a89585c4af3',
     names: ['action', 'activities', 'campaign', 'fieldErrors', 'kinds', 'shortDate', 'title', 'town', 'urls'],
@@ -515,7 +520,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'errors/csrf.ejs': { sha: 'a4ab20f5c8630c4a', names: ['town', 'urls'] },
   'home/accessibilite.ejs': { sha: 'f31e7a907cdf4393', names: ['town'] },
   'home/text.ejs': { sha: '5a9f746e2c5430ce', names: ['heading', 'text'] },
-  'home/town.ejs': { sha: '448d6375eefab14f', names: ['account', 'captcha', 'format', 'news', 'services', 'town', 'urls', 'values'] },
+  'home/town.ejs': { sha: '81e761e514b6a14d', names: ['account', 'captcha', 'format', 'news', 'services', 'town', 'urls', 'values'] },
   'home/towns.ejs': { sha: 'a83f7ec910cef925', names: ['towns', 'urls'] },
   'invoices/contest.ejs': {
     sha: '57e515c1c07dd1dd',
@@ -551,7 +556,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'my-family/closed.ejs': { sha: 'd6256e09f45ad45e', names: ['account', 'format', 'title', 'town', 'urls'] },
   'my-family/index.ejs': { sha: 'a0f1d8ff6c6e5e43', names: ['account', 'adults', 'children', 'family', 'format', 'town', 'urls'] },
   'my-family/partials/birth-date.ejs': { sha: '80df2ef399970985', names: ['dateErrorFields', 'fieldErrors', 'values'] },
-  'partials/agent-nav.ejs': { sha: 'a6a3387e8e94d457', names: ['agent', 'currentPath', 'town', 'urls'] },
+  'partials/agent-nav.ejs': { sha: '0fc9f120c3c354b7', names: ['agent', 'currentPath', 'town', 'urls'] },
   'partials/error-summary.ejs': { sha: 'fc2d81e4abe9039b', names: ['errors'] },
   'partials/form/csrf.ejs': { sha: 'e90ff28947cbba94', names: ['csrfToken'] },
   'partials/form/input.ejs': {
@@ -594,6 +599,8 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'payments/choose.ejs': { sha: '14ceff9951c9466e', names: ['chosen', 'errors', 'format', 'page', 'title', 'town', 'urls'] },
   'payments/confirm.ejs': { sha: '03e899c4082bfddf', names: ['format', 'invoices', 'title', 'totalCents', 'town', 'urls'] },
   'payments/show.ejs': { sha: 'b03ddb866f191e02', names: ['format', 'title', 'town', 'urls', 'view'] },
+  'practical-info/index.ejs': { sha: '761b91b5895ad56e', names: ['sections', 'town', 'urls'] },
+  'practical-info/page.ejs': { sha: '3d87635394722c33', names: ['files', 'page', 'service', 'town', 'urls'] },
   'quotient/index.ejs': {
     sha: '2c2c9f2ff7c0077d',
     names: [

@@ -43,4 +43,6 @@ export const UPLOAD_ROUTES = {
   agentSectorImport: { path: route(urls.agentSectorImport), field: 'fichier', maxFiles: 1, maxBytes: 2 * 1024 * 1024 },
   /** A town's file of 20,000 families is well under 10 Mo. */
   agentImport: { path: route(urls.agentImport), field: 'fichier', maxFiles: 1, maxBytes: 10 * 1024 * 1024 },
+  /** Files to download from an INFOS PRATIQUES page (issue 17): the justificatifs' formats and size. */
+  agentPracticalInfoFiles: { path: route(urls.agentPracticalInfoFiles, ':pageId'), ...DOCUMENTS },
 } as const satisfies Record<string, UploadRoute>;

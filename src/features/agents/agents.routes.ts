@@ -10,6 +10,7 @@ import { importRouter } from './import/import.routes.js';
 import { invoicingRouter } from './invoicing/invoicing.routes.js';
 import { paymentsRouter } from './payments/payments.routes.js';
 import { agentsNewsRouter } from './news/news.routes.js';
+import { agentsPracticalInfoRouter } from './practical-info/practical-info.routes.js';
 import { agentsRequestsRouter } from './requests/requests.routes.js';
 import { agentsActivitiesRouter } from './activities/activities.routes.js';
 import { agentsSettingsRouter } from './settings/settings.routes.js';
@@ -46,5 +47,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     agentsRenewalRouter(deps),
     schoolSectorsRouter(deps),
     agentsSurveysRouter(deps),
+    agentsPracticalInfoRouter(deps),
   );
 }
