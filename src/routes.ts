@@ -314,6 +314,14 @@ export const urls = {
   agentSectorDelete: (town: TownRef, id: string) => `${t(town)}/agents/secteurs-scolaires/voies/${id}/supprimer`,
   agentSectorImport: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/import`,
 
+  // Calendar feed and closing one's account (issue 17, feed-close)
+  childCalendarFeed: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}/agenda/calendrier`,
+  childCalendarFeedCreate: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}/agenda/calendrier/creer`,
+  childCalendarFeedRevoke: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}/agenda/calendrier/supprimer`,
+  calendarFeed: (town: TownRef, token: string) => `${t(town)}/agenda/${token}.ics`,
+  accountClose: (town: TownRef) => `${t(town)}/mon-espace/compte/cloturer`,
+  accountClosed: (town: TownRef) => `${t(town)}/compte-cloture`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

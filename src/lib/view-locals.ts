@@ -390,6 +390,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'auth/link-problem.ejs': { sha: 'ce0d59190e7cf7ba', names: ['problem', 'purpose', 'town', 'urls'] },
   'auth/reset-form.ejs': { sha: 'd37374a4ebd668d2', names: ['policy', 'token', 'town', 'urls'] },
   'auth/session-expired.ejs': { sha: 'cf113533afa6f848', names: ['town', 'urls'] },
+  'calendar-feed/show.ejs': { sha: '3d9c8404aec26ae7', names: ['address', 'child', 'feed', 'format', 'town', 'urls'] },
   'contact/address.ejs': { sha: 'a4526f5d8ca11872', names: ['town', 'urls'] },
   'contact/email-confirm.ejs': { sha: 'cffd26e628ad720b', names: ['email', 'token', 'town', 'urls'] },
   'contact/email-confirmed.ejs': { sha: 'dae9658f4174fe95', names: ['email', 'format', 'town', 'urls'] },
@@ -630,7 +631,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'requests/partials/status.ejs': { sha: '27b7ae69f03c0a4a', names: ['status', 'statusLabels'] },
   'requests/show.ejs': { sha: '31429ee32083ee1d', names: ['events', 'format', 'request', 'town', 'typeLabels', 'urls'] },
   'reservations/agenda.ejs': {
-    sha: 'a9779f0f1c1a1f02',
+    sha: '74233d77200b61e8',
     names: [
       'child',
       'closures',

@@ -67,6 +67,7 @@ export async function useFeed(db: Queryable, townId: string, tokenHash: string, 
 
 export interface FeedEvent {
   reservationId: string;
+  activityId: string;
   day: string;
   status: 'booked' | 'waiting';
   confirmed: boolean;
@@ -78,7 +79,7 @@ export interface FeedEvent {
 /** The child's reservations between two days, with their activity. */
 export async function listFeedEvents(db: Queryable, townId: string, childId: string, from: string, to: string): Promise<FeedEvent[]> {
   const { rows } = await db.query<FeedEvent>(
-    `select r.id as "reservationId", r.day, r.status, r.confirmed_at is not null as confirmed,
+    `select r.id as "reservationId", r.activity_id as "activityId", r.day, r.status, r.confirmed_at is not null as confirmed,
             a.name as "activityName", a.site, a.unit
        from reservations r join activities a on a.id = r.activity_id and a.town_id = r.town_id
       where r.town_id = $1 and r.child_id = $2 and r.day between $3 and $4
