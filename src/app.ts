@@ -25,6 +25,7 @@ import { tariffSimulationRouter } from './features/tariff-simulation/tariff-simu
 import { quotientRouter } from './features/quotient/quotient.routes.js';
 import { enrolmentRouter } from './features/enrolment/enrolment.routes.js';
 
+import { accountClosingRouter } from './features/account-closing/account-closing.routes.js';
 import { calendarFeedPublicRouter, calendarFeedRouter } from './features/calendar-feed/calendar-feed.routes.js';
 import { renewalRouter } from './features/renewal/renewal.routes.js';
 import { schoolEnrolmentRouter } from './features/school-enrolment/school-enrolment.routes.js';
@@ -140,6 +141,7 @@ export function createApp(deps: AppDeps): Express {
         renewalRouter(deps),
         schoolEnrolmentRouter(deps),
         calendarFeedRouter(deps),
+        accountClosingRouter(deps),
       ),
     ),
     underPrefix('/agents', backOfficeRouter(deps)),

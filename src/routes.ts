@@ -320,7 +320,7 @@ export const urls = {
   childCalendarFeedRevoke: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}/agenda/calendrier/supprimer`,
   calendarFeed: (town: TownRef, token: string) => `${t(town)}/agenda/${token}.ics`,
   accountClose: (town: TownRef) => `${t(town)}/mon-espace/compte/cloturer`,
-  accountClosed: (town: TownRef) => `${t(town)}/compte-cloture`,
+  accountClosed: (town: TownRef) => `${t(town)}/mon-espace/compte/cloture-confirmee`,
 
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,

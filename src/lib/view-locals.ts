@@ -29,6 +29,8 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'values',
     ],
   },
+  'account-closing/close.ejs': { sha: '915ab9aed321998a', names: ['fieldErrors', 'town', 'urls', 'values'] },
+  'account-closing/closed.ejs': { sha: 'f476f38aebf734b5', names: ['town', 'urls'] },
   'activity-offer/_enrol-link.ejs': { sha: 'f8b84958a5769f07', names: ['account', 'activity', 'town', 'urls'] },
   'activity-offer/detail.ejs': { sha: '1e434b5aeff37099', names: ['activity', 'service', 'town', 'urls'] },
   'activity-offer/index.ejs': { sha: 'ae86178ff16a8fc7', names: ['groups', 'town', 'urls'] },
@@ -399,7 +401,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'contact/index.ejs': { sha: 'ba253e2813f9841a', names: ['account', 'format', 'pendingEmail', 'town', 'urls'] },
   'contact/phones.ejs': { sha: '60898cc38196aba2', names: ['contactMeans', 'town', 'urls'] },
   'dashboard/account.ejs': {
-    sha: 'e8978ff3c2ce15ae',
+    sha: '9d1b901e22aac087',
     names: ['account', 'family', 'familyOpen', 'format', 'pendingEmail', 'town', 'urls'],
   },
   'dashboard/index.ejs': {
