@@ -16,3 +16,8 @@ create table calendar_feeds (
 );
 -- At most one live address per account and child.
 create unique index calendar_feeds_active_idx on calendar_feeds (account_id, child_id) where revoked_at is null;
+
+-- A mail can carry small text attachments (the .ics of the days a confirmation books):
+-- [{ "filename": …, "contentType": …, "content": <UTF-8 text> }]. Stored with the mail, so the
+-- job that sends it needs nothing else.
+alter table mail_outbox add column attachments jsonb not null default '[]' check (jsonb_typeof(attachments) = 'array');

@@ -8,6 +8,7 @@ import { findFamilyChild } from '../../repositories/activities.repository.js';
 import * as feeds from '../../repositories/calendar-feeds.repository.js';
 import type { FeedEvent } from '../../repositories/calendar-feeds.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
+import { reservationEvent } from './booking-ics.js';
 import { renderCalendar, type IcsEvent } from './ical.js';
 
 export interface FeedOwner {
@@ -76,15 +77,7 @@ export async function feedCalendar(ctx: Pick<ServiceContext, 'pool' | 'clock'>, 
   return renderCalendar({ name: `${child.firstNames} – ${town.name}`, now, events: events.map((e) => icsEvent(town, feed.childId, e)) });
 }
 
-/** One reservation as an event; its UID names the child, the activity and the day, so it survives a cancel-and-rebook. */
+/** One reservation of the feed as an event (the feed names one child: no name in the summary). */
 export function icsEvent(town: Pick<Town, 'slug'>, childId: string, e: FeedEvent): IcsEvent {
-  const pending = e.status === 'waiting' || !e.confirmed;
-  const state = e.status === 'waiting' ? " (liste d'attente)" : !e.confirmed ? ' (en attente de confirmation)' : '';
-  return {
-    uid: `${e.activityId}-${childId}-${e.day}@${town.slug}.espace-famille`,
-    day: e.day,
-    summary: `${e.activityName}${state}`,
-    ...(e.site ? { location: e.site } : {}),
-    tentative: pending,
-  };
+  return reservationEvent(town.slug, { ...e, childId, waiting: e.status === 'waiting' });
 }

@@ -8,7 +8,8 @@ import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn } from '../../helpers/auth.js';
 import { createActivity, createEnrolment, createParent, createReservation } from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
-import { addChild, createFamilyWithChild } from '../reservations/helpers.js';
+import { sendOutboxMail, type Delivery } from '../../../src/jobs/mail-worker.js';
+import { addChild, createFamilyWithChild, prepareBooking } from '../reservations/helpers.js';
 
 let n = 0;
 
@@ -162,5 +163,38 @@ describe('calendar feed of a child', () => {
     const all = logged.join('');
     expect(all).toContain('/tarnos/agenda/[redacted].ics');
     expect(all).not.toContain(token);
+  });
+
+  it('attaches the booked days as an .ics to the confirmation mail', async () => {
+    const f = await family();
+    n += 1;
+    const activityId = await createActivity(t.db.pool, 'tarnos', { name: 'Restaurant scolaire', site: `Cantine ${n}` });
+    const enrolmentId = await createEnrolment(t.db.pool, 'tarnos', { activityId, childId: f.childId });
+    const b = await prepareBooking(f.agent, 'tarnos', f.childId, enrolmentId, ['2026-12-14', '2026-12-15']);
+    expect((await f.agent.post(b.path).type('form').send(b.fields)).status).toBe(303);
+    const { rows } = await t.db.pool.query<{ id: string; attachments: { filename: string; contentType: string; content: string }[] }>(
+      `select id, attachments from mail_outbox where to_address = $1 and subject like 'Votre réservation est confirmée%'`,
+      [f.parent.email],
+    );
+    expect(rows).toHaveLength(1);
+    const [ics] = rows[0]!.attachments;
+    expect(ics?.filename).toBe('reservations.ics');
+    expect(ics?.contentType).toBe('text/calendar; charset=utf-8; method=PUBLISH');
+    const lines = ics!.content.replace(/\r\n /g, '').split('\r\n');
+    expect(lines).toContain('METHOD:PUBLISH');
+    expect(lines.filter((l) => l.startsWith('DTSTART'))).toEqual(['DTSTART;VALUE=DATE:20261214', 'DTSTART;VALUE=DATE:20261215']);
+    expect(lines).toContain('SUMMARY:Restaurant scolaire – Léa');
+    // The same UID as in the feed: a phone with both shows the day once.
+    expect(lines).toContain(`UID:${activityId}-${f.childId}-2026-12-14@tarnos.espace-famille`);
+
+    // The job hands the attachment to the SMTP transport.
+    const sent: Parameters<Delivery['send']>[0][] = [];
+    const delivery: Delivery = { name: 'local', send: async (m) => void sent.push(m), close: () => undefined };
+    const logger = createLogger('silent');
+    await sendOutboxMail({ pool: t.db.pool, clock: t.clock, logger, delivery, config: { mailFrom: 'x@example.test' } }, rows[0]!.id, {
+      retryCount: 0,
+      retryLimit: 3,
+    });
+    expect(sent[0]?.attachments?.map((a) => a.filename)).toEqual(['reservations.ics']);
   });
 });
