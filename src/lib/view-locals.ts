@@ -29,7 +29,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'values',
     ],
   },
-  'account-closing/close.ejs': { sha: '915ab9aed321998a', names: ['fieldErrors', 'town', 'urls', 'values'] },
+  'account-closing/close.ejs': { sha: '5f332388a85fd7ef', names: ['fieldErrors', 'town', 'urls', 'values'] },
   'account-closing/closed.ejs': { sha: 'f476f38aebf734b5', names: ['town', 'urls'] },
   'activity-offer/_enrol-link.ejs': { sha: 'f8b84958a5769f07', names: ['account', 'activity', 'town', 'urls'] },
   'activity-offer/detail.ejs': { sha: '1e434b5aeff37099', names: ['activity', 'service', 'town', 'urls'] },
