@@ -424,7 +424,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'urls',
     ],
   },
-  'data-rights/index.ejs': { sha: 'b334e5396b6eaec8', names: ['town', 'urls'] },
+  'data-rights/index.ejs': { sha: '4e9577322b15eb74', names: ['town', 'urls'] },
   'dev/mail.ejs': { sha: '73560b0f2ccb9aa4', names: ['format', 'mail', 'parts', 'urls'] },
   'dev/mailbox.ejs': { sha: 'adb9d3026de43c05', names: ['format', 'mails', 'urls'] },
   'direct-debit/invoice-debit.ejs': { sha: 'cc588dfeb1d02c88', names: ['format', 'notice'] },
