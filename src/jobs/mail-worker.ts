@@ -7,7 +7,14 @@ import * as outbox from '../repositories/mail-outbox.repository.js';
 export interface Delivery {
   /** 'local' keeps the mail in the database for /_dev/mail instead of sending it. */
   name: 'smtp' | 'local';
-  send(message: { from: string; to: string; subject: string; text: string; html: string; attachments?: outbox.MailAttachment[] }): Promise<void>;
+  send(message: {
+    from: string;
+    to: string;
+    subject: string;
+    text: string;
+    html: string;
+    attachments?: outbox.MailAttachment[];
+  }): Promise<void>;
   close(): void;
 }
 

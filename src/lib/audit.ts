@@ -66,7 +66,7 @@ export const AUDIT_ACTIONS = {
   'school_sector.create': "Ajout d'une voie à la carte scolaire",
   'school_sector.delete': "Suppression d'une voie de la carte scolaire",
   'school_sectors.import': 'Import de la carte scolaire',
-  'account.close': "Clôture de son compte par un parent",
+  'account.close': 'Clôture de son compte par un parent',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

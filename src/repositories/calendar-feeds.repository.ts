@@ -31,11 +31,10 @@ export async function revokeFeed(db: Queryable, townId: string, accountId: strin
 
 /** Revokes every live feed of an account (closing it). */
 export async function revokeAccountFeeds(db: Queryable, townId: string, accountId: string, at: Date): Promise<number> {
-  const { rowCount } = await db.query(`update calendar_feeds set revoked_at = $3 where town_id = $1 and account_id = $2 and revoked_at is null`, [
-    townId,
-    accountId,
-    at,
-  ]);
+  const { rowCount } = await db.query(
+    `update calendar_feeds set revoked_at = $3 where town_id = $1 and account_id = $2 and revoked_at is null`,
+    [townId, accountId, at],
+  );
   return rowCount ?? 0;
 }
 

@@ -1,7 +1,16 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/lib/clock.js';
-import { clickAndLoad, expectAccessiblePage, heading, launchBrowser, navigate, newContext, startE2eServer, type E2eServer } from '../helpers/browser.js';
+import {
+  clickAndLoad,
+  expectAccessiblePage,
+  heading,
+  launchBrowser,
+  navigate,
+  newContext,
+  startE2eServer,
+  type E2eServer,
+} from '../helpers/browser.js';
 import {
   createActivity,
   createChild,

@@ -33,18 +33,35 @@ export async function feedPage(ctx: Pick<ServiceContext, 'pool'>, town: Town, ow
  * A new private address for the child's agenda; any previous one stops working in the same
  * transaction. The token is returned once, to be shown once: only its hash is stored.
  */
-export async function createFeed(ctx: Pick<ServiceContext, 'pool' | 'clock'>, town: Town, owner: FeedOwner, childId: string): Promise<string> {
+export async function createFeed(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  owner: FeedOwner,
+  childId: string,
+): Promise<string> {
   const child = await familyChild(ctx, town, owner, childId);
   const token = newToken();
   const now = ctx.clock.now();
   await withTransaction(ctx.pool, async (db) => {
     await feeds.revokeFeed(db, town.id, owner.accountId, child.id, now);
-    await feeds.insertFeed(db, { townId: town.id, accountId: owner.accountId, familyId: owner.familyId, childId: child.id, tokenHash: hashToken(token), now });
+    await feeds.insertFeed(db, {
+      townId: town.id,
+      accountId: owner.accountId,
+      familyId: owner.familyId,
+      childId: child.id,
+      tokenHash: hashToken(token),
+      now,
+    });
   });
   return token;
 }
 
-export async function revokeFeed(ctx: Pick<ServiceContext, 'pool' | 'clock'>, town: Town, owner: FeedOwner, childId: string): Promise<void> {
+export async function revokeFeed(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  owner: FeedOwner,
+  childId: string,
+): Promise<void> {
   const child = await familyChild(ctx, town, owner, childId);
   await feeds.revokeFeed(ctx.pool, town.id, owner.accountId, child.id, ctx.clock.now());
 }

@@ -59,7 +59,11 @@ export function foldLine(line: string): string {
 }
 
 const date = (day: string) => day.replaceAll('-', '');
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 export function renderCalendar(cal: IcsCalendar): string {
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Espace Famille//Agenda//FR', 'CALSCALE:GREGORIAN'];

@@ -104,7 +104,11 @@ describe('closing one’s account', () => {
     expect(wrong.checked('confirmation')).toEqual(['oui']);
     const missing = await close(f.agent, { motDePasse: '' });
     expect(missing.status).toBe(400);
-    expect(page(missing).errorSummary().map((e) => e.field)).toEqual(['motDePasse', 'confirmation']);
+    expect(
+      page(missing)
+        .errorSummary()
+        .map((e) => e.field),
+    ).toEqual(['motDePasse', 'confirmation']);
     const unconfirmed = page(await close(f.agent, { motDePasse: f.parent.password }));
     expect(unconfirmed.fieldError('confirmation')).toBe('Cochez la case pour confirmer la clôture de votre compte');
     expect(await accountExists(f.parent.id)).toBe(true);
@@ -158,7 +162,9 @@ describe('closing one’s account', () => {
     expect((await f.phone.get('/bayeux/mon-espace')).status).not.toBe(200);
     expect((await supertest(t.app).get(f.feedPath)).status).toBe(404);
     expect(await findActiveMandate(db(), bayeux, f.familyId)).toBeUndefined();
-    expect((await db().query('select 1 from sepa_mandates where family_id = $1 and revoked_at is not null', [f.familyId])).rowCount).toBe(1);
+    expect((await db().query('select 1 from sepa_mandates where family_id = $1 and revoked_at is not null', [f.familyId])).rowCount).toBe(
+      1,
+    );
 
     expect((await db().query('select 1 from families where id = $1', [f.familyId])).rowCount).toBe(1);
     expect((await invoicesOf(t, bayeux, f.familyId)).map((i) => i.id)).toEqual(invoicesBefore.map((i) => i.id));

@@ -54,7 +54,10 @@ async function family(slug = 'tarnos') {
 
 async function post(agent: supertest.Agent, path: string, action: string) {
   const res = await agent.get(path);
-  return agent.post(action).type('form').send({ _csrf: csrfFrom(res.text) });
+  return agent
+    .post(action)
+    .type('form')
+    .send({ _csrf: csrfFrom(res.text) });
 }
 
 /** Creates (or renews) the address and returns the path of the feed, read from the page. */
@@ -133,7 +136,10 @@ describe('calendar feed of a child', () => {
   it('refuses a form without its CSRF token, and another family’s child', async () => {
     const f = await family();
     for (const action of ['creer', 'supprimer']) {
-      const res = await f.agent.post(`${feedPage('tarnos', f.childId)}/${action}`).type('form').send({});
+      const res = await f.agent
+        .post(`${feedPage('tarnos', f.childId)}/${action}`)
+        .type('form')
+        .send({});
       expect(res.status).toBe(403);
     }
     expect(await t.db.pool.query('select 1 from calendar_feeds where child_id = $1', [f.childId]).then((r) => r.rowCount)).toBe(0);
@@ -157,7 +163,13 @@ describe('calendar feed of a child', () => {
       },
     });
     const logger = createLogger('info', sink);
-    const app = createApp({ config: t.config, pool: t.db.pool, logger, clock: t.clock, sessionStore: createSessionStore(t.db.pool, logger) });
+    const app = createApp({
+      config: t.config,
+      pool: t.db.pool,
+      logger,
+      clock: t.clock,
+      sessionStore: createSessionStore(t.db.pool, logger),
+    });
     expect((await supertest(app).get(path)).status).toBe(200);
     const token = path.split('/').at(-1)!.replace('.ics', '');
     const all = logged.join('');
