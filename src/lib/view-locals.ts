@@ -425,7 +425,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     ],
   },
   'data-rights/index.ejs': { sha: '4e9577322b15eb74', names: ['town', 'urls'] },
-  'dev/mail.ejs': { sha: '73560b0f2ccb9aa4', names: ['format', 'mail', 'parts', 'urls'] },
+  'dev/mail.ejs': { sha: '1569a97f980f090a', names: ['format', 'mail', 'parts', 'urls'] },
   'dev/mailbox.ejs': { sha: 'adb9d3026de43c05', names: ['format', 'mails', 'urls'] },
   'direct-debit/invoice-debit.ejs': { sha: 'cc588dfeb1d02c88', names: ['format', 'notice'] },
   'direct-debit/mandate.ejs': {

@@ -124,10 +124,13 @@ export async function listRecentMails(db: Queryable, limit = 100): Promise<DevMa
 export async function findDevMail(
   db: Queryable,
   id: string,
-): Promise<{ to_address: string; subject: string; text_body: string; created_at: Date } | undefined> {
-  const { rows } = await db.query<{ to_address: string; subject: string; text_body: string; created_at: Date }>(
-    `select to_address, subject, text_body, created_at from mail_outbox where id = $1`,
-    [id],
-  );
+): Promise<{ to_address: string; subject: string; text_body: string; created_at: Date; attachments: MailAttachment[] } | undefined> {
+  const { rows } = await db.query<{
+    to_address: string;
+    subject: string;
+    text_body: string;
+    created_at: Date;
+    attachments: MailAttachment[];
+  }>(`select to_address, subject, text_body, created_at, attachments from mail_outbox where id = $1`, [id]);
   return rows[0];
 }

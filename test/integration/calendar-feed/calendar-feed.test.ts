@@ -203,6 +203,10 @@ describe('calendar feed of a child', () => {
     // The same UID as in the feed: a phone with both shows the day once.
     expect(lines).toContain(`UID:${activityId}-${f.childId}-2026-12-14@tarnos.espace-famille`);
 
+    // The development mailbox shows it.
+    const dev = page((await supertest(t.app).get(`/_dev/mail/${rows[0]!.id}`)).text);
+    expect(dev.texts('h3')).toEqual(['reservations.ics (text/calendar; charset=utf-8; method=PUBLISH)']);
+
     // The job hands the attachment to the SMTP transport.
     const sent: Parameters<Delivery['send']>[0][] = [];
     const delivery: Delivery = { name: 'local', send: async (m) => void sent.push(m), close: () => undefined };
