@@ -26,6 +26,8 @@ import { tariffSimulationRouter } from './features/tariff-simulation/tariff-simu
 import { quotientRouter } from './features/quotient/quotient.routes.js';
 import { enrolmentRouter } from './features/enrolment/enrolment.routes.js';
 
+import { accountClosingRouter } from './features/account-closing/account-closing.routes.js';
+import { calendarFeedPublicRouter, calendarFeedRouter } from './features/calendar-feed/calendar-feed.routes.js';
 import { renewalRouter } from './features/renewal/renewal.routes.js';
 import { schoolEnrolmentRouter } from './features/school-enrolment/school-enrolment.routes.js';
 import { surveyRouter } from './features/survey/survey.routes.js';
@@ -33,6 +35,7 @@ import { remindersRouter } from './features/reminders/reminders.routes.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
+import { maskSecrets } from './lib/logger.js';
 import { layoutEngine } from './lib/views.js';
 import { loadAgent } from './middleware/agent-auth.js';
 import { flashMessages, loadAccount } from './middleware/auth.js';
@@ -78,7 +81,7 @@ export function createApp(deps: AppDeps): Express {
         return id;
       },
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: maskSecrets(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || (req.url ?? '').startsWith('/public/') },
@@ -94,6 +97,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   // Payment providers' notifications carry no session and no CSRF token: verified by the provider's own means (ADR 0017).
   app.use(paymentNotificationRouter(deps));
+  // Calendar feeds (issue 17): a phone's calendar fetches them with the token alone, so no session and no cookie.
+  app.use(calendarFeedPublicRouter(deps));
   app.use(sessionMiddleware(config, deps.sessionStore));
   app.use(saveBeforeRedirect);
   // The CSRF token lives in a cookie, not the session (ADR 0016): pages with a form create no session.
@@ -140,6 +145,8 @@ export function createApp(deps: AppDeps): Express {
         schoolEnrolmentRouter(deps),
         surveyRouter(deps),
         remindersRouter(deps),
+        calendarFeedRouter(deps),
+        accountClosingRouter(deps),
       ),
     ),
     underPrefix('/agents', backOfficeRouter(deps)),

@@ -335,6 +335,14 @@ export const urls = {
   agentSurveyClose: (town: TownRef, id: string) => `${t(town)}/agents/enquetes/${id}/cloturer`,
   agentSurveyExport: (town: TownRef, id: string) => `${t(town)}/agents/enquetes/${id}/resultats.csv`,
 
+  // Calendar feed and closing one's account (issue 17, feed-close)
+  childCalendarFeed: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}/agenda/calendrier`,
+  childCalendarFeedCreate: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}/agenda/calendrier/creer`,
+  childCalendarFeedRevoke: (town: TownRef, childId: string) => `${t(town)}/mon-espace/enfants/${childId}/agenda/calendrier/supprimer`,
+  calendarFeed: (town: TownRef, token: string) => `${t(town)}/agenda/${token}.ics`,
+  accountClose: (town: TownRef) => `${t(town)}/mon-espace/compte/cloturer`,
+  accountClosed: (town: TownRef) => `${t(town)}/mon-espace/compte/cloture-confirmee`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

@@ -7,7 +7,14 @@ import * as outbox from '../repositories/mail-outbox.repository.js';
 export interface Delivery {
   /** 'local' keeps the mail in the database for /_dev/mail instead of sending it. */
   name: 'smtp' | 'local';
-  send(message: { from: string; to: string; subject: string; text: string; html: string }): Promise<void>;
+  send(message: {
+    from: string;
+    to: string;
+    subject: string;
+    text: string;
+    html: string;
+    attachments?: outbox.MailAttachment[];
+  }): Promise<void>;
   close(): void;
 }
 
@@ -43,7 +50,14 @@ export async function sendOutboxMail(
   const mail = await outbox.findMail(ctx.pool, mailId);
   if (!mail || mail.status !== 'pending') return;
   try {
-    await ctx.delivery.send({ from: ctx.config.mailFrom, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+    await ctx.delivery.send({
+      from: ctx.config.mailFrom,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      ...(mail.attachments.length > 0 ? { attachments: mail.attachments } : {}),
+    });
   } catch (err) {
     const final = job.retryCount >= job.retryLimit;
     await outbox.recordFailedAttempt(ctx.pool, mailId, final, String((err as Error).message).slice(0, 500));

@@ -74,6 +74,7 @@ export const AUDIT_ACTIONS = {
   'practical_page.unpublish': "Retrait d'une page d'infos pratiques",
   'practical_page.file_add': "Ajout d'un fichier à une page d'infos pratiques",
   'practical_page.file_remove': "Suppression d'un fichier d'une page d'infos pratiques",
+  'account.close': 'Clôture de son compte par un parent',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

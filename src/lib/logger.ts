@@ -17,3 +17,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'espace-famille' } }, destination);
 }
 export type { Logger };
+
+/** A calendar feed's token is its only credential (issue 17): a logged URL shows it masked. */
+export function maskSecrets(url: string | undefined): string | undefined {
+  return url?.replace(/\/agenda\/[^/?#]+\.ics/g, '/agenda/[redacted].ics');
+}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import ejs from 'ejs';
 import type { Queryable } from '../db/pool.js';
 import { enqueueJob, enqueueJobs } from '../jobs/enqueue.js';
-import { insertMail, insertMails } from '../repositories/mail-outbox.repository.js';
+import { insertMail, insertMails, type MailAttachment } from '../repositories/mail-outbox.repository.js';
 import * as format from './format.js';
 import { VIEWS_DIR } from './paths.js';
 
@@ -14,6 +14,8 @@ export interface MailRequest {
   template: string;
   subject: string;
   data: Record<string, unknown>;
+  /** Small text files sent with the mail (a booking's .ics). */
+  attachments?: MailAttachment[];
 }
 
 /** Header injection is impossible by construction: one plain address, no CR/LF. */
@@ -61,7 +63,16 @@ export async function renderMail(mail: MailRequest): Promise<{ subject: string; 
 export async function enqueueMail(db: Queryable, mail: MailRequest): Promise<string> {
   const { subject, text, html } = await renderMail(mail);
   const jobId = crypto.randomUUID();
-  const id = await insertMail(db, { townId: mail.townId, template: mail.template, to: mail.to, subject, text, html, jobId });
+  const id = await insertMail(db, {
+    townId: mail.townId,
+    template: mail.template,
+    to: mail.to,
+    subject,
+    text,
+    html,
+    jobId,
+    ...(mail.attachments ? { attachments: mail.attachments } : {}),
+  });
   await enqueueJob(db, 'mail', { mailId: id }, { id: jobId });
   return id;
 }
@@ -85,6 +96,7 @@ export async function enqueueMails(db: Queryable, mails: MailRequest[]): Promise
       text: r.text,
       html: r.html,
       jobId: r.jobId,
+      ...(r.mail.attachments ? { attachments: r.mail.attachments } : {}),
     })),
   );
   await enqueueJobs(

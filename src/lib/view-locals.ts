@@ -29,6 +29,8 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'values',
     ],
   },
+  'account-closing/close.ejs': { sha: '5f332388a85fd7ef', names: ['fieldErrors', 'town', 'urls', 'values'] },
+  'account-closing/closed.ejs': { sha: 'f476f38aebf734b5', names: ['town', 'urls'] },
   'activity-offer/_enrol-link.ejs': { sha: 'f8b84958a5769f07', names: ['account', 'activity', 'town', 'urls'] },
   'activity-offer/detail.ejs': { sha: '1e434b5aeff37099', names: ['activity', 'service', 'town', 'urls'] },
   'activity-offer/index.ejs': { sha: 'ae86178ff16a8fc7', names: ['groups', 'town', 'urls'] },
@@ -415,6 +417,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'auth/link-problem.ejs': { sha: 'ce0d59190e7cf7ba', names: ['problem', 'purpose', 'town', 'urls'] },
   'auth/reset-form.ejs': { sha: 'd37374a4ebd668d2', names: ['policy', 'token', 'town', 'urls'] },
   'auth/session-expired.ejs': { sha: 'cf113533afa6f848', names: ['town', 'urls'] },
+  'calendar-feed/show.ejs': { sha: '3d9c8404aec26ae7', names: ['address', 'child', 'feed', 'format', 'town', 'urls'] },
   'contact/address.ejs': { sha: 'a4526f5d8ca11872', names: ['town', 'urls'] },
   'contact/email-confirm.ejs': { sha: 'cffd26e628ad720b', names: ['email', 'token', 'town', 'urls'] },
   'contact/email-confirmed.ejs': { sha: 'dae9658f4174fe95', names: ['email', 'format', 'town', 'urls'] },
@@ -423,7 +426,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'contact/index.ejs': { sha: 'ba253e2813f9841a', names: ['account', 'format', 'pendingEmail', 'town', 'urls'] },
   'contact/phones.ejs': { sha: '60898cc38196aba2', names: ['contactMeans', 'town', 'urls'] },
   'dashboard/account.ejs': {
-    sha: '231296bd27913307',
+    sha: '15f73f336dbe71ce',
     names: ['account', 'family', 'familyOpen', 'format', 'pendingEmail', 'town', 'urls'],
   },
   'dashboard/index.ejs': {
@@ -446,8 +449,8 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'urls',
     ],
   },
-  'data-rights/index.ejs': { sha: 'b334e5396b6eaec8', names: ['town', 'urls'] },
-  'dev/mail.ejs': { sha: '73560b0f2ccb9aa4', names: ['format', 'mail', 'parts', 'urls'] },
+  'data-rights/index.ejs': { sha: '4e9577322b15eb74', names: ['town', 'urls'] },
+  'dev/mail.ejs': { sha: '1569a97f980f090a', names: ['format', 'mail', 'parts', 'urls'] },
   'dev/mailbox.ejs': { sha: 'adb9d3026de43c05', names: ['format', 'mails', 'urls'] },
   'direct-debit/invoice-debit.ejs': { sha: 'cc588dfeb1d02c88', names: ['format', 'notice'] },
   'direct-debit/mandate.ejs': {
@@ -658,7 +661,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'requests/partials/status.ejs': { sha: '27b7ae69f03c0a4a', names: ['status', 'statusLabels'] },
   'requests/show.ejs': { sha: '31429ee32083ee1d', names: ['events', 'format', 'request', 'town', 'typeLabels', 'urls'] },
   'reservations/agenda.ejs': {
-    sha: 'a9779f0f1c1a1f02',
+    sha: '74233d77200b61e8',
     names: [
       'child',
       'closures',

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CsrfError, HttpError, NotFoundError, TooManyRequestsError } from '../lib/errors.js';
+import { maskSecrets } from '../lib/logger.js';
 
 const TITLES: Record<number, string> = {
   400: 'Demande incorrecte',
@@ -32,8 +33,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const status = statusOf(err);
     const reference = status >= 500 ? crypto.randomBytes(4).toString('hex').toUpperCase() : undefined;
-    if (status >= 500) logger.error({ err, reference, url: req.originalUrl }, 'request failed');
-    else logger.debug({ status, url: req.originalUrl, message: (err as Error).message }, 'request refused');
+    if (status >= 500) logger.error({ err, reference, url: maskSecrets(req.originalUrl) }, 'request failed');
+    else logger.debug({ status, url: maskSecrets(req.originalUrl), message: (err as Error).message }, 'request refused');
     if (res.headersSent) {
       res.end();
       return;

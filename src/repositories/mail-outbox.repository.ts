@@ -14,13 +14,21 @@ export interface NewOutboxMail {
   text: string;
   html: string;
   jobId: string;
+  attachments?: MailAttachment[];
+}
+
+/** A small text file sent with the mail (an .ics). */
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
 }
 
 export async function insertMail(db: Queryable, mail: NewOutboxMail): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, job_id)
-     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-    [mail.townId, mail.template, mail.to, mail.subject, mail.text, mail.html, mail.jobId],
+    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, job_id, attachments)
+     values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
+    [mail.townId, mail.template, mail.to, mail.subject, mail.text, mail.html, mail.jobId, JSON.stringify(mail.attachments ?? [])],
   );
   return rows[0]!.id;
 }
@@ -28,10 +36,10 @@ export async function insertMail(db: Queryable, mail: NewOutboxMail): Promise<st
 /** Several mails in one statement, in the order given; their ids in that order. */
 export async function insertMails(db: Queryable, mails: NewOutboxMail[]): Promise<string[]> {
   const { rows } = await db.query<{ id: string; jobId: string }>(
-    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, job_id)
-     select town_id, template, to_address, subject, text_body, html_body, job_id
-       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[]) with ordinality
-            as m(town_id, template, to_address, subject, text_body, html_body, job_id, n)
+    `insert into mail_outbox (town_id, template, to_address, subject, text_body, html_body, job_id, attachments)
+     select town_id, template, to_address, subject, text_body, html_body, job_id, attachments
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::jsonb[]) with ordinality
+            as m(town_id, template, to_address, subject, text_body, html_body, job_id, attachments, n)
       order by n
      returning id, job_id as "jobId"`,
     [
@@ -42,6 +50,7 @@ export async function insertMails(db: Queryable, mails: NewOutboxMail[]): Promis
       mails.map((m) => m.text),
       mails.map((m) => m.html),
       mails.map((m) => m.jobId),
+      mails.map((m) => JSON.stringify(m.attachments ?? [])),
     ],
   );
   // RETURNING promises no order: each row is matched to its mail by its job's id.
@@ -55,11 +64,12 @@ export interface OutboxMail {
   text: string;
   html: string;
   status: 'pending' | 'sent' | 'failed';
+  attachments: MailAttachment[];
 }
 
 export async function findMail(db: Queryable, id: string): Promise<OutboxMail | undefined> {
   const { rows } = await db.query<OutboxMail>(
-    `select to_address as "to", subject, text_body as text, html_body as html, status from mail_outbox where id = $1`,
+    `select to_address as "to", subject, text_body as text, html_body as html, status, attachments from mail_outbox where id = $1`,
     [id],
   );
   return rows[0];
@@ -114,10 +124,13 @@ export async function listRecentMails(db: Queryable, limit = 100): Promise<DevMa
 export async function findDevMail(
   db: Queryable,
   id: string,
-): Promise<{ to_address: string; subject: string; text_body: string; created_at: Date } | undefined> {
-  const { rows } = await db.query<{ to_address: string; subject: string; text_body: string; created_at: Date }>(
-    `select to_address, subject, text_body, created_at from mail_outbox where id = $1`,
-    [id],
-  );
+): Promise<{ to_address: string; subject: string; text_body: string; created_at: Date; attachments: MailAttachment[] } | undefined> {
+  const { rows } = await db.query<{
+    to_address: string;
+    subject: string;
+    text_body: string;
+    created_at: Date;
+    attachments: MailAttachment[];
+  }>(`select to_address, subject, text_body, created_at, attachments from mail_outbox where id = $1`, [id]);
   return rows[0];
 }

@@ -2,6 +2,7 @@ import { withTransaction, type Queryable } from '../../db/pool.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { formatLongDate } from '../../lib/format.js';
 import { enqueueMails, type MailRequest } from '../../lib/mailer.js';
+import { bookingAttachment } from '../calendar-feed/booking-ics.js';
 import { ttlCache } from '../../lib/ttl-cache.js';
 import {
   findActivityWithFamilyEnrolments,
@@ -579,7 +580,7 @@ async function recordOutcome(
   await repo.setSubmissionOutcome(db, submissionId, status, outcome, request.id);
   if (status === 'confirmed') {
     const link = { label: 'Voir ma demande', url: absoluteUrl(ctx.config.publicBaseUrl, urls.request(town, request.id)) };
-    mails.push(confirmationMail(town, parent, activity, outcome, link));
+    mails.push(confirmationMail(town, parent, activity, outcome, link, ctx.clock.now()));
   }
   await enqueueMails(db, mails);
 }
@@ -696,8 +697,11 @@ function confirmationMail(
   activity: ActivityRow,
   outcome: repo.OutcomeLine[],
   link: { label: string; url: string },
+  now: Date,
 ): MailRequest {
   const waiting = outcome.some((o) => o.result === 'waiting');
+  // The booked days as an .ics: one tap adds them to the parent's calendar (issue 17).
+  const ics = bookingAttachment(town, activity, outcome, now);
   return {
     townId: town.id,
     to: to.email,
@@ -714,6 +718,7 @@ function confirmationMail(
       ],
       link,
     },
+    ...(ics ? { attachments: [ics] } : {}),
   };
 }
 

@@ -1,0 +1,100 @@
+import type { ServiceContext } from '../../deps.js';
+import { withTransaction } from '../../db/pool.js';
+import { addDays, parisDay } from '../../lib/calendar/index.js';
+import { NotFoundError, TooManyRequestsError } from '../../lib/errors.js';
+import { hit } from '../../lib/rate-limit.js';
+import { hashToken, newToken } from '../../lib/tokens.js';
+import { findFamilyChild } from '../../repositories/activities.repository.js';
+import * as feeds from '../../repositories/calendar-feeds.repository.js';
+import type { FeedEvent } from '../../repositories/calendar-feeds.repository.js';
+import type { Town } from '../../repositories/towns.repository.js';
+import { reservationEvent } from './booking-ics.js';
+import { renderCalendar, type IcsEvent } from './ical.js';
+
+export interface FeedOwner {
+  accountId: string;
+  familyId: string;
+}
+
+/** The child of the parent's family, or the 404 of an unknown page. */
+async function familyChild(ctx: Pick<ServiceContext, 'pool'>, town: Town, owner: FeedOwner, childId: string) {
+  const child = await findFamilyChild(ctx.pool, town.id, owner.familyId, childId);
+  if (!child) throw new NotFoundError('child of another family');
+  return child;
+}
+
+export async function feedPage(ctx: Pick<ServiceContext, 'pool'>, town: Town, owner: FeedOwner, childId: string) {
+  const child = await familyChild(ctx, town, owner, childId);
+  const feed = await feeds.findActiveFeed(ctx.pool, town.id, owner.accountId, child.id);
+  return { child, feed };
+}
+
+/**
+ * A new private address for the child's agenda; any previous one stops working in the same
+ * transaction. The token is returned once, to be shown once: only its hash is stored.
+ */
+export async function createFeed(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  owner: FeedOwner,
+  childId: string,
+): Promise<string> {
+  const child = await familyChild(ctx, town, owner, childId);
+  const token = newToken();
+  const now = ctx.clock.now();
+  await withTransaction(ctx.pool, async (db) => {
+    await feeds.revokeFeed(db, town.id, owner.accountId, child.id, now);
+    await feeds.insertFeed(db, {
+      townId: town.id,
+      accountId: owner.accountId,
+      familyId: owner.familyId,
+      childId: child.id,
+      tokenHash: hashToken(token),
+      now,
+    });
+  });
+  return token;
+}
+
+export async function revokeFeed(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  town: Town,
+  owner: FeedOwner,
+  childId: string,
+): Promise<void> {
+  const child = await familyChild(ctx, town, owner, childId);
+  await feeds.revokeFeed(ctx.pool, town.id, owner.accountId, child.id, ctx.clock.now());
+}
+
+/** Per address and per token: a phone polls a few times an hour, a scanner far more. */
+const PER_IP = { limit: 120, windowSeconds: 15 * 60 };
+const PER_TOKEN = { limit: 60, windowSeconds: 15 * 60 };
+
+/** What a feed covers: a month back, three ahead. */
+export const FEED_DAYS_BACK = 31;
+export const FEED_DAYS_AHEAD = 92;
+
+/** The .ics of a token, or NotFoundError for an unknown, revoked or other town's token. */
+export async function feedCalendar(ctx: Pick<ServiceContext, 'pool' | 'clock'>, town: Town, token: string, ip: string): Promise<string> {
+  const hash = hashToken(token);
+  const [byIp, byToken] = await Promise.all([
+    hit(ctx.pool, ctx.clock, `calendar-feed-ip:${ip}`, PER_IP.limit, PER_IP.windowSeconds),
+    hit(ctx.pool, ctx.clock, `calendar-feed-token:${hash}`, PER_TOKEN.limit, PER_TOKEN.windowSeconds),
+  ]);
+  if (!byIp.allowed || !byToken.allowed) throw new TooManyRequestsError(Math.max(byIp.retryAfterSeconds, byToken.retryAfterSeconds));
+  const now = ctx.clock.now();
+  const feed = await feeds.useFeed(ctx.pool, town.id, hash, now);
+  if (!feed) throw new NotFoundError('unknown calendar feed');
+  const today = parisDay(now);
+  const [events, child] = await Promise.all([
+    feeds.listFeedEvents(ctx.pool, town.id, feed.childId, addDays(today, -FEED_DAYS_BACK), addDays(today, FEED_DAYS_AHEAD)),
+    findFamilyChild(ctx.pool, town.id, feed.familyId, feed.childId),
+  ]);
+  if (!child) throw new NotFoundError('unknown calendar feed');
+  return renderCalendar({ name: `${child.firstNames} – ${town.name}`, now, events: events.map((e) => icsEvent(town, feed.childId, e)) });
+}
+
+/** One reservation of the feed as an event (the feed names one child: no name in the summary). */
+export function icsEvent(town: Pick<Town, 'slug'>, childId: string, e: FeedEvent): IcsEvent {
+  return reservationEvent(town.slug, { ...e, childId, waiting: e.status === 'waiting' });
+}
