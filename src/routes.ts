@@ -314,6 +314,21 @@ export const urls = {
   agentSectorDelete: (town: TownRef, id: string) => `${t(town)}/agents/secteurs-scolaires/voies/${id}/supprimer`,
   agentSectorImport: (town: TownRef) => `${t(town)}/agents/secteurs-scolaires/import`,
 
+  // NOUVELLE DÉMARCHE (issue 17, procedures): the parent's catalogue of what to ask online and
+  // the town's own forms; the admins' form builder
+  procedures: (town: TownRef) => `${t(town)}/mon-espace/nouvelle-demarche`,
+  procedureForm: (town: TownRef, formId: string) => `${t(town)}/mon-espace/nouvelle-demarche/formulaires/${formId}`,
+  agentForms: (town: TownRef) => `${t(town)}/agents/formulaires`,
+  agentFormNew: (town: TownRef) => `${t(town)}/agents/formulaires/nouveau`,
+  agentForm: (town: TownRef, id: string) => `${t(town)}/agents/formulaires/${id}`,
+  agentFormPreview: (town: TownRef, id: string) => `${t(town)}/agents/formulaires/${id}/apercu`,
+  agentFormPublish: (town: TownRef, id: string) => `${t(town)}/agents/formulaires/${id}/publier`,
+  agentFormUnpublish: (town: TownRef, id: string) => `${t(town)}/agents/formulaires/${id}/depublier`,
+  agentFormFields: (town: TownRef, id: string) => `${t(town)}/agents/formulaires/${id}/champs`,
+  agentFormField: (town: TownRef, id: string, fieldId: string) => `${t(town)}/agents/formulaires/${id}/champs/${fieldId}`,
+  agentFormFieldDelete: (town: TownRef, id: string, fieldId: string) => `${t(town)}/agents/formulaires/${id}/champs/${fieldId}/supprimer`,
+  agentFormFieldUp: (town: TownRef, id: string, fieldId: string) => `${t(town)}/agents/formulaires/${id}/champs/${fieldId}/monter`,
+
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',

@@ -66,6 +66,10 @@ export const AUDIT_ACTIONS = {
   'school_sector.create': "Ajout d'une voie à la carte scolaire",
   'school_sector.delete': "Suppression d'une voie de la carte scolaire",
   'school_sectors.import': 'Import de la carte scolaire',
+  'town_form.create': "Création d'un formulaire en ligne",
+  'town_form.update': "Modification d'un formulaire en ligne",
+  'town_form.publish': "Publication d'un formulaire en ligne",
+  'town_form.unpublish': "Dépublication d'un formulaire en ligne",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

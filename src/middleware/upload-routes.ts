@@ -43,4 +43,6 @@ export const UPLOAD_ROUTES = {
   agentSectorImport: { path: route(urls.agentSectorImport), field: 'fichier', maxFiles: 1, maxBytes: 2 * 1024 * 1024 },
   /** A town's file of 20,000 families is well under 10 Mo. */
   agentImport: { path: route(urls.agentImport), field: 'fichier', maxFiles: 1, maxBytes: 10 * 1024 * 1024 },
+  /** A town form's attachment (NOUVELLE DÉMARCHE, issue 17): one file field per form, the justificatifs' bounds. */
+  procedureForm: { path: route(urls.procedureForm, ':formId'), ...DOCUMENTS },
 } as const satisfies Record<string, UploadRoute>;
