@@ -27,6 +27,7 @@ import { enrolmentRouter } from './features/enrolment/enrolment.routes.js';
 
 import { renewalRouter } from './features/renewal/renewal.routes.js';
 import { schoolEnrolmentRouter } from './features/school-enrolment/school-enrolment.routes.js';
+import { proceduresRouter } from './features/procedures/procedures.routes.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
@@ -135,6 +136,7 @@ export function createApp(deps: AppDeps): Express {
         enrolmentRouter(deps),
         renewalRouter(deps),
         schoolEnrolmentRouter(deps),
+        proceduresRouter(deps),
       ),
     ),
     underPrefix('/agents', backOfficeRouter(deps)),

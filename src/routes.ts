@@ -2,7 +2,7 @@
  * Every URL the app builds, in one place: views, redirects and mails call these rather
  * than writing paths by hand.
  */
-type TownRef = string | { slug: string };
+export type TownRef = string | { slug: string };
 const t = (town: TownRef) => `/${typeof town === 'string' ? town : town.slug}`;
 
 /** `?a=1&b=2` from the non-empty values (a page 1 is left out: it is the default). */

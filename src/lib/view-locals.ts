@@ -163,6 +163,19 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     names: ['fieldErrors', 'hint', 'label', 'maxlength', 'name', 'rows', 'values'],
   },
   'agents/families/precreate-confirm.ejs': { sha: 'a9bfb0496373f16f', names: ['adult', 'family', 'town', 'urls'] },
+  'agents/forms/edit.ejs': {
+    sha: '197ac565b2ec5ae2',
+    names: ['fields', 'form', 'kindLabels', 'kindOptions', 'maxFields', 'pending', 'published', 'services', 'town', 'urls'],
+  },
+  'agents/forms/field.ejs': { sha: '395daf5dd993d200', names: ['field', 'form', 'kindOptions', 'town', 'urls'] },
+  'agents/forms/list.ejs': { sha: '75aa4d45d9c4b1fe', names: ['format', 'items', 'town', 'urls'] },
+  'agents/forms/new.ejs': { sha: '499c0c0e77181c35', names: ['services', 'town', 'urls'] },
+  'agents/forms/partials/field-inputs.ejs': { sha: '37ee7a4a0ab90f34', names: ['kindOptions', 'values'] },
+  'agents/forms/partials/meta.ejs': { sha: '3039a19a810cbdae', names: ['services'] },
+  'agents/forms/preview.ejs': {
+    sha: '02e917abe4ec7098',
+    names: ['accept', 'documents', 'fieldErrors', 'fields', 'filesForgotten', 'form', 'formatsText', 'stockage', 'town', 'urls', 'values'],
+  },
   'agents/home.ejs': { sha: '526ce4576ca38fca', names: ['activity', 'agent', 'auditActions', 'format', 'lines', 'town', 'urls'] },
   'agents/import/index.ejs': {
     sha: '333b364f88fbd747',
@@ -531,7 +544,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'my-family/closed.ejs': { sha: 'd6256e09f45ad45e', names: ['account', 'format', 'title', 'town', 'urls'] },
   'my-family/index.ejs': { sha: 'a0f1d8ff6c6e5e43', names: ['account', 'adults', 'children', 'family', 'format', 'town', 'urls'] },
   'my-family/partials/birth-date.ejs': { sha: '80df2ef399970985', names: ['dateErrorFields', 'fieldErrors', 'values'] },
-  'partials/agent-nav.ejs': { sha: 'fad88b06478c8a3b', names: ['agent', 'currentPath', 'town', 'urls'] },
+  'partials/agent-nav.ejs': { sha: 'c5c5d67ac1ebb3a8', names: ['agent', 'currentPath', 'town', 'urls'] },
   'partials/error-summary.ejs': { sha: 'fc2d81e4abe9039b', names: ['errors'] },
   'partials/form/csrf.ejs': { sha: 'e90ff28947cbba94', names: ['csrfToken'] },
   'partials/form/input.ejs': {
@@ -574,6 +587,27 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'payments/choose.ejs': { sha: '14ceff9951c9466e', names: ['chosen', 'errors', 'format', 'page', 'title', 'town', 'urls'] },
   'payments/confirm.ejs': { sha: '03e899c4082bfddf', names: ['format', 'invoices', 'title', 'totalCents', 'town', 'urls'] },
   'payments/show.ejs': { sha: 'b03ddb866f191e02', names: ['format', 'title', 'town', 'urls', 'view'] },
+  'procedures/form.ejs': {
+    sha: '54f3e7e882dfb2e5',
+    names: [
+      'accept',
+      'documents',
+      'fieldErrors',
+      'fields',
+      'filesForgotten',
+      'formatsText',
+      'stockage',
+      'town',
+      'urls',
+      'values',
+      'version',
+    ],
+  },
+  'procedures/index.ejs': { sha: '784b9f434d4034a2', names: ['builtIn', 'familyOpen', 'services', 'town', 'urls'] },
+  'procedures/partials/fields.ejs': {
+    sha: '85c241621c32f775',
+    names: ['accept', 'documents', 'fieldErrors', 'fields', 'filesForgotten', 'formatsText', 'stockage', 'values'],
+  },
   'quotient/index.ejs': {
     sha: '2c2c9f2ff7c0077d',
     names: [
