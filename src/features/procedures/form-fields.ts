@@ -160,6 +160,9 @@ export type Answer =
   | { fieldId: string; kind: 'number'; value: number }
   | { fieldId: string; kind: 'file'; value: null };
 
+// A long answer may hold line breaks and tabs, not other control or bidirectional characters.
+// eslint-disable-next-line no-control-regex
+const MULTILINE_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const NUMBER = /^-?\d{1,12}(?:[.,]\d{1,4})?$/;
 
 /** The zod schema of one field's value, with the French messages naming the field. */
@@ -189,10 +192,7 @@ function valueSchema(f: FormField) {
         z
           .string()
           .max(LONG_TEXT_MAX, `La réponse à ${subject} doit comporter ${LONG_TEXT_MAX} caractères au maximum`)
-          .refine(
-            (v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(v),
-            `La réponse à ${subject} contient un caractère qui n'est pas accepté : retirez-le`,
-          ),
+          .refine((v) => !MULTILINE_CONTROL.test(v), `La réponse à ${subject} contient un caractère qui n'est pas accepté : retirez-le`),
       );
     case 'date':
       return requiredOr(
