@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { loadDemoActivities } from './demo-activities.js';
 import { loadDemoBilling } from './demo-billing.js';
+import { loadDemoProcedures } from './demo-procedures.js';
 import { withTransaction } from './pool.js';
 
 /**
@@ -213,6 +214,7 @@ export async function loadDemoData(pool: pg.Pool, towns: DemoTown[] = DEMO_TOWNS
       await loadFamilies(client, rows[0]!.id, town.families);
       await loadDemoActivities(client, rows[0]!.id, town.slug, town.schoolZone);
       await loadDemoBilling(client, rows[0]!.id, town.slug, town.families[0]?.postalCode ?? '');
+      await loadDemoProcedures(client, rows[0]!.id);
     }
   });
 }
