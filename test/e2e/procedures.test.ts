@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/lib/clock.js';
 import { urls } from '../../src/routes.js';
@@ -45,7 +45,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function signInAgent(page: import('playwright-core').Page, role: 'agent' | 'admin') {
+async function signInAgent(page: Page, role: 'agent' | 'admin') {
   const agent = await createAgentFixture(server.db.pool, 'tarnos', role, { displayName: LONG_AGENT_NAME });
   await page.goto(urls.agentSignIn('tarnos'));
   await page.getByLabel("Nom d'utilisateur").fill(agent.username);

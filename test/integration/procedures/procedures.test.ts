@@ -312,6 +312,11 @@ describe('a parent’s submission', () => {
     expect(page(bad).fieldValue('c3')).toBe('31/02/2026');
     expect(page(bad).fieldValue('c6')).toBe('deux');
 
+    const long = await send(f.agent, form.id, { ...VALID, c1: 'x'.repeat(201) }, [{ name: 'a.pdf', content: pdf('a') }]);
+    expect(page(long).errorSummary()).toEqual([
+      { field: 'c1', message: 'La réponse à « Objet » doit comporter 200 caractères au maximum' },
+    ]);
+
     const wrongType = await send(f.agent, form.id, VALID, [{ name: 'script.exe', content: Buffer.from('MZ not a document') }]);
     expect(wrongType.status).toBe(400);
     expect(page(wrongType).fieldError('c7')).toContain('format');
