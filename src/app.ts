@@ -32,6 +32,7 @@ import { renewalRouter } from './features/renewal/renewal.routes.js';
 import { schoolEnrolmentRouter } from './features/school-enrolment/school-enrolment.routes.js';
 import { surveyRouter } from './features/survey/survey.routes.js';
 import { remindersRouter } from './features/reminders/reminders.routes.js';
+import { proceduresRouter } from './features/procedures/procedures.routes.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
@@ -147,6 +148,7 @@ export function createApp(deps: AppDeps): Express {
         remindersRouter(deps),
         calendarFeedRouter(deps),
         accountClosingRouter(deps),
+        proceduresRouter(deps),
       ),
     ),
     underPrefix('/agents', backOfficeRouter(deps)),

@@ -2,7 +2,7 @@
  * Every URL the app builds, in one place: views, redirects and mails call these rather
  * than writing paths by hand.
  */
-type TownRef = string | { slug: string };
+export type TownRef = string | { slug: string };
 const t = (town: TownRef) => `/${typeof town === 'string' ? town : town.slug}`;
 
 /** `?a=1&b=2` from the non-empty values (a page 1 is left out: it is the default). */
@@ -342,6 +342,21 @@ export const urls = {
   calendarFeed: (town: TownRef, token: string) => `${t(town)}/agenda/${token}.ics`,
   accountClose: (town: TownRef) => `${t(town)}/mon-espace/compte/cloturer`,
   accountClosed: (town: TownRef) => `${t(town)}/mon-espace/compte/cloture-confirmee`,
+
+  // NOUVELLE DÉMARCHE (issue 17, procedures): the parent's catalogue of what to ask online and
+  // the town's own forms; the admins' form builder
+  procedures: (town: TownRef) => `${t(town)}/mon-espace/nouvelle-demarche`,
+  procedureForm: (town: TownRef, formId: string) => `${t(town)}/mon-espace/nouvelle-demarche/formulaires/${formId}`,
+  agentForms: (town: TownRef) => `${t(town)}/agents/formulaires`,
+  agentFormNew: (town: TownRef) => `${t(town)}/agents/formulaires/nouveau`,
+  agentForm: (town: TownRef, id: string) => `${t(town)}/agents/formulaires/${id}`,
+  agentFormPreview: (town: TownRef, id: string) => `${t(town)}/agents/formulaires/${id}/apercu`,
+  agentFormPublish: (town: TownRef, id: string) => `${t(town)}/agents/formulaires/${id}/publier`,
+  agentFormUnpublish: (town: TownRef, id: string) => `${t(town)}/agents/formulaires/${id}/depublier`,
+  agentFormFields: (town: TownRef, id: string) => `${t(town)}/agents/formulaires/${id}/champs`,
+  agentFormField: (town: TownRef, id: string, fieldId: string) => `${t(town)}/agents/formulaires/${id}/champs/${fieldId}`,
+  agentFormFieldDelete: (town: TownRef, id: string, fieldId: string) => `${t(town)}/agents/formulaires/${id}/champs/${fieldId}/supprimer`,
+  agentFormFieldUp: (town: TownRef, id: string, fieldId: string) => `${t(town)}/agents/formulaires/${id}/champs/${fieldId}/monter`,
 
   devMailbox: () => '/_dev/mail',
   devMail: (id: string) => `/_dev/mail/${id}`,

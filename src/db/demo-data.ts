@@ -3,6 +3,7 @@ import { loadDemoActivities } from './demo-activities.js';
 import { loadDemoBilling } from './demo-billing.js';
 import { loadDemoSurvey } from './demo-survey.js';
 import { loadDemoPracticalInfo } from './demo-practical-info.js';
+import { loadDemoProcedures } from './demo-procedures.js';
 import { withTransaction } from './pool.js';
 
 /**
@@ -217,6 +218,7 @@ export async function loadDemoData(pool: pg.Pool, towns: DemoTown[] = DEMO_TOWNS
       await loadDemoBilling(client, rows[0]!.id, town.slug, town.families[0]?.postalCode ?? '');
       await loadDemoSurvey(client, rows[0]!.id, town.slug);
       await loadDemoPracticalInfo(client, rows[0]!.id);
+      await loadDemoProcedures(client, rows[0]!.id);
     }
   });
 }

@@ -75,6 +75,10 @@ export const AUDIT_ACTIONS = {
   'practical_page.file_add': "Ajout d'un fichier à une page d'infos pratiques",
   'practical_page.file_remove': "Suppression d'un fichier d'une page d'infos pratiques",
   'account.close': 'Clôture de son compte par un parent',
+  'town_form.create': "Création d'un formulaire en ligne",
+  'town_form.update': "Modification d'un formulaire en ligne",
+  'town_form.publish': "Publication d'un formulaire en ligne",
+  'town_form.unpublish': "Dépublication d'un formulaire en ligne",
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -165,6 +165,19 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     names: ['fieldErrors', 'hint', 'label', 'maxlength', 'name', 'rows', 'values'],
   },
   'agents/families/precreate-confirm.ejs': { sha: 'a9bfb0496373f16f', names: ['adult', 'family', 'town', 'urls'] },
+  'agents/forms/edit.ejs': {
+    sha: '197ac565b2ec5ae2',
+    names: ['fields', 'form', 'kindLabels', 'kindOptions', 'maxFields', 'pending', 'published', 'services', 'town', 'urls'],
+  },
+  'agents/forms/field.ejs': { sha: '395daf5dd993d200', names: ['field', 'form', 'kindOptions', 'town', 'urls'] },
+  'agents/forms/list.ejs': { sha: '75aa4d45d9c4b1fe', names: ['format', 'items', 'town', 'urls'] },
+  'agents/forms/new.ejs': { sha: '499c0c0e77181c35', names: ['services', 'town', 'urls'] },
+  'agents/forms/partials/field-inputs.ejs': { sha: '37ee7a4a0ab90f34', names: ['kindOptions', 'values'] },
+  'agents/forms/partials/meta.ejs': { sha: '3039a19a810cbdae', names: ['services'] },
+  'agents/forms/preview.ejs': {
+    sha: '02e917abe4ec7098',
+    names: ['accept', 'documents', 'fieldErrors', 'fields', 'filesForgotten', 'form', 'formatsText', 'stockage', 'town', 'urls', 'values'],
+  },
   'agents/home.ejs': { sha: '526ce4576ca38fca', names: ['activity', 'agent', 'auditActions', 'format', 'lines', 'town', 'urls'] },
   'agents/import/index.ejs': {
     sha: '333b364f88fbd747',
@@ -559,7 +572,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'my-family/closed.ejs': { sha: 'd6256e09f45ad45e', names: ['account', 'format', 'title', 'town', 'urls'] },
   'my-family/index.ejs': { sha: 'a0f1d8ff6c6e5e43', names: ['account', 'adults', 'children', 'family', 'format', 'town', 'urls'] },
   'my-family/partials/birth-date.ejs': { sha: '80df2ef399970985', names: ['dateErrorFields', 'fieldErrors', 'values'] },
-  'partials/agent-nav.ejs': { sha: '0fc9f120c3c354b7', names: ['agent', 'currentPath', 'town', 'urls'] },
+  'partials/agent-nav.ejs': { sha: '24905c807e51b148', names: ['agent', 'currentPath', 'town', 'urls'] },
   'partials/error-summary.ejs': { sha: 'fc2d81e4abe9039b', names: ['errors'] },
   'partials/form/csrf.ejs': { sha: 'e90ff28947cbba94', names: ['csrfToken'] },
   'partials/form/input.ejs': {
@@ -604,6 +617,27 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'payments/show.ejs': { sha: 'b03ddb866f191e02', names: ['format', 'title', 'town', 'urls', 'view'] },
   'practical-info/index.ejs': { sha: '761b91b5895ad56e', names: ['sections', 'town', 'urls'] },
   'practical-info/page.ejs': { sha: '3d87635394722c33', names: ['files', 'page', 'service', 'town', 'urls'] },
+  'procedures/form.ejs': {
+    sha: '54f3e7e882dfb2e5',
+    names: [
+      'accept',
+      'documents',
+      'fieldErrors',
+      'fields',
+      'filesForgotten',
+      'formatsText',
+      'stockage',
+      'town',
+      'urls',
+      'values',
+      'version',
+    ],
+  },
+  'procedures/index.ejs': { sha: '784b9f434d4034a2', names: ['builtIn', 'familyOpen', 'services', 'town', 'urls'] },
+  'procedures/partials/fields.ejs': {
+    sha: '85c241621c32f775',
+    names: ['accept', 'documents', 'fieldErrors', 'fields', 'filesForgotten', 'formatsText', 'stockage', 'values'],
+  },
   'quotient/index.ejs': {
     sha: '2c2c9f2ff7c0077d',
     names: [

@@ -45,4 +45,6 @@ export const UPLOAD_ROUTES = {
   agentImport: { path: route(urls.agentImport), field: 'fichier', maxFiles: 1, maxBytes: 10 * 1024 * 1024 },
   /** Files to download from an INFOS PRATIQUES page (issue 17): the justificatifs' formats and size. */
   agentPracticalInfoFiles: { path: route(urls.agentPracticalInfoFiles, ':pageId'), ...DOCUMENTS },
+  /** A town form's attachment (NOUVELLE DÉMARCHE, issue 17): one file field per form, the justificatifs' bounds. */
+  procedureForm: { path: route(urls.procedureForm, ':formId'), ...DOCUMENTS },
 } as const satisfies Record<string, UploadRoute>;

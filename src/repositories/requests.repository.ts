@@ -18,7 +18,8 @@ export type RequestType =
   | 'invoice_contest'
   | 'quotient_declaration'
   | 'renewal'
-  | 'school_enrolment';
+  | 'school_enrolment'
+  | 'town_form';
 
 export interface RequestRow {
   id: string;

@@ -534,3 +534,37 @@ export function registrationInput(overrides: Partial<RegistrationInput> = {}): R
     ...overrides,
   };
 }
+
+/**
+ * A town form (NOUVELLE DÉMARCHE, issue 17) with its draft fields, published as version 1
+ * unless `published: false`; its service is the town's first unless `serviceName` says which.
+ */
+export async function createTownForm(
+  db: Queryable,
+  townSlug: string,
+  overrides: { title?: string; intro?: string; serviceName?: string; fields?: unknown[]; published?: boolean } = {},
+) {
+  const t = await town(db, townSlug);
+  const forms = await import('../../src/repositories/town-forms.repository.js');
+  const { listServices } = await import('../../src/repositories/towns.repository.js');
+  const services = await listServices(db, t.id);
+  const service = overrides.serviceName ? services.find((s) => s.name === overrides.serviceName) : services[0];
+  if (!service) throw new Error(`no service ${overrides.serviceName ?? ''} in ${townSlug}`);
+  const title = overrides.title ?? `Formulaire ${unique()}`;
+  const intro = overrides.intro ?? '';
+  const fields = overrides.fields ?? [{ id: 'c1', kind: 'text', label: 'Objet', help: '', required: true, options: [] }];
+  const now = new Date();
+  const id = await forms.insertForm(db, t.id, { serviceId: service.id, title, intro }, now);
+  await forms.updateFormFields(db, t.id, id, fields, now);
+  let versionId: string | null = null;
+  if (overrides.published !== false) {
+    versionId = await forms.insertVersion(
+      db,
+      t.id,
+      { formId: id, version: 1, serviceId: service.id, serviceName: service.name, title, intro, fields },
+      now,
+    );
+    await forms.setPublishedVersion(db, t.id, id, versionId, now);
+  }
+  return { id, versionId, title, serviceId: service.id, serviceName: service.name };
+}

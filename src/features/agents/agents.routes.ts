@@ -20,6 +20,7 @@ import { agentsEnrolmentRouter } from './enrolment/enrolment.routes.js';
 import { agentsRenewalRouter } from './renewal/renewal.routes.js';
 import { schoolSectorsRouter } from './school-sectors/school-sectors.routes.js';
 import { agentsSurveysRouter } from './surveys/surveys.routes.js';
+import { agentsFormsRouter } from './forms/forms.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -48,5 +49,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     schoolSectorsRouter(deps),
     agentsSurveysRouter(deps),
     agentsPracticalInfoRouter(deps),
+    agentsFormsRouter(deps),
   );
 }

@@ -34,6 +34,8 @@ export function requestEffects(ctx: ServiceContext): Record<RequestType, Request
     renewal: renewalEffects,
     // Accepting a pre-enrolment gives the child its school and class.
     school_enrolment: schoolEnrolmentEffects,
+    // A town form's answer is for the services to act on: its decision only changes its status.
+    town_form: {},
   };
 }
 

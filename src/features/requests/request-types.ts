@@ -21,6 +21,7 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'quotient_declaration',
   'renewal',
   'school_enrolment',
+  'town_form',
 ];
 
 export const TYPE_LABELS: Record<RequestType, string> = {
@@ -35,6 +36,7 @@ export const TYPE_LABELS: Record<RequestType, string> = {
   quotient_declaration: 'Déclaration de quotient familial',
   renewal: "Renouvellement du dossier d'un enfant",
   school_enrolment: 'Préinscription scolaire',
+  town_form: 'Formulaire en ligne',
 };
 
 /** Every type, 'reservation' and 'absence' (issue 6) included: the agents' queue filters on these. */
@@ -197,6 +199,8 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
       return renewalDetails(payload);
     case 'school_enrolment':
       return schoolEnrolmentDetails(payload);
+    case 'town_form':
+      return townFormDetails(payload);
     default:
       return { changes: changesOf(payload), fields: [], onAccept: null };
   }
@@ -334,6 +338,33 @@ function schoolEnrolmentDetails(payload: Record<string, unknown>): RequestDetail
     onAccept:
       "Accepter inscrit l'école et la classe dans le dossier de l'enfant. Pour choisir une autre école ou une autre classe, décidez depuis la page Secteurs scolaires ; d'ici, c'est l'école demandée.",
     acceptLabel: "Accepter avec l'école demandée",
+  };
+}
+
+/**
+ * A submission of a town's form (src/features/procedures/): the questions as the version asked
+ * them, each with its answer in words, written once when the parent sent it. A later version
+ * of the form changes nothing here.
+ */
+export interface TownFormPayload {
+  formId: string;
+  versionId: string;
+  version: number;
+  title: string;
+  serviceName: string;
+  answers: { fieldId: string; kind: string; label: string; value: unknown; words: string }[];
+}
+
+function townFormDetails(payload: Record<string, unknown>): RequestDetails {
+  const answers = (Array.isArray(payload.answers) ? payload.answers : []) as Partial<TownFormPayload['answers'][number]>[];
+  return {
+    changes: [],
+    fields: [
+      { label: 'Formulaire', value: `${str(payload.title)} (version ${typeof payload.version === 'number' ? payload.version : '?'})` },
+      { label: 'Service destinataire', value: str(payload.serviceName) || 'Non précisé' },
+      ...answers.map((a) => ({ label: str(a.label), value: str(a.words) })),
+    ],
+    onAccept: null,
   };
 }
 
