@@ -64,7 +64,7 @@ export async function listServices(db: Queryable, townId: string): Promise<TownS
 export async function listPublishedNews(db: Queryable, townId: string, limit = 5): Promise<NewsItem[]> {
   const { rows } = await db.query<NewsItem>(
     `select id, title, body, published_at as "publishedAt" from news
-      where town_id = $1 and published_at is not null and published_at <= now()
+      where town_id = $1 and published_at is not null and published_at <= now() and visibility = 'public'
       order by published_at desc limit $2`,
     [townId, limit],
   );
@@ -81,4 +81,19 @@ export async function currentText(
     [townId, kind],
   );
   return rows[0];
+}
+
+/** What the portal's menu needs to hide the entries a town has nothing behind: one cheap read, cached per town. */
+export interface TownMenuFacts {
+  hasNews: boolean;
+  hasActivities: boolean;
+}
+
+export async function townMenuFacts(db: Queryable, townId: string): Promise<TownMenuFacts> {
+  const { rows } = await db.query<TownMenuFacts>(
+    `select exists (select 1 from news where town_id = $1 and published_at is not null and published_at <= now()) as "hasNews",
+            exists (select 1 from activities where town_id = $1) as "hasActivities"`,
+    [townId],
+  );
+  return rows[0] ?? { hasNews: false, hasActivities: false };
 }
