@@ -14,5 +14,3 @@ alter table news add constraint news_target_check check (
   (target_activity_id is null or target_school_id is null)
   and (visibility = 'families' or (target_activity_id is null and target_school_id is null))
 );
--- The archive pages published items newest first.
-create index news_town_published_idx on news (town_id, published_at desc) where published_at is not null;

@@ -7,13 +7,14 @@ export const TARGET_FORMAT = new RegExp(`^(activite|ecole):${UUID}$`);
 /**
  * Plain text: paragraphs separated by an empty line, never HTML (views escape it). The
  * target is 'activite:<id>' or 'ecole:<id>' ('' for every signed-in family); whether the id
- * is one of the town's is checked against the town's list by the controller.
+ * is one of the town's is checked against the town's list by the controller. A post without a
+ * visibility (the form always sends one) keeps the item public, as every item was before.
  */
 export const newsFormSchema = z
   .object({
     titre: required(150, 'Saisissez le titre de l’actualité', 'Le titre doit contenir 150 caractères au maximum'),
     texte: paragraphs(10_000, 'Saisissez le texte de l’actualité', 'Le texte doit contenir 10 000 caractères au maximum'),
-    visibilite: z.enum(['publique', 'familles'], { message: 'Choisissez à qui l’actualité est destinée' }).prefault('' as 'publique'),
+    visibilite: z.enum(['publique', 'familles'], { message: 'Choisissez à qui l’actualité est destinée' }).prefault('publique'),
     cible: z
       .string()
       .trim()

@@ -67,9 +67,11 @@ export async function updateNews(
         title: input.title,
         ...(before.title !== input.title ? { previousTitle: before.title } : {}),
         bodyChanged: before.body !== input.body,
-        visibility: input.visibility,
-        targetActivityId: input.targetActivityId,
-        targetSchoolId: input.targetSchoolId,
+        ...(before.visibility !== input.visibility ||
+        before.targetActivityId !== input.targetActivityId ||
+        before.targetSchoolId !== input.targetSchoolId
+          ? { visibility: input.visibility, targetActivityId: input.targetActivityId, targetSchoolId: input.targetSchoolId }
+          : {}),
       },
       at: now,
     });
