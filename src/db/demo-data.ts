@@ -125,7 +125,7 @@ export const DEMO_TOWNS: DemoTown[] = [
       // Seed 001: the item only signed-in families read (issue 17).
       {
         title: 'Bienvenue sur votre espace privé',
-        body: "Depuis votre espace privé, suivez vos démarches, réservez les activités de vos enfants, consultez et payez vos factures.\n\nVos documents justificatifs restent disponibles dans votre espace de stockage pour vos prochaines demandes.",
+        body: 'Depuis votre espace privé, suivez vos démarches, réservez les activités de vos enfants, consultez et payez vos factures.\n\nVos documents justificatifs restent disponibles dans votre espace de stockage pour vos prochaines demandes.',
         publishedAt: '2026-09-01T08:05:00+02:00',
         visibility: 'families',
       },

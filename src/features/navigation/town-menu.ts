@@ -31,8 +31,18 @@ const under = (href: (town: TownRef) => string) => (path: string, town: TownRef)
 
 export const TOWN_MENU: readonly MenuEntry[] = [
   { label: 'Accueil', href: urls.townHome, isCurrent: (path, town) => path === urls.townHome(town), visible: () => true },
-  { label: 'Actualités', href: (town) => urls.newsArchive(town), isCurrent: under((town) => urls.newsArchive(town)), visible: (f) => f.hasNews },
-  { label: 'Edition de documents', href: urls.documentEditions, isCurrent: under(urls.documentEditions), visible: (_f, signedIn) => signedIn },
+  {
+    label: 'Actualités',
+    href: (town) => urls.newsArchive(town),
+    isCurrent: under((town) => urls.newsArchive(town)),
+    visible: (f) => f.hasNews,
+  },
+  {
+    label: 'Edition de documents',
+    href: urls.documentEditions,
+    isCurrent: under(urls.documentEditions),
+    visible: (_f, signedIn) => signedIn,
+  },
   { label: 'Activités', href: urls.activityOffer, isCurrent: under(urls.activityOffer), visible: (f) => f.hasActivities },
 ];
 

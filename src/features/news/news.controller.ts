@@ -25,7 +25,10 @@ export function newsController(deps: AppDeps) {
     const raw = typeof req.query.page === 'string' ? req.query.page : '1';
     // Anything but a plain page number shows the first page, as the other view queries do.
     const page = /^[1-9][0-9]{0,5}$/.test(raw) ? Number(raw) : 1;
-    const { items, total } = await listVisibleNews(pool, town.id, reader(res), { limit: NEWS_PER_PAGE, offset: (page - 1) * NEWS_PER_PAGE });
+    const { items, total } = await listVisibleNews(pool, town.id, reader(res), {
+      limit: NEWS_PER_PAGE,
+      offset: (page - 1) * NEWS_PER_PAGE,
+    });
     const pages = Math.max(1, Math.ceil(total / NEWS_PER_PAGE));
     if (page > pages) throw new NotFoundError('news page out of range');
     res.render('news/archive', { title: page > 1 ? `Actualités, page ${page} sur ${pages}` : 'Actualités', items, page, pages, total });

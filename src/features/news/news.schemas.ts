@@ -29,7 +29,11 @@ export const newsFormSchema = z
 export type NewsForm = z.infer<typeof newsFormSchema>;
 
 /** The form's values as the news row stores them. */
-export function newsAudience(form: NewsForm): { visibility: 'public' | 'families'; targetActivityId: string | null; targetSchoolId: string | null } {
+export function newsAudience(form: NewsForm): {
+  visibility: 'public' | 'families';
+  targetActivityId: string | null;
+  targetSchoolId: string | null;
+} {
   const [kind, id] = form.cible.split(':');
   return {
     visibility: form.visibilite === 'familles' ? 'families' : 'public',

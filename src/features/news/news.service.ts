@@ -23,7 +23,12 @@ export async function createNews(ctx: Pick<ServiceContext, 'pool' | 'clock'>, to
       action: 'news.create',
       targetType: 'news',
       targetId: id,
-      details: { title: input.title, visibility: input.visibility, targetActivityId: input.targetActivityId, targetSchoolId: input.targetSchoolId },
+      details: {
+        title: input.title,
+        visibility: input.visibility,
+        targetActivityId: input.targetActivityId,
+        targetSchoolId: input.targetSchoolId,
+      },
       at: now,
     });
     return id;

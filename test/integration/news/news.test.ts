@@ -123,9 +123,7 @@ describe('the news archive', () => {
     expect(p.texts('.news-item__paragraph')).toEqual([body.split('\n\n')[0]!.trim(), 'Second paragraphe.']);
     // The archive's excerpt stops at the first paragraph, cut at a word.
     const archive = page(await t.agent().get(ARCHIVE));
-    const excerpt = archive
-      .$('.news-item')
-      .filter((_i, el) => archive.$(el).find('.news-item__title').text() === 'Texte complet');
+    const excerpt = archive.$('.news-item').filter((_i, el) => archive.$(el).find('.news-item__title').text() === 'Texte complet');
     expect(excerpt.text()).toContain('…');
     expect(excerpt.text()).not.toContain('Second paragraphe.');
 

@@ -37,7 +37,10 @@ export function newsController(deps: AppDeps) {
     const [activities, schools] = await Promise.all([listActivities(pool, townId), listSchools(pool, townId)]);
     return [
       { value: '', label: 'Toutes les familles connectées' },
-      ...activities.map((a) => ({ value: `activite:${a.id}`, label: `Familles inscrites à l’activité ${a.name}${a.site ? ` (${a.site})` : ''}` })),
+      ...activities.map((a) => ({
+        value: `activite:${a.id}`,
+        label: `Familles inscrites à l’activité ${a.name}${a.site ? ` (${a.site})` : ''}`,
+      })),
       ...schools.map((s) => ({ value: `ecole:${s.id}`, label: `Familles d’un enfant à l’école ${s.name}` })),
     ];
   }
@@ -107,7 +110,11 @@ export function newsController(deps: AppDeps) {
     const item = await loadItem(req);
     const form = await readForm(req);
     if (!form.ok) return renderForm(req, res, 400, { item, errors: form.errors, values: form.values });
-    await service.updateNews(ctx, town, auditActor(req), item.id, { title: form.data.titre, body: form.data.texte, ...newsAudience(form.data) });
+    await service.updateNews(ctx, town, auditActor(req), item.id, {
+      title: form.data.titre,
+      body: form.data.texte,
+      ...newsAudience(form.data),
+    });
     req.session.flash = { kind: 'success', message: `L’actualité « ${form.data.titre} » a été enregistrée.` };
     res.redirect(303, urls.agentNews(town));
   }
