@@ -573,7 +573,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     sha: '316ca3b4ac807a46',
     names: ['fieldErrors', 'hint', 'label', 'maxlength', 'name', 'required', 'rows', 'spellcheck', 'value', 'values'],
   },
-  'partials/news-excerpt.ejs': { sha: 'da13a4d08a2aba0d', names: ['n', 'town', 'urls'] },
+  'partials/news-excerpt.ejs': { sha: 'b4af60938d98bd89', names: ['n', 'town', 'urls'] },
   'partials/session-warning.ejs': { sha: '0bf2498ab219b5a4', names: ['currentPath', 'town', 'urls'] },
   'partials/signin-form.ejs': { sha: 'bee23126a9cdd4d3', names: ['captcha', 'csrfToken', 'town', 'urls', 'values'] },
   'payments/bank.ejs': { sha: 'c29d6effc75c1591', names: ['bank', 'format', 'title', 'town', 'urls'] },
