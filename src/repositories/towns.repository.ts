@@ -61,12 +61,22 @@ export async function listServices(db: Queryable, townId: string): Promise<TownS
   return rows;
 }
 
-export async function listPublishedNews(db: Queryable, townId: string, limit = 5): Promise<NewsItem[]> {
+/**
+ * The latest items for the town home ('public') or a family's dashboard ('families': with the
+ * families' items aimed at no one in particular; aimed ones are in the archive, for whom they are).
+ */
+export async function listPublishedNews(
+  db: Queryable,
+  townId: string,
+  limit = 5,
+  audience: 'public' | 'families' = 'public',
+): Promise<NewsItem[]> {
   const { rows } = await db.query<NewsItem>(
     `select id, title, body, published_at as "publishedAt" from news
-      where town_id = $1 and published_at is not null and published_at <= now() and visibility = 'public'
+      where town_id = $1 and published_at is not null and published_at <= now()
+        and (visibility = 'public' or ($3 and target_activity_id is null and target_school_id is null))
       order by published_at desc limit $2`,
-    [townId, limit],
+    [townId, limit, audience === 'families'],
   );
   return rows;
 }

@@ -41,6 +41,13 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** The page's globals these checks read (the tests compile without the DOM's types). */
+interface FocusWindow {
+  document: {
+    activeElement: { textContent: string | null; matches(selector: string): boolean; closest(selector: string): unknown } | null;
+  };
+}
+
 /** Tabs forward until `focused` (run in the page, so self-contained) holds (a few dozen stops at most). */
 async function tabTo(page: Page, focused: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 30; i++) {
@@ -63,7 +70,11 @@ describe('the portal’s menu and news in Chromium', { timeout: 240_000 }, () =>
     try {
       // At 320 px: the disclosure, reached by Tab, opened by Enter, closed and opened again by Space.
       await page.goto('/tarnos/');
-      await tabTo(page, () => document.activeElement?.matches('summary.town-menu__toggle') === true, 'the menu button');
+      await tabTo(
+        page,
+        () => (globalThis as unknown as FocusWindow).document.activeElement?.matches('summary.town-menu__toggle') === true,
+        'the menu button',
+      );
       const details = page.locator('details.town-menu__disclosure');
       expect(await details.getAttribute('open')).toBeNull();
       await page.keyboard.press('Enter');
@@ -73,9 +84,9 @@ describe('the portal’s menu and news in Chromium', { timeout: 240_000 }, () =>
       await page.keyboard.press('Space');
       expect(await details.getAttribute('open')).toBe('');
       expect(await currentEntry(page)).toBe('Accueil');
-      await tabTo(page, () => document.activeElement?.textContent === 'Accueil', 'Accueil');
+      await tabTo(page, () => (globalThis as unknown as FocusWindow).document.activeElement?.textContent === 'Accueil', 'Accueil');
       await page.keyboard.press('Tab');
-      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Actualités');
+      expect(await page.evaluate(() => (globalThis as unknown as FocusWindow).document.activeElement?.textContent)).toBe('Actualités');
       await Promise.all([page.waitForURL('**/tarnos/actualites'), page.keyboard.press('Enter')]);
       expect(await currentEntry(page)).toBe('Actualités');
       // A visitor never sees the families' item.
@@ -87,7 +98,9 @@ describe('the portal’s menu and news in Chromium', { timeout: 240_000 }, () =>
       expect(await page.locator('details.town-menu__disclosure').isVisible()).toBe(false);
       await tabTo(
         page,
-        () => document.activeElement?.closest('.town-menu__bar') != null && document.activeElement.textContent === 'Activités',
+        () =>
+          (globalThis as unknown as FocusWindow).document.activeElement?.closest('.town-menu__bar') != null &&
+          (globalThis as unknown as FocusWindow).document.activeElement?.textContent === 'Activités',
         'Activités in the bar',
       );
       await Promise.all([page.waitForURL('**/tarnos/activites'), page.keyboard.press('Enter')]);

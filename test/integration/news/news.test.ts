@@ -187,6 +187,9 @@ describe('news for families', () => {
     const item = await plain.get(`${ARCHIVE}/${forFamilies}`);
     expect(item.status).toBe(200);
     expect(page(item).text('.news-item__private')).toBe('Réservée aux familles connectées');
+    // The dashboard's latest news include it; the town home does not.
+    expect(titles(await plain.get(`/${SLUG}/mon-espace`))).toContain('Pour les familles');
+    expect(titles(await plain.get(`/${SLUG}/`))).not.toContain('Pour les familles');
     expect((await plain.get(`${ARCHIVE}/${forActivity}`)).status).toBe(404);
     expect((await plain.get(`${ARCHIVE}/${forSchool}`)).status).toBe(404);
   });
