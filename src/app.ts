@@ -48,6 +48,8 @@ import { noStore, securityHeaders } from './middleware/security.js';
 import { saveBeforeRedirect, sessionMiddleware } from './middleware/session.js';
 import { staticAssets } from './middleware/static-assets.js';
 import { townMiddleware } from './middleware/town.js';
+import { townMenuMiddleware } from './features/navigation/town-menu.middleware.js';
+import { newsRouter } from './features/news/news.routes.js';
 import { underPrefix } from './middleware/under-prefix.js';
 import { urls } from './routes.js';
 import type { AppDeps } from './deps.js';
@@ -121,6 +123,7 @@ export function createApp(deps: AppDeps): Express {
     townMiddleware(pool),
     loadAccount(pool, deps.clock),
     loadAgent(pool, deps.clock),
+    townMenuMiddleware(deps),
     // Each area behind its path prefix, so a request walks only its own area's routes. The
     // parent's space also holds two public pages of its features (checking a document,
     // simulating tariffs), kept beside their signed-in pages.
@@ -157,6 +160,7 @@ export function createApp(deps: AppDeps): Express {
     townRouter(deps),
     activityOfferRouter(deps),
     practicalInfoRouter(deps),
+    newsRouter(deps),
     authRouter(deps),
   );
 

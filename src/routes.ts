@@ -362,6 +362,9 @@ export const urls = {
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',
   readyz: () => '/readyz',
+  // ACTUALITÉS for visitors and families (issue 17, nav-news): the archive, paged, and each item
+  newsArchive: (town: TownRef, query?: { page?: number }) => `${t(town)}/actualites${queryString(query)}`,
+  newsItem: (town: TownRef, id: string) => `${t(town)}/actualites/${id}`,
 } as const;
 
 export type Urls = typeof urls;

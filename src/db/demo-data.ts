@@ -20,7 +20,7 @@ export interface DemoTown {
   passwordPolicy: { minLength: number; upper: boolean; lower: boolean; digit: boolean };
   deadlineRules: Record<string, unknown>;
   services: { name: string; address?: string; phone?: string; email?: string }[];
-  news: { title: string; body: string; publishedAt: string }[];
+  news: { title: string; body: string; publishedAt: string; visibility?: 'public' | 'families' }[];
   /** Family files known to the town, with the Clé Enfance sent to them by post. */
   families: DemoFamily[];
 }
@@ -124,6 +124,13 @@ export const DEMO_TOWNS: DemoTown[] = [
         title: 'Les services en ligne sont ouverts',
         body: "Transmettez-nous vos demandes à partir des formulaires disponibles en ligne : inscription et réservation aux activités enfance, jeunesse et sport du 3 dix-huit, préinscription dans les écoles maternelles et élémentaires de Bayeux Intercom, préinscription annuelle à la garderie, à la restauration scolaire et à l'étude.",
         publishedAt: '2026-09-01T08:00:00+02:00',
+      },
+      // Seed 001: the item only signed-in families read (issue 17).
+      {
+        title: 'Bienvenue sur votre espace privé',
+        body: 'Depuis votre espace privé, suivez vos démarches, réservez les activités de vos enfants, consultez et payez vos factures.\n\nVos documents justificatifs restent disponibles dans votre espace de stockage pour vos prochaines demandes.',
+        publishedAt: '2026-09-01T08:05:00+02:00',
+        visibility: 'families',
       },
     ],
   },
@@ -259,11 +266,12 @@ async function loadTownContent(client: pg.PoolClient, townId: string, town: Demo
     mentionsLegales(town.name),
   ]);
   for (const n of town.news) {
-    await client.query(`insert into news (town_id, title, body, published_at) values ($1, $2, $3, $4)`, [
+    await client.query(`insert into news (town_id, title, body, published_at, visibility) values ($1, $2, $3, $4, $5)`, [
       townId,
       n.title,
       n.body,
       n.publishedAt,
+      n.visibility ?? 'public',
     ]);
   }
 }

@@ -235,7 +235,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     ],
   },
   'agents/new-password.ejs': { sha: '6ca301ee792be29a', names: ['agent', 'policy', 'town', 'urls'] },
-  'agents/news/form.ejs': { sha: '54d9b9d6569a08ac', names: ['action', 'format', 'item', 'town', 'urls'] },
+  'agents/news/form.ejs': { sha: 'c8aa2ed00a205db9', names: ['action', 'format', 'item', 'targets', 'town', 'urls'] },
   'agents/news/list.ejs': { sha: '99f6eb6680f2c261', names: ['format', 'items', 'town', 'urls'] },
   'agents/payments/counter.ejs': {
     sha: '55575f31b0a5d0e5',
@@ -443,7 +443,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     names: ['account', 'family', 'familyOpen', 'format', 'pendingEmail', 'town', 'urls'],
   },
   'dashboard/index.ejs': {
-    sha: '0b972c6d17fc3665',
+    sha: '14760f97bd13391c',
     names: [
       'account',
       'adults',
@@ -536,7 +536,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'errors/csrf.ejs': { sha: 'a4ab20f5c8630c4a', names: ['town', 'urls'] },
   'home/accessibilite.ejs': { sha: 'f31e7a907cdf4393', names: ['town'] },
   'home/text.ejs': { sha: '5a9f746e2c5430ce', names: ['heading', 'text'] },
-  'home/town.ejs': { sha: '81e761e514b6a14d', names: ['account', 'captcha', 'format', 'news', 'services', 'town', 'urls', 'values'] },
+  'home/town.ejs': { sha: 'd6beb5999484e523', names: ['account', 'captcha', 'format', 'news', 'services', 'town', 'urls', 'values'] },
   'home/towns.ejs': { sha: 'a83f7ec910cef925', names: ['towns', 'urls'] },
   'invoices/contest.ejs': {
     sha: '57e515c1c07dd1dd',
@@ -563,7 +563,10 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'view',
     ],
   },
-  'layouts/main.ejs': { sha: 'f072990a454284bf', names: ['account', 'agent', 'asset', 'body', 'errors', 'flash', 'title', 'town', 'urls'] },
+  'layouts/main.ejs': {
+    sha: '0f38ce5785715e4d',
+    names: ['account', 'agent', 'asset', 'body', 'errors', 'flash', 'title', 'town', 'townMenu', 'urls'],
+  },
   'my-family/add-adult.ejs': { sha: 'b1d80f9776228ce1', names: ['messageMax', 'town', 'urls'] },
   'my-family/add-child.ejs': { sha: '15b02ce6d35b8813', names: ['messageMax', 'town', 'urls'] },
   'my-family/add-member.ejs': { sha: '32ab41526e023bba', names: ['format', 'town', 'urls'] },
@@ -572,6 +575,8 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'my-family/closed.ejs': { sha: 'd6256e09f45ad45e', names: ['account', 'format', 'title', 'town', 'urls'] },
   'my-family/index.ejs': { sha: 'a0f1d8ff6c6e5e43', names: ['account', 'adults', 'children', 'family', 'format', 'town', 'urls'] },
   'my-family/partials/birth-date.ejs': { sha: '80df2ef399970985', names: ['dateErrorFields', 'fieldErrors', 'values'] },
+  'news/archive.ejs': { sha: '57f7c3d02c23d2e8', names: ['format', 'items', 'page', 'pages', 'total', 'town', 'urls'] },
+  'news/item.ejs': { sha: '2f6abc51d45b8b2f', names: ['format', 'item', 'town', 'urls'] },
   'partials/agent-nav.ejs': { sha: '24905c807e51b148', names: ['agent', 'currentPath', 'town', 'urls'] },
   'partials/error-summary.ejs': { sha: 'fc2d81e4abe9039b', names: ['errors'] },
   'partials/form/csrf.ejs': { sha: 'e90ff28947cbba94', names: ['csrfToken'] },
@@ -609,6 +614,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     sha: '316ca3b4ac807a46',
     names: ['fieldErrors', 'hint', 'label', 'maxlength', 'name', 'required', 'rows', 'spellcheck', 'value', 'values'],
   },
+  'partials/news-excerpt.ejs': { sha: 'b4af60938d98bd89', names: ['n', 'town', 'urls'] },
   'partials/session-warning.ejs': { sha: '0bf2498ab219b5a4', names: ['currentPath', 'town', 'urls'] },
   'partials/signin-form.ejs': { sha: 'bee23126a9cdd4d3', names: ['captcha', 'csrfToken', 'town', 'urls', 'values'] },
   'payments/bank.ejs': { sha: 'c29d6effc75c1591', names: ['bank', 'format', 'title', 'town', 'urls'] },

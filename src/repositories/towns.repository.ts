@@ -61,12 +61,22 @@ export async function listServices(db: Queryable, townId: string): Promise<TownS
   return rows;
 }
 
-export async function listPublishedNews(db: Queryable, townId: string, limit = 5): Promise<NewsItem[]> {
+/**
+ * The latest items for the town home ('public') or a family's dashboard ('families': with the
+ * families' items aimed at no one in particular; aimed ones are in the archive, for whom they are).
+ */
+export async function listPublishedNews(
+  db: Queryable,
+  townId: string,
+  limit = 5,
+  audience: 'public' | 'families' = 'public',
+): Promise<NewsItem[]> {
   const { rows } = await db.query<NewsItem>(
     `select id, title, body, published_at as "publishedAt" from news
       where town_id = $1 and published_at is not null and published_at <= now()
+        and (visibility = 'public' or ($3 and target_activity_id is null and target_school_id is null))
       order by published_at desc limit $2`,
-    [townId, limit],
+    [townId, limit, audience === 'families'],
   );
   return rows;
 }
@@ -81,4 +91,27 @@ export async function currentText(
     [townId, kind],
   );
   return rows[0];
+}
+
+/** What the portal's menu needs to hide the entries a town has nothing behind: one cheap read, cached per town. */
+export interface TownMenuFacts {
+  hasNews: boolean;
+  hasActivities: boolean;
+  /** VOTRE AVIS NOUS INTÉRESSE: a survey open on `today` (the same condition as `hasOpenSurvey`). */
+  hasOpenSurvey: boolean;
+  /** INFOS PRATIQUES: a published page, or at least a service whose contact the index lists. */
+  hasPracticalInfo: boolean;
+}
+
+/** `today` is the town's day (Europe/Paris, YYYY-MM-DD) from the injected clock. */
+export async function townMenuFacts(db: Queryable, townId: string, today: string): Promise<TownMenuFacts> {
+  const { rows } = await db.query<TownMenuFacts>(
+    `select exists (select 1 from news where town_id = $1 and published_at is not null and published_at <= now()) as "hasNews",
+            exists (select 1 from activities where town_id = $1) as "hasActivities",
+            exists (select 1 from surveys where town_id = $1 and closed_at is null and opens_on <= $2 and closes_on >= $2) as "hasOpenSurvey",
+            (exists (select 1 from practical_pages where town_id = $1 and published_at is not null)
+              or exists (select 1 from town_services where town_id = $1)) as "hasPracticalInfo"`,
+    [townId, today],
+  );
+  return rows[0] ?? { hasNews: false, hasActivities: false, hasOpenSurvey: false, hasPracticalInfo: false };
 }

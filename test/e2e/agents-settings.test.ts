@@ -214,12 +214,9 @@ describe('town settings and news in Chromium (Tarnos)', () => {
       await home.goto(`${server.baseUrl}/tarnos/`);
       const item = home.locator('.news-item', { hasText: 'Fermeture estivale des services' });
       expect(await item.count()).toBe(1);
-      // Paragraphs stay apart: the text keeps its line breaks.
+      // The excerpt (the first paragraph, "Lire la suite" for the rest) keeps its line breaks.
       expect(
-        await item
-          .locator('p')
-          .last()
-          .evaluate((el) => (globalThis as unknown as StyleWindow).getComputedStyle(el).whiteSpace),
+        await item.locator('.news-item__excerpt').evaluate((el) => (globalThis as unknown as StyleWindow).getComputedStyle(el).whiteSpace),
       ).toBe('pre-line');
 
       expect(await click(page.getByRole('link', { name: /^Fermeture estivale des services/ }))).toBe(200);

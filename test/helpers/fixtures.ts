@@ -320,11 +320,30 @@ export async function createDocument(
 export async function createNews(
   db: Queryable,
   townSlug: string,
-  overrides: Partial<{ title: string; body: string; publishedAt: Date | null; now: Date }> = {},
+  overrides: Partial<{
+    title: string;
+    body: string;
+    publishedAt: Date | null;
+    now: Date;
+    visibility: 'public' | 'families';
+    targetActivityId: string | null;
+    targetSchoolId: string | null;
+  }> = {},
 ): Promise<string> {
   const t = await town(db, townSlug);
   const now = overrides.now ?? new Date();
-  const id = await insertNews(db, t.id, { title: overrides.title ?? `Actualité ${unique()}`, body: overrides.body ?? 'Texte.' }, now);
+  const id = await insertNews(
+    db,
+    t.id,
+    {
+      title: overrides.title ?? `Actualité ${unique()}`,
+      body: overrides.body ?? 'Texte.',
+      visibility: overrides.visibility ?? 'public',
+      targetActivityId: overrides.targetActivityId ?? null,
+      targetSchoolId: overrides.targetSchoolId ?? null,
+    },
+    now,
+  );
   if (overrides.publishedAt) await setNewsPublishedAt(db, t.id, id, overrides.publishedAt);
   return id;
 }

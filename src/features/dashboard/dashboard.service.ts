@@ -22,9 +22,10 @@ export function familyOpen(account: Pick<Account, 'validationStatus' | 'familyId
 const NEWS_CACHE_MS = 5_000;
 const newsCache = ttlCache<NewsItem[]>(NEWS_CACHE_MS);
 
-function latestNews(db: pg.Pool, townId: string, cache: boolean): Promise<NewsItem[]> {
-  if (!cache) return listPublishedNews(db, townId, 3);
-  return newsCache.get(townId, () => listPublishedNews(db, townId, 3));
+/** A parent of a family file also sees the items for every signed-in family (issue 17). */
+function latestNews(db: pg.Pool, townId: string, audience: 'public' | 'families', cache: boolean): Promise<NewsItem[]> {
+  if (!cache) return listPublishedNews(db, townId, 3, audience);
+  return newsCache.get(`${townId}:${audience}`, () => listPublishedNews(db, townId, 3, audience));
 }
 
 export interface Dashboard extends DashboardActivity {
@@ -40,7 +41,7 @@ export async function dashboard(db: pg.Pool, clock: Clock, town: Town, account: 
   const open = familyOpen(account);
   const [{ family: found, ...activity }, news] = await Promise.all([
     dashboardPage(db, town.id, open ? account.familyId : null, scopeOf(account), clock.now()),
-    latestNews(db, town.id, cacheNews),
+    latestNews(db, town.id, account.familyId ? 'families' : 'public', cacheNews),
   ]);
   const family = found ?? undefined;
   return { ...activity, familyOpen: open, family, adults: family?.adults ?? [], children: family?.children ?? [], news };

@@ -11,7 +11,7 @@ import type { ServiceContext } from '../../deps.js';
  * agent says so, unpublished back to a draft. Each change is one transaction with its
  * audit row.
  */
-type NewsInput = { title: string; body: string };
+type NewsInput = { title: string; body: string } & news.NewsAudience;
 
 export async function createNews(ctx: Pick<ServiceContext, 'pool' | 'clock'>, town: Town, actor: Actor, input: NewsInput): Promise<string> {
   return withTransaction(ctx.pool, async (db) => {
@@ -23,7 +23,12 @@ export async function createNews(ctx: Pick<ServiceContext, 'pool' | 'clock'>, to
       action: 'news.create',
       targetType: 'news',
       targetId: id,
-      details: { title: input.title },
+      details: {
+        title: input.title,
+        visibility: input.visibility,
+        targetActivityId: input.targetActivityId,
+        targetSchoolId: input.targetSchoolId,
+      },
       at: now,
     });
     return id;
@@ -47,7 +52,14 @@ export async function updateNews(
 ): Promise<void> {
   await withTransaction(ctx.pool, async (db) => {
     const before = await lockItem(db, town, id);
-    if (before.title === input.title && before.body === input.body) return;
+    if (
+      before.title === input.title &&
+      before.body === input.body &&
+      before.visibility === input.visibility &&
+      before.targetActivityId === input.targetActivityId &&
+      before.targetSchoolId === input.targetSchoolId
+    )
+      return;
     const now = ctx.clock.now();
     await news.updateNews(db, town.id, id, input, now);
     await audit(db, {
@@ -60,6 +72,11 @@ export async function updateNews(
         title: input.title,
         ...(before.title !== input.title ? { previousTitle: before.title } : {}),
         bodyChanged: before.body !== input.body,
+        ...(before.visibility !== input.visibility ||
+        before.targetActivityId !== input.targetActivityId ||
+        before.targetSchoolId !== input.targetSchoolId
+          ? { visibility: input.visibility, targetActivityId: input.targetActivityId, targetSchoolId: input.targetSchoolId }
+          : {}),
       },
       at: now,
     });

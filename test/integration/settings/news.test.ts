@@ -78,8 +78,10 @@ describe('news written by agents', () => {
 
     const home = (await t.agent().get('/tarnos/')).text;
     expect(textOf(home)).toContain(`${VALID.titre} Publié le 20/11/2026`);
-    // Plain text with its paragraphs, escaped like any text.
-    expect(home).toContain('Les inscriptions pour les vacances de Noël sont ouvertes.\n\nPensez à réserver avant le 10 décembre.');
+    // The home shows the first paragraph; the item's page, "Lire la suite", the whole plain text.
+    expect(textOf(home)).toContain('Les inscriptions pour les vacances de Noël sont ouvertes. Lire la suite');
+    const full = textOf((await t.agent().get(`/tarnos/actualites/${draft.id}`)).text);
+    expect(full).toContain('Les inscriptions pour les vacances de Noël sont ouvertes. Pensez à réserver avant le 10 décembre.');
     const parent = await createParent(t.db.pool, 'tarnos');
     const browser = t.agent();
     await signIn(browser, 'tarnos', parent.username, parent.password);

@@ -7,7 +7,9 @@ import { requireTown } from '../../../middleware/town.js';
 import * as news from '../../../repositories/news.repository.js';
 import { urls } from '../../../routes.js';
 import { assertId } from '../../settings/settings.service.js';
-import { newsFormSchema } from '../../news/news.schemas.js';
+import { newsAudience, newsFormSchema, newsFormValues } from '../../news/news.schemas.js';
+import { listActivities } from '../../../repositories/activities.repository.js';
+import { listSchools } from '../../../repositories/school-sectors.repository.js';
 import * as service from '../../news/news.service.js';
 import type { ServiceContext } from '../../../deps.js';
 
@@ -30,7 +32,32 @@ export function newsController(deps: AppDeps) {
     res.render('agents/news/list', { title: 'Actualités', items: await news.listNews(pool, town.id) });
   }
 
-  function renderForm(
+  /** The town's activities and schools a families' item may be aimed at. */
+  async function targetOptions(townId: string): Promise<{ value: string; label: string }[]> {
+    const [activities, schools] = await Promise.all([listActivities(pool, townId), listSchools(pool, townId)]);
+    return [
+      { value: '', label: 'Toutes les familles connectées' },
+      ...activities.map((a) => ({
+        value: `activite:${a.id}`,
+        label: `Familles inscrites à l’activité ${a.name}${a.site ? ` (${a.site})` : ''}`,
+      })),
+      ...schools.map((s) => ({ value: `ecole:${s.id}`, label: `Familles d’un enfant à l’école ${s.name}` })),
+    ];
+  }
+
+  /** The form, or its errors when the target is not one of the town's (another town's id, a deleted one). */
+  async function readForm(req: Request) {
+    const town = requireTown(req);
+    const form = parseForm(newsFormSchema, req.body);
+    if (!form.ok) return form;
+    if (!(await targetOptions(town.id)).some((o) => o.value === form.data.cible)) {
+      const values = { ...form.data } as Record<string, string>;
+      return { ok: false as const, errors: [{ field: 'cible', message: 'Choisissez une activité ou une école de la liste' }], values };
+    }
+    return form;
+  }
+
+  async function renderForm(
     req: Request,
     res: Response,
     status: number,
@@ -38,6 +65,7 @@ export function newsController(deps: AppDeps) {
   ) {
     const town = requireTown(req);
     res.status(status).render('agents/news/form', {
+      targets: await targetOptions(town.id),
       title: options.item ? `Modifier l’actualité ${options.item.title}` : 'Nouvelle actualité',
       item: options.item,
       action: options.item ? urls.agentNewsEdit(town, options.item.id) : urls.agentNewsNew(town),
@@ -56,15 +84,15 @@ export function newsController(deps: AppDeps) {
     return item;
   }
 
-  function showNew(req: Request, res: Response) {
-    renderForm(req, res, 200, { errors: [], values: {} });
+  async function showNew(req: Request, res: Response) {
+    await renderForm(req, res, 200, { errors: [], values: { visibilite: 'publique' } });
   }
 
   async function create(req: Request, res: Response) {
     const town = requireTown(req);
-    const form = parseForm(newsFormSchema, req.body);
+    const form = await readForm(req);
     if (!form.ok) return renderForm(req, res, 400, { errors: form.errors, values: form.values });
-    await service.createNews(ctx, town, auditActor(req), { title: form.data.titre, body: form.data.texte });
+    await service.createNews(ctx, town, auditActor(req), { title: form.data.titre, body: form.data.texte, ...newsAudience(form.data) });
     req.session.flash = {
       kind: 'success',
       message: `L’actualité « ${form.data.titre} » est enregistrée comme brouillon : publiez-la pour l’afficher sur le portail.`,
@@ -74,15 +102,19 @@ export function newsController(deps: AppDeps) {
 
   async function showEdit(req: Request, res: Response) {
     const item = await loadItem(req);
-    renderForm(req, res, 200, { item, errors: [], values: { titre: item.title, texte: item.body } });
+    await renderForm(req, res, 200, { item, errors: [], values: newsFormValues(item) });
   }
 
   async function update(req: Request, res: Response) {
     const town = requireTown(req);
     const item = await loadItem(req);
-    const form = parseForm(newsFormSchema, req.body);
+    const form = await readForm(req);
     if (!form.ok) return renderForm(req, res, 400, { item, errors: form.errors, values: form.values });
-    await service.updateNews(ctx, town, auditActor(req), item.id, { title: form.data.titre, body: form.data.texte });
+    await service.updateNews(ctx, town, auditActor(req), item.id, {
+      title: form.data.titre,
+      body: form.data.texte,
+      ...newsAudience(form.data),
+    });
     req.session.flash = { kind: 'success', message: `L’actualité « ${form.data.titre} » a été enregistrée.` };
     res.redirect(303, urls.agentNews(town));
   }
