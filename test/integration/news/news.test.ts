@@ -311,6 +311,8 @@ describe('the portal’s menu', () => {
       { text: 'Accueil', href: `/${SLUG}/` },
       { text: 'Actualités', href: ARCHIVE },
       { text: 'Activités', href: `/${SLUG}/activites` },
+      // The town's services' contacts are behind it even before an agent writes a page.
+      { text: 'Infos pratiques', href: `/${SLUG}/infos-pratiques` },
     ]);
     expect(current(home)).toEqual(['Accueil']);
     // The phone's disclosure holds the same links.
@@ -321,7 +323,15 @@ describe('the portal’s menu', () => {
 
   it('adds EDITION DE DOCUMENTS for a signed-in parent, marked under its section', async () => {
     const res = await plain.get(`/${SLUG}/mon-espace/edition-de-documents`);
-    expect(menu(res).map((l) => l.text)).toEqual(['Accueil', 'Actualités', 'Edition de documents', 'Activités']);
+    // No survey is open in this town: VOTRE AVIS stays hidden.
+    expect(menu(res).map((l) => l.text)).toEqual([
+      'Accueil',
+      'Nouvelle démarche',
+      'Actualités',
+      'Edition de documents',
+      'Activités',
+      'Infos pratiques',
+    ]);
     expect(current(res)).toEqual(['Edition de documents']);
   });
 
