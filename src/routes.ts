@@ -318,6 +318,15 @@ export const urls = {
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',
   readyz: () => '/readyz',
+  // FranceConnect (issue 18): the parent's sign-in through the State's identity federation, its settings, the dev provider
+  franceConnectStart: (town: TownRef) => `${t(town)}/franceconnect/connexion`,
+  franceConnectCallback: (town: TownRef) => `${t(town)}/franceconnect/retour`,
+  franceConnectFirstUse: (town: TownRef) => `${t(town)}/franceconnect/premiere-connexion`,
+  franceConnectUnlink: (town: TownRef) => `${t(town)}/franceconnect/delier`,
+  franceConnectSignOut: (town: TownRef) => `${t(town)}/franceconnect/deconnexion`,
+  agentSettingsFranceConnect: (town: TownRef) => `${t(town)}/agents/parametres/franceconnect`,
+  devIdentityProvider: () => '/fournisseur-identite-de-test',
+  devIdentityProviderInteraction: (uid: string) => `/fournisseur-identite-de-test/interaction/${uid}`,
 } as const;
 
 export type Urls = typeof urls;

@@ -66,6 +66,10 @@ export const AUDIT_ACTIONS = {
   'school_sector.create': "Ajout d'une voie à la carte scolaire",
   'school_sector.delete': "Suppression d'une voie de la carte scolaire",
   'school_sectors.import': 'Import de la carte scolaire',
+  // FranceConnect (issue 18)
+  'franceconnect.link': "Liaison d'un compte à FranceConnect",
+  'franceconnect.unlink': "Fin de la liaison d'un compte à FranceConnect",
+  'franceconnect.settings': 'Modification des réglages FranceConnect',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
