@@ -103,6 +103,7 @@ export function devIdentityProvider({ config, logger }: Pick<AppDeps, 'config' |
     claims: Object.fromEntries([['openid', ['sub']], ...claimNames.map((name) => [name, [name]])]),
     acrValues: ['eidas1', 'eidas2', 'eidas3'],
     pkce: { required: () => true },
+    ttl: { AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 300, IdToken: 300 },
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: {
