@@ -58,8 +58,11 @@ export function franceConnectController(deps: AppDeps) {
 
   function refuse(req: Request, res: Response, status: number, message: string, reason: string, err?: unknown) {
     const code = err && typeof err === 'object' ? ((err as { code?: unknown }).code ?? (err as { name?: unknown }).name) : undefined;
-    // The reason and the library's code only: never the code, the tokens or the claims.
-    req.log.warn({ franceConnect: reason, code, townId: req.town?.id }, 'FranceConnect sign-in refused');
+    // The reason and the library's code and message (which name a check, not a value): never the
+    // authorization code, the tokens or the claims.
+    const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
+    const detail = err instanceof Error ? `${err.message}${cause}`.slice(0, 200) : undefined;
+    req.log.warn({ franceConnect: reason, code, detail, townId: req.town?.id }, 'FranceConnect sign-in refused');
     res.status(status).render('franceconnect/refused', { title: 'Connexion avec FranceConnect impossible', message });
   }
 
