@@ -323,6 +323,7 @@ export const urls = {
   franceConnectCallback: (town: TownRef) => `${t(town)}/franceconnect/retour`,
   franceConnectFirstUse: (town: TownRef) => `${t(town)}/franceconnect/premiere-connexion`,
   franceConnectUnlink: (town: TownRef) => `${t(town)}/franceconnect/delier`,
+  franceConnectSignup: (town: TownRef) => `${t(town)}/franceconnect/creer-mon-espace`,
   franceConnectSignOut: (town: TownRef) => `${t(town)}/franceconnect/deconnexion`,
   agentSettingsFranceConnect: (town: TownRef) => `${t(town)}/agents/parametres/franceconnect`,
   devIdentityProvider: () => '/fournisseur-identite-de-test',

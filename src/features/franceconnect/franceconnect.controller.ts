@@ -12,6 +12,7 @@ import type { Town } from '../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../routes.js';
 import { signInSource } from '../auth/sign-in-form.js';
 import { linkSchema } from './franceconnect.schemas.js';
+import { initialIdentityValues, lockedIdentityFields } from './identity-fields.js';
 import * as service from './franceconnect.service.js';
 import { authorizationUrl, clientConfiguration, completeAuthorization, endSessionUrl, type IdentityClaims, type PendingAuthorization } from './oidc.js';
 
@@ -37,6 +38,8 @@ const REFUSED =
   "La connexion avec FranceConnect n'a pas pu aboutir : la réponse reçue n'a pas pu être vérifiée. Vous n'êtes pas connecté. Réessayez depuis la page d'accueil.";
 const UNAVAILABLE = "FranceConnect ne répond pas pour le moment. Réessayez plus tard, ou connectez-vous avec votre identifiant et votre mot de passe.";
 const UNUSABLE = "Le compte lié à cette identité FranceConnect ne peut pas être ouvert. Contactez la mairie.";
+const UNCONFIRMED =
+  "Votre adresse courriel n'est pas encore confirmée : ouvrez le lien du courriel reçu à la création de votre espace, puis reconnectez-vous avec FranceConnect.";
 
 const LINK_ERRORS: Record<Exclude<service.LinkResult, { ok: true }>['reason'], string> = {
   credentials: 'Identifiant ou mot de passe incorrect',
@@ -106,6 +109,7 @@ export function franceConnectController(deps: AppDeps) {
       return refuse(req, res, 400, REFUSED, 'verification', err);
     }
     const account = await service.signInWithIdentity(ctx, town, identity.sub);
+    if (account === 'unconfirmed') return refuse(req, res, 403, UNCONFIRMED, 'email not confirmed');
     if (account === 'unusable') return refuse(req, res, 403, UNUSABLE, 'account unusable');
     if (account) return openSession(req, res, town, account, identity.idToken);
     // No account yet: the identity waits in a new session for the parent's password (or a new account).
@@ -175,6 +179,21 @@ export function franceConnectController(deps: AppDeps) {
     res.redirect(303, urls.credentials(town));
   }
 
+  /** "Créer mon espace" from the first-use page: the wizard starts with IDENTITÉ filled from FranceConnect. */
+  async function startSignup(req: Request, res: Response) {
+    const town = requireTown(req);
+    await enabledSettings(town);
+    const identity = pendingIdentity(req, town);
+    if (!identity) return res.redirect(303, urls.townHome(town));
+    req.session.signup = {
+      townId: town.id,
+      values: { identite: initialIdentityValues(identity.claims) },
+      completed: [],
+      franceConnect: { sub: identity.sub, locked: lockedIdentityFields(identity.claims) },
+    };
+    res.redirect(303, urls.signupStep(town, 'identite'));
+  }
+
   /** After sign-out: the page that takes the browser to FranceConnect's end-session endpoint. */
   function showSignOut(req: Request, res: Response) {
     const town = requireTown(req);
@@ -187,7 +206,7 @@ export function franceConnectController(deps: AppDeps) {
     res.render('franceconnect/signed-out', { title: 'Déconnexion de FranceConnect', endSessionUrl: end.url });
   }
 
-  return { start, callback, showFirstUse, link, unlink, showSignOut };
+  return { start, callback, showFirstUse, link, startSignup, unlink, showSignOut };
 }
 
 /**

@@ -13,6 +13,7 @@ export function franceConnectRouter(deps: AppDeps): Router {
   router.get(route(urls.franceConnectCallback), fc.callback);
   router.get(route(urls.franceConnectFirstUse), fc.showFirstUse);
   router.post(route(urls.franceConnectFirstUse), fc.link);
+  router.post(route(urls.franceConnectSignup), fc.startSignup);
   router.post(route(urls.franceConnectUnlink), parentOnly, fc.unlink);
   router.get(route(urls.franceConnectSignOut), fc.showSignOut);
   return router;

@@ -14,15 +14,21 @@ import type { SignInSource } from '../auth/sign-in-guard.js';
  */
 
 function usable(account: Account | undefined): account is Account {
-  return !!account && !account.disabledAt && account.validationStatus !== 'refused' && !!account.emailConfirmedAt;
+  return !!account && !account.disabledAt && account.validationStatus !== 'refused';
 }
 
 /** The account linked to this verified identity in this town, signed in now; undefined: none linked. */
-export async function signInWithIdentity(ctx: ServiceContext, town: Town, sub: string): Promise<Account | 'unusable' | undefined> {
+export async function signInWithIdentity(
+  ctx: ServiceContext,
+  town: Town,
+  sub: string,
+): Promise<Account | 'unusable' | 'unconfirmed' | undefined> {
   const identity = await repo.findIdentityBySub(ctx.pool, town.id, sub);
   if (!identity) return undefined;
   const account = await findAccountById(ctx.pool, town.id, identity.accountId);
   if (!usable(account)) return 'unusable';
+  // An account created from FranceConnect still proves its email by the link it was sent.
+  if (!account.emailConfirmedAt) return 'unconfirmed';
   const now = ctx.clock.now();
   await withTransaction(ctx.pool, async (db) => {
     await repo.touchIdentity(db, identity.id, now);
