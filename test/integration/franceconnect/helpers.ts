@@ -82,7 +82,8 @@ export async function throughDevProvider(agent: supertest.Agent, base: string, s
   throw new Error('the provider never sent the browser back');
 }
 
-/** The dashboard answers 200 only to a signed-in parent. */
+/** Signed in: the dashboard, or the CGU a new account must accept first (a visitor goes to the home page). */
 export async function signedIn(agent: supertest.Agent, slug: string): Promise<boolean> {
-  return (await agent.get(urls.dashboard(slug))).status === 200;
+  const res = await agent.get(urls.dashboard(slug));
+  return res.status === 200 || res.headers.location === urls.acceptCgu(slug);
 }
