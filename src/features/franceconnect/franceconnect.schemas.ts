@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { EidasLevel } from '../../repositories/franceconnect.repository.js';
+
+const EIDAS_LEVELS = ['eidas1', 'eidas2', 'eidas3'] as const;
 
 const text = (max: number) => z.string().trim().max(max, `Ce champ doit contenir ${max} caractères au maximum`);
 
@@ -11,13 +14,21 @@ export const linkSchema = z.object({
 /** The admin's FranceConnect settings: a URL an admin types must be https (http only for a local provider). */
 export const settingsSchema = z
   .object({
-    active: z.enum(['oui', 'non'], { message: 'Indiquez si FranceConnect est proposé aux parents' }),
+    // Every field a string here, the choices checked below: zod runs the refinements only
+    // when the object's own checks pass, and the form must say every problem at once.
+    active: z.string(),
     identifiantClient: text(200),
     secretClient: z.string().max(500, 'Ce champ doit contenir 500 caractères au maximum'),
     urlDecouverte: text(500),
-    niveauEidas: z.enum(['eidas1', 'eidas2', 'eidas3'], { message: "Choisissez le niveau de garantie demandé" }),
+    niveauEidas: z.string(),
   })
   .superRefine((form, issues) => {
+    if (form.active !== 'oui' && form.active !== 'non') {
+      issues.addIssue({ code: 'custom', path: ['active'], message: 'Indiquez si FranceConnect est proposé aux parents' });
+    }
+    if (!(EIDAS_LEVELS as readonly string[]).includes(form.niveauEidas)) {
+      issues.addIssue({ code: 'custom', path: ['niveauEidas'], message: 'Choisissez le niveau de garantie demandé' });
+    }
     if (form.urlDecouverte && !isProviderUrl(form.urlDecouverte)) {
       issues.addIssue({ code: 'custom', path: ['urlDecouverte'], message: 'Saisissez une adresse commençant par https://' });
     }
@@ -25,7 +36,8 @@ export const settingsSchema = z
       if (!form.identifiantClient) issues.addIssue({ code: 'custom', path: ['identifiantClient'], message: "Saisissez l'identifiant client fourni par FranceConnect" });
       if (!form.urlDecouverte) issues.addIssue({ code: 'custom', path: ['urlDecouverte'], message: "Saisissez l'adresse de découverte du fournisseur" });
     }
-  });
+  })
+  .transform((form) => ({ ...form, niveauEidas: form.niveauEidas as EidasLevel }));
 
 function isProviderUrl(value: string): boolean {
   try {

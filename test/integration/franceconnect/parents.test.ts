@@ -80,3 +80,41 @@ describe('first use: linking an account', () => {
     expect(audit2.rows.map((r) => r.action)).toContain('franceconnect.unlink');
   });
 });
+
+describe('signing out', () => {
+  it('ends the FranceConnect session too, through its end-session endpoint, and comes back signed out', async () => {
+    const parent = await createParent(t.db.pool, 'tarnos');
+    const agent = t.browser();
+    await agent.get(await throughDevProvider(agent, t.base, 'tarnos', 'fc-amina-benali'));
+    const firstUse = await agent.get(urls.franceConnectFirstUse('tarnos'));
+    await agent
+      .post(urls.franceConnectFirstUse('tarnos'))
+      .type('form')
+      .send({ _csrf: csrfFrom(firstUse.text), identifiant: parent.username, motDePasse: parent.password });
+    const dashboard = await agent.get(urls.dashboard('tarnos'));
+    expect(dashboard.status).toBe(200);
+
+    const out = await agent.post(urls.signOut('tarnos')).type('form').send({ _csrf: csrfFrom(dashboard.text) });
+    expect(out.status).toBe(303);
+    expect(out.headers.location).toBe(urls.franceConnectSignOut('tarnos'));
+    expect(await signedIn(agent, 'tarnos')).toBe(false);
+    const leaving = await agent.get(urls.franceConnectSignOut('tarnos'));
+    expect(leaving.status).toBe(200);
+    const endSession = new URL(/url=(.*)$/.exec(leaving.headers.refresh!)![1]!);
+    expect(endSession.pathname).toBe(`${urls.devIdentityProvider()}/session/end`);
+    expect(endSession.searchParams.get('id_token_hint')).toMatch(/^ey/);
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${t.base}/tarnos/?deconnexion=1`);
+
+    // The provider asks, in French, then sends the browser back to the town's home page.
+    const confirm = await agent.get(`${endSession.pathname}${endSession.search}`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain('Se déconnecter');
+    const action = /action="([^"]+)"/.exec(confirm.text)![1]!;
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.text)![1]!;
+    const done = await agent.post(new URL(action, t.base).pathname).type('form').send({ xsrf, logout: 'yes' });
+    expect([302, 303]).toContain(done.status);
+    expect(done.headers.location).toBe(`${t.base}/tarnos/?deconnexion=1`);
+    // Used once: the page does not send anyone to FranceConnect again.
+    expect((await agent.get(urls.franceConnectSignOut('tarnos'))).status).toBe(303);
+  });
+});
