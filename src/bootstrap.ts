@@ -62,7 +62,12 @@ export async function start({
     await migrate(pool, logger);
     if (config.demoData) await loadDemoData(pool);
     // FranceConnect against the built-in test provider, which production never mounts (issue 18).
-    if (config.demoData && !config.isProduction) await loadDemoFranceConnect(pool, config.publicBaseUrl, DEMO_TOWNS.map((t) => t.slug));
+    if (config.demoData && !config.isProduction)
+      await loadDemoFranceConnect(
+        pool,
+        config.publicBaseUrl,
+        DEMO_TOWNS.map((t) => t.slug),
+      );
   } catch (err) {
     await pool.end();
     await embedded?.stop();

@@ -51,10 +51,10 @@ export async function saveFranceConnectSettings(
 const IDENTITY_COLUMNS = `id, account_id as "accountId", sub, linked_at as "linkedAt", last_used_at as "lastUsedAt"`;
 
 export async function findIdentityBySub(db: Queryable, townId: string, sub: string): Promise<LinkedIdentity | undefined> {
-  const { rows } = await db.query<LinkedIdentity>(`select ${IDENTITY_COLUMNS} from franceconnect_identities where town_id = $1 and sub = $2`, [
-    townId,
-    sub,
-  ]);
+  const { rows } = await db.query<LinkedIdentity>(
+    `select ${IDENTITY_COLUMNS} from franceconnect_identities where town_id = $1 and sub = $2`,
+    [townId, sub],
+  );
   return rows[0];
 }
 
@@ -67,10 +67,12 @@ export async function findIdentityByAccount(db: Queryable, townId: string, accou
 }
 
 export async function insertIdentity(db: Queryable, townId: string, accountId: string, sub: string, now: Date): Promise<void> {
-  await db.query(
-    `insert into franceconnect_identities (town_id, account_id, sub, linked_at, last_used_at) values ($1, $2, $3, $4, $4)`,
-    [townId, accountId, sub, now],
-  );
+  await db.query(`insert into franceconnect_identities (town_id, account_id, sub, linked_at, last_used_at) values ($1, $2, $3, $4, $4)`, [
+    townId,
+    accountId,
+    sub,
+    now,
+  ]);
 }
 
 export async function deleteIdentity(db: Queryable, townId: string, accountId: string): Promise<boolean> {

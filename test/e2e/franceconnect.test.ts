@@ -55,87 +55,91 @@ async function signInWithButton(page: Page, check: boolean): Promise<number> {
 }
 
 describe('FranceConnect in Chromium (Tarnos)', () => {
-  it('creates an account from the test identity, confirms the email, signs out and in again with the button', { timeout: 180_000 }, async () => {
-    const context = await newContext(browser);
-    try {
-      const page = await context.newPage();
-      expect(await navigate(page, () => page.goto(`${server.baseUrl}/tarnos/`))).toBe(200);
-      expect(await page.getByRole('link', { name: /Qu'est-ce-que FranceConnect/ }).count()).toBe(1);
-      await checkPage(page, 'town home with the FranceConnect button');
+  it(
+    'creates an account from the test identity, confirms the email, signs out and in again with the button',
+    { timeout: 180_000 },
+    async () => {
+      const context = await newContext(browser);
+      try {
+        const page = await context.newPage();
+        expect(await navigate(page, () => page.goto(`${server.baseUrl}/tarnos/`))).toBe(200);
+        expect(await page.getByRole('link', { name: /Qu'est-ce-que FranceConnect/ }).count()).toBe(1);
+        await checkPage(page, 'town home with the FranceConnect button');
 
-      // ------------------------------------------------ first use: no account yet → Créer mon espace
-      expect(await signInWithButton(page, true)).toBe(200);
-      expect(await heading(page)).toBe('Première connexion avec FranceConnect');
-      await checkPage(page, 'first use');
-      expect(await click(page, button(page, 'Créer mon espace'))).toBe(200);
+        // ------------------------------------------------ first use: no account yet → Créer mon espace
+        expect(await signInWithButton(page, true)).toBe(200);
+        expect(await heading(page)).toBe('Première connexion avec FranceConnect');
+        await checkPage(page, 'first use');
+        expect(await click(page, button(page, 'Créer mon espace'))).toBe(200);
 
-      expect(await heading(page)).toBe('Identité');
-      expect(await page.getByText('Fourni par FranceConnect').count()).toBe(1);
-      expect(await page.getByLabel('Prénom(s)').count()).toBe(0);
-      expect(await page.getByLabel('Nom usuel').inputValue()).toBe('DUBOIS');
-      await checkPage(page, 'IDENTITÉ from FranceConnect');
-      await page.getByLabel('Commune de naissance').fill('Paris');
-      expect(await click(page, button(page, 'Suivant'))).toBe(200);
+        expect(await heading(page)).toBe('Identité');
+        expect(await page.getByText('Fourni par FranceConnect').count()).toBe(1);
+        expect(await page.getByLabel('Prénom(s)').count()).toBe(0);
+        expect(await page.getByLabel('Nom usuel').inputValue()).toBe('DUBOIS');
+        await checkPage(page, 'IDENTITÉ from FranceConnect');
+        await page.getByLabel('Commune de naissance').fill('Paris');
+        expect(await click(page, button(page, 'Suivant'))).toBe(200);
 
-      expect(await heading(page)).toBe('Adresse');
-      await checkPage(page, 'ADRESSE');
-      await page.getByLabel('Numéro').fill('3');
-      await page.getByLabel('Nom de la voie').fill('Rue des Pins');
-      await page.getByLabel('Code postal').fill('40220');
-      await page.getByLabel('Ville').fill('Tarnos');
-      expect(await click(page, button(page, 'Suivant'))).toBe(200);
+        expect(await heading(page)).toBe('Adresse');
+        await checkPage(page, 'ADRESSE');
+        await page.getByLabel('Numéro').fill('3');
+        await page.getByLabel('Nom de la voie').fill('Rue des Pins');
+        await page.getByLabel('Code postal').fill('40220');
+        await page.getByLabel('Ville').fill('Tarnos');
+        expect(await click(page, button(page, 'Suivant'))).toBe(200);
 
-      expect(await heading(page)).toBe('Moyens de contact');
-      await checkPage(page, 'MOYENS DE CONTACT');
-      await page.getByLabel('Courriel').fill(EMAIL);
-      await page.getByLabel('Moyen de contact préféré').selectOption({ label: 'Courriel' });
-      expect(await click(page, button(page, 'Suivant'))).toBe(200);
+        expect(await heading(page)).toBe('Moyens de contact');
+        await checkPage(page, 'MOYENS DE CONTACT');
+        await page.getByLabel('Courriel').fill(EMAIL);
+        await page.getByLabel('Moyen de contact préféré').selectOption({ label: 'Courriel' });
+        expect(await click(page, button(page, 'Suivant'))).toBe(200);
 
-      expect(await heading(page)).toBe('Authentification');
-      await checkPage(page, 'AUTHENTIFICATION');
-      await page.getByLabel("Nom d'utilisateur").fill('adubois');
-      await page.getByLabel(/Mot de passe/).fill(PASSWORD);
-      await page.getByLabel(/Confirmation du mot de passe/).fill(PASSWORD);
-      await page.getByLabel('Entrer le texte ci-dessous').fill(TEST_CAPTCHA);
-      expect(await click(page, button(page, 'Valider'))).toBe(200);
-      expect(await heading(page)).toBe('Votre espace a bien été créé');
-      await checkPage(page, 'confirmation');
+        expect(await heading(page)).toBe('Authentification');
+        await checkPage(page, 'AUTHENTIFICATION');
+        await page.getByLabel("Nom d'utilisateur").fill('adubois');
+        await page.getByLabel(/Mot de passe/).fill(PASSWORD);
+        await page.getByLabel(/Confirmation du mot de passe/).fill(PASSWORD);
+        await page.getByLabel('Entrer le texte ci-dessous').fill(TEST_CAPTCHA);
+        expect(await click(page, button(page, 'Valider'))).toBe(200);
+        expect(await heading(page)).toBe('Votre espace a bien été créé');
+        await checkPage(page, 'confirmation');
 
-      // ------------------------------------------------ the email's link
-      const mail = await waitFor(() => smtp.to(EMAIL)[0], 15_000, 'the activation mail');
-      const link = linksIn(mail).find((l) => l.startsWith(`${server.baseUrl}/tarnos/activation`));
-      expect(link, `activation link in:\n${mail.text}`).toBeDefined();
-      expect(await navigate(page, () => page.goto(link!))).toBe(200);
-      expect(await heading(page)).toBe('Votre espace est activé');
-      await checkPage(page, 'activation');
-      expect(await click(page, page.getByRole('link', { name: "Aller à l'accueil pour me connecter" }))).toBe(200);
+        // ------------------------------------------------ the email's link
+        const mail = await waitFor(() => smtp.to(EMAIL)[0], 15_000, 'the activation mail');
+        const link = linksIn(mail).find((l) => l.startsWith(`${server.baseUrl}/tarnos/activation`));
+        expect(link, `activation link in:\n${mail.text}`).toBeDefined();
+        expect(await navigate(page, () => page.goto(link!))).toBe(200);
+        expect(await heading(page)).toBe('Votre espace est activé');
+        await checkPage(page, 'activation');
+        expect(await click(page, page.getByRole('link', { name: "Aller à l'accueil pour me connecter" }))).toBe(200);
 
-      // ------------------------------------------------ the button opens the new account (CGU first)
-      expect(await signInWithButton(page, false)).toBe(200);
-      expect(await heading(page)).toBe("Conditions générales d'utilisation");
-      const accept = button(page, "J'accepte les conditions générales d'utilisation");
-      await page.getByRole('region', { name: /Texte des conditions générales d'utilisation/ }).focus();
-      await page.keyboard.press('End');
-      await expect.poll(() => accept.isEnabled()).toBe(true);
-      expect(await click(page, accept)).toBe(200);
-      expect(await heading(page)).toMatch(/^Bonjour Madame DUBOIS/);
-      await checkPage(page, 'dashboard after FranceConnect');
+        // ------------------------------------------------ the button opens the new account (CGU first)
+        expect(await signInWithButton(page, false)).toBe(200);
+        expect(await heading(page)).toBe("Conditions générales d'utilisation");
+        const accept = button(page, "J'accepte les conditions générales d'utilisation");
+        await page.getByRole('region', { name: /Texte des conditions générales d'utilisation/ }).focus();
+        await page.keyboard.press('End');
+        await expect.poll(() => accept.isEnabled()).toBe(true);
+        expect(await click(page, accept)).toBe(200);
+        expect(await heading(page)).toMatch(/^Bonjour Madame DUBOIS/);
+        await checkPage(page, 'dashboard after FranceConnect');
 
-      // ------------------------------------------------ sign-out ends FranceConnect's session too
-      expect(await click(page, button(page, 'Se déconnecter'))).toBe(200);
-      await page.waitForURL(/\/fournisseur-identite-de-test\/session\/end/);
-      await page.waitForLoadState('load');
-      expect(await heading(page)).toBe('Se déconnecter');
-      await checkPage(page, 'test provider: signing out');
-      expect(await click(page, button(page, 'Se déconnecter'))).toBe(200);
-      expect(new URL(page.url()).pathname).toBe('/tarnos/');
-      expect(await page.getByText('Vous êtes déconnecté').count()).toBe(1);
+        // ------------------------------------------------ sign-out ends FranceConnect's session too
+        expect(await click(page, button(page, 'Se déconnecter'))).toBe(200);
+        await page.waitForURL(/\/fournisseur-identite-de-test\/session\/end/);
+        await page.waitForLoadState('load');
+        expect(await heading(page)).toBe('Se déconnecter');
+        await checkPage(page, 'test provider: signing out');
+        expect(await click(page, button(page, 'Se déconnecter'))).toBe(200);
+        expect(new URL(page.url()).pathname).toBe('/tarnos/');
+        expect(await page.getByText('Vous êtes déconnecté').count()).toBe(1);
 
-      // ------------------------------------------------ and in again with the button
-      expect(await signInWithButton(page, false)).toBe(200);
-      expect(await heading(page)).toMatch(/^Bonjour Madame DUBOIS/);
-    } finally {
-      await context.close();
-    }
-  });
+        // ------------------------------------------------ and in again with the button
+        expect(await signInWithButton(page, false)).toBe(200);
+        expect(await heading(page)).toMatch(/^Bonjour Madame DUBOIS/);
+      } finally {
+        await context.close();
+      }
+    },
+  );
 });

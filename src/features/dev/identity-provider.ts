@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import Provider, { type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AppDeps } from '../../deps.js';
 import { absoluteUrl, urls } from '../../routes.js';
@@ -91,8 +91,18 @@ function escape(value: string): string {
 export function devIdentityProvider({ config, logger }: Pick<AppDeps, 'config' | 'logger'>): RequestHandler {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), alg: 'RS256', use: 'sig' };
-  const mount = urls.devIdentityProvider();
-  const claimNames = ['given_name', 'family_name', 'birthdate', 'birthplace', 'birthcountry', 'gender', 'email', 'usual_name', 'siret', 'uid'];
+  const claimNames = [
+    'given_name',
+    'family_name',
+    'birthdate',
+    'birthplace',
+    'birthcountry',
+    'gender',
+    'email',
+    'usual_name',
+    'siret',
+    'uid',
+  ];
 
   const provider = new Provider(devIssuer(config.publicBaseUrl), {
     adapter: memoryAdapter(config.publicBaseUrl),
@@ -116,7 +126,7 @@ export function devIdentityProvider({ config, logger }: Pick<AppDeps, 'config' |
           );
         },
         postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => {
-          ctx.body = page('Vous êtes déconnecté', '<p>Vous êtes déconnecté du fournisseur d\'identité de test.</p>');
+          ctx.body = page('Vous êtes déconnecté', "<p>Vous êtes déconnecté du fournisseur d'identité de test.</p>");
         },
       },
     },
@@ -144,11 +154,20 @@ export function devIdentityProvider({ config, logger }: Pick<AppDeps, 'config' |
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) return res.status(400).send(page('Erreur', '<p>Cette demande a expiré.</p>'));
     if (req.method === 'GET') {
-      return res.render('dev/identity-provider', { title: "Fournisseur d'identité de test", action: urls.devIdentityProviderInteraction(uid), identities: TEST_IDENTITIES });
+      return res.render('dev/identity-provider', {
+        title: "Fournisseur d'identité de test",
+        action: urls.devIdentityProviderInteraction(uid),
+        identities: TEST_IDENTITIES,
+      });
     }
     const form = new URLSearchParams(await readBody(req));
     if (form.get('action') === 'annuler') {
-      return provider.interactionFinished(req, res, { error: 'access_denied', error_description: "L'usager a annulé" }, { mergeWithLastSubmission: false });
+      return provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: "L'usager a annulé" },
+        { mergeWithLastSubmission: false },
+      );
     }
     const identity = findTestIdentity(form.get('identite') ?? '');
     if (!identity) {
@@ -164,7 +183,7 @@ export function devIdentityProvider({ config, logger }: Pick<AppDeps, 'config' |
     return provider.interactionFinished(req, res, { login: { accountId: identity.id, acr } }, { mergeWithLastSubmission: false });
   }
 
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response) => {
     const match = /^\/interaction\/([A-Za-z0-9_-]{1,100})$/.exec(req.path);
     if (match && (req.method === 'GET' || req.method === 'POST')) {
       interaction(req, res, match[1]!).catch((err: unknown) => {
@@ -174,9 +193,7 @@ export function devIdentityProvider({ config, logger }: Pick<AppDeps, 'config' |
       return;
     }
     // oidc-provider serves from the mount point: Express has already stripped it from req.url.
-    void mount;
-    callback(req, res);
-    void next;
+    void callback(req, res);
   };
 }
 

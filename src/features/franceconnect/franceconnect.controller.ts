@@ -14,7 +14,14 @@ import { signInSource } from '../auth/sign-in-form.js';
 import { linkSchema } from './franceconnect.schemas.js';
 import { initialIdentityValues, lockedIdentityFields } from './identity-fields.js';
 import * as service from './franceconnect.service.js';
-import { authorizationUrl, clientConfiguration, completeAuthorization, endSessionUrl, type IdentityClaims, type PendingAuthorization } from './oidc.js';
+import {
+  authorizationUrl,
+  clientConfiguration,
+  completeAuthorization,
+  endSessionUrl,
+  type IdentityClaims,
+  type PendingAuthorization,
+} from './oidc.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -33,24 +40,28 @@ declare module 'express-session' {
 const PENDING_MS = 10 * 60 * 1000;
 
 /** Why the sign-in was refused, in the parent's words; the log gets the library's code, never a token. */
-const CANCELLED = 'Vous avez annulé la connexion avec FranceConnect. Vous pouvez vous connecter avec votre identifiant et votre mot de passe.';
+const CANCELLED =
+  'Vous avez annulé la connexion avec FranceConnect. Vous pouvez vous connecter avec votre identifiant et votre mot de passe.';
 const REFUSED =
   "La connexion avec FranceConnect n'a pas pu aboutir : la réponse reçue n'a pas pu être vérifiée. Vous n'êtes pas connecté. Réessayez depuis la page d'accueil.";
-const UNAVAILABLE = "FranceConnect ne répond pas pour le moment. Réessayez plus tard, ou connectez-vous avec votre identifiant et votre mot de passe.";
-const UNUSABLE = "Le compte lié à cette identité FranceConnect ne peut pas être ouvert. Contactez la mairie.";
+const UNAVAILABLE =
+  'FranceConnect ne répond pas pour le moment. Réessayez plus tard, ou connectez-vous avec votre identifiant et votre mot de passe.';
+const UNUSABLE = 'Le compte lié à cette identité FranceConnect ne peut pas être ouvert. Contactez la mairie.';
 const UNCONFIRMED =
   "Votre adresse courriel n'est pas encore confirmée : ouvrez le lien du courriel reçu à la création de votre espace, puis reconnectez-vous avec FranceConnect.";
 
 const LINK_ERRORS: Record<Exclude<service.LinkResult, { ok: true }>['reason'], string> = {
   credentials: 'Identifiant ou mot de passe incorrect',
   challenge: "Trop de tentatives : connectez-vous d'abord avec le formulaire de la page d'accueil, puis revenez à FranceConnect.",
-  temporary: "Ce compte a encore un mot de passe provisoire : connectez-vous d'abord avec le formulaire de la page d'accueil pour choisir votre mot de passe.",
-  'already-linked': 'Ce compte est déjà lié à une autre identité FranceConnect. Déliez-la depuis « Mes identifiants » avant de lier celle-ci.',
+  temporary:
+    "Ce compte a encore un mot de passe provisoire : connectez-vous d'abord avec le formulaire de la page d'accueil pour choisir votre mot de passe.",
+  'already-linked':
+    'Ce compte est déjà lié à une autre identité FranceConnect. Déliez-la depuis « Mes identifiants » avant de lier celle-ci.',
   'identity-taken': 'Cette identité FranceConnect est déjà liée à un autre compte.',
 };
 
 export function franceConnectController(deps: AppDeps) {
-  const { pool, clock, config, logger } = deps;
+  const { pool, clock, config } = deps;
   const ctx: ServiceContext = { pool, clock, config };
 
   async function enabledSettings(town: Town): Promise<FranceConnectSettings> {
@@ -114,7 +125,13 @@ export function franceConnectController(deps: AppDeps) {
     if (account) return openSession(req, res, town, account, identity.idToken);
     // No account yet: the identity waits in a new session for the parent's password (or a new account).
     await regenerateSession(req);
-    req.session.franceConnectIdentity = { sub: identity.sub, claims: identity.claims, idToken: identity.idToken, townId: town.id, at: clock.now().getTime() };
+    req.session.franceConnectIdentity = {
+      sub: identity.sub,
+      claims: identity.claims,
+      idToken: identity.idToken,
+      townId: town.id,
+      at: clock.now().getTime(),
+    };
     await saveSession(req);
     res.redirect(303, urls.franceConnectFirstUse(town));
   }
@@ -151,8 +168,19 @@ export function franceConnectController(deps: AppDeps) {
     if (!form.ok) return renderFirstUse(req, res, 400, form.errors, form.values);
     const now = clock.now();
     const source = signInSource(req, config, 'parent', { texteControle: '', reponseQuestion: '' }, now);
-    const result = await service.linkWithPassword(ctx, town, identity.sub, form.data.identifiant, form.data.motDePasse, source, req.ip ?? null);
-    if (!result.ok) return renderFirstUse(req, res, 401, [{ field: 'identifiant', message: LINK_ERRORS[result.reason] }], { identifiant: form.data.identifiant });
+    const result = await service.linkWithPassword(
+      ctx,
+      town,
+      identity.sub,
+      form.data.identifiant,
+      form.data.motDePasse,
+      source,
+      req.ip ?? null,
+    );
+    if (!result.ok)
+      return renderFirstUse(req, res, 401, [{ field: 'identifiant', message: LINK_ERRORS[result.reason] }], {
+        identifiant: form.data.identifiant,
+      });
     await openSession(req, res, town, result.account, identity.idToken, 'Votre compte est désormais lié à FranceConnect.');
   }
 
@@ -166,7 +194,13 @@ export function franceConnectController(deps: AppDeps) {
     if (flash) req.session.flash = { kind: 'success', message: flash };
     await saveSession(req);
     freshCsrfToken(res);
-    res.cookie(AUTH_HINT_COOKIE, '1', { httpOnly: true, sameSite: 'lax', secure: config.isProduction, path: '/', maxAge: PARENT_ABSOLUTE_MS });
+    res.cookie(AUTH_HINT_COOKIE, '1', {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.isProduction,
+      path: '/',
+      maxAge: PARENT_ABSOLUTE_MS,
+    });
     res.redirect(303, urls.dashboard(town));
   }
 
@@ -174,7 +208,10 @@ export function franceConnectController(deps: AppDeps) {
     const town = requireTown(req);
     const done = await service.unlink(ctx, town, req.account!, req.ip ?? null);
     req.session.flash = done
-      ? { kind: 'success', message: "Votre compte n'est plus lié à FranceConnect. Connectez-vous désormais avec votre identifiant et votre mot de passe." }
+      ? {
+          kind: 'success',
+          message: "Votre compte n'est plus lié à FranceConnect. Connectez-vous désormais avec votre identifiant et votre mot de passe.",
+        }
       : { kind: 'info', message: "Votre compte n'était pas lié à FranceConnect." };
     res.redirect(303, urls.credentials(town));
   }

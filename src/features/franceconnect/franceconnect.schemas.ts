@@ -33,8 +33,14 @@ export const settingsSchema = z
       issues.addIssue({ code: 'custom', path: ['urlDecouverte'], message: 'Saisissez une adresse commençant par https://' });
     }
     if (form.active === 'oui') {
-      if (!form.identifiantClient) issues.addIssue({ code: 'custom', path: ['identifiantClient'], message: "Saisissez l'identifiant client fourni par FranceConnect" });
-      if (!form.urlDecouverte) issues.addIssue({ code: 'custom', path: ['urlDecouverte'], message: "Saisissez l'adresse de découverte du fournisseur" });
+      if (!form.identifiantClient)
+        issues.addIssue({
+          code: 'custom',
+          path: ['identifiantClient'],
+          message: "Saisissez l'identifiant client fourni par FranceConnect",
+        });
+      if (!form.urlDecouverte)
+        issues.addIssue({ code: 'custom', path: ['urlDecouverte'], message: "Saisissez l'adresse de découverte du fournisseur" });
     }
   })
   .transform((form) => ({ ...form, niveauEidas: form.niveauEidas as EidasLevel }));

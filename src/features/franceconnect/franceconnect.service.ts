@@ -38,8 +38,7 @@ export async function signInWithIdentity(
 }
 
 export type LinkResult =
-  | { ok: true; account: Account }
-  | { ok: false; reason: 'credentials' | 'challenge' | 'temporary' | 'already-linked' | 'identity-taken' };
+  { ok: true; account: Account } | { ok: false; reason: 'credentials' | 'challenge' | 'temporary' | 'already-linked' | 'identity-taken' };
 
 /**
  * The password proves the account is the parent's: the password sign-in's own checks run
@@ -114,7 +113,14 @@ export async function saveSettings(
   await withTransaction(ctx.pool, async (db) => {
     await repo.saveFranceConnectSettings(
       db,
-      { townId: town.id, enabled: input.enabled, clientId: input.clientId, clientSecret: input.clientSecret || null, discoveryUrl: input.discoveryUrl, eidasLevel: input.eidasLevel },
+      {
+        townId: town.id,
+        enabled: input.enabled,
+        clientId: input.clientId,
+        clientSecret: input.clientSecret || null,
+        discoveryUrl: input.discoveryUrl,
+        eidasLevel: input.eidasLevel,
+      },
       now,
     );
     // The secret is never written to the audit, nor anything that could rebuild it.
@@ -122,7 +128,13 @@ export async function saveSettings(
       townId: town.id,
       ...actor,
       action: 'franceconnect.settings',
-      details: { enabled: input.enabled, clientId: input.clientId, discoveryUrl: input.discoveryUrl, eidasLevel: input.eidasLevel, secretChanged: !!input.clientSecret },
+      details: {
+        enabled: input.enabled,
+        clientId: input.clientId,
+        discoveryUrl: input.discoveryUrl,
+        eidasLevel: input.eidasLevel,
+        secretChanged: !!input.clientSecret,
+      },
       at: now,
     });
   });

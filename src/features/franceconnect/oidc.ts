@@ -44,14 +44,16 @@ export function clientConfiguration(settings: FranceConnectSettings, allowHttp: 
   const now = Date.now();
   const cached = configurations.get(key);
   if (cached && now - cached.at < DISCOVERY_CACHE_MS) return cached.config;
-  const config = client
-    .discovery(
-      new URL(settings.discoveryUrl),
-      settings.clientId,
-      { client_secret: settings.clientSecret, id_token_signed_response_alg: undefined },
-      client.ClientSecretPost(settings.clientSecret),
-      { execute: allowHttp ? [client.allowInsecureRequests, client.enableNonRepudiationChecks] : [client.enableNonRepudiationChecks], timeout: 10 },
-    );
+  const config = client.discovery(
+    new URL(settings.discoveryUrl),
+    settings.clientId,
+    { client_secret: settings.clientSecret, id_token_signed_response_alg: undefined },
+    client.ClientSecretPost(settings.clientSecret),
+    {
+      execute: allowHttp ? [client.allowInsecureRequests, client.enableNonRepudiationChecks] : [client.enableNonRepudiationChecks],
+      timeout: 10,
+    },
+  );
   configurations.set(key, { at: now, config });
   // A failed discovery is not kept: the next attempt asks again.
   config.catch(() => configurations.delete(key));
@@ -82,7 +84,11 @@ export async function authorizationUrl(
 }
 
 /** Throws on anything wrong: the provider's error, the state, the code, the ID token. */
-export async function completeAuthorization(config: client.Configuration, callbackUrl: URL, pending: PendingAuthorization): Promise<VerifiedIdentity> {
+export async function completeAuthorization(
+  config: client.Configuration,
+  callbackUrl: URL,
+  pending: PendingAuthorization,
+): Promise<VerifiedIdentity> {
   const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
     pkceCodeVerifier: pending.codeVerifier,
     expectedState: pending.state,

@@ -61,7 +61,12 @@ const path = (location: string, base: string) => {
  * The button, then the built-in provider's pages as a browser walks them, choosing `identity`
  * (or cancelling): returns the portal's return address with the provider's code and state.
  */
-export async function throughDevProvider(agent: supertest.Agent, base: string, slug: string, identity: string | 'annuler'): Promise<string> {
+export async function throughDevProvider(
+  agent: supertest.Agent,
+  base: string,
+  slug: string,
+  identity: string | 'annuler',
+): Promise<string> {
   const start = await agent.get(urls.franceConnectStart(slug));
   expect(start.status).toBe(303);
   let next = path(start.headers.location!, base);

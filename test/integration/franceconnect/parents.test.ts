@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { urls } from '../../../src/routes.js';
 import { csrfFrom } from '../../helpers/app.js';
-import { signIn } from '../../helpers/auth.js';
 import { createParent } from '../../helpers/fixtures.js';
 import { enableFranceConnect, servedTestApp, signedIn, throughDevProvider } from './helpers.js';
 
@@ -46,7 +45,10 @@ describe('first use: linking an account', () => {
 
     // A wrong password links nothing and signs nobody in.
     const token = csrfFrom(firstUse.text);
-    const wrong = await agent.post(urls.franceConnectFirstUse('tarnos')).type('form').send({ _csrf: token, identifiant: parent.username, motDePasse: 'mauvais' });
+    const wrong = await agent
+      .post(urls.franceConnectFirstUse('tarnos'))
+      .type('form')
+      .send({ _csrf: token, identifiant: parent.username, motDePasse: 'mauvais' });
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('Identifiant ou mot de passe incorrect');
     expect(await identityRows(parent.id)).toEqual([]);
@@ -73,7 +75,10 @@ describe('first use: linking an account', () => {
     // Mon compte shows the link, and "Délier" ends it.
     const credentials = await later.get(urls.credentials('tarnos'));
     expect(credentials.text).toContain('Délier');
-    const unlinked = await later.post(urls.franceConnectUnlink('tarnos')).type('form').send({ _csrf: csrfFrom(credentials.text) });
+    const unlinked = await later
+      .post(urls.franceConnectUnlink('tarnos'))
+      .type('form')
+      .send({ _csrf: csrfFrom(credentials.text) });
     expect(unlinked.status).toBe(303);
     expect(await identityRows(parent.id)).toEqual([]);
     const audit2 = await t.db.pool.query(`select action from audit_log where target_id = $1`, [parent.id]);
@@ -94,7 +99,10 @@ describe('signing out', () => {
     const dashboard = await agent.get(urls.dashboard('tarnos'));
     expect(dashboard.status).toBe(200);
 
-    const out = await agent.post(urls.signOut('tarnos')).type('form').send({ _csrf: csrfFrom(dashboard.text) });
+    const out = await agent
+      .post(urls.signOut('tarnos'))
+      .type('form')
+      .send({ _csrf: csrfFrom(dashboard.text) });
     expect(out.status).toBe(303);
     expect(out.headers.location).toBe(urls.franceConnectSignOut('tarnos'));
     expect(await signedIn(agent, 'tarnos')).toBe(false);

@@ -93,7 +93,10 @@ describe('against the built-in provider', () => {
     expect(rows).toEqual([]);
     // Nor by typing that email without the password.
     const page = await agent.get(urls.franceConnectFirstUse('tarnos'));
-    const res2 = await agent.post(urls.franceConnectFirstUse('tarnos')).type('form').send({ _csrf: csrfFrom(page.text), identifiant: parent.email, motDePasse: '' });
+    const res2 = await agent
+      .post(urls.franceConnectFirstUse('tarnos'))
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), identifiant: parent.email, motDePasse: '' });
     expect(res2.status).toBe(400);
     expect(res2.text).toContain('Saisissez votre mot de passe');
     expect((await t.db.pool.query('select 1 from franceconnect_identities where account_id = $1', [parent.id])).rows).toEqual([]);
@@ -103,7 +106,10 @@ describe('against the built-in provider', () => {
     const parent = await createParent(t.db.pool, 'tarnos');
     const agent = t.browser();
     await agent.get(await throughDevProvider(agent, t.base, 'tarnos', 'fc-pierre-mercier'));
-    const res = await agent.post(urls.franceConnectFirstUse('tarnos')).type('form').send({ identifiant: parent.username, motDePasse: parent.password });
+    const res = await agent
+      .post(urls.franceConnectFirstUse('tarnos'))
+      .type('form')
+      .send({ identifiant: parent.username, motDePasse: parent.password });
     expect(res.status).toBe(403);
     expect((await t.db.pool.query('select 1 from franceconnect_identities where account_id = $1', [parent.id])).rows).toEqual([]);
   });
@@ -145,7 +151,11 @@ describe('against a provider whose ID token is wrong', () => {
   }
 
   it('a provider that does not answer gives a French page', async () => {
-    await enableFranceConnect(t, 'bondoufle', { clientId: 'x', secret: 'y', discoveryUrl: 'http://127.0.0.1:9/.well-known/openid-configuration' });
+    await enableFranceConnect(t, 'bondoufle', {
+      clientId: 'x',
+      secret: 'y',
+      discoveryUrl: 'http://127.0.0.1:9/.well-known/openid-configuration',
+    });
     const res = await t.browser().get(urls.franceConnectStart('bondoufle'));
     expect(res.status).toBe(503);
     expect(res.text).toContain('FranceConnect ne répond pas pour le moment');

@@ -30,7 +30,9 @@ describe('the FranceConnect settings', () => {
   it('saves valid settings, shows the button on the home page, and never shows the secret back', async () => {
     const res = await post(admin, PAGE, VALID);
     expect(res.status).toBe(303);
-    expect(await stored()).toEqual(expect.objectContaining({ enabled: true, client_id: 'client-tarnos', client_secret: 'un-secret-tres-long', eidas_level: 'eidas1' }));
+    expect(await stored()).toEqual(
+      expect.objectContaining({ enabled: true, client_id: 'client-tarnos', client_secret: 'un-secret-tres-long', eidas_level: 'eidas1' }),
+    );
     const page = await admin.agent.get(PAGE);
     expect(page.text).not.toContain('un-secret-tres-long');
     expect(textOf(page.text)).toContain('Un secret est enregistré');
@@ -48,16 +50,27 @@ describe('the FranceConnect settings', () => {
   });
 
   it('refuses invalid settings with messages by field, and keeps what was typed but the secret', async () => {
-    const res = await post(admin, PAGE, { active: 'oui', identifiantClient: '', secretClient: 'secret', urlDecouverte: 'ftp://exemple', niveauEidas: 'eidas9' });
+    const res = await post(admin, PAGE, {
+      active: 'oui',
+      identifiantClient: '',
+      secretClient: 'secret',
+      urlDecouverte: 'ftp://exemple',
+      niveauEidas: 'eidas9',
+    });
     expect(res.status).toBe(400);
-    expect(summaryOf(res.text).map(([field]) => field)).toEqual(expect.arrayContaining(['identifiantClient', 'urlDecouverte', 'niveauEidas']));
+    expect(summaryOf(res.text).map(([field]) => field)).toEqual(
+      expect.arrayContaining(['identifiantClient', 'urlDecouverte', 'niveauEidas']),
+    );
     expect(res.text).toContain('ftp://exemple');
     expect(res.text).not.toContain('value="secret"');
   });
 
   it('refuses a post without its token, and is a 404 for an agent who is not an admin', async () => {
     const before = await stored();
-    const res = await admin.agent.post(PAGE).type('form').send({ ...VALID, identifiantClient: 'sans-jeton' });
+    const res = await admin.agent
+      .post(PAGE)
+      .type('form')
+      .send({ ...VALID, identifiantClient: 'sans-jeton' });
     expect(res.status).toBe(403);
     expect((await stored())?.client_id).toBe(before?.client_id);
     const agent = await signedInAgent(t, 'tarnos', 'agent');

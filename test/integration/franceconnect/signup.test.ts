@@ -21,7 +21,10 @@ describe('creating an account from FranceConnect', () => {
     const agent = t.browser();
     await agent.get(await throughDevProvider(agent, t.base, 'tarnos', 'fc-angela-dubois'));
     const firstUse = await agent.get(urls.franceConnectFirstUse('tarnos'));
-    const start = await agent.post(urls.franceConnectSignup('tarnos')).type('form').send({ _csrf: csrfFrom(firstUse.text) });
+    const start = await agent
+      .post(urls.franceConnectSignup('tarnos'))
+      .type('form')
+      .send({ _csrf: csrfFrom(firstUse.text) });
     expect(start.status).toBe(303);
     expect(start.headers.location).toBe(urls.signupStep('tarnos', 'identite'));
 
@@ -36,7 +39,12 @@ describe('creating an account from FranceConnect', () => {
 
     const token = csrfFrom(identite.text);
     // A forged first name and birth date are ignored.
-    const posted = await postIdentite(agent, 'tarnos', token, { nomUsuel: 'DUBOIS', prenoms: 'Mallory', dateNaissanceAnnee: '2001', communeNaissance: 'Paris' });
+    const posted = await postIdentite(agent, 'tarnos', token, {
+      nomUsuel: 'DUBOIS',
+      prenoms: 'Mallory',
+      dateNaissanceAnnee: '2001',
+      communeNaissance: 'Paris',
+    });
     expect(posted.status).toBe(303);
     expect((await postStep(agent, 'tarnos', 'adresse', token, ADRESSE)).status).toBe(303);
     const email = `angela.${Date.now()}@exemple.fr`;
@@ -51,7 +59,15 @@ describe('creating an account from FranceConnect', () => {
          from accounts a left join franceconnect_identities i on i.account_id = a.id where a.email = $1`,
       [email],
     );
-    expect(rows).toEqual([expect.objectContaining({ first_names: 'Angela Claire Louise', birth_date: '1962-08-24', civility: 'Mme', sub: 'fc-angela-dubois', email_confirmed_at: null })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        first_names: 'Angela Claire Louise',
+        birth_date: '1962-08-24',
+        civility: 'Mme',
+        sub: 'fc-angela-dubois',
+        email_confirmed_at: null,
+      }),
+    ]);
 
     // Before the email's link, the button opens nothing and says why.
     const early = t.browser();
@@ -60,7 +76,10 @@ describe('creating an account from FranceConnect', () => {
     expect(textOf(refused.text)).toContain('Votre adresse courriel n’est pas encore confirmée'.replace('’', "'"));
     expect(await signedIn(early, 'tarnos')).toBe(false);
 
-    const mail = await t.db.pool.query<{ text: string }>(`select text_body as text from mail_outbox where to_address = $1 and template = 'activation'`, [email]);
+    const mail = await t.db.pool.query<{ text: string }>(
+      `select text_body as text from mail_outbox where to_address = $1 and template = 'activation'`,
+      [email],
+    );
     const link = /https?:\/\/\S+\/activation\?jeton=[A-Za-z0-9_-]+/.exec(mail.rows[0]!.text)![0];
     const activated = await t.browser().get(new URL(link).pathname + new URL(link).search);
     expect(activated.status).toBeLessThan(400);

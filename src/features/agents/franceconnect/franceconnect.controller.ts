@@ -45,13 +45,18 @@ export function agentsFranceConnectController(deps: AppDeps) {
       const { secretClient: _secret, ...values } = req.body as Record<string, string>;
       return render(req, res, 400, [{ field: 'secretClient', message: 'Saisissez le secret client fourni par FranceConnect' }], values);
     }
-    await service.saveSettings({ pool, clock }, town, {
-      enabled: d.active === 'oui',
-      clientId: d.identifiantClient,
-      clientSecret: d.secretClient,
-      discoveryUrl: d.urlDecouverte,
-      eidasLevel: d.niveauEidas,
-    }, auditActor(req));
+    await service.saveSettings(
+      { pool, clock },
+      town,
+      {
+        enabled: d.active === 'oui',
+        clientId: d.identifiantClient,
+        clientSecret: d.secretClient,
+        discoveryUrl: d.urlDecouverte,
+        eidasLevel: d.niveauEidas,
+      },
+      auditActor(req),
+    );
     // The sign-in block reads the town's row: this process sees the change at once.
     forgetTown(town.slug);
     flash(req, 'Les réglages FranceConnect ont été enregistrés.');
