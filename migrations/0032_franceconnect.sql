@@ -25,3 +25,18 @@ create table franceconnect_identities (
   constraint franceconnect_identities_sub_unique unique (town_id, sub),
   constraint franceconnect_identities_account_unique unique (account_id)
 );
+
+-- ProConnect for agents (issue 18): the town's client, and whether its agents may still use
+-- their password. An agent signs in with ProConnect only if an admin allowed it.
+create table proconnect_settings (
+  town_id uuid primary key references towns (id) on delete cascade,
+  enabled boolean not null default false,
+  client_id text not null default '',
+  client_secret text not null default '',
+  discovery_url text not null default '',
+  password_sign_in_off boolean not null default false,
+  updated_at timestamptz not null default now(),
+  created_at timestamptz not null default now()
+);
+
+alter table agents add column proconnect_allowed boolean not null default false;

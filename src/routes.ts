@@ -326,6 +326,10 @@ export const urls = {
   franceConnectSignup: (town: TownRef) => `${t(town)}/franceconnect/creer-mon-espace`,
   franceConnectSignOut: (town: TownRef) => `${t(town)}/franceconnect/deconnexion`,
   agentSettingsFranceConnect: (town: TownRef) => `${t(town)}/agents/parametres/franceconnect`,
+  agentProConnectStart: (town: TownRef) => `${t(town)}/agents/proconnect/connexion`,
+  agentProConnectCallback: (town: TownRef) => `${t(town)}/agents/proconnect/retour`,
+  agentSettingsProConnect: (town: TownRef) => `${t(town)}/agents/parametres/proconnect`,
+  agentTeamProConnect: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/proconnect`,
   devIdentityProvider: () => '/fournisseur-identite-de-test',
   devIdentityProviderInteraction: (uid: string) => `/fournisseur-identite-de-test/interaction/${uid}`,
 } as const;

@@ -288,6 +288,8 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'urls',
     ],
   },
+  'agents/proconnect/refused.ejs': { sha: '34f1e9c25265c259', names: ['message', 'town', 'urls'] },
+  'agents/proconnect/settings.ejs': { sha: 'b8968396c252c9c1', names: ['format', 'hasSecret', 'proConnectAdmins', 'town', 'urls'] },
   'agents/renewal/form.ejs': {
     sha: 'c1cd1a89585c4af3',
     names: ['action', 'activities', 'campaign', 'fieldErrors', 'kinds', 'shortDate', 'title', 'town', 'urls'],
@@ -368,7 +370,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   },
   'agents/settings/calendar.ejs': { sha: '82c8e293516f0967', names: ['closures', 'format', 'holidays', 'kinds', 'town', 'urls'] },
   'agents/settings/index.ejs': {
-    sha: '0c52ce87d36389f4',
+    sha: '2107a51e8259d46e',
     names: ['cgu', 'closureCount', 'format', 'holidayCount', 'mentions', 'policy', 'preview', 'services', 'town', 'urls'],
   },
   'agents/settings/passwords.ejs': { sha: '65ddecae266df196', names: ['bounds', 'town', 'urls', 'values'] },
@@ -378,8 +380,8 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'agents/settings/text-version.ejs': { sha: '49e915921b12b99b', names: ['format', 'text', 'town', 'urls', 'version'] },
   'agents/settings/text.ejs': { sha: '065bc7ed729b9d56', names: ['current', 'format', 'past', 'text', 'town', 'urls'] },
   'agents/settings/town.ejs': { sha: '5fdb134bc1a88003', names: ['preview', 'previewOnly', 'town', 'urls'] },
-  'agents/signin.ejs': { sha: '936998ed5584df37', names: ['captcha', 'currentPath', 'format', 'town', 'urls', 'values'] },
-  'agents/team/list.ejs': { sha: '1c9a193c6f23c03e', names: ['agent', 'agents', 'format', 'town', 'urls'] },
+  'agents/signin.ejs': { sha: '23ea236efa5b6bf1', names: ['captcha', 'currentPath', 'format', 'proConnect', 'town', 'urls', 'values'] },
+  'agents/team/list.ejs': { sha: '2ed5d55e0e243dbc', names: ['agent', 'agents', 'format', 'proConnect', 'town', 'urls'] },
   'agents/team/new.ejs': { sha: 'b13b95cadbd4c7ce', names: ['policy', 'town', 'urls'] },
   'agents/team/password.ejs': { sha: '79e78eed929d5379', names: ['member', 'policy', 'town', 'urls'] },
   'auth/accept-cgu.ejs': { sha: 'cf33382796cc06ac', names: ['cgu', 'town', 'urls'] },

@@ -106,3 +106,76 @@ export async function listLinkedAccounts(db: Queryable, townId: string, limit = 
   );
   return rows;
 }
+
+// ---------------------------------------------------------------- ProConnect (agents)
+
+export interface ProConnectSettings {
+  townId: string;
+  enabled: boolean;
+  clientId: string;
+  clientSecret: string;
+  discoveryUrl: string;
+  passwordSignInOff: boolean;
+  updatedAt: Date;
+}
+
+export async function findProConnectSettings(db: Queryable, townId: string): Promise<ProConnectSettings | undefined> {
+  const { rows } = await db.query<ProConnectSettings>(
+    `select town_id as "townId", enabled, client_id as "clientId", client_secret as "clientSecret", discovery_url as "discoveryUrl",
+            password_sign_in_off as "passwordSignInOff", updated_at as "updatedAt"
+       from proconnect_settings where town_id = $1`,
+    [townId],
+  );
+  return rows[0];
+}
+
+export async function saveProConnectSettings(
+  db: Queryable,
+  s: Omit<ProConnectSettings, 'updatedAt' | 'clientSecret'> & { clientSecret: string | null },
+  now: Date,
+): Promise<void> {
+  await db.query(
+    `insert into proconnect_settings (town_id, enabled, client_id, client_secret, discovery_url, password_sign_in_off, updated_at)
+     values ($1, $2, $3, coalesce($4, ''), $5, $6, $7)
+     on conflict (town_id) do update set enabled = excluded.enabled, client_id = excluded.client_id,
+       client_secret = coalesce($4, proconnect_settings.client_secret), discovery_url = excluded.discovery_url,
+       password_sign_in_off = excluded.password_sign_in_off, updated_at = excluded.updated_at`,
+    [s.townId, s.enabled, s.clientId, s.clientSecret, s.discoveryUrl, s.passwordSignInOff, now],
+  );
+}
+
+/** The agent ProConnect may open: this town's, active, allowed by an admin, with this email (case aside). */
+export async function findProConnectAgent(db: Queryable, townId: string, email: string): Promise<{ id: string; username: string } | undefined> {
+  const { rows } = await db.query<{ id: string; username: string }>(
+    `select id, username from agents
+      where town_id = $1 and proconnect_allowed and disabled_at is null and email is not null and lower(email) = lower($2)`,
+    [townId, email],
+  );
+  // Two agents with one address: ProConnect cannot say which, so neither.
+  return rows.length === 1 ? rows[0] : undefined;
+}
+
+/** Admins who can sign in with ProConnect: switching passwords off needs one, so admins cannot lock themselves out. */
+export async function countProConnectAdmins(db: Queryable, townId: string, except?: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `select count(*)::int as n from agents
+      where town_id = $1 and role = 'admin' and proconnect_allowed and disabled_at is null and email is not null and email <> ''
+        and ($2::uuid is null or id <> $2)`,
+    [townId, except ?? null],
+  );
+  return rows[0]!.n;
+}
+
+export async function setProConnectAllowed(db: Queryable, townId: string, agentId: string, allowed: boolean): Promise<boolean> {
+  const { rowCount } = await db.query(`update agents set proconnect_allowed = $3, updated_at = now() where town_id = $1 and id = $2`, [
+    townId,
+    agentId,
+    allowed,
+  ]);
+  return (rowCount ?? 0) > 0;
+}
+
+export async function listProConnectAllowed(db: Queryable, townId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(`select id from agents where town_id = $1 and proconnect_allowed`, [townId]);
+  return rows.map((r) => r.id);
+}

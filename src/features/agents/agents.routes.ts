@@ -19,6 +19,7 @@ import { agentsEnrolmentRouter } from './enrolment/enrolment.routes.js';
 import { agentsRenewalRouter } from './renewal/renewal.routes.js';
 import { schoolSectorsRouter } from './school-sectors/school-sectors.routes.js';
 import { agentsFranceConnectRouter } from './franceconnect/franceconnect.routes.js';
+import { agentsProConnectRouter } from './proconnect/proconnect.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -46,5 +47,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     agentsRenewalRouter(deps),
     schoolSectorsRouter(deps),
     agentsFranceConnectRouter(deps),
+    agentsProConnectRouter(deps),
   );
 }

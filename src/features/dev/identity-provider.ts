@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import Provider, { type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AppDeps } from '../../deps.js';
 import { absoluteUrl, urls } from '../../routes.js';
-import { TEST_IDENTITIES, findTestIdentity } from './test-identities.js';
+import { TEST_AGENT_IDENTITIES, TEST_IDENTITIES, findTestIdentity } from './test-identities.js';
 
 /**
  * The built-in OpenID Connect provider of development and tests (issue 18, ADR 0022), never
@@ -49,7 +49,8 @@ function memoryAdapter(publicBaseUrl: string) {
         return {
           client_id: id,
           client_secret: DEV_CLIENT_SECRET,
-          redirect_uris: [absoluteUrl(publicBaseUrl, urls.franceConnectCallback(id))],
+          // One client per town for both: FranceConnect's return (parents) and ProConnect's (agents).
+          redirect_uris: [absoluteUrl(publicBaseUrl, urls.franceConnectCallback(id)), absoluteUrl(publicBaseUrl, urls.agentProConnectCallback(id))],
           post_logout_redirect_uris: [absoluteUrl(publicBaseUrl, `${urls.townHome(id)}?deconnexion=1`)],
           token_endpoint_auth_method: 'client_secret_post',
           grant_types: ['authorization_code'],
@@ -153,11 +154,13 @@ export function devIdentityProvider({ config, logger }: Pick<AppDeps, 'config' |
   async function interaction(req: Request, res: Response, uid: string) {
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) return res.status(400).send(page('Erreur', '<p>Cette demande a expiré.</p>'));
+    // ProConnect asks for the SIRET: its test identities are agents'.
+    const identities = String(details.params.scope ?? '').split(' ').includes('siret') ? TEST_AGENT_IDENTITIES : TEST_IDENTITIES;
     if (req.method === 'GET') {
       return res.render('dev/identity-provider', {
         title: "Fournisseur d'identité de test",
         action: urls.devIdentityProviderInteraction(uid),
-        identities: TEST_IDENTITIES,
+        identities,
       });
     }
     const form = new URLSearchParams(await readBody(req));
@@ -169,18 +172,18 @@ export function devIdentityProvider({ config, logger }: Pick<AppDeps, 'config' |
         { mergeWithLastSubmission: false },
       );
     }
-    const identity = findTestIdentity(form.get('identite') ?? '');
+    const identity = identities.find((i) => i.id === form.get('identite'));
     if (!identity) {
       return res.status(400).render('dev/identity-provider', {
         title: "Fournisseur d'identité de test",
         action: urls.devIdentityProviderInteraction(uid),
-        identities: TEST_IDENTITIES,
+        identities,
         errors: [{ field: 'identite', message: 'Choisissez une identité de test' }],
         fieldErrors: { identite: 'Choisissez une identité de test' },
       });
     }
-    const acr = typeof details.params.acr_values === 'string' ? details.params.acr_values.split(' ')[0] : 'eidas1';
-    return provider.interactionFinished(req, res, { login: { accountId: identity.id, acr } }, { mergeWithLastSubmission: false });
+    const acr = typeof details.params.acr_values === 'string' ? details.params.acr_values.split(' ')[0] : undefined;
+    return provider.interactionFinished(req, res, { login: { accountId: identity.id, ...(acr ? { acr } : {}) } }, { mergeWithLastSubmission: false });
   }
 
   return (req: Request, res: Response) => {

@@ -51,5 +51,31 @@ export const TEST_IDENTITIES: readonly TestIdentity[] = [
 ];
 
 export function findTestIdentity(id: string): TestIdentity | undefined {
-  return TEST_IDENTITIES.find((identity) => identity.id === id);
+  return [...TEST_IDENTITIES, ...TEST_AGENT_IDENTITIES].find((identity) => identity.id === id);
 }
+
+/** ProConnect's claims for agents: a professional email, the employer's SIRET. */
+export const TEST_AGENT_IDENTITIES: readonly TestIdentity[] = [
+  {
+    id: 'pc-claire-martin',
+    label: 'Claire MARTIN, claire.martin@mairie.exemple.fr',
+    claims: {
+      email: 'claire.martin@mairie.exemple.fr',
+      given_name: 'Claire',
+      usual_name: 'MARTIN',
+      siret: '21400312300015',
+      uid: 'pc-claire-martin',
+    },
+  },
+  {
+    id: 'pc-paul-durand',
+    label: 'Paul DURAND, paul.durand@mairie.exemple.fr',
+    claims: {
+      email: 'paul.durand@mairie.exemple.fr',
+      given_name: 'Paul',
+      usual_name: 'DURAND',
+      siret: '21400312300015',
+      uid: 'pc-paul-durand',
+    },
+  },
+];

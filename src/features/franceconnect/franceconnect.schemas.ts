@@ -45,6 +45,31 @@ export const settingsSchema = z
   })
   .transform((form) => ({ ...form, niveauEidas: form.niveauEidas as EidasLevel }));
 
+/** The admin's ProConnect settings. */
+export const proConnectSchema = z
+  .object({
+    active: z.string(),
+    identifiantClient: text(200),
+    secretClient: z.string().max(500, 'Ce champ doit contenir 500 caractères au maximum'),
+    urlDecouverte: text(500),
+    motDePasse: z.string(),
+  })
+  .superRefine((form, issues) => {
+    if (form.active !== 'oui' && form.active !== 'non') {
+      issues.addIssue({ code: 'custom', path: ['active'], message: 'Indiquez si ProConnect est proposé aux agents' });
+    }
+    if (form.motDePasse !== 'oui' && form.motDePasse !== 'non') {
+      issues.addIssue({ code: 'custom', path: ['motDePasse'], message: 'Indiquez si les agents peuvent se connecter avec leur mot de passe' });
+    }
+    if (form.urlDecouverte && !isProviderUrl(form.urlDecouverte)) {
+      issues.addIssue({ code: 'custom', path: ['urlDecouverte'], message: 'Saisissez une adresse commençant par https://' });
+    }
+    if (form.active === 'oui') {
+      if (!form.identifiantClient) issues.addIssue({ code: 'custom', path: ['identifiantClient'], message: "Saisissez l'identifiant client fourni par ProConnect" });
+      if (!form.urlDecouverte) issues.addIssue({ code: 'custom', path: ['urlDecouverte'], message: "Saisissez l'adresse de découverte du fournisseur" });
+    }
+  });
+
 function isProviderUrl(value: string): boolean {
   try {
     const url = new URL(value);

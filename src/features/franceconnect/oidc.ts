@@ -1,5 +1,12 @@
 import * as client from 'openid-client';
-import type { FranceConnectSettings } from '../../repositories/franceconnect.repository.js';
+/** What a client needs of a provider's settings (FranceConnect's or ProConnect's). */
+export interface ProviderSettings {
+  townId: string;
+  clientId: string;
+  clientSecret: string;
+  discoveryUrl: string;
+  updatedAt: Date;
+}
 
 /**
  * OpenID Connect with openid-client (ADR 0022): authorization code with PKCE, `state` and
@@ -39,8 +46,8 @@ export interface IdentityClaims {
 const configurations = new Map<string, { at: number; config: Promise<client.Configuration> }>();
 const DISCOVERY_CACHE_MS = 10 * 60 * 1000;
 
-export function clientConfiguration(settings: FranceConnectSettings, allowHttp: boolean): Promise<client.Configuration> {
-  const key = `${settings.townId}:${settings.updatedAt.getTime()}`;
+export function clientConfiguration(settings: ProviderSettings, allowHttp: boolean, kind = 'franceconnect'): Promise<client.Configuration> {
+  const key = `${kind}:${settings.townId}:${settings.updatedAt.getTime()}:${settings.clientId}`;
   const now = Date.now();
   const cached = configurations.get(key);
   if (cached && now - cached.at < DISCOVERY_CACHE_MS) return cached.config;
@@ -63,21 +70,22 @@ export function clientConfiguration(settings: FranceConnectSettings, allowHttp: 
 
 export async function authorizationUrl(
   config: client.Configuration,
-  settings: FranceConnectSettings,
+  settings: ProviderSettings & { eidasLevel?: string },
   redirectUri: string,
   now: number,
+  scope = FRANCECONNECT_SCOPE,
 ): Promise<{ url: URL; pending: PendingAuthorization }> {
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
   const url = client.buildAuthorizationUrl(config, {
     redirect_uri: redirectUri,
-    scope: FRANCECONNECT_SCOPE,
+    scope,
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
     state,
     nonce,
-    acr_values: settings.eidasLevel,
+    ...(settings.eidasLevel ? { acr_values: settings.eidasLevel } : {}),
     prompt: 'login',
   });
   return { url, pending: { state, nonce, codeVerifier, townId: settings.townId, startedAt: now } };
@@ -88,7 +96,7 @@ export async function completeAuthorization(
   config: client.Configuration,
   callbackUrl: URL,
   pending: PendingAuthorization,
-): Promise<VerifiedIdentity> {
+): Promise<VerifiedIdentity & { raw: Record<string, unknown> }> {
   const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
     pkceCodeVerifier: pending.codeVerifier,
     expectedState: pending.state,
@@ -105,6 +113,7 @@ export async function completeAuthorization(
   return {
     sub: idClaims.sub,
     idToken: tokens.id_token,
+    raw: { ...idClaims, ...info },
     claims: {
       givenName: text('given_name'),
       familyName: text('family_name'),
