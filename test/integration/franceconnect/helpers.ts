@@ -66,12 +66,13 @@ export async function throughDevProvider(
   base: string,
   slug: string,
   identity: string | 'annuler',
+  flow: { start: string; callback: string } = { start: urls.franceConnectStart(slug), callback: urls.franceConnectCallback(slug) },
 ): Promise<string> {
-  const start = await agent.get(urls.franceConnectStart(slug));
+  const start = await agent.get(flow.start);
   expect(start.status).toBe(303);
   let next = path(start.headers.location!, base);
   for (let hops = 0; hops < 10; hops += 1) {
-    if (next.startsWith(urls.franceConnectCallback(slug))) return next;
+    if (next.startsWith(flow.callback)) return next;
     const res = await agent.get(next);
     if (res.status === 200 && next.includes('/interaction/')) {
       expect(res.text).toContain("Fournisseur d'identité de test");
