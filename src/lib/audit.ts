@@ -71,8 +71,8 @@ export const AUDIT_ACTIONS = {
   'franceconnect.unlink': "Fin de la liaison d'un compte à FranceConnect",
   'franceconnect.settings': 'Modification des réglages FranceConnect',
   'proconnect.settings': 'Modification des réglages ProConnect',
-  'proconnect.allow': "Connexion avec ProConnect autorisée pour un agent",
-  'proconnect.disallow': "Connexion avec ProConnect retirée à un agent",
+  'proconnect.allow': 'Connexion avec ProConnect autorisée pour un agent',
+  'proconnect.disallow': 'Connexion avec ProConnect retirée à un agent',
   'proconnect.sign_in': 'Connexion avec ProConnect',
 } as const;
 

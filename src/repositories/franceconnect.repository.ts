@@ -145,7 +145,11 @@ export async function saveProConnectSettings(
 }
 
 /** The agent ProConnect may open: this town's, active, allowed by an admin, with this email (case aside). */
-export async function findProConnectAgent(db: Queryable, townId: string, email: string): Promise<{ id: string; username: string } | undefined> {
+export async function findProConnectAgent(
+  db: Queryable,
+  townId: string,
+  email: string,
+): Promise<{ id: string; username: string } | undefined> {
   const { rows } = await db.query<{ id: string; username: string }>(
     `select id, username from agents
       where town_id = $1 and proconnect_allowed and disabled_at is null and email is not null and lower(email) = lower($2)`,

@@ -50,7 +50,10 @@ function memoryAdapter(publicBaseUrl: string) {
           client_id: id,
           client_secret: DEV_CLIENT_SECRET,
           // One client per town for both: FranceConnect's return (parents) and ProConnect's (agents).
-          redirect_uris: [absoluteUrl(publicBaseUrl, urls.franceConnectCallback(id)), absoluteUrl(publicBaseUrl, urls.agentProConnectCallback(id))],
+          redirect_uris: [
+            absoluteUrl(publicBaseUrl, urls.franceConnectCallback(id)),
+            absoluteUrl(publicBaseUrl, urls.agentProConnectCallback(id)),
+          ],
           post_logout_redirect_uris: [absoluteUrl(publicBaseUrl, `${urls.townHome(id)}?deconnexion=1`)],
           token_endpoint_auth_method: 'client_secret_post',
           grant_types: ['authorization_code'],
@@ -155,7 +158,11 @@ export function devIdentityProvider({ config, logger }: Pick<AppDeps, 'config' |
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) return res.status(400).send(page('Erreur', '<p>Cette demande a expiré.</p>'));
     // ProConnect asks for the SIRET: its test identities are agents'.
-    const identities = String(details.params.scope ?? '').split(' ').includes('siret') ? TEST_AGENT_IDENTITIES : TEST_IDENTITIES;
+    const identities = String(details.params.scope ?? '')
+      .split(' ')
+      .includes('siret')
+      ? TEST_AGENT_IDENTITIES
+      : TEST_IDENTITIES;
     if (req.method === 'GET') {
       return res.render('dev/identity-provider', {
         title: "Fournisseur d'identité de test",
@@ -183,7 +190,12 @@ export function devIdentityProvider({ config, logger }: Pick<AppDeps, 'config' |
       });
     }
     const acr = typeof details.params.acr_values === 'string' ? details.params.acr_values.split(' ')[0] : undefined;
-    return provider.interactionFinished(req, res, { login: { accountId: identity.id, ...(acr ? { acr } : {}) } }, { mergeWithLastSubmission: false });
+    return provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: identity.id, ...(acr ? { acr } : {}) } },
+      { mergeWithLastSubmission: false },
+    );
   }
 
   return (req: Request, res: Response) => {

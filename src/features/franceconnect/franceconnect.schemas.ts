@@ -59,14 +59,20 @@ export const proConnectSchema = z
       issues.addIssue({ code: 'custom', path: ['active'], message: 'Indiquez si ProConnect est proposé aux agents' });
     }
     if (form.motDePasse !== 'oui' && form.motDePasse !== 'non') {
-      issues.addIssue({ code: 'custom', path: ['motDePasse'], message: 'Indiquez si les agents peuvent se connecter avec leur mot de passe' });
+      issues.addIssue({
+        code: 'custom',
+        path: ['motDePasse'],
+        message: 'Indiquez si les agents peuvent se connecter avec leur mot de passe',
+      });
     }
     if (form.urlDecouverte && !isProviderUrl(form.urlDecouverte)) {
       issues.addIssue({ code: 'custom', path: ['urlDecouverte'], message: 'Saisissez une adresse commençant par https://' });
     }
     if (form.active === 'oui') {
-      if (!form.identifiantClient) issues.addIssue({ code: 'custom', path: ['identifiantClient'], message: "Saisissez l'identifiant client fourni par ProConnect" });
-      if (!form.urlDecouverte) issues.addIssue({ code: 'custom', path: ['urlDecouverte'], message: "Saisissez l'adresse de découverte du fournisseur" });
+      if (!form.identifiantClient)
+        issues.addIssue({ code: 'custom', path: ['identifiantClient'], message: "Saisissez l'identifiant client fourni par ProConnect" });
+      if (!form.urlDecouverte)
+        issues.addIssue({ code: 'custom', path: ['urlDecouverte'], message: "Saisissez l'adresse de découverte du fournisseur" });
     }
   });
 

@@ -12,7 +12,8 @@ import type { Town } from '../../repositories/towns.repository.js';
 
 type Actor = Pick<AuditEntry, 'agentId' | 'actorLabel' | 'ip'>;
 
-export const LOCKOUT = 'Désactivez la connexion par mot de passe seulement quand au moins un administrateur actif, avec son adresse de courriel, peut se connecter avec ProConnect.';
+export const LOCKOUT =
+  'Désactivez la connexion par mot de passe seulement quand au moins un administrateur actif, avec son adresse de courriel, peut se connecter avec ProConnect.';
 
 export interface ProConnectInput {
   enabled: boolean;
@@ -35,14 +36,27 @@ export async function saveProConnectSettings(
     }
     await repo.saveProConnectSettings(
       db,
-      { townId: town.id, enabled: input.enabled, clientId: input.clientId, clientSecret: input.clientSecret || null, discoveryUrl: input.discoveryUrl, passwordSignInOff: input.passwordSignInOff },
+      {
+        townId: town.id,
+        enabled: input.enabled,
+        clientId: input.clientId,
+        clientSecret: input.clientSecret || null,
+        discoveryUrl: input.discoveryUrl,
+        passwordSignInOff: input.passwordSignInOff,
+      },
       now,
     );
     await audit(db, {
       townId: town.id,
       ...actor,
       action: 'proconnect.settings',
-      details: { enabled: input.enabled, clientId: input.clientId, discoveryUrl: input.discoveryUrl, passwordSignInOff: input.passwordSignInOff, secretChanged: !!input.clientSecret },
+      details: {
+        enabled: input.enabled,
+        clientId: input.clientId,
+        discoveryUrl: input.discoveryUrl,
+        passwordSignInOff: input.passwordSignInOff,
+        secretChanged: !!input.clientSecret,
+      },
       at: now,
     });
     return { ok: true as const };
@@ -64,7 +78,14 @@ export async function setAllowed(
       if (settings?.passwordSignInOff && (await repo.countProConnectAdmins(db, town.id, agentId)) === 0) return 'lockout' as const;
     }
     if (!(await repo.setProConnectAllowed(db, town.id, agentId, allowed))) return 'not-found' as const;
-    await audit(db, { townId: town.id, ...actor, action: allowed ? 'proconnect.allow' : 'proconnect.disallow', targetType: 'agent', targetId: agentId, at: now });
+    await audit(db, {
+      townId: town.id,
+      ...actor,
+      action: allowed ? 'proconnect.allow' : 'proconnect.disallow',
+      targetType: 'agent',
+      targetId: agentId,
+      at: now,
+    });
     return 'done' as const;
   });
 }
@@ -74,6 +95,13 @@ export async function agentForProConnect(ctx: Pick<ServiceContext, 'pool' | 'clo
   if (!email) return undefined;
   const agent = await repo.findProConnectAgent(ctx.pool, town.id, email);
   if (!agent) return undefined;
-  await audit(ctx.pool, { townId: town.id, agentId: agent.id, actorLabel: agent.username, action: 'proconnect.sign_in', ip, at: ctx.clock.now() });
+  await audit(ctx.pool, {
+    townId: town.id,
+    agentId: agent.id,
+    actorLabel: agent.username,
+    action: 'proconnect.sign_in',
+    ip,
+    at: ctx.clock.now(),
+  });
   return agent;
 }

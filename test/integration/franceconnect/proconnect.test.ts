@@ -97,7 +97,10 @@ describe('ProConnect for agents', () => {
     const page = await browser.get(urls.agentSignIn('tarnos'));
     expect(textOf(page.text)).toContain('connectez-vous avec ProConnect');
     const token = await csrfToken(browser, urls.townHome('tarnos'));
-    const res = await browser.post(urls.agentSignIn('tarnos')).type('form').send({ _csrf: token, identifiant: other.username, motDePasse: other.password });
+    const res = await browser
+      .post(urls.agentSignIn('tarnos'))
+      .type('form')
+      .send({ _csrf: token, identifiant: other.username, motDePasse: other.password });
     expect(res.status).toBe(403);
     expect((await browser.get(urls.agentHome('tarnos'))).status).not.toBe(200);
 
@@ -106,5 +109,4 @@ describe('ProConnect for agents', () => {
     const allowed = await t.db.pool.query('select proconnect_allowed from agents where id = $1', [admin.id]);
     expect(allowed.rows[0].proconnect_allowed).toBe(true);
   });
-
 });

@@ -134,7 +134,13 @@ export function proConnectController(deps: AppDeps) {
     const result = await service.saveProConnectSettings(
       { pool, clock },
       town,
-      { enabled: d.active === 'oui', clientId: d.identifiantClient, clientSecret: d.secretClient, discoveryUrl: d.urlDecouverte, passwordSignInOff: d.motDePasse === 'non' },
+      {
+        enabled: d.active === 'oui',
+        clientId: d.identifiantClient,
+        clientSecret: d.secretClient,
+        discoveryUrl: d.urlDecouverte,
+        passwordSignInOff: d.motDePasse === 'non',
+      },
       auditActor(req),
     );
     if (!result.ok) return render(req, res, 400, [{ field: 'motDePasse', message: result.message }], kept);
@@ -150,7 +156,8 @@ export function proConnectController(deps: AppDeps) {
     const allowed = (req.body as Record<string, unknown>).autoriser === 'oui';
     const result = await service.setAllowed({ pool, clock }, town, agentId, allowed, auditActor(req));
     if (result === 'not-found') throw new NotFoundError();
-    if (result === 'lockout') flash(req, `${service.LOCKOUT} Réactivez d'abord la connexion par mot de passe dans Paramètres → ProConnect.`, 'warning');
+    if (result === 'lockout')
+      flash(req, `${service.LOCKOUT} Réactivez d'abord la connexion par mot de passe dans Paramètres → ProConnect.`, 'warning');
     else flash(req, allowed ? 'Cet agent peut se connecter avec ProConnect.' : 'Cet agent ne peut plus se connecter avec ProConnect.');
     res.redirect(303, urls.agentTeam(town));
   }

@@ -28,7 +28,9 @@ export function teamController(deps: AppDeps) {
       findProConnectSettings(pool, town.id),
       listProConnectAllowed(pool, town.id),
     ]);
-    res.status(status).render('agents/team/list', { title: 'Équipe', agents, errors, proConnect: proConnect?.enabled ? proConnectAllowed : null });
+    res
+      .status(status)
+      .render('agents/team/list', { title: 'Équipe', agents, errors, proConnect: proConnect?.enabled ? proConnectAllowed : null });
   }
 
   function renderForm(res: Response, status: number, errors: FieldError[] = [], values: Record<string, string> = {}) {
