@@ -12,7 +12,7 @@ import { urls } from '../../routes.js';
 import * as service from '../parent-accounts/parent-accounts.service.js';
 import { returnToSchema, signInSchema } from './auth.schemas.js';
 import { safeReturn } from './return-path.js';
-import { franceConnectSignOutUrl } from '../franceconnect/franceconnect.controller.js';
+import { franceConnectSignOutUrl } from '../franceconnect/sign-out.js';
 import { challengeErrors, currentChallenge, nextChallenge, signInSource, wantsNewChallenge, type ChallengeView } from './sign-in-form.js';
 import type { ServiceContext } from '../../deps.js';
 

@@ -14,14 +14,7 @@ import { signInSource } from '../auth/sign-in-form.js';
 import { linkSchema } from './franceconnect.schemas.js';
 import { initialIdentityValues, lockedIdentityFields } from './identity-fields.js';
 import * as service from './franceconnect.service.js';
-import {
-  authorizationUrl,
-  clientConfiguration,
-  completeAuthorization,
-  endSessionUrl,
-  type IdentityClaims,
-  type PendingAuthorization,
-} from './oidc.js';
+import { authorizationUrl, clientConfiguration, completeAuthorization, type IdentityClaims, type PendingAuthorization } from './oidc.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -39,26 +32,7 @@ declare module 'express-session' {
 /** The round trip to FranceConnect and back must not take longer than this. */
 const PENDING_MS = 10 * 60 * 1000;
 
-/** Why the sign-in was refused, in the parent's words; the log gets the library's code, never a token. */
-const CANCELLED =
-  'Vous avez annulé la connexion avec FranceConnect. Vous pouvez vous connecter avec votre identifiant et votre mot de passe.';
-const REFUSED =
-  "La connexion avec FranceConnect n'a pas pu aboutir : la réponse reçue n'a pas pu être vérifiée. Vous n'êtes pas connecté. Réessayez depuis la page d'accueil.";
-const UNAVAILABLE =
-  'FranceConnect ne répond pas pour le moment. Réessayez plus tard, ou connectez-vous avec votre identifiant et votre mot de passe.';
-const UNUSABLE = 'Le compte lié à cette identité FranceConnect ne peut pas être ouvert. Contactez la mairie.';
-const UNCONFIRMED =
-  "Votre adresse courriel n'est pas encore confirmée : ouvrez le lien du courriel reçu à la création de votre espace, puis reconnectez-vous avec FranceConnect.";
-
-const LINK_ERRORS: Record<Exclude<service.LinkResult, { ok: true }>['reason'], string> = {
-  credentials: 'Identifiant ou mot de passe incorrect',
-  challenge: "Trop de tentatives : connectez-vous d'abord avec le formulaire de la page d'accueil, puis revenez à FranceConnect.",
-  temporary:
-    "Ce compte a encore un mot de passe provisoire : connectez-vous d'abord avec le formulaire de la page d'accueil pour choisir votre mot de passe.",
-  'already-linked':
-    'Ce compte est déjà lié à une autre identité FranceConnect. Déliez-la depuis « Mes identifiants » avant de lier celle-ci.',
-  'identity-taken': 'Cette identité FranceConnect est déjà liée à un autre compte.',
-};
+import { CANCELLED, LINK_ERRORS, REFUSED, UNAVAILABLE, UNCONFIRMED, UNUSABLE } from './messages.js';
 
 export function franceConnectController(deps: AppDeps) {
   const { pool, clock, config } = deps;
@@ -244,26 +218,4 @@ export function franceConnectController(deps: AppDeps) {
   }
 
   return { start, callback, showFirstUse, link, startSignup, unlink, showSignOut };
-}
-
-/**
- * Where sign-out sends the browser: FranceConnect's end-session endpoint when the parent came
- * through it (its own session ends too), else nowhere (undefined).
- */
-export async function franceConnectSignOutUrl(
-  deps: Pick<AppDeps, 'pool' | 'config'>,
-  town: Town,
-  idToken: string | undefined,
-  afterLogout: string,
-): Promise<string | undefined> {
-  if (!idToken) return undefined;
-  const settings = await findFranceConnectSettings(deps.pool, town.id);
-  if (!settings?.enabled) return undefined;
-  try {
-    const oidc = await clientConfiguration(settings, !deps.config.isProduction);
-    return endSessionUrl(oidc, idToken, absoluteUrl(deps.config.publicBaseUrl, afterLogout))?.href;
-  } catch {
-    // The provider unreachable: the portal's own session still ends.
-    return undefined;
-  }
 }
