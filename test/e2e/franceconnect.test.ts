@@ -14,6 +14,7 @@ import {
   waitFor,
   type E2eServer,
 } from '../helpers/browser.js';
+import { createAgentFixture } from '../helpers/fixtures.js';
 import { linksIn, TestSmtpServer } from '../helpers/smtp.js';
 
 /**
@@ -142,4 +143,38 @@ describe('FranceConnect in Chromium (Tarnos)', () => {
       }
     },
   );
+
+  it('an admin allowed ProConnect signs in to the back-office with it; its pages are accessible', { timeout: 120_000 }, async () => {
+    await server.db.pool.query(
+      `insert into proconnect_settings (town_id, enabled, client_id, client_secret, discovery_url)
+       select id, true, slug, $1, $2 from towns where slug = 'tarnos'`,
+      [DEV_CLIENT_SECRET, `${devIssuer(server.baseUrl)}/.well-known/openid-configuration`],
+    );
+    const admin = await createAgentFixture(server.db.pool, 'tarnos', 'admin', { displayName: 'Claire Martin' });
+    await server.db.pool.query(`update agents set email = 'claire.martin@mairie.exemple.fr', proconnect_allowed = true where id = $1`, [
+      admin.id,
+    ]);
+    const context = await newContext(browser);
+    try {
+      const page = await context.newPage();
+      expect(await navigate(page, () => page.goto(`${server.baseUrl}/tarnos/agents/connexion`))).toBe(200);
+      await checkPage(page, 'agents sign-in with ProConnect');
+      expect(await click(page, page.getByRole('link', { name: "S'identifier avec ProConnect" }))).toBe(200);
+      expect(await heading(page)).toBe("Fournisseur d'identité de test");
+      await checkPage(page, 'test provider: choosing an agent');
+      await page.getByRole('radio', { name: /Claire MARTIN/ }).check();
+      expect(await click(page, button(page, 'Continuer'))).toBe(200);
+      expect(new URL(page.url()).pathname).toBe('/tarnos/agents');
+
+      expect(await navigate(page, () => page.goto(`${server.baseUrl}/tarnos/agents/equipe`))).toBe(200);
+      expect(await page.getByRole('columnheader', { name: 'ProConnect' }).count()).toBe(1);
+      await checkPage(page, 'team with the ProConnect column');
+      expect(await navigate(page, () => page.goto(`${server.baseUrl}/tarnos/agents/parametres/proconnect`))).toBe(200);
+      await checkPage(page, 'ProConnect settings');
+      expect(await navigate(page, () => page.goto(`${server.baseUrl}/tarnos/agents/parametres/franceconnect`))).toBe(200);
+      await checkPage(page, 'FranceConnect settings');
+    } finally {
+      await context.close();
+    }
+  });
 });
