@@ -80,3 +80,31 @@ describe('the FranceConnect settings', () => {
     expect((await admin.agent.get(urls.agentSettingsFranceConnect('bayeux'))).status).not.toBe(200);
   });
 });
+
+describe('the demo towns (npm start)', () => {
+  it('get FranceConnect against the built-in provider, follow PUBLIC_BASE_URL, and keep an admin’s own settings', async () => {
+    const { loadDemoFranceConnect } = await import('../../../src/db/demo-franceconnect.js');
+    await loadDemoFranceConnect(t.db.pool, 'http://localhost:3000', ['villennes', 'bondoufle']);
+    await loadDemoFranceConnect(t.db.pool, 'http://localhost:4000', ['villennes', 'bondoufle']);
+    const { rows } = await t.db.pool.query(
+      `select slug, enabled, client_id, discovery_url from franceconnect_settings f join towns on towns.id = f.town_id where slug in ('villennes', 'bondoufle') order by slug`,
+    );
+    expect(rows).toEqual([
+      {
+        slug: 'bondoufle',
+        enabled: true,
+        client_id: 'bondoufle',
+        discovery_url: 'http://localhost:4000/fournisseur-identite-de-test/.well-known/openid-configuration',
+      },
+      {
+        slug: 'villennes',
+        enabled: true,
+        client_id: 'villennes',
+        discovery_url: 'http://localhost:4000/fournisseur-identite-de-test/.well-known/openid-configuration',
+      },
+    ]);
+    // Tarnos's admin set a real provider above: left alone.
+    await loadDemoFranceConnect(t.db.pool, 'http://localhost:4000', ['tarnos']);
+    expect((await stored()).client_id).toBe('client-tarnos');
+  });
+});
