@@ -33,6 +33,8 @@ import { schoolEnrolmentRouter } from './features/school-enrolment/school-enrolm
 import { surveyRouter } from './features/survey/survey.routes.js';
 import { remindersRouter } from './features/reminders/reminders.routes.js';
 import { proceduresRouter } from './features/procedures/procedures.routes.js';
+import { franceConnectRouter } from './features/franceconnect/franceconnect.routes.js';
+import { devIdentityProvider } from './features/dev/identity-provider.js';
 import { AUDIT_ACTIONS } from './lib/audit.js';
 import * as format from './lib/format.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './lib/paths.js';
@@ -96,6 +98,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/public', assets.handler);
   app.use(healthRouter(pool, { showRuntime: !config.isProduction }));
   app.use(noStore);
+  // The built-in OpenID Connect provider FranceConnect's demo and tests talk to (issue 18), never in
+  // production: before the app's body parser, session and CSRF token, none of which it uses.
+  if (!config.isProduction) app.use(urls.devIdentityProvider(), devIdentityProvider(deps));
   // Forms are small: a body over 100 kB or with hundreds of fields is refused (413).
   app.use(express.urlencoded({ extended: false, limit: '100kb', parameterLimit: 200 }));
   // Payment providers' notifications carry no session and no CSRF token: verified by the provider's own means (ADR 0017).
@@ -161,6 +166,7 @@ export function createApp(deps: AppDeps): Express {
     activityOfferRouter(deps),
     practicalInfoRouter(deps),
     newsRouter(deps),
+    franceConnectRouter(deps),
     authRouter(deps),
   );
 

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
-import { loadDemoData } from './db/demo-data.js';
+import { DEMO_TOWNS, loadDemoData } from './db/demo-data.js';
+import { loadDemoFranceConnect } from './db/demo-franceconnect.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
@@ -60,6 +61,13 @@ export async function start({
   try {
     await migrate(pool, logger);
     if (config.demoData) await loadDemoData(pool);
+    // FranceConnect against the built-in test provider, which production never mounts (issue 18).
+    if (config.demoData && !config.isProduction)
+      await loadDemoFranceConnect(
+        pool,
+        config.publicBaseUrl,
+        DEMO_TOWNS.map((t) => t.slug),
+      );
   } catch (err) {
     await pool.end();
     await embedded?.stop();

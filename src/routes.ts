@@ -365,6 +365,20 @@ export const urls = {
   // ACTUALITÉS for visitors and families (issue 17, nav-news): the archive, paged, and each item
   newsArchive: (town: TownRef, query?: { page?: number }) => `${t(town)}/actualites${queryString(query)}`,
   newsItem: (town: TownRef, id: string) => `${t(town)}/actualites/${id}`,
+  // FranceConnect (issue 18): the parent's sign-in through the State's identity federation, its settings, the dev provider
+  franceConnectStart: (town: TownRef) => `${t(town)}/franceconnect/connexion`,
+  franceConnectCallback: (town: TownRef) => `${t(town)}/franceconnect/retour`,
+  franceConnectFirstUse: (town: TownRef) => `${t(town)}/franceconnect/premiere-connexion`,
+  franceConnectUnlink: (town: TownRef) => `${t(town)}/franceconnect/delier`,
+  franceConnectSignup: (town: TownRef) => `${t(town)}/franceconnect/creer-mon-espace`,
+  franceConnectSignOut: (town: TownRef) => `${t(town)}/franceconnect/deconnexion`,
+  agentSettingsFranceConnect: (town: TownRef) => `${t(town)}/agents/parametres/franceconnect`,
+  agentProConnectStart: (town: TownRef) => `${t(town)}/agents/proconnect/connexion`,
+  agentProConnectCallback: (town: TownRef) => `${t(town)}/agents/proconnect/retour`,
+  agentSettingsProConnect: (town: TownRef) => `${t(town)}/agents/parametres/proconnect`,
+  agentTeamProConnect: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/proconnect`,
+  devIdentityProvider: () => '/fournisseur-identite-de-test',
+  devIdentityProviderInteraction: (uid: string) => `/fournisseur-identite-de-test/interaction/${uid}`,
 } as const;
 
 export type Urls = typeof urls;

@@ -79,6 +79,14 @@ export const AUDIT_ACTIONS = {
   'town_form.update': "Modification d'un formulaire en ligne",
   'town_form.publish': "Publication d'un formulaire en ligne",
   'town_form.unpublish': "Dépublication d'un formulaire en ligne",
+  // FranceConnect (issue 18)
+  'franceconnect.link': "Liaison d'un compte à FranceConnect",
+  'franceconnect.unlink': "Fin de la liaison d'un compte à FranceConnect",
+  'franceconnect.settings': 'Modification des réglages FranceConnect',
+  'proconnect.settings': 'Modification des réglages ProConnect',
+  'proconnect.allow': 'Connexion avec ProConnect autorisée pour un agent',
+  'proconnect.disallow': 'Connexion avec ProConnect retirée à un agent',
+  'proconnect.sign_in': 'Connexion avec ProConnect',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -17,6 +17,8 @@ export interface Town {
   deadlineRules: Record<string, unknown>;
   activationDelayHours: number;
   schoolZone: 'A' | 'B' | 'C' | null;
+  /** FranceConnect enabled for the town's parents (issue 18): the sign-in block shows its button. */
+  franceConnect?: boolean;
 }
 
 export interface TownService {
@@ -35,7 +37,8 @@ export interface NewsItem {
 }
 
 const TOWN_COLUMNS = `id, slug, name, colour, welcome_text as "welcomeText", password_policy as "passwordPolicy",
-  deadline_rules as "deadlineRules", activation_delay_hours as "activationDelayHours", school_zone as "schoolZone"`;
+  deadline_rules as "deadlineRules", activation_delay_hours as "activationDelayHours", school_zone as "schoolZone",
+  exists (select 1 from franceconnect_settings f where f.town_id = towns.id and f.enabled) as "franceConnect"`;
 
 export async function findTownBySlug(db: Queryable, slug: string): Promise<Town | undefined> {
   const { rows } = await db.query<Town>(`select ${TOWN_COLUMNS} from towns where slug = $1`, [slug]);

@@ -21,6 +21,8 @@ import { agentsRenewalRouter } from './renewal/renewal.routes.js';
 import { schoolSectorsRouter } from './school-sectors/school-sectors.routes.js';
 import { agentsSurveysRouter } from './surveys/surveys.routes.js';
 import { agentsFormsRouter } from './forms/forms.routes.js';
+import { agentsFranceConnectRouter } from './franceconnect/franceconnect.routes.js';
+import { agentsProConnectRouter } from './proconnect/proconnect.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -50,5 +52,7 @@ export function backOfficeRouter(deps: AppDeps): Router {
     agentsSurveysRouter(deps),
     agentsPracticalInfoRouter(deps),
     agentsFormsRouter(deps),
+    agentsFranceConnectRouter(deps),
+    agentsProConnectRouter(deps),
   );
 }

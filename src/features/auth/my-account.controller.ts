@@ -5,6 +5,7 @@ import { describePolicy } from '../../lib/passwords.js';
 import { freshCsrfToken } from '../../middleware/csrf.js';
 import { requireTown } from '../../middleware/town.js';
 import { getAccountPhoto } from '../../repositories/accounts.repository.js';
+import { findIdentityByAccount } from '../../repositories/franceconnect.repository.js';
 import { urls } from '../../routes.js';
 import * as service from '../parent-accounts/parent-accounts.service.js';
 import { cguSchema, credentialsSchema, parseNewPassword } from './auth.schemas.js';
@@ -28,17 +29,20 @@ export function myAccountController(deps: AppDeps) {
     res.send(photo.content);
   }
 
-  function renderCredentials(req: Request, res: Response, status: number, values: Record<string, string>, errors: FieldError[] = []) {
+  async function renderCredentials(req: Request, res: Response, status: number, values: Record<string, string>, errors: FieldError[] = []) {
+    const town = requireTown(req);
     res.status(status).render('auth/credentials', {
       title: 'Mes identifiants',
+      // Shown even once the town has switched FranceConnect off, so the parent can still unlink it.
+      franceConnect: await findIdentityByAccount(pool, town.id, req.account!.id),
       policy: describePolicy(requireTown(req).passwordPolicy),
       ...(errors.length > 0 ? { errors, fieldErrors: errorMap(errors) } : {}),
       values,
     });
   }
 
-  function showCredentials(req: Request, res: Response) {
-    renderCredentials(req, res, 200, { nomUtilisateur: req.account!.username });
+  async function showCredentials(req: Request, res: Response) {
+    await renderCredentials(req, res, 200, { nomUtilisateur: req.account!.username });
   }
 
   async function changeCredentials(req: Request, res: Response) {

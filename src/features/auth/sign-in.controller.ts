@@ -12,6 +12,7 @@ import { urls } from '../../routes.js';
 import * as service from '../parent-accounts/parent-accounts.service.js';
 import { returnToSchema, signInSchema } from './auth.schemas.js';
 import { safeReturn } from './return-path.js';
+import { franceConnectSignOutUrl } from '../franceconnect/sign-out.js';
 import { challengeErrors, currentChallenge, nextChallenge, signInSource, wantsNewChallenge, type ChallengeView } from './sign-in-form.js';
 import type { ServiceContext } from '../../deps.js';
 
@@ -78,11 +79,23 @@ export function signInController(deps: AppDeps) {
 
   async function signOut(req: Request, res: Response) {
     const town = requireTown(req);
+    const afterSignOut = `${urls.townHome(town)}?deconnexion=1`;
+    // Signed in through FranceConnect: its session ends too (issue 18), through a page of ours, as
+    // the CSP's form-action stops this form's redirect to another site.
+    const endSession = await franceConnectSignOutUrl(deps, town, req.session.franceConnectIdToken, afterSignOut);
+    if (endSession) {
+      await regenerateSession(req);
+      req.session.franceConnectEndSession = { url: endSession, townId: town.id };
+      await saveSession(req);
+      freshCsrfToken(res);
+      res.clearCookie(AUTH_HINT_COOKIE, { path: '/' });
+      return res.redirect(303, urls.franceConnectSignOut(town));
+    }
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
     freshCsrfToken(res);
     res.clearCookie(AUTH_HINT_COOKIE, { path: '/' });
     res.clearCookie(sessionCookieName(config), { path: '/' });
-    res.redirect(303, `${urls.townHome(town)}?deconnexion=1`);
+    res.redirect(303, afterSignOut);
   }
 
   function showSessionExpired(_req: Request, res: Response) {

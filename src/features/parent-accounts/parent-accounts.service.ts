@@ -13,6 +13,8 @@ import * as guard from '../auth/sign-in-guard.js';
 import { absoluteUrl, urls } from '../../routes.js';
 import type { ServiceContext } from '../../deps.js';
 import { greeting } from '../../lib/french.js';
+import { audit } from '../../lib/audit.js';
+import { findIdentityBySub, insertIdentity } from '../../repositories/franceconnect.repository.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 export const ACTIVATION_TTL_MS = 7 * DAY;
@@ -74,6 +76,8 @@ export interface RegistrationInput extends IdentityFields, AddressFields, PhoneF
   username: string;
   password: string;
   cleEnfance: string;
+  /** The FranceConnect identity the wizard started from (issue 18): linked to the new account, never to an existing one. */
+  franceConnectSub?: string;
 }
 
 export type RegistrationResult = { kind: 'created' } | { kind: 'username_taken' } | { kind: 'unknown_key' };
@@ -158,6 +162,18 @@ export async function registerAccount(ctx: ServiceContext, town: Town, input: Re
       // Two sign-ups racing for the same username: the unique index decides.
       if (isUniqueViolation(err)) return { kind: 'username_taken' } as const;
       throw err;
+    }
+    if (input.franceConnectSub && !(await findIdentityBySub(db, town.id, input.franceConnectSub))) {
+      await insertIdentity(db, town.id, account.id, input.franceConnectSub, now);
+      await audit(db, {
+        townId: town.id,
+        agentId: null,
+        actorLabel: `parent ${account.username}`,
+        action: 'franceconnect.link',
+        targetType: 'account',
+        targetId: account.id,
+        at: now,
+      });
     }
     const token = await issueToken(db, ctx, account.id, 'activation', ACTIVATION_TTL_MS);
     // The account exists either way; over the budget its owner asks for the link again later.

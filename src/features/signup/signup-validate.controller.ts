@@ -38,6 +38,7 @@ export function signupValidateController(deps: AppDeps) {
     const email = draft.values.contact?.courriel ?? '';
     const withKey = Boolean(draft.values.authentification?.cleEnfance?.trim());
     delete req.session.signup;
+    delete req.session.franceConnectIdentity;
     req.session.signupDone = { townId: town.id, email, withKey };
     res.redirect(303, urls.signupDone(town));
   }
@@ -106,6 +107,7 @@ export function signupValidateController(deps: AppDeps) {
       username: form.nomUtilisateur,
       password: form.motDePasse,
       cleEnfance: form.cleEnfance,
+      ...(draft.franceConnect ? { franceConnectSub: draft.franceConnect.sub } : {}),
     });
     if (result.kind !== 'created') {
       const refusal = REGISTRATION_REFUSALS[result.kind];

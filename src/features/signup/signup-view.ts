@@ -30,6 +30,7 @@ export function renderStep(
   };
   if (step === 'identite') {
     locals.photoUrl = draft?.photo ? urls.signupPhoto(town) : null;
+    locals.franceConnect = draft?.franceConnect?.locked ?? null;
     locals.dateErrorFields = errors.some((e) => e.field.startsWith('dateNaissance')) ? dateErrorParts(options.values, today) : [];
   }
   if (step === 'contact') locals.contactMeans = CONTACT_MEANS;

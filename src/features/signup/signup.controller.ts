@@ -11,7 +11,17 @@ import type { ServiceContext } from '../../deps.js';
 import { actionOf, screenTitle, STEP_DEFAULTS, WIZARD_SCREENS } from './signup-screens.js';
 import { signupValidateController } from './signup-validate.controller.js';
 import { stepRenderer } from './signup-view.js';
-import { canReach, firstIncomplete, nextStep, previousStep, readDraft, saveStep, writableDraft, type SignupDraft } from './signup.draft.js';
+import {
+  canReach,
+  firstIncomplete,
+  nextStep,
+  previousStep,
+  readDraft,
+  saveStep,
+  withLockedIdentity,
+  writableDraft,
+  type SignupDraft,
+} from './signup.draft.js';
 import { IDENTITE_FIELDS, STEP_FIELDS, parseAdresse, parseContact, parseIdentite, pickFields } from './signup.schemas.js';
 import { countPhotoUpload, discardDraftPhoto, draftPhoto, keepDraftPhoto } from './signup.service.js';
 
@@ -53,7 +63,8 @@ export function signupController(deps: AppDeps) {
     return (req: Request, res: Response) => {
       const town = requireTown(req);
       const draft = readDraft(req, town);
-      const values = { ...STEP_DEFAULTS[step], ...draft?.values[step] };
+      const typed = { ...STEP_DEFAULTS[step], ...draft?.values[step] };
+      const values = step === 'identite' ? withLockedIdentity(draft, typed) : typed;
       // Every display of AUTHENTIFICATION brings a new security check; the previous one is dropped.
       if (step === 'authentification') writableDraft(req, town).captcha = newChallenge(deps.clock.now());
       render(req, res, step, { values });
@@ -72,8 +83,8 @@ export function signupController(deps: AppDeps) {
   /** IDENTITÉ: multipart (the photo), after `uploadSingle` has checked the file. */
   async function submitIdentite(req: Request, res: Response) {
     const town = requireTown(req);
-    const body = formValues(req.body);
     const draft = writableDraft(req, town);
+    const body = withLockedIdentity(draft, formValues(req.body));
     const parsed = parseIdentite(body, today());
     const typed = parsed.ok ? parsed.data.display : pickFields(body, IDENTITE_FIELDS);
     // A chosen photo is kept even when other fields are wrong: a file input cannot be filled again.

@@ -19,6 +19,16 @@ export interface SignupDraft {
   completed: SignupStep[];
   photo?: { id: string; type: string };
   captcha?: CaptchaChallenge;
+  /**
+   * Started from FranceConnect (issue 18): the verified identity to link to the new account,
+   * and IDENTITÉ's fields it filled, which the parent cannot change (posted values are ignored).
+   */
+  franceConnect?: { sub: string; locked: Record<string, string> };
+}
+
+/** IDENTITÉ's values with FranceConnect's over whatever was posted for them. */
+export function withLockedIdentity(draft: SignupDraft | undefined, values: Record<string, string>): Record<string, string> {
+  return draft?.franceConnect ? { ...values, ...draft.franceConnect.locked } : values;
 }
 
 declare module 'express-session' {

@@ -8,6 +8,7 @@ import { hit } from '../../../lib/rate-limit.js';
 import { freshCsrfToken } from '../../../middleware/csrf.js';
 import { regenerateSession, saveSession } from '../../../middleware/session.js';
 import { requireTown } from '../../../middleware/town.js';
+import { findProConnectSettings } from '../../../repositories/franceconnect.repository.js';
 import { urls } from '../../../routes.js';
 import {
   challengeErrors,
@@ -26,10 +27,21 @@ import { agentPolicyRule } from '../password-policy.js';
 export function authController(deps: AppDeps) {
   const { pool, clock, config } = deps;
 
-  function showSignIn(req: Request, res: Response) {
+  /** ProConnect on the sign-in page (issue 18): its button, and whether passwords still open anything. */
+  async function proConnectOf(town: { id: string }) {
+    const settings = await findProConnectSettings(pool, town.id);
+    return { enabled: !!settings?.enabled, passwordOff: !!settings?.enabled && settings.passwordSignInOff };
+  }
+
+  async function showSignIn(req: Request, res: Response) {
     const town = requireTown(req);
     if (req.agent) return res.redirect(303, urls.agentHome(town));
-    res.render('agents/signin', { title: 'Espace agents – Connexion', values: {}, captcha: currentChallenge(req, clock.now()) });
+    res.render('agents/signin', {
+      title: 'Espace agents – Connexion',
+      values: {},
+      captcha: currentChallenge(req, clock.now()),
+      proConnect: await proConnectOf(town),
+    });
   }
 
   async function signIn(req: Request, res: Response) {
@@ -37,6 +49,7 @@ export function authController(deps: AppDeps) {
     const limit = await hit(pool, clock, `agent-signin:${town.id}:${req.ip}`, 20, 15 * 60);
     if (!limit.allowed) throw new TooManyRequestsError(limit.retryAfterSeconds);
     const attemptAt = clock.now();
+    const proConnect = await proConnectOf(town);
     const render = (status: number, errors: FieldError[], values: Record<string, string>, captcha?: ChallengeView) =>
       res.status(status).render('agents/signin', {
         title: 'Espace agents – Connexion',
@@ -44,7 +57,10 @@ export function authController(deps: AppDeps) {
         fieldErrors: errorMap(errors),
         values,
         captcha,
+        proConnect,
       });
+    // The town switched passwords off once ProConnect worked: a right password opens nothing.
+    if (proConnect.passwordOff) return render(403, [], {});
     if (wantsNewChallenge(req.body)) {
       return render(200, [], { identifiant: formValues(req.body).identifiant ?? '' }, nextChallenge(req, attemptAt, true));
     }

@@ -12,6 +12,7 @@ import { agentPolicyText } from '../password-policy.js';
 import { newAgentSchema } from '../back-office.schemas.js';
 import { parseNewPassword } from '../../auth/auth.schemas.js';
 import { setAgentEnabled } from '../team.service.js';
+import { findProConnectSettings, listProConnectAllowed } from '../../../repositories/franceconnect.repository.js';
 
 const FIELD_ORDER = ['nom', 'nomUtilisateur', 'courriel', 'role', 'motDePasse', 'confirmation'];
 
@@ -22,7 +23,14 @@ export function teamController(deps: AppDeps) {
 
   async function renderList(req: Request, res: Response, status: number, errors: FieldError[] = []) {
     const town = requireTown(req);
-    res.status(status).render('agents/team/list', { title: 'Équipe', agents: await listAgents(pool, town.id), errors });
+    const [agents, proConnect, proConnectAllowed] = await Promise.all([
+      listAgents(pool, town.id),
+      findProConnectSettings(pool, town.id),
+      listProConnectAllowed(pool, town.id),
+    ]);
+    res
+      .status(status)
+      .render('agents/team/list', { title: 'Équipe', agents, errors, proConnect: proConnect?.enabled ? proConnectAllowed : null });
   }
 
   function renderForm(res: Response, status: number, errors: FieldError[] = [], values: Record<string, string> = {}) {
