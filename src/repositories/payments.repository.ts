@@ -220,14 +220,16 @@ export interface PaymentEvent {
   status?: string | null;
   detail?: string;
   remoteAddress?: string | null;
+  /** From the injected clock: the day's reconciliation lists events by this time. */
+  at: Date;
 }
 
 /** One line of a payment's trail (notifications, returns, checks), forged ones included. */
 export async function recordPaymentEvent(db: Queryable, e: PaymentEvent): Promise<void> {
   await db.query(
-    `insert into payment_events (town_id, payment_id, provider, channel, outcome, status, detail, remote_address)
-     values ($1, $2, $3, $4, $5, $6, left($7, 2000), $8)`,
-    [e.townId, e.paymentId, e.provider, e.channel, e.outcome, e.status ?? null, e.detail ?? '', e.remoteAddress ?? null],
+    `insert into payment_events (town_id, payment_id, provider, channel, outcome, status, detail, remote_address, created_at)
+     values ($1, $2, $3, $4, $5, $6, left($7, 2000), $8, $9)`,
+    [e.townId, e.paymentId, e.provider, e.channel, e.outcome, e.status ?? null, e.detail ?? '', e.remoteAddress ?? null, e.at],
   );
 }
 

@@ -104,6 +104,7 @@ describe('the régie’s payments (Chromium)', () => {
       outcome: 'forged',
       detail: 'Signature invalide',
       remoteAddress: '203.0.113.9',
+      at: pending.createdAt,
     });
     const agent = await createAgentFixture(db(), 'tarnos', 'agent', { displayName: LONG_AGENT_NAME });
 

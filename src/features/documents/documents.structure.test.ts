@@ -24,6 +24,9 @@ const ALLOWED_IMPORTERS = [
   'src/features/absences/absences.service.ts',
   // "Mon quotient familial" (issue 14), the parent declaring a QF with an attestation CAF
   // chosen from the storage; agents get the copy attached to the request.
+  // NOUVELLE DÉMARCHE (issue 17): a town form's file field, chosen in the parent's own storage
+  'src/features/procedures/procedures.controller.ts',
+  'src/features/procedures/procedures.service.ts',
   'src/features/quotient/quotient.controller.ts',
   'src/features/quotient/quotient.service.ts',
   // "Prélèvement automatique" (issue 15), the parent signing a SEPA mandate: its PDF copy is

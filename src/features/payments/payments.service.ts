@@ -238,6 +238,7 @@ async function applyResult(ctx: PaymentsContext, payment: Payment, result: Provi
     paymentId: payment.id,
     provider: payment.provider,
     channel,
+    at: ctx.clock.now(),
     remoteAddress,
     status: result.status,
   };
@@ -331,7 +332,7 @@ export async function handleNotification(
 ): Promise<NotificationAnswer> {
   const provider = providerFor(providerName, ctx);
   if (!provider) return { status: 404, text: 'unknown provider' };
-  const base = { townId: town.id, provider: provider.name, channel: 'notification' as const, remoteAddress };
+  const base = { townId: town.id, provider: provider.name, channel: 'notification' as const, remoteAddress, at: ctx.clock.now() };
   try {
     const identified = provider.identify(call);
     if (!identified.ok) {
@@ -398,6 +399,7 @@ async function askProvider(ctx: PaymentsContext, payment: Payment, channel: Chan
         outcome: 'error',
         detail: String(err).slice(0, 500),
         remoteAddress,
+        at: ctx.clock.now(),
       });
       if (channel === 'check') await payments.markPaymentChecked(db, payment.townId, payment.id, ctx.clock.now());
     }).catch(() => undefined);
@@ -448,6 +450,7 @@ export async function checkPending(ctx: PaymentsContext, limit = 100): Promise<n
         channel: 'check',
         outcome: settled?.changed ? 'applied' : 'replay',
         status: 'failed',
+        at: ctx.clock.now(),
       });
     });
   }

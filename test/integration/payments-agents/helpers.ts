@@ -76,6 +76,7 @@ export async function makePayment(
   });
 }
 
-export async function event(t: TestApp, e: PaymentEvent): Promise<void> {
-  await recordPaymentEvent(t.db.pool, e);
+/** A line of a payment's trail; by default at the real time, the database's clock that stamps the payments these tests insert. */
+export async function event(t: TestApp, e: Omit<PaymentEvent, 'at'> & { at?: Date }): Promise<void> {
+  await recordPaymentEvent(t.db.pool, { at: new Date(), ...e });
 }

@@ -37,12 +37,16 @@ afterAll(async () => t.close());
 
 /**
  * The statements a request sends, apart from the session's read (which brings the signed-in
- * account with it: src/repositories/sessions.repository.ts) and the session store's writes.
+ * account with it: src/repositories/sessions.repository.ts), the session store's writes and the
+ * top menu's facts (one per town and 5 seconds in production, read on every page elsewhere so a
+ * test sees a change at once: src/features/navigation/town-menu.middleware.ts).
  */
 async function statements<T>(request: () => Promise<T>): Promise<{ res: T; sql: string[]; all: string[] }> {
   sent.length = 0;
   const res = await request();
-  const sql = sent.filter((s) => !/"session"| from session s |^select id, town_id as "townId", family_id as "familyId", username/.test(s));
+  const sql = sent.filter(
+    (s) => !/"session"| from session s |^select id, town_id as "townId", family_id as "familyId", username| as "hasNews"/.test(s),
+  );
   return { res, sql, all: [...sent] };
 }
 

@@ -141,6 +141,7 @@ export async function recordCounterPayment(
       status: 'paid',
       detail: `${AUDIT_ACTIONS['payment.counter']} par ${actor.actorLabel}, reçu le ${formatDate(input.receivedOn)}`,
       remoteAddress: actor.ip,
+      at: now,
     });
     return { ok: true, payment: settled.payment, invoiceNumbers: numbers };
   });
