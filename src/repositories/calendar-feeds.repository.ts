@@ -21,6 +21,14 @@ export async function findActiveFeed(db: Queryable, townId: string, accountId: s
 }
 
 /** Revokes the account's live feed of the child (renewing or revoking); returns how many rows. */
+/**
+ * Serialises the creations of one parent's address for one child until the transaction ends:
+ * two clicks at once would each revoke nothing and both insert (the unique index refuses the second).
+ */
+export async function lockFeedOwner(db: Queryable, accountId: string, childId: string): Promise<void> {
+  await db.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [`calendar-feed:${accountId}:${childId}`]);
+}
+
 export async function revokeFeed(db: Queryable, townId: string, accountId: string, childId: string, at: Date): Promise<number> {
   const { rowCount } = await db.query(
     `update calendar_feeds set revoked_at = $4 where town_id = $1 and account_id = $2 and child_id = $3 and revoked_at is null`,

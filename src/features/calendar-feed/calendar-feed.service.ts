@@ -43,6 +43,7 @@ export async function createFeed(
   const token = newToken();
   const now = ctx.clock.now();
   await withTransaction(ctx.pool, async (db) => {
+    await feeds.lockFeedOwner(db, owner.accountId, child.id);
     await feeds.revokeFeed(db, town.id, owner.accountId, child.id, now);
     await feeds.insertFeed(db, {
       townId: town.id,
@@ -66,8 +67,13 @@ export async function revokeFeed(
   await feeds.revokeFeed(ctx.pool, town.id, owner.accountId, child.id, ctx.clock.now());
 }
 
-/** Per address and per token: a phone polls a few times an hour, a scanner far more. */
-const PER_IP = { limit: 120, windowSeconds: 15 * 60 };
+/**
+ * A phone polls a few times an hour: 60 fetches of one token per 15 minutes. Addresses count only
+ * unknown or revoked tokens (a scanner's guesses): Google, Outlook and iCloud fetch every
+ * subscriber's calendar from a few shared addresses, and a limit on all their fetches would stop
+ * the calendars of hundreds of families at once.
+ */
+const MISSES_PER_IP = { limit: 120, windowSeconds: 15 * 60 };
 const PER_TOKEN = { limit: 60, windowSeconds: 15 * 60 };
 
 /** What a feed covers: a month back, three ahead. */
@@ -77,14 +83,15 @@ export const FEED_DAYS_AHEAD = 92;
 /** The .ics of a token, or NotFoundError for an unknown, revoked or other town's token. */
 export async function feedCalendar(ctx: Pick<ServiceContext, 'pool' | 'clock'>, town: Town, token: string, ip: string): Promise<string> {
   const hash = hashToken(token);
-  const [byIp, byToken] = await Promise.all([
-    hit(ctx.pool, ctx.clock, `calendar-feed-ip:${ip}`, PER_IP.limit, PER_IP.windowSeconds),
-    hit(ctx.pool, ctx.clock, `calendar-feed-token:${hash}`, PER_TOKEN.limit, PER_TOKEN.windowSeconds),
-  ]);
-  if (!byIp.allowed || !byToken.allowed) throw new TooManyRequestsError(Math.max(byIp.retryAfterSeconds, byToken.retryAfterSeconds));
   const now = ctx.clock.now();
   const feed = await feeds.useFeed(ctx.pool, town.id, hash, now);
-  if (!feed) throw new NotFoundError('unknown calendar feed');
+  if (!feed) {
+    const byIp = await hit(ctx.pool, ctx.clock, `calendar-feed-ip:${ip}`, MISSES_PER_IP.limit, MISSES_PER_IP.windowSeconds);
+    if (!byIp.allowed) throw new TooManyRequestsError(byIp.retryAfterSeconds);
+    throw new NotFoundError('unknown calendar feed');
+  }
+  const byToken = await hit(ctx.pool, ctx.clock, `calendar-feed-token:${hash}`, PER_TOKEN.limit, PER_TOKEN.windowSeconds);
+  if (!byToken.allowed) throw new TooManyRequestsError(byToken.retryAfterSeconds);
   const today = parisDay(now);
   const [events, child] = await Promise.all([
     feeds.listFeedEvents(ctx.pool, town.id, feed.childId, addDays(today, -FEED_DAYS_BACK), addDays(today, FEED_DAYS_AHEAD)),

@@ -74,7 +74,7 @@ export function proceduresController(deps: AppDeps) {
   }
 
   async function show(req: Request, res: Response) {
-    render(req, res, 200, await versionOf(req), {});
+    await render(req, res, 200, await versionOf(req), {});
   }
 
   /** The form must be published (404 otherwise) and a flood refused (429) before any file is read. */

@@ -133,6 +133,41 @@ describe('calendar feed of a child', () => {
     expect((await supertest(t.app).get(path)).status).toBe(429);
   });
 
+  it('limits an address’s guesses, not the valid fetches a calendar service makes for many families from one address', async () => {
+    const f = await family();
+    const path = await createFeed(f.agent, 'tarnos', f.childId);
+    let guesses = 0;
+    let last = 404;
+    while (last === 404 && guesses < 130) {
+      last = (await supertest(t.app).get(`/tarnos/agenda/${String(guesses).padStart(43, 'G')}.ics`)).status;
+      guesses++;
+    }
+    expect(last).toBe(429);
+    expect(guesses).toBeLessThanOrEqual(121);
+    expect((await supertest(t.app).get(path)).status).toBe(200);
+  });
+
+  it('creates one address when “Créer mon adresse privée” is clicked several times at once', async () => {
+    const f = await family();
+    const form = await f.agent.get(feedPage('tarnos', f.childId));
+    const statuses = await Promise.all(
+      [1, 2, 3].map(
+        async () =>
+          (
+            await f.agent
+              .post(`${feedPage('tarnos', f.childId)}/creer`)
+              .type('form')
+              .send({ _csrf: csrfFrom(form.text) })
+          ).status,
+      ),
+    );
+    expect(statuses).toEqual([303, 303, 303]);
+    const { rows } = await t.db.pool.query(`select count(*)::int as n from calendar_feeds where child_id = $1 and revoked_at is null`, [
+      f.childId,
+    ]);
+    expect(rows[0].n).toBe(1);
+  });
+
   it('refuses a form without its CSRF token, and another family’s child', async () => {
     const f = await family();
     for (const action of ['creer', 'supprimer']) {

@@ -66,7 +66,7 @@ export function formsController(deps: AppDeps) {
   }
 
   async function show(req: Request, res: Response) {
-    renderForm(req, res, 200, await loadForm(req), {});
+    await renderForm(req, res, 200, await loadForm(req), {});
   }
 
   async function updateMeta(req: Request, res: Response) {
