@@ -24,6 +24,8 @@ export interface PendingAuthorization {
   codeVerifier: string;
   townId: string;
   startedAt: number;
+  /** The eIDAS level the town asks (acr_values): the ID token's acr must reach it. */
+  acr?: string;
 }
 
 export interface VerifiedIdentity {
@@ -88,7 +90,17 @@ export async function authorizationUrl(
     ...(settings.eidasLevel ? { acr_values: settings.eidasLevel } : {}),
     prompt: 'login',
   });
-  return { url, pending: { state, nonce, codeVerifier, townId: settings.townId, startedAt: now } };
+  return {
+    url,
+    pending: {
+      state,
+      nonce,
+      codeVerifier,
+      townId: settings.townId,
+      startedAt: now,
+      ...(settings.eidasLevel ? { acr: settings.eidasLevel } : {}),
+    },
+  };
 }
 
 /** Throws on anything wrong: the provider's error, the state, the code, the ID token. */
@@ -105,6 +117,10 @@ export async function completeAuthorization(
   });
   const idClaims = tokens.claims();
   if (!idClaims || !tokens.id_token) throw new Error('no ID token');
+  // acr_values is only a parameter of the address the browser follows: a user can lower it
+  // there, and the provider then verifies (and says in `acr`) the lower level. Nothing in
+  // openid-client compares them.
+  if (pending.acr && !reachesLevel(idClaims.acr, pending.acr)) throw new Error('ID token below the eIDAS level asked');
   const info = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
   const text = (name: string) => {
     const value = info[name] ?? idClaims[name];
@@ -124,6 +140,14 @@ export async function completeAuthorization(
       email: text('email'),
     },
   };
+}
+
+const EIDAS_LEVELS = ['eidas1', 'eidas2', 'eidas3'];
+
+/** eidas1 < eidas2 < eidas3; a missing or unknown acr reaches nothing. */
+export function reachesLevel(acr: unknown, asked: string): boolean {
+  const got = typeof acr === 'string' ? EIDAS_LEVELS.indexOf(acr) : -1;
+  return got >= 0 && got >= EIDAS_LEVELS.indexOf(asked);
 }
 
 export function endSessionUrl(config: client.Configuration, idToken: string, postLogoutRedirectUri: string): URL | undefined {

@@ -67,10 +67,14 @@ export async function throughDevProvider(
   slug: string,
   identity: string | 'annuler',
   flow: { start: string; callback: string } = { start: urls.franceConnectStart(slug), callback: urls.franceConnectCallback(slug) },
+  /** Changes the address the button sends the browser to, as a user could in the address bar. */
+  tamper?: (authorize: URL) => void,
 ): Promise<string> {
   const start = await agent.get(flow.start);
   expect(start.status).toBe(303);
-  let next = path(start.headers.location!, base);
+  const authorize = new URL(start.headers.location!, base);
+  tamper?.(authorize);
+  let next = path(authorize.href, base);
   for (let hops = 0; hops < 10; hops += 1) {
     if (next.startsWith(flow.callback)) return next;
     const res = await agent.get(next);

@@ -65,6 +65,30 @@ describe('against the built-in provider', () => {
     expect(await signedIn(other, 'tarnos')).toBe(false);
   });
 
+  it('an identity verified below the town’s eIDAS level is refused, even when the browser asked for less', async () => {
+    // (fc-angela-dubois is linked by the first test of this block.)
+    await t.db.pool.query(`update franceconnect_settings set eidas_level = 'eidas3', updated_at = now() where client_id = 'tarnos'`);
+    try {
+      // The level is a parameter of the address the browser follows: lowered there, the
+      // provider verifies (and says, in the ID token's acr) the lower level.
+      const lowered = t.browser();
+      const callback = await throughDevProvider(lowered, t.base, 'tarnos', 'fc-angela-dubois', undefined, (url) => {
+        expect(url.searchParams.get('acr_values')).toBe('eidas3');
+        url.searchParams.set('acr_values', 'eidas1');
+      });
+      const res = await lowered.get(callback);
+      expect(res.status).toBe(400);
+      expect(res.text).toContain(REFUSED);
+      expect(await signedIn(lowered, 'tarnos')).toBe(false);
+      // At the level asked, the same identity signs in.
+      const honest = t.browser();
+      expect((await honest.get(await throughDevProvider(honest, t.base, 'tarnos', 'fc-angela-dubois'))).status).toBe(303);
+      expect(await signedIn(honest, 'tarnos')).toBe(true);
+    } finally {
+      await t.db.pool.query(`update franceconnect_settings set eidas_level = 'eidas1', updated_at = now() where client_id = 'tarnos'`);
+    }
+  });
+
   it('cancelling at the provider comes back to a French page, signed out', async () => {
     const agent = t.browser();
     const res = await agent.get(await throughDevProvider(agent, t.base, 'tarnos', 'annuler'));
