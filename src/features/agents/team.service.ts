@@ -2,6 +2,7 @@ import { withTransaction } from '../../db/pool.js';
 import { audit } from '../../lib/audit.js';
 import { NotFoundError } from '../../lib/errors.js';
 import * as agents from '../../repositories/agents.repository.js';
+import { countProConnectAdmins, findProConnectSettings } from '../../repositories/franceconnect.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import type { Actor } from './activation.service.js';
 import type { ServiceContext } from '../../deps.js';
@@ -13,7 +14,11 @@ import type { ServiceContext } from '../../deps.js';
  * too, as a second line).
  */
 
-export type ToggleResult = { kind: 'done'; agent: agents.Agent } | { kind: 'self' } | { kind: 'unchanged'; agent: agents.Agent };
+export type ToggleResult =
+  | { kind: 'done'; agent: agents.Agent }
+  | { kind: 'self' }
+  | { kind: 'lockout'; agent: agents.Agent }
+  | { kind: 'unchanged'; agent: agents.Agent };
 
 export async function setAgentEnabled(
   ctx: ServiceContext,
@@ -28,6 +33,15 @@ export async function setAgentEnabled(
     const agent = await agents.findAgentById(db, town.id, agentId);
     if (!agent) throw new NotFoundError('agent of another town');
     if ((agent.disabledAt === null) === enabled) return { kind: 'unchanged', agent } as const;
+    // With the password sign-in switched off, the last admin who can use ProConnect is the
+    // town's only way into its back-office (the same rule as ProConnect's own settings).
+    if (
+      !enabled &&
+      (await findProConnectSettings(db, town.id))?.passwordSignInOff &&
+      (await countProConnectAdmins(db, town.id, agentId)) === 0
+    ) {
+      return { kind: 'lockout', agent } as const;
+    }
     const now = ctx.clock.now();
     await agents.setAgentDisabled(db, town.id, agentId, enabled ? null : now);
     if (!enabled) await agents.deleteAgentSessions(db, agentId);

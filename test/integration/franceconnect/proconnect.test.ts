@@ -83,6 +83,8 @@ describe('ProConnect for agents', () => {
     expect((await post(admin, urls.agentTeamProConnect('tarnos', stranger.id), { autoriser: 'oui' })).status).toBe(404);
   });
   it('switches the password sign-in off only while an admin can use ProConnect, and admins cannot lock themselves out', async () => {
+    // A second admin, signed in while passwords still work.
+    const second = await signedInAgent(t, 'tarnos', 'admin');
     const off = await post(admin, SETTINGS, settings({ secretClient: '', motDePasse: 'non' }));
     expect(off.status).toBe(400);
     expect(textOf(off.text)).toContain('au moins un administrateur actif');
@@ -108,5 +110,11 @@ describe('ProConnect for agents', () => {
     await post(admin, urls.agentTeamProConnect('tarnos', admin.id), { autoriser: 'non' });
     const allowed = await t.db.pool.query('select proconnect_allowed from agents where id = $1', [admin.id]);
     expect(allowed.rows[0].proconnect_allowed).toBe(true);
+    // Nor can another admin disable them.
+    const disable = await post(second, urls.agentTeamDisable('tarnos', admin.id), {});
+    expect(disable.status).toBe(400);
+    expect(textOf(disable.text)).toContain('dernier administrateur qui peut se connecter avec ProConnect');
+    const still = await t.db.pool.query('select disabled_at from agents where id = $1', [admin.id]);
+    expect(still.rows[0].disabled_at).toBeNull();
   });
 });

@@ -138,6 +138,14 @@ export function teamController(deps: AppDeps) {
           { field: '', message: 'Vous ne pouvez pas désactiver votre propre compte : demandez-le à un autre administrateur.' },
         ]);
       }
+      if (result.kind === 'lockout') {
+        return renderList(req, res, 400, [
+          {
+            field: '',
+            message: `${result.agent.displayName} est le dernier administrateur qui peut se connecter avec ProConnect, et la connexion par mot de passe est désactivée : autorisez d'abord un autre administrateur.`,
+          },
+        ]);
+      }
       const name = `${result.agent.displayName} (${result.agent.username})`;
       const flash =
         result.kind === 'done'
