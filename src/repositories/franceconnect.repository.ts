@@ -66,13 +66,17 @@ export async function findIdentityByAccount(db: Queryable, townId: string, accou
   return rows[0];
 }
 
-export async function insertIdentity(db: Queryable, townId: string, accountId: string, sub: string, now: Date): Promise<void> {
-  await db.query(`insert into franceconnect_identities (town_id, account_id, sub, linked_at, last_used_at) values ($1, $2, $3, $4, $4)`, [
-    townId,
-    accountId,
-    sub,
-    now,
-  ]);
+/**
+ * Links, or returns false when the identity or the account was linked meanwhile (two tabs, or a
+ * link racing a sign-up): `on conflict do nothing` keeps the caller's transaction usable.
+ */
+export async function insertIdentity(db: Queryable, townId: string, accountId: string, sub: string, now: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `insert into franceconnect_identities (town_id, account_id, sub, linked_at, last_used_at) values ($1, $2, $3, $4, $4)
+     on conflict do nothing`,
+    [townId, accountId, sub, now],
+  );
+  return rowCount === 1;
 }
 
 export async function deleteIdentity(db: Queryable, townId: string, accountId: string): Promise<boolean> {

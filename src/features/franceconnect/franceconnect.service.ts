@@ -61,7 +61,9 @@ export async function linkWithPassword(
   return withTransaction(ctx.pool, async (db): Promise<LinkResult> => {
     if (await repo.findIdentityByAccount(db, town.id, account.id)) return { ok: false, reason: 'already-linked' };
     if (await repo.findIdentityBySub(db, town.id, sub)) return { ok: false, reason: 'identity-taken' };
-    await repo.insertIdentity(db, town.id, account.id, sub, now);
+    if (!(await repo.insertIdentity(db, town.id, account.id, sub, now))) {
+      return { ok: false, reason: (await repo.findIdentityByAccount(db, town.id, account.id)) ? 'already-linked' : 'identity-taken' };
+    }
     await audit(db, {
       townId: town.id,
       agentId: null,

@@ -14,7 +14,7 @@ import { absoluteUrl, urls } from '../../routes.js';
 import type { ServiceContext } from '../../deps.js';
 import { greeting } from '../../lib/french.js';
 import { audit } from '../../lib/audit.js';
-import { findIdentityBySub, insertIdentity } from '../../repositories/franceconnect.repository.js';
+import { insertIdentity } from '../../repositories/franceconnect.repository.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 export const ACTIVATION_TTL_MS = 7 * DAY;
@@ -163,8 +163,8 @@ export async function registerAccount(ctx: ServiceContext, town: Town, input: Re
       if (isUniqueViolation(err)) return { kind: 'username_taken' } as const;
       throw err;
     }
-    if (input.franceConnectSub && !(await findIdentityBySub(db, town.id, input.franceConnectSub))) {
-      await insertIdentity(db, town.id, account.id, input.franceConnectSub, now);
+    // An identity linked meanwhile (another tab) leaves this new account unlinked, never a 500.
+    if (input.franceConnectSub && (await insertIdentity(db, town.id, account.id, input.franceConnectSub, now))) {
       await audit(db, {
         townId: town.id,
         agentId: null,
