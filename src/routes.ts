@@ -318,6 +318,9 @@ export const urls = {
   devMail: (id: string) => `/_dev/mail/${id}`,
   healthz: () => '/healthz',
   readyz: () => '/readyz',
+  // The kitchen's meal counts (src/features/agents/kitchen/).
+  agentKitchen: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine${queryString(query)}`,
+  agentKitchenExport: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine/export.csv${queryString(query)}`,
 } as const;
 
 export type Urls = typeof urls;

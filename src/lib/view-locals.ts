@@ -219,6 +219,10 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'urls',
     ],
   },
+  'agents/kitchen/counts.ejs': {
+    sha: '14a337b9c7e1e52c',
+    names: ['counts', 'day', 'dayName', 'nextDay', 'prevDay', 'site', 'sites', 'town', 'urls'],
+  },
   'agents/new-password.ejs': { sha: '6ca301ee792be29a', names: ['agent', 'policy', 'town', 'urls'] },
   'agents/news/form.ejs': { sha: '54d9b9d6569a08ac', names: ['action', 'format', 'item', 'town', 'urls'] },
   'agents/news/list.ejs': { sha: '99f6eb6680f2c261', names: ['format', 'items', 'town', 'urls'] },
@@ -531,7 +535,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'my-family/closed.ejs': { sha: 'd6256e09f45ad45e', names: ['account', 'format', 'title', 'town', 'urls'] },
   'my-family/index.ejs': { sha: 'a0f1d8ff6c6e5e43', names: ['account', 'adults', 'children', 'family', 'format', 'town', 'urls'] },
   'my-family/partials/birth-date.ejs': { sha: '80df2ef399970985', names: ['dateErrorFields', 'fieldErrors', 'values'] },
-  'partials/agent-nav.ejs': { sha: 'fad88b06478c8a3b', names: ['agent', 'currentPath', 'town', 'urls'] },
+  'partials/agent-nav.ejs': { sha: 'b4fe7a29521621ee', names: ['agent', 'currentPath', 'town', 'urls'] },
   'partials/error-summary.ejs': { sha: 'fc2d81e4abe9039b', names: ['errors'] },
   'partials/form/csrf.ejs': { sha: 'e90ff28947cbba94', names: ['csrfToken'] },
   'partials/form/input.ejs': {

@@ -18,6 +18,7 @@ import { directDebitAgentsRouter } from './direct-debit/direct-debit.routes.js';
 import { agentsEnrolmentRouter } from './enrolment/enrolment.routes.js';
 import { agentsRenewalRouter } from './renewal/renewal.routes.js';
 import { schoolSectorsRouter } from './school-sectors/school-sectors.routes.js';
+import { kitchenRouter } from './kitchen/kitchen.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -44,5 +45,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     directDebitAgentsRouter(deps),
     agentsRenewalRouter(deps),
     schoolSectorsRouter(deps),
+    kitchenRouter(deps),
   );
 }

@@ -1,0 +1,46 @@
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../../../deps.js';
+import { addDays, dayLabel, parisDay, parseDay } from '../../../lib/calendar/index.js';
+import { sendAttachment } from '../../../lib/downloads.js';
+import { requireTown } from '../../../middleware/town.js';
+import { bookedMeals, mealSites } from '../../../repositories/kitchen.repository.js';
+import { countMeals, countsCsv } from './meal-counts.js';
+
+/**
+ * "Cuisine": the meals booked for a day, per site, with the diets of the children's files.
+ * Read-only, so the controller reads the repository itself (docs/conventions.md).
+ */
+export function kitchenController(deps: AppDeps) {
+  const { pool, clock } = deps;
+
+  async function load(req: Request) {
+    const town = requireTown(req);
+    // A day the query does not give, or gives wrong, falls back to tomorrow: the kitchen plans a day ahead.
+    const day = parseDay(req.query.jour) ?? addDays(parisDay(clock.now()), 1);
+    const [rows, sites] = await Promise.all([bookedMeals(pool, town.id, day), mealSites(pool, town.id)]);
+    const site = typeof req.query.site === 'string' && sites.includes(req.query.site) ? req.query.site : '';
+    const counts = countMeals(rows).filter((c) => site === '' || c.site === site);
+    return { day, sites, site, counts };
+  }
+
+  async function show(req: Request, res: Response) {
+    const { day, sites, site, counts } = await load(req);
+    res.render('agents/kitchen/counts', {
+      title: `Cuisine – repas du ${dayLabel(day)}`,
+      day,
+      dayName: dayLabel(day),
+      sites,
+      site,
+      counts,
+      prevDay: addDays(day, -1),
+      nextDay: addDays(day, 1),
+    });
+  }
+
+  async function exportCsv(req: Request, res: Response) {
+    const { day, counts } = await load(req);
+    sendAttachment(res, { fileName: `repas-${day}.csv`, contentType: 'text/csv; charset=utf-8', content: Buffer.from(countsCsv(day, counts), 'utf8') });
+  }
+
+  return { show, exportCsv };
+}

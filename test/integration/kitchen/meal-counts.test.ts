@@ -1,0 +1,118 @@
+import type supertest from 'supertest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { signInAgent } from '../../helpers/auth.js';
+import { createActivity, createAgentFixture, createChild, createEnrolment, createFamily, createReservation, town } from '../../helpers/fixtures.js';
+import { page } from '../../helpers/html.js';
+import { updateChildDiet, type ChildDiet } from '../../../src/repositories/kitchen.repository.js';
+import { deleteReservations } from '../../../src/repositories/reservations.repository.js';
+
+// Monday 23 November 2026, 10:00 in Paris: the page opens on Tuesday the 24th.
+const NOW = '2026-11-23T09:00:00Z';
+const TOMORROW = '2026-11-24';
+
+let t: TestApp;
+let agent: supertest.Agent;
+beforeAll(async () => {
+  t = await createTestApp({ now: NOW });
+});
+afterAll(async () => t.close());
+beforeEach(async () => {
+  t.clock.set(NOW);
+  await t.db.pool.query('delete from rate_limits');
+  const a = await createAgentFixture(t.db.pool, 'tarnos');
+  agent = t.agent();
+  await signInAgent(agent, 'tarnos', a.username, a.password);
+});
+
+const NO_DIET: ChildDiet = { noPork: false, vegetarian: false, glutenFree: false, pai: false, paiAllergens: '' };
+
+/** A child of a new family booked on `day` at `activityId`, with the diets given. */
+async function bookedChild(activityId: string, firstNames: string, lastName: string, diet: Partial<ChildDiet> = {}, day = TOMORROW) {
+  const family = await createFamily(t.db.pool, 'tarnos', { name: lastName });
+  const childId = await createChild(t.db.pool, 'tarnos', family.id, { firstNames, lastName });
+  const tarnos = await town(t.db.pool, 'tarnos');
+  await updateChildDiet(t.db.pool, tarnos.id, childId, { ...NO_DIET, ...diet });
+  const enrolmentId = await createEnrolment(t.db.pool, 'tarnos', { activityId, childId });
+  await createReservation(t.db.pool, 'tarnos', { activityId, enrolmentId, childId, day, status: 'booked' });
+  return childId;
+}
+
+const siteRow = async (site: string, query = '') => {
+  const res = await agent.get(`/tarnos/agents/cuisine${query}`);
+  expect(res.status).toBe(200);
+  return page(res)
+    .rows()
+    .find((r) => r.header === site)?.cells;
+};
+
+describe('the kitchen’s meal counts', () => {
+  it('counts tomorrow’s booked meals per site and follows a booking and a cancellation', async () => {
+    const site = `Restaurant ${Date.now()}`;
+    const activityId = await createActivity(t.db.pool, 'tarnos', { site });
+    await bookedChild(activityId, 'Léa', 'MARTIN');
+    const second = await bookedChild(activityId, 'Hugo', 'MARTIN');
+    // Another day's booking is not tomorrow's meal.
+    await bookedChild(activityId, 'Zoé', 'AUTRE', {}, '2026-11-26');
+
+    const res = await agent.get('/tarnos/agents/cuisine');
+    expect(page(res).heading()).toBe('Repas du mardi 24 novembre 2026');
+    expect(await siteRow(site)).toEqual(['2', '2', '0', '0', '0', '0']);
+
+    await bookedChild(activityId, 'Inès', 'NOUVEAU');
+    expect((await siteRow(site))?.[0]).toBe('3');
+
+    const tarnos = await town(t.db.pool, 'tarnos');
+    await deleteReservations(t.db.pool, tarnos.id, activityId, [{ childId: second, day: TOMORROW }]);
+    expect((await siteRow(site))?.[0]).toBe('2');
+  });
+
+  it('counts each child once, a PAI child in PAI only, with its allergens listed', async () => {
+    const site = `Cuisine ${Date.now()}`;
+    const activityId = await createActivity(t.db.pool, 'tarnos', { site });
+    await bookedChild(activityId, 'Paul', 'PAI', { pai: true, paiAllergens: 'arachide, kiwi', vegetarian: true, glutenFree: true });
+    await bookedChild(activityId, 'Vera', 'VEGE', { vegetarian: true, noPork: true, glutenFree: true });
+    await bookedChild(activityId, 'Sam', 'PORC', { noPork: true });
+    await bookedChild(activityId, 'Nina', 'STANDARD');
+    // The same child booked at a second meal activity of the same site eats one meal.
+    const second = await createActivity(t.db.pool, 'tarnos', { site });
+    const family = await createFamily(t.db.pool, 'tarnos', { name: 'DOUBLE' });
+    const childId = await createChild(t.db.pool, 'tarnos', family.id, { firstNames: 'Tom', lastName: 'DOUBLE' });
+    for (const a of [activityId, second]) {
+      const enrolmentId = await createEnrolment(t.db.pool, 'tarnos', { activityId: a, childId });
+      await createReservation(t.db.pool, 'tarnos', { activityId: a, enrolmentId, childId, day: TOMORROW, status: 'booked' });
+    }
+
+    // Repas, Standard, Sans porc, Végétarien, Sans gluten, PAI
+    expect(await siteRow(site, `?site=${encodeURIComponent(site)}`)).toEqual(['5', '2', '1', '1', '1', '1']);
+    const res = await agent.get(`/tarnos/agents/cuisine?site=${encodeURIComponent(site)}`);
+    expect(page(res).text()).toContain('Paul PAI : arachide, kiwi');
+  });
+
+  it('exports the counts as a CSV whose formula-like text is neutralised', async () => {
+    const site = `=HYPERLINK("http://evil.test";"x") ${Date.now()}`;
+    const activityId = await createActivity(t.db.pool, 'tarnos', { site });
+    await bookedChild(activityId, '=HYPERLINK("http://evil.test")', 'PIEGE', { pai: true, paiAllergens: '+oeuf' });
+    const res = await agent.get(`/tarnos/agents/cuisine/export.csv?jour=${TOMORROW}&site=${encodeURIComponent(site)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const lines = res.text.replace('\uFEFF', '').split('\r\n');
+    expect(lines[0]).toBe('Jour;Site;Repas;Standard;Sans porc;Végétarien;Sans gluten;PAI;Allergènes des PAI');
+    expect(lines[1]).toBe(`${TOMORROW};"'${site.replaceAll('"', '""')}";1;0;0;0;0;1;"'=HYPERLINK(""http://evil.test"") PIEGE : +oeuf"`);
+  });
+
+  it('shows a town’s counts to its own agents only', async () => {
+    const site = `Tarnos seul ${Date.now()}`;
+    const activityId = await createActivity(t.db.pool, 'tarnos', { site });
+    await bookedChild(activityId, 'Léo', 'LOCAL');
+    const other = await createAgentFixture(t.db.pool, 'bayeux');
+    const bayeux = t.agent();
+    await signInAgent(bayeux, 'bayeux', other.username, other.password);
+    const own = await bayeux.get('/bayeux/agents/cuisine');
+    expect(own.status).toBe(200);
+    expect(page(own).rows().map((r) => r.header)).not.toContain(site);
+    expect((await bayeux.get('/tarnos/agents/cuisine')).status).toBe(404);
+    expect((await bayeux.get('/tarnos/agents/cuisine/export.csv')).status).toBe(404);
+    expect((await t.agent().get('/tarnos/agents/cuisine')).status).toBe(404);
+  });
+});
