@@ -220,8 +220,8 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     ],
   },
   'agents/kitchen/counts.ejs': {
-    sha: '14a337b9c7e1e52c',
-    names: ['counts', 'day', 'dayName', 'nextDay', 'prevDay', 'site', 'sites', 'town', 'urls'],
+    sha: '7a92adb6e7875280',
+    names: ['counts', 'day', 'dayName', 'format', 'nextDay', 'prevDay', 'site', 'sites', 'town', 'urls'],
   },
   'agents/new-password.ejs': { sha: '6ca301ee792be29a', names: ['agent', 'policy', 'town', 'urls'] },
   'agents/news/form.ejs': { sha: '54d9b9d6569a08ac', names: ['action', 'format', 'item', 'town', 'urls'] },

@@ -57,3 +57,26 @@ export async function updateChildDiet(db: Queryable, townId: string, childId: st
     [townId, childId, d.noPork, d.vegetarian, d.glutenFree, d.pai, d.paiAllergens],
   );
 }
+
+export interface KitchenSnapshot {
+  site: string;
+  deadline: Date;
+  meals: MealRow[];
+}
+
+export async function findSnapshots(db: Queryable, townId: string, day: string): Promise<KitchenSnapshot[]> {
+  const { rows } = await db.query<KitchenSnapshot>(
+    `select site, deadline, meals from kitchen_snapshots where town_id = $1 and day = $2 order by site`,
+    [townId, day],
+  );
+  return rows;
+}
+
+/** Keeps the first snapshot of a day and site: two readers racing store the same figures once. */
+export async function insertSnapshot(db: Queryable, townId: string, day: string, s: KitchenSnapshot): Promise<void> {
+  await db.query(
+    `insert into kitchen_snapshots (town_id, day, site, deadline, meals) values ($1, $2, $3, $4, $5)
+       on conflict (town_id, day, site) do nothing`,
+    [townId, day, s.site, s.deadline, JSON.stringify(s.meals)],
+  );
+}

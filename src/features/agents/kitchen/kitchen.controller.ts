@@ -3,8 +3,9 @@ import type { AppDeps } from '../../../deps.js';
 import { addDays, dayLabel, parisDay, parseDay } from '../../../lib/calendar/index.js';
 import { sendAttachment } from '../../../lib/downloads.js';
 import { requireTown } from '../../../middleware/town.js';
-import { bookedMeals, mealSites } from '../../../repositories/kitchen.repository.js';
-import { countMeals, countsCsv } from './meal-counts.js';
+import { mealSites } from '../../../repositories/kitchen.repository.js';
+import { mealsOfDay } from '../../kitchen/kitchen.service.js';
+import { countSite, countsCsv } from './meal-counts.js';
 
 /**
  * "Cuisine": the meals booked for a day, per site, with the diets of the children's files.
@@ -17,9 +18,12 @@ export function kitchenController(deps: AppDeps) {
     const town = requireTown(req);
     // A day the query does not give, or gives wrong, falls back to tomorrow: the kitchen plans a day ahead.
     const day = parseDay(req.query.jour) ?? addDays(parisDay(clock.now()), 1);
-    const [rows, sites] = await Promise.all([bookedMeals(pool, town.id, day), mealSites(pool, town.id)]);
+    const [meals, sites] = await Promise.all([mealsOfDay({ pool, clock }, town, day), mealSites(pool, town.id)]);
     const site = typeof req.query.site === 'string' && sites.includes(req.query.site) ? req.query.site : '';
-    const counts = countMeals(rows).filter((c) => site === '' || c.site === site);
+    const counts = meals
+      .filter((m) => site === '' || m.site === site)
+      .map((m) => ({ ...countSite(m.site, m.meals), frozenAt: m.frozenAt }))
+      .sort((a, b) => a.site.localeCompare(b.site, 'fr'));
     return { day, sites, site, counts };
   }
 

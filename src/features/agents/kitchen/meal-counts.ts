@@ -1,4 +1,5 @@
 import type { MealRow } from '../../../repositories/kitchen.repository.js';
+import { formatDate, formatTime } from '../../../lib/calendar/index.js';
 import { textCell } from '../../billing/export-csv.js';
 
 export interface SiteCounts {
@@ -42,15 +43,21 @@ export function countMeals(rows: readonly MealRow[]): SiteCounts[] {
   return [...bySite.values()].sort((a, b) => a.site.localeCompare(b.site, 'fr'));
 }
 
-const HEADER = ['Jour', 'Site', 'Repas', 'Standard', 'Sans porc', 'Végétarien', 'Sans gluten', 'PAI', 'Allergènes des PAI'];
+/** One site's counts, zeros when nobody is booked there. */
+export function countSite(site: string, rows: readonly MealRow[]): SiteCounts {
+  return countMeals(rows)[0] ?? { site, meals: 0, standard: 0, noPork: 0, vegetarian: 0, glutenFree: 0, pai: 0, paiAllergens: [] };
+}
+
+const HEADER = ['Jour', 'Site', 'Effectifs', 'Repas', 'Standard', 'Sans porc', 'Végétarien', 'Sans gluten', 'PAI', 'Allergènes des PAI'];
 
 /** The counts as a CSV with the billing export's conventions (`;`, CRLF, BOM, formulas neutralised). */
-export function countsCsv(day: string, counts: readonly SiteCounts[]): string {
+export function countsCsv(day: string, counts: readonly (SiteCounts & { frozenAt: Date | null })[]): string {
   const rows = [HEADER.map(textCell)];
   for (const c of counts) {
     rows.push([
       day,
       textCell(c.site),
+      c.frozenAt ? `Arrêtés le ${formatDate(c.frozenAt)} à ${formatTime(c.frozenAt)}` : 'Provisoires',
       String(c.meals),
       String(c.standard),
       String(c.noPork),
