@@ -321,6 +321,7 @@ export const urls = {
   // The kitchen's meal counts (src/features/agents/kitchen/).
   agentKitchen: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine${queryString(query)}`,
   agentKitchenExport: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine/export.csv${queryString(query)}`,
+  agentKitchenPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine/repas.pdf${queryString(query)}`,
 } as const;
 
 export type Urls = typeof urls;

@@ -220,7 +220,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     ],
   },
   'agents/kitchen/counts.ejs': {
-    sha: '7a92adb6e7875280',
+    sha: '41f386508a68db92',
     names: ['counts', 'day', 'dayName', 'format', 'nextDay', 'prevDay', 'site', 'sites', 'town', 'urls'],
   },
   'agents/new-password.ejs': { sha: '6ca301ee792be29a', names: ['agent', 'policy', 'town', 'urls'] },

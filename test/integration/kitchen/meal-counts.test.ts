@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { signInAgent } from '../../helpers/auth.js';
 import { createActivity, createAgentFixture, createChild, createEnrolment, createFamily, createReservation, town } from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
+import { pdfUnicodeText } from '../../helpers/pdf.js';
 import { updateChildDiet, type ChildDiet } from '../../../src/repositories/kitchen.repository.js';
 import { deleteReservations } from '../../../src/repositories/reservations.repository.js';
 
@@ -128,6 +129,21 @@ describe('the kitchen’s meal counts', () => {
     const lines = res.text.replace('\uFEFF', '').split('\r\n');
     expect(lines[0]).toBe('Jour;Site;Effectifs;Repas;Standard;Sans porc;Végétarien;Sans gluten;PAI;Allergènes des PAI');
     expect(lines[1]).toBe(`${TOMORROW};"'${site.replaceAll('"', '""')}";Provisoires;1;0;0;0;0;1;"'=HYPERLINK(""http://evil.test"") PIEGE : +oeuf"`);
+  });
+
+  it('gives the counts as a PDF', async () => {
+    const site = `Restaurant PDF ${Date.now()}`;
+    const activityId = await createActivity(t.db.pool, 'tarnos', { site, bookingRule: DAY_BEFORE, cancellationRule: DAY_BEFORE });
+    await bookedChild(activityId, 'Léa', 'PDF', { pai: true, paiAllergens: 'arachide' });
+    const res = await agent.get(`/tarnos/agents/cuisine/repas.pdf?jour=${TOMORROW}&site=${encodeURIComponent(site)}`).buffer(true);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    const body = res.body as Buffer;
+    expect(body.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const text = pdfUnicodeText(body);
+    expect(text).toContain('Repas du mardi 24 novembre 2026');
+    expect(text).toContain(site);
+    expect(text).toContain('Léa PDF : arachide');
   });
 
   it('shows a town’s counts to its own agents only', async () => {

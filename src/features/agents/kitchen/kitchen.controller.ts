@@ -6,6 +6,7 @@ import { requireTown } from '../../../middleware/town.js';
 import { mealSites } from '../../../repositories/kitchen.repository.js';
 import { mealsOfDay } from '../../kitchen/kitchen.service.js';
 import { countSite, countsCsv } from './meal-counts.js';
+import { countsPdf } from './meal-counts-pdf.js';
 
 /**
  * "Cuisine": the meals booked for a day, per site, with the diets of the children's files.
@@ -46,5 +47,12 @@ export function kitchenController(deps: AppDeps) {
     sendAttachment(res, { fileName: `repas-${day}.csv`, contentType: 'text/csv; charset=utf-8', content: Buffer.from(countsCsv(day, counts), 'utf8') });
   }
 
-  return { show, exportCsv };
+  async function exportPdf(req: Request, res: Response) {
+    const town = requireTown(req);
+    const { day, counts } = await load(req);
+    const content = await countsPdf(town.name, day, counts, clock.now());
+    sendAttachment(res, { fileName: `repas-${day}.pdf`, contentType: 'application/pdf', content });
+  }
+
+  return { show, exportCsv, exportPdf };
 }

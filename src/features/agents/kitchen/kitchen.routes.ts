@@ -10,5 +10,6 @@ export function kitchenRouter(deps: AppDeps): Router {
   const router = Router();
   router.get(route(urls.agentKitchen), requireAgent, kitchen.show);
   router.get(route(urls.agentKitchenExport), requireAgent, kitchen.exportCsv);
+  router.get(route(urls.agentKitchenPdf), requireAgent, kitchen.exportPdf);
   return router;
 }
