@@ -320,7 +320,8 @@ export const urls = {
   readyz: () => '/readyz',
   // The kitchen's meal counts (src/features/agents/kitchen/).
   agentKitchen: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine${queryString(query)}`,
-  agentKitchenExport: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine/export.csv${queryString(query)}`,
+  agentKitchenExport: (town: TownRef, query?: { jour?: string; site?: string }) =>
+    `${t(town)}/agents/cuisine/export.csv${queryString(query)}`,
   agentKitchenPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine/repas.pdf${queryString(query)}`,
 } as const;
 

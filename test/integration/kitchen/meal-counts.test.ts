@@ -2,7 +2,15 @@ import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { signInAgent } from '../../helpers/auth.js';
-import { createActivity, createAgentFixture, createChild, createEnrolment, createFamily, createReservation, town } from '../../helpers/fixtures.js';
+import {
+  createActivity,
+  createAgentFixture,
+  createChild,
+  createEnrolment,
+  createFamily,
+  createReservation,
+  town,
+} from '../../helpers/fixtures.js';
 import { page } from '../../helpers/html.js';
 import { pdfUnicodeText } from '../../helpers/pdf.js';
 import { updateChildDiet, type ChildDiet } from '../../../src/repositories/kitchen.repository.js';
@@ -114,7 +122,15 @@ describe('the kitchen’s meal counts', () => {
     }
 
     // Repas, Standard, Sans porc, Végétarien, Sans gluten, PAI
-    expect(await siteRow(site, `?site=${encodeURIComponent(site)}`)).toEqual(['Provisoires, suivent les réservations', '5', '2', '1', '1', '1', '1']);
+    expect(await siteRow(site, `?site=${encodeURIComponent(site)}`)).toEqual([
+      'Provisoires, suivent les réservations',
+      '5',
+      '2',
+      '1',
+      '1',
+      '1',
+      '1',
+    ]);
     const res = await agent.get(`/tarnos/agents/cuisine?site=${encodeURIComponent(site)}`);
     expect(page(res).text()).toContain('Paul PAI : arachide, kiwi');
   });
@@ -128,7 +144,9 @@ describe('the kitchen’s meal counts', () => {
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     const lines = res.text.replace('\uFEFF', '').split('\r\n');
     expect(lines[0]).toBe('Jour;Site;Effectifs;Repas;Standard;Sans porc;Végétarien;Sans gluten;PAI;Allergènes des PAI');
-    expect(lines[1]).toBe(`${TOMORROW};"'${site.replaceAll('"', '""')}";Provisoires;1;0;0;0;0;1;"'=HYPERLINK(""http://evil.test"") PIEGE : +oeuf"`);
+    expect(lines[1]).toBe(
+      `${TOMORROW};"'${site.replaceAll('"', '""')}";Provisoires;1;0;0;0;0;1;"'=HYPERLINK(""http://evil.test"") PIEGE : +oeuf"`,
+    );
   });
 
   it('gives the counts as a PDF', async () => {
@@ -155,7 +173,11 @@ describe('the kitchen’s meal counts', () => {
     await signInAgent(bayeux, 'bayeux', other.username, other.password);
     const own = await bayeux.get('/bayeux/agents/cuisine');
     expect(own.status).toBe(200);
-    expect(page(own).rows().map((r) => r.header)).not.toContain(site);
+    expect(
+      page(own)
+        .rows()
+        .map((r) => r.header),
+    ).not.toContain(site);
     expect((await bayeux.get('/tarnos/agents/cuisine')).status).toBe(404);
     expect((await bayeux.get('/tarnos/agents/cuisine/export.csv')).status).toBe(404);
     expect((await t.agent().get('/tarnos/agents/cuisine')).status).toBe(404);

@@ -44,7 +44,11 @@ export function kitchenController(deps: AppDeps) {
 
   async function exportCsv(req: Request, res: Response) {
     const { day, counts } = await load(req);
-    sendAttachment(res, { fileName: `repas-${day}.csv`, contentType: 'text/csv; charset=utf-8', content: Buffer.from(countsCsv(day, counts), 'utf8') });
+    sendAttachment(res, {
+      fileName: `repas-${day}.csv`,
+      contentType: 'text/csv; charset=utf-8',
+      content: Buffer.from(countsCsv(day, counts), 'utf8'),
+    });
   }
 
   async function exportPdf(req: Request, res: Response) {
