@@ -220,7 +220,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     ],
   },
   'agents/kitchen/counts.ejs': {
-    sha: '41f386508a68db92',
+    sha: 'b6ac13e7186f03cb',
     names: ['counts', 'day', 'dayName', 'format', 'nextDay', 'prevDay', 'site', 'sites', 'town', 'urls'],
   },
   'agents/new-password.ejs': { sha: '6ca301ee792be29a', names: ['agent', 'policy', 'town', 'urls'] },
