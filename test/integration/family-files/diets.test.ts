@@ -100,6 +100,27 @@ describe("the parent's Dossier administratif", () => {
     });
   });
 
+  it('puts the former diets back when the services refuse the change', async () => {
+    const agent = t.agent();
+    const fam = await signedInFamily(t.db.pool, agent, 'tarnos', 'REFUSE', 'Gabin', { child: { dietNoPork: true } });
+    const path = `/tarnos/mon-espace/enfants/${fam.childId}/dossier`;
+    expect((await postForm(agent, path, path, { ...PARENT_DOSSIER, pai: 'oui', paiAllergenes: 'Lait' })).status).toBe(303);
+    const id = (await t.db.pool.query(`select id from requests where child_id = $1`, [fam.childId])).rows[0].id;
+    const back = t.agent();
+    await signedInAgent(t.db.pool, back, 'tarnos');
+    const request = `/tarnos/agents/demandes/${id}`;
+    expect(
+      (await postForm(back, request, `${request}/statut`, { action: 'refuser', motif: 'Le PAI n’est pas encore signé.' })).status,
+    ).toBe(303);
+    expect(await dietOf(fam.childId)).toEqual({
+      diet_no_pork: true,
+      diet_vegetarian: false,
+      diet_gluten_free: false,
+      pai: false,
+      pai_allergens: '',
+    });
+  });
+
   it('refuses a PAI without allergens, and allergens too long, keeping what was typed; and a post without its token', async () => {
     const agent = t.agent();
     const fam = await signedInFamily(t.db.pool, agent, 'tarnos', 'PAIVIDE', 'Noé');
