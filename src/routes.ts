@@ -379,6 +379,11 @@ export const urls = {
   agentTeamProConnect: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/proconnect`,
   devIdentityProvider: () => '/fournisseur-identite-de-test',
   devIdentityProviderInteraction: (uid: string) => `/fournisseur-identite-de-test/interaction/${uid}`,
+  // The kitchen's meal counts (src/features/agents/kitchen/).
+  agentKitchen: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine${queryString(query)}`,
+  agentKitchenExport: (town: TownRef, query?: { jour?: string; site?: string }) =>
+    `${t(town)}/agents/cuisine/export.csv${queryString(query)}`,
+  agentKitchenPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine/repas.pdf${queryString(query)}`,
 } as const;
 
 export type Urls = typeof urls;

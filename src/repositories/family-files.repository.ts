@@ -431,7 +431,7 @@ export async function findChildFile(db: Queryable, townId: string, familyId: str
 
 export type ChildFields = Omit<ChildFile, 'id' | 'familyId' | 'updatedAt'>;
 
-/** A child's fields in the order of the insert's and the update's parameters ($3 to $14). */
+/** A child's fields in the order of the insert's and the update's parameters ($3 to $19). */
 function childValues(c: ChildFields & { now: Date }): unknown[] {
   return [
     c.firstNames,
@@ -446,14 +446,20 @@ function childValues(c: ChildFields & { now: Date }): unknown[] {
     c.photoConsent,
     c.mayLeaveAlone,
     c.now,
+    c.dietNoPork,
+    c.dietVegetarian,
+    c.dietGlutenFree,
+    c.pai,
+    c.paiAllergens,
   ];
 }
 
 export async function insertChild(db: Queryable, townId: string, familyId: string, c: ChildFields & { now: Date }): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `insert into children (town_id, family_id, first_names, last_name, birth_date, school, class_name, health_notes, allergies,
-                           doctor_name, doctor_phone, photo_consent, may_leave_alone, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) returning id`,
+                           doctor_name, doctor_phone, photo_consent, may_leave_alone, created_at, updated_at,
+                           diet_no_pork, diet_vegetarian, diet_gluten_free, pai, pai_allergens)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18, $19) returning id`,
     [townId, familyId, ...childValues(c)],
   );
   const id = rows[0]!.id;
@@ -502,7 +508,8 @@ export async function insertChildren(
 export async function updateChild(db: Queryable, townId: string, childId: string, c: ChildFields & { now: Date }): Promise<void> {
   await db.query(
     `update children set first_names = $3, last_name = $4, birth_date = $5, school = $6, class_name = $7, health_notes = $8,
-            allergies = $9, doctor_name = $10, doctor_phone = $11, photo_consent = $12, may_leave_alone = $13, updated_at = $14
+            allergies = $9, doctor_name = $10, doctor_phone = $11, photo_consent = $12, may_leave_alone = $13, updated_at = $14,
+            diet_no_pork = $15, diet_vegetarian = $16, diet_gluten_free = $17, pai = $18, pai_allergens = $19
       where town_id = $1 and id = $2`,
     [townId, childId, ...childValues(c)],
   );

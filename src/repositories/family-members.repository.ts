@@ -23,6 +23,12 @@ export interface ChildFileFields {
   doctorPhone: string;
   photoConsent: boolean;
   mayLeaveAlone: boolean;
+  /** Diets and PAI (migration 0033): what the kitchen counts. */
+  dietNoPork: boolean;
+  dietVegetarian: boolean;
+  dietGlutenFree: boolean;
+  pai: boolean;
+  paiAllergens: string;
   authorisedPersons: AuthorisedPerson[];
 }
 
@@ -40,6 +46,8 @@ export interface ChildFile extends ChildFileFields {
 export const CHILD_COLUMNS = `c.id, c.family_id as "familyId", c.first_names as "firstNames", c.last_name as "lastName", c.birth_date as "birthDate",
   c.school, c.class_name as "className", c.health_notes as "healthNotes", c.allergies, c.doctor_name as "doctorName",
   c.doctor_phone as "doctorPhone", c.photo_consent as "photoConsent", c.may_leave_alone as "mayLeaveAlone", c.updated_at as "updatedAt",
+  c.diet_no_pork as "dietNoPork", c.diet_vegetarian as "dietVegetarian", c.diet_gluten_free as "dietGlutenFree", c.pai,
+  c.pai_allergens as "paiAllergens",
   coalesce((select json_agg(json_build_object('fullName', p.full_name, 'relationship', p.relationship, 'phone', p.phone) order by p.position)
               from child_authorised_persons p where p.child_id = c.id), '[]') as "authorisedPersons"`;
 
@@ -68,9 +76,27 @@ export async function findChildOfTown(db: Queryable, townId: string, childId: st
 export async function updateChildFile(db: Queryable, townId: string, childId: string, f: ChildFileFields, now: Date): Promise<void> {
   await db.query(
     `update children set school = $3, class_name = $4, health_notes = $5, allergies = $6, doctor_name = $7, doctor_phone = $8,
-       photo_consent = $9, may_leave_alone = $10, updated_at = $11
+       photo_consent = $9, may_leave_alone = $10, updated_at = $11, diet_no_pork = $12, diet_vegetarian = $13,
+       diet_gluten_free = $14, pai = $15, pai_allergens = $16
       where town_id = $1 and id = $2`,
-    [townId, childId, f.school, f.className, f.healthNotes, f.allergies, f.doctorName, f.doctorPhone, f.photoConsent, f.mayLeaveAlone, now],
+    [
+      townId,
+      childId,
+      f.school,
+      f.className,
+      f.healthNotes,
+      f.allergies,
+      f.doctorName,
+      f.doctorPhone,
+      f.photoConsent,
+      f.mayLeaveAlone,
+      now,
+      f.dietNoPork,
+      f.dietVegetarian,
+      f.dietGlutenFree,
+      f.pai,
+      f.paiAllergens,
+    ],
   );
   await replaceAuthorisedPersons(db, townId, childId, f.authorisedPersons, now);
 }

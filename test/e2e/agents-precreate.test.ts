@@ -198,6 +198,7 @@ describe('Création rapide in Chromium (Tarnos)', () => {
       await page.getByLabel('Jour').fill('31');
       await page.getByLabel('Mois').fill('2');
       await page.getByLabel('Année').fill('2019');
+      await page.getByLabel("L'enfant a un PAI").check();
       await expectErrorState(
         page,
         await click(page, button(page, 'Ajouter l’enfant')),
@@ -206,7 +207,9 @@ describe('Création rapide in Chromium (Tarnos)', () => {
         'dateNaissance',
       );
       await checkPage(page, 'new child, errors');
+      expect(await page.getByText('Saisissez les allergènes du PAI, ou décochez la case du PAI').count()).toBeGreaterThan(0);
       await page.getByLabel('Jour').fill('28');
+      await page.getByLabel('Allergènes du PAI').fill('Œuf');
       await page
         .getByRole('group', { name: /photographié/ })
         .getByRole('radio', { name: 'Non' })
@@ -218,6 +221,7 @@ describe('Création rapide in Chromium (Tarnos)', () => {
       await page.getByRole('group', { name: 'Personne 1' }).getByLabel('Nom et prénom').fill('Mamie Lebrun');
       expect(await click(page, button(page, 'Ajouter l’enfant'))).toBe(200);
       expect(await page.getByText('Mamie Lebrun').count()).toBe(1);
+      expect(await page.getByText('Oui, allergènes : Œuf').count()).toBe(1);
       await checkPage(page, 'a family file with a child');
       expect(await click(page, page.getByRole('link', { name: "Modifier le dossier d'Élise LEBRUN" }))).toBe(200);
       await checkPage(page, 'edit child');

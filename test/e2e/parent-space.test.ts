@@ -248,15 +248,21 @@ describe("the parent's space in Chromium", () => {
         .getByRole('group', { name: /photographié ou filmé/ })
         .getByLabel('Oui')
         .check();
+      await page.getByRole('group', { name: 'Régime alimentaire' }).getByLabel('Végétarien').check();
+      await page.getByLabel('Votre enfant a un PAI').check();
       await page.getByRole('group', { name: 'Personne 1' }).getByLabel('Téléphone').fill('pas un numéro');
       await page.getByRole('button', { name: 'Enregistrer et transmettre' }).click();
       expect(await page.title()).toMatch(/^Erreur : /);
+      await page.getByText('Saisissez les allergènes du PAI, ou décochez la case du PAI').first().waitFor();
+      expect(await page.getByLabel('Végétarien').isChecked()).toBe(true);
       await checkPage(page, 'Dossier administratif with errors');
+      await page.getByLabel('Allergènes du PAI').fill('Arachide, kiwi');
       await page.getByRole('group', { name: 'Personne 1' }).getByLabel('Nom et prénom').fill('Jeanne Toulemonde');
       await page.getByRole('group', { name: 'Personne 1' }).getByLabel('Téléphone').fill('06 12 34 56 78');
       await page.getByRole('button', { name: 'Enregistrer et transmettre' }).click();
       await page.waitForURL(`**/mon-espace/enfants/${family.childId}`);
       await page.getByText('Jeanne Toulemonde').waitFor();
+      await page.getByText('Oui, allergènes : Arachide, kiwi').waitFor();
       await checkPage(page, 'child page after a change');
 
       // The email change: a wrong password shows its error.

@@ -23,6 +23,7 @@ import { agentsSurveysRouter } from './surveys/surveys.routes.js';
 import { agentsFormsRouter } from './forms/forms.routes.js';
 import { agentsFranceConnectRouter } from './franceconnect/franceconnect.routes.js';
 import { agentsProConnectRouter } from './proconnect/proconnect.routes.js';
+import { kitchenRouter } from './kitchen/kitchen.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -54,5 +55,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     agentsFormsRouter(deps),
     agentsFranceConnectRouter(deps),
     agentsProConnectRouter(deps),
+    kitchenRouter(deps),
   );
 }

@@ -138,6 +138,50 @@ export function personValues(persons: readonly AuthorisedPerson[]): Record<strin
   return values;
 }
 
+/** Diets and PAI: the agents' and the parents' forms name them alike (checkboxes post 'oui'). */
+export const DIET_FIELDS = ['regimeSansPorc', 'regimeVegetarien', 'regimeSansGluten', 'pai', 'paiAllergenes'] as const;
+/** The column's check (migration 0033). */
+export const PAI_ALLERGENS_MAX = 500;
+
+export type DietFields = Pick<ChildFields, 'dietNoPork' | 'dietVegetarian' | 'dietGlutenFree' | 'pai' | 'paiAllergens'>;
+
+const paiAllergens = multiline('Les allergènes du PAI', PAI_ALLERGENS_MAX, true);
+
+/**
+ * The diets as typed. Allergens are what the kitchen reads for a child with a PAI: required
+ * then, and not kept without one (the kitchen would list them for nobody).
+ */
+export function parseDiet(values: Record<string, string>): { ok: true; data: DietFields } | { ok: false; errors: FieldError[] } {
+  const pai = values.pai === 'oui';
+  const allergens = paiAllergens.safeParse(values.paiAllergenes ?? '');
+  if (!allergens.success) return { ok: false, errors: [{ field: 'paiAllergenes', message: allergens.error.issues[0]!.message }] };
+  if (pai && !allergens.data) {
+    return { ok: false, errors: [{ field: 'paiAllergenes', message: 'Saisissez les allergènes du PAI, ou décochez la case du PAI' }] };
+  }
+  return {
+    ok: true,
+    data: {
+      dietNoPork: values.regimeSansPorc === 'oui',
+      dietVegetarian: values.regimeVegetarien === 'oui',
+      dietGlutenFree: values.regimeSansGluten === 'oui',
+      pai,
+      paiAllergens: pai ? allergens.data : '',
+    },
+  };
+}
+
+/** The diets as the form's values. */
+export function dietValues(d: DietFields): Record<string, string> {
+  const box = (v: boolean) => (v ? 'oui' : '');
+  return {
+    regimeSansPorc: box(d.dietNoPork),
+    regimeVegetarien: box(d.dietVegetarian),
+    regimeSansGluten: box(d.dietGlutenFree),
+    pai: box(d.pai),
+    paiAllergenes: d.paiAllergens,
+  };
+}
+
 /** How many persons allowed to collect the child the form offers. */
 export const AUTHORISED_SLOTS = 4;
 const PERSON_FIELDS = Array.from({ length: AUTHORISED_SLOTS }, (_, i) => Object.values(personFields(i + 1))).flat();
@@ -161,6 +205,7 @@ export const CHILD_FIELDS = [
   'medecinTelephone',
   'autorisationPhoto',
   'sortieSeul',
+  ...DIET_FIELDS,
   ...PERSON_FIELDS,
 ] as const;
 
@@ -213,6 +258,8 @@ export function parseChildForm(body: unknown, today: string): ChildFormResult {
   const date = childBirthDate(values, today);
   const dateErrorFields = date.kind === 'invalid' ? date.parts.map((p) => CHILD_DATE_FIELDS[p]) : [];
   if (date.kind === 'invalid') extra.push({ field: CHILD_DATE_FIELDS[date.parts[0]!], message: date.message });
+  const diet = parseDiet(values);
+  if (!diet.ok) extra.push(...diet.errors);
   // A person allowed to collect the child needs a name; a phone or a relationship alone says nobody.
   for (let i = 1; i <= AUTHORISED_SLOTS; i++) {
     const hasName = (values[`personne${i}Nom`] ?? '').trim() !== '';
@@ -220,7 +267,8 @@ export function parseChildForm(body: unknown, today: string): ChildFormResult {
     if (!hasName && hasOther) extra.push({ field: `personne${i}Nom`, message: `Saisissez le nom de la personne ${i}` });
   }
   const checked = withErrors(result, extra, CHILD_FIELDS, values);
-  if (!checked.ok) return { form: checked, dateErrorFields };
+  // The diet's errors are among `extra`, so `checked` already failed when the diet did.
+  if (!checked.ok || !diet.ok) return { form: checked.ok ? { ok: false, errors: [], values } : checked, dateErrorFields };
   const data = checked.data as Record<string, string>;
   const persons: AuthorisedPerson[] = [];
   for (let i = 1; i <= AUTHORISED_SLOTS; i++) {
@@ -242,6 +290,7 @@ export function parseChildForm(body: unknown, today: string): ChildFormResult {
         doctorPhone: data.medecinTelephone!,
         photoConsent: data.autorisationPhoto === 'oui',
         mayLeaveAlone: data.sortieSeul === 'oui',
+        ...diet.data,
         authorisedPersons: persons,
       },
     },
@@ -265,6 +314,7 @@ export function childValues(c: ChildFields): Record<string, string> {
     medecinTelephone: c.doctorPhone,
     autorisationPhoto: c.photoConsent ? 'oui' : 'non',
     sortieSeul: c.mayLeaveAlone ? 'oui' : 'non',
+    ...dietValues(c),
     ...personValues(c.authorisedPersons),
   };
 }

@@ -13,6 +13,7 @@ import { idParam } from '../../lib/params.js';
 import { STATUS_LABELS } from '../requests/request-state.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 import { rateLimitRequests, scopeOf } from '../requests/requests.service.js';
+import { PAI_ALLERGENS_MAX } from '../family-files/family-files.schemas.js';
 import { childFileValues, parseAdultMember, parseChildFile, parseChildMember, personRows } from './my-family.schemas.js';
 import * as service from './my-family.service.js';
 import type { ServiceContext } from '../../deps.js';
@@ -82,6 +83,7 @@ export function familyController(deps: AppDeps) {
       values,
       personRows: personRows(values),
       messageMax: MESSAGE_MAX,
+      paiAllergensMax: PAI_ALLERGENS_MAX,
     });
   }
 

@@ -4,7 +4,15 @@ import { formValues, parseForm, type FieldError, type FormResult } from '../../l
 import { normalisePhone } from '../../lib/phones.js';
 import { line, name, optionalEmail, phone, required } from '../../lib/zod-fields.js';
 import type { AuthorisedPerson, ChildFileFields } from '../../repositories/family-members.repository.js';
-import { CHILD_DATE_FIELDS, CHILD_IDENTITY_FIELDS, personFields, personValues } from '../family-files/family-files.schemas.js';
+import {
+  CHILD_DATE_FIELDS,
+  CHILD_IDENTITY_FIELDS,
+  DIET_FIELDS,
+  dietValues,
+  parseDiet,
+  personFields,
+  personValues,
+} from '../family-files/family-files.schemas.js';
 import type { AddMemberPayload } from '../requests/request-types.js';
 import { MESSAGE_MAX } from '../requests/requests.schemas.js';
 
@@ -71,6 +79,7 @@ export const CHILD_FILE_FIELDS = [
   'telephoneMedecin',
   'droitImage',
   'partSeul',
+  ...DIET_FIELDS,
   ...Array.from({ length: MAX_PERSONS }, (_, i) => Object.values(personFields(i + 1))).flat(),
   'message',
 ] as const;
@@ -97,6 +106,8 @@ export function parseChildFile(body: unknown): FormResult<ChildFileForm> {
   const values = withDefaults(body, CHILD_FILE_FIELDS);
   const result = parseForm(childFileSchema, values);
   const errors: FieldError[] = result.ok ? [] : [...result.errors];
+  const diet = parseDiet(values);
+  if (!diet.ok) errors.push(...diet.errors);
   const persons: AuthorisedPerson[] = [];
   const personName = line('Le nom de la personne', 150);
   const relation = line("Le lien avec l'enfant", 80);
@@ -117,7 +128,7 @@ export function parseChildFile(body: unknown): FormResult<ChildFileForm> {
       });
     if (n.success && n.data && l.success && p.ok) persons.push({ fullName: n.data, relationship: l.data, phone: p.value });
   }
-  if (!result.ok || errors.length > 0) return { ok: false, errors: inOrder(errors, CHILD_FILE_FIELDS), values };
+  if (!result.ok || !diet.ok || errors.length > 0) return { ok: false, errors: inOrder(errors, CHILD_FILE_FIELDS), values };
   const d = result.data;
   return {
     ok: true,
@@ -131,6 +142,7 @@ export function parseChildFile(body: unknown): FormResult<ChildFileForm> {
         doctorPhone: d.telephoneMedecin,
         photoConsent: d.droitImage,
         mayLeaveAlone: d.partSeul,
+        ...diet.data,
         authorisedPersons: persons,
       },
       message: d.message,
@@ -149,6 +161,7 @@ export function childFileValues(f: ChildFileFields): Record<string, string> {
     telephoneMedecin: f.doctorPhone,
     droitImage: f.photoConsent ? 'oui' : 'non',
     partSeul: f.mayLeaveAlone ? 'oui' : 'non',
+    ...dietValues(f),
     ...personValues(f.authorisedPersons),
   };
 }

@@ -43,6 +43,11 @@ const FIELDS: { key: keyof ChildFileFields; label: string; show: (f: ChildFileFi
   { key: 'doctorPhone', label: 'Téléphone du médecin', show: (f) => f.doctorPhone },
   { key: 'photoConsent', label: 'Autorisé(e) à être photographié(e) ou filmé(e)', show: (f) => yes(f.photoConsent) },
   { key: 'mayLeaveAlone', label: 'Autorisé(e) à partir seul(e)', show: (f) => yes(f.mayLeaveAlone) },
+  { key: 'dietNoPork', label: 'Sans porc', show: (f) => yes(f.dietNoPork) },
+  { key: 'dietVegetarian', label: 'Végétarien', show: (f) => yes(f.dietVegetarian) },
+  { key: 'dietGlutenFree', label: 'Sans gluten', show: (f) => yes(f.dietGlutenFree) },
+  { key: 'pai', label: "Projet d'accueil individualisé (PAI)", show: (f) => yes(f.pai) },
+  { key: 'paiAllergens', label: 'Allergènes du PAI', show: (f) => f.paiAllergens },
   { key: 'authorisedPersons', label: "Personnes autorisées à venir chercher l'enfant", show: (f) => personsText(f.authorisedPersons) },
 ];
 

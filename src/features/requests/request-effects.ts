@@ -115,6 +115,11 @@ const CHILD_FIELDS = [
   'doctorPhone',
   'photoConsent',
   'mayLeaveAlone',
+  'dietNoPork',
+  'dietVegetarian',
+  'dietGlutenFree',
+  'pai',
+  'paiAllergens',
   'authorisedPersons',
 ] as const;
 type ChildField = (typeof CHILD_FIELDS)[number];
@@ -136,6 +141,11 @@ const childUpdate: RequestEffects = {
       doctorPhone: child.doctorPhone,
       photoConsent: child.photoConsent,
       mayLeaveAlone: child.mayLeaveAlone,
+      dietNoPork: child.dietNoPork,
+      dietVegetarian: child.dietVegetarian,
+      dietGlutenFree: child.dietGlutenFree,
+      pai: child.pai,
+      paiAllergens: child.paiAllergens,
       authorisedPersons: child.authorisedPersons,
     };
     const reverted: string[] = [];

@@ -7,7 +7,14 @@ import { errorMap, type FieldError } from '../../../lib/forms.js';
 import { de, personName } from '../../../lib/french.js';
 import * as files from '../../../repositories/family-files.repository.js';
 import { urls } from '../../../routes.js';
-import { adultValues, AUTHORISED_SLOTS, childValues, parseAdultForm, parseChildForm } from '../../family-files/family-files.schemas.js';
+import {
+  adultValues,
+  AUTHORISED_SLOTS,
+  childValues,
+  PAI_ALLERGENS_MAX,
+  parseAdultForm,
+  parseChildForm,
+} from '../../family-files/family-files.schemas.js';
 import * as service from '../../family-files/family-files.service.js';
 import { idParam } from '../../../lib/params.js';
 import { flash, loadFamilyFile } from './load-family.js';
@@ -150,6 +157,7 @@ export function membersController(deps: AppDeps) {
       child,
       values,
       slots: AUTHORISED_SLOTS,
+      paiAllergensMax: PAI_ALLERGENS_MAX,
       dateErrorFields,
       ...(errors ? { errors, fieldErrors: errorMap(errors) } : {}),
     });
