@@ -14,7 +14,14 @@ import { signInSource } from '../auth/sign-in-form.js';
 import { linkSchema } from './franceconnect.schemas.js';
 import { initialIdentityValues, lockedIdentityFields } from './identity-fields.js';
 import * as service from './franceconnect.service.js';
-import { authorizationUrl, clientConfiguration, completeAuthorization, type IdentityClaims, type PendingAuthorization } from './oidc.js';
+import {
+  authorizationUrl,
+  clientConfiguration,
+  PENDING_MS,
+  verifyCallback,
+  type IdentityClaims,
+  type PendingAuthorization,
+} from './oidc.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -28,9 +35,6 @@ declare module 'express-session' {
     franceConnectEndSession: { url: string; townId: string };
   }
 }
-
-/** The round trip to FranceConnect and back must not take longer than this. */
-const PENDING_MS = 10 * 60 * 1000;
 
 import { CANCELLED, LINK_ERRORS, REFUSED, UNAVAILABLE, UNCONFIRMED, UNUSABLE } from './messages.js';
 
@@ -80,19 +84,16 @@ export function franceConnectController(deps: AppDeps) {
     const pending = req.session.franceConnectPending;
     // Used once, whatever happens next: a replayed answer finds nothing to match.
     delete req.session.franceConnectPending;
-    const query = new URL(req.originalUrl, 'http://x').searchParams;
-    if (query.get('error') === 'access_denied') return refuse(req, res, 400, CANCELLED, 'cancelled');
-    if (!pending || pending.townId !== town.id || clock.now().getTime() - pending.startedAt > PENDING_MS) {
-      return refuse(req, res, 400, REFUSED, 'no pending authorization');
-    }
-    const current = new URL(callbackUri(town));
-    current.search = query.toString();
-    let identity;
-    try {
-      identity = await completeAuthorization(await clientConfiguration(settings, !config.isProduction), current, pending);
-    } catch (err) {
-      return refuse(req, res, 400, REFUSED, 'verification', err);
-    }
+    const outcome = await verifyCallback({
+      originalUrl: req.originalUrl,
+      callbackUri: callbackUri(town),
+      pending,
+      townId: town.id,
+      now: clock.now().getTime(),
+      configuration: () => clientConfiguration(settings, !config.isProduction),
+    });
+    if (!outcome.ok) return refuse(req, res, 400, outcome.reason === 'cancelled' ? CANCELLED : REFUSED, outcome.reason, outcome.err);
+    const identity = outcome.identity;
     const account = await service.signInWithIdentity(ctx, town, identity.sub);
     if (account === 'unconfirmed') return refuse(req, res, 403, UNCONFIRMED, 'email not confirmed');
     if (account === 'unusable') return refuse(req, res, 403, UNUSABLE, 'account unusable');

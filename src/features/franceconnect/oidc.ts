@@ -142,6 +142,41 @@ export async function completeAuthorization(
   };
 }
 
+/** How long a browser may take at the provider before its answer is refused. */
+export const PENDING_MS = 10 * 60 * 1000;
+
+export type CallbackOutcome =
+  | { ok: true; identity: VerifiedIdentity & { raw: Record<string, unknown> } }
+  | { ok: false; reason: 'cancelled' | 'no pending authorization' | 'verification'; err?: unknown };
+
+/**
+ * The provider's answer at our callback, for FranceConnect and ProConnect alike: the user's
+ * cancel, then the flow this browser started (its town, its age), then the code, the state and
+ * the ID token. The caller has already removed `pending` from the session: used once.
+ */
+export async function verifyCallback(input: {
+  originalUrl: string;
+  callbackUri: string;
+  pending: PendingAuthorization | undefined;
+  townId: string;
+  now: number;
+  configuration: () => Promise<client.Configuration>;
+}): Promise<CallbackOutcome> {
+  const query = new URL(input.originalUrl, 'http://x').searchParams;
+  if (query.get('error') === 'access_denied') return { ok: false, reason: 'cancelled' };
+  const { pending } = input;
+  if (!pending || pending.townId !== input.townId || input.now - pending.startedAt > PENDING_MS) {
+    return { ok: false, reason: 'no pending authorization' };
+  }
+  const current = new URL(input.callbackUri);
+  current.search = query.toString();
+  try {
+    return { ok: true, identity: await completeAuthorization(await input.configuration(), current, pending) };
+  } catch (err) {
+    return { ok: false, reason: 'verification', err };
+  }
+}
+
 const EIDAS_LEVELS = ['eidas1', 'eidas2', 'eidas3'];
 
 /** eidas1 < eidas2 < eidas3; a missing or unknown acr reaches nothing. */

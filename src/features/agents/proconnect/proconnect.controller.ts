@@ -11,7 +11,7 @@ import { countProConnectAdmins, findProConnectSettings, type ProConnectSettings 
 import type { Town } from '../../../repositories/towns.repository.js';
 import { absoluteUrl, urls } from '../../../routes.js';
 import { proConnectSchema } from '../../franceconnect/franceconnect.schemas.js';
-import { authorizationUrl, clientConfiguration, completeAuthorization, type PendingAuthorization } from '../../franceconnect/oidc.js';
+import { authorizationUrl, clientConfiguration, verifyCallback, type PendingAuthorization } from '../../franceconnect/oidc.js';
 import * as service from '../../franceconnect/proconnect.service.js';
 import { flash } from '../families/load-family.js';
 
@@ -24,7 +24,6 @@ declare module 'express-session' {
 
 /** ProConnect's scopes: its claims' names. */
 const PROCONNECT_SCOPE = 'openid email given_name usual_name siret uid';
-const PENDING_MS = 10 * 60 * 1000;
 const REFUSED = "La connexion avec ProConnect n'a pas pu aboutir : la réponse reçue n'a pas pu être vérifiée. Vous n'êtes pas connecté.";
 const CANCELLED = 'Vous avez annulé la connexion avec ProConnect.';
 const UNAVAILABLE = 'ProConnect ne répond pas pour le moment. Réessayez plus tard.';
@@ -69,19 +68,16 @@ export function proConnectController(deps: AppDeps) {
     const settings = await enabledSettings(town);
     const pending = req.session.proConnectPending;
     delete req.session.proConnectPending;
-    const query = new URL(req.originalUrl, 'http://x').searchParams;
-    if (query.get('error') === 'access_denied') return refuse(req, res, 400, CANCELLED, 'cancelled');
-    if (!pending || pending.townId !== town.id || clock.now().getTime() - pending.startedAt > PENDING_MS) {
-      return refuse(req, res, 400, REFUSED, 'no pending authorization');
-    }
-    const current = new URL(callbackUri(town));
-    current.search = query.toString();
-    let identity;
-    try {
-      identity = await completeAuthorization(await clientConfiguration(settings, !config.isProduction, 'proconnect'), current, pending);
-    } catch (err) {
-      return refuse(req, res, 400, REFUSED, 'verification', err);
-    }
+    const outcome = await verifyCallback({
+      originalUrl: req.originalUrl,
+      callbackUri: callbackUri(town),
+      pending,
+      townId: town.id,
+      now: clock.now().getTime(),
+      configuration: () => clientConfiguration(settings, !config.isProduction, 'proconnect'),
+    });
+    if (!outcome.ok) return refuse(req, res, 400, outcome.reason === 'cancelled' ? CANCELLED : REFUSED, outcome.reason, outcome.err);
+    const identity = outcome.identity;
     const email = typeof identity.raw.email === 'string' ? identity.raw.email : '';
     const agent = await service.agentForProConnect({ pool, clock }, town, email, req.ip ?? null);
     if (!agent) return refuse(req, res, 403, NO_AGENT, 'no allowed agent');
