@@ -27,6 +27,22 @@ export async function revokeMandatesSignedBy(db: Queryable, townId: string, acco
 }
 
 /**
+ * A parent who signed up through the wizard is an adult of the family file only through their
+ * account (no family_adults record): before the account goes, the file gets the record, so the
+ * town keeps who the adult is (name, address for mail, phone), as the closing page promises.
+ */
+export async function keepAdultRecord(db: Queryable, townId: string, accountId: string): Promise<void> {
+  await db.query(
+    `insert into family_adults (town_id, family_id, civility, last_name, first_names, email, phone)
+     select a.town_id, a.family_id, a.civility, a.last_name, a.first_names, a.email, coalesce(nullif(a.mobile, ''), a.phone)
+       from accounts a
+      where a.town_id = $1 and a.id = $2 and a.family_id is not null
+        and not exists (select 1 from family_adults fa where fa.account_id = a.id)`,
+    [townId, accountId],
+  );
+}
+
+/**
  * Deletes the account row. What the schema attaches to it goes two ways (migrations 0002 to
  * 0031): the account's own things are deleted by their `on delete cascade` (its tokens, its
  * private storage and the files in it, its absence drafts, its calendar feeds); what the town

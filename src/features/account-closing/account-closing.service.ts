@@ -41,6 +41,7 @@ export async function closeAccount(
     const feeds = await revokeAccountFeeds(db, town.id, account.id, now);
     await deleteSessionsOf(db, account.id);
     const others = account.familyId ? await closing.otherFamilyAccounts(db, town.id, account.familyId, account.id) : [];
+    await closing.keepAdultRecord(db, town.id, account.id);
     await closing.deleteAccount(db, town.id, account.id);
     await audit(db, {
       townId: town.id,

@@ -167,6 +167,12 @@ describe('closing one’s account', () => {
     );
 
     expect((await db().query('select 1 from families where id = $1', [f.familyId])).rowCount).toBe(1);
+    // The parent stays an adult of the family file, without an account.
+    const adults = await db().query<{ email: string; account_id: string | null }>(
+      'select email, account_id from family_adults where family_id = $1 and email = $2',
+      [f.familyId, f.parent.email.toLowerCase()],
+    );
+    expect(adults.rows).toEqual([{ email: f.parent.email.toLowerCase(), account_id: null }]);
     expect((await invoicesOf(t, bayeux, f.familyId)).map((i) => i.id)).toEqual(invoicesBefore.map((i) => i.id));
 
     const mails = await db().query<{ to_address: string; text_body: string }>(
