@@ -626,7 +626,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     sha: '316ca3b4ac807a46',
     names: ['fieldErrors', 'hint', 'label', 'maxlength', 'name', 'required', 'rows', 'spellcheck', 'value', 'values'],
   },
-  'partials/franceconnect-button.ejs': { sha: '76bef43235d47cbf', names: ['town', 'urls'] },
+  'partials/franceconnect-button.ejs': { sha: 'eca04a0863fce41d', names: ['town', 'urls'] },
   'partials/news-excerpt.ejs': { sha: 'b4af60938d98bd89', names: ['n', 'town', 'urls'] },
   'partials/session-warning.ejs': { sha: '0bf2498ab219b5a4', names: ['currentPath', 'town', 'urls'] },
   'partials/signin-form.ejs': { sha: 'ec60484cfe9bb5bb', names: ['captcha', 'csrfToken', 'town', 'urls', 'values'] },
@@ -635,7 +635,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'payments/confirm.ejs': { sha: '03e899c4082bfddf', names: ['format', 'invoices', 'title', 'totalCents', 'town', 'urls'] },
   'payments/show.ejs': { sha: 'b03ddb866f191e02', names: ['format', 'title', 'town', 'urls', 'view'] },
   'practical-info/index.ejs': { sha: '761b91b5895ad56e', names: ['sections', 'town', 'urls'] },
-  'practical-info/page.ejs': { sha: '3d87635394722c33', names: ['files', 'page', 'service', 'town', 'urls'] },
+  'practical-info/page.ejs': { sha: 'e42e5c23fad000e1', names: ['files', 'page', 'service', 'town', 'urls'] },
   'procedures/form.ejs': {
     sha: '54f3e7e882dfb2e5',
     names: [

@@ -64,7 +64,7 @@ describe('FranceConnect in Chromium (Tarnos)', () => {
       try {
         const page = await context.newPage();
         expect(await navigate(page, () => page.goto(`${server.baseUrl}/tarnos/`))).toBe(200);
-        expect(await page.getByRole('link', { name: /Qu'est-ce-que FranceConnect/ }).count()).toBe(1);
+        expect(await page.getByRole('link', { name: /Qu'est-ce que FranceConnect/ }).count()).toBe(1);
         await checkPage(page, 'town home with the FranceConnect button');
 
         // ------------------------------------------------ first use: no account yet → Créer mon espace

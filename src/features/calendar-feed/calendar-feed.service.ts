@@ -98,10 +98,17 @@ export async function feedCalendar(ctx: Pick<ServiceContext, 'pool' | 'clock'>, 
     findFamilyChild(ctx.pool, town.id, feed.familyId, feed.childId),
   ]);
   if (!child) throw new NotFoundError('unknown calendar feed');
-  return renderCalendar({ name: `${child.firstNames} – ${town.name}`, now, events: events.map((e) => icsEvent(town, feed.childId, e)) });
+  return renderCalendar({
+    name: `${child.firstNames} – ${town.name}`,
+    now,
+    events: events.map((e) => icsEvent(town, feed.childId, e, child.firstNames)),
+  });
 }
 
-/** One reservation of the feed as an event (the feed names one child: no name in the summary). */
-export function icsEvent(town: Pick<Town, 'slug'>, childId: string, e: FeedEvent): IcsEvent {
-  return reservationEvent(town.slug, { ...e, childId, waiting: e.status === 'waiting' });
+/**
+ * One reservation of the feed as an event. The child's name is in the summary, as in the mails'
+ * attachments: a phone that subscribes to two children's feeds shows them in one agenda.
+ */
+export function icsEvent(town: Pick<Town, 'slug'>, childId: string, e: FeedEvent, childName: string): IcsEvent {
+  return reservationEvent(town.slug, { ...e, childId, waiting: e.status === 'waiting' }, childName);
 }

@@ -90,8 +90,8 @@ describe('calendar feed of a child', () => {
     expect(res.headers['set-cookie']).toBeUndefined();
     const lines = res.text.replace(/\r\n /g, '').split('\r\n');
     expect(lines.filter((l) => l.startsWith('DTSTART'))).toEqual(['DTSTART;VALUE=DATE:20261208', 'DTSTART;VALUE=DATE:20261209']);
-    expect(lines).toContain('SUMMARY:Cantine\\, midi\\; école');
-    expect(lines).toContain('SUMMARY:ALSH (en attente de confirmation)');
+    expect(lines).toContain('SUMMARY:Cantine\\, midi\\; école – Léa');
+    expect(lines).toContain('SUMMARY:ALSH – Léa (en attente de confirmation)');
     expect(lines).toContain('STATUS:TENTATIVE');
     // Hugo's day is not in Léa's feed.
     expect(lines).not.toContain('DTSTART;VALUE=DATE:20261210');

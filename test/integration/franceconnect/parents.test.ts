@@ -24,7 +24,7 @@ describe('the sign-in block', () => {
   it('shows the FranceConnect button and its link only where the town enabled it', async () => {
     const on = await t.browser().get(urls.townHome('tarnos'));
     expect(on.text).toContain("S'identifier avec");
-    expect(on.text).toContain("Qu'est-ce-que FranceConnect ?");
+    expect(on.text).toContain("Qu'est-ce que FranceConnect ?");
     const off = await t.browser().get(urls.townHome('villennes'));
     expect(off.text).not.toContain('FranceConnect');
     // And its addresses answer 404 there.

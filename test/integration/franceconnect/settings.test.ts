@@ -36,7 +36,7 @@ describe('the FranceConnect settings', () => {
     const page = await admin.agent.get(PAGE);
     expect(page.text).not.toContain('un-secret-tres-long');
     expect(textOf(page.text)).toContain('Un secret est enregistré');
-    expect((await t.agent().get(urls.townHome('tarnos'))).text).toContain("Qu'est-ce-que FranceConnect ?");
+    expect((await t.agent().get(urls.townHome('tarnos'))).text).toContain("Qu'est-ce que FranceConnect ?");
 
     // Saved again with the secret left empty: the stored one stays.
     expect((await post(admin, PAGE, { ...VALID, secretClient: '', niveauEidas: 'eidas2' })).status).toBe(303);

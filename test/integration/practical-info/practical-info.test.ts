@@ -76,7 +76,7 @@ describe('Infos pratiques, public pages', () => {
     expect(p.all('.markdown-body table td').first().text()).toBe('Lundi, mardi, jeudi, vendredi');
     expect(p.one('.markdown-body a[href="https://www.mangerbouger.fr"]').attr('rel')).toBe('noopener noreferrer');
     expect(p.text('.file-list')).toMatch(/^Menus de décembre\.pdf \(PDF, \d+ Ko\)$/);
-    expect(p.text('.practical-contact h2')).toBe('Contacter le service Direction Éducation Enfance Jeunesse');
+    expect(p.text('.practical-contact h2')).toBe('Nous contacter : Direction Éducation Enfance Jeunesse');
   });
 
   it('serves a file as a download with its name, its type and nosniff', async () => {
