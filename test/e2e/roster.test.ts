@@ -80,7 +80,9 @@ describe('the day’s roster on a tablet', { timeout: 120_000 }, () => {
       // Hugo did not come: untick him, keep Léa.
       await page.getByRole('checkbox', { name: 'Présent : PORTE Hugo' }).uncheck();
       await clickAndLoad(page, page.getByRole('button', { name: /Enregistrer la présence/ }));
-      expect(await page.getByText(/La feuille de présence du jeudi 19 novembre est enregistrée : 1 présent, 1 absent/).isVisible()).toBe(true);
+      expect(await page.getByText(/La feuille de présence du jeudi 19 novembre est enregistrée : 1 présent, 1 absent/).isVisible()).toBe(
+        true,
+      );
       expect(await page.getByRole('checkbox', { name: 'Présent : PORTE Léa' }).isChecked()).toBe(true);
       expect(await page.getByRole('checkbox', { name: 'Présent : PORTE Hugo' }).isChecked()).toBe(false);
       await checkPage(page, 'roster after the sheet is saved');

@@ -1,4 +1,3 @@
-import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signInAgent } from '../../helpers/auth.js';
@@ -207,7 +206,10 @@ describe('the health right on the team page', () => {
 
     expect((await admin.agent.post(action).type('form').send({ autoriser: 'oui' })).status).toBe(403);
 
-    const res = await admin.agent.post(action).type('form').send({ _csrf: csrfFrom(team.text), autoriser: 'oui' });
+    const res = await admin.agent
+      .post(action)
+      .type('form')
+      .send({ _csrf: csrfFrom(team.text), autoriser: 'oui' });
     expect(res.status).toBe(303);
     const right = async () =>
       (await t.db.pool.query<{ health_access: boolean }>('select health_access from agents where id = $1', [member.id])).rows[0]!
@@ -216,7 +218,10 @@ describe('the health right on the team page', () => {
     const list = page(await admin.agent.get('/tarnos/agents/equipe'));
     expect(list.text()).toContain('Cet agent peut voir les informations de santé des listes du jour.');
 
-    const off = await admin.agent.post(action).type('form').send({ _csrf: csrfFrom(team.text), autoriser: 'non' });
+    const off = await admin.agent
+      .post(action)
+      .type('form')
+      .send({ _csrf: csrfFrom(team.text), autoriser: 'non' });
     expect(off.status).toBe(303);
     expect(await right()).toBe(false);
     const { rows } = await t.db.pool.query<{ action: string }>(
@@ -231,7 +236,10 @@ describe('the health right on the team page', () => {
 
     const bayeux = await signedInAgent(false, 'admin', 'bayeux');
     const bayeuxCsrf = csrfFrom((await bayeux.agent.get('/bayeux/agents/equipe')).text);
-    const across = await bayeux.agent.post(`/bayeux/agents/equipe/${member.id}/sante`).type('form').send({ _csrf: bayeuxCsrf, autoriser: 'oui' });
+    const across = await bayeux.agent
+      .post(`/bayeux/agents/equipe/${member.id}/sante`)
+      .type('form')
+      .send({ _csrf: bayeuxCsrf, autoriser: 'oui' });
     expect(across.status).toBe(404);
     expect(await right()).toBe(false);
   });

@@ -34,7 +34,13 @@ export interface Roster {
  * The roster of a day and site. Health details come only to an agent given the right, and
  * each such opening is audited (page or PDF), since it discloses health data.
  */
-export async function loadRoster(ctx: ServiceContext, town: Town, actor: Actor & { agentId: string }, day: string, site: string): Promise<Roster> {
+export async function loadRoster(
+  ctx: ServiceContext,
+  town: Town,
+  actor: Actor & { agentId: string },
+  day: string,
+  site: string,
+): Promise<Roster> {
   const { pool, clock } = ctx;
   const [activities, health] = await Promise.all([siteActivities(pool, town.id, site, day), hasHealthAccess(pool, town.id, actor.agentId)]);
   const now = clock.now();
@@ -56,7 +62,10 @@ export async function loadRoster(ctx: ServiceContext, town: Town, actor: Actor &
   );
   // An activity that does not run that day and has nobody on it is noise on a door list.
   const shown = loaded.filter(
-    (a) => a.availability.open || a.availability.reason === 'future' || a.sheet.booked.length + a.sheet.waiting.length + a.sheet.absences.length > 0,
+    (a) =>
+      a.availability.open ||
+      a.availability.reason === 'future' ||
+      a.sheet.booked.length + a.sheet.waiting.length + a.sheet.absences.length > 0,
   );
   const ids = new Set<string>();
   for (const a of shown) {
@@ -82,7 +91,13 @@ export async function loadRoster(ctx: ServiceContext, town: Town, actor: Actor &
 export type HealthRightResult = { kind: 'done' | 'unchanged' } | { kind: 'not-found' };
 
 /** An admin gives or takes away an agent's right to see health details; audited when it changes. */
-export async function setHealthRight(ctx: ServiceContext, town: Town, agentId: string, allowed: boolean, actor: Actor): Promise<HealthRightResult> {
+export async function setHealthRight(
+  ctx: ServiceContext,
+  town: Town,
+  agentId: string,
+  allowed: boolean,
+  actor: Actor,
+): Promise<HealthRightResult> {
   return withTransaction(ctx.pool, async (db) => {
     const before = await setHealthAccess(db, town.id, agentId, allowed);
     if (before === undefined) return { kind: 'not-found' } as const;

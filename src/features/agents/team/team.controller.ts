@@ -32,7 +32,13 @@ export function teamController(deps: AppDeps) {
     ]);
     res
       .status(status)
-      .render('agents/team/list', { title: 'Équipe', agents, errors, healthAccess, proConnect: proConnect?.enabled ? proConnectAllowed : null });
+      .render('agents/team/list', {
+        title: 'Équipe',
+        agents,
+        errors,
+        healthAccess,
+        proConnect: proConnect?.enabled ? proConnectAllowed : null,
+      });
   }
 
   function renderForm(res: Response, status: number, errors: FieldError[] = [], values: Record<string, string> = {}) {
