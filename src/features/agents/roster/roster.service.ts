@@ -76,7 +76,8 @@ export async function loadRoster(
   for (const [id, f] of flagMap) {
     flags[id] = health ? f : { ...f, pai: false, paiAllergens: '', allergies: '', healthNotes: '' };
   }
-  if (health) {
+  // Audited when health data could be on the page: a roster with no child shows none.
+  if (health && flagMap.size > 0) {
     await audit(pool, {
       townId: town.id,
       ...actor,
