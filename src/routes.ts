@@ -384,6 +384,10 @@ export const urls = {
   agentKitchenExport: (town: TownRef, query?: { jour?: string; site?: string }) =>
     `${t(town)}/agents/cuisine/export.csv${queryString(query)}`,
   agentKitchenPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine/repas.pdf${queryString(query)}`,
+  // The day's roster of a site and the agents' health right (src/features/agents/roster/).
+  agentRoster: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/listes${queryString(query)}`,
+  agentRosterPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/listes/liste.pdf${queryString(query)}`,
+  agentTeamHealth: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/sante`,
 } as const;
 
 export type Urls = typeof urls;

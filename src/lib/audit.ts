@@ -87,6 +87,10 @@ export const AUDIT_ACTIONS = {
   'proconnect.allow': 'Connexion avec ProConnect autorisée pour un agent',
   'proconnect.disallow': 'Connexion avec ProConnect retirée à un agent',
   'proconnect.sign_in': 'Connexion avec ProConnect',
+  // The day's roster (issue 19)
+  'roster.health_view': "Consultation des informations de santé d'une liste du jour",
+  'agent.health_allow': 'Droit de voir les informations de santé donné à un agent',
+  'agent.health_disallow': 'Droit de voir les informations de santé retiré à un agent',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

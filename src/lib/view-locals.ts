@@ -59,7 +59,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     ],
   },
   'agents/activities/day.ejs': {
-    sha: '7442f9ffd3b75cf5',
+    sha: '0259f4e4e7e76925',
     names: [
       'absenceLabels',
       'absences',
@@ -236,7 +236,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     ],
   },
   'agents/kitchen/counts.ejs': {
-    sha: 'b6ac13e7186f03cb',
+    sha: '3be30a8866923245',
     names: ['counts', 'day', 'dayName', 'format', 'nextDay', 'prevDay', 'site', 'sites', 'town', 'urls'],
   },
   'agents/new-password.ejs': { sha: '6ca301ee792be29a', names: ['agent', 'policy', 'town', 'urls'] },
@@ -367,6 +367,10 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     sha: '78553c39f69699fd',
     names: ['author', 'details', 'family', 'format', 'messageMax', 'next', 'request', 'statusLabels', 'town', 'typeLabels', 'urls'],
   },
+  'agents/roster/show.ejs': {
+    sha: '9239e4514577714e',
+    names: ['absenceLabels', 'day', 'dayName', 'format', 'nextDay', 'prevDay', 'roster', 'site', 'sites', 'town', 'urls'],
+  },
   'agents/school-sectors/enrolment.ejs': {
     sha: 'd725a7e3bf09a99a',
     names: ['canDecide', 'details', 'kindLabels', 'levels', 'request', 'schools', 'statusLabel', 'town', 'urls'],
@@ -425,7 +429,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
       'urls',
     ],
   },
-  'agents/team/list.ejs': { sha: '2ed5d55e0e243dbc', names: ['agent', 'agents', 'format', 'proConnect', 'town', 'urls'] },
+  'agents/team/list.ejs': { sha: 'fa9687bd14d03c2d', names: ['agent', 'agents', 'format', 'healthAccess', 'proConnect', 'town', 'urls'] },
   'agents/team/new.ejs': { sha: 'b13b95cadbd4c7ce', names: ['policy', 'town', 'urls'] },
   'agents/team/password.ejs': { sha: '79e78eed929d5379', names: ['member', 'policy', 'town', 'urls'] },
   'auth/accept-cgu.ejs': { sha: 'cf33382796cc06ac', names: ['cgu', 'town', 'urls'] },

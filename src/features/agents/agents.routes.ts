@@ -23,6 +23,7 @@ import { agentsSurveysRouter } from './surveys/surveys.routes.js';
 import { agentsFormsRouter } from './forms/forms.routes.js';
 import { agentsFranceConnectRouter } from './franceconnect/franceconnect.routes.js';
 import { agentsProConnectRouter } from './proconnect/proconnect.routes.js';
+import { rosterRouter } from './roster/roster.routes.js';
 import { kitchenRouter } from './kitchen/kitchen.routes.js';
 
 /**
@@ -56,5 +57,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     agentsFranceConnectRouter(deps),
     agentsProConnectRouter(deps),
     kitchenRouter(deps),
+    rosterRouter(deps),
   );
 }

@@ -77,7 +77,14 @@ export function attendanceController(deps: AppDeps) {
     }
     const flash = { kind: 'success', message: attendanceSavedMessage(day, result) } as const;
     req.session.flash = flash;
-    res.redirect(303, urls.agentActivityDay(town, activity.id, day));
+    // Ticked from the site's roster (src/features/agents/roster/): back to it, at this activity.
+    const fromRoster = (req.body as Record<string, unknown> | undefined)?.retour === 'liste' && activity.site !== '';
+    res.redirect(
+      303,
+      fromRoster
+        ? `${urls.agentRoster(town, { jour: day, site: activity.site })}#activite-${activity.id}`
+        : urls.agentActivityDay(town, activity.id, day),
+    );
   }
 
   return { showDay, record };

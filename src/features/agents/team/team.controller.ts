@@ -13,6 +13,7 @@ import { newAgentSchema } from '../back-office.schemas.js';
 import { parseNewPassword } from '../../auth/auth.schemas.js';
 import { setAgentEnabled } from '../team.service.js';
 import { findProConnectSettings, listProConnectAllowed } from '../../../repositories/franceconnect.repository.js';
+import { listHealthAccess } from '../../../repositories/roster.repository.js';
 
 const FIELD_ORDER = ['nom', 'nomUtilisateur', 'courriel', 'role', 'motDePasse', 'confirmation'];
 
@@ -23,14 +24,21 @@ export function teamController(deps: AppDeps) {
 
   async function renderList(req: Request, res: Response, status: number, errors: FieldError[] = []) {
     const town = requireTown(req);
-    const [agents, proConnect, proConnectAllowed] = await Promise.all([
+    const [agents, proConnect, proConnectAllowed, healthAccess] = await Promise.all([
       listAgents(pool, town.id),
       findProConnectSettings(pool, town.id),
       listProConnectAllowed(pool, town.id),
+      listHealthAccess(pool, town.id),
     ]);
     res
       .status(status)
-      .render('agents/team/list', { title: 'Équipe', agents, errors, proConnect: proConnect?.enabled ? proConnectAllowed : null });
+      .render('agents/team/list', {
+        title: 'Équipe',
+        agents,
+        errors,
+        healthAccess,
+        proConnect: proConnect?.enabled ? proConnectAllowed : null,
+      });
   }
 
   function renderForm(res: Response, status: number, errors: FieldError[] = [], values: Record<string, string> = {}) {
