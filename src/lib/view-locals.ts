@@ -450,8 +450,8 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'contact/index.ejs': { sha: 'ba253e2813f9841a', names: ['account', 'format', 'pendingEmail', 'town', 'urls'] },
   'contact/phones.ejs': { sha: '60898cc38196aba2', names: ['contactMeans', 'town', 'urls'] },
   'dashboard/account.ejs': {
-    sha: '15f73f336dbe71ce',
-    names: ['account', 'family', 'familyOpen', 'format', 'pendingEmail', 'town', 'urls'],
+    sha: '2de48ac8e8a28f5a',
+    names: ['account', 'family', 'familyOpen', 'format', 'pendingEmail', 'sepaEnabled', 'town', 'urls'],
   },
   'dashboard/index.ejs': {
     sha: '14760f97bd13391c',

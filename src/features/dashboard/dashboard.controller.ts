@@ -3,6 +3,7 @@ import type { AppDeps } from '../../deps.js';
 import { requireTown } from '../../middleware/town.js';
 import { pendingEmailChange } from '../../repositories/account-contact.repository.js';
 import { findFamily } from '../../repositories/families.repository.js';
+import { paymentSettings } from '../../repositories/payments.repository.js';
 import { civilityWord } from '../parent-accounts/parent-accounts.service.js';
 import { STATUS_LABELS } from '../requests/request-state.js';
 import { TYPE_LABELS } from '../requests/request-types.js';
@@ -32,11 +33,19 @@ export function dashboardController(deps: AppDeps) {
   async function showAccount(req: Request, res: Response) {
     const town = requireTown(req);
     const account = req.account!;
-    const [family, pendingEmail] = await Promise.all([
+    const [family, pendingEmail, payments] = await Promise.all([
       familyOpen(account) ? findFamily(pool, town.id, account.familyId!) : undefined,
       pendingEmailChange(pool, town.id, account.id, clock.now()),
+      paymentSettings(pool, town.id),
     ]);
-    res.render('dashboard/account', { title: 'Mon compte', family, familyOpen: familyOpen(account), pendingEmail });
+    res.render('dashboard/account', {
+      title: 'Mon compte',
+      family,
+      familyOpen: familyOpen(account),
+      pendingEmail,
+      // "Prélèvement automatique" only where the town offers it: elsewhere the page could only say no.
+      sepaEnabled: payments.sepaEnabled,
+    });
   }
 
   return { showDashboard, showAccount };

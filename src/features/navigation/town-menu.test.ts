@@ -11,7 +11,7 @@ describe('townMenu', () => {
       { label: 'Nouvelle démarche', href: '/bayeux/mon-espace/nouvelle-demarche', current: false },
       { label: 'Actualités', href: '/bayeux/actualites', current: false },
       { label: 'Votre avis nous intéresse', href: '/bayeux/mon-espace/votre-avis', current: false },
-      { label: 'Edition de documents', href: '/bayeux/mon-espace/edition-de-documents', current: false },
+      { label: 'Édition de documents', href: '/bayeux/mon-espace/edition-de-documents', current: false },
       { label: 'Activités', href: '/bayeux/activites', current: false },
       { label: 'Infos pratiques', href: '/bayeux/infos-pratiques', current: false },
     ]);
@@ -36,7 +36,7 @@ describe('townMenu', () => {
     ['/bayeux/?deconnexion=1', 'Accueil'],
     ['/bayeux/actualites?page=2', 'Actualités'],
     ['/bayeux/actualites/6f1c2b1e-4d1a-4c55-9a53-1d7cbb0e2d11', 'Actualités'],
-    ['/bayeux/mon-espace/edition-de-documents', 'Edition de documents'],
+    ['/bayeux/mon-espace/edition-de-documents', 'Édition de documents'],
     ['/bayeux/activites/6f1c2b1e-4d1a-4c55-9a53-1d7cbb0e2d11', 'Activités'],
     ['/bayeux/mon-espace/nouvelle-demarche/formulaires/6f1c2b1e-4d1a-4c55-9a53-1d7cbb0e2d11', 'Nouvelle démarche'],
     ['/bayeux/mon-espace/votre-avis', 'Votre avis nous intéresse'],

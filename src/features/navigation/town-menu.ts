@@ -47,7 +47,7 @@ export const TOWN_MENU: readonly MenuEntry[] = [
     visible: (f, signedIn) => signedIn && f.hasOpenSurvey,
   },
   {
-    label: 'Edition de documents',
+    label: 'Édition de documents',
     href: urls.documentEditions,
     isCurrent: under(urls.documentEditions),
     visible: (_f, signedIn) => signedIn,

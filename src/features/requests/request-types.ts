@@ -360,7 +360,8 @@ function townFormDetails(payload: Record<string, unknown>): RequestDetails {
   return {
     changes: [],
     fields: [
-      { label: 'Formulaire', value: `${str(payload.title)} (version ${typeof payload.version === 'number' ? payload.version : '?'})` },
+      // The version stays in the payload (the questions as asked); the family needs only the title.
+      { label: 'Formulaire', value: str(payload.title) },
       { label: 'Service destinataire', value: str(payload.serviceName) || 'Non précisé' },
       ...answers.map((a) => ({ label: str(a.label), value: str(a.words) })),
     ],

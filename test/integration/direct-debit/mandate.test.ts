@@ -64,6 +64,21 @@ async function sign(agent: Awaited<ReturnType<typeof signedIn>>, fields: Record<
 }
 
 describe('signing a mandate', () => {
+  it('is offered in Mon compte only where the town debits', async () => {
+    const f = await parentOfFamily('OFFRE');
+    const links = async () =>
+      page(await f.agent.get('/bayeux/mon-espace/compte'))
+        .links('main')
+        .map((l) => l.text);
+    expect(await links()).toContain('Prélèvement automatique');
+    await db().query('update billing_settings set sepa_enabled = false where town_id = $1', [bayeux]);
+    try {
+      expect(await links()).not.toContain('Prélèvement automatique');
+    } finally {
+      await db().query('update billing_settings set sepa_enabled = true where town_id = $1', [bayeux]);
+    }
+  });
+
   it('signs with a valid IBAN: the RUM and the masked account shown, the PDF in the storage and at mandat.pdf', async () => {
     const f = await parentOfFamily('MARTIN');
     const form = page(await f.agent.get(PAGE));

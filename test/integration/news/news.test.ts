@@ -328,11 +328,11 @@ describe('the portal’s menu', () => {
       'Accueil',
       'Nouvelle démarche',
       'Actualités',
-      'Edition de documents',
+      'Édition de documents',
       'Activités',
       'Infos pratiques',
     ]);
-    expect(current(res)).toEqual(['Edition de documents']);
+    expect(current(res)).toEqual(['Édition de documents']);
   });
 
   it('hides an entry the town has nothing behind, and is not in the back-office', async () => {
