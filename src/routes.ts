@@ -384,6 +384,10 @@ export const urls = {
   agentKitchenExport: (town: TownRef, query?: { jour?: string; site?: string }) =>
     `${t(town)}/agents/cuisine/export.csv${queryString(query)}`,
   agentKitchenPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine/repas.pdf${queryString(query)}`,
+  // Messages to a group of families (src/features/agents/messages/).
+  agentMessages: (town: TownRef) => `${t(town)}/agents/messages`,
+  agentMessageNew: (town: TownRef) => `${t(town)}/agents/messages/nouveau`,
+  agentMessage: (town: TownRef, id: string) => `${t(town)}/agents/messages/${id}`,
 } as const;
 
 export type Urls = typeof urls;

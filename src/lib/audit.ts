@@ -87,6 +87,7 @@ export const AUDIT_ACTIONS = {
   'proconnect.allow': 'Connexion avec ProConnect autorisée pour un agent',
   'proconnect.disallow': 'Connexion avec ProConnect retirée à un agent',
   'proconnect.sign_in': 'Connexion avec ProConnect',
+  'group_message.send': 'Message envoyé à un groupe de familles',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
