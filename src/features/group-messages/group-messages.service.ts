@@ -163,7 +163,11 @@ export async function sendGroupMessage(
           data: {
             townName: town.name,
             greeting: greeting(account),
-            paragraphs: [`${words} — ${audience.target.label}.`, ...message.body.split(/\n{2,}/), 'Vous pouvez répondre depuis votre espace.'],
+            paragraphs: [
+              `${words} — ${audience.target.label}.`,
+              ...message.body.split(/\n{2,}/),
+              'Vous pouvez répondre depuis votre espace.',
+            ],
             link: { url: absoluteUrl(ctx.config.publicBaseUrl, urls.request(town, request.id)), label: 'Lire et répondre' },
           },
         });

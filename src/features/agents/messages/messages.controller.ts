@@ -76,9 +76,7 @@ export function messagesController(deps: AppDeps) {
         values,
         recipients: sent.recipients,
         notice:
-          sent.recipients.length === 0
-            ? ''
-            : 'La liste des familles a changé depuis votre prévisualisation : vérifiez-la avant d’envoyer.',
+          sent.recipients.length === 0 ? '' : 'La liste des familles a changé depuis votre prévisualisation : vérifiez-la avant d’envoyer.',
       });
     }
     const recipients = await service.previewRecipients(pool, town.id, audience);

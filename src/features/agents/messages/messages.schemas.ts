@@ -20,7 +20,9 @@ function day(value: string, what: string, ctx: z.RefinementCtx, path: string): s
     ctx.addIssue({
       code: 'custom',
       path: [path],
-      message: frenchDateOutOfRange(value) ? `Saisissez ${what} entre 1900 et 2200` : `Saisissez ${what} au format JJ/MM/AAAA, par exemple 12/03/2026`,
+      message: frenchDateOutOfRange(value)
+        ? `Saisissez ${what} entre 1900 et 2200`
+        : `Saisissez ${what} au format JJ/MM/AAAA, par exemple 12/03/2026`,
     });
   }
   return parsed;
@@ -33,7 +35,9 @@ function day(value: string, what: string, ctx: z.RefinementCtx, path: string): s
  */
 export const groupMessageSchema = z
   .object({
-    genre: z.enum(['activite', 'site', 'ecole', 'classe'], { message: 'Choisissez à qui écrire : une activité, un site, une école ou une classe' }),
+    genre: z.enum(['activite', 'site', 'ecole', 'classe'], {
+      message: 'Choisissez à qui écrire : une activité, un site, une école ou une classe',
+    }),
     cible: z.string().trim().max(400).prefault(''),
     quand: z.enum(['jour', 'periode'], { message: 'Choisissez un jour ou une période' }),
     jour: z.string().trim().max(20).prefault(''),
