@@ -212,6 +212,7 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
           { label: 'Concerne', value: str(payload.datesWords) },
         ],
         onAccept: 'Clore cet échange : la famille a eu sa réponse.',
+        acceptLabel: 'Clore l’échange',
       };
     default:
       return { changes: changesOf(payload), fields: [], onAccept: null };

@@ -205,7 +205,10 @@ describe('sending', () => {
     ]);
     const requestId = rows[0]!.id;
     const pagePath = `/${SLUG}/mon-espace/demandes/${requestId}`;
-    expect((await parentA.get(pagePath)).status).toBe(200);
+    const thread = await parentA.get(pagePath);
+    expect(thread.status).toBe(200);
+    expect(page(thread).texts('h2')).toContain('Message de la commune');
+    expect(thread.text).not.toContain("besoin d'un complément");
     const reply = await postMultipart(parentA, pagePath, `${pagePath}/messages`, { message: 'Merci, je viendrai le chercher.' });
     expect(reply.status).toBe(303);
     const queue = await agent.agent.get(`/${SLUG}/agents/demandes`);
@@ -214,6 +217,7 @@ describe('sending', () => {
     expect(status.rows[0].status).toBe('in_progress');
     const detail = await agent.agent.get(`/${SLUG}/agents/demandes/${requestId}`);
     expect(detail.text).toContain('Merci, je viendrai le chercher.');
+    expect(detail.text).toContain('Clore l’échange');
     const show = await agent.agent.get(`/${SLUG}/agents/messages/${messageId}`);
     expect(show.text).toContain('Lu le');
   });
