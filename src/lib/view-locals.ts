@@ -715,7 +715,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   },
   'requests/partials/pagination.ejs': { sha: 'fb5d52f64a9f4e44', names: ['page', 'pageUrl', 'pages'] },
   'requests/partials/status.ejs': { sha: '27b7ae69f03c0a4a', names: ['status', 'statusLabels'] },
-  'requests/show.ejs': { sha: '5242ab4229a8d0bb', names: ['events', 'format', 'request', 'town', 'typeLabels', 'urls'] },
+  'requests/show.ejs': { sha: 'd54725baa29d531f', names: ['events', 'format', 'request', 'town', 'typeLabels', 'urls'] },
   'reservations/agenda.ejs': {
     sha: '74233d77200b61e8',
     names: [
