@@ -388,6 +388,10 @@ export const urls = {
   agentRoster: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/listes${queryString(query)}`,
   agentRosterPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/listes/liste.pdf${queryString(query)}`,
   agentTeamHealth: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/sante`,
+  // Messages to a group of families (src/features/agents/messages/).
+  agentMessages: (town: TownRef) => `${t(town)}/agents/messages`,
+  agentMessageNew: (town: TownRef) => `${t(town)}/agents/messages/nouveau`,
+  agentMessage: (town: TownRef, id: string) => `${t(town)}/agents/messages/${id}`,
 } as const;
 
 export type Urls = typeof urls;

@@ -91,6 +91,7 @@ export const AUDIT_ACTIONS = {
   'roster.health_view': "Consultation des informations de santé d'une liste du jour",
   'agent.health_allow': 'Droit de voir les informations de santé donné à un agent',
   'agent.health_disallow': 'Droit de voir les informations de santé retiré à un agent',
+  'group_message.send': 'Message envoyé à un groupe de familles',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -239,6 +239,9 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     sha: '3be30a8866923245',
     names: ['counts', 'day', 'dayName', 'format', 'nextDay', 'prevDay', 'site', 'sites', 'town', 'urls'],
   },
+  'agents/messages/form.ejs': { sha: '602aff90a4bcc2ad', names: ['kinds', 'notice', 'recipients', 'targets', 'town', 'urls'] },
+  'agents/messages/list.ejs': { sha: '2bfb7916c63d71e8', names: ['format', 'messages', 'town', 'urls'] },
+  'agents/messages/show.ejs': { sha: '6c06fa1cb1c7c37e', names: ['datesWords', 'format', 'message', 'recipients', 'town', 'urls'] },
   'agents/new-password.ejs': { sha: '6ca301ee792be29a', names: ['agent', 'policy', 'town', 'urls'] },
   'agents/news/form.ejs': { sha: 'c8aa2ed00a205db9', names: ['action', 'format', 'item', 'targets', 'town', 'urls'] },
   'agents/news/list.ejs': { sha: '99f6eb6680f2c261', names: ['format', 'items', 'town', 'urls'] },
@@ -592,7 +595,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'my-family/partials/birth-date.ejs': { sha: '80df2ef399970985', names: ['dateErrorFields', 'fieldErrors', 'values'] },
   'news/archive.ejs': { sha: '57f7c3d02c23d2e8', names: ['format', 'items', 'page', 'pages', 'total', 'town', 'urls'] },
   'news/item.ejs': { sha: '2f6abc51d45b8b2f', names: ['format', 'item', 'town', 'urls'] },
-  'partials/agent-nav.ejs': { sha: '8b6fc1b060fe1751', names: ['agent', 'currentPath', 'town', 'urls'] },
+  'partials/agent-nav.ejs': { sha: 'bfdf81319df53a56', names: ['agent', 'currentPath', 'town', 'urls'] },
   'partials/error-summary.ejs': { sha: 'fc2d81e4abe9039b', names: ['errors'] },
   'partials/form/child-diet.ejs': { sha: '50187b0cfd0db830', names: ['format', 'paiAllergensMax', 'subject', 'values'] },
   'partials/form/csrf.ejs': { sha: 'e90ff28947cbba94', names: ['csrfToken'] },
@@ -716,7 +719,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   },
   'requests/partials/pagination.ejs': { sha: 'fb5d52f64a9f4e44', names: ['page', 'pageUrl', 'pages'] },
   'requests/partials/status.ejs': { sha: '27b7ae69f03c0a4a', names: ['status', 'statusLabels'] },
-  'requests/show.ejs': { sha: '31429ee32083ee1d', names: ['events', 'format', 'request', 'town', 'typeLabels', 'urls'] },
+  'requests/show.ejs': { sha: 'd54725baa29d531f', names: ['events', 'format', 'request', 'town', 'typeLabels', 'urls'] },
   'reservations/agenda.ejs': {
     sha: '74233d77200b61e8',
     names: [

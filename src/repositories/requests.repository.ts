@@ -19,7 +19,8 @@ export type RequestType =
   | 'quotient_declaration'
   | 'renewal'
   | 'school_enrolment'
-  | 'town_form';
+  | 'town_form'
+  | 'town_message';
 
 export interface RequestRow {
   id: string;

@@ -10,6 +10,7 @@ import { importRouter } from './import/import.routes.js';
 import { invoicingRouter } from './invoicing/invoicing.routes.js';
 import { paymentsRouter } from './payments/payments.routes.js';
 import { agentsNewsRouter } from './news/news.routes.js';
+import { agentsMessagesRouter } from './messages/messages.routes.js';
 import { agentsPracticalInfoRouter } from './practical-info/practical-info.routes.js';
 import { agentsRequestsRouter } from './requests/requests.routes.js';
 import { agentsActivitiesRouter } from './activities/activities.routes.js';
@@ -58,5 +59,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     agentsProConnectRouter(deps),
     kitchenRouter(deps),
     rosterRouter(deps),
+    agentsMessagesRouter(deps),
   );
 }

@@ -36,6 +36,9 @@ export function requestEffects(ctx: ServiceContext): Record<RequestType, Request
     school_enrolment: schoolEnrolmentEffects,
     // A town form's answer is for the services to act on: its decision only changes its status.
     town_form: {},
+    // A message of the commune to a group of families (src/features/group-messages/): closing
+    // the thread after the family's reply only changes its status.
+    town_message: {},
   };
 }
 

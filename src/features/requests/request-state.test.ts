@@ -17,8 +17,8 @@ describe('the request state machine', () => {
   it('lets a parent create a request as Envoyée, and nothing else', () => {
     expect(canTransition(null, 'sent', 'parent')).toBe(true);
     for (const to of REQUEST_STATUSES.filter((s) => s !== 'sent')) expect(canTransition(null, to, 'parent')).toBe(false);
-    // An agent never creates one: requests come from families.
-    for (const to of REQUEST_STATUSES) expect(canTransition(null, to, 'agent')).toBe(false);
+    // An agent creates one only as a message of the commune waiting for the family (issue 19).
+    for (const to of REQUEST_STATUSES) expect(canTransition(null, to, 'agent')).toBe(to === 'complement_requested');
   });
 
   it('lets the application record a request that needs nobody as already accepted', () => {

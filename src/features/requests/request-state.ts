@@ -40,6 +40,9 @@ export const TRANSITIONS: readonly Transition[] = [
   // Creation: a parent sends it; the application may record one that needs nobody (issue 6).
   { from: null, to: 'sent', actors: ['parent', 'system'], commentRequired: false },
   { from: null, to: 'accepted', actors: ['system'], commentRequired: false },
+  // A message of the commune to a group of families (issue 19) opens each family's thread
+  // waiting for the family: a reply takes it to the agents' queue like a complement's answer.
+  { from: null, to: 'complement_requested', actors: ['agent'], commentRequired: true },
   // An agent takes it in hand, decides, or asks the family for more.
   { from: 'sent', to: 'in_progress', actors: ['agent'], commentRequired: false },
   { from: 'sent', to: 'accepted', actors: ['agent'], commentRequired: false },

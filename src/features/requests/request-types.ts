@@ -22,6 +22,7 @@ export const REQUEST_TYPES: readonly RequestType[] = [
   'renewal',
   'school_enrolment',
   'town_form',
+  'town_message',
 ];
 
 export const TYPE_LABELS: Record<RequestType, string> = {
@@ -37,6 +38,7 @@ export const TYPE_LABELS: Record<RequestType, string> = {
   renewal: "Renouvellement du dossier d'un enfant",
   school_enrolment: 'Préinscription scolaire',
   town_form: 'Formulaire en ligne',
+  town_message: 'Message de la commune',
 };
 
 /** Every type, 'reservation' and 'absence' (issue 6) included: the agents' queue filters on these. */
@@ -201,6 +203,17 @@ export function requestDetails(type: RequestType, payload: Record<string, unknow
       return schoolEnrolmentDetails(payload);
     case 'town_form':
       return townFormDetails(payload);
+    case 'town_message':
+      return {
+        changes: [],
+        fields: [
+          { label: 'Message de la commune', value: str(payload.subject) },
+          { label: 'Destinataires', value: str(payload.targetLabel) },
+          { label: 'Concerne', value: str(payload.datesWords) },
+        ],
+        onAccept: 'Clore cet échange : la famille a eu sa réponse.',
+        acceptLabel: 'Clore l’échange',
+      };
     default:
       return { changes: changesOf(payload), fields: [], onAccept: null };
   }
