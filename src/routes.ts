@@ -384,7 +384,23 @@ export const urls = {
   agentKitchenExport: (town: TownRef, query?: { jour?: string; site?: string }) =>
     `${t(town)}/agents/cuisine/export.csv${queryString(query)}`,
   agentKitchenPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine/repas.pdf${queryString(query)}`,
+  // Statistics and the CAF's monthly return (src/features/agents/statistics/).
+  agentStatistics: (town: TownRef, query?: StatisticsQuery) => `${t(town)}/agents/statistiques${queryString(query)}`,
+  agentStatisticsActivitiesCsv: (town: TownRef, query?: StatisticsQuery) =>
+    `${t(town)}/agents/statistiques/activites.csv${queryString(query)}`,
+  agentStatisticsRequestsCsv: (town: TownRef, query?: StatisticsQuery) =>
+    `${t(town)}/agents/statistiques/demandes.csv${queryString(query)}`,
+  agentStatisticsCaf: (town: TownRef, query?: { mois?: string }) => `${t(town)}/agents/statistiques/caf${queryString(query)}`,
+  agentStatisticsCafCsv: (town: TownRef, query?: { mois?: string }) => `${t(town)}/agents/statistiques/caf.csv${queryString(query)}`,
 } as const;
+
+/** The statistics page's filters, as its links carry them. */
+export type StatisticsQuery = {
+  activite?: string;
+  mois?: string;
+  du?: string;
+  au?: string;
+};
 
 export type Urls = typeof urls;
 

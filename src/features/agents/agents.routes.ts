@@ -24,6 +24,7 @@ import { agentsFormsRouter } from './forms/forms.routes.js';
 import { agentsFranceConnectRouter } from './franceconnect/franceconnect.routes.js';
 import { agentsProConnectRouter } from './proconnect/proconnect.routes.js';
 import { kitchenRouter } from './kitchen/kitchen.routes.js';
+import { statisticsRouter } from './statistics/statistics.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -56,5 +57,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     agentsFranceConnectRouter(deps),
     agentsProConnectRouter(deps),
     kitchenRouter(deps),
+    statisticsRouter(deps),
   );
 }
