@@ -406,8 +406,8 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'agents/settings/town.ejs': { sha: '5fdb134bc1a88003', names: ['preview', 'previewOnly', 'town', 'urls'] },
   'agents/signin.ejs': { sha: '23ea236efa5b6bf1', names: ['captcha', 'currentPath', 'format', 'proConnect', 'town', 'urls', 'values'] },
   'agents/statistics/caf.ejs': {
-    sha: '3797c9af9766d871',
-    names: ['frenchNumber', 'month', 'monthName', 'nextMonth', 'prevMonth', 'returns', 'town', 'townBrackets', 'urls'],
+    sha: '1b994c096d5c2bf9',
+    names: ['frenchNumber', 'month', 'monthName', 'nextMonth', 'prevMonth', 'returns', 'town', 'urls'],
   },
   'agents/statistics/index.ejs': {
     sha: '6751600c793c32f5',

@@ -121,14 +121,20 @@ export async function cafActivities(
   return rows;
 }
 
-/** The lower bounds of the town's tariff brackets (every 'brackets' tariff), in euros. */
-export async function townBracketBounds(db: Queryable, townId: string): Promise<number[]> {
-  const { rows } = await db.query<{ qfMin: number }>(
-    `select distinct b.qf_min as "qfMin" from tariff_brackets b join tariffs t on t.id = b.tariff_id
-      where t.town_id = $1 order by 1`,
-    [townId],
+/**
+ * Per activity, the lower bounds (euros) of its tariff by brackets in force on `day` (the
+ * latest tariff effective by then); activities without one are absent from the map.
+ */
+export async function activityBracketBounds(db: Queryable, townId: string, day: string): Promise<Map<string, number[]>> {
+  const { rows } = await db.query<{ activityId: string; bounds: number[] }>(
+    `select distinct on (t.activity_id) t.activity_id as "activityId",
+            array(select b.qf_min from tariff_brackets b where b.tariff_id = t.id order by b.qf_min) as bounds
+       from tariffs t
+      where t.town_id = $1 and t.model = 'brackets' and t.effective_from <= $2
+      order by t.activity_id, t.effective_from desc`,
+    [townId, day],
   );
-  return rows.map((r) => r.qfMin);
+  return new Map(rows.map((r) => [r.activityId, r.bounds]));
 }
 
 export async function townActivities(db: Queryable, townId: string): Promise<{ id: string; name: string; site: string }[]> {

@@ -49,6 +49,8 @@ export interface CafActivityReturn {
   site: string;
   unit: 'heures' | 'actes';
   hoursPerDay: number | null;
+  /** True when the brackets are the activity's tariff's, false for DEFAULT_CAF_BOUNDS. */
+  townBrackets: boolean;
   rows: ({ bracket: string } & CafCell)[];
   total: CafCell;
 }
@@ -58,12 +60,18 @@ const emptyCell = (): CafCell => ({ under6: 0, from6: 0, unknownAge: 0, total: 0
 /** What one day present counts: its hours, or one acte. Rounded to the hundredth to keep sums exact. */
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
+/**
+ * `boundsOf` gives each activity's QF bracket bounds (its tariff's); an activity without a
+ * tariff by brackets gets DEFAULT_CAF_BOUNDS.
+ */
 export function cafReturn(
   activities: readonly { id: string; name: string; site: string; unit: 'heures' | 'actes'; hoursPerDay: number | null }[],
   attendance: readonly CafAttendance[],
-  brackets: readonly Bracket[],
+  boundsOf: ReadonlyMap<string, readonly number[]>,
 ): CafActivityReturn[] {
   return activities.map((a) => {
+    const townBrackets = (boundsOf.get(a.id) ?? []).length > 0;
+    const brackets = bracketsFrom(townBrackets ? boundsOf.get(a.id)! : DEFAULT_CAF_BOUNDS);
     const labels = [...brackets.map((b) => b.label), UNKNOWN_QF];
     const cells = new Map(labels.map((l) => [l, emptyCell()]));
     const total = emptyCell();
@@ -84,6 +92,7 @@ export function cafReturn(
       site: a.site,
       unit: a.unit,
       hoursPerDay: a.hoursPerDay,
+      townBrackets,
       rows: labels.map((bracket) => ({ bracket, ...cells.get(bracket)! })),
       total,
     };

@@ -18,7 +18,7 @@ import * as validation from '../../../repositories/account-validation.repository
 import * as statistics from '../../../repositories/statistics.repository.js';
 import { businessCalendar } from '../../../lib/calendar/index.js';
 import { horizontalBars } from './bar-chart.js';
-import { DEFAULT_CAF_BOUNDS, bracketsFrom, cafCsv, cafReturn, frenchNumber } from './caf-return.js';
+import { cafCsv, cafReturn, frenchNumber } from './caf-return.js';
 import { activationFigures, activitiesCsv, activityFigures, percent, requestFigures, requestsCsv } from './figures.js';
 
 /** A period longer than this is refused: the figures are read on the fly. */
@@ -134,11 +134,9 @@ export function statisticsController(deps: AppDeps) {
     const [activities, attendance, bounds] = await Promise.all([
       statistics.cafActivities(pool, town.id, from, to),
       statistics.cafAttendance(pool, town.id, from, to),
-      statistics.townBracketBounds(pool, town.id),
+      statistics.activityBracketBounds(pool, town.id, from),
     ]);
-    const townBrackets = bounds.length > 0;
-    const brackets = bracketsFrom(townBrackets ? bounds : DEFAULT_CAF_BOUNDS);
-    return { month, returns: cafReturn(activities, attendance, brackets), townBrackets };
+    return { month, returns: cafReturn(activities, attendance, bounds) };
   }
 
   async function showCaf(req: Request, res: Response) {
