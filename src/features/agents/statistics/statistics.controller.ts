@@ -80,9 +80,7 @@ export function statisticsController(deps: AppDeps) {
 
   function query(d: Awaited<ReturnType<typeof load>>) {
     const base = d.activityId ? { activite: d.activityId } : {};
-    return d.period.month && !d.period.error
-      ? { ...base, mois: d.period.month }
-      : { ...base, du: d.period.from, au: d.period.to };
+    return d.period.month && !d.period.error ? { ...base, mois: d.period.month } : { ...base, du: d.period.from, au: d.period.to };
   }
 
   async function show(req: Request, res: Response) {
