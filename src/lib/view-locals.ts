@@ -410,7 +410,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     names: ['frenchNumber', 'month', 'monthName', 'nextMonth', 'prevMonth', 'returns', 'town', 'urls'],
   },
   'agents/statistics/index.ejs': {
-    sha: '6751600c793c32f5',
+    sha: '99f4124bc7572673',
     names: [
       'activations',
       'activities',

@@ -110,7 +110,8 @@ describe('statistics', () => {
     expect(page(res).row(`${name} (Site test)`).cells).toEqual(['7', '4 / 6', '67 %', '1', '1', '1', '1', '44 %']);
     expect(page(res).has('svg[role="img"] title')).toBe(true);
     // The same figures over a range of days; the 26th left out: 6 booked, no waiting list.
-    const range = await agent.get(`/tarnos/agents/statistiques?activite=${activityId}&du=2026-11-01&au=2026-11-25`);
+    const range = await agent.get(`/tarnos/agents/statistiques?activite=${activityId}&du=2026-11-01&au=25%2F11%2F2026`);
+    expect(page(range).heading()).toBe('Statistiques – du 01/11/2026 au 25/11/2026');
     expect(page(range).row(`${name} (Site test)`).cells).toEqual(['6', '4 / 6', '67 %', '1', '1', '1', '0', '50 %']);
 
     const csv = await agent.get(`/tarnos/agents/statistiques/activites.csv?activite=${activityId}&mois=2026-11`);
@@ -125,6 +126,10 @@ describe('statistics', () => {
     expect(page(res).errorSummary()).toEqual([{ field: 'du', message: 'La date de fin doit être la même que la date de début ou après' }]);
     const half = await agent.get('/tarnos/agents/statistiques?du=n%27importe&au=');
     expect(page(half).fieldError('du')).toMatch(/Saisissez les deux dates/);
+    // The form as sent with a month chosen and no dates: the month, no error.
+    const month = await agent.get('/tarnos/agents/statistiques?activite=&mois=2026-10&du=&au=');
+    expect(page(month).heading()).toBe('Statistiques – octobre 2026');
+    expect(page(month).errorSummary()).toEqual([]);
   });
 
   it('counts requests by type against the promise, and the accounts activated', async () => {

@@ -6,6 +6,7 @@ import {
   monthLabel,
   parisDay,
   parseDay,
+  parseFrenchDate,
   parseMonthKey,
   shiftMonth,
   shortDate,
@@ -35,11 +36,15 @@ export function statisticsController(deps: AppDeps) {
   function period(req: Request) {
     const today = parisDay(clock.now());
     const month = parseMonthKey(req.query.mois);
-    const du = parseDay(req.query.du);
-    const au = parseDay(req.query.au);
-    const typedRange = req.query.du !== undefined || req.query.au !== undefined;
+    // A date field sends 'YYYY-MM-DD'; a browser without one lets the agent type 'JJ/MM/AAAA'.
+    const day = (v: unknown) => parseDay(v) ?? (typeof v === 'string' ? parseFrenchDate(v) : undefined);
+    const du = day(req.query.du);
+    const au = day(req.query.au);
+    // The form sends empty dates with a month: only dates typed make a range, and they win.
+    const typed = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+    const typedRange = typed(req.query.du) || typed(req.query.au);
     let error: string | undefined;
-    if (!month && typedRange) {
+    if (typedRange) {
       if (!du || !au) error = 'Saisissez les deux dates de la période, par exemple 01/09/2026 et 30/09/2026';
       else if (au < du) error = 'La date de fin doit être la même que la date de début ou après';
       else if (daysBetween(du, au) > MAX_PERIOD_DAYS) error = `La période ne peut pas dépasser ${MAX_PERIOD_DAYS} jours`;
