@@ -406,7 +406,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'agents/settings/town.ejs': { sha: '5fdb134bc1a88003', names: ['preview', 'previewOnly', 'town', 'urls'] },
   'agents/signin.ejs': { sha: '23ea236efa5b6bf1', names: ['captcha', 'currentPath', 'format', 'proConnect', 'town', 'urls', 'values'] },
   'agents/statistics/caf.ejs': {
-    sha: '1b994c096d5c2bf9',
+    sha: 'df328b3efeb86e4e',
     names: ['frenchNumber', 'month', 'monthName', 'nextMonth', 'prevMonth', 'returns', 'town', 'urls'],
   },
   'agents/statistics/index.ejs': {

@@ -81,7 +81,8 @@ describe('statistics in Chromium', { timeout: 120_000 }, () => {
       // The return opens on the previous month; November is one click ahead.
       await clickAndLoad(page, page.getByRole('link', { name: 'Mois suivant' }));
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Déclaration CAF – novembre 2026');
-      const total = page.getByRole('row', { name: /^Total/ }).first();
+      const table = page.getByRole('table', { name: /^Accueil périscolaire/ });
+      const total = table.getByRole('row', { name: /^Total/ });
       expect(await total.getByRole('cell').allTextContents()).toEqual(['2', '2', '0', '4']);
       await checkPage(page, 'CAF return');
     } finally {
