@@ -410,7 +410,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     names: ['frenchNumber', 'month', 'monthName', 'nextMonth', 'prevMonth', 'returns', 'town', 'urls'],
   },
   'agents/statistics/index.ejs': {
-    sha: '99f4124bc7572673',
+    sha: 'ca2b39ae9e6a279b',
     names: [
       'activations',
       'activities',
