@@ -392,7 +392,23 @@ export const urls = {
   agentMessages: (town: TownRef) => `${t(town)}/agents/messages`,
   agentMessageNew: (town: TownRef) => `${t(town)}/agents/messages/nouveau`,
   agentMessage: (town: TownRef, id: string) => `${t(town)}/agents/messages/${id}`,
+  // Statistics and the CAF's monthly return (src/features/agents/statistics/).
+  agentStatistics: (town: TownRef, query?: StatisticsQuery) => `${t(town)}/agents/statistiques${queryString(query)}`,
+  agentStatisticsActivitiesCsv: (town: TownRef, query?: StatisticsQuery) =>
+    `${t(town)}/agents/statistiques/activites.csv${queryString(query)}`,
+  agentStatisticsRequestsCsv: (town: TownRef, query?: StatisticsQuery) =>
+    `${t(town)}/agents/statistiques/demandes.csv${queryString(query)}`,
+  agentStatisticsCaf: (town: TownRef, query?: { mois?: string }) => `${t(town)}/agents/statistiques/caf${queryString(query)}`,
+  agentStatisticsCafCsv: (town: TownRef, query?: { mois?: string }) => `${t(town)}/agents/statistiques/caf.csv${queryString(query)}`,
 } as const;
+
+/** The statistics page's filters, as its links carry them. */
+export type StatisticsQuery = {
+  activite?: string;
+  mois?: string;
+  du?: string;
+  au?: string;
+};
 
 export type Urls = typeof urls;
 

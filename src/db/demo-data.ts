@@ -4,6 +4,7 @@ import { loadDemoBilling } from './demo-billing.js';
 import { loadDemoSurvey } from './demo-survey.js';
 import { loadDemoPracticalInfo } from './demo-practical-info.js';
 import { loadDemoProcedures } from './demo-procedures.js';
+import { loadDemoStatistics } from './demo-statistics.js';
 import { withTransaction } from './pool.js';
 
 /**
@@ -226,6 +227,7 @@ export async function loadDemoData(pool: pg.Pool, towns: DemoTown[] = DEMO_TOWNS
       await loadDemoSurvey(client, rows[0]!.id, town.slug);
       await loadDemoPracticalInfo(client, rows[0]!.id);
       await loadDemoProcedures(client, rows[0]!.id);
+      await loadDemoStatistics(client, rows[0]!.id);
     }
   });
 }

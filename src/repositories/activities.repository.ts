@@ -13,6 +13,10 @@ export interface ActivityInput {
   bookingRule: unknown;
   cancellationRule: unknown;
   confirmation: 'immediate' | 'agent';
+  /** Declared to the CAF (prestation de service), counted in hours (hours per day present) or actes. */
+  cafDeclared?: boolean;
+  cafUnit?: 'heures' | 'actes';
+  cafHoursPerDay?: number | null;
 }
 
 /** An activity row. */
@@ -22,7 +26,7 @@ export interface ActivityRow extends ActivityInput {
 
 const ACTIVITY_COLUMNS = `a.id, a.name, a.site, a.unit, a.start_date as "startDate", a.end_date as "endDate", a.weekdays,
   a.runs_during as "runsDuring", a.capacity, a.booking_rule as "bookingRule", a.cancellation_rule as "cancellationRule",
-  a.confirmation`;
+  a.confirmation, a.caf_declared as "cafDeclared", a.caf_unit as "cafUnit", a.caf_hours_per_day::float8 as "cafHoursPerDay"`;
 
 export async function listActivities(db: Queryable, townId: string): Promise<(ActivityRow & { enrolled: number })[]> {
   const { rows } = await db.query<ActivityRow & { enrolled: number }>(
@@ -55,13 +59,17 @@ function activityValues(a: ActivityInput): unknown[] {
     a.bookingRule,
     a.cancellationRule,
     a.confirmation,
+    a.cafDeclared ?? false,
+    a.cafUnit ?? 'heures',
+    a.cafHoursPerDay ?? null,
   ];
 }
 
 export async function insertActivity(db: Queryable, townId: string, a: ActivityInput): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `insert into activities (town_id, name, site, unit, start_date, end_date, weekdays, runs_during, capacity, booking_rule, cancellation_rule, confirmation)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id`,
+    `insert into activities (town_id, name, site, unit, start_date, end_date, weekdays, runs_during, capacity, booking_rule, cancellation_rule, confirmation,
+                             caf_declared, caf_unit, caf_hours_per_day)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id`,
     [townId, ...activityValues(a)],
   );
   return rows[0]!.id;
@@ -70,7 +78,8 @@ export async function insertActivity(db: Queryable, townId: string, a: ActivityI
 export async function updateActivity(db: Queryable, townId: string, id: string, a: ActivityInput): Promise<boolean> {
   const { rowCount } = await db.query(
     `update activities set name = $3, site = $4, unit = $5, start_date = $6, end_date = $7, weekdays = $8, runs_during = $9,
-            capacity = $10, booking_rule = $11, cancellation_rule = $12, confirmation = $13, updated_at = now()
+            capacity = $10, booking_rule = $11, cancellation_rule = $12, confirmation = $13,
+            caf_declared = $14, caf_unit = $15, caf_hours_per_day = $16, updated_at = now()
       where town_id = $1 and id = $2`,
     [townId, id, ...activityValues(a)],
   );

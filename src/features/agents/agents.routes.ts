@@ -26,6 +26,7 @@ import { agentsFranceConnectRouter } from './franceconnect/franceconnect.routes.
 import { agentsProConnectRouter } from './proconnect/proconnect.routes.js';
 import { rosterRouter } from './roster/roster.routes.js';
 import { kitchenRouter } from './kitchen/kitchen.routes.js';
+import { statisticsRouter } from './statistics/statistics.routes.js';
 
 /**
  * The back-office ("Espace agents"), every area together: one folder per area under
@@ -60,5 +61,6 @@ export function backOfficeRouter(deps: AppDeps): Router {
     kitchenRouter(deps),
     rosterRouter(deps),
     agentsMessagesRouter(deps),
+    statisticsRouter(deps),
   );
 }

@@ -112,6 +112,10 @@ const optionalCount = (max: number, message: string) =>
     .max(6, message)
     .refine((v) => v === '' || (/^\d+$/.test(v) && Number(v) <= max), message);
 const HOUR = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** "2,5" or "2.5" → 2.5. */
+export function hoursValue(v: string): number {
+  return Number(v.trim().replace(',', '.'));
+}
 const optionalHour = z
   .string()
   .trim()
@@ -141,6 +145,16 @@ export const activityFormSchema = z
     annulation: z.enum(['identique', 'jours'], { message: "Choisissez la règle d'annulation" }),
     delaiAnnulation: optionalCount(365, "Le délai d'annulation doit être un nombre de jours entre 0 et 365"),
     confirmation: z.enum(['immediate', 'agent'], { message: 'Choisissez comment les réservations sont confirmées' }),
+    // The CAF's return (docs/statistiques-et-caf.md): a checkbox, then how attendance is counted.
+    caf: z.enum(['oui', '']),
+    cafUnite: z.enum(['heures', 'actes'], { message: 'Choisissez heures ou actes' }),
+    cafHeures: z
+      .string()
+      .trim()
+      .max(5, 'Les heures par jour doivent être un nombre entre 0,25 et 24, par exemple 2,5')
+      .refine((v) => v === '' || (/^\d{1,2}([.,]\d{1,2})?$/.test(v) && hoursValue(v) > 0 && hoursValue(v) <= 24), {
+        message: 'Les heures par jour doivent être un nombre entre 0,25 et 24, par exemple 2,5',
+      }),
   })
   .superRefine((v, ctx) => {
     if (v.au < v.du)
@@ -166,6 +180,8 @@ function conditionalErrors(v: Record<string, string>): FieldError[] {
     errors.push({ field: 'semainesVacances', message: 'Saisissez le délai des vacances en semaines' });
   if (v.annulation === 'jours' && blank('delaiAnnulation'))
     errors.push({ field: 'delaiAnnulation', message: "Saisissez le délai d'annulation en jours" });
+  if (v.caf === 'oui' && (v.cafUnite ?? 'heures') === 'heures' && blank('cafHeures'))
+    errors.push({ field: 'cafHeures', message: 'Saisissez le nombre d’heures comptées par jour de présence pour la CAF' });
   return errors;
 }
 
@@ -189,6 +205,9 @@ const ACTIVITY_FIELDS = [
   'annulation',
   'delaiAnnulation',
   'confirmation',
+  'caf',
+  'cafUnite',
+  'cafHeures',
 ];
 
 export function parseActivityForm(body: unknown) {
@@ -209,6 +228,9 @@ export function parseActivityForm(body: unknown) {
     delaiMercredi: values.delaiMercredi ?? '',
     semainesVacances: values.semainesVacances ?? '',
     delaiAnnulation: values.delaiAnnulation ?? '',
+    caf: values.caf ?? '',
+    cafUnite: values.cafUnite ?? 'heures',
+    cafHeures: values.cafHeures ?? '',
   });
   const extra = conditionalErrors(values);
   if (result.success && extra.length === 0) return { ok: true as const, data: result.data };

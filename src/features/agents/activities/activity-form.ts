@@ -1,6 +1,6 @@
 import { parseRule, shortDate, type DeadlineRule } from '../../../lib/calendar/index.js';
 import type * as activities from '../../../repositories/activities.repository.js';
-import type { ActivityForm } from '../../reservations/reservations.schemas.js';
+import { hoursValue, type ActivityForm } from '../../reservations/reservations.schemas.js';
 
 /** The activity form, both ways: what the agent typed to an activity, an activity to the form's fields. */
 
@@ -39,6 +39,9 @@ export function toInput(f: ActivityForm): activities.ActivityInput {
     bookingRule,
     cancellationRule,
     confirmation: f.confirmation,
+    cafDeclared: f.caf === 'oui',
+    cafUnit: f.cafUnite,
+    cafHoursPerDay: f.cafHeures === '' ? null : hoursValue(f.cafHeures),
   };
 }
 
@@ -57,6 +60,9 @@ export function toValues(a: activities.ActivityRow): { values: Record<string, st
     regle: booking ? (booking.kind === 'days_before' ? 'jours' : 'bondoufle') : 'commune',
     annulation: cancel ? 'jours' : 'identique',
     confirmation: a.confirmation,
+    caf: a.cafDeclared ? 'oui' : '',
+    cafUnite: a.cafUnit ?? 'heures',
+    cafHeures: a.cafHoursPerDay == null ? '' : String(a.cafHoursPerDay).replace('.', ','),
   };
   if (booking?.kind === 'days_before')
     Object.assign(values, { delai: String(booking.days), calendrier: booking.calendar, heure: booking.cutoff ?? '' });
