@@ -384,6 +384,8 @@ export const urls = {
   agentKitchenExport: (town: TownRef, query?: { jour?: string; site?: string }) =>
     `${t(town)}/agents/cuisine/export.csv${queryString(query)}`,
   agentKitchenPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/cuisine/repas.pdf${queryString(query)}`,
+  // The week ahead, day by day, for the kitchen's orders (issue 19)
+  agentKitchenWeek: (town: TownRef, query?: { du?: string; site?: string }) => `${t(town)}/agents/cuisine/semaine${queryString(query)}`,
   // The day's roster of a site and the agents' health right (src/features/agents/roster/).
   agentRoster: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/listes${queryString(query)}`,
   agentRosterPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/listes/liste.pdf${queryString(query)}`,

@@ -236,8 +236,12 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     ],
   },
   'agents/kitchen/counts.ejs': {
-    sha: '3be30a8866923245',
+    sha: '2e2cc703dd7a50a6',
     names: ['counts', 'day', 'dayName', 'format', 'nextDay', 'prevDay', 'site', 'sites', 'town', 'urls'],
+  },
+  'agents/kitchen/week.ejs': {
+    sha: '65b843b4d434f2c9',
+    names: ['days', 'from', 'fromName', 'nextWeek', 'prevWeek', 'site', 'sites', 'town', 'urls'],
   },
   'agents/messages/form.ejs': { sha: '602aff90a4bcc2ad', names: ['kinds', 'notice', 'recipients', 'targets', 'town', 'urls'] },
   'agents/messages/list.ejs': { sha: '2bfb7916c63d71e8', names: ['format', 'messages', 'town', 'urls'] },

@@ -104,6 +104,19 @@ describe('the kitchen in Chromium', { timeout: 120_000 }, () => {
       expect(await page.getByRole('link', { name: 'Télécharger pour imprimer (PDF)' }).isVisible()).toBe(false);
       expect(await row.isVisible()).toBe(true);
       await checkPage(page, 'kitchen counts, printed');
+
+      // The week ahead, for the orders.
+      await page.emulateMedia({ media: 'screen' });
+      await clickAndLoad(page, page.getByRole('link', { name: 'La semaine à partir de ce jour' }));
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Repas de la semaine du mardi 24 novembre 2026');
+      expect(
+        await page
+          .getByRole('row', { name: /mardi 24 novembre/ })
+          .getByRole('cell')
+          .first()
+          .textContent(),
+      ).toBe(SITE);
+      await checkPage(page, 'kitchen week');
     } finally {
       await context.close();
     }

@@ -105,6 +105,26 @@ describe('the kitchen’s meal counts', () => {
     expect(await siteRow(site, `?jour=${TOMORROW}`)).toEqual(frozen);
   });
 
+  it('gives the week ahead day by day, each day’s counts as on its own page', async () => {
+    const site = `Semaine ${Date.now()}`;
+    const activityId = await createActivity(t.db.pool, 'tarnos', { site, bookingRule: DAY_BEFORE, cancellationRule: DAY_BEFORE });
+    await bookedChild(activityId, 'Léa', 'SEMAINE');
+    await bookedChild(activityId, 'Hugo', 'SEMAINE', { vegetarian: true }, '2026-11-26');
+    await bookedChild(activityId, 'Zoé', 'SEMAINE', {}, '2026-12-01');
+    const res = await agent.get(`/tarnos/agents/cuisine/semaine?site=${encodeURIComponent(site)}`);
+    expect(res.status).toBe(200);
+    const p = page(res);
+    expect(p.heading()).toBe('Repas de la semaine du mardi 24 novembre 2026');
+    const rows = p.rows('table:has(#semaine-caption)').map((r) => [r.header, ...r.cells]);
+    // Seven days from tomorrow: 24 to 30 November; the 1st of December is the next week's.
+    expect(rows).toHaveLength(7);
+    expect(rows[0]).toEqual(['mardi 24 novembre', site, 'Provisoires', '1', '1', '0', '0', '0', '0']);
+    expect(rows[1]).toEqual(['mercredi 25 novembre', 'Aucun repas réservé']);
+    expect(rows[2]).toEqual(['jeudi 26 novembre', site, 'Provisoires', '1', '0', '0', '1', '0', '0']);
+    const next = page(await agent.get(`/tarnos/agents/cuisine/semaine?du=2026-12-01&site=${encodeURIComponent(site)}`));
+    expect(next.rows('table:has(#semaine-caption)')[0]!.cells.slice(0, 2)).toEqual([site, 'Provisoires']);
+  });
+
   it('counts each child once, a PAI child in PAI only, with its allergens listed', async () => {
     const site = `Cuisine ${Date.now()}`;
     const activityId = await createActivity(t.db.pool, 'tarnos', { site, bookingRule: DAY_BEFORE, cancellationRule: DAY_BEFORE });
@@ -180,6 +200,7 @@ describe('the kitchen’s meal counts', () => {
     ).not.toContain(site);
     expect((await bayeux.get('/tarnos/agents/cuisine')).status).toBe(404);
     expect((await bayeux.get('/tarnos/agents/cuisine/export.csv')).status).toBe(404);
+    expect((await bayeux.get('/tarnos/agents/cuisine/semaine')).status).toBe(404);
     expect((await t.agent().get('/tarnos/agents/cuisine')).status).toBe(404);
   });
 });

@@ -9,6 +9,7 @@ export function kitchenRouter(deps: AppDeps): Router {
   const kitchen = kitchenController(deps);
   const router = Router();
   router.get(route(urls.agentKitchen), requireAgent, kitchen.show);
+  router.get(route(urls.agentKitchenWeek), requireAgent, kitchen.showWeek);
   router.get(route(urls.agentKitchenExport), requireAgent, kitchen.exportCsv);
   router.get(route(urls.agentKitchenPdf), requireAgent, kitchen.exportPdf);
   return router;
