@@ -30,15 +30,13 @@ export function teamController(deps: AppDeps) {
       listProConnectAllowed(pool, town.id),
       listHealthAccess(pool, town.id),
     ]);
-    res
-      .status(status)
-      .render('agents/team/list', {
-        title: 'Équipe',
-        agents,
-        errors,
-        healthAccess,
-        proConnect: proConnect?.enabled ? proConnectAllowed : null,
-      });
+    res.status(status).render('agents/team/list', {
+      title: 'Équipe',
+      agents,
+      errors,
+      healthAccess,
+      proConnect: proConnect?.enabled ? proConnectAllowed : null,
+    });
   }
 
   function renderForm(res: Response, status: number, errors: FieldError[] = [], values: Record<string, string> = {}) {
