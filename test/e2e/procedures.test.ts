@@ -110,7 +110,7 @@ describe('a town form in Chromium', { timeout: 240_000 }, () => {
       expect(await summary.getByRole('link').allTextContents()).toEqual([
         'Saisissez une réponse pour « Motif »',
         'Choisissez une réponse pour « Badge perdu ou abîmé »',
-        'Saisissez « Date de la perte » au format JJ/MM/AAAA, par exemple 16/12/2026',
+        "La date saisie pour « Date de la perte » n'existe pas : vérifiez le jour et le mois",
       ]);
       await checkPage(page, 'form with errors');
       await page.getByLabel(/Motif/).fill('Badge tombé dans la cour');

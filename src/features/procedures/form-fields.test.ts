@@ -26,7 +26,7 @@ describe('readSubmission', () => {
     if (r.ok) return;
     expect(r.errors).toEqual([
       { field: 'c1', message: 'Saisissez une réponse pour « Objet »' },
-      { field: 'c3', message: 'Saisissez « Date souhaitée » au format JJ/MM/AAAA, par exemple 16/12/2026' },
+      { field: 'c3', message: "La date saisie pour « Date souhaitée » n'existe pas : vérifiez le jour et le mois" },
       { field: 'c4', message: 'Choisissez une réponse de la liste pour « Créneau »' },
       { field: 'c5', message: 'Choisissez « Oui » ou « Non » pour « Premier rendez-vous »' },
       { field: 'c6', message: "Saisissez « Nombre d'enfants » en chiffres, par exemple 12" },
@@ -36,6 +36,13 @@ describe('readSubmission', () => {
       },
     ]);
     expect(r.values.c3).toBe('31/02/2026');
+  });
+
+  it('asks for the format when the date is not written as JJ/MM/AAAA', () => {
+    const r = readSubmission(fields, { ...valid, c3: 'mardi prochain' }, { received: 1 });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual([{ field: 'c3', message: 'Saisissez « Date souhaitée » au format JJ/MM/AAAA, par exemple 16/12/2026' }]);
   });
 
   it('passes a refused file on with its status', () => {

@@ -199,7 +199,12 @@ function valueSchema(f: FormField) {
         z.string().transform((v, ctx) => {
           const day = v.length <= 20 ? parseFrenchDate(v) : undefined;
           if (!day) {
-            ctx.addIssue({ code: 'custom', message: `Saisissez ${subject} au format JJ/MM/AAAA, par exemple 16/12/2026` });
+            // 31/02/2026 has the right shape: say the date does not exist, not that the format is wrong.
+            const shaped = /^\s*\d{1,2}\/\d{1,2}\/\d{4}\s*$/.test(v);
+            const message = shaped
+              ? `La date saisie pour ${subject} n'existe pas : vérifiez le jour et le mois`
+              : `Saisissez ${subject} au format JJ/MM/AAAA, par exemple 16/12/2026`;
+            ctx.addIssue({ code: 'custom', message });
             return z.NEVER;
           }
           return day;

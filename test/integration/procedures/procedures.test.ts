@@ -303,7 +303,7 @@ describe('a parent’s submission', () => {
     expect(page(bad).errorSummary()).toEqual([
       { field: 'c1', message: 'Saisissez une réponse pour « Objet »' },
       { field: 'c2', message: 'La réponse à « Précisions » doit comporter 5000 caractères au maximum' },
-      { field: 'c3', message: 'Saisissez « Date souhaitée » au format JJ/MM/AAAA, par exemple 16/12/2026' },
+      { field: 'c3', message: "La date saisie pour « Date souhaitée » n'existe pas : vérifiez le jour et le mois" },
       { field: 'c4', message: 'Choisissez une réponse de la liste pour « Créneau »' },
       { field: 'c5', message: 'Choisissez « Oui » ou « Non » pour « Premier rendez-vous »' },
       { field: 'c6', message: "Saisissez « Nombre d'enfants » en chiffres, par exemple 12" },
