@@ -17,13 +17,14 @@ export async function countsPdf(
     pdf.table(
       [
         { header: 'Site', width: '*' },
-        { header: 'Effectifs', width: 100 },
-        { header: 'Repas', width: 40, align: 'right' },
-        { header: 'Standard', width: 50, align: 'right' },
-        { header: 'Sans porc', width: 45, align: 'right' },
-        { header: 'Végétarien', width: 55, align: 'right' },
-        { header: 'Sans gluten', width: 50, align: 'right' },
-        { header: 'PAI', width: 30, align: 'right' },
+        // Wide enough for each header on its line or two at a space: a word cut in two reads badly.
+        { header: 'Effectifs', width: 95 },
+        { header: 'Repas', width: 42, align: 'right' },
+        { header: 'Standard', width: 60, align: 'right' },
+        { header: 'Sans porc', width: 58, align: 'right' },
+        { header: 'Végétarien', width: 68, align: 'right' },
+        { header: 'Sans gluten', width: 62, align: 'right' },
+        { header: 'PAI', width: 32, align: 'right' },
       ],
       counts.map((c) => [
         c.site || 'Sans site',
