@@ -315,7 +315,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
     ],
   },
   'agents/practical-info/form.ejs': {
-    sha: '4643ed03767f4eba',
+    sha: 'd69fe73c9047fb3e',
     names: ['accept', 'action', 'fieldErrors', 'files', 'format', 'formats', 'page', 'preview', 'services', 'town', 'urls'],
   },
   'agents/practical-info/list.ejs': { sha: '5787716d1938029b', names: ['format', 'pages', 'town', 'urls'] },
