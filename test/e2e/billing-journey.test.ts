@@ -200,7 +200,7 @@ describe('billing, the parent’s side, in Chromium', { timeout: 240_000 }, () =
 
       // ---- 4. Édition de documents: the attestation fiscale of 2026, checked at its printed URL.
       await page.goto(urls.invoices('tarnos'));
-      await clickAndLoad(page, page.getByRole('link', { name: 'Édition de documents', exact: true }));
+      await clickAndLoad(page, page.locator('#contenu').getByRole('link', { name: 'Édition de documents', exact: true }));
       expect(await heading(page)).toBe('Édition de documents');
       await checkPage(page, 'Édition de documents');
       expect(await page.getByLabel('Année').inputValue()).toBe('2026');
