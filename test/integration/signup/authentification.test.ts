@@ -314,7 +314,14 @@ describe('the security check', () => {
       postStep(agent, 'tarnos', 'authentification', token, authentification({ nomUtilisateur: uniqueUsername() })),
       postStep(agent, 'tarnos', 'authentification', token, authentification({ nomUtilisateur: uniqueUsername() })),
     ]);
-    expect(results.map((r) => r.status).sort()).toEqual([303, 400]);
+    // One goes through to the confirmation. The other is refused by the check (400) or, when a
+    // busy machine delays it until the first has finished, meets a session whose draft is gone
+    // and is sent back to the wizard's first step: either way it creates no account.
+    const done = results.filter((r) => r.status === 303 && r.headers.location === urls.signupDone('tarnos'));
+    expect(done).toHaveLength(1);
+    const other = results.find((r) => r !== done[0])!;
+    if (other.status === 303) expect(other.headers.location).toBe(stepUrl('tarnos', 'identite'));
+    else expect(other.status).toBe(400);
     expect(await countRows(t, 'accounts')).toBe(before + 1);
   });
 
