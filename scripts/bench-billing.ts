@@ -14,13 +14,24 @@
  *
  * Environment: BENCH_BILLING_SIZES (families per measured town, default "2000,10000"; the
  * PASS/FAIL row is the largest).
+ *
+ * Pages while it runs (issue 20): for the largest town, the app itself is started on the same
+ * database (production mode, demo towns), and a load generator in a worker thread asks for
+ * Tarnos' home page and a signed-in parent's dashboard on a fixed schedule (BENCH_BILLING_PAGE_RATE
+ * requests a second in all, 20 by default, alternating), first for 15 s with nothing else
+ * running, then for as long as the run lasts: each page's p95 idle and during the run. The run
+ * executes in the app's process, as the job does in production (every instance runs the
+ * queue). Latency counts from each request's scheduled time. BENCH_BILLING_PAGES=false skips it.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { start, type RunningApp } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config.js';
-import { loadAverage, writeResults } from './bench-results.js';
+import { loadAverage, printTable, writeResults, type BenchRow } from './bench-results.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
@@ -32,9 +43,13 @@ import { findRun, insertRun } from '../src/repositories/billing-invoices.reposit
 import { insertRegie, insertTariff, setActivityRegie } from '../src/repositories/billing-tariffs.repository.js';
 import type pg from 'pg';
 import { freePort } from './free-port.js';
+import { createBenchParents, signedInCookies } from './bench.js';
 
 const SIZES = (process.env.BENCH_BILLING_SIZES ?? '2000,10000').split(',').map(Number);
 const TARGET_SECONDS = 60;
+const PAGES = process.env.BENCH_BILLING_PAGES !== 'false';
+const PAGE_RATE = Number(process.env.BENCH_BILLING_PAGE_RATE ?? 20);
+const IDLE_SECONDS = 15;
 // Invoices of November 2026 issued on 2 December.
 const NOW = '2026-12-02T09:00:00Z';
 const MONTH = '2026-11';
@@ -148,7 +163,103 @@ interface Measure {
   amountCents: number;
 }
 
-async function measure(pool: pg.Pool, ctx: Parameters<typeof runInvoicing>[0], n: number): Promise<Measure> {
+/** A page asked for on a schedule while something else runs. */
+interface PageTarget {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+type PageSamples = Record<string, { latencies: number[]; errors: number }>;
+
+interface PagesDuringRun {
+  rate: number;
+  idle: PageSamples;
+  during: PageSamples;
+}
+
+/**
+ * The load generator (a worker thread, so that it never waits for the app's event loop it
+ * measures): one request every 1000/rate ms, in turn to each target, whatever the answers;
+ * each latency from its scheduled time. Stops at the 'stop' message, then reports.
+ */
+const SAMPLER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { targets, rate } = workerData;
+let stop = false;
+parentPort.on('message', (m) => { if (m === 'stop') stop = true; });
+(async () => {
+  const results = Object.fromEntries(targets.map((t) => [t.name, { latencies: [], errors: 0 }]));
+  const inflight = new Set();
+  const interval = 1000 / rate;
+  let next = performance.now();
+  let i = 0;
+  while (!stop) {
+    const target = targets[i++ % targets.length];
+    const scheduled = next;
+    const sample = results[target.name];
+    const p = fetch(target.url, { headers: target.headers, redirect: 'manual' }).then(
+      async (res) => {
+        await res.arrayBuffer();
+        if (res.status !== 200) sample.errors++;
+        sample.latencies.push(performance.now() - scheduled);
+      },
+      () => { sample.errors++; },
+    );
+    inflight.add(p);
+    p.finally(() => inflight.delete(p));
+    next += interval;
+    const wait = next - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  await Promise.all(inflight);
+  parentPort.postMessage(results);
+})();
+`;
+
+async function samplePages(targets: PageTarget[], during: () => Promise<unknown>): Promise<PageSamples> {
+  const worker = new Worker(SAMPLER_SOURCE, { eval: true, workerData: { targets, rate: PAGE_RATE } });
+  const report = new Promise<PageSamples>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  try {
+    await during();
+  } finally {
+    worker.postMessage('stop');
+  }
+  const samples = await report;
+  await worker.terminate();
+  return samples;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Tarnos' home page for a returning visitor and a signed-in parent's dashboard, served by `app`. */
+async function pageTargets(pool: pg.Pool, app: RunningApp): Promise<PageTarget[]> {
+  const appUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const appHeaders = { 'x-forwarded-proto': 'https' };
+  const [username] = await createBenchParents({ pool }, 'banc-facturation-', 1, '40220-MARTIN1');
+  const cookie = await signedInCookies({ appUrl, appHeaders }, username!);
+  const dashboard = await fetch(`${appUrl}/tarnos/mon-espace`, { headers: { ...appHeaders, cookie }, redirect: 'manual' });
+  if (dashboard.status !== 200 || !(await dashboard.text()).includes('Membres du foyer')) {
+    throw new Error(`GET /tarnos/mon-espace answered ${dashboard.status}, not the family's dashboard`);
+  }
+  return [
+    { name: 'home /tarnos/', url: `${appUrl}/tarnos/`, headers: appHeaders },
+    { name: 'dashboard /tarnos/mon-espace', url: `${appUrl}/tarnos/mon-espace`, headers: { ...appHeaders, cookie } },
+  ];
+}
+
+async function measure(
+  pool: pg.Pool,
+  ctx: Parameters<typeof runInvoicing>[0],
+  n: number,
+  pages?: PageTarget[],
+): Promise<Measure & { pages?: PagesDuringRun }> {
   const setupStart = Date.now();
   const { townId, regieId } = await buildTown(pool, `banc-${n}`, n);
   console.log(`  ${n.toLocaleString('en')} families set up in ${((Date.now() - setupStart) / 1000).toFixed(1)} s`);
@@ -162,13 +273,25 @@ async function measure(pool: pg.Pool, ctx: Parameters<typeof runInvoicing>[0], n
     now: ctx.clock.now(),
   });
   if (!runId) throw new Error('run not created');
+  let idle: PageSamples | undefined;
+  if (pages) {
+    console.log(`  pages at ${PAGE_RATE} requests/s for ${IDLE_SECONDS} s with nothing else running…`);
+    idle = await samplePages(pages, () => new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000)));
+  }
   const t0 = process.hrtime.bigint();
-  await runInvoicing(ctx, runId);
+  const during = pages ? await samplePages(pages, () => runInvoicing(ctx, runId)) : (await runInvoicing(ctx, runId), undefined);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const run = await findRun(pool, townId, runId);
   if (!run || run.status !== 'done') throw new Error(`run ended ${run?.status}: ${run?.failure ?? ''}`);
   const { rows } = await pool.query<{ lines: number }>(`select count(*)::int as lines from invoice_lines where town_id = $1`, [townId]);
-  return { families: n, seconds, invoices: run.invoicesCreated, lines: rows[0]!.lines, amountCents: run.amountCents };
+  return {
+    families: n,
+    seconds,
+    invoices: run.invoicesCreated,
+    lines: rows[0]!.lines,
+    amountCents: run.amountCents,
+    ...(idle && during ? { pages: { rate: PAGE_RATE, idle, during } } : {}),
+  };
 }
 
 async function main(): Promise<void> {
@@ -189,6 +312,12 @@ async function main(): Promise<void> {
       PUBLIC_BASE_URL: 'https://espace-famille.example',
       LOG_LEVEL: 'warn',
       SMTP_URL: 'smtp://127.0.0.1:2525',
+      // For the app started beside the run (pages while it runs): behind a pretend
+      // TLS-terminating proxy, with the demo towns to sign a parent in.
+      HOST: '127.0.0.1',
+      PORT: '0',
+      TRUST_PROXY: '1',
+      DEMO_DATA: 'true',
     });
     // 'error': the embedded server's shutdown ends idle connections, which the pool would log as warnings.
     const pool = createPool(databaseUrl, createLogger('error'), 10);
@@ -197,9 +326,16 @@ async function main(): Promise<void> {
     const ctx = { pool, clock: new FixedClock(NOW), config };
 
     console.log(`Invoicing run of ${MONTH} (runInvoicing, batches of 500 families), node ${process.version}, ${os.cpus().length} CPUs`);
-    const results: Measure[] = [];
+    let pages: PageTarget[] | undefined;
+    if (PAGES) {
+      const app = await start({ config, logger, clock: ctx.clock, mailWorker: false, importWorker: false });
+      stops.unshift(() => app.stop());
+      pages = await pageTargets(pool, app);
+    }
+    const largestSize = Math.max(...SIZES);
+    const results: Array<Measure & { pages?: PagesDuringRun }> = [];
     for (const n of SIZES) {
-      const m = await measure(pool, ctx, n);
+      const m = await measure(pool, ctx, n, n === largestSize ? pages : undefined);
       results.push(m);
       console.log(
         `  ${n.toLocaleString('en')} families: ${m.seconds.toFixed(1)} s, ${m.invoices.toLocaleString('en')} invoices, ` +
@@ -215,15 +351,39 @@ async function main(): Promise<void> {
     console.log(
       `${largest.seconds < targetFor(largest.families) ? 'PASS' : 'FAIL'}: ${largest.families.toLocaleString('en')} families in ${largest.seconds.toFixed(1)} s (target < ${targetFor(largest.families)} s)`,
     );
+    const pageRows: BenchRow[] = [];
+    for (const m of results) {
+      if (!m.pages) continue;
+      for (const [phase, samples] of [
+        ['idle', m.pages.idle],
+        [`during the run of ${m.families.toLocaleString('en')} families`, m.pages.during],
+      ] as const) {
+        for (const [name, sample] of Object.entries(samples)) {
+          pageRows.push({
+            scenario: `${name}, ${phase}`,
+            requestsPerSecond: m.pages.rate / Object.keys(samples).length,
+            p50: Math.round(percentile(sample.latencies, 50)),
+            p95: Math.round(percentile(sample.latencies, 95)),
+            p99: Math.round(percentile(sample.latencies, 99)),
+            failures: sample.errors,
+            note: `${sample.latencies.length} requests on a fixed schedule, latency from the scheduled time`,
+          });
+        }
+      }
+    }
+    if (pageRows.length) printTable(pageRows);
     writeResults(
       'billing',
-      results.map((m) => ({
-        scenario: `billing run ${m.families.toLocaleString('en')} families`,
-        seconds: Number(m.seconds.toFixed(1)),
-        secondsMax: targetFor(m.families),
-        note: `${m.invoices} invoices, ${m.lines} lines`,
-        details: { families: m.families, invoices: m.invoices, lines: m.lines, amountCents: m.amountCents },
-      })),
+      [
+        ...results.map((m) => ({
+          scenario: `billing run ${m.families.toLocaleString('en')} families`,
+          seconds: Number(m.seconds.toFixed(1)),
+          secondsMax: targetFor(m.families),
+          note: `${m.invoices} invoices, ${m.lines} lines`,
+          details: { families: m.families, invoices: m.invoices, lines: m.lines, amountCents: m.amountCents },
+        })),
+        ...pageRows,
+      ],
       { loadBefore, durationSeconds: Math.round((performance.now() - startedAt) / 1000) },
     );
   } finally {

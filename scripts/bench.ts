@@ -178,7 +178,12 @@ function clientIp(i: number): string {
  * the services and with the current CGU accepted: through the app's own repository and
  * password hashing. They share one hash (verifying costs the same whatever the salt).
  */
-async function createBenchParents(ctx: BenchContext, prefix: string, count: number, familyKey?: string): Promise<string[]> {
+export async function createBenchParents(
+  ctx: Pick<BenchContext, 'pool'>,
+  prefix: string,
+  count: number,
+  familyKey?: string,
+): Promise<string[]> {
   const town = await findTownBySlug(ctx.pool, 'tarnos');
   if (!town) throw new Error('no demo town tarnos');
   const cgu = await currentCguVersionNumber(ctx.pool, town.id);
@@ -275,7 +280,7 @@ async function benchFamilyWithRequests(ctx: BenchContext): Promise<string> {
 }
 
 /** A visitor on the town home: the CSRF cookie (no session before sign-in, ADR 0016) and the sign-in form's token. */
-async function homeVisit(ctx: BenchContext, ip: string): Promise<{ cookie: string; token: string }> {
+async function homeVisit(ctx: Pick<BenchContext, 'appUrl' | 'appHeaders'>, ip: string): Promise<{ cookie: string; token: string }> {
   const res = await fetch(`${ctx.appUrl}/tarnos/`, { headers: { ...ctx.appHeaders, 'x-forwarded-for': ip } });
   if (res.status !== 200) throw new Error(`GET /tarnos/ answered ${res.status}`);
   const cookie = cookiesOf(res).find((c) => c.includes('ef.csrf='));
@@ -288,7 +293,7 @@ function signInForm(token: string, identifiant: string): string {
 }
 
 /** Signs a parent in through the home page's form and returns the signed-in browser's cookies. */
-async function signedInCookies(ctx: BenchContext, username: string): Promise<string> {
+export async function signedInCookies(ctx: Pick<BenchContext, 'appUrl' | 'appHeaders'>, username: string): Promise<string> {
   const visit = await homeVisit(ctx, clientIp(1));
   const res = await fetch(`${ctx.appUrl}/tarnos/connexion`, {
     method: 'POST',
