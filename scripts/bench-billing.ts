@@ -99,6 +99,8 @@ async function buildTown(pool: pg.Pool, slug: string, n: number): Promise<{ town
     // Bulk set-up only: no per-row trigger (the booked-places counter of activity_days is no
     // part of invoicing) and no foreign-key check on rows built consistent here.
     await client.query(`set local session_replication_role = replica`);
+    // The pool's 30 s statement timeout is for requests; a town of 100 000 families takes longer.
+    await client.query(`set local statement_timeout = 0`);
     await client.query(
       `insert into families (town_id, cle_enfance, name, postal_code)
        select $1, 'B' || lpad(g::text, 6, '0'), 'FAMILLE' || g, '40220' from generate_series(1, $2) g`,
@@ -301,7 +303,15 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ef-bench-billing-'));
   fs.chmodSync(tmp, 0o755);
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'data'), port: await freePort(), logger, persistent: false });
-  const stops: Array<() => Promise<void>> = [async () => embedded.stop(), async () => fs.rmSync(tmp, { recursive: true, force: true })];
+  const stops: Array<() => Promise<void>> = [
+    async () => {
+      // pg's pool.end() resolves before its idle clients have said goodbye (the app's pool
+      // included): stopping the server at once would make each of them log a warning.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await embedded.stop();
+    },
+    async () => fs.rmSync(tmp, { recursive: true, force: true }),
+  ];
   try {
     await ensureDatabase(embedded.adminUrl, 'espace_famille_bench');
     const databaseUrl = embedded.urlFor('espace_famille_bench');
