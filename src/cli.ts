@@ -167,7 +167,13 @@ async function main(argv: string[]): Promise<number> {
           CLI_ACTOR,
         );
         if (result.kind === 'errors') {
-          const option: Record<string, string> = { slug: '--slug', nom: '--name', nomUtilisateur: '--admin-username', motDePasse: '--admin-password', courriel: '--admin-email' };
+          const option: Record<string, string> = {
+            slug: '--slug',
+            nom: '--name',
+            nomUtilisateur: '--admin-username',
+            motDePasse: '--admin-password',
+            courriel: '--admin-email',
+          };
           throw new UsageError(result.errors.map((e) => `${option[e.field] ?? e.field}: ${e.message}`).join('\n'));
         }
         logger.info({ town: result.town.slug, admin: result.admin.username }, 'town created');
@@ -183,7 +189,9 @@ async function main(argv: string[]): Promise<number> {
         if (!archive) throw new UsageError(`unknown town: ${values.slug}`);
         await pipeline(archive.stream, createWriteStream(values.out));
         const rows = archive.manifest.reduce((sum, e) => sum + e.rows, 0);
-        console.log(`Town ${archive.town.slug} exported to ${values.out}: ${archive.manifest.length} tables, ${rows} rows, ${archive.files} stored files.`);
+        console.log(
+          `Town ${archive.town.slug} exported to ${values.out}: ${archive.manifest.length} tables, ${rows} rows, ${archive.files} stored files.`,
+        );
         return 0;
       }
       case 'remove-town': {

@@ -23,10 +23,7 @@ export async function findOperatorById(db: Queryable, id: string): Promise<Opera
   return rows[0];
 }
 
-export async function findOperatorCredentials(
-  db: Queryable,
-  username: string,
-): Promise<(Operator & { passwordHash: string }) | undefined> {
+export async function findOperatorCredentials(db: Queryable, username: string): Promise<(Operator & { passwordHash: string }) | undefined> {
   const { rows } = await db.query<Operator & { passwordHash: string }>(
     `select ${COLUMNS}, password_hash as "passwordHash" from operators where username = $1`,
     [username],
@@ -43,13 +40,7 @@ export async function recordOperatorSignIn(db: Queryable, id: string, at: Date, 
 }
 
 export type OperatorAction =
-  | 'operator.create'
-  | 'operator.sign_in'
-  | 'operator.sign_in_failed'
-  | 'operator.sign_out'
-  | 'town.create'
-  | 'town.export'
-  | 'town.remove';
+  'operator.create' | 'operator.sign_in' | 'operator.sign_in_failed' | 'operator.sign_out' | 'town.create' | 'town.export' | 'town.remove';
 
 export async function insertOperatorEvent(
   db: Queryable,

@@ -121,7 +121,13 @@ export function operatorsController(deps: AppDeps) {
     archive.stream.pipe(res);
   }
 
-  const renderRemove = (res: Response, status: number, town: { slug: string; name: string }, errors: FieldError[] = [], values: Record<string, string> = {}) =>
+  const renderRemove = (
+    res: Response,
+    status: number,
+    town: { slug: string; name: string },
+    errors: FieldError[] = [],
+    values: Record<string, string> = {},
+  ) =>
     res.status(status).render('operators/remove-town', {
       title: `Supprimer la commune ${town.name}`,
       target: town,

@@ -46,7 +46,8 @@ export async function createOperator(
     });
     return { kind: 'created', operator };
   } catch (err) {
-    if (isUniqueViolation(err)) return { kind: 'errors', errors: [{ field: 'username', message: 'an operator already has this username' }] };
+    if (isUniqueViolation(err))
+      return { kind: 'errors', errors: [{ field: 'username', message: 'an operator already has this username' }] };
     throw err;
   }
 }
@@ -102,7 +103,11 @@ export async function signInOperator(
   return { ok: true, operator };
 }
 
-export async function recordOperatorSignOut(ctx: Pick<ServiceContext, 'pool' | 'clock'>, operator: Operator, ip: string | null): Promise<void> {
+export async function recordOperatorSignOut(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  operator: Operator,
+  ip: string | null,
+): Promise<void> {
   await operators.insertOperatorEvent(ctx.pool, {
     operatorId: operator.id,
     actorLabel: `${operator.displayName} (${operator.username})`,

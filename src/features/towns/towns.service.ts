@@ -50,7 +50,11 @@ export type CreateTownResult =
  * first admin — and nothing else: no family, activity, tariff or news (the demo data is only
  * for the four demo towns). The admin chose their own password: no change asked at sign-in.
  */
-export async function createTown(ctx: Pick<ServiceContext, 'pool' | 'clock'>, body: unknown, actor: OperatorActor): Promise<CreateTownResult> {
+export async function createTown(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  body: unknown,
+  actor: OperatorActor,
+): Promise<CreateTownResult> {
   const parsed = newTownSchema.safeParse(body);
   const raw = (body ?? {}) as Record<string, unknown>;
   const values = Object.fromEntries(
@@ -104,7 +108,13 @@ export async function createTown(ctx: Pick<ServiceContext, 'pool' | 'clock'>, bo
         details: { username: agent.username, role: agent.role },
         at,
       });
-      await insertOperatorEvent(db, { ...actor, action: 'town.create', townSlug: input.slug, details: { name: input.nom, admin: agent.username }, at });
+      await insertOperatorEvent(db, {
+        ...actor,
+        action: 'town.create',
+        townSlug: input.slug,
+        details: { name: input.nom, admin: agent.username },
+        at,
+      });
       return { kind: 'created' as const, town: { id: townId, slug: input.slug, name: input.nom }, admin: { username: agent.username } };
     });
   } catch (err) {
@@ -130,7 +140,11 @@ const PAGE = 2_000;
  * one read-only REPEATABLE READ transaction, held until the archive is written, so counts,
  * rows and files agree even while the town keeps working. Undefined when no such town.
  */
-export async function exportTown(ctx: Pick<ServiceContext, 'pool' | 'clock'>, slug: string, actor: OperatorActor): Promise<TownExport | undefined> {
+export async function exportTown(
+  ctx: Pick<ServiceContext, 'pool' | 'clock'>,
+  slug: string,
+  actor: OperatorActor,
+): Promise<TownExport | undefined> {
   const at = ctx.clock.now();
   const client = await ctx.pool.connect();
   let released = false;

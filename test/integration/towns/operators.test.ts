@@ -15,7 +15,10 @@ const PASSWORD = 'Hebergeur-Exploit-2026';
 
 beforeAll(async () => {
   t = await createTestApp({ now: '2026-12-02T09:00:00Z' });
-  const created = await createOperator({ pool: t.db.pool, clock: t.clock }, { username: 'ops', displayName: 'Opératrice', password: PASSWORD });
+  const created = await createOperator(
+    { pool: t.db.pool, clock: t.clock },
+    { username: 'ops', displayName: 'Opératrice', password: PASSWORD },
+  );
   expect(created.kind).toBe('created');
 });
 afterAll(async () => t.close());
@@ -70,7 +73,10 @@ describe('sign-in', () => {
     const { rows: events } = await t.db.pool.query(`select action from operator_events where action like 'operator.sign_in%' order by id`);
     expect(events.map((e) => e.action)).toEqual(['operator.sign_in_failed', 'operator.sign_in_failed', 'operator.sign_in']);
 
-    const out = await ok.post(urls.operatorSignOut()).type('form').send({ _csrf: csrfFrom(list.text) });
+    const out = await ok
+      .post(urls.operatorSignOut())
+      .type('form')
+      .send({ _csrf: csrfFrom(list.text) });
     expect(out.headers.location).toBe(`${urls.operatorSignIn()}?deconnexion=1`);
     expect((await ok.get(urls.operatorTowns())).headers.location).toBe(urls.operatorSignIn());
   });
@@ -79,7 +85,10 @@ describe('sign-in', () => {
     const agent = t.agent();
     const token = await csrfToken(agent, urls.operatorSignIn());
     for (let i = 0; i < 10; i++) {
-      await agent.post(urls.operatorSignIn()).type('form').send({ _csrf: token, identifiant: 'ops', motDePasse: `Faux-${i}` });
+      await agent
+        .post(urls.operatorSignIn())
+        .type('form')
+        .send({ _csrf: token, identifiant: 'ops', motDePasse: `Faux-${i}` });
     }
     await t.db.pool.query(`delete from rate_limits where key like 'operator-signin:%'`);
     const locked = await agent.post(urls.operatorSignIn()).type('form').send({ _csrf: token, identifiant: 'ops', motDePasse: PASSWORD });
@@ -127,7 +136,12 @@ describe('who reaches the pages', () => {
 
   it('refuses every form without its CSRF token', async () => {
     const ops = await signedInOperator();
-    for (const path of [urls.operatorSignIn(), urls.operatorNewTown(), urls.operatorExportTown('tarnos'), urls.operatorRemoveTown('tarnos')]) {
+    for (const path of [
+      urls.operatorSignIn(),
+      urls.operatorNewTown(),
+      urls.operatorExportTown('tarnos'),
+      urls.operatorRemoveTown('tarnos'),
+    ]) {
       const res = await ops.post(path).type('form').send({ slug: 'csrf-ville', confirmation: 'tarnos' });
       expect(res.status, path).toBe(403);
     }
@@ -136,7 +150,13 @@ describe('who reaches the pages', () => {
 });
 
 describe('Ajouter une commune', () => {
-  const valid = { slug: 'coutances', nom: 'Ville de Coutances', nomUtilisateur: 'admin.coutances', motDePasse: 'Mairie-Coutances-26', courriel: '' };
+  const valid = {
+    slug: 'coutances',
+    nom: 'Ville de Coutances',
+    nomUtilisateur: 'admin.coutances',
+    motDePasse: 'Mairie-Coutances-26',
+    courriel: '',
+  };
 
   it('creates the town and its admin, then lists it', async () => {
     const ops = await signedInOperator();
@@ -150,13 +170,21 @@ describe('Ajouter une commune', () => {
       '* Mot de passe (obligatoire)',
       'Adresse de courriel',
     ]);
-    const res = await ops.post(urls.operatorNewTown()).type('form').send({ _csrf: csrfFrom(form.text), ...valid });
+    const res = await ops
+      .post(urls.operatorNewTown())
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), ...valid });
     expect(res.status).toBe(303);
     const list = await ops.get(res.headers.location!);
     expect(page(list.text).text('.notice')).toBe(
       'La commune Ville de Coutances est créée : son administrateur admin.coutances se connecte à /coutances/agents/connexion.',
     );
-    expect(page(list.text).rows('table').find((r) => r.header === 'Ville de Coutances')!.cells.slice(0, 4)).toEqual(['coutances', '0', '0', '1']);
+    expect(
+      page(list.text)
+        .rows('table')
+        .find((r) => r.header === 'Ville de Coutances')!
+        .cells.slice(0, 4),
+    ).toEqual(['coutances', '0', '0', '1']);
     expect((await signInAgent(t.agent(), 'coutances', 'admin.coutances', valid.motDePasse)).headers.location).toBe('/coutances/agents');
     const { rows } = await t.db.pool.query(`select actor_label, details from operator_events where action = 'town.create'`);
     expect(rows).toEqual([{ actor_label: 'Opératrice (ops)', details: { name: 'Ville de Coutances', admin: 'admin.coutances' } }]);
@@ -165,7 +193,11 @@ describe('Ajouter une commune', () => {
   it('says what is wrong with each field, keeps what was typed but the password', async () => {
     const ops = await signedInOperator();
     const token = await csrfToken(ops, urls.operatorNewTown());
-    const post = (body: Record<string, string>) => ops.post(urls.operatorNewTown()).type('form').send({ _csrf: token, ...body });
+    const post = (body: Record<string, string>) =>
+      ops
+        .post(urls.operatorNewTown())
+        .type('form')
+        .send({ _csrf: token, ...body });
 
     const empty = await post({});
     expect(empty.status).toBe(400);
@@ -225,8 +257,16 @@ describe('export and removal', () => {
     const entries = await unzip(res.body as Buffer);
     expect(entries.has('LISEZ-MOI.txt')).toBe(true);
     const families = readCsv(entries.get('tables/families.csv')!.toString('utf8'));
-    expect(families.slice(1).map((r) => r[families[0]!.indexOf('name')]).sort()).toEqual(['DURAND', 'MARTIN']);
-    const unknown = await ops.post(urls.operatorExportTown('nulle-part')).type('form').send({ _csrf: csrfFrom(list.text) });
+    expect(
+      families
+        .slice(1)
+        .map((r) => r[families[0]!.indexOf('name')])
+        .sort(),
+    ).toEqual(['DURAND', 'MARTIN']);
+    const unknown = await ops
+      .post(urls.operatorExportTown('nulle-part'))
+      .type('form')
+      .send({ _csrf: csrfFrom(list.text) });
     expect(unknown.status).toBe(404);
   });
 
@@ -239,15 +279,23 @@ describe('export and removal', () => {
     for (const confirmation of ['', 'tarnos', 'BONDOUFLE']) {
       const res = await ops.post(urls.operatorRemoveTown('bondoufle')).type('form').send({ _csrf: token, confirmation });
       expect(res.status, confirmation).toBe(400);
-      expect(errorSummary(res.text)).toEqual(["Saisissez exactement l'identifiant de la commune, bondoufle, pour confirmer la suppression"]);
+      expect(errorSummary(res.text)).toEqual([
+        "Saisissez exactement l'identifiant de la commune, bondoufle, pour confirmer la suppression",
+      ]);
       expect(page(res.text).all('#confirmation').attr('value') ?? '').toBe(confirmation);
     }
     expect((await t.db.pool.query(`select 1 from towns where slug = 'bondoufle'`)).rowCount).toBe(1);
     const done = await ops.post(urls.operatorRemoveTown('bondoufle')).type('form').send({ _csrf: token, confirmation: 'bondoufle' });
     expect(done.status).toBe(303);
     const list = await ops.get(done.headers.location!);
-    expect(page(list.text).text('.notice')).toMatch(/^La commune Bondoufle \(bondoufle\) est supprimée, avec ses [\d  ]+ lignes de données\.$/);
-    expect(page(list.text).rows('table').map((r) => r.header)).not.toContain('Bondoufle');
+    expect(page(list.text).text('.notice')).toMatch(
+      /^La commune Bondoufle \(bondoufle\) est supprimée, avec ses [\d  ]+ lignes de données\.$/,
+    );
+    expect(
+      page(list.text)
+        .rows('table')
+        .map((r) => r.header),
+    ).not.toContain('Bondoufle');
     expect((await t.agent().get('/bondoufle/')).status).toBe(404);
     expect((await ops.get(urls.operatorRemoveTown('bondoufle'))).status).toBe(404);
     expect((await ops.get(urls.operatorRemoveTown('Pas Une Commune'))).status).toBe(404);

@@ -83,9 +83,22 @@ async function populate(slug: string): Promise<void> {
   expect((await createCreditNote(ctx, townRow.id, actor, rows[0]!.id, { amountCents: 100, reason: 'Erreur' })).ok).toBe(true);
   const content = Buffer.from(`%PDF-1.4 justificatif de ${slug}`);
   await createDocument(db(), slug, parent.id, {
-    files: [{ fileName: 'avis d’impôt.pdf', contentType: 'application/pdf', content, sha256: crypto.createHash('sha256').update(content).digest('hex') }],
+    files: [
+      {
+        fileName: 'avis d’impôt.pdf',
+        contentType: 'application/pdf',
+        content,
+        sha256: crypto.createHash('sha256').update(content).digest('hex'),
+      },
+    ],
   });
-  await enqueueMail(db(), { townId: townRow.id, to: 'famille@example.fr', template: 'notification', subject: 'Test', data: { townName: slug, greeting: 'Bonjour', paragraphs: ['x'] } });
+  await enqueueMail(db(), {
+    townId: townRow.id,
+    to: 'famille@example.fr',
+    template: 'notification',
+    subject: 'Test',
+    data: { townName: slug, greeting: 'Bonjour', paragraphs: ['x'] },
+  });
 }
 
 describe('create-town', () => {
@@ -115,7 +128,11 @@ describe('create-town', () => {
     expect(bad.stderr).toContain('--admin-password: Le mot de passe doit contenir au moins 12 caractères');
 
     const stlo = await town(db(), 'saint-lo');
-    expect(stlo).toMatchObject({ name: 'Ville de Saint-Lô', passwordPolicy: { minLength: 8 }, deadlineRules: { kind: 'days_before', days: 15 } });
+    expect(stlo).toMatchObject({
+      name: 'Ville de Saint-Lô',
+      passwordPolicy: { minLength: 8 },
+      deadlineRules: { kind: 'days_before', days: 15 },
+    });
     const counts = await townRowCounts(db(), stlo.id);
     // Its settings, its texts, its admin and that admin's creation in the audit log; nothing else.
     expect(Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0))).toEqual({
@@ -158,7 +175,9 @@ describe('export-town', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const entries = await unzip(await fs.readFile(out));
-    expect(entries.get('LISEZ-MOI.txt')!.toString('utf8')).toContain('EXPORT COMPLET DE LA COMMUNE « Ville de Bayeux et Bayeux Intercom » (bayeux)');
+    expect(entries.get('LISEZ-MOI.txt')!.toString('utf8')).toContain(
+      'EXPORT COMPLET DE LA COMMUNE « Ville de Bayeux et Bayeux Intercom » (bayeux)',
+    );
 
     const manifest = readCsv(entries.get('manifeste.csv')!.toString('utf8'));
     expect(manifest[0]).toEqual(['fichier', 'table', 'lignes']);
@@ -198,9 +217,10 @@ describe('export-town', () => {
     );
     let stored = 0;
     for (const b of bytea) {
-      const { rows } = await db().query<{ n: number }>(`select count(*)::int as n from "${b.table}" where town_id = $1 and "${b.column}" is not null`, [
-        bayeux.id,
-      ]);
+      const { rows } = await db().query<{ n: number }>(
+        `select count(*)::int as n from "${b.table}" where town_id = $1 and "${b.column}" is not null`,
+        [bayeux.id],
+      );
       stored += rows[0]!.n;
     }
     expect(bytea.length).toBeGreaterThanOrEqual(6);
@@ -224,7 +244,13 @@ describe('remove-town', () => {
     const others = await db().query<{ id: string; slug: string }>(`select id, slug from towns where id <> $1`, [villennes.id]);
     const before = await Promise.all(others.rows.map((o) => townRowCounts(db(), o.id)));
     const counts = await townRowCounts(db(), villennes.id);
-    for (const table of ['public.audit_log', 'public.invoices', 'public.credit_notes', 'public.private_document_files', 'public.mail_outbox']) {
+    for (const table of [
+      'public.audit_log',
+      'public.invoices',
+      'public.credit_notes',
+      'public.private_document_files',
+      'public.mail_outbox',
+    ]) {
       expect(counts[table], table).toBeGreaterThan(0);
     }
 
