@@ -238,6 +238,24 @@ describe('export-town', () => {
 });
 
 describe('remove-town', () => {
+  it('relies on every foreign key to towns cascading, and the audit log staying append-only otherwise', async () => {
+    // A table added later without `on delete cascade` would make a removal fail: said here first.
+    const { rows } = await db().query<{ table: string; action: string }>(
+      `select conrelid::regclass::text as table, confdeltype as action from pg_constraint
+        where contype = 'f' and confrelid = 'towns'::regclass and confdeltype <> 'c' order by 1`,
+    );
+    expect(rows).toEqual([{ table: 'mail_outbox', action: 'n' }]);
+    const tarnos = await town(db(), 'tarnos');
+    await db().query(`insert into audit_log (town_id, actor_label, action) values ($1, 'test', 'agent.create')`, [tarnos.id]);
+    await expect(db().query(`delete from audit_log where town_id = $1`, [tarnos.id])).rejects.toThrow(
+      /audit_log rows cannot be changed or deleted/,
+    );
+    await expect(db().query(`update audit_log set actor_label = 'x' where town_id = $1`, [tarnos.id])).rejects.toThrow(
+      /audit_log rows cannot be changed or deleted/,
+    );
+    await expect(db().query(`delete from operator_events`)).rejects.toThrow(/operator_events rows cannot be changed or deleted/);
+  });
+
   it('refuses without the slug repeated, then deletes every row of the town and leaves the others intact', async () => {
     await populate('villennes');
     const villennes = await town(db(), 'villennes');
