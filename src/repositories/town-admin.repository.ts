@@ -87,26 +87,36 @@ export async function countTownRows(db: Queryable, table: string, townId: string
   return rows[0]!.n;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
- * One page of a table's rows for the town, each column as its text form (null stays null);
- * a `bytea` column gives its size instead of its bytes, which are read one by one
- * (`readTownBytes`). Pages follow the physical order (ctid): no index needed, nothing skipped
- * in the export's snapshot.
+ * A cursor over a table's rows for the town, in the caller's transaction: one pass whatever the
+ * table's size (pages by offset or by key would read a large table again for each page). Each
+ * column comes as its text form (null stays null); a `bytea` column gives its size instead of
+ * its bytes, which are read one by one (`readTownBytes`). DECLARE takes no bind parameter: the
+ * town's id, a uuid checked here, is written into the statement.
  */
-export async function readTownRowsPage(
-  db: Queryable,
-  t: TableColumns,
-  townId: string,
-  after: string | null,
-  limit: number,
-): Promise<{ ctid: string; values: (string | null)[] }[]> {
+export async function openTownCursor(db: Queryable, cursor: string, t: TableColumns, townId: string): Promise<void> {
+  if (!UUID.test(townId)) throw new Error('not a town id');
   const select = t.columns.map((c) => (c.type === 'bytea' ? `octet_length(${ident(c.name)})::text` : `${ident(c.name)}::text`));
-  const { rows } = await db.query<{ ctid: string; v: (string | null)[] }>({
-    text: `select ctid::text as ctid, array[${select.join(', ')}]::text[] as v from ${ident(t.table)}
-            where ${townFilter(t.table)} and ($2::tid is null or ctid > $2::tid) order by ctid limit $3`,
-    values: [townId, after, limit],
-  });
+  const filter = townFilter(t.table).replace('$1', `'${townId}'::uuid`);
+  await db.query(
+    `declare ${ident(cursor)} no scroll cursor for
+       select ctid::text as ctid, array[${select.join(', ')}]::text[] as v from ${ident(t.table)} where ${filter}`,
+  );
+}
+
+export async function fetchTownCursor(
+  db: Queryable,
+  cursor: string,
+  count: number,
+): Promise<{ ctid: string; values: (string | null)[] }[]> {
+  const { rows } = await db.query<{ ctid: string; v: (string | null)[] }>(`fetch forward ${Math.trunc(count)} from ${ident(cursor)}`);
   return rows.map((r) => ({ ctid: r.ctid, values: r.v }));
+}
+
+export async function closeTownCursor(db: Queryable, cursor: string): Promise<void> {
+  await db.query(`close ${ident(cursor)}`);
 }
 
 /** One stored file's bytes, by the row's ctid in the export's snapshot. */

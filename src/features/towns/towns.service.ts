@@ -220,14 +220,18 @@ export async function exportTown(
   }
 }
 
-async function* rowsOf(client: Parameters<typeof admin.readTownRowsPage>[0], t: admin.TableColumns, townId: string) {
-  let after: string | null = null;
+let cursors = 0;
+
+/** Every row of a table for the town, through a cursor of the export's transaction. */
+async function* rowsOf(client: Parameters<typeof admin.fetchTownCursor>[0], t: admin.TableColumns, townId: string) {
+  const cursor = `town_export_${++cursors}`;
+  await admin.openTownCursor(client, cursor, t, townId);
   for (;;) {
-    const page = await admin.readTownRowsPage(client, t, townId, after, PAGE);
+    const page = await admin.fetchTownCursor(client, cursor, PAGE);
     yield* page;
-    if (page.length < PAGE) return;
-    after = page[page.length - 1]!.ctid;
+    if (page.length < PAGE) break;
   }
+  await admin.closeTownCursor(client, cursor);
 }
 
 function filePath(t: admin.TableColumns, column: number, row: { ctid: string; values: (string | null)[] }): string {
@@ -241,7 +245,7 @@ function filePath(t: admin.TableColumns, column: number, row: { ctid: string; va
   );
 }
 
-async function* tableCsv(client: Parameters<typeof admin.readTownRowsPage>[0], t: admin.TableColumns, townId: string) {
+async function* tableCsv(client: Parameters<typeof admin.fetchTownCursor>[0], t: admin.TableColumns, townId: string) {
   // A byte-order mark, so that a spreadsheet reads the accents as UTF-8.
   yield Buffer.from(`\ufeff${csvRecord(t.columns.map((c) => c.name))}`, 'utf8');
   for await (const row of rowsOf(client, t, townId)) {

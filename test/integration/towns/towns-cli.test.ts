@@ -170,6 +170,11 @@ describe('export-town', () => {
     await populate('bayeux');
     await populate('tarnos');
     const bayeux = await town(db(), 'bayeux');
+    // More rows than one fetch of the export's cursor (2,000), quotes and line breaks in them.
+    await db().query(
+      `insert into news (town_id, title, body) select $1, 'Actualité n° ' || n, 'Texte "cité", sur' || chr(10) || 'deux lignes' from generate_series(1, 2500) n`,
+      [bayeux.id],
+    );
     const out = path.join(dir, 'bayeux.zip');
     const run = await cli(t.db.url, ['export-town', '--slug', 'bayeux', '--out', out]);
     expect(run.stderr).toBe('');
@@ -200,6 +205,8 @@ describe('export-town', () => {
       // Not one row of another town.
       expect(new Set(records.slice(1).map((r) => r[townColumn])), file).toEqual(new Set(n ? [bayeux.id] : []));
     }
+    const news = readCsv(entries.get('tables/news.csv')!.toString('utf8'));
+    expect(news.filter((r) => r[news[0]!.indexOf('body')] === 'Texte "cité", sur\ndeux lignes').length).toBe(2500);
     const towns = readCsv(entries.get('tables/towns.csv')!.toString('utf8'));
     expect(towns.length).toBe(2);
     expect(towns[1]![towns[0]!.indexOf('slug')]).toBe('bayeux');
