@@ -301,3 +301,15 @@ describe('export and removal', () => {
     expect((await ops.get(urls.operatorRemoveTown('Pas Une Commune'))).status).toBe(404);
   });
 });
+
+describe("an operator's session", () => {
+  it('ends after 15 minutes without a request', async () => {
+    const ops = await signedInOperator();
+    t.clock.advance(14 * 60_000);
+    expect((await ops.get(urls.operatorTowns())).status).toBe(200);
+    t.clock.advance(14 * 60_000);
+    expect((await ops.get(urls.operatorTowns())).status).toBe(200);
+    t.clock.advance(16 * 60_000);
+    expect((await ops.get(urls.operatorTowns())).headers.location).toBe(urls.operatorSignIn());
+  });
+});
