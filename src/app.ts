@@ -55,6 +55,7 @@ import { newsRouter } from './features/news/news.routes.js';
 import { underPrefix } from './middleware/under-prefix.js';
 import { urls } from './routes.js';
 import type { AppDeps } from './deps.js';
+import { operatorsRouter } from './features/operators/operators.routes.js';
 
 /** The middleware, in order, top to bottom. Nothing else lives here. */
 export function createApp(deps: AppDeps): Express {
@@ -123,6 +124,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(publicRouter(deps));
   if (!config.isProduction) app.use(devRouter(deps));
+  // The host's operators (issue 20, ADR 0024): before '/:town', which would take 'exploitation' for a town.
+  app.use(underPrefix('/exploitation', operatorsRouter(deps)));
   app.use(
     '/:town',
     townMiddleware(pool),

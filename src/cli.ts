@@ -10,6 +10,10 @@ import { systemClock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { findTownBySlug } from './repositories/towns.repository.js';
 import pg from 'pg';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createOperator } from './features/operators/operators.service.js';
+import { createTown, exportTown, removeTown } from './features/towns/towns.service.js';
 
 /**
  * Administration commands: `npm run cli -- <command> [options]`. They use DATABASE_URL,
@@ -27,6 +31,16 @@ Commands:
       with the password you choose for yourself: it is not asked again at sign-in. Create the
       other agents from the back-office (Équipe), where they must replace the admin's choice.
       The password needs 12 characters with an uppercase, a lowercase and a digit.
+  create-town --slug <slug> --name <nom> --admin-username <identifiant> --admin-password <mot de passe> [--admin-email <courriel>]
+      Creates a town with its default settings, its first CGU and legal notice, and its first
+      admin (who is not asked to change that password); no demo data. docs/communes.md.
+  export-town --slug <slug> --out <fichier.zip>
+      Writes the town's whole data: one CSV per table, its stored files, a manifest, a README.
+  remove-town --slug <slug> --confirm <slug>
+      Deletes the town and everything of it, in one transaction. --confirm repeats the slug.
+  create-operator --username <identifiant> --password <mot de passe> [--name <nom affiché>]
+      Creates an operator of the host, who signs in at /exploitation/connexion (ADR 0024).
+      The password needs 14 characters with an uppercase, a lowercase and a digit.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -126,6 +140,84 @@ async function main(argv: string[]): Promise<number> {
         );
         return 0;
       }
+      // Operating many towns (issue 20): the same service as the operators' pages.
+      case 'create-town': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            slug: { type: 'string' },
+            name: { type: 'string' },
+            'admin-username': { type: 'string' },
+            'admin-password': { type: 'string' },
+            'admin-email': { type: 'string' },
+          },
+          strict: true,
+        });
+        const missing = ['slug', 'name', 'admin-username', 'admin-password'].filter((k) => !values[k as keyof typeof values]);
+        if (missing.length) throw new UsageError(`missing option(s): ${missing.map((m) => `--${m}`).join(', ')}`);
+        const result = await createTown(
+          ctx,
+          {
+            slug: values.slug,
+            nom: values.name,
+            nomUtilisateur: values['admin-username'],
+            motDePasse: values['admin-password'],
+            courriel: values['admin-email'] ?? '',
+          },
+          CLI_ACTOR,
+        );
+        if (result.kind === 'errors') {
+          const option: Record<string, string> = {
+            slug: '--slug',
+            nom: '--name',
+            nomUtilisateur: '--admin-username',
+            motDePasse: '--admin-password',
+            courriel: '--admin-email',
+          };
+          throw new UsageError(result.errors.map((e) => `${option[e.field] ?? e.field}: ${e.message}`).join('\n'));
+        }
+        logger.info({ town: result.town.slug, admin: result.admin.username }, 'town created');
+        console.log(
+          `Town "${result.town.name}" created at /${result.town.slug}/ with its admin "${result.admin.username}": sign in at /${result.town.slug}/agents/connexion`,
+        );
+        return 0;
+      }
+      case 'export-town': {
+        const { values } = parseArgs({ args: rest, options: { slug: { type: 'string' }, out: { type: 'string' } }, strict: true });
+        if (!values.slug || !values.out) throw new UsageError('--slug and --out are required');
+        const archive = await exportTown(ctx, values.slug, CLI_ACTOR);
+        if (!archive) throw new UsageError(`unknown town: ${values.slug}`);
+        await pipeline(archive.stream, createWriteStream(values.out));
+        const rows = archive.manifest.reduce((sum, e) => sum + e.rows, 0);
+        console.log(
+          `Town ${archive.town.slug} exported to ${values.out}: ${archive.manifest.length} tables, ${rows} rows, ${archive.files} stored files.`,
+        );
+        return 0;
+      }
+      case 'remove-town': {
+        const { values } = parseArgs({ args: rest, options: { slug: { type: 'string' }, confirm: { type: 'string' } }, strict: true });
+        if (!values.slug) throw new UsageError('--slug is required');
+        if (values.confirm !== values.slug) throw new UsageError('--confirm must repeat the slug of the town to remove');
+        const result = await removeTown(ctx, values.slug, { confirmation: values.confirm }, CLI_ACTOR);
+        if (result.kind === 'not_found') throw new UsageError(`unknown town: ${values.slug}`);
+        if (result.kind === 'errors') throw new UsageError(result.errors.map((e) => e.message).join('\n'));
+        // The log line, beside the operator_events row written with the removal.
+        logger.warn({ town: result.town.slug, rows: result.rows }, 'town removed');
+        console.log(`Town ${result.town.slug} (${result.town.name}) removed: ${result.rows} rows deleted.`);
+        return 0;
+      }
+      case 'create-operator': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { username: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } },
+          strict: true,
+        });
+        if (!values.username || !values.password) throw new UsageError('--username and --password are required');
+        const result = await createOperator(ctx, { username: values.username, password: values.password, displayName: values.name ?? '' });
+        if (result.kind === 'errors') throw new UsageError(result.errors.map((e) => `--${e.field}: ${e.message}`).join('\n'));
+        console.log(`Operator "${result.operator.username}" created: sign in at /exploitation/connexion`);
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command: ${command}`);
     }
@@ -137,6 +229,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+const CLI_ACTOR = { operatorId: null, actorLabel: 'ligne de commande', ip: null };
 
 /**
  * While `npm start` runs, its embedded server owns .data/pg: use that server rather than

@@ -402,6 +402,15 @@ export const urls = {
     `${t(town)}/agents/statistiques/demandes.csv${queryString(query)}`,
   agentStatisticsCaf: (town: TownRef, query?: { mois?: string }) => `${t(town)}/agents/statistiques/caf${queryString(query)}`,
   agentStatisticsCafCsv: (town: TownRef, query?: { mois?: string }) => `${t(town)}/agents/statistiques/caf.csv${queryString(query)}`,
+
+  // The host's operators (issue 20, ADR 0024): outside any town
+  operatorHome: () => '/exploitation',
+  operatorSignIn: () => '/exploitation/connexion',
+  operatorSignOut: () => '/exploitation/deconnexion',
+  operatorTowns: () => '/exploitation/communes',
+  operatorNewTown: () => '/exploitation/communes/nouvelle',
+  operatorExportTown: (slug: string) => `/exploitation/communes/${slug}/export`,
+  operatorRemoveTown: (slug: string) => `/exploitation/communes/${slug}/suppression`,
 } as const;
 
 /** The statistics page's filters, as its links carry them. */

@@ -59,10 +59,10 @@ function demoFamilies(postalCode: string, city: string, school: string): DemoFam
   ];
 }
 
-const DEFAULT_POLICY = { minLength: 8, upper: false, lower: true, digit: true };
-const DEFAULT_DEADLINE = { kind: 'days_before', days: 15, calendar: 'calendar' };
+export const DEFAULT_POLICY = { minLength: 8, upper: false, lower: true, digit: true };
+export const DEFAULT_DEADLINE = { kind: 'days_before', days: 15, calendar: 'calendar' };
 
-const CGU = `CONDITIONS GÉNÉRALES D'UTILISATION DU SERVICE EN LIGNE
+export const CGU = `CONDITIONS GÉNÉRALES D'UTILISATION DU SERVICE EN LIGNE
 
 Article 1 – Objet
 La ville propose un guichet en ligne pour le service périscolaire contribuant à simplifier les démarches administratives des usagers. L'utilisation du Service est facultative et gratuite hors coûts de connexion. Les usagers choisissent librement les services en ligne auxquels ils souhaitent accéder de façon privilégiée et les données qu'ils souhaitent conserver dans leur compte citoyen. Toute utilisation du Service suppose la consultation et l'acceptation préalable des présentes conditions générales d'utilisation (CGU).
@@ -85,7 +85,7 @@ L'usager s'engage à fournir des informations exactes et à signaler tout change
 Article 7 – Modification des CGU
 La Collectivité peut modifier les présentes CGU. Toute nouvelle version doit être acceptée par l'usager lors de sa connexion suivante.`;
 
-const mentionsLegales = (townName: string) => `MENTIONS LÉGALES
+export const mentionsLegales = (townName: string) => `MENTIONS LÉGALES
 
 Éditeur : ${townName}.
 Directeur de la publication : le maire ou le président de la collectivité.

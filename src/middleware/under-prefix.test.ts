@@ -103,7 +103,7 @@ describe("the app's gates", () => {
       }
     };
     findGates((app as unknown as { router: { stack: LayerLike[] } }).router.stack);
-    expect(gates.map((g) => g.prefixes[0])).toEqual(['/mon-espace', '/agents', '/creer-mon-espace', '/paiement']);
+    expect(gates.map((g) => g.prefixes[0])).toEqual(['/exploitation', '/mon-espace', '/agents', '/creer-mon-espace', '/paiement']);
     for (const gate of gates) {
       expect(gate.paths.length).toBeGreaterThan(0);
       const outside = gate.paths.filter((p) => !gate.prefixes.some((prefix) => p === prefix || p.startsWith(`${prefix}/`)));
