@@ -170,6 +170,26 @@ describe('PostgreSQL down', () => {
   });
 });
 
+describe('a connection ended by the server while a transaction holds it', () => {
+  // What PostgreSQL does to every session when it stops (fast shutdown: 57P01). Without a
+  // listener on the checked-out client, node-postgres throws an unhandled 'error': the process dies.
+  it('fails that transaction, keeps the process alive, and the pool goes on with a new connection', async () => {
+    const pool = createPool(db.url, logger, 2);
+    try {
+      const client = await pool.connect();
+      await client.query('begin');
+      const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+      await db.pool.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+      await sleep(300); // the FATAL message arrives while no statement runs on the client
+      await expect(client.query('select 1')).rejects.toThrow();
+      client.release();
+      expect((await pool.query<{ one: number }>('select 1 as one')).rows[0]!.one).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 describe('the database disk full', () => {
   it('says in French that nothing could be saved, writes nothing half, and saves once space is back', async () => {
     const activityId = await createActivity(db.pool, 'tarnos', { name: 'Cantine disque plein' });
