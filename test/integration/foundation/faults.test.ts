@@ -1,18 +1,21 @@
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
-import { loadConfig } from '../../../src/config.js';
+import { loadConfig, type Config } from '../../../src/config.js';
 import { createPool } from '../../../src/db/pool.js';
+import { enqueueJob } from '../../../src/jobs/enqueue.js';
 import { JobQueue } from '../../../src/jobs/queue.js';
 import { FixedClock } from '../../../src/lib/clock.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { createSessionStore } from '../../../src/middleware/session.js';
-import { TEST_CAPTCHA } from '../../helpers/app.js';
+import * as payments from '../../../src/repositories/payments.repository.js';
+import { TEST_CAPTCHA, type TestApp } from '../../helpers/app.js';
 import { signInAgent } from '../../helpers/auth.js';
 import { createAgentFixture } from '../../helpers/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { page } from '../../helpers/html.js';
 import { TcpProxy } from '../../helpers/tcp-proxy.js';
+import { bankBody, familyToPay, notify, pendingPayment, receiptMails } from '../payments/online-payment.js';
 import { createActivity, enrolledFamily, prepareBooking } from '../reservations/helpers.js';
 
 /**
@@ -29,6 +32,8 @@ let proxy: TcpProxy;
 let appPool: ReturnType<typeof createPool>;
 let queue: JobQueue;
 let http: ReturnType<typeof createApp>;
+let clock: FixedClock;
+let config: Config;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -39,7 +44,7 @@ beforeAll(async () => {
   viaProxy.port = String(proxy.port);
   // A short connection timeout, so a cut answers fast; production's is 5 s (pool.ts).
   appPool = createPool(viaProxy.toString(), logger, 4);
-  const config = loadConfig({
+  config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: viaProxy.toString(),
     SESSION_SECRET: 'test-secret-test-secret-test-secret-0123456789',
@@ -47,7 +52,7 @@ beforeAll(async () => {
     CAPTCHA_TEST_SOLUTION: TEST_CAPTCHA,
     LOG_LEVEL: 'silent',
   });
-  const clock = new FixedClock(NOW);
+  clock = new FixedClock(NOW);
   // Creates the queues the app's writes insert jobs into; it runs nothing and is not cut.
   queue = await new JobQueue({ pool: db.pool, clock, config, logger, work: false }).start();
   http = createApp({ config, pool: appPool, logger, clock, sessionStore: createSessionStore(appPool, logger) });
@@ -167,6 +172,58 @@ describe('PostgreSQL down', () => {
       [f.childId],
     );
     expect(all).toEqual([]);
+  });
+});
+
+describe('a payment notified while the database is down', () => {
+  it('is left for the scheduled check (ADR 0017), then applied once however often it comes back', async () => {
+    // The payments helpers take a TestApp: this file's app, its database and its queue.
+    const t = {
+      app: http,
+      db,
+      clock,
+      config,
+      jobs: queue,
+      agent: agentOf,
+      deliverMail: () => queue.runDue('mail'),
+      close: async () => undefined,
+    } satisfies TestApp;
+    const f = await familyToPay(t, 'PAIEPANNE', ['2026-10']);
+    const payment = await pendingPayment(t, f.agent, f.slug, f.townId, [f.invoices[0]!.id]);
+    const body = bankBody(t, payment);
+
+    proxy.cut();
+    try {
+      // A provider that does not send again: acknowledged "later", the scheduled check will ask it.
+      const refused = await notify(t, f.slug, body);
+      expect([refused.status, refused.text]).toEqual([200, 'later']);
+      // The family's browser coming back: the French 503 page.
+      expect((await f.agent.get(`/${f.slug}/paiement/retour/${payment.id}`)).status).toBe(503);
+    } finally {
+      proxy.restore();
+    }
+    expect((await payments.findPayment(db.pool, f.townId, payment.id))?.status).toBe('pending');
+
+    // Back: the provider's retry, the browser's return and a replay, at once and again.
+    const again = await Promise.all([
+      notify(t, f.slug, body),
+      f.agent.get(`/${f.slug}/paiement/retour/${payment.id}`),
+      notify(t, f.slug, body),
+    ]);
+    for (const res of again) expect(res.status).toBeLessThan(500);
+    expect((await notify(t, f.slug, body)).status).toBeLessThan(500);
+    // And the scheduled check, five minutes on, asks the bank about it once more: nothing changes.
+    clock.advance(6 * 60 * 1000);
+    try {
+      await enqueueJob(db.pool, 'payments-check', {});
+      expect(await queue.runDue('payments-check')).toBe(1);
+    } finally {
+      clock.set(NOW);
+    }
+    expect((await payments.findPayment(db.pool, f.townId, payment.id))?.status).toBe('paid');
+    const applied = (await payments.listPaymentEvents(db.pool, f.townId, payment.id)).filter((e) => e.outcome === 'applied');
+    expect(applied).toHaveLength(1);
+    expect(await receiptMails(t, f.parent.email)).toBe(1);
   });
 });
 
