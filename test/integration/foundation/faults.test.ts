@@ -139,10 +139,22 @@ describe('PostgreSQL down', () => {
       begin perform pg_sleep(1); return new; end $$;
       create trigger test_slow_write before insert on reservations for each statement execute function test_slow_write();`);
     try {
-      const inFlight = f.agent.post(booking.path).type('form').send(booking.fields);
+      // Sent now (a supertest request leaves only when awaited or then-ed).
+      const inFlight = f.agent
+        .post(booking.path)
+        .type('form')
+        .send(booking.fields)
+        .then((res) => res);
       const { rows: submissionsBefore } = await db.pool.query(`select count(*)::int as n from reservation_submissions`);
-      // Cut once the transaction has begun writing (its submission is inserted, uncommitted).
-      await sleep(600);
+      // Cut once the transaction is writing (its submission inserted, uncommitted; the reservations' insert sleeping).
+      for (let waited = 0; ; waited += 50) {
+        const { rowCount } = await db.pool.query(
+          `select 1 from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep' and state = 'active'`,
+        );
+        if (rowCount) break;
+        if (waited > 10_000) throw new Error('the save never reached its reservations');
+        await sleep(50);
+      }
       proxy.cut();
       const res = await inFlight;
       expect(res.status).toBe(503);
