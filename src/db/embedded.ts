@@ -10,6 +10,12 @@ export interface EmbeddedDatabase {
   adminUrl: string;
   urlFor(database: string): string;
   stop(): Promise<void>;
+  /**
+   * Stops the server (a fast shutdown, as `pg_ctl stop` does) and starts it again on the same
+   * data: the fault bench's database outage (scripts/bench-faults.ts). Persistent servers only.
+   */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 const USER = 'postgres';
@@ -90,6 +96,12 @@ export async function startEmbeddedPostgres(options: {
       watchdog.release();
       fs.rmSync(ownerFile(dataDir), { force: true });
     },
+    pause: async () => {
+      // A non-persistent server's stop() deletes its data directory.
+      if (options.persistent === false) throw new Error('only a persistent embedded server can be paused');
+      await server.stop();
+    },
+    resume: () => server.start(),
   };
 }
 

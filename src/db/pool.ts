@@ -25,6 +25,12 @@ export function createPool(connectionString: string, logger: Logger, max = 10): 
   // An idle client losing its connection (database restart) emits here; without a
   // listener the process would crash. The pool drops the client and makes a new one.
   pool.on('error', (err) => logger.warn({ err }, 'idle database client error'));
+  // A client checked out (a transaction between two statements) has no pool listener: the server
+  // ending its connection then (a restart, a shutdown: 57P01) would throw an unhandled 'error' and
+  // end the process. Its next statement fails instead, and the pool drops it on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.warn({ err }, 'database client lost its connection'));
+  });
   return pool;
 }
 

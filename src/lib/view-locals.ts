@@ -577,7 +577,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'errors/413.ejs': { sha: '121d125a2a0aff54', names: ['town', 'urls'] },
   'errors/429.ejs': { sha: 'debe5291762317bc', names: ['town', 'urls'] },
   'errors/500.ejs': { sha: '7bef7ad99a900b73', names: ['reference', 'town', 'urls'] },
-  'errors/503.ejs': { sha: 'ca338c1aa18d54f2', names: ['reference'] },
+  'errors/503.ejs': { sha: '4a6d4b0d30d45dfa', names: ['notSaved', 'reference'] },
   'errors/csrf.ejs': { sha: 'a4ab20f5c8630c4a', names: ['town', 'urls'] },
   'franceconnect/first-use.ejs': { sha: 'd1d69a7bd11e4a55', names: ['claims', 'town', 'urls'] },
   'franceconnect/refused.ejs': { sha: 'aee7d186120851ac', names: ['message', 'town', 'urls'] },

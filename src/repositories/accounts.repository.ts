@@ -276,6 +276,11 @@ export async function findTokenForUpdate(
   return rows[0];
 }
 
+/** Ties a token to what it needs after its insert (a reset link: the id of the mail that carries it). */
+export async function setTokenPayload(db: Queryable, tokenHash: string, payload: string): Promise<void> {
+  await db.query(`update account_tokens set payload = $2 where token_hash = $1`, [tokenHash, payload]);
+}
+
 export async function markTokenUsed(db: Queryable, id: string, now: Date): Promise<void> {
   await db.query(`update account_tokens set used_at = $2 where id = $1`, [id, now]);
 }

@@ -84,6 +84,12 @@ export async function recordFailedAttempt(db: Queryable, id: string, final: bool
   ]);
 }
 
+/** When the mail left (null while it waits, e.g. through an SMTP outage). */
+export async function findSentAt(db: Queryable, id: string): Promise<Date | null> {
+  const { rows } = await db.query<{ sentAt: Date | null }>(`select sent_at as "sentAt" from mail_outbox where id = $1`, [id]);
+  return rows[0]?.sentAt ?? null;
+}
+
 export async function markSent(db: Queryable, id: string, at: Date, transport: string): Promise<void> {
   await db.query(
     `update mail_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, transport = $3, last_error = null where id = $1`,

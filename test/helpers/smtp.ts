@@ -19,6 +19,9 @@ export class TestSmtpServer {
   #server: SMTPServer | undefined;
   port = 0;
 
+  /** `ackDelayMs`: how long the server holds its "250 OK" after a mail's data (a slow server; the crash test's window). */
+  constructor(private readonly options: { ackDelayMs?: number } = {}) {}
+
   async start(port = this.port): Promise<void> {
     this.#server = new SMTPServer({
       authOptional: true,
@@ -35,7 +38,8 @@ export class TestSmtpServer {
             subject: decodeSubject(raw),
             text: decodeQuotedPrintable(raw),
           });
-          callback();
+          if (this.options.ackDelayMs) setTimeout(() => callback(), this.options.ackDelayMs);
+          else callback();
         });
       },
     });

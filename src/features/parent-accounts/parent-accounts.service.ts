@@ -9,6 +9,7 @@ import { normaliseEmail } from '../../lib/zod-fields.js';
 import * as accounts from '../../repositories/accounts.repository.js';
 import type { Account, AddressFields, IdentityFields, PhoneFields } from '../../repositories/accounts.repository.js';
 import { currentText, type Town } from '../../repositories/towns.repository.js';
+import { findSentAt } from '../../repositories/mail-outbox.repository.js';
 import * as guard from '../auth/sign-in-guard.js';
 import { absoluteUrl, urls } from '../../routes.js';
 import type { ServiceContext } from '../../deps.js';
@@ -337,7 +338,7 @@ export async function requestPasswordReset(ctx: ServiceContext, town: Town, iden
     // Over the recipient's budget: no new link (the last one sent still works) and no mail.
     if (!(await mayMail(db, ctx.clock, 'password-reset', account.email))) return;
     const token = await issueToken(db, ctx, account.id, 'password_reset', RESET_TTL_MS);
-    await enqueueMail(db, {
+    const mailId = await enqueueMail(db, {
       townId: town.id,
       to: account.email,
       template: 'password-reset',
@@ -349,7 +350,19 @@ export async function requestPasswordReset(ctx: ServiceContext, town: Town, iden
         username: account.username,
       },
     });
+    await accounts.setTokenPayload(db, hashToken(token), mailId);
   });
+}
+
+/**
+ * A reset link lasts RESET_TTL_MS from the later of its request and its mail's sending: after an
+ * SMTP outage longer than that, the link that finally arrives still works (docs/pannes.md).
+ * Nobody could use it before its mail left, so this lengthens no exposure.
+ */
+async function resetExpired(db: Queryable, row: accounts.AccountToken, now: Date): Promise<boolean> {
+  if (row.expiresAt.getTime() > now.getTime()) return false;
+  const sentAt = row.payload ? await findSentAt(db, row.payload) : null;
+  return !sentAt || sentAt.getTime() + RESET_TTL_MS <= now.getTime();
 }
 
 export type TokenCheck = { kind: 'valid'; account: Account } | { kind: 'expired' } | { kind: 'used' } | { kind: 'invalid' };
@@ -360,7 +373,7 @@ export async function checkResetToken(ctx: ServiceContext, town: Town, token: st
   const row = await accounts.findTokenForUpdate(ctx.pool, town.id, 'password_reset', hashToken(token));
   if (!row || row.cancelledAt) return { kind: 'invalid' };
   if (row.usedAt) return { kind: 'used' };
-  if (row.expiresAt.getTime() <= ctx.clock.now().getTime()) return { kind: 'expired' };
+  if (await resetExpired(ctx.pool, row, ctx.clock.now())) return { kind: 'expired' };
   const account = await accounts.findAccountById(ctx.pool, town.id, row.accountId);
   return account ? { kind: 'valid', account } : { kind: 'invalid' };
 }
@@ -382,7 +395,7 @@ export async function resetPassword(ctx: ServiceContext, town: Town, token: stri
     const now = ctx.clock.now();
     if (!row || row.cancelledAt) return { kind: 'invalid' } as const;
     if (row.usedAt) return { kind: 'used' } as const;
-    if (row.expiresAt.getTime() <= now.getTime()) return { kind: 'expired' } as const;
+    if (await resetExpired(db, row, now)) return { kind: 'expired' } as const;
     await accounts.markTokenUsed(db, row.id, now);
     await accounts.updatePassword(db, row.accountId, hash, null, now);
     // The link proved the mailbox: the owner is never left locked out by a stranger's failures.

@@ -6,7 +6,9 @@ import { registerAccount, type RegistrationInput } from '../../../src/features/p
 import { enqueueJob } from '../../../src/jobs/enqueue.js';
 import { JobQueue, TASKS, type Task } from '../../../src/jobs/queue.js';
 import { createLogger } from '../../../src/lib/logger.js';
-import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { createTestApp, csrfFrom, csrfToken, type TestApp } from '../../helpers/app.js';
+import { page } from '../../helpers/html.js';
+import { createActivity, enrolledFamily, postForm, prepareBooking } from '../reservations/helpers.js';
 import { registrationInput, town } from '../../helpers/fixtures.js';
 import { linksIn, TestSmtpServer } from '../../helpers/smtp.js';
 import { CRASH_EXPIRY_SECONDS, CRASH_TASKS } from '../../helpers/queue-tasks.js';
@@ -165,7 +167,7 @@ describe('one job queue', () => {
 });
 
 describe('mail through an SMTP outage', () => {
-  it('delivers every mail exactly once when SMTP comes back, with links still valid', async () => {
+  it('every form that mails succeeds while SMTP is down; each mail is delivered exactly once when it is back, with links still valid', async () => {
     const smtp = new TestSmtpServer();
     await smtp.start();
     const port = smtp.port;
@@ -187,19 +189,64 @@ describe('mail through an SMTP outage', () => {
         const result = await registerAccount({ pool: t.db.pool, clock: t.clock, config: t.config }, villennes, registration(email, i));
         expect(result.kind).toBe('created');
       }
+      // The other forms that mail, as a parent posts them: each answers as if SMTP were up.
+      const activityId = await createActivity(t.db.pool, 'tarnos', { name: 'Cantine sans courriel' });
+      const family = await enrolledFamily(t.db.pool, () => t.agent(), 'tarnos', activityId, 'COURRIEL');
+      const forgot = t.agent();
+      const forgotToken = await csrfToken(forgot, '/tarnos/mot-de-passe-oublie');
+      const askReset = await forgot
+        .post('/tarnos/mot-de-passe-oublie')
+        .type('form')
+        .send({ _csrf: forgotToken, identifiant: family.email });
+      expect(askReset.status).toBe(200);
+      const dossierPath = `/tarnos/mon-espace/enfants/${family.childId}/dossier`;
+      const dossier = await postForm(family.agent, dossierPath, dossierPath, { allergies: 'Arachide', droitImage: 'oui', partSeul: 'non' });
+      expect(dossier.status).toBe(303);
+      const booking = await prepareBooking(family.agent, 'tarnos', family.childId, family.enrolmentId, ['2026-12-17', '2026-12-18']);
+      expect((await family.agent.post(booking.path).type('form').send(booking.fields)).status).toBe(303);
+      const { rows: queued } = await t.db.pool.query<{ to: string; subject: string }>(
+        `select to_address as "to", subject from mail_outbox order by to_address, subject`,
+      );
+      expect(queued.filter((m) => m.to === family.email).map((m) => m.subject)).toEqual(
+        expect.arrayContaining([
+          'Réinitialisation de votre mot de passe',
+          'Votre demande a bien été envoyée',
+          expect.stringMatching(/^Votre réservation est confirmée/),
+        ]),
+      );
+
       // The worker tries while SMTP is down: every mail fails at least once, none is lost.
       await until(async () => {
         const { rows } = await t.db.pool.query(`select count(*)::int as n from mail_outbox where attempts >= 1 and status = 'pending'`);
-        return rows[0].n === 3;
-      }, 10_000);
+        return rows[0].n === queued.length;
+      }, 15_000);
 
-      t.clock.advance(6 * 60 * 60 * 1000); // a long outage, in the app's time
+      t.clock.advance(6 * 60 * 60 * 1000); // a long outage, in the app's time: longer than a reset link's 30 minutes
       await smtp.start(port);
-      await until(() => smtp.mails.length >= 3, 15_000);
+      await until(() => smtp.mails.length >= queued.length, 15_000);
       await sleep(3000); // any second copy would arrive now
+      // Exactly once: what SMTP received is what the outbox holds, mail for mail.
+      const received = smtp.mails.map((m) => ({ to: m.to[0]!, subject: m.subject }));
+      const byKey = (m: { to: string; subject: string }) => `${m.to} ${m.subject}`;
+      expect(received.map(byKey).sort()).toEqual(queued.map(byKey).sort());
       for (const email of emails) expect(smtp.to(email)).toHaveLength(1);
       const { rows } = await t.db.pool.query(`select status from mail_outbox`);
       expect(rows.every((r) => r.status === 'sent')).toBe(true);
+
+      // The reset link, requested 6 hours ago but mailed just now, still works.
+      const resetLink = new URL(linksIn(smtp.to(family.email).find((m) => m.subject === 'Réinitialisation de votre mot de passe')!)[0]!);
+      const resetForm = await forgot.get(resetLink.pathname + resetLink.search);
+      expect(page(resetForm).heading()).toBe('Choisissez un nouveau mot de passe');
+      const reset = await forgot
+        .post('/tarnos/reinitialiser-mot-de-passe')
+        .type('form')
+        .send({
+          _csrf: csrfFrom(resetForm.text),
+          jeton: resetLink.searchParams.get('jeton'),
+          motDePasse: 'Riviere-Claire-2027',
+          confirmationMotDePasse: 'Riviere-Claire-2027',
+        });
+      expect(reset.status).toBe(303);
 
       for (const email of emails) {
         const link = linksIn(smtp.to(email)[0]!).find((l) => l.includes('/activation?'))!;
