@@ -66,6 +66,8 @@ const ACTIVITIES = [
   { name: 'Mercredi loisirs (rush)', weekdays: [3], capacity: Math.round(PARENTS * 0.1) },
 ];
 const TEMPLATE_DB = 'espace_famille_rush_template';
+/** How long the one hash of the setup took: each sign-in verifies one, on the server. */
+let argon2Ms = 0;
 
 interface Parent {
   i: number;
@@ -224,7 +226,9 @@ async function prepareTemplate(adminUrl: string, url: string): Promise<{ activit
       activityIds.push(rows[0]!.id);
     }
     // One hash for every account: 1,000 argon2 hashes would take longer than the rush.
+    const hashStart = performance.now();
     const hash = await hashPassword(PASSWORD);
+    argon2Ms = performance.now() - hashStart;
     const { rows: cgu } = await pool.query<{ v: number | null }>(
       `select max(version) as v from town_texts where town_id = $1 and kind = 'cgu'`,
       [townId],
@@ -282,7 +286,11 @@ async function prepareTemplate(adminUrl: string, url: string): Promise<{ activit
 }
 
 /** `src/server.ts` as `npm start` runs it in production, with `workers` app processes. */
-async function spawnApp(databaseUrl: string, workers: number, smtpPort: number): Promise<{ url: string; stop: () => Promise<void> }> {
+async function spawnApp(
+  databaseUrl: string,
+  workers: number,
+  smtpPort: number,
+): Promise<{ url: string; cpuSeconds: () => number; stop: () => Promise<void> }> {
   const port = await freePort();
   const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT_DIR, 'src/server.ts')], {
     cwd: ROOT_DIR,
@@ -326,7 +334,7 @@ async function spawnApp(databaseUrl: string, workers: number, smtpPort: number):
   }
   // The first worker answers; the others may still be loading their modules.
   await sleep(workers > 1 ? 8_000 : 1_000);
-  return { url, stop };
+  return { url, cpuSeconds: () => treeCpuSeconds(proc.pid!), stop };
 }
 
 interface Reconciliation {
@@ -386,7 +394,9 @@ async function reconcile(databaseUrl: string, activityIds: string[], visits: Vis
         `the database holds ${count(heldMap, 'booked')} and ${count(heldMap, 'waiting')}` +
         (inDoubt.size ? ` (${inDoubt.size} parents without an answer to VALIDER left out)` : ''),
     );
-    lines.push(`  missing from the database: ${missing}; in the database but not told: ${extra}${unread ? ` (${unread} result pages unread)` : ''}`);
+    lines.push(
+      `  missing from the database: ${missing}; in the database but not told: ${extra}${unread ? ` (${unread} result pages unread)` : ''}`,
+    );
     return {
       ok: oversold.length === 0 && missing === 0 && extra === 0,
       lines,
@@ -401,6 +411,26 @@ async function reconcile(databaseUrl: string, activityIds: string[], visits: Vis
   } finally {
     await client.end();
   }
+}
+
+/** CPU seconds (user + system) of a process and its live children (the supervisor and its workers). */
+function treeCpuSeconds(pid: number): number {
+  const cpuOf = (p: number) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return 0;
+    }
+  };
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // no such process any more
+  }
+  return cpuOf(pid) + children.reduce((n, c) => n + cpuOf(c), 0);
 }
 
 function percentiles(samples: number[]): { p50: number; p95: number; p99: number } {
@@ -448,13 +478,23 @@ async function main(): Promise<void> {
         process.stdout.write(`  ${label}, run ${r + 1}: ${PARENTS} parents over ${WINDOW_MS / 1000} s… `);
         const loadAtStart = loadAverage();
         const start = performance.now() + 200;
+        const appCpuBefore = app.cpuSeconds();
+        const clientCpuBefore = process.cpuUsage();
         const visits = await Promise.all(parents.map((p, k) => visit(app.url, p, start + (k * WINDOW_MS) / PARENTS)));
         const seconds = (performance.now() - start) / 1000;
+        // Where the machine's time went: the app's processes, and this load generator.
+        const appCpu = app.cpuSeconds() - appCpuBefore;
+        const clientUsage = process.cpuUsage(clientCpuBefore);
+        const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
         await app.stop();
         stops.shift();
         const requests = visits.reduce((n, v) => n + v.steps.length, 0);
         const errors = visits.filter((v) => v.error);
         console.log(`${requests} requests in ${seconds.toFixed(1)} s, ${errors.length} parents with an error`);
+        console.log(
+          `    CPU: the app's processes ${appCpu.toFixed(1)} s (${((appCpu * 1000) / PARENTS).toFixed(0)} ms a parent, ` +
+            `argon2id ${argon2Ms.toFixed(0)} ms of it at most), the load generator ${clientCpu.toFixed(1)} s; load average ${loadAverage().join(' ')}`,
+        );
         const reasons = new Map<string, number>();
         for (const v of errors) reasons.set(v.error!, (reasons.get(v.error!) ?? 0) + 1);
         for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`    ${n} × ${reason}`);
@@ -473,6 +513,10 @@ async function main(): Promise<void> {
           requests,
           seconds: Math.round(seconds * 10) / 10,
           loadAtStart,
+          loadAtEnd: loadAverage(),
+          appCpuSeconds: Math.round(appCpu * 10) / 10,
+          clientCpuSeconds: Math.round(clientCpu * 10) / 10,
+          argon2Ms: Math.round(argon2Ms),
           saves: visits.filter((v) => v.saved).length,
           parentsWithError: errors.length,
           errors: Object.fromEntries(reasons),
