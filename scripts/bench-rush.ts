@@ -59,10 +59,10 @@ const MONTH = '2027-03';
 /**
  * Two activities whose places run out: every family's child is enrolled in the first
  * (weekdays, 400 places for 500 asking each day), and every other one also in the second
- * (Wednesdays, 100 places for 500 asking). Even parents save the first, odd ones the second.
+ * (Wednesdays, 100 places for 500 asking). Odd-numbered parents save the first, even ones the second.
  */
 const ACTIVITIES = [
-  { name: 'Accueil du soir (rush)', weekdays: [1, 2, 3, 4, 5], capacity: Math.round((PARENTS * 0.4) / 1) },
+  { name: 'Accueil du soir (rush)', weekdays: [1, 2, 3, 4, 5], capacity: Math.round(PARENTS * 0.4) },
   { name: 'Mercredi loisirs (rush)', weekdays: [3], capacity: Math.round(PARENTS * 0.1) },
 ];
 const TEMPLATE_DB = 'espace_famille_rush_template';
@@ -250,7 +250,7 @@ async function prepareTemplate(adminUrl: string, url: string): Promise<{ activit
          from families f where f.town_id = $1 and f.cle_enfance like 'RUSH-%'`,
       [townId, hash, cgu[0]?.v ?? null],
     );
-    // Everyone in the first activity; even-numbered families' children (n odd → second) also in the second.
+    // Everyone in the first activity; even-numbered families' children also in the second.
     await pool.query(
       `insert into enrolments (town_id, activity_id, child_id, start_date, end_date)
        select $1, $2, c.id, '2027-01-04', '2027-06-30' from children c join families f on f.id = c.family_id
