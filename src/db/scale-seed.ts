@@ -39,6 +39,13 @@ export interface ScaleSeedOptions {
    * 2026-2027 school year): attendance is recorded and months are invoiced before it.
    */
   today?: string;
+  /**
+   * Groupes scolaires (each a maternelle, an élémentaire, a canteen and evening care; a
+   * leisure centre for four). Default: one per 2,500 families. A test seeding a slice of a
+   * large town passes the large town's number (40 for 100,000 families), so that each
+   * activity holds the same share of the town, and the planner sees the same selectivity.
+   */
+  groups?: number;
   /** A hash of SCALE_PASSWORD already computed (tests reuse theirs); computed once otherwise. */
   passwordHash?: string;
   log?: (line: string) => void;
@@ -353,7 +360,7 @@ export async function seedScaleTown(pool: pg.Pool, options: ScaleSeedOptions): P
   const townName = options.name ?? 'Ville de Grandeville';
   const log = options.log ?? (() => undefined);
   const today = clampDay(options.today ?? parisToday());
-  const groups = Math.max(2, Math.ceil(n / FAMILIES_PER_GROUP));
+  const groups = options.groups ?? Math.max(2, Math.ceil(n / FAMILIES_PER_GROUP));
   const centres = Math.max(1, Math.ceil(groups / 4));
   const activities = plan(groups, centres);
   const started = performance.now();
@@ -695,14 +702,19 @@ export async function seedScaleTown(pool: pg.Pool, options: ScaleSeedOptions): P
       // About one request a family since September, of the kinds families make most.
       await q(
         `insert into requests (town_id, family_id, account_id, child_id, type, status, summary, created_at, updated_at, decided_at, agent_id)
-         select x.town_id, x.family_id, x.account_id, x.child_id, x.type, x.status, x.summary, x.created_at, x.created_at + interval '2 days',
-                case when x.status in ('accepted', 'refused') then x.created_at + interval '2 days' end,
-                case when x.status <> 'sent' then (select id from agents where town_id = x.town_id and username = 'agent') end
+         select y.town_id, y.family_id, y.account_id, y.child_id, y.type, y.status, y.summary, y.created_at, y.created_at + interval '2 days',
+                case when y.status in ('accepted', 'refused') then y.created_at + interval '2 days' end,
+                case when y.status <> 'sent' then (select id from agents where town_id = y.town_id and username = 'agent') end
            from (
+           -- The services answer within days: only the last week's requests are still open, and
+           -- a few older ones wait for the family's complement.
+           select x.*,
+                  case when x.created_at > $2::date - 7 then (array['sent', 'sent', 'in_progress', 'complement_requested'])[1 + x.roll % 4]
+                       when x.roll = 0 then 'complement_requested' when x.roll < 4 then 'refused' else 'accepted' end as status
+             from (
              select a.town_id, a.family_id, a.id as account_id, case when (no + k) % 4 in (0, 2) then ch.id end as child_id,
                     (array['child_update', 'contact_change', 'enrolment', 'quotient_declaration'])[1 + (no + k) % 4] as type,
-                    (array['accepted', 'accepted', 'accepted', 'refused', 'sent', 'in_progress', 'accepted', 'complement_requested',
-                           'accepted', 'sent'])[1 + (no * 7 + k) % 10] as status,
+                    (no * 7 + k) % 20 as roll,
                     (array['Modification du dossier de ', 'Changement de coordonnées de ', 'Inscription de ', 'Quotient familial de '])[1 + (no + k) % 4]
                       || a.first_names || ' ' || a.last_name as summary,
                     timestamptz '2026-09-02 09:00+02' + make_interval(mins => ((no * 7919 + k * 104729) % greatest(60, ($2::date - date '2026-09-03') * 1440)))
@@ -712,7 +724,7 @@ export async function seedScaleTown(pool: pg.Pool, options: ScaleSeedOptions): P
                cross join generate_series(1, 2) k
                left join lateral (select id from children where family_id = a.family_id order by birth_date limit 1) ch on true
               where a.town_id = $1 and (k = 1 or no % 3 = 0) and no % 4 <> 1
-           ) x`,
+           ) x) y`,
         [townId, today],
       );
       await q(
