@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { publicHolidayName } from '../lib/calendar/business.js';
-import { eachDay, isoWeekday } from '../lib/calendar/days.js';
+import { eachDay, isoWeekday, parisDay, shiftMonth } from '../lib/calendar/days.js';
 import { hashPassword } from '../lib/passwords.js';
 import { schoolHolidays2026 } from './demo-activities.js';
 
@@ -262,10 +263,6 @@ const ENROL: Record<Kind, { sixteenths: number; schooled: boolean }> = {
   holidays: { sixteenths: 2, schooled: false },
 };
 
-function parisToday(): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
-}
-
 function plan(groups: number, centres: number): PlannedActivity[] {
   const list: PlannedActivity[] = [];
   for (let g = 1; g <= groups; g++) {
@@ -359,7 +356,7 @@ export async function seedScaleTown(pool: pg.Pool, options: ScaleSeedOptions): P
   const slug = options.slug ?? 'grandeville';
   const townName = options.name ?? 'Ville de Grandeville';
   const log = options.log ?? (() => undefined);
-  const today = clampDay(options.today ?? parisToday());
+  const today = clampDay(options.today ?? parisDay(new Date()));
   const groups = options.groups ?? Math.max(2, Math.ceil(n / FAMILIES_PER_GROUP));
   const centres = Math.max(1, Math.ceil(groups / 4));
   const activities = plan(groups, centres);
@@ -627,17 +624,26 @@ export async function seedScaleTown(pool: pg.Pool, options: ScaleSeedOptions): P
 
     // ---------------------------------------------------------------- reservations
     const stamp = `timestamptz '2026-08-28 10:00+02'`;
+    const idPrefix = randomBytes(8).toString('hex');
     await phase('reservations (school year)', () =>
       withoutSecondaryIndexes('reservations', async () => {
+        // Millions of rows go into two unique indexes that stay: written in the order of the
+        // (activity, child, day) one, with ids that grow (this run's random prefix, then a
+        // counter), each index is filled at its end instead of at random places that no cache
+        // holds. The ids are unique UUIDs like any other to the app.
+        await q(`create temp sequence if not exists scale_ids`);
+        await q(`set local work_mem = '512MB'`);
         for (const kind of Object.keys(BOOKS) as Kind[]) {
           await q(
-            `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at, created_at, updated_at)
-           select e.town_id, e.activity_id, e.id, e.child_id, d.day, 'booked', ${stamp}, ${stamp}, ${stamp}
-             from scale_activities a
-             join enrolments e on e.activity_id = a.id
-             cross join lateral unnest(a.days) d(day)
-            where a.kind = $1 and (${BOOKS[kind]})`,
-            [kind],
+            `insert into reservations (id, town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at, created_at, updated_at)
+             select ($2 || lpad(to_hex(nextval('scale_ids')), 16, '0'))::uuid, x.*
+               from (select e.town_id, e.activity_id, e.id, e.child_id, d.day, 'booked', ${stamp}, ${stamp}, ${stamp}
+                       from scale_activities a
+                       join enrolments e on e.activity_id = a.id
+                       cross join lateral unnest(a.days) d(day)
+                      where a.kind = $1 and (${BOOKS[kind]})
+                      order by e.activity_id, e.child_id, d.day) x`,
+            [kind, idPrefix],
           );
         }
         if (bulk) {
@@ -800,13 +806,17 @@ export async function seedScaleTown(pool: pg.Pool, options: ScaleSeedOptions): P
            cross join lateral (select s.month < $2::date and (hashtext(f.id::text || s.month::text) % 7) <> 0 as paid) pd`,
         [townId, months[months.length - 1]],
       );
-      await q(
-        `insert into invoice_lines (town_id, invoice_id, child_id, child_name, activity_id, activity_name, day, kind, category, unit_price_cents,
-                                    surcharge_bp, amount_cents, reason, tariff_id, qf, reservation_id, attendance_recorded)
-         select $1, i.id, l.child_id, l.child_name, l.activity_id, l.activity_name, l.day, l.kind, l.category, l.unit_price_cents,
-                l.surcharge_bp, l.amount_cents, l.reason, l.tariff_id, l.qf, l.reservation_id, true
-           from scale_lines l join invoices i on i.town_id = $1 and i.family_id = l.family_id and i.month = l.month`,
-        [townId],
+      // Like the reservations: ids that grow, the other indexes built again once filled.
+      await withoutSecondaryIndexes('invoice_lines', () =>
+        q(
+          `insert into invoice_lines (id, town_id, invoice_id, child_id, child_name, activity_id, activity_name, day, kind, category,
+                                      unit_price_cents, surcharge_bp, amount_cents, reason, tariff_id, qf, reservation_id, attendance_recorded)
+           select ($2 || lpad(to_hex(nextval('scale_ids')), 16, '0'))::uuid, $1, i.id, l.child_id, l.child_name, l.activity_id,
+                  l.activity_name, l.day, l.kind, l.category, l.unit_price_cents, l.surcharge_bp, l.amount_cents, l.reason, l.tariff_id, l.qf,
+                  l.reservation_id, true
+             from scale_lines l join invoices i on i.town_id = $1 and i.family_id = l.family_id and i.month = l.month`,
+          [townId, idPrefix],
+        ).then(() => undefined),
       );
       await q(
         `insert into billing_counters (town_id, regie_id, kind, year, last_number)
@@ -845,6 +855,7 @@ export async function seedScaleTown(pool: pg.Pool, options: ScaleSeedOptions): P
     });
 
     await q('drop table if exists scale_activities');
+    await q('drop sequence if exists scale_ids');
     await phase('analyze', () => q('analyze'));
     const counts = await countRows(client, townId);
     const seconds = (performance.now() - started) / 1000;
@@ -902,7 +913,7 @@ function invoicedMonths(today: string): string[] {
   return months;
 }
 
+/** The first day of the month after the one `month` ('YYYY-MM-01') starts. */
 function nextMonth(month: string): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+  return `${shiftMonth(month.slice(0, 7), 1)}-01`;
 }

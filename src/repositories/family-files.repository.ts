@@ -93,7 +93,10 @@ export async function searchFamilies(
                          where a.family_id = f.id and a.disabled_at is null) x), '[]') as adults,
             (select count(*)::int from accounts a where a.family_id = f.id and a.disabled_at is null) as "accountCount",
             count(*) over ()::int as total
-       from found join families f on f.id = found.id
+       -- Each family found read by its key: estimated by the LIKEs' selectivity, the matches
+       -- would otherwise be hashed against the whole families table. (offset 0 keeps the
+       -- planner from flattening the lookup into that join.)
+       from found cross join lateral (select * from families f where f.id = found.id offset 0) f
       order by fold_text(f.name), f.name, f.id
       limit $3 offset $4`,
     [townId, pattern, limit, offset],

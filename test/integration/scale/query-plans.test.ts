@@ -85,7 +85,8 @@ function wholeReads(node: PlanNode, tableOfIndex: Map<string, string>, found: { 
     const cond = node['Index Cond'] ?? node['Recheck Cond'];
     if (type === 'Seq Scan') found.push({ table, how: 'Seq Scan' });
     else if (/Index/.test(type) && type !== 'Bitmap Heap Scan' && !cond) found.push({ table, how: `${type} without a condition` });
-    else if (/Index/.test(type) && cond && TOWN_ONLY.test(cond.replace(/\s+/g, ' '))) found.push({ table, how: `${type} of the whole town` });
+    else if (/Index/.test(type) && cond && TOWN_ONLY.test(cond.replace(/\s+/g, ' ')))
+      found.push({ table, how: `${type} of the whole town` });
   }
   for (const child of node.Plans ?? []) wholeReads(child, tableOfIndex, found);
   return found;
@@ -97,7 +98,14 @@ const NOT_PLANNED = /^\s*(begin|commit|rollback|set|savepoint|release|show|lock|
 describe('query plans of the hot pages on a large town', () => {
   it('reads no large table whole for the parent and agent pages', async () => {
     const pool = t.db.pool;
-    const { rows: parents } = await pool.query<{ username: string; familyId: string; familyName: string; childId: string; enrolmentId: string; activityId: string }>(
+    const { rows: parents } = await pool.query<{
+      username: string;
+      familyId: string;
+      familyName: string;
+      childId: string;
+      enrolmentId: string;
+      activityId: string;
+    }>(
       `select a.username, f.id as "familyId", f.name as "familyName", c.id as "childId", e.id as "enrolmentId", e.activity_id as "activityId"
          from accounts a join towns tw on tw.id = a.town_id and tw.slug = $1
          join families f on f.id = a.family_id
@@ -193,7 +201,8 @@ describe('query plans of the hot pages on a large town', () => {
     }
     // The capture saw the pages' real work: statements over the large tables were planned.
     expect(planned).toBeGreaterThan(20);
-    for (const table of ['reservations', 'attendance', 'invoices', 'requests', 'families', 'private_documents']) expect(tablesRead).toContain(table);
+    for (const table of ['reservations', 'attendance', 'invoices', 'requests', 'families', 'private_documents'])
+      expect(tablesRead).toContain(table);
     expect((rowsOf.get('reservations') ?? 0) > 100 * LARGE).toBe(true);
     expect(offenders, offenders.join('\n\n')).toEqual([]);
   });
