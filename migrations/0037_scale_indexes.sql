@@ -19,3 +19,8 @@ create index family_adults_email_trgm_idx on family_adults using gin (email gin_
 create index accounts_full_name_trgm_idx on accounts using gin (fold_text(first_names || ' ' || last_name) gin_trgm_ops);
 create index accounts_email_trgm_idx on accounts using gin (email gin_trgm_ops);
 create index accounts_username_trgm_idx on accounts using gin (lower(username) gin_trgm_ops);
+
+-- A day's sheet of an activity (the agents' day page, the kitchen's counts): its bookings of
+-- that day. The unique (activity_id, child_id, day) index only narrows to the activity, every
+-- child's every day of it: 280,000 entries read for the 2,000 of one day of a large canteen.
+create index reservations_activity_day_idx on reservations (activity_id, day);

@@ -215,8 +215,9 @@ async function runSide(
   const pool = createPool(databaseUrl, createLogger('error'), 2);
   let running: RunningApp | undefined;
   try {
-    const t = await target(pool);
+    // The app migrates and loads the demo towns as it starts; the target's rows come after.
     running = await start({ config, logger, mailWorker: false });
+    const t = await target(pool);
     const appUrl = `http://127.0.0.1:${(running.server.address() as AddressInfo).port}`;
     const parent = await signedIn(appUrl, urls.townHome(t.slug), urls.signIn(t.slug), t.parentUsername, t.password);
     const agent = await signedIn(appUrl, urls.agentSignIn(t.slug), urls.agentSignIn(t.slug), t.agentUsername, t.password);
