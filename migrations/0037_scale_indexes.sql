@@ -24,3 +24,8 @@ create index accounts_username_trgm_idx on accounts using gin (lower(username) g
 -- that day. The unique (activity_id, child_id, day) index only narrows to the activity, every
 -- child's every day of it: 280,000 entries read for the 2,000 of one day of a large canteen.
 create index reservations_activity_day_idx on reservations (activity_id, day);
+
+-- The requests still to process, by type and status (the agents' queue's summary and home
+-- page): a handful of the town's requests, all the others decided. The queue's index
+-- (town_id, status, created_at) cannot skip the decided ones for `status not in (…)`.
+create index requests_open_idx on requests (town_id, type, status) where status not in ('accepted', 'refused');
