@@ -137,10 +137,12 @@ describe('query plans of the hot pages on a large town', () => {
     // A week ticked in January, so that the recap has pending days to show.
     const week = await parent.get(`${grid}?semaine=2027-01-11`);
     const shown = page(week).attrs('input[name="affiches"]', 'value');
-    await parent
+    const ticked = await parent
       .post(grid)
       .type('form')
       .send({ _csrf: csrfFrom(week.text), vue: 'semaine:2027-01-11', affiches: shown, action: 'tout-cocher' });
+    expect(ticked.status).toBe(303);
+    expect(shown.length).toBeGreaterThan(0);
     await get(parent, 'recap', urls.reservationRecap(SLUG, p.childId, p.enrolmentId));
     await get(parent, 'invoices', urls.invoices(SLUG));
     await get(parent, 'documents', urls.documents(SLUG));
