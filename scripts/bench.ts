@@ -807,7 +807,19 @@ async function main(): Promise<void> {
 }
 
 // Only when run, so a later script can import `scenarios` without starting anything.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+// `--scale`: the hot pages on the demo database and on a large town's (scripts/bench-scale.ts).
+const scaleRun = process.argv.includes('--scale');
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && scaleRun)
+  import('./bench-scale.js')
+    .then(({ benchScale }) => benchScale(process.argv.slice(2)))
+    .then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && !scaleRun)
   main().then(
     // Targets that fail are reported, not fatal: the bench informs, CI does not gate on a noisy machine.
     () => process.exit(0),

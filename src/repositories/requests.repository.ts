@@ -429,28 +429,36 @@ export async function listQueue(
   const { rows } = await db.query<
     Omit<QueueRow, 'authorName'> & { authorFirstNames: string | null; authorLastName: string | null; total: number }
   >(
-    `select r.id, r.type, r.status, r.summary, r.created_at as "createdAt", r.updated_at as "updatedAt",
+    // The page of requests first (requests_queue_idx), then its names: joined before the
+    // limit, every open request of a large town would be joined to its family and author.
+    `with page as (
+       select r.id, r.type, r.status, r.summary, r.created_at, r.updated_at, r.family_id, r.account_id, r.agent_id,
+              count(*) over ()::int as total
+         from requests r
+        where r.town_id = $1
+          and (cardinality($2::text[]) = 0 or r.type = any($2::text[]))
+          and (cardinality($3::text[]) = 0 or r.status = any($3::text[]))
+          and ($4::text is null
+               or exists (select 1 from families f where f.id = r.family_id and fold_text(f.name) like fold_text($4))
+               or exists (select 1 from accounts a where a.id = r.account_id
+                            and (fold_text(a.last_name) like fold_text($4) or fold_text(a.first_names || ' ' || a.last_name) like fold_text($4))))
+        order by r.created_at, r.id
+        limit $5 offset $6
+     )
+     select p.id, p.type, p.status, p.summary, p.created_at as "createdAt", p.updated_at as "updatedAt",
             f.name as "familyName",
             a.first_names as "authorFirstNames", a.last_name as "authorLastName",
             g.display_name as "agentName",
             (select count(*)::int from request_messages m
-              where m.request_id = r.id and m.author_kind = 'parent'
+              where m.request_id = p.id and m.author_kind = 'parent'
                 and m.created_at > coalesce((select max(m2.created_at) from request_messages m2
-                                              where m2.request_id = r.id and m2.author_kind = 'agent'), '-infinity')) as "newFromFamily",
-            count(*) over ()::int as total
-       from requests r
-       left join families f on f.id = r.family_id
-       left join accounts a on a.id = r.account_id
-       left join agents g on g.id = r.agent_id
-      where r.town_id = $1
-        and (cardinality($2::text[]) = 0 or r.type = any($2::text[]))
-        and (cardinality($3::text[]) = 0 or r.status = any($3::text[]))
-        and ($4::text is null
-             or fold_text(coalesce(f.name, '')) like fold_text($4)
-             or fold_text(coalesce(a.last_name, '')) like fold_text($4)
-             or fold_text(coalesce(a.first_names || ' ' || a.last_name, '')) like fold_text($4))
-      order by r.created_at, r.id
-      limit $5 offset $6`,
+                                              where m2.request_id = p.id and m2.author_kind = 'agent'), '-infinity')) as "newFromFamily",
+            p.total
+       from page p
+       left join families f on f.id = p.family_id
+       left join accounts a on a.id = p.account_id
+       left join agents g on g.id = p.agent_id
+      order by p.created_at, p.id`,
     [townId, filters.types, filters.statuses, filters.search ? likePattern(filters.search) : null, limit, offset],
   );
   return {

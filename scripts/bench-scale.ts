@@ -1,0 +1,327 @@
+/**
+ * `npm run bench:scale` (`scripts/bench.ts --scale`): the hot pages on the demo database and
+ * on a database holding a large town, in one run (issue 20, "Load"): each page's p95 on the
+ * large town must be within 1.5× of the demo town's.
+ *
+ * - Small: a fresh embedded PostgreSQL with the demo towns; a parent of Tarnos's MARTIN
+ *   family (two children, school meals) and an agent of Tarnos.
+ * - Large: the embedded server kept in --data-dir (default .data/scale), seeded once with
+ *   `seedScaleTown` (--families, default 100,000: several minutes the first time; reruns
+ *   reuse it); a parent of Grandeville (two children, school meals) and its agent.
+ *
+ * Each side runs the real app in production mode (`start`, like the bench) and asks for the
+ * pages signed in, CONCURRENCY requests at a time, REQUESTS times each after a warm-up; every
+ * latency is kept, so the p95 is exact. Rows go to bench-results.json under "scale", the large
+ * town's row held to p95 ≤ 1.5 × the small one's.
+ *
+ * Options: --families N, --data-dir DIR, --requests N (default 200), --concurrency N (default 4).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type pg from 'pg';
+import { start, type RunningApp } from '../src/bootstrap.js';
+import { loadConfig } from '../src/config.js';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { loadDemoData } from '../src/db/demo-data.js';
+import { migrate } from '../src/db/migrate.js';
+import { createPool } from '../src/db/pool.js';
+import { SCALE_PASSWORD, seedScaleTown } from '../src/db/scale-seed.js';
+import { currentCguVersionNumber } from '../src/features/parent-accounts/cgu.js';
+import { createLogger } from '../src/lib/logger.js';
+import { hashPassword } from '../src/lib/passwords.js';
+import { urls } from '../src/routes.js';
+import { loadAverage, printTable, writeResults, type BenchRow } from './bench-results.js';
+import { freePort } from './free-port.js';
+
+const RATIO_MAX = 1.5;
+/** Monday of a week families book ahead (January 2027: past every deadline of the seeds). */
+const WEEK = '2027-01-11';
+/** A school day already past, whose sheet the agents fill. */
+const SHEET_DAY = '2026-12-01';
+
+interface Target {
+  slug: string;
+  parentUsername: string;
+  agentUsername: string;
+  password: string;
+  familyId: string;
+  familyName: string;
+  childId: string;
+  enrolmentId: string;
+  activityId: string;
+}
+
+interface Page {
+  name: string;
+  who: 'parent' | 'agent';
+  path: (t: Target) => string;
+}
+
+const PAGES: Page[] = [
+  { name: 'parent dashboard', who: 'parent', path: (t) => urls.dashboard(t.slug) },
+  { name: 'MON AGENDA', who: 'parent', path: (t) => urls.childAgenda(t.slug, t.childId) },
+  { name: 'week grid', who: 'parent', path: (t) => urls.reservationGrid(t.slug, t.childId, t.enrolmentId, { semaine: WEEK }) },
+  { name: 'invoices', who: 'parent', path: (t) => urls.invoices(t.slug) },
+  { name: 'documents', who: 'parent', path: (t) => urls.documents(t.slug) },
+  { name: 'request queue', who: 'agent', path: (t) => urls.agentRequests(t.slug) },
+  { name: 'family search', who: 'agent', path: (t) => urls.agentFamilies(t.slug, { q: t.familyName.toLowerCase() }) },
+  { name: 'family file', who: 'agent', path: (t) => urls.agentFamily(t.slug, t.familyId) },
+  { name: 'attendance sheet', who: 'agent', path: (t) => urls.agentActivityDay(t.slug, t.activityId, SHEET_DAY) },
+];
+
+interface Measure {
+  p50: number;
+  p95: number;
+  p99: number;
+  requestsPerSecond: number;
+  failures: number;
+  requests: number;
+}
+
+const HEADERS = { 'x-forwarded-proto': 'https' };
+
+function cookiesOf(res: Response): string[] {
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]!);
+}
+
+/** Signs in through the form, as a browser does; returns the cookies a signed-in browser sends. */
+async function signedIn(appUrl: string, formPath: string, postPath: string, identifiant: string, motDePasse: string): Promise<string> {
+  const form = await fetch(`${appUrl}${formPath}`, { headers: HEADERS });
+  const csrf = cookiesOf(form);
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!token) throw new Error(`no CSRF token in ${formPath}`);
+  const res = await fetch(`${appUrl}${postPath}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { ...HEADERS, cookie: csrf.join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, identifiant, motDePasse }).toString(),
+  });
+  if (res.status !== 303) throw new Error(`sign-in of ${identifiant} at ${postPath} answered ${res.status}`);
+  const jar = new Map([...csrf, ...cookiesOf(res)].map((c) => [c.split('=')[0]!, c]));
+  return [...jar.values()].join('; ');
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function measurePage(url: string, cookie: string, requests: number, concurrency: number): Promise<Measure> {
+  const once = async () => {
+    const t0 = performance.now();
+    const res = await fetch(url, { headers: { ...HEADERS, cookie }, redirect: 'manual' });
+    await res.arrayBuffer();
+    return { ms: performance.now() - t0, ok: res.status === 200 };
+  };
+  for (let i = 0; i < Math.min(20, requests); i++) await once(); // warm-up: view cache, plans, buffers
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < requests) {
+        const r = await once();
+        latencies.push(r.ms);
+        if (!r.ok) failures++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    requestsPerSecond: latencies.length / seconds,
+    failures,
+    requests: latencies.length,
+  };
+}
+
+/** A validated parent and an agent of Tarnos, on the MARTIN family of the demo data. */
+async function demoTarget(pool: pg.Pool): Promise<Target> {
+  const { rows } = await pool.query<{ townId: string; familyId: string; childId: string; enrolmentId: string; activityId: string }>(
+    `select t.id as "townId", f.id as "familyId", c.id as "childId", e.id as "enrolmentId", e.activity_id as "activityId"
+       from towns t join families f on f.town_id = t.id and f.cle_enfance = '40220-MARTIN1'
+       join children c on c.family_id = f.id and c.first_names = 'Léa'
+       join enrolments e on e.child_id = c.id join activities a on a.id = e.activity_id and a.name = 'Restauration Scolaire'
+      where t.slug = 'tarnos'`,
+  );
+  const d = rows[0];
+  if (!d) throw new Error('no demo family MARTIN in Tarnos');
+  const hash = await hashPassword(SCALE_PASSWORD);
+  const cgu = await currentCguVersionNumber(pool, d.townId);
+  await pool.query(
+    `insert into accounts (town_id, family_id, username, email, civility, last_name, first_names, password_hash, created_via,
+                           email_confirmed_at, validation_status, validated_at, cgu_version_accepted, cgu_accepted_at)
+     values ($1, $2, 'banc.martin', 'banc.martin@example.fr', 'Mme', 'MARTIN', 'Claire', $3, 'wizard', now(), 'validated', now(), $4, now())`,
+    [d.townId, d.familyId, hash, cgu ?? null],
+  );
+  await pool.query(
+    `insert into agents (town_id, username, display_name, password_hash, role) values ($1, 'banc.agent', 'Agent du banc', $2, 'agent')`,
+    [d.townId, hash],
+  );
+  return {
+    slug: 'tarnos',
+    parentUsername: 'banc.martin',
+    agentUsername: 'banc.agent',
+    password: SCALE_PASSWORD,
+    familyName: 'MARTIN',
+    ...d,
+  };
+}
+
+/** A Grandeville family of two children, one of whom eats at the canteen. */
+async function scaleTarget(pool: pg.Pool): Promise<Target> {
+  const { rows } = await pool.query<Omit<Target, 'slug' | 'agentUsername' | 'password'>>(
+    `select a.username as "parentUsername", f.id as "familyId", f.name as "familyName", c.id as "childId", e.id as "enrolmentId",
+            e.activity_id as "activityId"
+       from towns t join families f on f.town_id = t.id and f.cle_enfance = any(array['GV0001001', 'GV0001002', 'GV0001003', 'GV0001004', 'GV0001006'])
+       join accounts a on a.family_id = f.id
+       join children c on c.family_id = f.id
+       join enrolments e on e.child_id = c.id join activities act on act.id = e.activity_id and act.name = 'Restauration scolaire'
+      where t.slug = 'grandeville' and (select count(*) from children c2 where c2.family_id = f.id) = 2
+      order by f.cle_enfance limit 1`,
+  );
+  if (!rows[0]) throw new Error('no Grandeville family with two children at the canteen among the first ones');
+  return { slug: 'grandeville', agentUsername: 'agent', password: SCALE_PASSWORD, ...rows[0] };
+}
+
+async function runSide(
+  label: string,
+  embedded: EmbeddedDatabase,
+  database: string,
+  target: (pool: pg.Pool) => Promise<Target>,
+  options: { requests: number; concurrency: number },
+): Promise<Map<string, Measure>> {
+  const logger = createLogger('warn');
+  const databaseUrl = embedded.urlFor(database);
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
+    PUBLIC_BASE_URL: 'https://espace-famille.example',
+    TRUST_PROXY: '1',
+    LOG_LEVEL: 'warn',
+    DEMO_DATA: 'true',
+    SMTP_URL: 'smtp://127.0.0.1:2525',
+  });
+  const pool = createPool(databaseUrl, createLogger('error'), 2);
+  let running: RunningApp | undefined;
+  try {
+    // The app migrates and loads the demo towns as it starts; the target's rows come after.
+    running = await start({ config, logger, mailWorker: false });
+    const t = await target(pool);
+    const appUrl = `http://127.0.0.1:${(running.server.address() as AddressInfo).port}`;
+    const parent = await signedIn(appUrl, urls.townHome(t.slug), urls.signIn(t.slug), t.parentUsername, t.password);
+    const agent = await signedIn(appUrl, urls.agentSignIn(t.slug), urls.agentSignIn(t.slug), t.agentUsername, t.password);
+    const results = new Map<string, Measure>();
+    for (const page of PAGES) {
+      const m = await measurePage(
+        `${appUrl}${page.path(t)}`,
+        page.who === 'parent' ? parent : agent,
+        options.requests,
+        options.concurrency,
+      );
+      console.log(
+        `  ${label.padEnd(22)} ${page.name.padEnd(18)} p50 ${m.p50.toFixed(1).padStart(6)} ms  p95 ${m.p95.toFixed(1).padStart(6)} ms  ${m.failures ? `${m.failures} failed` : ''}`,
+      );
+      results.set(page.name, m);
+    }
+    return results;
+  } finally {
+    await running?.stop();
+    await pool.end();
+  }
+}
+
+export async function benchScale(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv.filter((a) => a !== '--scale'),
+    options: {
+      families: { type: 'string', default: '100000' },
+      'data-dir': { type: 'string', default: '.data/scale' },
+      requests: { type: 'string', default: '200' },
+      concurrency: { type: 'string', default: '4' },
+    },
+    strict: true,
+  });
+  const families = Number(values.families);
+  const options = { requests: Number(values.requests), concurrency: Number(values.concurrency) };
+  const loadBefore = loadAverage();
+  const startedAt = performance.now();
+  const logger = createLogger('warn');
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    // The small side: a fresh database with the demo towns.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ef-bench-scale-'));
+    fs.chmodSync(tmp, 0o755);
+    stops.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
+    const small = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'data'), port: await freePort(), logger, persistent: false });
+    stops.unshift(() => small.stop());
+    await ensureDatabase(small.adminUrl, 'espace_famille');
+
+    // The large side: kept between runs, seeded when it holds no large town yet.
+    const dataDir = path.resolve(values['data-dir']);
+    const large = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger });
+    stops.unshift(() => large.stop());
+    await ensureDatabase(large.adminUrl, 'espace_famille');
+    const largePool = createPool(large.urlFor('espace_famille'), createLogger('error'), 2);
+    try {
+      await migrate(largePool, logger);
+      await loadDemoData(largePool);
+      const seeded = await largePool.query<{ n: number }>(
+        `select count(*)::int as n from families f join towns t on t.id = f.town_id where t.slug = 'grandeville'`,
+      );
+      if (seeded.rows[0]!.n === 0) {
+        console.log(`Seeding ${families.toLocaleString('en')} families into ${dataDir} (kept for the next runs)…`);
+        await seedScaleTown(largePool, { families, log: (line) => console.log(line) });
+      }
+      console.log(`Large town: ${seeded.rows[0]!.n || families} families of Grandeville in ${dataDir}.`);
+    } finally {
+      await largePool.end();
+    }
+
+    console.log(`\nEach page ${options.requests} times, ${options.concurrency} at a time, after a warm-up:`);
+    const smallResults = await runSide('demo (Tarnos)', small, 'espace_famille', demoTarget, options);
+    const largeResults = await runSide('large (Grandeville)', large, 'espace_famille', scaleTarget, options);
+
+    const rows: BenchRow[] = [];
+    console.log('');
+    for (const page of PAGES) {
+      const s = smallResults.get(page.name)!;
+      const l = largeResults.get(page.name)!;
+      const ratio = l.p95 / s.p95;
+      console.log(
+        `  ${ratio <= RATIO_MAX && l.failures === 0 ? 'PASS' : 'FAIL'}  ${page.name.padEnd(18)} p95 ${s.p95.toFixed(1)} ms → ${l.p95.toFixed(1)} ms (${ratio.toFixed(2)}×, at most ${RATIO_MAX}×)`,
+      );
+      const row = (m: Measure, name: string): BenchRow => ({
+        scenario: name,
+        requestsPerSecond: m.requestsPerSecond,
+        p50: m.p50,
+        p95: m.p95,
+        p99: m.p99,
+        failures: m.failures,
+        note: `${m.requests} requests, ${options.concurrency} at a time`,
+      });
+      rows.push(row(s, `${page.name} (demo)`));
+      rows.push({
+        ...row(l, `${page.name} (large town)`),
+        baseline: `${page.name} (demo)`,
+        target: { p95Max: Number((s.p95 * RATIO_MAX).toFixed(1)) },
+      });
+    }
+    console.log('');
+    printTable(rows);
+    console.log(`\n  Load average (1, 5, 15 min): ${loadBefore.join(' ')} before, ${loadAverage().join(' ')} after.`);
+    writeResults('scale', rows, { loadBefore, durationSeconds: Math.round((performance.now() - startedAt) / 1000) });
+  } finally {
+    for (const stop of stops) await stop().catch((err: unknown) => console.error('cleanup failed:', err));
+  }
+}
