@@ -102,7 +102,14 @@ export class ImportWorker {
 
     if (job.kind !== 'familles') {
       // The old portal's other exports: one transaction for the file, no accounts phase (ADR 0025).
-      const outcome = await importReprise(this.#ctx, town, { ...job, kind: job.kind }, content.toString('utf8'), todayOf(this.options.clock), leaseMs);
+      const outcome = await importReprise(
+        this.#ctx,
+        town,
+        { ...job, kind: job.kind },
+        content.toString('utf8'),
+        todayOf(this.options.clock),
+        leaseMs,
+      );
       if (outcome === 'lost') return;
       await finishImport(this.#ctx, job, outcome === 'done' ? null : outcome.failure);
       log.info('import processed');

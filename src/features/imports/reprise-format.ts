@@ -33,7 +33,10 @@ export const KIND_SAMPLES: Record<ImportKind, string> = {
 
 const CHILD_COLUMNS = ['reference_famille', 'prenom_enfant', 'date_naissance_enfant'] as const;
 export const COLUMNS: Record<RepriseKind, { required: readonly string[]; optional: readonly string[] }> = {
-  inscriptions: { required: [...CHILD_COLUMNS.slice(0, 2), 'activite'], optional: ['date_naissance_enfant', 'site', 'date_debut', 'date_fin'] },
+  inscriptions: {
+    required: [...CHILD_COLUMNS.slice(0, 2), 'activite'],
+    optional: ['date_naissance_enfant', 'site', 'date_debut', 'date_fin'],
+  },
   reservations: { required: [...CHILD_COLUMNS.slice(0, 2), 'activite', 'date'], optional: ['date_naissance_enfant', 'site'] },
   quotients: { required: ['reference_famille', 'qf', 'date_debut'], optional: ['date_fin', 'source'] },
 };
@@ -59,7 +62,10 @@ export interface RepriseHeader {
   columns: (string | undefined)[];
 }
 
-export function readRepriseHeader(kind: RepriseKind, record: CsvRecord | undefined): { ok: true; header: RepriseHeader } | { ok: false; message: string } {
+export function readRepriseHeader(
+  kind: RepriseKind,
+  record: CsvRecord | undefined,
+): { ok: true; header: RepriseHeader } | { ok: false; message: string } {
   if (!record || record.cells.every((c) => c.trim() === '')) {
     return { ok: false, message: 'Le fichier est vide : la première ligne doit donner le nom des colonnes.' };
   }
@@ -111,7 +117,15 @@ export interface ChildRef {
   birthDate: string | null;
 }
 export type RepriseRow =
-  | { kind: 'inscriptions'; line: number; child: ChildRef; activity: string; site: string | null; startDate: string | null; endDate: string | null }
+  | {
+      kind: 'inscriptions';
+      line: number;
+      child: ChildRef;
+      activity: string;
+      site: string | null;
+      startDate: string | null;
+      endDate: string | null;
+    }
   | { kind: 'reservations'; line: number; child: ChildRef; activity: string; site: string | null; day: string }
   | { kind: 'quotients'; line: number; reference: string; qf: number; startDate: string; endDate: string | null; source: QfSource };
 
@@ -154,7 +168,9 @@ export function readRepriseRow(header: RepriseHeader, record: CsvRecord, today: 
     return {
       kind: 'rejected',
       line: record.line,
-      reasons: [`La ligne a ${cells.length} colonnes, plus que les ${header.columns.length} de la première ligne (un point-virgule de trop ?)`],
+      reasons: [
+        `La ligne a ${cells.length} colonnes, plus que les ${header.columns.length} de la première ligne (un point-virgule de trop ?)`,
+      ],
     };
   }
   const value = (name: string) => {
@@ -199,7 +215,7 @@ export function readRepriseRow(header: RepriseHeader, record: CsvRecord, today: 
     const endDate = date('date_fin', false);
     if (startDate && endDate && endDate < startDate) reasons.push('Colonne date_fin : la fin de validité précède son début');
     const rawSource = value('source');
-    const source = rawSource ? SOURCES[normaliseHeader(rawSource)] : 'agent';
+    const source = rawSource ? SOURCES[plain(rawSource)] : 'agent';
     if (!source) reasons.push(`Colonne source : ${quote(rawSource)} n'est pas une source connue (CAF, MSA, mairie ou famille)`);
     if (reasons.length > 0) return { kind: 'rejected', line, reasons };
     return { kind: 'row', row: { kind: 'quotients', line, reference, qf, startDate: startDate!, endDate, source: source! } };
@@ -227,13 +243,24 @@ export function readRepriseRow(header: RepriseHeader, record: CsvRecord, today: 
   return { kind: 'row', row: { kind: 'reservations', line, child, activity, site, day: day! } };
 }
 
+/** Lower case, no accents, words joined by '_': how names from two systems are compared. */
+export function plain(s: string): string {
+  return s
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
+}
+
 export function frDate(iso: string): string {
   return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
 }
 
 /** A key for the duplicate check inside one file: what the row would create. */
 export function rowKey(row: RepriseRow): string {
-  const c = (s: string) => normaliseHeader(s);
+  const c = plain;
   if (row.kind === 'quotients') return `${c(row.reference)}|${row.startDate}`;
   const who = `${c(row.child.reference)}|${c(row.child.firstName)}|${row.child.birthDate ?? ''}|${c(row.activity)}|${c(row.site ?? '')}`;
   return row.kind === 'inscriptions' ? `${who}|${row.startDate ?? ''}` : `${who}|${row.day}`;
@@ -247,7 +274,8 @@ export function checkRepriseText(kind: RepriseKind, text: string, maxRows: numbe
   const header = readRepriseHeader(kind, parsed.records[0]);
   if (!header.ok) return header;
   const dataRows = parsed.records.slice(1).filter((r) => r.cells.some((c) => c.trim() !== '')).length;
-  if (dataRows === 0) return { ok: false, message: 'Le fichier ne contient aucune ligne : seule la ligne des noms de colonnes est présente.' };
+  if (dataRows === 0)
+    return { ok: false, message: 'Le fichier ne contient aucune ligne : seule la ligne des noms de colonnes est présente.' };
   if (dataRows > maxRows) {
     return {
       ok: false,

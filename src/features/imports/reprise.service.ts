@@ -4,8 +4,16 @@ import type { ImportIssue, ImportJob } from '../../repositories/import-jobs.repo
 import type { Town } from '../../repositories/towns.repository.js';
 import type { AppDeps, ServiceContext } from '../../deps.js';
 import { parseCsv } from './csv.js';
-import { normaliseHeader } from './import-format.js';
-import { frDate, readRepriseHeader, readRepriseRow, rowKey, type ChildRef, type RepriseKind, type RepriseRow } from './reprise-format.js';
+import {
+  frDate,
+  plain,
+  readRepriseHeader,
+  readRepriseRow,
+  rowKey,
+  type ChildRef,
+  type RepriseKind,
+  type RepriseRow,
+} from './reprise-format.js';
 
 /**
  * The old portal's enrolments, reservations to come and quotients familiaux (ADR 0025).
@@ -36,7 +44,7 @@ interface Child {
   birthDate: string | null;
 }
 
-const norm = (s: string) => normaliseHeader(s);
+const norm = plain;
 
 export type RepriseResult = 'done' | 'lost' | { failure: string };
 
@@ -81,7 +89,9 @@ export async function importReprise(
       rows.push(read.row);
     }
     if (parsed.unterminatedQuoteAt !== undefined) {
-      reject(parsed.unterminatedQuoteAt, ['Un guillemet ouvert sur cette ligne n’est jamais fermé : la suite du fichier n’a pas pu être lue']);
+      reject(parsed.unterminatedQuoteAt, [
+        'Un guillemet ouvert sur cette ligne n’est jamais fermé : la suite du fichier n’a pas pu être lue',
+      ]);
     }
 
     const refs = [...new Set(rows.map((r) => (r.kind === 'quotients' ? r.reference : r.child.reference).toLowerCase()))];
@@ -98,7 +108,9 @@ export async function importReprise(
       if (!familyId) {
         outcomes.set(row, {
           kind: 'rejected',
-          reasons: [`Colonne reference_famille : aucune famille de la commune n'a la référence « ${ref} » (importez d'abord le fichier des familles)`],
+          reasons: [
+            `Colonne reference_famille : aucune famille de la commune n'a la référence « ${ref} » (importez d'abord le fichier des familles)`,
+          ],
         });
         continue;
       }
@@ -184,7 +196,9 @@ function findChild(children: Child[], familyId: string, ref: ChildRef, reasons: 
       `Colonne prenom_enfant : aucun enfant « ${ref.firstName} »${ref.birthDate ? ` né le ${frDate(ref.birthDate)}` : ''} dans le dossier de la famille ${ref.reference}`,
     );
   } else {
-    reasons.push(`Colonne date_naissance_enfant : la famille ${ref.reference} a plusieurs enfants « ${ref.firstName} » ; donnez la date de naissance`);
+    reasons.push(
+      `Colonne date_naissance_enfant : la famille ${ref.reference} a plusieurs enfants « ${ref.firstName} » ; donnez la date de naissance`,
+    );
   }
   return undefined;
 }
@@ -194,14 +208,18 @@ function findActivity(activities: Activity[], row: Exclude<RepriseRow, { kind: '
   const wanted = norm(row.activity);
   let found = activities.filter((a) => norm(a.name) === wanted && (row.site === null || norm(a.site) === norm(row.site)));
   if (found.length === 0) {
-    reasons.push(`Colonne activite : aucune activité de la commune ne s'appelle « ${row.activity} »${row.site ? ` sur le site « ${row.site} »` : ''}`);
+    reasons.push(
+      `Colonne activite : aucune activité de la commune ne s'appelle « ${row.activity} »${row.site ? ` sur le site « ${row.site} »` : ''}`,
+    );
     return undefined;
   }
   const date = row.kind === 'reservations' ? row.day : row.startDate;
   if (found.length > 1 && date) found = found.filter((a) => a.startDate <= date && date <= a.endDate);
   if (found.length === 1) return found[0];
   if (found.length === 0) {
-    reasons.push(`Colonne ${row.kind === 'reservations' ? 'date' : 'date_debut'} : aucune session de « ${row.activity} » n'a lieu le ${frDate(date!)}`);
+    reasons.push(
+      `Colonne ${row.kind === 'reservations' ? 'date' : 'date_debut'} : aucune session de « ${row.activity} » n'a lieu le ${frDate(date!)}`,
+    );
   } else {
     reasons.push(`Colonne site : plusieurs activités s'appellent « ${row.activity} » ; précisez le site ou la date de début`);
   }
@@ -251,10 +269,16 @@ async function placeEnrolment(
   const end = row.endDate ?? activity.endDate;
   const period = `du ${frDate(activity.startDate)} au ${frDate(activity.endDate)}`;
   if (start < activity.startDate || start > activity.endDate) {
-    return { kind: 'rejected', reasons: [`Colonne date_debut : le ${frDate(start)} est hors de la période de « ${activity.name} » (${period})`] };
+    return {
+      kind: 'rejected',
+      reasons: [`Colonne date_debut : le ${frDate(start)} est hors de la période de « ${activity.name} » (${period})`],
+    };
   }
   if (end > activity.endDate || end < start) {
-    return { kind: 'rejected', reasons: [`Colonne date_fin : le ${frDate(end)} est hors de la période de « ${activity.name} » (${period})`] };
+    return {
+      kind: 'rejected',
+      reasons: [`Colonne date_fin : le ${frDate(end)} est hors de la période de « ${activity.name} » (${period})`],
+    };
   }
   // Already enrolled over these days (this file, or an agent since): nothing to add.
   const { rowCount } = await db.query(
