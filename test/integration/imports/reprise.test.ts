@@ -192,8 +192,8 @@ describe('rows refused, each with its line and column', () => {
 
   it('explains every bad reservation row: past day, not enrolled, a day off, a full day', async () => {
     const agent = await agentOf();
-    await createEnrolment(t.db.pool, 'bondoufle', { activityId: ids.mercredi, childId: ids['F-000104/Nathan'] });
-    await createEnrolment(t.db.pool, 'bondoufle', { activityId: ids.mercredi, childId: ids['F-000104/Zoé'] });
+    await createEnrolment(t.db.pool, 'bondoufle', { activityId: ids.mercredi!, childId: ids['F-000104/Nathan']! });
+    await createEnrolment(t.db.pool, 'bondoufle', { activityId: ids.mercredi!, childId: ids['F-000104/Zoé']! });
     const file = [
       'reference_famille;prenom_enfant;date_naissance_enfant;activite;site;date',
       'F-000101;Léa;;Restauration scolaire;École Jean Jaurès;20/11/2026',
