@@ -181,7 +181,7 @@ export const VIEW_LOCALS: Readonly<Record<string, { readonly sha: string; readon
   'agents/franceconnect/settings.ejs': { sha: 'bf753ba655cf36c4', names: ['format', 'hasSecret', 'linked', 'town', 'urls'] },
   'agents/home.ejs': { sha: '526ce4576ca38fca', names: ['activity', 'agent', 'auditActions', 'format', 'lines', 'town', 'urls'] },
   'agents/import/index.ejs': {
-    sha: 'b9d61c11fb104dae',
+    sha: 'c8a9af7bc4e203b8',
     names: [
       'fieldErrors',
       'format',

@@ -12,15 +12,16 @@ import { normaliseHeader } from './import-format.js';
  * database by reprise.service.ts.
  */
 
-export type RepriseKind = 'inscriptions' | 'reservations' | 'quotients';
+export type RepriseKind = 'inscriptions' | 'reservations' | 'quotients' | 'soldes';
 export type ImportKind = 'familles' | RepriseKind;
-export const IMPORT_KINDS: readonly ImportKind[] = ['familles', 'inscriptions', 'reservations', 'quotients'];
+export const IMPORT_KINDS: readonly ImportKind[] = ['familles', 'inscriptions', 'reservations', 'quotients', 'soldes'];
 
 export const KIND_LABELS: Record<ImportKind, string> = {
   familles: 'Familles',
   inscriptions: 'Inscriptions aux activités',
   reservations: 'Réservations à venir',
   quotients: 'Quotients familiaux',
+  soldes: 'Soldes restant dus',
 };
 
 /** The sample file of docs/exemples/ for each kind, named on the import page. */
@@ -29,6 +30,7 @@ export const KIND_SAMPLES: Record<ImportKind, string> = {
   inscriptions: 'inscriptions.csv',
   reservations: 'reservations.csv',
   quotients: 'quotients.csv',
+  soldes: 'soldes.csv',
 };
 
 const CHILD_COLUMNS = ['reference_famille', 'prenom_enfant', 'date_naissance_enfant'] as const;
@@ -39,6 +41,7 @@ export const COLUMNS: Record<RepriseKind, { required: readonly string[]; optiona
   },
   reservations: { required: [...CHILD_COLUMNS.slice(0, 2), 'activite', 'date'], optional: ['date_naissance_enfant', 'site'] },
   quotients: { required: ['reference_famille', 'qf', 'date_debut'], optional: ['date_fin', 'source'] },
+  soldes: { required: ['reference_famille', 'numero_document', 'montant', 'date_echeance'], optional: ['libelle', 'regie'] },
 };
 
 const ALIASES: Record<string, string> = {
@@ -55,6 +58,11 @@ const ALIASES: Record<string, string> = {
   fin: 'date_fin',
   date_reservation: 'date',
   jour: 'date',
+  numero_facture: 'numero_document',
+  numero: 'numero_document',
+  montant_du: 'montant',
+  solde: 'montant',
+  echeance: 'date_echeance',
 };
 
 export interface RepriseHeader {
@@ -127,7 +135,17 @@ export type RepriseRow =
       endDate: string | null;
     }
   | { kind: 'reservations'; line: number; child: ChildRef; activity: string; site: string | null; day: string }
-  | { kind: 'quotients'; line: number; reference: string; qf: number; startDate: string; endDate: string | null; source: QfSource };
+  | { kind: 'quotients'; line: number; reference: string; qf: number; startDate: string; endDate: string | null; source: QfSource }
+  | {
+      kind: 'soldes';
+      line: number;
+      reference: string;
+      document: string;
+      amountCents: number;
+      label: string;
+      dueDate: string;
+      regie: string | null;
+    };
 
 export type QfSource = 'agent' | 'parent_declaration' | 'caf';
 const SOURCES: Record<string, QfSource> = {
@@ -221,6 +239,30 @@ export function readRepriseRow(header: RepriseHeader, record: CsvRecord, today: 
     return { kind: 'row', row: { kind: 'quotients', line, reference, qf, startDate: startDate!, endDate, source: source! } };
   }
 
+  if (header.kind === 'soldes') {
+    const document = required('numero_document', "le numéro du document dans l'ancien portail");
+    if (document.length > 60) reasons.push('Colonne numero_document : le numéro dépasse 60 caractères');
+    const rawAmount = value('montant');
+    let amountCents = 0;
+    if (!rawAmount) reasons.push('Colonne montant : le montant est vide');
+    else {
+      // "1 234,50 €", "12.5": euros with at most two decimals, more than zero.
+      const m = /^(\d{1,6})(?:[.,](\d{1,2}))?$/.exec(rawAmount.replace(/[\s\u00a0\u202f€]/g, ''));
+      if (!m) reasons.push(`Colonne montant : ${quote(rawAmount)} n'est pas un montant en euros (par exemple 42,50)`);
+      else {
+        amountCents = Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
+        if (amountCents === 0) reasons.push('Colonne montant : un solde de 0 € ne se reprend pas');
+        else if (amountCents > 10_000_000) reasons.push(`Colonne montant : ${quote(rawAmount)} dépasse 100 000 €`);
+      }
+    }
+    const label = value('libelle') || "Solde de l'ancien portail";
+    if (label.length > 200) reasons.push('Colonne libelle : le libellé dépasse 200 caractères');
+    const dueDate = date('date_echeance', true);
+    const regie = value('regie') || null;
+    if (reasons.length > 0) return { kind: 'rejected', line, reasons };
+    return { kind: 'row', row: { kind: 'soldes', line, reference, document, amountCents, label, dueDate: dueDate!, regie } };
+  }
+
   const child: ChildRef = {
     reference,
     firstName: required('prenom_enfant', "le prénom de l'enfant"),
@@ -262,6 +304,7 @@ export function frDate(iso: string): string {
 export function rowKey(row: RepriseRow): string {
   const c = plain;
   if (row.kind === 'quotients') return `${c(row.reference)}|${row.startDate}`;
+  if (row.kind === 'soldes') return `${c(row.reference)}|${c(row.regie ?? '')}|${row.document}`;
   const who = `${c(row.child.reference)}|${c(row.child.firstName)}|${row.child.birthDate ?? ''}|${c(row.activity)}|${c(row.site ?? '')}`;
   return row.kind === 'inscriptions' ? `${who}|${row.startDate ?? ''}` : `${who}|${row.day}`;
 }

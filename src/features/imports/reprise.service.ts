@@ -1,5 +1,7 @@
 import { withTransaction, type PoolClient } from '../../db/pool.js';
+import { takeNumbers } from '../../repositories/billing-invoices.repository.js';
 import * as jobs from '../../repositories/import-jobs.repository.js';
+import { invoiceNumber } from '../billing/invoicing.service.js';
 import type { ImportIssue, ImportJob } from '../../repositories/import-jobs.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
 import type { AppDeps, ServiceContext } from '../../deps.js';
@@ -94,16 +96,19 @@ export async function importReprise(
       ]);
     }
 
-    const refs = [...new Set(rows.map((r) => (r.kind === 'quotients' ? r.reference : r.child.reference).toLowerCase()))];
+    const refOf = (r: RepriseRow) => (r.kind === 'quotients' || r.kind === 'soldes' ? r.reference : r.child.reference);
+    const refs = [...new Set(rows.map((r) => refOf(r).toLowerCase()))];
     const families = await familiesByRef(db, town.id, refs);
-    const children = job.kind === 'quotients' ? [] : await childrenOf(db, town.id, [...families.values()]);
-    const activities = job.kind === 'quotients' ? [] : await activitiesOf(db, town.id);
+    const byChild = job.kind === 'inscriptions' || job.kind === 'reservations';
+    const children = byChild ? await childrenOf(db, town.id, [...families.values()]) : [];
+    const activities = byChild ? await activitiesOf(db, town.id) : [];
+    const regies = job.kind === 'soldes' ? await regiesOf(db, town.id) : [];
 
     const outcomes = new Map<RepriseRow, Outcome>();
     // Reservations in (activity, day) order: the order every booking locks its day in, so no deadlock with parents booking.
     const ordered: { row: RepriseRow; activity?: Activity; child?: Child; familyId?: string }[] = [];
     for (const row of rows) {
-      const ref = row.kind === 'quotients' ? row.reference : row.child.reference;
+      const ref = refOf(row);
       const familyId = families.get(ref.toLowerCase());
       if (!familyId) {
         outcomes.set(row, {
@@ -114,7 +119,7 @@ export async function importReprise(
         });
         continue;
       }
-      if (row.kind === 'quotients') {
+      if (row.kind === 'quotients' || row.kind === 'soldes') {
         ordered.push({ row, familyId });
         continue;
       }
@@ -131,6 +136,7 @@ export async function importReprise(
     );
     for (const { row, activity, child, familyId } of ordered) {
       if (row.kind === 'quotients') outcomes.set(row, await placeQuotient(db, town.id, job, familyId!, row, now));
+      else if (row.kind === 'soldes') outcomes.set(row, await placeBalance(db, town.id, regies, familyId!, row, today));
       else if (row.kind === 'inscriptions') outcomes.set(row, await placeEnrolment(db, town.id, job, activity!, child!, row));
       else outcomes.set(row, await placeReservation(db, town.id, activity!, child!, row, now));
     }
@@ -204,7 +210,11 @@ function findChild(children: Child[], familyId: string, ref: ChildRef, reasons: 
 }
 
 /** By name and site; several years of the same activity: the one whose period holds the row's date. */
-function findActivity(activities: Activity[], row: Exclude<RepriseRow, { kind: 'quotients' }>, reasons: string[]): Activity | undefined {
+function findActivity(
+  activities: Activity[],
+  row: Extract<RepriseRow, { kind: 'inscriptions' | 'reservations' }>,
+  reasons: string[],
+): Activity | undefined {
   const wanted = norm(row.activity);
   let found = activities.filter((a) => norm(a.name) === wanted && (row.site === null || norm(a.site) === norm(row.site)));
   if (found.length === 0) {
@@ -347,6 +357,101 @@ async function placeReservation(
     `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at, created_at, updated_at)
      values ($1, $2, $3, $4, $5, 'booked', $6, $6, $6)`,
     [townId, activity.id, enrolment.rows[0].id, child.id, day, now],
+  );
+  return { kind: 'created' };
+}
+
+// ---------------------------------------------------------------- open balances
+
+interface Regie {
+  id: string;
+  code: string;
+}
+
+async function regiesOf(db: PoolClient, townId: string): Promise<Regie[]> {
+  const { rows } = await db.query<Regie>(`select id, code from regies where town_id = $1 order by code`, [townId]);
+  return rows;
+}
+
+const euros = (cents: number) => `${Math.trunc(cents / 100)},${String(cents % 100).padStart(2, '0')} €`;
+
+/**
+ * An open balance of the old portal becomes an invoice of the régie, numbered in its
+ * series, with one line "Reprise de solde" (ADR 0025): the family sees it among its invoices
+ * and pays it like any other. Its key is the old document's number in that régie.
+ */
+async function placeBalance(
+  db: PoolClient,
+  townId: string,
+  regies: Regie[],
+  familyId: string,
+  row: Extract<RepriseRow, { kind: 'soldes' }>,
+  today: string,
+): Promise<Outcome> {
+  let regie: Regie | undefined;
+  if (row.regie) {
+    regie = regies.find((r) => r.code.toLowerCase() === row.regie!.toLowerCase());
+    if (!regie) {
+      const known = regies.map((r) => r.code).join(', ') || 'aucune';
+      return { kind: 'rejected', reasons: [`Colonne regie : la commune n'a pas de régie « ${row.regie} » (régies : ${known})`] };
+    }
+  } else if (regies.length === 1) regie = regies[0]!;
+  else {
+    return {
+      kind: 'rejected',
+      reasons: [
+        regies.length === 0
+          ? "Colonne regie : la commune n'a pas encore de régie ; créez-la dans la facturation avant de reprendre les soldes"
+          : `Colonne regie : la commune a plusieurs régies (${regies.map((r) => r.code).join(', ')}) ; donnez son code`,
+      ],
+    };
+  }
+  const existing = await db.query<{ total: string; number: string }>(
+    `select total_cents as total, number from invoices where regie_id = $1 and family_id = $2 and kind = 'opening_balance' and source_ref = $3`,
+    [regie.id, familyId, row.document],
+  );
+  if (existing.rows[0]) {
+    if (Number(existing.rows[0].total) === row.amountCents) return { kind: 'existing' };
+    return {
+      kind: 'rejected',
+      reasons: [
+        `Colonne montant : le document ${row.document} a déjà été repris (facture ${existing.rows[0].number}) pour ${euros(Number(existing.rows[0].total))} ; il n'est pas repris une seconde fois`,
+      ],
+    };
+  }
+  const family = await db.query<{ name: string; address: string }>(
+    `select name, btrim(concat_ws(' ', nullif(address_line, ''), nullif(postal_code, ''), nullif(city, ''))) as address
+       from families where town_id = $1 and id = $2`,
+    [townId, familyId],
+  );
+  const year = Number(today.slice(0, 4));
+  const seq = await takeNumbers(db, townId, regie.id, 'invoice', year, 1);
+  // An old due date already passed is due today: an invoice is never due before it is issued.
+  const dueOn = row.dueDate < today ? today : row.dueDate;
+  const { rows } = await db.query<{ id: string }>(
+    `insert into invoices (town_id, regie_id, family_id, payer_name, payer_address, month, number_year, number_seq, number,
+                           issued_on, due_on, total_cents, kind, source_ref)
+     values ($1, $2, $3, $4, $5, date_trunc('month', $6::date)::date, $7, $8, $9, $6, $10, $11, 'opening_balance', $12)
+     returning id`,
+    [
+      townId,
+      regie.id,
+      familyId,
+      family.rows[0]!.name,
+      family.rows[0]!.address,
+      today,
+      year,
+      seq,
+      invoiceNumber(regie.code, year, seq),
+      dueOn,
+      row.amountCents,
+      row.document,
+    ],
+  );
+  await db.query(
+    `insert into invoice_lines (town_id, invoice_id, child_name, activity_name, day, kind, category, unit_price_cents, amount_cents, reason)
+     values ($1, $2, '', $3, $4, 'opening_balance', 'reprise', $5, $5, $6)`,
+    [townId, rows[0]!.id, row.label, today, row.amountCents, `Reprise de solde de l'ancien portail (document ${row.document})`],
   );
   return { kind: 'created' };
 }

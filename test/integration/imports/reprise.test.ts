@@ -9,6 +9,7 @@ import { createTestApp, csrfFrom, csrfToken, type TestApp } from '../../helpers/
 import { signInAgent } from '../../helpers/auth.js';
 import { createActivity, createAgentFixture, createChild, createEnrolment, createFamily } from '../../helpers/fixtures.js';
 import { page as parse } from '../../helpers/html.js';
+import { familyBalance, invoicedFamilies, listFamilyInvoices } from '../../../src/repositories/billing-invoices.repository.js';
 
 /**
  * The old portal's enrolments, reservations to come and quotients familiaux
@@ -69,6 +70,11 @@ async function seedTown() {
   const other = await createFamily(t.db.pool, 'tarnos', { externalRef: 'F-000101', name: 'Autre' });
   ids.otherLea = await createChild(t.db.pool, 'tarnos', other.id, { firstNames: 'Léa', birthDate: '2017-03-14' });
   ids.otherCantine = await createActivity(t.db.pool, 'tarnos', { name: 'Restauration scolaire', site: 'École Jean Jaurès' });
+  // The demonstration's régie (docs/exemples/soldes.csv names it), made sure of.
+  await t.db.pool.query(
+    `insert into regies (town_id, name, code) select id, 'Régie Enfance Jeunesse', 'ENF' from towns where slug = 'bondoufle'
+     on conflict (town_id, code) do nothing`,
+  );
 }
 
 async function agentOf(slug = 'bondoufle') {
@@ -261,9 +267,87 @@ describe('rows refused, each with its line and column', () => {
     const res = await upload(agent, 'quotients', sample('inscriptions.csv'));
     expect(res.status).toBe(400);
     expect(parse(res.text).text('main')).toContain("« prenom_enfant », n'est pas une colonne d'un fichier « Quotients familiaux »");
-    const bad = await upload(agent, 'soldes', sample('quotients.csv'));
+    const bad = await upload(agent, 'factures', sample('quotients.csv'));
     expect(bad.status).toBe(400);
     expect(parse(bad.text).text('main')).toContain('Choisissez le type de fichier à importer dans la liste');
+  });
+});
+
+describe('open balances', () => {
+  const balances = () =>
+    t.db.pool.query(
+      `select f.external_ref as ref, i.number, i.total_cents::int as total, to_char(i.due_on, 'YYYY-MM-DD') as due, i.status, i.source_ref,
+              l.kind, l.category, l.activity_name as label, l.amount_cents as amount
+         from invoices i join families f on f.id = i.family_id join invoice_lines l on l.invoice_id = i.id
+        where i.kind = 'opening_balance' order by f.external_ref`,
+    );
+
+  it('become invoices of the régie the family sees and pays; a second import changes nothing', async () => {
+    const agent = await agentOf();
+    const { job } = await importFile(agent, 'soldes', sample('soldes.csv'));
+    expect(job).toMatchObject({ kind: 'soldes', status: 'done', families_created: 3, rows_rejected: 0 });
+    const rows = (await balances()).rows;
+    expect(rows).toEqual([
+      expect.objectContaining({
+        ref: 'F-000101',
+        total: 4250,
+        due: '2026-11-23',
+        status: 'issued',
+        source_ref: 'FA-2026-00412',
+        kind: 'opening_balance',
+        category: 'reprise',
+        label: 'Cantine octobre 2026',
+        amount: 4250,
+      }),
+      expect.objectContaining({ ref: 'F-000102', total: 11820, due: '2026-12-15', source_ref: 'FA-2026-00398' }),
+      expect.objectContaining({ ref: 'F-000104', total: 700, due: '2026-12-15', source_ref: 'FA-2026-00455' }),
+    ]);
+    expect(rows[0].number).toMatch(/^ENF-2026-\d{6}$/);
+    const townId = (await t.db.pool.query(`select id from towns where slug = 'bondoufle'`)).rows[0].id;
+    // The family's invoices, as its pages list them, and its balance, as payment takes it.
+    const seen = await listFamilyInvoices(t.db.pool, townId, ids['F-000101']!, null);
+    expect(seen.map((i) => i.number)).toContain(rows[0].number);
+    expect(await familyBalance(t.db.pool, townId, ids['F-000101']!)).toBeGreaterThanOrEqual(4250);
+    // The monthly run of November still invoices the family: an opening balance does not take its place.
+    const regieId = (await t.db.pool.query(`select id from regies where town_id = $1 and code = 'ENF'`, [townId])).rows[0].id;
+    expect(await invoicedFamilies(t.db.pool, townId, regieId, '2026-11-01', [ids['F-000101']!])).toEqual(new Set());
+
+    const counter = async () => (await t.db.pool.query(`select coalesce(sum(last_number), 0)::int as n from billing_counters`)).rows[0].n;
+    const before = await counter();
+    const again = await importFile(agent, 'soldes', sample('soldes.csv'));
+    expect(again.job).toMatchObject({ families_created: 0, families_existing: 3, rows_rejected: 0 });
+    expect((await balances()).rows).toEqual(rows);
+    expect(await counter()).toBe(before);
+  });
+
+  it('explains every bad balance row', async () => {
+    const agent = await agentOf();
+    const file = [
+      'reference_famille;numero_document;montant;libelle;date_echeance;regie',
+      'F-999999;X-1;10;;15/12/2026;ENF',
+      'F-000103;X-2;douze;;15/12/2026;ENF',
+      'F-000103;X-3;12,345;;15/12/2026;ENF',
+      'F-000103;X-4;0;;15/12/2026;ENF',
+      'F-000103;X-5;10;;15/13/2026;ENF',
+      'F-000103;X-6;10;;15/12/2026;XYZ',
+      'F-000101;FA-2026-00412;50;;15/11/2026;ENF',
+      'F-000103;X-7;10,5;;15/12/2026;ENF',
+      'F-000103;X-7;10,5;;15/12/2026;ENF',
+    ].join('\n');
+    const { job, issues } = await importFile(agent, 'soldes', file);
+    expect(job).toMatchObject({ status: 'done', families_created: 1, rows_rejected: 8 });
+    expect(issues).toEqual([
+      expect.stringMatching(/^2: Colonne reference_famille : aucune famille de la commune n'a la référence « F-999999 »/),
+      "3: Colonne montant : « douze » n'est pas un montant en euros (par exemple 42,50)",
+      "4: Colonne montant : « 12,345 » n'est pas un montant en euros (par exemple 42,50)",
+      '5: Colonne montant : un solde de 0 € ne se reprend pas',
+      "6: Colonne date_echeance : la date « 15/13/2026 » n'existe pas",
+      expect.stringMatching(/^7: Colonne regie : la commune n'a pas de régie « XYZ »/),
+      expect.stringMatching(/^8: Colonne montant : le document FA-2026-00412 a déjà été repris \(facture ENF-2026-\d{6}\) pour 42,50 €/),
+      '10: Cette ligne répète la ligne 9 du fichier : elle est ignorée',
+    ]);
+    const x7 = await t.db.pool.query(`select total_cents::int as total from invoices where source_ref = 'X-7'`);
+    expect(x7.rows).toEqual([{ total: 1050 }]);
   });
 });
 
@@ -294,6 +378,7 @@ describe('the towns and the pages', () => {
       'Inscriptions aux activités (exemple : inscriptions.csv)',
       'Réservations à venir (exemple : reservations.csv)',
       'Quotients familiaux (exemple : quotients.csv)',
+      'Soldes restant dus (exemple : soldes.csv)',
     ]) {
       expect(text).toContain(label);
     }
