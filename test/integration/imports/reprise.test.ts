@@ -6,8 +6,8 @@ import { ImportWorker } from '../../../src/jobs/import-worker.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { ROOT_DIR } from '../../../src/lib/paths.js';
 import { createTestApp, csrfFrom, csrfToken, type TestApp } from '../../helpers/app.js';
-import { signInAgent } from '../../helpers/auth.js';
-import { createActivity, createAgentFixture, createChild, createEnrolment, createFamily } from '../../helpers/fixtures.js';
+import { signIn, signInAgent } from '../../helpers/auth.js';
+import { createActivity, createAgentFixture, createChild, createEnrolment, createFamily, createParent } from '../../helpers/fixtures.js';
 import { page as parse } from '../../helpers/html.js';
 import { familyBalance, invoicedFamilies, listFamilyInvoices } from '../../../src/repositories/billing-invoices.repository.js';
 
@@ -311,6 +311,18 @@ describe('open balances', () => {
     // The monthly run of November still invoices the family: an opening balance does not take its place.
     const regieId = (await t.db.pool.query(`select id from regies where town_id = $1 and code = 'ENF'`, [townId])).rows[0].id;
     expect(await invoicedFamilies(t.db.pool, townId, regieId, '2026-11-01', [ids['F-000101']!])).toEqual(new Set());
+
+    // The parent of the family sees it among the invoices, with its line, and may pay it.
+    const parent = await createParent(t.db.pool, 'bondoufle', { familyId: ids['F-000101']! });
+    const browser = t.agent();
+    expect((await signIn(browser, 'bondoufle', parent.username, parent.password)).status).toBe(303);
+    const list = await browser.get('/bondoufle/mon-espace/factures');
+    expect(list.status).toBe(200);
+    expect(parse(list.text).text('main')).toContain(rows[0].number);
+    const invoiceId = (await t.db.pool.query(`select id from invoices where number = $1`, [rows[0].number])).rows[0].id;
+    const shown = await browser.get(`/bondoufle/mon-espace/factures/${invoiceId}`);
+    expect(shown.status).toBe(200);
+    expect(parse(shown.text).text('main')).toContain('Cantine octobre 2026');
 
     const counter = async () => (await t.db.pool.query(`select coalesce(sum(last_number), 0)::int as n from billing_counters`)).rows[0].n;
     const before = await counter();
