@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { finishImport, importBatch, importOneAccount, planFile, todayOf, townOfJob } from '../features/imports/import.service.js';
+import { importReprise } from '../features/imports/reprise.service.js';
 import type { Clock } from '../lib/clock.js';
 import * as jobs from '../repositories/import-jobs.repository.js';
 import type { ImportJob } from '../repositories/import-jobs.repository.js';
@@ -98,6 +99,22 @@ export class ImportWorker {
     const town = await townOfJob(this.pool, job);
     if (!town) return finishImport(this.#ctx, job, 'La commune de cet import n’existe plus.');
     const leaseMs = this.#leaseSeconds * 1000;
+
+    if (job.kind !== 'familles') {
+      // The old portal's other exports: one transaction for the file, no accounts phase (ADR 0025).
+      const outcome = await importReprise(
+        this.#ctx,
+        town,
+        { ...job, kind: job.kind },
+        content.toString('utf8'),
+        todayOf(this.options.clock),
+        leaseMs,
+      );
+      if (outcome === 'lost') return;
+      await finishImport(this.#ctx, job, outcome === 'done' ? null : outcome.failure);
+      log.info('import processed');
+      return;
+    }
 
     if (job.phase === 'rows') {
       const plan = planFile(content.toString('utf8'), todayOf(this.options.clock));

@@ -227,7 +227,8 @@ export async function invoicedFamilies(
   familyIds: string[],
 ): Promise<Set<string>> {
   const { rows } = await db.query<{ familyId: string }>(
-    `select distinct family_id as "familyId" from invoices where town_id = $1 and regie_id = $2 and month = $3 and family_id = any($4::uuid[])`,
+    `select distinct family_id as "familyId" from invoices
+      where town_id = $1 and regie_id = $2 and month = $3 and family_id = any($4::uuid[]) and kind = 'monthly'`,
     [townId, regieId, month, familyIds],
   );
   return new Set(rows.map((r) => r.familyId));

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import type { ImportKind } from '../features/imports/reprise-format.js';
 
 /** Imports of known families (see src/jobs/import-worker.ts for how they are processed: one job of the queue "import"). */
 
@@ -32,6 +33,8 @@ export interface ImportJob extends BatchCounts {
   actorLabel: string;
   ip: string | null;
   fileName: string;
+  /** Which file it is (migration 0039): the families, or another export of the old portal. */
+  kind: ImportKind;
   status: ImportStatus;
   phase: 'rows' | 'accounts';
   totalRows: number;
@@ -43,7 +46,7 @@ export interface ImportJob extends BatchCounts {
   finishedAt: Date | null;
 }
 
-const JOB_COLUMNS = `id, town_id as "townId", agent_id as "agentId", actor_label as "actorLabel", ip, file_name as "fileName", status, phase,
+const JOB_COLUMNS = `id, town_id as "townId", agent_id as "agentId", actor_label as "actorLabel", ip, file_name as "fileName", kind, status, phase,
   total_rows as "totalRows", processed_rows as "processedRows", families_created as "familiesCreated",
   families_existing as "familiesExisting", adults_created as "adultsCreated", children_created as "childrenCreated",
   rows_rejected as "rowsRejected", accounts_total as "accountsTotal", accounts_created as "accountsCreated",
@@ -61,12 +64,13 @@ export async function insertJob(
     content: Buffer;
     totalRows: number;
     now: Date;
+    kind?: ImportKind;
   },
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `insert into import_jobs (town_id, agent_id, actor_label, ip, file_name, content, total_rows, created_at, job_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
-    [j.townId, j.agentId, j.actorLabel, j.ip, j.fileName, j.content, j.totalRows, j.now, j.jobId],
+    `insert into import_jobs (town_id, agent_id, actor_label, ip, file_name, content, total_rows, created_at, job_id, kind)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
+    [j.townId, j.agentId, j.actorLabel, j.ip, j.fileName, j.content, j.totalRows, j.now, j.jobId, j.kind ?? 'familles'],
   );
   return rows[0]!.id;
 }

@@ -320,6 +320,32 @@ const startsWith = (buffer: Buffer, bytes: number[]) => bytes.every((b, i) => bu
  * themselves are read by the import worker.
  */
 export function checkFile(buffer: Buffer): FileCheck {
+  const decoded = decodeCsvFile(buffer);
+  if (!decoded.ok) return decoded;
+  const text = decoded.text;
+  const parsed = parseCsv(text);
+  const header = readHeader(parsed.records[0]);
+  if (!header.ok) return header;
+  const dataRows = parsed.records.slice(1).filter((r) => r.cells.some((c) => c.trim() !== '')).length;
+  if (parsed.unterminatedQuoteAt !== undefined && dataRows === 0) {
+    return {
+      ok: false,
+      message: `Un guillemet ouvert ligne ${parsed.unterminatedQuoteAt} n'est jamais fermé : le fichier ne peut pas être lu.`,
+    };
+  }
+  if (dataRows === 0)
+    return { ok: false, message: 'Le fichier ne contient aucune famille : seule la ligne des noms de colonnes est présente.' };
+  if (dataRows > MAX_ROWS) {
+    return {
+      ok: false,
+      message: `Le fichier contient ${dataRows.toLocaleString('fr-FR')} lignes ; un import en accepte ${MAX_ROWS.toLocaleString('fr-FR')} au plus. Découpez-le en plusieurs fichiers.`,
+    };
+  }
+  return { ok: true, text, header: header.header, dataRows };
+}
+
+/** The checks every CSV upload goes through, whatever its columns: a text file, in UTF-8. */
+export function decodeCsvFile(buffer: Buffer): { ok: true; text: string } | { ok: false; message: string } {
   if (buffer.length === 0) return { ok: false, message: 'Le fichier est vide.' };
   if (startsWith(buffer, ZIP)) {
     return {
@@ -347,23 +373,5 @@ export function checkFile(buffer: Buffer): FileCheck {
         "Le fichier n'est pas encodé en UTF-8 (les lettres accentuées ne pourraient pas être lues). Dans votre tableur, enregistrez-le au format « CSV UTF-8 ».",
     };
   }
-  const parsed = parseCsv(text);
-  const header = readHeader(parsed.records[0]);
-  if (!header.ok) return header;
-  const dataRows = parsed.records.slice(1).filter((r) => r.cells.some((c) => c.trim() !== '')).length;
-  if (parsed.unterminatedQuoteAt !== undefined && dataRows === 0) {
-    return {
-      ok: false,
-      message: `Un guillemet ouvert ligne ${parsed.unterminatedQuoteAt} n'est jamais fermé : le fichier ne peut pas être lu.`,
-    };
-  }
-  if (dataRows === 0)
-    return { ok: false, message: 'Le fichier ne contient aucune famille : seule la ligne des noms de colonnes est présente.' };
-  if (dataRows > MAX_ROWS) {
-    return {
-      ok: false,
-      message: `Le fichier contient ${dataRows.toLocaleString('fr-FR')} lignes ; un import en accepte ${MAX_ROWS.toLocaleString('fr-FR')} au plus. Découpez-le en plusieurs fichiers.`,
-    };
-  }
-  return { ok: true, text, header: header.header, dataRows };
+  return { ok: true, text };
 }

@@ -12,6 +12,7 @@ import { findTownById, type Town } from '../../repositories/towns.repository.js'
 import { precreateAccount } from '../parent-accounts/parent-accounts.service.js';
 import type { Actor } from '../family-files/family-files.service.js';
 import { parseCsv } from './csv.js';
+import type { ImportKind } from './reprise-format.js';
 import { readHeader, readRow, type ImportFamily, type RowResult } from './import-format.js';
 import type { AppDeps, ServiceContext } from '../../deps.js';
 
@@ -22,7 +23,7 @@ export async function createImportJob(
   ctx: Pick<ServiceContext, 'pool' | 'clock'>,
   town: Town,
   actor: Actor,
-  file: { name: string; content: Buffer; dataRows: number },
+  file: { name: string; content: Buffer; dataRows: number; kind?: ImportKind },
 ): Promise<string> {
   return withTransaction(ctx.pool, async (db) => {
     const now = ctx.clock.now();
@@ -36,6 +37,7 @@ export async function createImportJob(
       fileName: file.name,
       content: file.content,
       totalRows: file.dataRows,
+      kind: file.kind,
       now,
     });
     await audit(db, {
@@ -44,7 +46,7 @@ export async function createImportJob(
       action: 'import.start',
       targetType: 'import_job',
       targetId: id,
-      details: { fileName: file.name, rows: file.dataRows, bytes: file.content.length },
+      details: { fileName: file.name, kind: file.kind ?? 'familles', rows: file.dataRows, bytes: file.content.length },
       at: now,
     });
     // In the same transaction: no job for an upload that failed, no upload without its job.
@@ -425,6 +427,7 @@ export async function finishImport(
         targetType: 'import_job',
         targetId: job.id,
         details: {
+          kind: job.kind,
           failure,
           familiesCreated: current?.familiesCreated ?? 0,
           familiesExisting: current?.familiesExisting ?? 0,

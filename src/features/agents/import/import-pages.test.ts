@@ -10,6 +10,7 @@ const job = (changes: Partial<ImportJob>): ImportJob => ({
   actorLabel: 'Agent',
   ip: null,
   fileName: 'familles.csv',
+  kind: 'familles',
   status: 'running',
   phase: 'rows',
   totalRows: 200,

@@ -9,7 +9,8 @@ import { requireTown } from '../../../middleware/town.js';
 import * as jobs from '../../../repositories/import-jobs.repository.js';
 import { urls } from '../../../routes.js';
 import { idParam } from '../../../lib/params.js';
-import { checkFile, knownColumns, MAX_ADULTS, MAX_CHILDREN, MAX_ROWS } from '../../imports/import-format.js';
+import { checkFile, decodeCsvFile, knownColumns, MAX_ADULTS, MAX_CHILDREN, MAX_ROWS } from '../../imports/import-format.js';
+import { checkRepriseText, COLUMNS, IMPORT_KINDS, KIND_LABELS, KIND_SAMPLES, type ImportKind } from '../../imports/reprise-format.js';
 import { createImportJob } from '../../imports/import.service.js';
 import { progressOf, templateCsv, uploadedName } from './import-pages.js';
 
@@ -25,11 +26,15 @@ const FIELD = UPLOAD_ROUTES.agentImport.field;
 export function importController(deps: AppDeps) {
   const { pool, clock } = deps;
 
-  async function renderForm(res: Response, town: { id: string }, status = 200, errors?: FieldError[]) {
+  async function renderForm(res: Response, town: { id: string }, status = 200, errors?: FieldError[], kind: ImportKind = 'familles') {
     const recent = await jobs.listJobs(pool, town.id);
     res.status(status).render('agents/import/index', {
       title: 'Importer des familles',
       recent,
+      kind,
+      kinds: IMPORT_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k], sample: KIND_SAMPLES[k] })),
+      kindLabels: KIND_LABELS,
+      repriseColumns: COLUMNS,
       columns: knownColumns(),
       maxAdults: MAX_ADULTS,
       maxChildren: MAX_CHILDREN,
@@ -51,6 +56,12 @@ export function importController(deps: AppDeps) {
   /** The body was parsed and its CSRF token checked by the global middleware (parseMultipart, csrfProtection). */
   async function upload(req: Request, res: Response) {
     const town = requireTown(req);
+    // Which export of the old portal it is (migration 0039); the families' file when the form does not say.
+    const rawKind = typeof req.body?.type === 'string' ? req.body.type : 'familles';
+    if (!IMPORT_KINDS.includes(rawKind as ImportKind)) {
+      return renderForm(res, town, 400, [{ field: 'type', message: 'Choisissez le type de fichier à importer dans la liste' }]);
+    }
+    const kind = rawKind as ImportKind;
     const received = takeFiles(req, UPLOAD_ROUTES.agentImport);
     const file = received.files[0];
     if (received.problem) {
@@ -69,13 +80,19 @@ export function importController(deps: AppDeps) {
         { field: FIELD, message: file ? 'Le fichier est vide' : 'Choisissez le fichier CSV des familles à importer' },
       ]);
     }
-    const checked = checkFile(file.buffer);
-    if (!checked.ok) return renderForm(res, town, 400, [{ field: FIELD, message: checked.message }]);
+    let checked: { ok: true; dataRows: number } | { ok: false; message: string };
+    if (kind === 'familles') checked = checkFile(file.buffer);
+    else {
+      const decoded = decodeCsvFile(file.buffer);
+      checked = decoded.ok ? checkRepriseText(kind, decoded.text, MAX_ROWS) : decoded;
+    }
+    if (!checked.ok) return renderForm(res, town, 400, [{ field: FIELD, message: checked.message }], kind);
     const name = uploadedName(file.originalname);
     const id = await createImportJob({ pool, clock }, town, auditActor(req), {
       name,
       content: file.buffer,
       dataRows: checked.dataRows,
+      kind,
     });
     res.redirect(303, urls.agentImportJob(town, id));
   }
@@ -99,6 +116,7 @@ export function importController(deps: AppDeps) {
     res.render('agents/import/job', {
       title: progress.finished ? `Résultat de l'import – ${job.fileName}` : `Import en cours – ${job.fileName}`,
       job,
+      kindLabel: KIND_LABELS[job.kind],
       progress,
       rejected,
       warnings,
