@@ -3,9 +3,11 @@
  * table, and `bench-results.json`, where each script merges its own section so that a script
  * (CI, a comparison of two runs) can read the whole table. See docs/performance.md.
  *
- * `npm run bench` chains the scripts (bench.ts, bench-reservations.ts, and bench-billing.ts
- * when billing adds it); each one calls `writeResults` with its own name and leaves the
- * others' sections as they are, each stamped with the time and load of its own run.
+ * `npm run bench` chains the scripts (bench.ts, bench-reservations.ts, bench-billing.ts and
+ * bench-rush.ts); `npm run bench:scale` and `npm run bench:faults` run on their own. Each one
+ * calls `writeResults` with its own name (bench, reservations, billing, rush, scale, faults)
+ * and leaves the others' sections as they are, each stamped with the time and load of its
+ * own run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
