@@ -79,7 +79,9 @@ describe('the private document storage is out of the back-office’s reach', () 
 
   it('has its tables written and read by its repository only', () => {
     const sql = sources.filter((f) => /private_document/.test(read(f)));
-    expect(sql).toEqual(['src/repositories/documents.repository.ts']);
+    // And the large town's seed (issue 20), which writes their metadata in bulk for the
+    // benches: no file, and no route reaches it.
+    expect(sql).toEqual(['src/db/scale-seed.ts', 'src/repositories/documents.repository.ts']);
   });
 
   it('has no link in any back-office view', () => {

@@ -1,6 +1,16 @@
 import { withTransaction, type PoolClient } from '../../db/pool.js';
 import { takeNumbers } from '../../repositories/billing-invoices.repository.js';
 import * as jobs from '../../repositories/import-jobs.repository.js';
+import * as repo from '../../repositories/reprise.repository.js';
+import {
+  activitiesOf,
+  childrenOf,
+  familiesByRef,
+  regiesOf,
+  type Activity,
+  type Child,
+  type Regie,
+} from '../../repositories/reprise.repository.js';
 import { invoiceNumber } from '../billing/invoicing.service.js';
 import type { ImportIssue, ImportJob } from '../../repositories/import-jobs.repository.js';
 import type { Town } from '../../repositories/towns.repository.js';
@@ -29,22 +39,6 @@ import {
  */
 
 type Outcome = { kind: 'created' } | { kind: 'existing' } | { kind: 'rejected'; reasons: string[] };
-
-interface Activity {
-  id: string;
-  name: string;
-  site: string;
-  startDate: string;
-  endDate: string;
-  weekdays: number[];
-  capacity: number | null;
-}
-interface Child {
-  id: string;
-  familyRef: string;
-  firstNames: string;
-  birthDate: string | null;
-}
 
 const norm = plain;
 
@@ -160,35 +154,6 @@ export async function importReprise(
 
 // ---------------------------------------------------------------- matching
 
-async function familiesByRef(db: PoolClient, townId: string, refs: string[]): Promise<Map<string, string>> {
-  if (refs.length === 0) return new Map();
-  const { rows } = await db.query<{ ref: string; id: string }>(
-    `select lower(external_ref) as ref, id from families where town_id = $1 and lower(external_ref) = any($2::text[])`,
-    [townId, refs],
-  );
-  return new Map(rows.map((r) => [r.ref, r.id]));
-}
-
-async function childrenOf(db: PoolClient, townId: string, familyIds: string[]): Promise<Child[]> {
-  if (familyIds.length === 0) return [];
-  const { rows } = await db.query<Child>(
-    `select id, family_id as "familyRef", first_names as "firstNames", to_char(birth_date, 'YYYY-MM-DD') as "birthDate"
-       from children where town_id = $1 and family_id = any($2::uuid[])`,
-    [townId, familyIds],
-  );
-  return rows;
-}
-
-async function activitiesOf(db: PoolClient, townId: string): Promise<Activity[]> {
-  const { rows } = await db.query<Activity>(
-    `select id, name, site, to_char(start_date, 'YYYY-MM-DD') as "startDate", to_char(end_date, 'YYYY-MM-DD') as "endDate",
-            weekdays::int[] as weekdays, capacity
-       from activities where town_id = $1`,
-    [townId],
-  );
-  return rows;
-}
-
 /** By first name (all of them, or the first one), and by date of birth when the file gives it or two children share the name. */
 function findChild(children: Child[], familyId: string, ref: ChildRef, reasons: string[]): Child | undefined {
   const wanted = norm(ref.firstName);
@@ -246,24 +211,25 @@ async function placeQuotient(
   row: Extract<RepriseRow, { kind: 'quotients' }>,
   now: Date,
 ): Promise<Outcome> {
-  const { rows } = await db.query<{ qf: number }>(`select qf from family_quotients where family_id = $1 and effective_from = $2`, [
-    familyId,
-    row.startDate,
-  ]);
-  if (rows[0]) {
-    if (rows[0].qf === row.qf) return { kind: 'existing' };
+  const known = await repo.quotientFrom(db, familyId, row.startDate);
+  if (known !== undefined) {
+    if (known === row.qf) return { kind: 'existing' };
     return {
       kind: 'rejected',
       reasons: [
-        `Colonne qf : un quotient familial de ${rows[0].qf} € est déjà enregistré pour cette famille à partir du ${frDate(row.startDate)} ; il n'est pas remplacé (corrigez-le depuis le dossier famille)`,
+        `Colonne qf : un quotient familial de ${known} € est déjà enregistré pour cette famille à partir du ${frDate(row.startDate)} ; il n'est pas remplacé (corrigez-le depuis le dossier famille)`,
       ],
     };
   }
-  await db.query(
-    `insert into family_quotients (town_id, family_id, qf, effective_from, source, recorded_by, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7)`,
-    [townId, familyId, row.qf, row.startDate, row.source, job.agentId, now],
-  );
+  await repo.insertQuotient(db, {
+    townId,
+    familyId,
+    qf: row.qf,
+    effectiveFrom: row.startDate,
+    source: row.source,
+    recordedBy: job.agentId,
+    now,
+  });
   return { kind: 'created' };
 }
 
@@ -291,15 +257,8 @@ async function placeEnrolment(
     };
   }
   // Already enrolled over these days (this file, or an agent since): nothing to add.
-  const { rowCount } = await db.query(
-    `select 1 from enrolments where town_id = $1 and activity_id = $2 and child_id = $3 and start_date <= $5 and end_date >= $4`,
-    [townId, activity.id, child.id, start, end],
-  );
-  if (rowCount) return { kind: 'existing' };
-  await db.query(
-    `insert into enrolments (town_id, activity_id, child_id, start_date, end_date, created_by) values ($1, $2, $3, $4, $5, $6)`,
-    [townId, activity.id, child.id, start, end, job.agentId],
-  );
+  if (await repo.isEnrolledOver(db, townId, activity.id, child.id, start, end)) return { kind: 'existing' };
+  await repo.insertEnrolment(db, { townId, activityId: activity.id, childId: child.id, start, end, createdBy: job.agentId });
   return { kind: 'created' };
 }
 
@@ -316,18 +275,9 @@ async function placeReservation(
   if (day < activity.startDate || day > activity.endDate || !activity.weekdays.includes(weekday)) {
     return { kind: 'rejected', reasons: [`Colonne date : « ${activity.name} » n'a pas lieu le ${frDate(day)}`] };
   }
-  const existing = await db.query(`select 1 from reservations where activity_id = $1 and child_id = $2 and day = $3`, [
-    activity.id,
-    child.id,
-    day,
-  ]);
-  if (existing.rowCount) return { kind: 'existing' };
-  const enrolment = await db.query<{ id: string }>(
-    `select id from enrolments where town_id = $1 and activity_id = $2 and child_id = $3 and start_date <= $4 and end_date >= $4
-      order by start_date limit 1`,
-    [townId, activity.id, child.id, day],
-  );
-  if (!enrolment.rows[0]) {
+  if (await repo.hasReservation(db, activity.id, child.id, day)) return { kind: 'existing' };
+  const enrolmentId = await repo.enrolmentOn(db, townId, activity.id, child.id, day);
+  if (!enrolmentId) {
     return {
       kind: 'rejected',
       reasons: [
@@ -335,16 +285,7 @@ async function placeReservation(
       ],
     };
   }
-  // The day's lock and counter, as every booking takes them (migration 0010).
-  await db.query(
-    `insert into activity_days (activity_id, day, capacity, booked) values ($1, $2, $3, 0) on conflict (activity_id, day) do nothing`,
-    [activity.id, day, activity.capacity],
-  );
-  const { rows } = await db.query<{ capacity: number | null; booked: number }>(
-    `select capacity, booked from activity_days where activity_id = $1 and day = $2 for update`,
-    [activity.id, day],
-  );
-  const { capacity, booked } = rows[0]!;
+  const { capacity, booked } = await repo.lockActivityDay(db, activity.id, day, activity.capacity);
   if (capacity !== null && booked >= capacity) {
     return {
       kind: 'rejected',
@@ -353,25 +294,11 @@ async function placeReservation(
       ],
     };
   }
-  await db.query(
-    `insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, 'booked', $6, $6, $6)`,
-    [townId, activity.id, enrolment.rows[0].id, child.id, day, now],
-  );
+  await repo.insertBookedReservation(db, { townId, activityId: activity.id, enrolmentId, childId: child.id, day, now });
   return { kind: 'created' };
 }
 
 // ---------------------------------------------------------------- open balances
-
-interface Regie {
-  id: string;
-  code: string;
-}
-
-async function regiesOf(db: PoolClient, townId: string): Promise<Regie[]> {
-  const { rows } = await db.query<Regie>(`select id, code from regies where town_id = $1 order by code`, [townId]);
-  return rows;
-}
 
 const euros = (cents: number) => `${Math.trunc(cents / 100)},${String(cents % 100).padStart(2, '0')} €`;
 
@@ -406,52 +333,34 @@ async function placeBalance(
       ],
     };
   }
-  const existing = await db.query<{ total: string; number: string }>(
-    `select total_cents as total, number from invoices where regie_id = $1 and family_id = $2 and kind = 'opening_balance' and source_ref = $3`,
-    [regie.id, familyId, row.document],
-  );
-  if (existing.rows[0]) {
-    if (Number(existing.rows[0].total) === row.amountCents) return { kind: 'existing' };
+  const existing = await repo.openingBalanceOf(db, regie.id, familyId, row.document);
+  if (existing) {
+    if (existing.totalCents === row.amountCents) return { kind: 'existing' };
     return {
       kind: 'rejected',
       reasons: [
-        `Colonne montant : le document ${row.document} a déjà été repris (facture ${existing.rows[0].number}) pour ${euros(Number(existing.rows[0].total))} ; il n'est pas repris une seconde fois`,
+        `Colonne montant : le document ${row.document} a déjà été repris (facture ${existing.number}) pour ${euros(existing.totalCents)} ; il n'est pas repris une seconde fois`,
       ],
     };
   }
-  const family = await db.query<{ name: string; address: string }>(
-    `select name, btrim(concat_ws(' ', nullif(address_line, ''), nullif(postal_code, ''), nullif(city, ''))) as address
-       from families where town_id = $1 and id = $2`,
-    [townId, familyId],
-  );
+  const payer = await repo.payerOf(db, townId, familyId);
   const year = Number(today.slice(0, 4));
   const seq = await takeNumbers(db, townId, regie.id, 'invoice', year, 1);
   // An old due date already passed is due today: an invoice is never due before it is issued.
   const dueOn = row.dueDate < today ? today : row.dueDate;
-  const { rows } = await db.query<{ id: string }>(
-    `insert into invoices (town_id, regie_id, family_id, payer_name, payer_address, month, number_year, number_seq, number,
-                           issued_on, due_on, total_cents, kind, source_ref)
-     values ($1, $2, $3, $4, $5, date_trunc('month', $6::date)::date, $7, $8, $9, $6, $10, $11, 'opening_balance', $12)
-     returning id`,
-    [
-      townId,
-      regie.id,
-      familyId,
-      family.rows[0]!.name,
-      family.rows[0]!.address,
-      today,
-      year,
-      seq,
-      invoiceNumber(regie.code, year, seq),
-      dueOn,
-      row.amountCents,
-      row.document,
-    ],
-  );
-  await db.query(
-    `insert into invoice_lines (town_id, invoice_id, child_name, activity_name, day, kind, category, unit_price_cents, amount_cents, reason)
-     values ($1, $2, '', $3, $4, 'opening_balance', 'reprise', $5, $5, $6)`,
-    [townId, rows[0]!.id, row.label, today, row.amountCents, `Reprise de solde de l'ancien portail (document ${row.document})`],
-  );
+  await repo.insertOpeningBalance(db, {
+    townId,
+    regieId: regie.id,
+    familyId,
+    payer,
+    issuedOn: today,
+    year,
+    seq,
+    number: invoiceNumber(regie.code, year, seq),
+    dueOn,
+    amountCents: row.amountCents,
+    document: row.document,
+    label: row.label,
+  });
   return { kind: 'created' };
 }
