@@ -81,6 +81,18 @@ export async function searchFamilies(
         where a.town_id = $1 and a.family_id is not null
           and (fold_text(a.first_names || ' ' || a.last_name) like fold_text($2) or a.email like lower($2)
                or lower(a.username) like lower($2))
+     ),
+     -- The page first, then its children, adults and accounts: read in the select list of the
+     -- sorted query, they would be read for every family found (a common name finds a
+     -- thousand in a large town) before the sort kept twenty.
+     page as (
+       select f.id, f.name, f.cle_enfance, f.external_ref, f.city, count(*) over ()::int as total
+         -- Each family found read by its key: estimated by the LIKEs' selectivity, the matches
+         -- would otherwise be hashed against the whole families table. (offset 0 keeps the
+         -- planner from flattening the lookup into that join.)
+         from found cross join lateral (select * from families f where f.id = found.id offset 0) f
+        order by fold_text(f.name), f.name, f.id
+        limit $3 offset $4
      )
      select f.id, f.name, f.cle_enfance as "cleEnfance", f.external_ref as "externalRef", f.city,
             coalesce((select array_agg(c.first_names order by c.birth_date nulls last, c.first_names)
@@ -92,13 +104,9 @@ export async function searchFamilies(
                         select a.first_names, a.last_name from accounts a
                          where a.family_id = f.id and a.disabled_at is null) x), '[]') as adults,
             (select count(*)::int from accounts a where a.family_id = f.id and a.disabled_at is null) as "accountCount",
-            count(*) over ()::int as total
-       -- Each family found read by its key: estimated by the LIKEs' selectivity, the matches
-       -- would otherwise be hashed against the whole families table. (offset 0 keeps the
-       -- planner from flattening the lookup into that join.)
-       from found cross join lateral (select * from families f where f.id = found.id offset 0) f
-      order by fold_text(f.name), f.name, f.id
-      limit $3 offset $4`,
+            f.total
+       from page f
+      order by fold_text(f.name), f.name, f.id`,
     [townId, pattern, limit, offset],
   );
   if (rows.length === 0 && offset > 0) {
