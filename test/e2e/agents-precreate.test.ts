@@ -237,7 +237,7 @@ describe('Création rapide in Chromium (Tarnos)', () => {
       expect(await click(page, page.getByRole('navigation', { name: 'Espace agents' }).getByRole('link', { name: 'Import' }))).toBe(200);
       expect(await heading(page)).toBe('Importer des familles');
       await checkPage(page, 'import form');
-      await page.getByLabel('Fichier des familles (CSV)').setInputFiles({
+      await page.getByLabel('Fichier à importer (CSV)').setInputFiles({
         name: 'familles.xlsx',
         mimeType: 'application/octet-stream',
         buffer: Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]),
@@ -252,7 +252,7 @@ describe('Création rapide in Chromium (Tarnos)', () => {
         'B-102;Caron;Dr;Caron;Luc;;;',
       ].join('\r\n');
       await page
-        .getByLabel('Fichier des familles (CSV)')
+        .getByLabel('Fichier à importer (CSV)')
         .setInputFiles({ name: 'familles.csv', mimeType: 'text/csv', buffer: Buffer.from(`\uFEFF${csv}\r\n`) });
       expect(await click(page, button(page, 'Importer le fichier'))).toBe(200);
       expect(await heading(page)).toBe('Import en cours');
