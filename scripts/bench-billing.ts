@@ -30,7 +30,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { start, type RunningApp } from '../src/bootstrap.js';
-import { loadConfig } from '../src/config.js';
 import { loadAverage, printTable, writeResults, type BenchRow } from './bench-results.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
@@ -42,6 +41,7 @@ import { insertActivity } from '../src/repositories/activities.repository.js';
 import { findRun, insertRun } from '../src/repositories/billing-invoices.repository.js';
 import { insertRegie, insertTariff, setActivityRegie } from '../src/repositories/billing-tariffs.repository.js';
 import type pg from 'pg';
+import { benchConfig } from './bench-app.js';
 import { freePort } from './free-port.js';
 import { createBenchParents, signedInCookies } from './bench.js';
 
@@ -315,20 +315,7 @@ async function main(): Promise<void> {
   try {
     await ensureDatabase(embedded.adminUrl, 'espace_famille_bench');
     const databaseUrl = embedded.urlFor('espace_famille_bench');
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      DATABASE_URL: databaseUrl,
-      SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
-      PUBLIC_BASE_URL: 'https://espace-famille.example',
-      LOG_LEVEL: 'warn',
-      SMTP_URL: 'smtp://127.0.0.1:2525',
-      // For the app started beside the run (pages while it runs): behind a pretend
-      // TLS-terminating proxy, with the demo towns to sign a parent in.
-      HOST: '127.0.0.1',
-      PORT: '0',
-      TRUST_PROXY: '1',
-      DEMO_DATA: 'true',
-    });
+    const config = benchConfig(databaseUrl);
     // 'error': the embedded server's shutdown ends idle connections, which the pool would log as warnings.
     const pool = createPool(databaseUrl, createLogger('error'), 10);
     stops.unshift(() => pool.end());

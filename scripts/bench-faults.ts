@@ -18,13 +18,11 @@
  * Environment: BENCH_OUTAGE (seconds the database is down, default 20), BENCH_SAVERS (parents
  * saving, default 10), BENCH_RESULTS (where to write the JSON, section "faults").
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { start } from '../src/bootstrap.js';
-import { loadConfig } from '../src/config.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { createPool } from '../src/db/pool.js';
 import { FixedClock } from '../src/lib/clock.js';
@@ -32,6 +30,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { hashPassword } from '../src/lib/passwords.js';
 import { insertAccount } from '../src/repositories/accounts.repository.js';
 import { loadAverage, writeResults, type TimedRow } from './bench-results.js';
+import { benchConfig } from './bench-app.js';
 import { freePort } from './free-port.js';
 
 const OUTAGE = Number(process.env.BENCH_OUTAGE ?? 20);
@@ -90,18 +89,7 @@ async function main(): Promise<void> {
   try {
     await ensureDatabase(embedded.adminUrl, 'espace_famille_faults');
     const databaseUrl = embedded.urlFor('espace_famille_faults');
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: databaseUrl,
-      SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
-      PUBLIC_BASE_URL: 'https://espace-famille.example',
-      TRUST_PROXY: '1',
-      LOG_LEVEL: 'fatal',
-      DEMO_DATA: 'true',
-      SMTP_URL: 'smtp://127.0.0.1:9',
-    });
+    const config = benchConfig(databaseUrl, { LOG_LEVEL: 'fatal', SMTP_URL: 'smtp://127.0.0.1:9' });
     const running = await start({ config, logger, mailWorker: false, clock: new FixedClock(NOW) });
     stops.unshift(() => running.stop());
     const appUrl = `http://127.0.0.1:${(running.server.address() as AddressInfo).port}`;

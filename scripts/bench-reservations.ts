@@ -19,7 +19,6 @@
  * BENCH_SAVE_RATE (VALIDER posts a second, default 20), BENCH_PROFILE_DIR (CPU profiles of the
  * measured phases), BENCH_RESULTS (where to write the JSON).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,7 +28,6 @@ import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import express from 'express';
 import { start } from '../src/bootstrap.js';
-import { loadConfig } from '../src/config.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { createPool } from '../src/db/pool.js';
 import { FixedClock } from '../src/lib/clock.js';
@@ -37,6 +35,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { hashPassword } from '../src/lib/passwords.js';
 import { insertAccount } from '../src/repositories/accounts.repository.js';
 import { loadAverage, printTable, startProfile, writeResults, type BenchRow } from './bench-results.js';
+import { benchConfig } from './bench-app.js';
 import { freePort } from './free-port.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -182,18 +181,7 @@ async function main(): Promise<void> {
   try {
     await ensureDatabase(embedded.adminUrl, 'espace_famille_bench');
     const databaseUrl = embedded.urlFor('espace_famille_bench');
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: databaseUrl,
-      SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
-      PUBLIC_BASE_URL: 'https://espace-famille.example',
-      TRUST_PROXY: '1',
-      LOG_LEVEL: 'warn',
-      DEMO_DATA: 'true',
-      SMTP_URL: 'smtp://127.0.0.1:2525',
-    });
+    const config = benchConfig(databaseUrl);
     const running = await start({ config, logger, mailWorker: false, clock: new FixedClock(NOW) });
     stops.unshift(() => running.stop());
     const appUrl = `http://127.0.0.1:${(running.server.address() as AddressInfo).port}`;

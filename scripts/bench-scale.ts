@@ -16,7 +16,6 @@
  *
  * Options: --families N, --data-dir DIR, --requests N (default 200), --concurrency N (default 4).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -24,7 +23,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { start, type RunningApp } from '../src/bootstrap.js';
-import { loadConfig } from '../src/config.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { loadDemoData } from '../src/db/demo-data.js';
 import { migrate } from '../src/db/migrate.js';
@@ -35,6 +33,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { hashPassword } from '../src/lib/passwords.js';
 import { urls } from '../src/routes.js';
 import { loadAverage, printTable, writeResults, type BenchRow } from './bench-results.js';
+import { benchConfig } from './bench-app.js';
 import { freePort } from './free-port.js';
 
 const RATIO_MAX = 1.5;
@@ -200,18 +199,7 @@ async function runSide(
 ): Promise<Map<string, Measure>> {
   const logger = createLogger('warn');
   const databaseUrl = embedded.urlFor(database);
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATABASE_URL: databaseUrl,
-    SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
-    PUBLIC_BASE_URL: 'https://espace-famille.example',
-    TRUST_PROXY: '1',
-    LOG_LEVEL: 'warn',
-    DEMO_DATA: 'true',
-    SMTP_URL: 'smtp://127.0.0.1:2525',
-  });
+  const config = benchConfig(databaseUrl);
   const pool = createPool(databaseUrl, createLogger('error'), 2);
   let running: RunningApp | undefined;
   try {

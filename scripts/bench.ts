@@ -15,7 +15,6 @@
  * Each row's CPU ratio (its CPU per request ÷ its baseline's, same run) is held to issue 13's
  * targets; the table is printed and merged into bench-results.json (scripts/bench-results.ts).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +27,6 @@ import express from 'express';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type pg from 'pg';
 import { start, type RunningApp } from '../src/bootstrap.js';
-import { loadConfig } from '../src/config.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { createPool } from '../src/db/pool.js';
 import { currentCguVersionNumber } from '../src/features/parent-accounts/cgu.js';
@@ -37,6 +35,7 @@ import { ARGON2_OPTIONS, hashPassword, verifyPassword } from '../src/lib/passwor
 import { insertAccount } from '../src/repositories/accounts.repository.js';
 import { findTownBySlug } from '../src/repositories/towns.repository.js';
 import { loadAverage, printTable, slug, startProfile, writeResults, type BenchRow, type Target } from './bench-results.js';
+import { benchConfig } from './bench-app.js';
 import { freePort } from './free-port.js';
 
 /** What every request of a scenario looks like. */
@@ -730,22 +729,11 @@ async function main(): Promise<void> {
     await ensureDatabase(embedded.adminUrl, 'espace_famille_bench');
     const databaseUrl = embedded.urlFor('espace_famille_bench');
 
-    const config = loadConfig({
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: databaseUrl,
-      SESSION_SECRET: crypto.randomBytes(32).toString('base64url'),
-      PUBLIC_BASE_URL: 'https://espace-famille.example',
-      // Production sits behind a TLS-terminating proxy: trust one hop, and send its header.
-      TRUST_PROXY: '1',
-      LOG_LEVEL: 'warn',
-      DEMO_DATA: 'true',
-      // Required in production; nothing is mailed here and the worker stays off.
-      SMTP_URL: 'smtp://127.0.0.1:2525',
+    const config = benchConfig(
+      databaseUrl,
       // BENCH_COMPRESSION=true: the app compresses (and every request accepts it), to measure what it costs.
-      ...(COMPRESS ? { COMPRESSION: 'true' } : {}),
-    });
+      COMPRESS ? { COMPRESSION: 'true' } : {},
+    );
     const running: RunningApp = await start({ config, logger, mailWorker: false });
     cleanup.push(() => running.stop());
     const appUrl = `http://127.0.0.1:${(running.server.address() as AddressInfo).port}`;
