@@ -126,8 +126,13 @@ export function createApp(deps: AppDeps): Express {
   if (!config.isProduction) app.use(devRouter(deps));
   // The host's operators (issue 20, ADR 0024): before '/:town', which would take 'exploitation' for a town.
   app.use(underPrefix('/exploitation', operatorsRouter(deps)));
-  app.use(
-    '/:town',
+  // One router under '/:town': the path is matched and the town decoded once per request,
+  // not once per middleware as `app.use('/:town', a, b, …)` does (a layer each; issue 13's
+  // profile of the home page). Inside it every layer is mounted at '/', which matches
+  // without a regular expression; mergeParams hands them `req.params.town`.
+  const townArea = Router({ mergeParams: true });
+  app.use('/:town', townArea);
+  townArea.use(
     townMiddleware(pool),
     loadAccount(pool, deps.clock),
     loadAgent(pool, deps.clock),
