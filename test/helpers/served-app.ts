@@ -33,29 +33,16 @@ export async function serveTestApp(options: { now: string }): Promise<ServedApp>
   let base = '';
 
   async function start(): Promise<void> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: { ...process.env, SERVED_DATABASE_URL: db.url, SERVED_NOW: options.now, SERVED_PORT: String(port) },
-      // The IPC channel closes with the test process, however it ends: the child then exits.
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    });
-    child = proc;
-    const lines = readline.createInterface({ input: proc.stdout! });
-    port = await new Promise<number>((resolve, reject) => {
-      proc.once('exit', (code) => reject(new Error(`served app exited (${code}) before listening`)));
-      lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
-    });
+    const started = await spawnApp(db.url, options.now, port);
+    child = started.proc;
+    port = started.port;
     base = `http://127.0.0.1:${port}`;
   }
 
   async function stop(): Promise<void> {
     const proc = child;
     child = undefined;
-    // A process killed by a signal (V8's fatal errors abort) has a signalCode, not an exitCode.
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGKILL');
-    });
+    await kill(proc);
   }
 
   await start();
@@ -82,4 +69,36 @@ export async function serveTestApp(options: { now: string }): Promise<ServedApp>
       await db.drop();
     },
   };
+}
+
+/**
+ * Another process of the real app on an existing database: several instances behind one
+ * proxy (issue 20). Its clock is fixed at `now`, like serveTestApp's.
+ */
+export async function serveOnDatabase(db: TestDatabase, options: { now: string }): Promise<{ url: string; close(): Promise<void> }> {
+  const { proc, port } = await spawnApp(db.url, options.now, 0);
+  return { url: `http://127.0.0.1:${port}`, close: () => kill(proc) };
+}
+
+async function spawnApp(databaseUrl: string, now: string, port: number): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { ...process.env, SERVED_DATABASE_URL: databaseUrl, SERVED_NOW: now, SERVED_PORT: String(port) },
+    // The IPC channel closes with the test process, however it ends: the child then exits.
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const lines = readline.createInterface({ input: proc.stdout! });
+  const listening = await new Promise<number>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`served app exited (${code}) before listening`)));
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+  });
+  return { proc, port: listening };
+}
+
+async function kill(proc: ChildProcess | undefined): Promise<void> {
+  // A process killed by a signal (V8's fatal errors abort) has a signalCode, not an exitCode.
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    proc.once('exit', () => resolve());
+    proc.kill('SIGKILL');
+  });
 }
