@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, defaultHashConcurrency, loadConfig } from './config.js';
 
 describe('configuration', () => {
   it('has development defaults and needs nothing to start', () => {
@@ -7,6 +7,20 @@ describe('configuration', () => {
     expect(config.port).toBe(3000);
     expect(config.databaseUrl).toBeUndefined();
     expect(config.publicBaseUrl).toBe('http://localhost:3000');
+  });
+
+  it('keeps a core for the pages when it chooses how many password hashes run at once', () => {
+    // 2 cores: one hash at a time, whether one worker or two (one hash each, one per core).
+    expect(defaultHashConcurrency(2, 1)).toBe(1);
+    expect(defaultHashConcurrency(2, 2)).toBe(1);
+    expect(defaultHashConcurrency(1, 1)).toBe(1);
+    expect(defaultHashConcurrency(4, 1)).toBe(3);
+    expect(defaultHashConcurrency(16, 1)).toBe(4);
+    expect(defaultHashConcurrency(16, 4)).toBe(3);
+    const env = { NODE_ENV: 'development', SESSION_SECRET: 'x'.repeat(40) } as const;
+    expect(loadConfig({ ...env, ARGON2_MAX_CONCURRENCY: '6' }).argon2MaxConcurrency).toBe(6);
+    expect(loadConfig({ ...env, ARGON2_MAX_CONCURRENCY: '' }).argon2MaxConcurrency).toBeGreaterThanOrEqual(1);
+    expect(() => loadConfig({ ...env, ARGON2_MAX_CONCURRENCY: '0' })).toThrow(/ARGON2_MAX_CONCURRENCY/);
   });
 
   it('names each bad variable in one message', () => {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DATA_DIR } from './lib/paths.js';
@@ -47,7 +48,7 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CAPTCHA_TEST_SOLUTION: optionalString,
     DEMO_DATA: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
-    ARGON2_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    ARGON2_MAX_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(64).optional()),
     DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
@@ -167,7 +168,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     captchaTestSolution: env.CAPTCHA_TEST_SOLUTION,
     // Demo towns by default for development only; a production deployment opts in.
     demoData: env.DEMO_DATA ? env.DEMO_DATA === 'true' : env.NODE_ENV !== 'production',
-    argon2MaxConcurrency: env.ARGON2_MAX_CONCURRENCY,
+    argon2MaxConcurrency: env.ARGON2_MAX_CONCURRENCY ?? defaultHashConcurrency(os.availableParallelism(), env.NODE_ENV === 'production' ? env.WEB_CONCURRENCY : 1),
     databasePoolMax: env.DATABASE_POOL_MAX,
     webConcurrency: env.WEB_CONCURRENCY,
     httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
@@ -176,4 +177,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     payfipWsUrl: env.PAYFIP_WS_URL,
     payfipPaymentUrl: env.PAYFIP_PAYMENT_URL,
   };
+}
+
+/**
+ * Argon2id hashes one process runs at once when ARGON2_MAX_CONCURRENCY is not set: the
+ * cores left once one is kept for the event loops, shared among the workers, between 1 and 4
+ * (libuv's default thread pool). Every hash beyond the cores takes a core from the pages: at
+ * the opening-time rush on 2 cores, 4 at once put VALIDER's p95 at 1–1.8 s and 1 at once at
+ * 150–350 ms (docs/performance.md, "The opening-time rush").
+ */
+export function defaultHashConcurrency(cores: number, workers: number): number {
+  return Math.max(1, Math.min(4, Math.floor((cores - 1) / workers)));
 }
