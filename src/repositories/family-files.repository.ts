@@ -59,41 +59,18 @@ export async function searchFamilies(
 ): Promise<{ rows: FamilyListRow[]; total: number }> {
   const pattern = q ? likePattern(q) : null;
   const { rows } = await db.query<Omit<FamilyListRow, 'adults'> & { adults: PersonNames[]; total: number }>(
-    // One branch per table, each served by its own trigram indexes (migration 0037): a single
-    // scan of families with `or exists (…)` for the other tables reads every family of the
-    // town. The pattern is always `%…%`, so a match in a first name or a last name is a match
-    // in "first names last name", and that one expression covers all three.
-    `with found as (
-       select f.id from families f where f.town_id = $1 and $2::text is null
-       union
-       select f.id from families f
-        where f.town_id = $1
-          and (fold_text(f.name) like fold_text($2) or lower(f.cle_enfance) like lower($2)
-               or lower(coalesce(f.external_ref, '')) like lower($2))
-       union
-       select c.family_id from children c
-        where c.town_id = $1 and fold_text(c.first_names || ' ' || c.last_name) like fold_text($2)
-       union
-       select fa.family_id from family_adults fa
-        where fa.town_id = $1 and (fold_text(fa.first_names || ' ' || fa.last_name) like fold_text($2) or fa.email like lower($2))
-       union
-       select a.family_id from accounts a
-        where a.town_id = $1 and a.family_id is not null
-          and (fold_text(a.first_names || ' ' || a.last_name) like fold_text($2) or a.email like lower($2)
-               or lower(a.username) like lower($2))
-     ),
-     -- The page first, then its children, adults and accounts: read in the select list of the
-     -- sorted query, they would be read for every family found (a common name finds a
-     -- thousand in a large town) before the sort kept twenty.
-     page as (
+    // families.search_text holds, folded, every name, key, email and username the search
+    // matches (migration 0041, kept by triggers): one trigram index, one row per family.
+    `with page as (
        select f.id, f.name, f.cle_enfance, f.external_ref, f.city, count(*) over ()::int as total
-         -- Each family found read by its key: estimated by the LIKEs' selectivity, the matches
-         -- would otherwise be hashed against the whole families table. (offset 0 keeps the
-         -- planner from flattening the lookup into that join.)
-         from found cross join lateral (select * from families f where f.id = found.id offset 0) f
+         from families f
+        where f.town_id = $1 and ($2::text is null or f.search_text like fold_text($2))
         order by fold_text(f.name), f.name, f.id
         limit $3 offset $4
      )
+     -- The page first, then its children, adults and accounts: read in the select list of the
+     -- sorted query, they would be read for every family found (a common name finds a
+     -- thousand in a large town) before the sort kept twenty.
      select f.id, f.name, f.cle_enfance as "cleEnfance", f.external_ref as "externalRef", f.city,
             coalesce((select array_agg(c.first_names order by c.birth_date nulls last, c.first_names)
                         from children c where c.family_id = f.id), '{}') as children,

@@ -246,6 +246,46 @@ describe('the list of family files', () => {
     expect((await agent.get('/tarnos/agents/familles?q=martin')).text).not.toContain(martinBayeux.id);
   });
 
+  it('follows every change of what it searches: a child renamed, an adult removed, an account moved to another file', async () => {
+    const { agent } = await agentOf();
+    const found = async (q: string) => (await agent.get(`/tarnos/agents/familles?q=${encodeURIComponent(q)}`)).text;
+    const first = await newFamily(agent, { nom: 'Harambillet', reference: 'DOS-9901' });
+    const second = await newFamily(agent, { nom: 'Larrechea', reference: 'DOS-9902' });
+    await submit(agent, `/tarnos/agents/familles/${first}/enfants/nouveau`, { ...VALID_CHILD, prenoms: 'Xabi', nom: 'Harambillet' });
+    await submit(agent, `/tarnos/agents/familles/${first}/adultes/nouveau`, {
+      civilite: 'M',
+      nom: 'Sallaberry',
+      prenoms: 'Beñat',
+      courriel: 'benat.sallaberry@example.fr',
+      telephone: '06 11 22 33 45',
+    });
+    const parent = await createParent(t.db.pool, 'tarnos', { familyId: first, lastName: 'Iturralde', firstNames: 'Maddi' });
+    expect(await found('xabi')).toContain(`/tarnos/agents/familles/${first}"`);
+    expect(await found('benat')).toContain(`/tarnos/agents/familles/${first}"`);
+    expect(await found('iturralde')).toContain(`/tarnos/agents/familles/${first}"`);
+    // Two people's names are never read as one: the child's first name and the adult's.
+    expect(await found('harambillet beñat')).toContain('Aucune famille');
+
+    await t.db.pool.query(`update children set first_names = 'Ellande' where family_id = $1`, [first]);
+    await t.db.pool.query(`delete from family_adults where family_id = $1`, [first]);
+    await t.db.pool.query(`update accounts set family_id = $2 where id = $1`, [parent.id, second]);
+    expect(await found('xabi')).toContain('Aucune famille');
+    expect(await found('ellande')).toContain(`/tarnos/agents/familles/${first}"`);
+    expect(await found('sallaberry')).toContain('Aucune famille');
+    const moved = await found('iturralde');
+    expect(moved).toContain(`/tarnos/agents/familles/${second}"`);
+    expect(moved).not.toContain(`/tarnos/agents/familles/${first}"`);
+    // The file's own name, changed through its form.
+    await submit(agent, `/tarnos/agents/familles/${second}/modifier`, {
+      nom: 'Larretxea',
+      reference: 'DOS-9902',
+      adresse: '3 rue du Port',
+      codePostal: '40220',
+      ville: 'Tarnos',
+    });
+    expect(await found('larretxea')).toContain(`/tarnos/agents/familles/${second}"`);
+  });
+
   it('pages through the files, and survives whatever is typed in the query string', async () => {
     const { agent } = await agentOf();
     for (let n = 1; n <= 45; n++) {
