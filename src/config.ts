@@ -168,7 +168,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     captchaTestSolution: env.CAPTCHA_TEST_SOLUTION,
     // Demo towns by default for development only; a production deployment opts in.
     demoData: env.DEMO_DATA ? env.DEMO_DATA === 'true' : env.NODE_ENV !== 'production',
-    argon2MaxConcurrency: env.ARGON2_MAX_CONCURRENCY ?? defaultHashConcurrency(os.availableParallelism(), env.NODE_ENV === 'production' ? env.WEB_CONCURRENCY : 1),
+    argon2MaxConcurrency:
+      env.ARGON2_MAX_CONCURRENCY ??
+      defaultHashConcurrency(os.availableParallelism(), env.NODE_ENV === 'production' ? env.WEB_CONCURRENCY : 1),
     databasePoolMax: env.DATABASE_POOL_MAX,
     webConcurrency: env.WEB_CONCURRENCY,
     httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
