@@ -62,10 +62,10 @@ export async function searchFamilies(
     // families.search_text holds, folded, every name, key, email and username the search
     // matches (migration 0041, kept by triggers): one trigram index, one row per family.
     `with page as (
-       select f.id, f.name, f.cle_enfance, f.external_ref, f.city, count(*) over ()::int as total
+       select f.id, f.name, f.name_sort, f.cle_enfance, f.external_ref, f.city, count(*) over ()::int as total
          from families f
         where f.town_id = $1 and ($2::text is null or f.search_text like fold_text($2))
-        order by fold_text(f.name), f.name, f.id
+        order by f.name_sort, f.name, f.id
         limit $3 offset $4
      )
      -- The page first, then its children, adults and accounts: read in the select list of the
@@ -83,7 +83,7 @@ export async function searchFamilies(
             (select count(*)::int from accounts a where a.family_id = f.id and a.disabled_at is null) as "accountCount",
             f.total
        from page f
-      order by fold_text(f.name), f.name, f.id`,
+      order by f.name_sort, f.name, f.id`,
     [townId, pattern, limit, offset],
   );
   if (rows.length === 0 && offset > 0) {
