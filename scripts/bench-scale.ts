@@ -52,6 +52,9 @@ interface Target {
   childId: string;
   enrolmentId: string;
   activityId: string;
+  /** The child's school and class: its part of the attendance sheet. */
+  school: string;
+  className: string;
 }
 
 interface Page {
@@ -69,7 +72,13 @@ const PAGES: Page[] = [
   { name: 'request queue', who: 'agent', path: (t) => urls.agentRequests(t.slug) },
   { name: 'family search', who: 'agent', path: (t) => urls.agentFamilies(t.slug, { q: t.familyName.toLowerCase() }) },
   { name: 'family file', who: 'agent', path: (t) => urls.agentFamily(t.slug, t.familyId) },
+  // The whole day: on the large town, the canteen's classes (too many children for one form).
   { name: 'attendance sheet', who: 'agent', path: (t) => urls.agentActivityDay(t.slug, t.activityId, SHEET_DAY) },
+  {
+    name: 'attendance, one class',
+    who: 'agent',
+    path: (t) => urls.agentActivityDay(t.slug, t.activityId, SHEET_DAY, { school: t.school, className: t.className }),
+  },
 ];
 
 interface Measure {
@@ -143,8 +152,17 @@ async function measurePage(url: string, cookie: string, requests: number, concur
 
 /** A validated parent and an agent of Tarnos, on the MARTIN family of the demo data. */
 async function demoTarget(pool: pg.Pool): Promise<Target> {
-  const { rows } = await pool.query<{ townId: string; familyId: string; childId: string; enrolmentId: string; activityId: string }>(
-    `select t.id as "townId", f.id as "familyId", c.id as "childId", e.id as "enrolmentId", e.activity_id as "activityId"
+  const { rows } = await pool.query<{
+    townId: string;
+    familyId: string;
+    childId: string;
+    enrolmentId: string;
+    activityId: string;
+    school: string;
+    className: string;
+  }>(
+    `select t.id as "townId", f.id as "familyId", c.id as "childId", e.id as "enrolmentId", e.activity_id as "activityId",
+            c.school, c.class_name as "className"
        from towns t join families f on f.town_id = t.id and f.cle_enfance = '40220-MARTIN1'
        join children c on c.family_id = f.id and c.first_names = 'Léa'
        join enrolments e on e.child_id = c.id join activities a on a.id = e.activity_id and a.name = 'Restauration Scolaire'
@@ -178,7 +196,7 @@ async function demoTarget(pool: pg.Pool): Promise<Target> {
 async function scaleTarget(pool: pg.Pool): Promise<Target> {
   const { rows } = await pool.query<Omit<Target, 'slug' | 'agentUsername' | 'password'>>(
     `select a.username as "parentUsername", f.id as "familyId", f.name as "familyName", c.id as "childId", e.id as "enrolmentId",
-            e.activity_id as "activityId"
+            e.activity_id as "activityId", c.school, c.class_name as "className"
        from towns t join families f on f.town_id = t.id and f.cle_enfance = any(array['GV0001001', 'GV0001002', 'GV0001003', 'GV0001004', 'GV0001006'])
        join accounts a on a.family_id = f.id
        join children c on c.family_id = f.id

@@ -140,7 +140,9 @@ export const urls = {
   agentActivity: (town: TownRef, id: string, month?: string) => `${t(town)}/agents/activites/${id}${month ? `?mois=${month}` : ''}`,
   agentActivityEdit: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/modifier`,
   agentEnrolmentNew: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/inscriptions/nouvelle`,
-  agentActivityDay: (town: TownRef, id: string, day: string) => `${t(town)}/agents/activites/${id}/jours/${day}`,
+  // One class of the day (`ecole`, `classe`; either may be '', "sans école" or "sans classe", hence not queryString).
+  agentActivityDay: (town: TownRef, id: string, day: string, group?: { school: string; className: string }) =>
+    `${t(town)}/agents/activites/${id}/jours/${day}${group ? `?${new URLSearchParams({ ecole: group.school, classe: group.className }).toString()}` : ''}`,
   agentActivityAttendance: (town: TownRef, id: string, day: string) => `${t(town)}/agents/activites/${id}/jours/${day}/presences`,
   agentReservationQueue: (town: TownRef) => `${t(town)}/agents/reservations/a-confirmer`,
   agentReservationDecision: (town: TownRef, id: string) => `${t(town)}/agents/reservations/a-confirmer/${id}`,

@@ -17,8 +17,30 @@ export interface EnrolledChild {
   reservation: 'booked' | 'waiting' | null;
 }
 
-/** Children whose enrolment covers `day`, with their reservation of that day. */
-export async function listDayEnrolled(db: Queryable, townId: string, activityId: string, day: string): Promise<EnrolledChild[]> {
+/**
+ * One class of one school: the part of a day's sheet an agent takes at a time when the day
+ * holds too many children for one form (a large canteen). '' is "no class" / "no school".
+ */
+export interface SheetGroup {
+  school: string;
+  className: string;
+}
+
+/** `and` the children `c` of `group`, its values from parameter $`from`; nothing without a group. */
+export function groupFilter(group: SheetGroup | undefined, from: number): { sql: string; params: string[] } {
+  if (!group) return { sql: '', params: [] };
+  return { sql: ` and c.school = $${from} and c.class_name = $${from + 1}`, params: [group.school, group.className] };
+}
+
+/** Children whose enrolment covers `day`, with their reservation of that day; of one group if given. */
+export async function listDayEnrolled(
+  db: Queryable,
+  townId: string,
+  activityId: string,
+  day: string,
+  group?: SheetGroup,
+): Promise<EnrolledChild[]> {
+  const g = groupFilter(group, 4);
   const { rows } = await db.query<EnrolledChild>(
     `select c.id as "childId", e.id as "enrolmentId", c.first_names as "firstNames", c.last_name as "lastName",
             c.class_name as "className", f.name as "familyName", r.status as reservation
@@ -26,8 +48,33 @@ export async function listDayEnrolled(db: Queryable, townId: string, activityId:
        join children c on c.id = e.child_id and c.town_id = e.town_id
        join families f on f.id = c.family_id
        left join reservations r on r.activity_id = e.activity_id and r.child_id = e.child_id and r.day = $3
-      where e.town_id = $1 and e.activity_id = $2 and $3::date between e.start_date and e.end_date
+      where e.town_id = $1 and e.activity_id = $2 and $3::date between e.start_date and e.end_date${g.sql}
       order by c.last_name, c.first_names, c.id`,
+    [townId, activityId, day, ...g.params],
+  );
+  return rows;
+}
+
+export interface DayGroup extends SheetGroup {
+  /** Enrolled that day (booked, waiting or neither). */
+  enrolled: number;
+  booked: number;
+  /** Children of the group already on a recorded sheet. */
+  recorded: number;
+}
+
+/** The day's children by school and class, with their counts: the sheet's table of contents. */
+export async function listDayGroups(db: Queryable, townId: string, activityId: string, day: string): Promise<DayGroup[]> {
+  const { rows } = await db.query<DayGroup>(
+    `select c.school, c.class_name as "className", count(*)::int as enrolled,
+            count(*) filter (where r.status = 'booked')::int as booked, count(a.child_id)::int as recorded
+       from enrolments e
+       join children c on c.id = e.child_id and c.town_id = e.town_id
+       left join reservations r on r.activity_id = e.activity_id and r.child_id = e.child_id and r.day = $3
+       left join attendance a on a.activity_id = e.activity_id and a.child_id = e.child_id and a.day = $3
+      where e.town_id = $1 and e.activity_id = $2 and $3::date between e.start_date and e.end_date
+      group by c.school, c.class_name
+      order by c.school, c.class_name`,
     [townId, activityId, day],
   );
   return rows;
@@ -50,7 +97,14 @@ export interface DayAbsence {
  * for the same day (a refused one, then a new one with a justificatif): the line shows the
  * one that matters most, justified first, then one still pending, then the latest refused.
  */
-export async function listDayAbsences(db: Queryable, townId: string, activityId: string, day: string): Promise<DayAbsence[]> {
+export async function listDayAbsences(
+  db: Queryable,
+  townId: string,
+  activityId: string,
+  day: string,
+  group?: SheetGroup,
+): Promise<DayAbsence[]> {
+  const g = groupFilter(group, 4);
   const { rows } = await db.query<DayAbsence>(
     `select * from (
        select distinct on (ad.child_id)
@@ -63,13 +117,13 @@ export async function listDayAbsences(db: Queryable, townId: string, activityId:
          join requests r on r.town_id = ad.town_id and r.id = ad.request_id and r.type = 'absence'
          join children c on c.id = ad.child_id
          join families f on f.id = c.family_id
-        where ad.town_id = $1 and ad.activity_id = $2 and ad.day = $3
+        where ad.town_id = $1 and ad.activity_id = $2 and ad.day = $3${g.sql}
         order by ad.child_id,
                  case when ad.justified or r.status = 'accepted' then 0 when r.status = 'refused' then 2 else 1 end,
                  r.created_at desc
      ) a
      order by a."lastName", a."firstNames"`,
-    [townId, activityId, day],
+    [townId, activityId, day, ...g.params],
   );
   return rows;
 }
@@ -83,12 +137,19 @@ export interface AttendanceRow {
   recordedBy: string | null;
 }
 
-export async function listDayAttendance(db: Queryable, townId: string, activityId: string, day: string): Promise<AttendanceRow[]> {
+export async function listDayAttendance(
+  db: Queryable,
+  townId: string,
+  activityId: string,
+  day: string,
+  group?: SheetGroup,
+): Promise<AttendanceRow[]> {
+  const g = groupFilter(group, 4);
   const { rows } = await db.query<AttendanceRow>(
     `select a.child_id as "childId", a.present, a.reserved, a.recorded_at as "recordedAt", g.display_name as "recordedBy"
-       from attendance a left join agents g on g.id = a.recorded_by
-      where a.town_id = $1 and a.activity_id = $2 and a.day = $3`,
-    [townId, activityId, day],
+       from attendance a join children c on c.id = a.child_id left join agents g on g.id = a.recorded_by
+      where a.town_id = $1 and a.activity_id = $2 and a.day = $3${g.sql}`,
+    [townId, activityId, day, ...g.params],
   );
   return rows;
 }

@@ -1,3 +1,4 @@
+import { groupFilter, type SheetGroup } from './attendance.repository.js';
 import type { Queryable } from '../db/pool.js';
 import {
   findFamilyEnrolmentContext,
@@ -496,7 +497,8 @@ export async function decideSubmission(
 }
 
 /** The children of one activity and day, booked then waiting in arrival order (agents). */
-export async function listDayRoster(db: Queryable, townId: string, activityId: string, day: string) {
+export async function listDayRoster(db: Queryable, townId: string, activityId: string, day: string, group?: SheetGroup) {
+  const g = groupFilter(group, 4);
   const { rows } = await db.query<{
     id: string;
     childId: string;
@@ -506,13 +508,17 @@ export async function listDayRoster(db: Queryable, townId: string, activityId: s
     familyName: string;
     status: 'booked' | 'waiting';
     confirmed: boolean;
+    /** The place on the day's waiting list (of the whole day, a group shown or not); null when booked. */
+    rank: number | null;
   }>(
     `select r.id, c.id as "childId", c.first_names as "firstNames", c.last_name as "lastName", c.class_name as "className",
-            f.name as "familyName", r.status, r.confirmed_at is not null as confirmed
-       from reservations r join children c on c.id = r.child_id join families f on f.id = c.family_id
-      where r.town_id = $1 and r.activity_id = $2 and r.day = $3
-      order by r.status, case when r.status = 'waiting' then r.seq end, c.last_name, c.first_names`,
-    [townId, activityId, day],
+            f.name as "familyName", r.status, r.confirmed_at is not null as confirmed, r.rank
+       from (select r.*, case when r.status = 'waiting' then row_number() over (partition by r.status order by r.seq) end::int as rank
+               from reservations r where r.town_id = $1 and r.activity_id = $2 and r.day = $3) r
+       join children c on c.id = r.child_id join families f on f.id = c.family_id
+      where true${g.sql}
+      order by r.status, r.rank, c.last_name, c.first_names`,
+    [townId, activityId, day, ...g.params],
   );
   return rows;
 }

@@ -15,6 +15,7 @@ import {
   createActivity,
   createAgentFixture,
   createChild,
+  createCrowd,
   createEnrolment,
   createFamily,
   createReservation,
@@ -86,6 +87,39 @@ describe('the day’s roster on a tablet', { timeout: 120_000 }, () => {
       expect(await page.getByRole('checkbox', { name: 'Présent : PORTE Léa' }).isChecked()).toBe(true);
       expect(await page.getByRole('checkbox', { name: 'Présent : PORTE Hugo' }).isChecked()).toBe(false);
       await checkPage(page, 'roster after the sheet is saved');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('takes a large canteen’s sheet class by class: the classes, then one class’s form', async () => {
+    const db = server.db.pool;
+    const activityId = await createActivity(db, 'tarnos', { name: 'Cantine du groupe scolaire' });
+    await createCrowd(db, 'tarnos', { activityId, tag: 'CEA', n: 130, school: SITE, className: 'CE1 A', day: DAY });
+    await createCrowd(db, 'tarnos', { activityId, tag: 'CEB', n: 25, school: SITE, className: 'CE1 B', day: DAY });
+    const context = await newContext(browser, { baseURL: server.baseUrl });
+    const page = await context.newPage();
+    try {
+      const agent = await createAgentFixture(db, 'tarnos');
+      await page.goto(urls.agentSignIn('tarnos'));
+      await page.getByLabel("Nom d'utilisateur").fill(agent.username);
+      await page.getByLabel('Mot de passe').fill(AGENT_PASSWORD);
+      await page.getByRole('button', { name: 'Connexion' }).click();
+      await page.waitForURL('**/tarnos/agents');
+
+      await page.goto(urls.agentActivityDay('tarnos', activityId, DAY));
+      await page.getByText('155 enfants inscrits ce jour-là, dont 155 réservés : la présence se saisit classe par classe.').waitFor();
+      expect(await page.getByRole('checkbox').count()).toBe(0);
+      await checkPage(page, 'a large day’s classes');
+      await clickAndLoad(page, page.getByRole('link', { name: `${SITE} – CE1 B` }));
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+        `Feuille de présence du jeudi 19 novembre 2026 – ${SITE} – CE1 B`,
+      );
+      expect(await page.getByRole('checkbox', { name: /^Présent : / }).count()).toBe(25);
+      await page.getByRole('checkbox', { name: 'Présent : CEB001 Enfant' }).uncheck();
+      await clickAndLoad(page, page.getByRole('button', { name: 'Enregistrer la feuille de présence' }));
+      await page.getByRole('status').filter({ hasText: 'est enregistrée : 24 présents, 1 absent' }).waitFor();
+      await checkPage(page, 'one class’s sheet, recorded');
     } finally {
       await context.close();
     }

@@ -241,6 +241,32 @@ export async function createEnrolment(
   return id;
 }
 
+/**
+ * `n` families of one child each, of `school` and `className`, enrolled in the activity for
+ * the school year and booked on `day` (or waiting): a large canteen's day in one statement.
+ * `tag` names the families (TAG001, TAG002…). Returns the children's ids.
+ */
+export async function createCrowd(
+  db: Queryable,
+  townSlug: string,
+  c: { activityId: string; tag: string; n: number; school: string; className: string; day: string; status?: 'booked' | 'waiting' },
+): Promise<string[]> {
+  const t = await town(db, townSlug);
+  const { rows } = await db.query<{ id: string }>(
+    `with f as (insert into families (town_id, cle_enfance, cle_enfance_issued_at, name)
+                select $1, $2 || '-' || left($6::text, 8) || '-' || g, now(), $2 || lpad(g::text, 3, '0')
+                  from generate_series(1, $3::int) g returning id, name),
+          c as (insert into children (town_id, family_id, first_names, last_name, school, class_name)
+                select $1, f.id, 'Enfant', f.name, $4, $5 from f returning id),
+          e as (insert into enrolments (town_id, activity_id, child_id, start_date, end_date)
+                select $1, $6::uuid, c.id, '2026-09-01', '2027-07-02' from c returning id, child_id)
+     insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at)
+     select $1, $6::uuid, e.id, e.child_id, $7::date, $8, now() from e order by e.child_id returning child_id as id`,
+    [t.id, c.tag, c.n, c.school, c.className, c.activityId, c.day, c.status ?? 'booked'],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** A reservation line, as a save would leave it: booked and confirmed by default, outside any submission. */
 export async function createReservation(
   db: Queryable,

@@ -96,15 +96,50 @@ export interface DaySheet {
 }
 
 /**
- * Everything the day page shows. `checked` (ids) replaces what was recorded when a refused
- * form is shown again, so the agent's ticks are not lost.
+ * Above this many children enrolled on the day, the sheet is taken one class at a time: the
+ * page without a class lists the classes instead of every child. A groupe scolaire's canteen
+ * in a large town holds 2,000 children a day: one form of 2,000 lines is 1.8 MB of HTML, and
+ * nobody ticks it from top to bottom; the roll is called class by class. 150 keeps every
+ * ordinary sheet (a leisure centre, a village's canteen) whole, as it was.
  */
-export async function loadDaySheet(db: Queryable, town: Town, activityId: string, day: string, checked?: Set<string>): Promise<DaySheet> {
+export const WHOLE_SHEET_MAX = 150;
+
+export interface DayGroups {
+  groups: attendance.DayGroup[];
+  enrolled: number;
+  /** Too many children for one form: choose a class. */
+  byGroup: boolean;
+}
+
+export async function loadDayGroups(db: Queryable, town: Town, activityId: string, day: string): Promise<DayGroups> {
+  const groups = await attendance.listDayGroups(db, town.id, activityId, day);
+  const enrolled = groups.reduce((n, g) => n + g.enrolled, 0);
+  return { groups, enrolled, byGroup: enrolled > WHOLE_SHEET_MAX };
+}
+
+/** "École élémentaire Jules Ferry – CM1", with words for what is empty. */
+export function groupLabel(group: attendance.SheetGroup): string {
+  return `${group.school || 'Sans école'} – ${group.className || 'Sans classe'}`;
+}
+
+/**
+ * Everything the day page shows, of one group (school and class) if given. `checked` (ids)
+ * replaces what was recorded when a refused form is shown again, so the agent's ticks are not
+ * lost.
+ */
+export async function loadDaySheet(
+  db: Queryable,
+  town: Town,
+  activityId: string,
+  day: string,
+  checked?: Set<string>,
+  group?: attendance.SheetGroup,
+): Promise<DaySheet> {
   const [roster, enrolled, absences, rows] = await Promise.all([
-    listDayRoster(db, town.id, activityId, day),
-    attendance.listDayEnrolled(db, town.id, activityId, day),
-    attendance.listDayAbsences(db, town.id, activityId, day),
-    attendance.listDayAttendance(db, town.id, activityId, day),
+    listDayRoster(db, town.id, activityId, day, group),
+    attendance.listDayEnrolled(db, town.id, activityId, day, group),
+    attendance.listDayAbsences(db, town.id, activityId, day, group),
+    attendance.listDayAttendance(db, town.id, activityId, day, group),
   ]);
   const absenceOf = new Map(absences.map((a) => [a.childId, a]));
   const recordedOf = new Map(rows.map((r) => [r.childId, r]));
@@ -117,7 +152,7 @@ export async function loadDaySheet(db: Queryable, town: Town, activityId: string
       const present = checked ? checked.has(r.childId) : recorded ? recorded.present : absence === undefined;
       return { ...pick(r), confirmed: r.confirmed, present, ...(absence ? { absence } : {}) };
     });
-  const waiting = roster.filter((r) => r.status === 'waiting').map((r, i) => ({ ...pick(r), rank: i + 1 }));
+  const waiting = roster.filter((r) => r.status === 'waiting').map((r) => ({ ...pick(r), rank: r.rank ?? 0 }));
   const others = enrolled
     .filter((c) => c.reservation !== 'booked')
     .map((c) => ({
@@ -159,16 +194,17 @@ export async function recordAttendance(
   actor: Actor,
   activity: ActivityRow,
   day: string,
-  form: { present: Set<string>; fromBooked: Set<string> },
+  form: { present: Set<string>; fromBooked: Set<string>; group?: attendance.SheetGroup },
 ): Promise<RecordResult> {
   const { present } = form;
   return withTransaction(ctx.pool, async (db) => {
     // Two agents saving the same sheet at once: one after the other, so the counts in the
     // audit row are those of the rows written.
     await lockForTransaction(db, `attendance:${activity.id}:${day}`);
+    // A group's form holds its children only: the others' lines are neither read nor written.
     const [enrolled, existing] = await Promise.all([
-      attendance.listDayEnrolled(db, town.id, activity.id, day),
-      attendance.listDayAttendance(db, town.id, activity.id, day),
+      attendance.listDayEnrolled(db, town.id, activity.id, day, form.group),
+      attendance.listDayAttendance(db, town.id, activity.id, day, form.group),
     ]);
     const byId = new Map(enrolled.map((c) => [c.childId, c]));
     const unknown = [...present].find((id) => !byId.has(id));
@@ -176,8 +212,9 @@ export async function recordAttendance(
       return {
         ok: false,
         field: form.fromBooked.has(unknown) ? 'presents' : 'sansReservation',
-        message:
-          "Un des enfants cochés n'est pas inscrit à cette activité ce jour-là : rechargez la page et saisissez à nouveau la feuille.",
+        message: form.group
+          ? `Un des enfants cochés n'est pas inscrit à cette activité ce jour-là dans la classe ${groupLabel(form.group)} : rechargez la page et saisissez à nouveau la feuille.`
+          : "Un des enfants cochés n'est pas inscrit à cette activité ce jour-là : rechargez la page et saisissez à nouveau la feuille.",
       } as const;
     }
     const onSheet = new Set(existing.map((r) => r.childId));
@@ -202,7 +239,7 @@ export async function recordAttendance(
       action: 'attendance.record',
       targetType: 'activity',
       targetId: activity.id,
-      details: { day, ...counts },
+      details: { day, ...(form.group ? { school: form.group.school, className: form.group.className } : {}), ...counts },
       at: now,
     });
     return { ok: true, ...counts } as const;

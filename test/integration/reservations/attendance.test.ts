@@ -2,7 +2,14 @@ import type supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, csrfFrom, type TestApp } from '../../helpers/app.js';
 import { signIn, signInAgent } from '../../helpers/auth.js';
-import { createAbsenceDays, createAgentFixture, createParent, createRequest, createReservation } from '../../helpers/fixtures.js';
+import {
+  createAbsenceDays,
+  createAgentFixture,
+  createCrowd,
+  createParent,
+  createRequest,
+  createReservation,
+} from '../../helpers/fixtures.js';
 import { page, type Page } from '../../helpers/html.js';
 import { addChild, createActivity, createFamilyWithChild, enrol } from './helpers.js';
 
@@ -407,5 +414,166 @@ describe('the requests queue and the home page', () => {
       ),
     );
     expect(home.text).not.toContain('absence à traiter');
+  });
+});
+
+/** `n` children of one class enrolled and booked (or waiting) on DAY. */
+const crowd = (activityId: string, tag: string, n: number, school: string, className: string, status: 'booked' | 'waiting' = 'booked') =>
+  createCrowd(t.db.pool, 'tarnos', { activityId, tag, n, school, className, day: DAY, status });
+
+const SCHOOL = 'École Jean Moulin';
+const classPath = (activityId: string, className: string, school = SCHOOL) =>
+  `${dayPath(activityId)}?${new URLSearchParams({ ecole: school, classe: className }).toString()}`;
+
+async function postClassSheet(activityId: string, className: string, fields: Record<string, string | string[]>) {
+  const form = await agent.get(classPath(activityId, className));
+  return agent
+    .post(sheetPath(activityId))
+    .type('form')
+    .send({ _csrf: csrfFrom(form.text), ecole: SCHOOL, classe: className, ...fields });
+}
+
+describe('a large day, class by class', () => {
+  /** 161 children: 140 in CM1 A, 20 in CM2 B, one with neither school nor class; one of CM2 B's waiting. */
+  async function largeDay() {
+    const activityId = await createActivity(t.db.pool, 'tarnos');
+    const cm1 = await crowd(activityId, 'CMUN', 140, SCHOOL, 'CM1 A');
+    const cm2 = await crowd(activityId, 'CMDEUX', 19, SCHOOL, 'CM2 B');
+    const [waitingFirst] = await crowd(activityId, 'ATTENTE', 1, SCHOOL, 'CM1 A', 'waiting');
+    const [waitingCm2] = await crowd(activityId, 'RETARD', 1, SCHOOL, 'CM2 B', 'waiting');
+    const [alone] = await crowd(activityId, 'SEUL', 1, '', '');
+    return { activityId, cm1, cm2, waitingFirst: waitingFirst!, waitingCm2: waitingCm2!, alone: alone! };
+  }
+
+  it('lists the classes with their counts instead of 162 lines, and shows one class with its own form', async () => {
+    const d = await largeDay();
+    const res = await agent.get(dayPath(d.activityId));
+    expect(res.status).toBe(200);
+    const day = page(res);
+    expect(day.has('form[action$="/presences"]')).toBe(false);
+    expect(day.all('input[type="checkbox"]').length).toBe(0);
+    expect(day.text('.attendance-status')).toContain(
+      '162 enfants inscrits ce jour-là, dont 160 réservés : la présence se saisit classe par classe.',
+    );
+    expect(day.text('.attendance-status')).toContain('Aucune classe n’a encore sa feuille enregistrée.');
+    const classes = day.rows('#classes ~ .table-wrapper table');
+    expect(classes.map((r) => [r.header, ...r.cells])).toEqual([
+      ['Sans école – Sans classe', '1', '1', 'Non saisie'],
+      [`${SCHOOL} – CM1 A`, '141', '140', 'Non saisie'],
+      [`${SCHOOL} – CM2 B`, '20', '19', 'Non saisie'],
+    ]);
+    expect(day.links().find((l) => l.text === `${SCHOOL} – CM2 B`)?.href).toBe(classPath(d.activityId, 'CM2 B'));
+
+    const cm2 = page(await agent.get(classPath(d.activityId, 'CM2 B')));
+    expect(cm2.heading()).toBe(`Feuille de présence du jeudi 19 novembre 2026 – ${SCHOOL} – CM2 B`);
+    expect(cm2.title()).toContain(`${SCHOOL} – CM2 B`);
+    expect(cm2.texts('h2')).toContain('Réservés (19)');
+    expect(cm2.all('input[name="presents"]').length).toBe(19);
+    expect(cm2.one('input[type="hidden"][name="ecole"]').attr('value')).toBe(SCHOOL);
+    expect(cm2.one('input[type="hidden"][name="classe"]').attr('value')).toBe('CM2 B');
+    // Its waiting child keeps the rank of the whole day: second, after one of CM1 A.
+    const waiting = cm2.rows('#attente ~ .table-wrapper table');
+    expect(waiting.map((r) => [r.el.children('td[data-label="Rang"]').text(), r.header])).toEqual([['2', 'RETARD001 Enfant']]);
+    expect(cm2.links().find((l) => l.text === 'Toutes les classes du jour')?.href).toBe(dayPath(d.activityId));
+    // The next day keeps the class.
+    expect(cm2.links().find((l) => l.text === 'Jour suivant')?.href).toBe(
+      `${dayPath(d.activityId, '2026-11-20')}?${new URLSearchParams({ ecole: SCHOOL, classe: 'CM2 B' }).toString()}`,
+    );
+    // The children with no school or class have their sheet too.
+    const alone = page(await agent.get(classPath(d.activityId, '', '')));
+    expect(alone.heading()).toBe('Feuille de présence du jeudi 19 novembre 2026 – Sans école – Sans classe');
+    expect(alone.all('input[name="presents"]').length).toBe(1);
+  });
+
+  it("records one class's lines only, says which class, and leaves the others' as they were", async () => {
+    const d = await largeDay();
+    const present = d.cm2.slice(0, 15);
+    const res = await postClassSheet(d.activityId, 'CM2 B', { presents: present });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(classPath(d.activityId, 'CM2 B'));
+    const rows = await sheetRows(d.activityId);
+    expect(rows).toHaveLength(19);
+    expect(
+      rows
+        .filter((r) => r.present)
+        .map((r) => r.child_id)
+        .sort(),
+    ).toEqual([...present].sort());
+    expect(rows.every((r) => d.cm2.includes(r.child_id) && r.reserved)).toBe(true);
+    expect((await auditRows(d.activityId)).map((r) => r.details)).toEqual([
+      { day: DAY, school: SCHOOL, className: 'CM2 B', present: 15, absent: 4, walkIns: 0 },
+    ]);
+    const recorded = page(await agent.get(res.headers.location!));
+    expect(recorded.text()).toContain('est enregistrée : 15 présents, 4 absents, 0 venu sans réservation.');
+
+    const chooser = page(await agent.get(dayPath(d.activityId)));
+    expect(chooser.text('.attendance-status')).toContain('1 classe sur 3 a sa feuille enregistrée.');
+    expect(chooser.row(`${SCHOOL} – CM2 B`, '#classes ~ .table-wrapper table').cells).toEqual(['20', '19', 'Enregistrée']);
+
+    // CM1 A recorded next, nobody ticked: its 140 absent, CM2 B's rows untouched.
+    expect((await postClassSheet(d.activityId, 'CM1 A', {})).status).toBe(303);
+    const after = await sheetRows(d.activityId);
+    expect(after).toHaveLength(159);
+    expect(
+      after
+        .filter((r) => r.present)
+        .map((r) => r.child_id)
+        .sort(),
+    ).toEqual([...present].sort());
+    expect(page(await agent.get(dayPath(d.activityId))).text('.attendance-status')).toContain(
+      '2 classes sur 3 ont leur feuille enregistrée.',
+    );
+  });
+
+  it("refuses a child of another class in a class's form, a malformed class, and a post without the CSRF token", async () => {
+    const d = await largeDay();
+    const wrong = await postClassSheet(d.activityId, 'CM2 B', { presents: [d.cm2[0]!, d.cm1[0]!] });
+    expect(wrong.status).toBe(400);
+    const refused = page(wrong);
+    expect(refused.errorSummary().map((e) => e.message)).toEqual([
+      `Un des enfants cochés n'est pas inscrit à cette activité ce jour-là dans la classe ${SCHOOL} – CM2 B : rechargez la page et saisissez à nouveau la feuille.`,
+    ]);
+    // Shown again as that class's sheet, the tick kept.
+    expect(refused.heading()).toContain('CM2 B');
+    expect(isChecked(refused, `present-${d.cm2[0]}`)).toBe(true);
+    expect(isChecked(refused, `present-${d.cm2[1]}`)).toBe(false);
+
+    const form = await agent.get(classPath(d.activityId, 'CM2 B'));
+    const malformed = await agent
+      .post(sheetPath(d.activityId))
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), ecole: 'École\u0001', classe: 'CM2 B', presents: d.cm2[0]! });
+    expect(malformed.status).toBe(400);
+    expect(
+      page(malformed)
+        .errorSummary()
+        .map((e) => e.message)
+        .join(' '),
+    ).toContain('mal formé');
+    // The same in the address: the day's page, not an error.
+    const odd = await agent.get(`${dayPath(d.activityId)}?ecole=%01&classe=CM2`);
+    expect(odd.status).toBe(200);
+    expect(page(odd).texts('h2')).toContain('Choisir une classe');
+
+    const noToken = await agent.post(sheetPath(d.activityId)).type('form').send({ ecole: SCHOOL, classe: 'CM2 B', presents: d.cm2[0]! });
+    expect(noToken.status).toBe(403);
+    expect(await sheetRows(d.activityId)).toEqual([]);
+    expect(await auditRows(d.activityId)).toEqual([]);
+  });
+
+  it("answers 404 to another town's agent on a class's sheet", async () => {
+    const d = await largeDay();
+    const bayeuxAgent = await createAgentFixture(t.db.pool, 'bayeux');
+    const other = t.agent();
+    await signInAgent(other, 'bayeux', bayeuxAgent.username, bayeuxAgent.password);
+    const query = new URLSearchParams({ ecole: SCHOOL, classe: 'CM2 B' }).toString();
+    expect((await other.get(`/bayeux/agents/activites/${d.activityId}/jours/${DAY}?${query}`)).status).toBe(404);
+    const csrf = csrfFrom((await other.get('/bayeux/agents/activites')).text);
+    const post = await other
+      .post(`/bayeux/agents/activites/${d.activityId}/jours/${DAY}/presences`)
+      .type('form')
+      .send({ _csrf: csrf, ecole: SCHOOL, classe: 'CM2 B', presents: d.cm2[0]! });
+    expect(post.status).toBe(404);
+    expect(await sheetRows(d.activityId)).toEqual([]);
   });
 });

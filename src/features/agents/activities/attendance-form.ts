@@ -1,6 +1,8 @@
 import { dayLabel } from '../../../lib/calendar/index.js';
 import { count } from '../../../lib/french.js';
 import { UUID } from '../../../lib/ids.js';
+import { CONTROL } from '../../../lib/zod-fields.js';
+import type { SheetGroup } from '../../../repositories/attendance.repository.js';
 
 /**
  * The "Feuille de présence" form as the agents' day page sends it, read without HTTP: which
@@ -11,7 +13,22 @@ import { UUID } from '../../../lib/ids.js';
 const MAX_IDS = 1000;
 
 export type AttendanceForm =
-  { ok: true; present: Set<string>; fromBooked: Set<string> } | { ok: false; field: 'presents' | 'sansReservation'; message: string };
+  | { ok: true; present: Set<string>; fromBooked: Set<string>; group?: SheetGroup }
+  | { ok: false; field: 'presents' | 'sansReservation' | ''; message: string };
+
+/** A school's or a class's name as stored: one line of text (no control character: PostgreSQL refuses NUL). */
+const isGroupValue = (value: unknown): value is string => typeof value === 'string' && value.length <= 200 && !CONTROL.test(value);
+
+/**
+ * The sheet's group (`ecole`, `classe`) from a query string or a form: none when `ecole` is
+ * absent; `ok: false` when a value is not one line of text.
+ */
+export function parseSheetGroup(fields: Record<string, unknown>): { ok: true; group?: SheetGroup } | { ok: false } {
+  const { ecole, classe = '' } = fields;
+  if (ecole === undefined) return { ok: true };
+  if (!isGroupValue(ecole) || !isGroupValue(classe)) return { ok: false };
+  return { ok: true, group: { school: ecole, className: classe } };
+}
 
 const MALFORMED = 'Le formulaire envoyé est incomplet ou mal formé : rechargez la page et saisissez à nouveau la feuille de présence.';
 
@@ -35,7 +52,9 @@ export function parseAttendanceForm(body: unknown): AttendanceForm {
       if (field === 'presents') fromBooked.add(id.toLowerCase());
     }
   }
-  return { ok: true, present, fromBooked };
+  const group = parseSheetGroup(fields);
+  if (!group.ok) return { ok: false, field: '', message: MALFORMED };
+  return { ok: true, present, fromBooked, ...(group.group ? { group: group.group } : {}) };
 }
 
 /** "La feuille de présence du … est enregistrée : 3 présents, 1 absent, 0 venu sans réservation." */

@@ -8,7 +8,8 @@ import { requireTown } from '../../../middleware/town.js';
 import type { ActivityRow } from '../../../repositories/activities.repository.js';
 import { urls } from '../../../routes.js';
 import * as attendanceService from '../../reservations/attendance.service.js';
-import { attendanceSavedMessage, parseAttendanceForm } from './attendance-form.js';
+import { attendanceSavedMessage, parseAttendanceForm, parseSheetGroup } from './attendance-form.js';
+import type { SheetGroup } from '../../../repositories/attendance.repository.js';
 import { param } from '../../../lib/params.js';
 import { loadActivity } from './load-activity.js';
 import type { ServiceContext } from '../../../deps.js';
@@ -24,21 +25,32 @@ export function attendanceController(deps: AppDeps) {
     activity: ActivityRow,
     day: string,
     status: number,
+    group: SheetGroup | undefined,
     // `checked`: the ticks of a refused form, shown again; without it, what was recorded.
     refused?: { errors: FieldError[]; checked?: Set<string> },
   ) {
     const town = requireTown(req);
-    const [sheet, availability] = await Promise.all([
-      attendanceService.loadDaySheet(pool, town, activity.id, day, refused?.checked),
+    const [groups, availability, groupSheet] = await Promise.all([
+      attendanceService.loadDayGroups(pool, town, activity.id, day),
       attendanceService.sheetAvailability(pool, town, activity, day, clock.now()),
+      // A class asked for: its sheet at once, whatever the size of the day.
+      group ? attendanceService.loadDaySheet(pool, town, activity.id, day, refused?.checked, group) : undefined,
     ]);
+    // The whole day: its sheet only when it is small enough for one form.
+    const sheet =
+      groupSheet ?? (groups.byGroup ? undefined : await attendanceService.loadDaySheet(pool, town, activity.id, day, refused?.checked));
     const errors = refused?.errors ?? [];
     res.status(status).render('agents/activities/day', {
-      title: `Feuille de présence – ${activity.name} – ${dayLabel(day)}`,
+      title: `Feuille de présence – ${activity.name}${group ? ` – ${attendanceService.groupLabel(group)}` : ''} – ${dayLabel(day)}`,
       activity,
       day,
       dayName: dayLabel(day),
-      ...sheet,
+      group: group ?? null,
+      groupLabel: attendanceService.groupLabel,
+      groups: groups.groups,
+      enrolledTotal: groups.enrolled,
+      byGroup: groups.byGroup,
+      sheet: sheet ?? null,
       availability,
       absenceLabels: attendanceService.ABSENCE_LABELS,
       errors,
@@ -57,23 +69,30 @@ export function attendanceController(deps: AppDeps) {
 
   async function showDay(req: Request, res: Response) {
     const { activity, day } = await loadDay(req);
-    await renderDay(req, res, activity, day, 200);
+    // A group that is not one line of text is no group: the whole day's page.
+    const parsed = parseSheetGroup(req.query as Record<string, unknown>);
+    await renderDay(req, res, activity, day, 200, parsed.ok ? parsed.group : undefined);
   }
 
   async function record(req: Request, res: Response) {
     const town = requireTown(req);
     const { activity, day } = await loadDay(req);
     const availability = await attendanceService.sheetAvailability(pool, town, activity, day, clock.now());
+    const parsedGroup = parseSheetGroup((req.body ?? {}) as Record<string, unknown>);
+    const shownGroup = parsedGroup.ok ? parsedGroup.group : undefined;
     if (!availability.open) {
-      return renderDay(req, res, activity, day, 400, { errors: [{ field: '', message: availability.message }] });
+      return renderDay(req, res, activity, day, 400, shownGroup, { errors: [{ field: '', message: availability.message }] });
     }
     const form = parseAttendanceForm(req.body);
     if (!form.ok) {
-      return renderDay(req, res, activity, day, 400, { errors: [{ field: form.field, message: form.message }] });
+      return renderDay(req, res, activity, day, 400, shownGroup, { errors: [{ field: form.field, message: form.message }] });
     }
     const result = await attendanceService.recordAttendance(ctx, town, auditActor(req), activity, day, form);
     if (!result.ok) {
-      return renderDay(req, res, activity, day, 400, { errors: [{ field: result.field, message: result.message }], checked: form.present });
+      return renderDay(req, res, activity, day, 400, form.group, {
+        errors: [{ field: result.field, message: result.message }],
+        checked: form.present,
+      });
     }
     const flash = { kind: 'success', message: attendanceSavedMessage(day, result) } as const;
     req.session.flash = flash;
@@ -83,7 +102,7 @@ export function attendanceController(deps: AppDeps) {
       303,
       fromRoster
         ? `${urls.agentRoster(town, { jour: day, site: activity.site })}#activite-${activity.id}`
-        : urls.agentActivityDay(town, activity.id, day),
+        : urls.agentActivityDay(town, activity.id, day, form.group),
     );
   }
 
