@@ -182,6 +182,21 @@ async function demoTarget(pool: pg.Pool): Promise<Target> {
     `insert into agents (town_id, username, display_name, password_hash, role) values ($1, 'banc.agent', 'Agent du banc', $2, 'agent')`,
     [d.townId, hash],
   );
+  // The agents' lists show as many rows on both sides, so that they differ by the database's
+  // size alone: a full page of requests to process (50 of 4,600 in the large town; the demo
+  // town has a handful) and of families found (20 of the 1,386 the large town's name finds).
+  await pool.query(
+    `insert into requests (town_id, family_id, type, status, summary, created_at, updated_at)
+     select $1, $2, 'contact_change', 'sent', 'Changement de coordonnées ' || g, now() - make_interval(mins => g), now()
+       from generate_series(1, 60) g`,
+    [d.townId, d.familyId],
+  );
+  await pool.query(
+    `insert into families (town_id, cle_enfance, cle_enfance_issued_at, name)
+     select $1, 'BANC' || lpad(g::text, 4, '0'), now(), 'MARTIN' || (array['', '-DUPONT', '-LEROY', '-GARCIA'])[1 + g % 4]
+       from generate_series(1, 30) g`,
+    [d.townId],
+  );
   return {
     slug: 'tarnos',
     parentUsername: 'banc.martin',

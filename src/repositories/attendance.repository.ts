@@ -63,13 +63,26 @@ export interface DayGroup extends SheetGroup {
   recorded: number;
 }
 
+/** How many children are enrolled on `day` (the enrolments alone: an index-only count). */
+export async function countDayEnrolled(db: Queryable, townId: string, activityId: string, day: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `select count(*)::int as n from enrolments e
+      where e.town_id = $1 and e.activity_id = $2 and $3::date between e.start_date and e.end_date`,
+    [townId, activityId, day],
+  );
+  return rows[0]!.n;
+}
+
 /** The day's children by school and class, with their counts: the sheet's table of contents. */
 export async function listDayGroups(db: Queryable, townId: string, activityId: string, day: string): Promise<DayGroup[]> {
   const { rows } = await db.query<DayGroup>(
     `select c.school, c.class_name as "className", count(*)::int as enrolled,
             count(*) filter (where r.status = 'booked')::int as booked, count(a.child_id)::int as recorded
        from enrolments e
-       join children c on c.id = e.child_id and c.town_id = e.town_id
+       -- Each child by its key (offset 0 keeps the subquery apart): joined as a table, the
+       -- planner reads all the town's children in parallel for a canteen's 2,500 (80 ms
+       -- against 16 on 100,000 families).
+       cross join lateral (select c.school, c.class_name from children c where c.id = e.child_id and c.town_id = e.town_id offset 0) c
        left join reservations r on r.activity_id = e.activity_id and r.child_id = e.child_id and r.day = $3
        left join attendance a on a.activity_id = e.activity_id and a.child_id = e.child_id and a.day = $3
       where e.town_id = $1 and e.activity_id = $2 and $3::date between e.start_date and e.end_date

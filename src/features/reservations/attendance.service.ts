@@ -104,17 +104,14 @@ export interface DaySheet {
  */
 export const WHOLE_SHEET_MAX = 150;
 
-export interface DayGroups {
-  groups: attendance.DayGroup[];
-  enrolled: number;
-  /** Too many children for one form: choose a class. */
-  byGroup: boolean;
+/** Whether the day holds too many children for one form: its classes are then listed. */
+export async function isTakenByGroup(db: Queryable, town: Town, activityId: string, day: string): Promise<boolean> {
+  return (await attendance.countDayEnrolled(db, town.id, activityId, day)) > WHOLE_SHEET_MAX;
 }
 
-export async function loadDayGroups(db: Queryable, town: Town, activityId: string, day: string): Promise<DayGroups> {
+export async function loadDayGroups(db: Queryable, town: Town, activityId: string, day: string) {
   const groups = await attendance.listDayGroups(db, town.id, activityId, day);
-  const enrolled = groups.reduce((n, g) => n + g.enrolled, 0);
-  return { groups, enrolled, byGroup: enrolled > WHOLE_SHEET_MAX };
+  return { groups, enrolled: groups.reduce((n, g) => n + g.enrolled, 0) };
 }
 
 /** "École élémentaire Jules Ferry – CM1", with words for what is empty. */

@@ -105,8 +105,11 @@ describe('query plans of the hot pages on a large town', () => {
       childId: string;
       enrolmentId: string;
       activityId: string;
+      school: string;
+      className: string;
     }>(
-      `select a.username, f.id as "familyId", f.name as "familyName", c.id as "childId", e.id as "enrolmentId", e.activity_id as "activityId"
+      `select a.username, f.id as "familyId", f.name as "familyName", c.id as "childId", e.id as "enrolmentId", e.activity_id as "activityId",
+              c.school, c.class_name as "className"
          from accounts a join towns tw on tw.id = a.town_id and tw.slug = $1
          join families f on f.id = a.family_id
          join children c on c.family_id = f.id
@@ -152,7 +155,13 @@ describe('query plans of the hot pages on a large town', () => {
     await get(agent, 'request queue', urls.agentRequests(SLUG));
     await get(agent, 'family search', urls.agentFamilies(SLUG, { q: p.familyName.toLowerCase() }));
     await get(agent, 'family file', urls.agentFamily(SLUG, p.familyId));
+    // The canteen's day holds too many children for one form: its classes, then one class's sheet.
     await get(agent, 'attendance sheet', urls.agentActivityDay(SLUG, p.activityId, '2026-12-01'));
+    await get(
+      agent,
+      'attendance, one class',
+      urls.agentActivityDay(SLUG, p.activityId, '2026-12-01', { school: p.school, className: p.className }),
+    );
 
     // Each distinct statement once, planned with the parameters it ran with.
     const unique = new Map<string, Statement>();

@@ -30,15 +30,16 @@ export function attendanceController(deps: AppDeps) {
     refused?: { errors: FieldError[]; checked?: Set<string> },
   ) {
     const town = requireTown(req);
-    const [groups, availability, groupSheet] = await Promise.all([
-      attendanceService.loadDayGroups(pool, town, activity.id, day),
+    // A class asked for: its sheet at once, whatever the size of the day. The whole day: its
+    // sheet when it is small enough for one form, else its classes.
+    const [byGroup, availability, groupSheet] = await Promise.all([
+      attendanceService.isTakenByGroup(pool, town, activity.id, day),
       attendanceService.sheetAvailability(pool, town, activity, day, clock.now()),
-      // A class asked for: its sheet at once, whatever the size of the day.
       group ? attendanceService.loadDaySheet(pool, town, activity.id, day, refused?.checked, group) : undefined,
     ]);
-    // The whole day: its sheet only when it is small enough for one form.
     const sheet =
-      groupSheet ?? (groups.byGroup ? undefined : await attendanceService.loadDaySheet(pool, town, activity.id, day, refused?.checked));
+      groupSheet ?? (byGroup ? undefined : await attendanceService.loadDaySheet(pool, town, activity.id, day, refused?.checked));
+    const groups = sheet ? { groups: [], enrolled: 0 } : await attendanceService.loadDayGroups(pool, town, activity.id, day);
     const errors = refused?.errors ?? [];
     res.status(status).render('agents/activities/day', {
       title: `Feuille de présence – ${activity.name}${group ? ` – ${attendanceService.groupLabel(group)}` : ''} – ${dayLabel(day)}`,
@@ -49,7 +50,7 @@ export function attendanceController(deps: AppDeps) {
       groupLabel: attendanceService.groupLabel,
       groups: groups.groups,
       enrolledTotal: groups.enrolled,
-      byGroup: groups.byGroup,
+      byGroup,
       sheet: sheet ?? null,
       availability,
       absenceLabels: attendanceService.ABSENCE_LABELS,
