@@ -585,14 +585,16 @@ export async function seedScaleTown(pool: pg.Pool, options: ScaleSeedOptions): P
          select f.town_id, f.id, ${pick(CHILDREN, `${familyNo} * 13 + k * 7`)}, f.name, c.birth,
                 case when c.age between 3 and 5 then 'École maternelle ' || s.name when c.age between 6 and 10 then 'École élémentaire ' || s.name else '' end,
                 -- A groupe's ~450 children of one age in classes of about 25 (CM1 A … CM1 R), as a
-                -- real school splits a level: the agents' sheet of one class holds a class.
+                -- real school splits a level: the agents' sheet of one class holds a class. The
+                -- letter comes from the family's number over 400, the age over 40, the groupe
+                -- from its remainder: each independent of the others.
                 case when c.age between 3 and 10
-                     then (array['PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2'])[c.age - 2] || ' ' || chr(65 + (${familyNo} * 5 + k) % 18)
+                     then (array['PS', 'MS', 'GS', 'CP', 'CE1', 'CE2', 'CM1', 'CM2'])[c.age - 2] || ' ' || chr(65 + (${familyNo} / ${groups * 10} + k) % 18)
                      else '' end,
                 (${familyNo} + k) % 3 = 0, (${familyNo} + k) % 11 = 0, (${familyNo} + k) % 13 = 0, (${familyNo} + k) % 41 = 0
            from families f
            cross join generate_series(1, 2) k
-           cross join lateral (select 3 + (${familyNo} * 7 + k * 3) % 10 as age) a
+           cross join lateral (select 3 + ((${familyNo} / ${groups}) * 7 + k * 3) % 10 as age) a
            cross join lateral (select a.age, make_date(2026 - a.age - 1, 1 + (${familyNo} + k) % 12, 1 + (${familyNo} * 3 + k) % 28) as birth) c
            cross join lateral (select (${sqlArray(Array.from({ length: groups }, (_, i) => groupName(i + 1)))})[1 + ${familyNo} % ${groups}] as name) s
           where f.town_id = $1 and (k = 1 or ${familyNo} % 5 <> 0)`,
