@@ -17,8 +17,21 @@ export interface TtlCacheOptions<T> {
   maxEntries?: number;
 }
 
+/** Every cache of the process, so that all can be emptied at once (`forgetAllCaches`). */
+const caches = new Set<Map<string, unknown>>();
+
+/**
+ * Empties every cache of the process. The keys are the database's ids: a process that moves
+ * to another database (a test file after another in the same worker, each on its own copy of
+ * one template, hence the same town ids) must not see the first one's answers.
+ */
+export function forgetAllCaches(): void {
+  for (const entries of caches) entries.clear();
+}
+
 export function ttlCache<T>(ttlMs: number, options: TtlCacheOptions<T> = {}): TtlCache<T> {
   const entries = new Map<string, { value: Promise<T>; until: number }>();
+  caches.add(entries);
   const maxEntries = options.maxEntries ?? 1_000;
   // A late answer must not drop the entry a newer read has put in its place.
   const drop = (key: string, value: Promise<T>) => {

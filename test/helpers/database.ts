@@ -3,6 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { createPool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { forgetAllCaches } from '../../src/lib/ttl-cache.js';
 
 const TEMPLATE_DB = 'ef_template';
 
@@ -14,6 +15,9 @@ export interface TestDatabase {
 
 /** A fresh database cloned from the migrated template (towns and demo data included). */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  // The files of one worker share its modules (vitest.config.ts, isolate: false): the app's
+  // caches, keyed by town ids every copy of the template shares, start empty for each.
+  forgetAllCaches();
   const adminUrl = inject('pgAdminUrl');
   const name = `ef_test_${crypto.randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
