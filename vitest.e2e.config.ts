@@ -7,6 +7,8 @@ export default defineConfig({
     pool: 'forks',
     // One Chromium at a time is plenty on a 2-core machine.
     fileParallelism: false,
+    // The files share the worker's modules (as in vitest.config.ts): the app is imported once.
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 90_000,
   },
