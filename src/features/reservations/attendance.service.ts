@@ -109,9 +109,15 @@ export async function isTakenByGroup(db: Queryable, town: Town, activityId: stri
   return (await attendance.countDayEnrolled(db, town.id, activityId, day)) > WHOLE_SHEET_MAX;
 }
 
+/** The day's classes, and their totals for the page's summary. */
 export async function loadDayGroups(db: Queryable, town: Town, activityId: string, day: string) {
   const groups = await attendance.listDayGroups(db, town.id, activityId, day);
-  return { groups, enrolled: groups.reduce((n, g) => n + g.enrolled, 0) };
+  return {
+    groups,
+    enrolled: groups.reduce((n, g) => n + g.enrolled, 0),
+    booked: groups.reduce((n, g) => n + g.booked, 0),
+    recordedGroups: groups.filter((g) => g.recorded > 0).length,
+  };
 }
 
 /** "École élémentaire Jules Ferry – CM1", with words for what is empty. */

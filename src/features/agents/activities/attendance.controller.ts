@@ -39,7 +39,7 @@ export function attendanceController(deps: AppDeps) {
     ]);
     const sheet =
       groupSheet ?? (byGroup ? undefined : await attendanceService.loadDaySheet(pool, town, activity.id, day, refused?.checked));
-    const groups = sheet ? { groups: [], enrolled: 0 } : await attendanceService.loadDayGroups(pool, town, activity.id, day);
+    const classes = sheet ? undefined : await attendanceService.loadDayGroups(pool, town, activity.id, day);
     const errors = refused?.errors ?? [];
     res.status(status).render('agents/activities/day', {
       title: `Feuille de présence – ${activity.name}${group ? ` – ${attendanceService.groupLabel(group)}` : ''} – ${dayLabel(day)}`,
@@ -48,8 +48,7 @@ export function attendanceController(deps: AppDeps) {
       dayName: dayLabel(day),
       group: group ?? null,
       groupLabel: attendanceService.groupLabel,
-      groups: groups.groups,
-      enrolledTotal: groups.enrolled,
+      classes: classes ?? null,
       byGroup,
       sheet: sheet ?? null,
       availability,
