@@ -27,6 +27,7 @@ import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '..
 import { loadDemoData } from '../src/db/demo-data.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
+import { listDayGroups, type DayGroup, type SheetGroup } from '../src/repositories/attendance.repository.js';
 import { SCALE_PASSWORD, seedScaleTown } from '../src/db/scale-seed.js';
 import { currentCguVersionNumber } from '../src/features/parent-accounts/cgu.js';
 import { createLogger } from '../src/lib/logger.js';
@@ -41,6 +42,11 @@ const RATIO_MAX = 1.5;
 const WEEK = '2027-01-11';
 /** A school day already past, whose sheet the agents fill. */
 const SHEET_DAY = '2026-12-01';
+/**
+ * What the agent searches on both sides: the commonest French surname (the demo town's MARTIN
+ * families; about 280 of the large town's families, MARTIN and MARTINEZ).
+ */
+const SEARCH = 'martin';
 
 interface Target {
   slug: string;
@@ -48,7 +54,6 @@ interface Target {
   agentUsername: string;
   password: string;
   familyId: string;
-  familyName: string;
   childId: string;
   enrolmentId: string;
   activityId: string;
@@ -70,7 +75,7 @@ const PAGES: Page[] = [
   { name: 'invoices', who: 'parent', path: (t) => urls.invoices(t.slug) },
   { name: 'documents', who: 'parent', path: (t) => urls.documents(t.slug) },
   { name: 'request queue', who: 'agent', path: (t) => urls.agentRequests(t.slug) },
-  { name: 'family search', who: 'agent', path: (t) => urls.agentFamilies(t.slug, { q: t.familyName.toLowerCase() }) },
+  { name: 'family search', who: 'agent', path: (t) => urls.agentFamilies(t.slug, { q: SEARCH }) },
   { name: 'family file', who: 'agent', path: (t) => urls.agentFamily(t.slug, t.familyId) },
   // The whole day: on the large town, the canteen's classes (too many children for one form).
   { name: 'attendance sheet', who: 'agent', path: (t) => urls.agentActivityDay(t.slug, t.activityId, SHEET_DAY) },
@@ -150,8 +155,89 @@ async function measurePage(url: string, cookie: string, requests: number, concur
   };
 }
 
-/** A validated parent and an agent of Tarnos, on the MARTIN family of the demo data. */
-async function demoTarget(pool: pg.Pool): Promise<Target> {
+/**
+ * The large town's canteen on SHEET_DAY, class by class, and the target child's class: the demo
+ * side's canteen is given the same classes and counts, so that both sides' attendance pages show
+ * the same rows and differ by the database's size alone (as the lists below do).
+ */
+interface DayShape {
+  groups: DayGroup[];
+  target: SheetGroup;
+  /** The activity's places that day (the demo canteen has 120). */
+  capacity: number | null;
+}
+
+async function largeDayShape(pool: pg.Pool): Promise<DayShape> {
+  const t = await scaleTarget(pool);
+  const town = await pool.query<{ id: string }>(`select id from towns where slug = $1`, [t.slug]);
+  const day = await pool.query<{ capacity: number | null }>(`select capacity from activity_days where activity_id = $1 and day = $2`, [
+    t.activityId,
+    SHEET_DAY,
+  ]);
+  return {
+    groups: await listDayGroups(pool, town.rows[0]!.id, t.activityId, SHEET_DAY),
+    target: { school: t.school, className: t.className },
+    capacity: day.rows[0]?.capacity ?? null,
+  };
+}
+
+/**
+ * Fills the demo canteen's SHEET_DAY up to `shape`: for each class of the large town's day, as
+ * many more children enrolled, booked and on the recorded sheet (the large town's target class
+ * becomes the demo child's class). One family per child: the pages read the family's name.
+ */
+async function fillDemoDay(pool: pg.Pool, d: { townId: string; activityId: string } & SheetGroup, shape: DayShape): Promise<void> {
+  const key = (g: SheetGroup) => `${g.school}\u0000${g.className}`;
+  const present = new Map((await listDayGroups(pool, d.townId, d.activityId, SHEET_DAY)).map((g) => [key(g), g]));
+  const adds = shape.groups.map((g) => {
+    const where = key(g) === key(shape.target) ? { school: d.school, className: d.className } : g;
+    const have = present.get(key(where));
+    return {
+      ...where,
+      enrolled: Math.max(0, g.enrolled - (have?.enrolled ?? 0)),
+      booked: Math.max(0, g.booked - (have?.booked ?? 0)),
+      recorded: Math.max(0, g.recorded - (have?.recorded ?? 0)),
+    };
+  });
+  await pool.query(`update activities set capacity = $2 where id = $1`, [d.activityId, shape.capacity]);
+  await pool.query(`update activity_days set capacity = $3 where activity_id = $1 and day = $2`, [d.activityId, SHEET_DAY, shape.capacity]);
+  await pool.query(
+    `with k as (
+       select row_number() over () as n, x.school, x.class_name, s.i <= x.booked as booked, s.i <= x.recorded as recorded
+         from unnest($3::text[], $4::text[], $5::int[], $6::int[], $7::int[]) as x(school, class_name, enrolled, booked, recorded)
+         cross join lateral generate_series(1, x.enrolled) s(i)
+     ),
+     f as (insert into families (town_id, cle_enfance, cle_enfance_issued_at, name)
+           select $1, 'BANC-J' || k.n, now(), 'ÉLÈVE' || k.n from k returning id, cle_enfance),
+     c as (insert into children (town_id, family_id, first_names, last_name, school, class_name)
+           select $1, f.id, 'Enfant', 'ÉLÈVE' || k.n, k.school, k.class_name from k join f on f.cle_enfance = 'BANC-J' || k.n
+           returning id, last_name),
+     e as (insert into enrolments (town_id, activity_id, child_id, start_date, end_date)
+           select $1, $2, c.id, '2026-09-01', '2027-07-02' from c returning id, child_id),
+     ek as (select e.id as enrolment_id, e.child_id, k.booked, k.recorded
+              from e join c on c.id = e.child_id join k on c.last_name = 'ÉLÈVE' || k.n),
+     r as (insert into reservations (town_id, activity_id, enrolment_id, child_id, day, status, confirmed_at)
+           select $1, $2, ek.enrolment_id, ek.child_id, $8::date, 'booked', now() from ek where ek.booked)
+     insert into attendance (town_id, activity_id, day, child_id, enrolment_id, present, reserved, recorded_at)
+     select $1, $2, $8::date, ek.child_id, ek.enrolment_id, true, ek.booked, now() from ek where ek.recorded`,
+    [
+      d.townId,
+      d.activityId,
+      adds.map((a) => a.school),
+      adds.map((a) => a.className),
+      adds.map((a) => a.enrolled),
+      adds.map((a) => a.booked),
+      adds.map((a) => a.recorded),
+      SHEET_DAY,
+    ],
+  );
+  // As autovacuum would soon: planned on the empty demo tables' statistics, the day's pages
+  // took a second (nested loops over 2,000 rows).
+  await pool.query('analyze');
+}
+
+/** A validated parent and an agent of Tarnos, on the MARTIN family of the demo data; its canteen's day as `shape`. */
+async function demoTarget(pool: pg.Pool, shape: DayShape): Promise<Target> {
   const { rows } = await pool.query<{
     townId: string;
     familyId: string;
@@ -197,12 +283,12 @@ async function demoTarget(pool: pg.Pool): Promise<Target> {
        from generate_series(1, 30) g`,
     [d.townId],
   );
+  await fillDemoDay(pool, d, shape);
   return {
     slug: 'tarnos',
     parentUsername: 'banc.martin',
     agentUsername: 'banc.agent',
     password: SCALE_PASSWORD,
-    familyName: 'MARTIN',
     ...d,
   };
 }
@@ -210,7 +296,7 @@ async function demoTarget(pool: pg.Pool): Promise<Target> {
 /** A Grandeville family of two children, one of whom eats at the canteen. */
 async function scaleTarget(pool: pg.Pool): Promise<Target> {
   const { rows } = await pool.query<Omit<Target, 'slug' | 'agentUsername' | 'password'>>(
-    `select a.username as "parentUsername", f.id as "familyId", f.name as "familyName", c.id as "childId", e.id as "enrolmentId",
+    `select a.username as "parentUsername", f.id as "familyId", c.id as "childId", e.id as "enrolmentId",
             e.activity_id as "activityId", c.school, c.class_name as "className"
        from towns t join families f on f.town_id = t.id and f.cle_enfance = any(array['GV0001001', 'GV0001002', 'GV0001003', 'GV0001004', 'GV0001006'])
        join accounts a on a.family_id = f.id
@@ -293,6 +379,7 @@ export async function benchScale(argv: string[]): Promise<void> {
     const large = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger });
     stops.unshift(() => large.stop());
     await ensureDatabase(large.adminUrl, 'espace_famille');
+    let shape: DayShape | undefined;
     const largePool = createPool(large.urlFor('espace_famille'), createLogger('error'), 2);
     try {
       await migrate(largePool, logger);
@@ -305,12 +392,15 @@ export async function benchScale(argv: string[]): Promise<void> {
         await seedScaleTown(largePool, { families, log: (line) => console.log(line) });
       }
       console.log(`Large town: ${seeded.rows[0]!.n || families} families of Grandeville in ${dataDir}.`);
+      shape = await largeDayShape(largePool);
+      const enrolled = shape.groups.reduce((sum, g) => sum + g.enrolled, 0);
+      console.log(`Its canteen on ${SHEET_DAY}: ${enrolled} children in ${shape.groups.length} classes (the demo canteen gets the same).`);
     } finally {
       await largePool.end();
     }
 
     console.log(`\nEach page ${options.requests} times, ${options.concurrency} at a time, after a warm-up:`);
-    const smallResults = await runSide('demo (Tarnos)', small, 'espace_famille', demoTarget, options);
+    const smallResults = await runSide('demo (Tarnos)', small, 'espace_famille', (pool) => demoTarget(pool, shape!), options);
     const largeResults = await runSide('large (Grandeville)', large, 'espace_famille', scaleTarget, options);
 
     const rows: BenchRow[] = [];

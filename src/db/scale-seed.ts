@@ -66,7 +66,21 @@ const HOLIDAY_YEAR = { start: '2026-09-01', end: '2027-08-31' };
 const FAMILIES_PER_GROUP = 2500;
 const POSTAL_CODE = '76100';
 
-const SURNAMES = [
+/**
+ * Surnames follow a long tail, as a town's do: the commonest French name (MARTIN) is carried by
+ * about a third of a percent of people and most names by a handful of families. One family in
+ * ten bears one of the common names below (about 140 families each in 100,000), the others a
+ * name built of three syllables (27,000 of them, a few families each). With every family
+ * bearing one of the common names (1.4 % each) a search for one's name found 1,400 families,
+ * four times what a town of that size would show (docs/performance.md).
+ */
+const NAME_STARTS = ['BER', 'CHA', 'DE', 'FO', 'GAU', 'LA', 'LE', 'MA', 'PE', 'RO', 'SAU', 'TI', 'VAL', 'BOU', 'CO'];
+const NAME_STARTS_2 = ['DU', 'GRI', 'JOU', 'MOU', 'POI', 'RI', 'TOU', 'VER', 'BA', 'CLE', 'FOU', 'GUI', 'LO', 'NO', 'PRA'];
+const NAME_MIDDLES = ['NAR', 'TEL', 'MON', 'RI', 'LAN', 'VI', 'SSE', 'RAN', 'BO', 'LI', 'CHE', 'DE', 'GE', 'NE', 'RE'];
+const NAME_MIDDLES_2 = ['LO', 'TI', 'MA', 'VA', 'CO', 'SA', 'DI', 'GNE', 'LU', 'PI', 'ZE', 'QUI', 'TAR', 'BAR', 'LET'];
+const NAME_ENDS = ['DOT', 'LIER', 'AUD', 'ET', 'IN', 'ON', 'EAU', 'ARD', 'IER', 'OUX', 'AND', 'ERT', 'Y', 'OT', 'IAUX'];
+const NAME_ENDS_2 = ['EL', 'AS', 'OIS', 'ANT', 'ENS', 'ERY', 'AC', 'IC', 'OLE', 'OUD', 'EUX', 'ERE', 'ILLE', 'AUX', 'EC'];
+const COMMON_SURNAMES = [
   'MARTIN',
   'BERNARD',
   'THOMAS',
@@ -350,6 +364,18 @@ const sqlArray = (values: string[]) => `array[${values.map((v) => `'${v.replace(
 /** An element of `values` picked by an integer SQL expression. */
 const pick = (values: string[], expr: string) => `(${sqlArray(values)})[1 + ((${expr}) % ${values.length})]`;
 
+/**
+ * A family's surname: one family in ten (by its number `g`) bears a common name, the others a
+ * name of three syllables picked by `h`, a number spread over 0…104,728 (see NAME_STARTS).
+ */
+function surname(g: string, h: string): string {
+  const starts = [...NAME_STARTS, ...NAME_STARTS_2];
+  const middles = [...NAME_MIDDLES, ...NAME_MIDDLES_2];
+  const ends = [...NAME_ENDS, ...NAME_ENDS_2];
+  return `case when (${g}) % 10 = 0 then ${pick(COMMON_SURNAMES, h)}
+               else ${pick(starts, h)} || ${pick(middles, `(${h}) / ${starts.length}`)} || ${pick(ends, `(${h}) / ${starts.length * middles.length}`)} end`;
+}
+
 export async function seedScaleTown(pool: pg.Pool, options: ScaleSeedOptions): Promise<ScaleSeedResult> {
   const n = Math.floor(options.families);
   if (!Number.isFinite(n) || n < 1) throw new Error('families must be a positive number');
@@ -544,7 +570,7 @@ export async function seedScaleTown(pool: pg.Pool, options: ScaleSeedOptions): P
     await phase('families', () =>
       q(
         `insert into families (town_id, cle_enfance, name, address_line, postal_code, city, created_at, updated_at, cle_enfance_issued_at)
-         select $1, 'GV' || lpad(g::text, 7, '0'), ${pick(SURNAMES, '(g * 7919) % 104729')},
+         select $1, 'GV' || lpad(g::text, 7, '0'), ${surname('g', '(g * 7919) % 104729')},
                 (1 + g % 180)::text || ' ' || ${pick(STREETS, 'g / 7')}, '${POSTAL_CODE}', 'Grandeville',
                 timestamptz '2024-06-01' + make_interval(days => g % 800), timestamptz '2026-08-25', timestamptz '2024-06-01'
            from generate_series(1, $2) g`,

@@ -26,10 +26,17 @@ export interface SheetGroup {
   className: string;
 }
 
-/** `and` the children `c` of `group`, its values from parameter $`from`; nothing without a group. */
+/**
+ * `and` the children `c` of `group`, its values from parameter $`from`; nothing without a group.
+ * The town is $1, as in every query here: with it the class index is read from its start
+ * (a class of 25 of 180,000 children: 1 ms without it, a few hundredths with it).
+ */
 export function groupFilter(group: SheetGroup | undefined, from: number): { sql: string; params: string[] } {
   if (!group) return { sql: '', params: [] };
-  return { sql: ` and c.school = $${from} and c.class_name = $${from + 1}`, params: [group.school, group.className] };
+  return {
+    sql: ` and c.town_id = $1 and c.school = $${from} and c.class_name = $${from + 1}`,
+    params: [group.school, group.className],
+  };
 }
 
 /** Children whose enrolment covers `day`, with their reservation of that day; of one group if given. */

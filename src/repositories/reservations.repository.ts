@@ -498,8 +498,7 @@ export async function decideSubmission(
 
 /** The children of one activity and day, booked then waiting in arrival order (agents). */
 export async function listDayRoster(db: Queryable, townId: string, activityId: string, day: string, group?: SheetGroup) {
-  const g = groupFilter(group, 4);
-  const { rows } = await db.query<{
+  type RosterRow = {
     id: string;
     childId: string;
     firstNames: string;
@@ -510,15 +509,36 @@ export async function listDayRoster(db: Queryable, townId: string, activityId: s
     confirmed: boolean;
     /** The place on the day's waiting list (of the whole day, a group shown or not); null when booked. */
     rank: number | null;
-  }>(
+  };
+  if (group) {
+    // One class of a large day: its children first (the class index), their lines by key, and
+    // a waiting line's rank counted on the day's waiting index, rather than ranking the day's
+    // 2,000 lines to keep 25 (5 ms → 1 ms on a canteen of 100,000 families).
+    const g = groupFilter(group, 4);
+    const { rows } = await db.query<RosterRow>(
+      `select r.id, c.id as "childId", c.first_names as "firstNames", c.last_name as "lastName", c.class_name as "className",
+              f.name as "familyName", r.status, r.confirmed_at is not null as confirmed,
+              case when r.status = 'waiting' then
+                (select count(*) from reservations w
+                  where w.activity_id = r.activity_id and w.day = r.day and w.status = 'waiting' and w.seq <= r.seq)
+              end::int as rank
+         from children c
+         join reservations r on r.activity_id = $2 and r.child_id = c.id and r.day = $3 and r.town_id = $1
+         join families f on f.id = c.family_id
+        where true${g.sql}
+        order by r.status, rank, c.last_name, c.first_names`,
+      [townId, activityId, day, ...g.params],
+    );
+    return rows;
+  }
+  const { rows } = await db.query<RosterRow>(
     `select r.id, c.id as "childId", c.first_names as "firstNames", c.last_name as "lastName", c.class_name as "className",
             f.name as "familyName", r.status, r.confirmed_at is not null as confirmed, r.rank
        from (select r.*, case when r.status = 'waiting' then row_number() over (partition by r.status order by r.seq) end::int as rank
                from reservations r where r.town_id = $1 and r.activity_id = $2 and r.day = $3) r
        join children c on c.id = r.child_id join families f on f.id = c.family_id
-      where true${g.sql}
       order by r.status, r.rank, c.last_name, c.first_names`,
-    [townId, activityId, day, ...g.params],
+    [townId, activityId, day],
   );
   return rows;
 }
