@@ -9,6 +9,10 @@
  *   `seedScaleTown` (--families, default 100,000: several minutes the first time; reruns
  *   reuse it); a parent of Grandeville (two children, school meals) and its agent.
  *
+ * The small side is made to show what the large one shows, so that the two differ by the
+ * database's size alone: a full page of requests and of families found, and its canteen's
+ * SHEET_DAY filled with the large town's classes and counts (`fillDemoDay`).
+ *
  * Each side runs the real app in production mode (`start`, like the bench) and asks for the
  * pages signed in, CONCURRENCY requests at a time, REQUESTS times each after a warm-up; every
  * latency is kept, so the p95 is exact. Rows go to bench-results.json under "scale", the large
