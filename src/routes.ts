@@ -16,6 +16,15 @@ function queryString(query: Record<string, string | number | undefined> | undefi
   return search ? `?${search}` : '';
 }
 
+/** `search` (from queryString) with a sheet's class, kept even when empty: '' is "no school" or "no class". */
+function withGroup(search: string, group: { school: string; className: string } | undefined): string {
+  if (!group) return search;
+  const params = new URLSearchParams(search);
+  params.set('ecole', group.school);
+  params.set('classe', group.className);
+  return `?${params.toString()}`;
+}
+
 export const SIGNUP_STEPS = ['identite', 'adresse', 'contact', 'authentification'] as const;
 export type SignupStep = (typeof SIGNUP_STEPS)[number];
 
@@ -389,8 +398,11 @@ export const urls = {
   // The week ahead, day by day, for the kitchen's orders (issue 19)
   agentKitchenWeek: (town: TownRef, query?: { du?: string; site?: string }) => `${t(town)}/agents/cuisine/semaine${queryString(query)}`,
   // The day's roster of a site and the agents' health right (src/features/agents/roster/).
-  agentRoster: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/listes${queryString(query)}`,
-  agentRosterPdf: (town: TownRef, query?: { jour?: string; site?: string }) => `${t(town)}/agents/listes/liste.pdf${queryString(query)}`,
+  // A class (`ecole`, `classe`, either may be empty: "sans école", "sans classe") narrows it to that class.
+  agentRoster: (town: TownRef, query?: { jour?: string; site?: string }, group?: { school: string; className: string }) =>
+    `${t(town)}/agents/listes${withGroup(queryString(query), group)}`,
+  agentRosterPdf: (town: TownRef, query?: { jour?: string; site?: string }, group?: { school: string; className: string }) =>
+    `${t(town)}/agents/listes/liste.pdf${withGroup(queryString(query), group)}`,
   agentTeamHealth: (town: TownRef, id: string) => `${t(town)}/agents/equipe/${id}/sante`,
   // Messages to a group of families (src/features/agents/messages/).
   agentMessages: (town: TownRef) => `${t(town)}/agents/messages`,

@@ -24,6 +24,31 @@ export async function siteActivities(db: Queryable, townId: string, site: string
   return rows;
 }
 
+/** A class of the children enrolled that day in the site's activities, with how many of them. */
+export interface SiteClass {
+  school: string;
+  className: string;
+  children: number;
+}
+
+/**
+ * The classes of the children enrolled on `day` in any of the site's activities (a child of
+ * the canteen and of evening care counted once): the roster's filter by class.
+ */
+export async function siteDayClasses(db: Queryable, townId: string, site: string, day: string): Promise<SiteClass[]> {
+  const { rows } = await db.query<SiteClass>(
+    `select c.school, c.class_name as "className", count(distinct c.id)::int as children
+       from activities a
+       join enrolments e on e.activity_id = a.id and e.town_id = a.town_id and $3::date between e.start_date and e.end_date
+       join children c on c.id = e.child_id and c.town_id = e.town_id
+      where a.town_id = $1 and a.site = $2 and a.start_date <= $3 and a.end_date >= $3
+      group by c.school, c.class_name
+      order by c.school, c.class_name`,
+    [townId, site, day],
+  );
+  return rows;
+}
+
 /** What the staff at the door must know of a child: who may collect them, photos, and health. */
 export interface ChildFlags {
   childId: string;

@@ -94,7 +94,7 @@ describe('the day’s roster on a tablet', { timeout: 120_000 }, () => {
 
   it('takes a large canteen’s sheet class by class: the classes, then one class’s form', async () => {
     const db = server.db.pool;
-    const activityId = await createActivity(db, 'tarnos', { name: 'Cantine du groupe scolaire' });
+    const activityId = await createActivity(db, 'tarnos', { name: 'Cantine du groupe scolaire', site: SITE });
     await createCrowd(db, 'tarnos', { activityId, tag: 'CEA', n: 130, school: SITE, className: 'CE1 A', day: DAY });
     await createCrowd(db, 'tarnos', { activityId, tag: 'CEB', n: 25, school: SITE, className: 'CE1 B', day: DAY });
     const context = await newContext(browser, { baseURL: server.baseUrl });
@@ -120,6 +120,16 @@ describe('the day’s roster on a tablet', { timeout: 120_000 }, () => {
       await clickAndLoad(page, page.getByRole('button', { name: 'Enregistrer la feuille de présence' }));
       await page.getByRole('status').filter({ hasText: 'est enregistrée : 24 présents, 1 absent' }).waitFor();
       await checkPage(page, 'one class’s sheet, recorded');
+
+      // The site's door list offers the same classes, unfolded (with the morning care's two
+      // children, of no class), and lists one class.
+      await page.goto(urls.agentRoster('tarnos', { jour: DAY, site: SITE }));
+      await page.getByText('157 enfants inscrits ce jour-là sur ce site').waitFor();
+      await checkPage(page, 'a large site’s roster: its classes');
+      await clickAndLoad(page, page.getByRole('link', { name: `${SITE} – CE1 B` }));
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/– CE1 B$/);
+      expect(await page.getByRole('checkbox', { name: /^Présent : / }).count()).toBe(25);
+      await checkPage(page, 'one class’s roster');
     } finally {
       await context.close();
     }

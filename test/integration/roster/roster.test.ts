@@ -6,6 +6,7 @@ import {
   createActivity,
   createAgentFixture,
   createChild,
+  createCrowd,
   createEnrolment,
   createFamily,
   createRequest,
@@ -170,7 +171,7 @@ describe('the day’s roster of a site', () => {
 
     const after = page(await agent.get(d.path));
     expect(after.text()).toContain('La feuille de présence du jeudi 19 novembre est enregistrée');
-    expect(after.text()).toMatch(/Feuille enregistrée le .* : 2 présents, 1 absents/);
+    expect(after.text()).toMatch(/Feuille enregistrée le .* : 2 présents, 1 absent\./);
   });
 
   it('gives the roster as a PDF, with the PAI for an agent with the right only', async () => {
@@ -242,5 +243,125 @@ describe('the health right on the team page', () => {
       .send({ _csrf: bayeuxCsrf, autoriser: 'oui' });
     expect(across.status).toBe(404);
     expect(await right()).toBe(false);
+  });
+});
+
+describe('the roster of one class', () => {
+  const SCHOOL = 'École des Pins';
+  /** A site's day of two classes: MARIE and NOAH booked in CM1 A, OSCAR waiting in CM1 A, PAUL booked in CM2 B. */
+  async function classDay() {
+    const site = `Groupe ${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
+    const activityId = await createActivity(t.db.pool, 'tarnos', { site, name: `Cantine ${site}` });
+    const inClass = async (lastName: string, className: string, status: 'booked' | 'waiting') => {
+      const family = await createFamily(t.db.pool, 'tarnos', { name: lastName });
+      const childId = await createChild(t.db.pool, 'tarnos', family.id, { firstNames: 'Zoé', lastName, school: SCHOOL, className });
+      const enrolmentId = await createEnrolment(t.db.pool, 'tarnos', { activityId, childId });
+      await createReservation(t.db.pool, 'tarnos', { activityId, enrolmentId, childId, day: DAY, status });
+      return childId;
+    };
+    const marie = await inClass('MARIE', 'CM1 A', 'booked');
+    const noah = await inClass('NOAH', 'CM1 A', 'booked');
+    const oscar = await inClass('OSCAR', 'CM1 A', 'waiting');
+    const paul = await inClass('PAUL', 'CM2 B', 'booked');
+    const cm1 = { school: SCHOOL, className: 'CM1 A' };
+    return { site, activityId, marie, noah, oscar, paul, cm1, path: urls.agentRoster('tarnos', { jour: DAY, site }, cm1) };
+  }
+
+  it('offers the site’s classes, lists one class only, and keeps it from day to day and in the PDF', async () => {
+    const d = await classDay();
+    const { agent, id } = await signedInAgent(true);
+    const whole = page(await agent.get(urls.agentRoster('tarnos', { jour: DAY, site: d.site })));
+    expect(whole.texts('.roster-class-list li').map((x) => x.replace(/\s+/g, ' '))).toEqual([
+      'École des Pins – CM1 A (3 enfants)',
+      'École des Pins – CM2 B (1 enfant)',
+    ]);
+    // A small day: the classes are offered, folded; the whole list is shown.
+    expect(whole.has('details.roster-classes[open]')).toBe(false);
+    expect(whole.text('table')).toContain('PAUL Zoé');
+
+    const res = await agent.get(d.path);
+    expect(res.status).toBe(200);
+    const one = page(res);
+    expect(one.heading()).toContain('École des Pins – CM1 A');
+    const names = one.texts('.roster-table tbody th').map((x) => x.split('(')[0]!.trim());
+    expect(names).toEqual(['MARIE Zoé', 'NOAH Zoé', 'OSCAR Zoé']);
+    expect(one.hidden('ecole')).toBe(SCHOOL);
+    expect(one.hidden('classe')).toBe('CM1 A');
+    expect(one.attrs('.roster-class-list a[aria-current="page"]', 'href')).toEqual([d.path]);
+    expect(one.links().find((l) => l.text === 'Jour suivant')?.href).toBe(
+      urls.agentRoster('tarnos', { jour: '2026-11-20', site: d.site }, d.cm1),
+    );
+    expect(one.links().find((l) => l.text === 'Toutes les classes du site')?.href).toBe(
+      urls.agentRoster('tarnos', { jour: DAY, site: d.site }),
+    );
+    // Health seen for that class: the audit says which.
+    expect((await healthViews(id)).at(-1)).toEqual({ day: DAY, site: d.site, school: SCHOOL, className: 'CM1 A' });
+
+    const pdf = pdfUnicodeText(
+      (await agent.get(urls.agentRosterPdf('tarnos', { jour: DAY, site: d.site }, d.cm1)).buffer(true)).body as Buffer,
+    );
+    expect(pdf).toContain('École des Pins – CM1 A');
+    expect(pdf).toContain('NOAH Zoé');
+    expect(pdf).not.toContain('PAUL Zoé');
+  });
+
+  it('records the class’s lines only from its roster and comes back to it; a malformed class gives the whole list', async () => {
+    const d = await classDay();
+    const { agent } = await signedInAgent(false);
+    const roster = await agent.get(d.path);
+    const action = urls.agentActivityAttendance('tarnos', d.activityId, DAY);
+    const res = await agent
+      .post(action)
+      .type('form')
+      .send({ _csrf: csrfFrom(roster.text), presents: d.marie, sansReservation: d.oscar, retour: 'liste', ecole: SCHOOL, classe: 'CM1 A' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`${d.path}#activite-${d.activityId}`);
+    const { rows } = await t.db.pool.query<{ child_id: string; present: boolean }>(
+      `select child_id, present from attendance where activity_id = $1 order by child_id`,
+      [d.activityId],
+    );
+    const byChild = new Map(rows.map((r) => [r.child_id, r.present]));
+    expect(byChild.get(d.marie)).toBe(true);
+    expect(byChild.get(d.noah)).toBe(false);
+    expect(byChild.get(d.oscar)).toBe(true);
+    // The other class's line is not touched: its sheet is still to be taken.
+    expect(byChild.has(d.paul)).toBe(false);
+
+    const malformed = await agent.get(`${urls.agentRoster('tarnos', { jour: DAY, site: d.site })}&ecole=%01&classe=x`);
+    expect(malformed.status).toBe(200);
+    expect(page(malformed).text('table')).toContain('PAUL Zoé');
+  });
+
+  it('offers the classes instead of the list on a day too long for one, the PDF still whole', async () => {
+    const site = `Grand groupe ${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
+    const activityId = await createActivity(t.db.pool, 'tarnos', { site, name: `Cantine ${site}` });
+    await createCrowd(t.db.pool, 'tarnos', {
+      activityId,
+      tag: `R${Date.now() % 100000}`,
+      n: 151,
+      school: SCHOOL,
+      className: 'CE1 C',
+      day: DAY,
+    });
+    await createCrowd(t.db.pool, 'tarnos', {
+      activityId,
+      tag: `S${Date.now() % 100000}`,
+      n: 2,
+      school: SCHOOL,
+      className: 'CE2 D',
+      day: DAY,
+    });
+    const { agent } = await signedInAgent(false);
+    const whole = page(await agent.get(urls.agentRoster('tarnos', { jour: DAY, site })));
+    expect(whole.texts('h2')).toContain('Choisir une classe');
+    expect(whole.text('.roster-classes')).toContain('153 enfants inscrits ce jour-là sur ce site');
+    expect(whole.texts('.roster-class-list li').map((x) => x.replace(/\s+/g, ' '))).toEqual([
+      `${SCHOOL} – CE1 C (151 enfants)`,
+      `${SCHOOL} – CE2 D (2 enfants)`,
+    ]);
+    expect(whole.has('table')).toBe(false);
+    expect(whole.has('input[type="checkbox"]')).toBe(false);
+    const pdf = pdfUnicodeText((await agent.get(urls.agentRosterPdf('tarnos', { jour: DAY, site })).buffer(true)).body as Buffer);
+    expect(pdf).toContain('CE2 D');
   });
 });

@@ -162,6 +162,14 @@ describe('query plans of the hot pages on a large town', () => {
       'attendance, one class',
       urls.agentActivityDay(SLUG, p.activityId, '2026-12-01', { school: p.school, className: p.className }),
     );
+    // The door list of the canteen's site: its classes, and one class's list.
+    const site = (await pool.query<{ site: string }>(`select site from activities where id = $1`, [p.activityId])).rows[0]!.site;
+    await get(agent, 'site roster', urls.agentRoster(SLUG, { jour: '2026-12-01', site }));
+    await get(
+      agent,
+      'site roster, one class',
+      urls.agentRoster(SLUG, { jour: '2026-12-01', site }, { school: p.school, className: p.className }),
+    );
 
     // Each distinct statement once, planned with the parameters it ran with.
     const unique = new Map<string, Statement>();

@@ -101,7 +101,7 @@ export function attendanceController(deps: AppDeps) {
     res.redirect(
       303,
       fromRoster
-        ? `${urls.agentRoster(town, { jour: day, site: activity.site })}#activite-${activity.id}`
+        ? `${urls.agentRoster(town, { jour: day, site: activity.site }, form.group)}#activite-${activity.id}`
         : urls.agentActivityDay(town, activity.id, day, form.group),
     );
   }

@@ -1,6 +1,7 @@
 import { dayLabel } from '../../../lib/calendar/index.js';
 import { pdfWriter } from '../../../lib/pdf.js';
 import type { ChildFlags } from '../../../repositories/roster.repository.js';
+import { groupLabel } from '../../reservations/attendance.service.js';
 import type { Roster } from './roster.service.js';
 
 const name = (c: { lastName: string; firstNames: string }) => `${c.lastName.toUpperCase()} ${c.firstNames}`;
@@ -23,7 +24,7 @@ export function healthText(f: ChildFlags | undefined): string {
 
 /** The roster on paper: one table per activity, with a blank column to tick by hand. */
 export async function rosterPdf(townName: string, day: string, site: string, roster: Roster, createdAt: Date): Promise<Buffer> {
-  const title = `Liste du ${dayLabel(day)} ${day.slice(0, 4)} – ${site}`;
+  const title = `Liste du ${dayLabel(day)} ${day.slice(0, 4)} – ${site}${roster.group ? ` – ${groupLabel(roster.group)}` : ''}`;
   const pdf = pdfWriter({ title, author: townName, subject: 'Liste du jour', createdAt });
   pdf.heading('H1', title);
   if (!roster.health) pdf.paragraph('Sans les informations de santé : votre compte n’a pas le droit de les voir.');

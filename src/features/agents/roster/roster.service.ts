@@ -2,6 +2,7 @@ import { withTransaction } from '../../../db/pool.js';
 import type { ServiceContext } from '../../../deps.js';
 import { audit, type AuditEntry } from '../../../lib/audit.js';
 import type { ActivityRow } from '../../../repositories/activities.repository.js';
+import type { SheetGroup } from '../../../repositories/attendance.repository.js';
 import { childFlags, hasHealthAccess, setHealthAccess, siteActivities, type ChildFlags } from '../../../repositories/roster.repository.js';
 import type { Town } from '../../../repositories/towns.repository.js';
 import * as attendanceService from '../../reservations/attendance.service.js';
@@ -25,6 +26,8 @@ export interface RosterActivity {
 
 export interface Roster {
   activities: RosterActivity[];
+  /** The class the roster is narrowed to, if any (each activity's sheet is then that class's). */
+  group: SheetGroup | undefined;
   /** Flags by child id. Without the health right, the health fields are emptied here, not only hidden. */
   flags: Record<string, ChildFlags>;
   health: boolean;
@@ -40,6 +43,7 @@ export async function loadRoster(
   actor: Actor & { agentId: string },
   day: string,
   site: string,
+  group?: SheetGroup,
 ): Promise<Roster> {
   const { pool, clock } = ctx;
   const [activities, health] = await Promise.all([siteActivities(pool, town.id, site, day), hasHealthAccess(pool, town.id, actor.agentId)]);
@@ -47,7 +51,7 @@ export async function loadRoster(
   const loaded = await Promise.all(
     activities.map(async (activity): Promise<RosterActivity> => {
       const [sheet, availability] = await Promise.all([
-        attendanceService.loadDaySheet(pool, town, activity.id, day),
+        attendanceService.loadDaySheet(pool, town, activity.id, day, undefined, group),
         attendanceService.sheetAvailability(pool, town, activity, day, now),
       ]);
       const presentOther = new Map(sheet.others.map((o) => [o.childId, o]));
@@ -82,11 +86,11 @@ export async function loadRoster(
       townId: town.id,
       ...actor,
       action: 'roster.health_view',
-      details: { day, site },
+      details: group ? { day, site, school: group.school, className: group.className } : { day, site },
       at: now,
     });
   }
-  return { activities: shown, flags, health };
+  return { activities: shown, group, flags, health };
 }
 
 export type HealthRightResult = { kind: 'done' | 'unchanged' } | { kind: 'not-found' };
