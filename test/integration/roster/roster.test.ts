@@ -335,22 +335,13 @@ describe('the roster of one class', () => {
   it('offers the classes instead of the list on a day too long for one, the PDF still whole', async () => {
     const site = `Grand groupe ${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
     const activityId = await createActivity(t.db.pool, 'tarnos', { site, name: `Cantine ${site}` });
-    await createCrowd(t.db.pool, 'tarnos', {
-      activityId,
-      tag: `R${Date.now() % 100000}`,
-      n: 151,
-      school: SCHOOL,
-      className: 'CE1 C',
-      day: DAY,
-    });
-    await createCrowd(t.db.pool, 'tarnos', {
-      activityId,
-      tag: `S${Date.now() % 100000}`,
-      n: 2,
-      school: SCHOOL,
-      className: 'CE2 D',
-      day: DAY,
-    });
+    const stamp = Date.now() % 100000;
+    for (const [tag, n, className] of [
+      ['R', 151, 'CE1 C'],
+      ['S', 2, 'CE2 D'],
+    ] as const) {
+      await createCrowd(t.db.pool, 'tarnos', { activityId, tag: `${tag}${stamp}`, n, school: SCHOOL, className, day: DAY });
+    }
     const { agent } = await signedInAgent(false);
     const whole = page(await agent.get(urls.agentRoster('tarnos', { jour: DAY, site })));
     expect(whole.texts('h2')).toContain('Choisir une classe');
