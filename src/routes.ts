@@ -151,7 +151,7 @@ export const urls = {
   agentEnrolmentNew: (town: TownRef, id: string) => `${t(town)}/agents/activites/${id}/inscriptions/nouvelle`,
   // One class of the day (`ecole`, `classe`; either may be '', "sans école" or "sans classe", hence not queryString).
   agentActivityDay: (town: TownRef, id: string, day: string, group?: { school: string; className: string }) =>
-    `${t(town)}/agents/activites/${id}/jours/${day}${group ? `?${new URLSearchParams({ ecole: group.school, classe: group.className }).toString()}` : ''}`,
+    `${t(town)}/agents/activites/${id}/jours/${day}${withGroup('', group)}`,
   agentActivityAttendance: (town: TownRef, id: string, day: string) => `${t(town)}/agents/activites/${id}/jours/${day}/presences`,
   agentReservationQueue: (town: TownRef) => `${t(town)}/agents/reservations/a-confirmer`,
   agentReservationDecision: (town: TownRef, id: string) => `${t(town)}/agents/reservations/a-confirmer/${id}`,
